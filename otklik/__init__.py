@@ -1,0 +1,5 @@
+"""Otklik: residents' messages to routed, answered and rated cases."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

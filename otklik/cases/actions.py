@@ -1,0 +1,445 @@
+"""Every state change of a case is one function here (Zulip's ``actions``).
+
+Each checks who may act and whether the lifecycle allows it, writes, appends the history event and
+schedules notifications after commit — in one transaction. Views, the API, Celery tasks, commands
+and the pipeline all call these; nobody sets ``case.status`` by hand.
+"""
+
+from __future__ import annotations
+
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from otklik.accounts.choices import Role
+from otklik.directory.models import Agency, Category, Territory
+
+from . import deadlines, notifications
+from .choices import AnswerKind, AnswerStatus, CaseStatus, EventKind
+from .lifecycle import check_transition
+from .models import Answer, Case, CaseEvent, Rating
+
+CENTER_ROLES = (Role.MODERATOR, Role.SUPERVISOR, Role.ADMINISTRATOR)
+SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _require_center(user: Any) -> None:
+    if user is not None and not user.has_role(*CENTER_ROLES):
+        raise PermissionDenied(_("Only the center's moderators and supervisors may do this."))
+
+
+def _require_agency_or_center(user: Any, case: Case) -> None:
+    if user is None or user.has_role(*CENTER_ROLES):
+        return
+    if user.role == Role.EXECUTOR and user.agency_id and user.agency_id == case.agency_id:
+        return
+    raise PermissionDenied(_("Only the executor of the agency the case is routed to may do this."))
+
+
+def _ref(obj: Any) -> dict[str, Any] | None:
+    return None if obj is None else {"id": obj.pk, "name": str(obj)}
+
+
+def log_event(
+    case: Case,
+    kind: str,
+    actor: Any = None,
+    *,
+    from_status: str = "",
+    to_status: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    comment: str = "",
+    at: datetime | None = None,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        actor=actor if getattr(actor, "pk", None) else None,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        before=before or {},
+        after=after or {},
+        comment=comment,
+        created_at=at or timezone.now(),
+    )
+
+
+def _set_status(
+    case: Case, target: str, actor: Any, kind: str = EventKind.STATUS_CHANGED, *, comment: str = "",
+    before: dict[str, Any] | None = None, after: dict[str, Any] | None = None, at: datetime | None = None,
+) -> None:
+    current = case.status
+    check_transition(current, target)
+    case.status = target
+    case.save()
+    log_event(case, kind, actor, from_status=current, to_status=target, before=before, after=after,
+              comment=comment, at=at)
+
+
+def _locked(case: Case) -> Case:
+    """Re-read the case under a row lock so two operators cannot race one transition."""
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def _start_deadline(case: Case, now: datetime) -> None:
+    result = deadlines.deadline_for_case(case, now)
+    case.assigned_at = now
+    case.deadline_at = result.deadline_at
+    case.interim_deadline_at = result.interim_deadline_at
+    case.deadline_policy = result.policy
+    case.is_overdue = False
+
+
+# --- intake → moderation / assignment --------------------------------------------------------
+
+
+def send_to_moderation(case: Case, actor: Any = None, *, reason: str = "", now: datetime | None = None) -> Case:
+    with transaction.atomic():
+        case = _locked(case)
+        _set_status(case, CaseStatus.MODERATION, actor, comment=reason, at=now)
+    return case
+
+
+def moderate_case(
+    case: Case,
+    user: Any,
+    *,
+    category: Category | None,
+    territory: Territory | None,
+    agency: Agency | None = None,
+    is_urgent: bool | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Confirm or correct category and place; with an agency (given or routed) the case is assigned."""
+    _require_center(user)
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _locked(case)
+        before = {"category": _ref(case.category), "territory": _ref(case.territory), "agency": _ref(case.agency),
+                  "is_urgent": case.is_urgent}
+        if case.status == CaseStatus.NEW:
+            _set_status(case, CaseStatus.MODERATION, user, at=now)
+        case.category = category
+        case.territory = territory
+        if is_urgent is not None:
+            case.is_urgent = is_urgent
+        if agency is None and category is not None:
+            from .routing import route
+
+            routed = route(category, territory)
+            agency = routed.agency if routed else None
+        case.save()
+        log_event(case, EventKind.MODERATED, user, before=before,
+                  after={"category": _ref(category), "territory": _ref(territory), "agency": _ref(agency),
+                         "is_urgent": case.is_urgent}, at=now)
+        if agency is not None:
+            _assign(case, user, agency, now)
+    return case
+
+
+def _assign(case: Case, actor: Any, agency: Agency, now: datetime, *, comment: str = "") -> None:
+    before = {"agency": _ref(case.agency), "deadline_at": case.deadline_at.isoformat() if case.deadline_at else None}
+    case.agency = agency
+    _start_deadline(case, now)
+    _set_status(case, CaseStatus.ASSIGNED, actor, EventKind.ASSIGNED, before=before,
+                after={"agency": _ref(agency), "deadline_at": case.deadline_at.isoformat() if case.deadline_at else None},
+                comment=comment, at=now)
+    notifications.case_assigned(case)
+
+
+def assign_case(case: Case, user: Any, agency: Agency, *, comment: str = "", now: datetime | None = None) -> Case:
+    """Route the case to an agency: the deadline starts now (policy + production calendar)."""
+    _require_center(user)
+    if not agency.is_active:
+        raise ValidationError(_("The agency is not active."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _locked(case)
+        if case.status == CaseStatus.NEW:
+            _set_status(case, CaseStatus.MODERATION, user, at=now)
+        _assign(case, user, agency, now, comment=comment)
+    return case
+
+
+def auto_assign(case: Case, agency: Agency, *, now: datetime | None = None) -> Case:
+    """The pipeline's assignment of a confidently understood case (no human actor)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _locked(case)
+        _assign(case, None, agency, now, comment=_("Routed automatically"))
+    return case
+
+
+def start_work(case: Case, user: Any, *, now: datetime | None = None) -> Case:
+    with transaction.atomic():
+        case = _locked(case)
+        _require_agency_or_center(user, case)
+        _set_status(case, CaseStatus.IN_PROGRESS, user, at=now)
+    return case
+
+
+def redirect_case(
+    case: Case, user: Any, *, reason: str, agency: Agency | None = None, now: datetime | None = None
+) -> Case:
+    """An executor hands a case back as not theirs; the center may redirect it straight to another agency."""
+    if not reason.strip():
+        raise ValidationError(_("Say why the case is redirected."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _locked(case)
+        _require_agency_or_center(user, case)
+        previous = case.agency
+        _set_status(case, CaseStatus.REDIRECTED, user, EventKind.REDIRECTED, comment=reason,
+                    before={"agency": _ref(previous)}, after={"agency": _ref(agency)}, at=now)
+        if agency is not None:
+            _require_center(user)
+            _assign(case, user, agency, now, comment=reason)
+        else:
+            notifications.case_needs_center(case, reason)
+    return case
+
+
+def reject_case(case: Case, user: Any, *, reason: str, now: datetime | None = None) -> Case:
+    """Not a resident's problem (spam, advertising, off-topic)."""
+    _require_center(user)
+    if not reason.strip():
+        raise ValidationError(_("Say why the case is rejected."))
+    with transaction.atomic():
+        case = _locked(case)
+        _set_status(case, CaseStatus.REJECTED, user, comment=reason, at=now)
+        case.closed_at = now or timezone.now()
+        case.save(update_fields=["closed_at"])
+    return case
+
+
+def merge_cases(case: Case, target: Case, user: Any, *, now: datetime | None = None) -> Case:
+    """Attach a duplicate case to ``target``: its messages move there, it becomes ``merged``."""
+    _require_center(user)
+    if case.pk == target.pk:
+        raise ValidationError(_("A case cannot be merged into itself."))
+    with transaction.atomic():
+        case = _locked(case)
+        target = Case.objects.select_for_update().get(pk=target.pk)
+        if target.status == CaseStatus.MERGED:
+            raise ValidationError(_("The target case is itself merged; merge into %(n)s instead.")
+                                  % {"n": target.merged_into})
+        _set_status(case, CaseStatus.MERGED, user, EventKind.MERGED, after={"into": _ref(target)}, at=now)
+        case.merged_into = target
+        case.closed_at = now or timezone.now()
+        case.save(update_fields=["merged_into", "closed_at"])
+        moved = list(case.messages.values_list("pk", flat=True))
+        case.messages.update(case=target)
+        refresh_counters(target)
+        refresh_counters(case)
+        log_event(target, EventKind.MESSAGE_ATTACHED, user, after={"from_case": _ref(case), "messages": moved}, at=now)
+    return case
+
+
+def refresh_counters(case: Case) -> None:
+    agg = case.messages.aggregate(n=Count("pk"), authors=Count("author_id", distinct=True))
+    case.message_count = agg["n"]
+    case.author_count = max(agg["authors"], 1 if agg["n"] else 0)
+    case.save(update_fields=["message_count", "author_count"])
+
+
+# --- answers ------------------------------------------------------------------------------------
+
+
+def write_answer(
+    case: Case, user: Any, *, text: str, kind: str = AnswerKind.FINAL, now: datetime | None = None
+) -> Answer:
+    """An executor (or the center) writes an interim or final answer; a final one awaits approval."""
+    text = text.strip()
+    if len(text) < 10:
+        raise ValidationError(_("The answer is too short."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _locked(case)
+        _require_agency_or_center(user, case)
+        answer = Answer.objects.create(case=case, kind=kind, text=text, author=user if getattr(user, "pk", None) else None,
+                                       agency=case.agency, created_at=now)
+        if case.first_answer_at is None:
+            case.first_answer_at = now
+            case.save(update_fields=["first_answer_at"])
+        log_event(case, EventKind.ANSWER_WRITTEN, user, after={"answer": answer.pk, "kind": kind}, at=now)
+        if kind == AnswerKind.FINAL:
+            case.answered_at = now
+            if case.assigned_at:
+                case.answer_working_minutes = deadlines.working_minutes(case.assigned_at, now)
+            case.is_overdue = bool(case.deadline_at and now > case.deadline_at)
+            _set_status(case, CaseStatus.ANSWERED, user, at=now)
+            notifications.answer_awaits_approval(case)
+        elif case.status in (CaseStatus.ASSIGNED, CaseStatus.REOPENED):
+            _set_status(case, CaseStatus.IN_PROGRESS, user, at=now)
+    return answer
+
+
+def _locked_answer(answer: Answer) -> tuple[Answer, Case]:
+    case = _locked(answer.case)
+    answer = Answer.objects.select_for_update().get(pk=answer.pk)
+    return answer, case
+
+
+def approve_answer(answer: Answer, user: Any, *, now: datetime | None = None) -> Answer:
+    _require_center(user)
+    now = now or timezone.now()
+    with transaction.atomic():
+        answer, case = _locked_answer(answer)
+        if answer.status != AnswerStatus.DRAFT:
+            raise ValidationError(_("Only a draft answer can be approved."))
+        answer.status = AnswerStatus.APPROVED
+        answer.reviewed_by = user
+        answer.reviewed_at = now
+        answer.save()
+        log_event(case, EventKind.ANSWER_APPROVED, user, after={"answer": answer.pk}, at=now)
+        if answer.kind == AnswerKind.FINAL:
+            _set_status(case, CaseStatus.APPROVED, user, at=now)
+    return answer
+
+
+def return_answer(answer: Answer, user: Any, *, comment: str, now: datetime | None = None) -> Answer:
+    """Send an answer back to the executor for rework."""
+    _require_center(user)
+    if not comment.strip():
+        raise ValidationError(_("Say what must be reworked."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        answer, case = _locked_answer(answer)
+        if answer.status not in (AnswerStatus.DRAFT, AnswerStatus.APPROVED):
+            raise ValidationError(_("This answer can no longer be returned."))
+        answer.status = AnswerStatus.RETURNED
+        answer.reviewed_by = user
+        answer.reviewed_at = now
+        answer.review_comment = comment
+        answer.save()
+        log_event(case, EventKind.ANSWER_RETURNED, user, after={"answer": answer.pk}, comment=comment, at=now)
+        if answer.kind == AnswerKind.FINAL:
+            case.answered_at = None
+            _set_status(case, CaseStatus.IN_PROGRESS, user, comment=comment, at=now)
+            notifications.answer_returned(case, comment)
+    return answer
+
+
+def publish_answer(answer: Answer, user: Any, *, now: datetime | None = None) -> Answer:
+    """Publish an approved answer back where the resident wrote (reply, email, call-back record)."""
+    _require_center(user)
+    now = now or timezone.now()
+    with transaction.atomic():
+        answer, case = _locked_answer(answer)
+        if answer.status != AnswerStatus.APPROVED:
+            raise ValidationError(_("Only an approved answer can be published."))
+        answer.status = AnswerStatus.PUBLISHED
+        answer.published_at = now
+        answer.publish_result = notifications.publish_reply(case, answer)
+        answer.save()
+        log_event(case, EventKind.ANSWER_PUBLISHED, user, after={"answer": answer.pk, "result": answer.publish_result},
+                  at=now)
+        if answer.kind == AnswerKind.FINAL:
+            case.published_at = now
+            _set_status(case, CaseStatus.PUBLISHED, user, at=now)
+    return answer
+
+
+# --- the resident's word, closing and reopening ---------------------------------------------------
+
+
+def rate_case(
+    case: Case, *, score: int, comment: str = "", reopen: bool = False, actor: Any = None, now: datetime | None = None
+) -> Rating:
+    """The resident rates the published answer; the case closes, or reopens if they say it is not solved."""
+    if not 1 <= int(score) <= 5:
+        raise ValidationError(_("A rating is from 1 to 5."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _locked(case)
+        if case.status not in (CaseStatus.PUBLISHED, CaseStatus.CLOSED):
+            raise ValidationError(_("Only a case with a published answer can be rated."))
+        rating = Rating.objects.create(case=case, score=int(score), comment=comment, created_at=now)
+        log_event(case, EventKind.RATED, actor, after={"score": rating.score}, comment=comment, at=now)
+        if reopen:
+            _reopen(case, actor, comment or _("The resident says the problem is not solved."), now)
+        elif case.status == CaseStatus.PUBLISHED:
+            _set_status(case, CaseStatus.CLOSED, actor, at=now)
+            case.closed_at = now
+            case.save(update_fields=["closed_at"])
+    return rating
+
+
+def close_case(case: Case, user: Any, *, now: datetime | None = None) -> Case:
+    _require_center(user)
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _locked(case)
+        _set_status(case, CaseStatus.CLOSED, user, at=now)
+        case.closed_at = now
+        case.save(update_fields=["closed_at"])
+    return case
+
+
+def _reopen(case: Case, actor: Any, reason: str, now: datetime) -> None:
+    _set_status(case, CaseStatus.REOPENED, actor, EventKind.REOPENED, comment=reason, at=now)
+    case.reopen_count += 1
+    case.closed_at = None
+    case.answered_at = None
+    if case.agency_id:
+        _start_deadline(case, now)
+    case.save()
+    notifications.case_reopened(case, reason)
+
+
+def reopen_case(case: Case, user: Any, *, reason: str, now: datetime | None = None) -> Case:
+    _require_center(user)
+    if not reason.strip():
+        raise ValidationError(_("Say why the case is reopened."))
+    with transaction.atomic():
+        case = _locked(case)
+        _reopen(case, user, reason, now or timezone.now())
+    return case
+
+
+def escalate_case(case: Case, actor: Any = None, *, reason: str, now: datetime | None = None) -> Case:
+    """Hand a case to the supervisor (overdue, sensitive, or on an operator's request)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _locked(case)
+        _set_status(case, CaseStatus.ESCALATED, actor, EventKind.ESCALATED, comment=reason, at=now)
+        case.escalated_at = now
+        case.save(update_fields=["escalated_at"])
+        notifications.case_escalated(case, reason)
+    return case
+
+
+def mark_overdue(now: datetime | None = None) -> list[int]:
+    """The periodic job: mark cases past their deadline and escalate them to the supervisor."""
+    now = now or timezone.now()
+    from .choices import AWAITING_AGENCY
+
+    ids = list(
+        Case.objects.filter(status__in=AWAITING_AGENCY, deadline_at__lt=now, is_overdue=False).values_list("pk", flat=True)
+    )
+    for case_id in ids:
+        with transaction.atomic():
+            case = Case.objects.select_for_update().get(pk=case_id)
+            if case.is_overdue or case.status not in AWAITING_AGENCY:
+                continue
+            case.is_overdue = True
+            case.save(update_fields=["is_overdue"])
+            log_event(case, EventKind.OVERDUE, None, after={"deadline_at": case.deadline_at.isoformat()
+                                                             if case.deadline_at else None}, at=now)
+            if case.status != CaseStatus.ESCALATED:
+                _set_status(case, CaseStatus.ESCALATED, None, EventKind.ESCALATED,
+                            comment=_("Deadline missed"), at=now)
+                case.escalated_at = now
+                case.save(update_fields=["escalated_at"])
+                notifications.case_escalated(case, _("Deadline missed"))
+    return ids

@@ -1,0 +1,89 @@
+"""Notifications to people (email after commit) and publication of answers back to the source."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+from otklik.accounts.choices import Role
+
+if TYPE_CHECKING:
+    from .models import Answer, Case
+
+log = logging.getLogger("otklik.notifications")
+
+
+def _emails(**filters: Any) -> list[str]:
+    from django.contrib.auth import get_user_model
+
+    return [
+        e for e in get_user_model().objects.filter(is_active=True, **filters).values_list("email", flat=True) if e
+    ]
+
+
+def _send(recipients: list[str], subject: str, body: str) -> None:
+    if not recipients:
+        return
+
+    def deliver() -> None:
+        try:
+            send_mail(subject, body, None, recipients, fail_silently=False)
+        except Exception:  # a mail server outage must not fail the case action
+            log.exception("notification to %s failed", recipients)
+
+    transaction.on_commit(deliver)
+
+
+def case_assigned(case: Case) -> None:
+    if case.agency_id:
+        deadline = f"{case.deadline_at:%d.%m.%Y %H:%M}" if case.deadline_at else "—"
+        _send(_emails(role=Role.EXECUTOR, agency_id=case.agency_id), f"Новое обращение {case.number}",
+              f"{case.title}\nСрок ответа: {deadline}")
+
+
+def case_needs_center(case: Case, reason: str) -> None:
+    _send(_emails(role=Role.MODERATOR), f"Обращение {case.number} возвращено", reason)
+
+
+def answer_awaits_approval(case: Case) -> None:
+    _send(_emails(role=Role.MODERATOR), f"Ответ по обращению {case.number} ждёт согласования", case.title)
+
+
+def answer_returned(case: Case, comment: str) -> None:
+    if case.agency_id:
+        _send(_emails(role=Role.EXECUTOR, agency_id=case.agency_id), f"Ответ по {case.number} возвращён на доработку",
+              comment)
+
+
+def case_reopened(case: Case, reason: str) -> None:
+    if case.agency_id:
+        _send(_emails(role=Role.EXECUTOR, agency_id=case.agency_id), f"Обращение {case.number} открыто повторно",
+              reason)
+
+
+def case_escalated(case: Case, reason: str) -> None:
+    _send(_emails(role=Role.SUPERVISOR), f"Эскалация: обращение {case.number}", reason)
+
+
+ReplyPublisher = Callable[["Case", "Answer"], dict[str, Any]]
+_reply_publisher: ReplyPublisher | None = None
+
+
+def register_reply_publisher(publisher: ReplyPublisher) -> None:
+    """Intake registers how answers go back to sources (cases never imports intake)."""
+    global _reply_publisher
+    _reply_publisher = publisher
+
+
+def publish_reply(case: Case, answer: Answer) -> dict[str, Any]:
+    """Deliver the answer where the resident wrote. With OTKLIK_SEND_REPLIES off nothing leaves the machine."""
+    if not settings.OTKLIK_SEND_REPLIES:
+        return {"sent": False, "reason": "staging: OTKLIK_SEND_REPLIES is off", "channel": case.channel}
+    if _reply_publisher is None:
+        return {"sent": False, "reason": "no reply publisher registered", "channel": case.channel}
+    return _reply_publisher(case, answer)
