@@ -1,0 +1,19 @@
+"""Project-wide pytest set-up: shared fixtures live here, factories in otklik/testing/factories.py."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _russian_and_fast(settings):
+    settings.LANGUAGE_CODE = "ru"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.OTKLIK_SEND_REPLIES = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
