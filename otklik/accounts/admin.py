@@ -10,10 +10,10 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "get_full_name", "role", "agency", "is_active")
     list_filter = ("role", "agency", "is_active")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Otklik"), {"fields": ("role", "agency", "telegram_chat_id")}),
     )
     add_fieldsets = (
-        *BaseUserAdmin.add_fieldsets,
+        *(BaseUserAdmin.add_fieldsets or ()),
         (_("Otklik"), {"fields": ("role", "agency")}),
     )

@@ -46,4 +46,7 @@ def access_case(user: Any, case_id: int | str, *, for_update: bool = False) -> C
 
 def can_work_cases(user: Any) -> bool:
     """Whether the user may change cases at all (analysts only read)."""
-    return bool(user.is_authenticated and user.has_role(Role.MODERATOR, Role.SUPERVISOR, Role.EXECUTOR, Role.ADMINISTRATOR))
+    return bool(
+        user.is_authenticated
+        and user.has_role(Role.MODERATOR, Role.SUPERVISOR, Role.EXECUTOR, Role.ADMINISTRATOR)
+    )

@@ -7,7 +7,6 @@ and the pipeline all call these; nobody sets ``case.status`` by hand.
 
 from __future__ import annotations
 
-
 from datetime import datetime
 from typing import Any
 
@@ -75,15 +74,31 @@ def log_event(
 
 
 def _set_status(
-    case: Case, target: str, actor: Any, kind: str = EventKind.STATUS_CHANGED, *, comment: str = "",
-    before: dict[str, Any] | None = None, after: dict[str, Any] | None = None, at: datetime | None = None,
+    case: Case,
+    target: str,
+    actor: Any,
+    kind: str = EventKind.STATUS_CHANGED,
+    *,
+    comment: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> None:
     current = case.status
     check_transition(current, target)
     case.status = target
     case.save()
-    log_event(case, kind, actor, from_status=current, to_status=target, before=before, after=after,
-              comment=comment, at=at)
+    log_event(
+        case,
+        kind,
+        actor,
+        from_status=current,
+        to_status=target,
+        before=before,
+        after=after,
+        comment=comment,
+        at=at,
+    )
 
 
 def _locked(case: Case) -> Case:
@@ -103,7 +118,9 @@ def _start_deadline(case: Case, now: datetime) -> None:
 # --- intake → moderation / assignment --------------------------------------------------------
 
 
-def send_to_moderation(case: Case, actor: Any = None, *, reason: str = "", now: datetime | None = None) -> Case:
+def send_to_moderation(
+    case: Case, actor: Any = None, *, reason: str = "", now: datetime | None = None
+) -> Case:
     with transaction.atomic():
         case = _locked(case)
         _set_status(case, CaseStatus.MODERATION, actor, comment=reason, at=now)
@@ -125,8 +142,12 @@ def moderate_case(
     now = now or timezone.now()
     with transaction.atomic():
         case = _locked(case)
-        before = {"category": _ref(case.category), "territory": _ref(case.territory), "agency": _ref(case.agency),
-                  "is_urgent": case.is_urgent}
+        before = {
+            "category": _ref(case.category),
+            "territory": _ref(case.territory),
+            "agency": _ref(case.agency),
+            "is_urgent": case.is_urgent,
+        }
         if case.status == CaseStatus.NEW:
             _set_status(case, CaseStatus.MODERATION, user, at=now)
         case.category = category
@@ -139,25 +160,50 @@ def moderate_case(
             routed = route(category, territory)
             agency = routed.agency if routed else None
         case.save()
-        log_event(case, EventKind.MODERATED, user, before=before,
-                  after={"category": _ref(category), "territory": _ref(territory), "agency": _ref(agency),
-                         "is_urgent": case.is_urgent}, at=now)
+        log_event(
+            case,
+            EventKind.MODERATED,
+            user,
+            before=before,
+            after={
+                "category": _ref(category),
+                "territory": _ref(territory),
+                "agency": _ref(agency),
+                "is_urgent": case.is_urgent,
+            },
+            at=now,
+        )
         if agency is not None:
             _assign(case, user, agency, now)
     return case
 
 
 def _assign(case: Case, actor: Any, agency: Agency, now: datetime, *, comment: str = "") -> None:
-    before = {"agency": _ref(case.agency), "deadline_at": case.deadline_at.isoformat() if case.deadline_at else None}
+    before = {
+        "agency": _ref(case.agency),
+        "deadline_at": case.deadline_at.isoformat() if case.deadline_at else None,
+    }
     case.agency = agency
     _start_deadline(case, now)
-    _set_status(case, CaseStatus.ASSIGNED, actor, EventKind.ASSIGNED, before=before,
-                after={"agency": _ref(agency), "deadline_at": case.deadline_at.isoformat() if case.deadline_at else None},
-                comment=comment, at=now)
+    _set_status(
+        case,
+        CaseStatus.ASSIGNED,
+        actor,
+        EventKind.ASSIGNED,
+        before=before,
+        after={
+            "agency": _ref(agency),
+            "deadline_at": case.deadline_at.isoformat() if case.deadline_at else None,
+        },
+        comment=comment,
+        at=now,
+    )
     notifications.case_assigned(case)
 
 
-def assign_case(case: Case, user: Any, agency: Agency, *, comment: str = "", now: datetime | None = None) -> Case:
+def assign_case(
+    case: Case, user: Any, agency: Agency, *, comment: str = "", now: datetime | None = None
+) -> Case:
     """Route the case to an agency: the deadline starts now (policy + production calendar)."""
     _require_center(user)
     if not agency.is_active:
@@ -199,8 +245,16 @@ def redirect_case(
         case = _locked(case)
         _require_agency_or_center(user, case)
         previous = case.agency
-        _set_status(case, CaseStatus.REDIRECTED, user, EventKind.REDIRECTED, comment=reason,
-                    before={"agency": _ref(previous)}, after={"agency": _ref(agency)}, at=now)
+        _set_status(
+            case,
+            CaseStatus.REDIRECTED,
+            user,
+            EventKind.REDIRECTED,
+            comment=reason,
+            before={"agency": _ref(previous)},
+            after={"agency": _ref(agency)},
+            at=now,
+        )
         if agency is not None:
             _require_center(user)
             _assign(case, user, agency, now, comment=reason)
@@ -231,8 +285,9 @@ def merge_cases(case: Case, target: Case, user: Any, *, now: datetime | None = N
         case = _locked(case)
         target = Case.objects.select_for_update().get(pk=target.pk)
         if target.status == CaseStatus.MERGED:
-            raise ValidationError(_("The target case is itself merged; merge into %(n)s instead.")
-                                  % {"n": target.merged_into})
+            raise ValidationError(
+                _("The target case is itself merged; merge into %(n)s instead.") % {"n": target.merged_into}
+            )
         _set_status(case, CaseStatus.MERGED, user, EventKind.MERGED, after={"into": _ref(target)}, at=now)
         case.merged_into = target
         case.closed_at = now or timezone.now()
@@ -241,7 +296,13 @@ def merge_cases(case: Case, target: Case, user: Any, *, now: datetime | None = N
         case.messages.update(case=target)
         refresh_counters(target)
         refresh_counters(case)
-        log_event(target, EventKind.MESSAGE_ATTACHED, user, after={"from_case": _ref(case), "messages": moved}, at=now)
+        log_event(
+            target,
+            EventKind.MESSAGE_ATTACHED,
+            user,
+            after={"from_case": _ref(case), "messages": moved},
+            at=now,
+        )
     return case
 
 
@@ -266,8 +327,14 @@ def write_answer(
     with transaction.atomic():
         case = _locked(case)
         _require_agency_or_center(user, case)
-        answer = Answer.objects.create(case=case, kind=kind, text=text, author=user if getattr(user, "pk", None) else None,
-                                       agency=case.agency, created_at=now)
+        answer = Answer.objects.create(
+            case=case,
+            kind=kind,
+            text=text,
+            author=user if getattr(user, "pk", None) else None,
+            agency=case.agency,
+            created_at=now,
+        )
         if case.first_answer_at is None:
             case.first_answer_at = now
             case.save(update_fields=["first_answer_at"])
@@ -342,8 +409,13 @@ def publish_answer(answer: Answer, user: Any, *, now: datetime | None = None) ->
         answer.published_at = now
         answer.publish_result = notifications.publish_reply(case, answer)
         answer.save()
-        log_event(case, EventKind.ANSWER_PUBLISHED, user, after={"answer": answer.pk, "result": answer.publish_result},
-                  at=now)
+        log_event(
+            case,
+            EventKind.ANSWER_PUBLISHED,
+            user,
+            after={"answer": answer.pk, "result": answer.publish_result},
+            at=now,
+        )
         if answer.kind == AnswerKind.FINAL:
             case.published_at = now
             _set_status(case, CaseStatus.PUBLISHED, user, at=now)
@@ -354,7 +426,13 @@ def publish_answer(answer: Answer, user: Any, *, now: datetime | None = None) ->
 
 
 def rate_case(
-    case: Case, *, score: int, comment: str = "", reopen: bool = False, actor: Any = None, now: datetime | None = None
+    case: Case,
+    *,
+    score: int,
+    comment: str = "",
+    reopen: bool = False,
+    actor: Any = None,
+    now: datetime | None = None,
 ) -> Rating:
     """The resident rates the published answer; the case closes, or reopens if they say it is not solved."""
     if not 1 <= int(score) <= 5:
@@ -425,7 +503,9 @@ def mark_overdue(now: datetime | None = None) -> list[int]:
     from .choices import AWAITING_AGENCY
 
     ids = list(
-        Case.objects.filter(status__in=AWAITING_AGENCY, deadline_at__lt=now, is_overdue=False).values_list("pk", flat=True)
+        Case.objects.filter(status__in=AWAITING_AGENCY, deadline_at__lt=now, is_overdue=False).values_list(
+            "pk", flat=True
+        )
     )
     for case_id in ids:
         with transaction.atomic():
@@ -434,11 +514,22 @@ def mark_overdue(now: datetime | None = None) -> list[int]:
                 continue
             case.is_overdue = True
             case.save(update_fields=["is_overdue"])
-            log_event(case, EventKind.OVERDUE, None, after={"deadline_at": case.deadline_at.isoformat()
-                                                             if case.deadline_at else None}, at=now)
+            log_event(
+                case,
+                EventKind.OVERDUE,
+                None,
+                after={"deadline_at": case.deadline_at.isoformat() if case.deadline_at else None},
+                at=now,
+            )
             if case.status != CaseStatus.ESCALATED:
-                _set_status(case, CaseStatus.ESCALATED, None, EventKind.ESCALATED,
-                            comment=_("Deadline missed"), at=now)
+                _set_status(
+                    case,
+                    CaseStatus.ESCALATED,
+                    None,
+                    EventKind.ESCALATED,
+                    comment=_("Deadline missed"),
+                    at=now,
+                )
                 case.escalated_at = now
                 case.save(update_fields=["escalated_at"])
                 notifications.case_escalated(case, _("Deadline missed"))

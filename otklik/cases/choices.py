@@ -19,7 +19,9 @@ class CaseStatus(models.TextChoices):
 
 
 # Statuses in which an agency owes an answer: the deadline runs and the case can become overdue.
-AWAITING_AGENCY = frozenset({CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED, CaseStatus.ESCALATED})
+AWAITING_AGENCY = frozenset(
+    {CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED, CaseStatus.ESCALATED}
+)
 # Statuses the center (moderators) must act on.
 AWAITING_CENTER = frozenset(
     {CaseStatus.NEW, CaseStatus.MODERATION, CaseStatus.REDIRECTED, CaseStatus.ANSWERED, CaseStatus.APPROVED}

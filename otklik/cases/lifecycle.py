@@ -28,7 +28,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class IllegalTransition(Exception):  # noqa: N818 - a domain name reads better here
+class IllegalTransition(Exception):
     """A status change the lifecycle does not allow."""
 
     def __init__(self, current: str, target: str) -> None:

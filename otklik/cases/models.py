@@ -34,29 +34,53 @@ class Case(models.Model):
     text = models.TextField(_("text of the first message"), blank=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.SOCIAL)
     category = models.ForeignKey(
-        "directory.Category", verbose_name=_("category"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="cases",
+        "directory.Category",
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
     )
     territory = models.ForeignKey(
-        "directory.Territory", verbose_name=_("territory"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="cases",
+        "directory.Territory",
+        verbose_name=_("territory"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
     )
     agency = models.ForeignKey(
-        "directory.Agency", verbose_name=_("agency"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="cases",
+        "directory.Agency",
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
     )
     # What the pipeline suggested; the moderator confirms or corrects.
     suggested_category = models.ForeignKey(
-        "directory.Category", verbose_name=_("suggested category"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "directory.Category",
+        verbose_name=_("suggested category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     suggested_territory = models.ForeignKey(
-        "directory.Territory", verbose_name=_("suggested territory"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "directory.Territory",
+        verbose_name=_("suggested territory"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     suggested_agency = models.ForeignKey(
-        "directory.Agency", verbose_name=_("suggested agency"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "directory.Agency",
+        verbose_name=_("suggested agency"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     category_confidence = models.FloatField(_("category confidence"), null=True, blank=True)
     understanding = models.JSONField(_("why: matched terms, model version"), default=dict, blank=True)
@@ -65,7 +89,11 @@ class Case(models.Model):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.SET_NULL,
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="merged_cases",
     )
     message_count = models.PositiveIntegerField(_("messages"), default=0)
@@ -76,7 +104,10 @@ class Case(models.Model):
     deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
     interim_deadline_at = models.DateTimeField(_("interim answer deadline"), null=True, blank=True)
     deadline_policy = models.ForeignKey(
-        "directory.DeadlinePolicy", verbose_name=_("deadline policy"), null=True, blank=True,
+        "directory.DeadlinePolicy",
+        verbose_name=_("deadline policy"),
+        null=True,
+        blank=True,
         on_delete=models.SET_NULL,
     )
     first_answer_at = models.DateTimeField(_("first answer"), null=True, blank=True)
@@ -119,17 +150,32 @@ class Case(models.Model):
 class Answer(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="answers")
     kind = models.CharField(_("kind"), max_length=10, choices=AnswerKind.choices, default=AnswerKind.FINAL)
-    status = models.CharField(_("status"), max_length=10, choices=AnswerStatus.choices, default=AnswerStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=AnswerStatus.choices, default=AnswerStatus.DRAFT
+    )
     text = models.TextField(_("text"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     agency = models.ForeignKey(
-        "directory.Agency", verbose_name=_("agency"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "directory.Agency",
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     review_comment = models.TextField(_("review comment"), blank=True)
     created_at = models.DateTimeField(_("written"), default=timezone.now)
@@ -172,8 +218,12 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("who"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     kind = models.CharField(_("what"), max_length=24, choices=EventKind.choices)
     from_status = models.CharField(_("status before"), max_length=20, choices=CaseStatus.choices, blank=True)

@@ -22,7 +22,9 @@ def _emails(**filters: Any) -> list[str]:
     from django.contrib.auth import get_user_model
 
     return [
-        e for e in get_user_model().objects.filter(is_active=True, **filters).values_list("email", flat=True) if e
+        e
+        for e in get_user_model().objects.filter(is_active=True, **filters).values_list("email", flat=True)
+        if e
     ]
 
 
@@ -42,8 +44,11 @@ def _send(recipients: list[str], subject: str, body: str) -> None:
 def case_assigned(case: Case) -> None:
     if case.agency_id:
         deadline = f"{case.deadline_at:%d.%m.%Y %H:%M}" if case.deadline_at else "—"
-        _send(_emails(role=Role.EXECUTOR, agency_id=case.agency_id), f"Новое обращение {case.number}",
-              f"{case.title}\nСрок ответа: {deadline}")
+        _send(
+            _emails(role=Role.EXECUTOR, agency_id=case.agency_id),
+            f"Новое обращение {case.number}",
+            f"{case.title}\nСрок ответа: {deadline}",
+        )
 
 
 def case_needs_center(case: Case, reason: str) -> None:
@@ -56,14 +61,20 @@ def answer_awaits_approval(case: Case) -> None:
 
 def answer_returned(case: Case, comment: str) -> None:
     if case.agency_id:
-        _send(_emails(role=Role.EXECUTOR, agency_id=case.agency_id), f"Ответ по {case.number} возвращён на доработку",
-              comment)
+        _send(
+            _emails(role=Role.EXECUTOR, agency_id=case.agency_id),
+            f"Ответ по {case.number} возвращён на доработку",
+            comment,
+        )
 
 
 def case_reopened(case: Case, reason: str) -> None:
     if case.agency_id:
-        _send(_emails(role=Role.EXECUTOR, agency_id=case.agency_id), f"Обращение {case.number} открыто повторно",
-              reason)
+        _send(
+            _emails(role=Role.EXECUTOR, agency_id=case.agency_id),
+            f"Обращение {case.number} открыто повторно",
+            reason,
+        )
 
 
 def case_escalated(case: Case, reason: str) -> None:
@@ -81,7 +92,7 @@ def register_reply_publisher(publisher: ReplyPublisher) -> None:
 
 
 def publish_reply(case: Case, answer: Answer) -> dict[str, Any]:
-    """Deliver the answer where the resident wrote. With OTKLIK_SEND_REPLIES off nothing leaves the machine."""
+    """Deliver the answer where the resident wrote; with OTKLIK_SEND_REPLIES off nothing leaves."""
     if not settings.OTKLIK_SEND_REPLIES:
         return {"sent": False, "reason": "staging: OTKLIK_SEND_REPLIES is off", "channel": case.channel}
     if _reply_publisher is None:

@@ -16,7 +16,12 @@ class Territory(models.Model):
     """Region → municipal districts / urban okrugs → settlements."""
 
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=TerritoryKind.choices)
     name = models.CharField(_("name"), max_length=200)
@@ -25,14 +30,18 @@ class Territory(models.Model):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     geometry = models.JSONField(_("geometry (GeoJSON)"), null=True, blank=True)
-    bbox = models.JSONField(_("bounding box"), null=True, blank=True, help_text="[min_lon, min_lat, max_lon, max_lat]")
+    bbox = models.JSONField(
+        _("bounding box"), null=True, blank=True, help_text="[min_lon, min_lat, max_lon, max_lat]"
+    )
 
     class Meta:
         verbose_name = _("territory")
         verbose_name_plural = _("territories")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["parent", "kind", "name"], name="territory_unique_name_in_parent"),
+            models.UniqueConstraint(
+                fields=["parent", "kind", "name"], name="territory_unique_name_in_parent"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -60,14 +69,21 @@ class Category(models.Model):
     """A node of the category tree: top categories with subcategories."""
 
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
     )
     code = models.SlugField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
     keywords = models.TextField(
         _("keywords"),
         blank=True,
-        help_text=_("Words and phrases, one per line, in any form: the rule classifier matches their lemmas."),
+        help_text=_(
+            "Words and phrases, one per line, in any form: the rule classifier matches their lemmas."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -113,14 +129,24 @@ class RoutingRule(models.Model):
     """Category × territory → agency. The most specific matching rule with the highest priority wins."""
 
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.CASCADE,
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         help_text=_("Empty: any category. A rule for a top category also covers its subcategories."),
     )
     territory = models.ForeignKey(
-        Territory, verbose_name=_("territory"), null=True, blank=True, on_delete=models.CASCADE,
+        Territory,
+        verbose_name=_("territory"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         help_text=_("Empty: anywhere. A rule for a district also covers its settlements."),
     )
-    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="routing_rules")
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="routing_rules"
+    )
     priority = models.IntegerField(_("priority"), default=0)
     is_fallback = models.BooleanField(
         _("fallback"), default=False, help_text=_("Used only when no other rule matches.")
@@ -149,7 +175,9 @@ class DeadlinePolicy(models.Model):
     amount = models.PositiveIntegerField(_("amount"))
     unit = models.CharField(_("unit"), max_length=20, choices=DeadlineUnit.choices)
     interim_amount = models.PositiveIntegerField(_("interim answer within"), null=True, blank=True)
-    interim_unit = models.CharField(_("interim unit"), max_length=20, choices=DeadlineUnit.choices, blank=True)
+    interim_unit = models.CharField(
+        _("interim unit"), max_length=20, choices=DeadlineUnit.choices, blank=True
+    )
     priority = models.IntegerField(_("priority"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 

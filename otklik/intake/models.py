@@ -33,11 +33,17 @@ class Source(models.Model):
 class Message(models.Model):
     """One raw message of a resident; unique per source + external id; many may attach to one case."""
 
-    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="messages")
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="messages"
+    )
     external_id = models.CharField(_("external id"), max_length=200)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     case = models.ForeignKey(
-        "cases.Case", verbose_name=_("case"), null=True, blank=True, on_delete=models.SET_NULL,
+        "cases.Case",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="messages",
     )
     author_name = models.CharField(_("author"), max_length=200, blank=True)
@@ -69,7 +75,12 @@ class DeadLetter(models.Model):
     """Anything that failed to parse or process, kept with its raw payload and the reason."""
 
     source = models.ForeignKey(
-        Source, verbose_name=_("source"), null=True, blank=True, on_delete=models.SET_NULL, related_name="dead_letters"
+        Source,
+        verbose_name=_("source"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="dead_letters",
     )
     external_id = models.CharField(_("external id"), max_length=200, blank=True)
     stage = models.CharField(_("stage"), max_length=40)
