@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "otklik.analytics",
     "otklik.public",
     "otklik.api",
+    "otklik.demo",
 ]
 
 MIDDLEWARE = [
@@ -138,6 +139,12 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Otklik API",
     "DESCRIPTION": "Cases, messages and reference data of a regional management center",
     "VERSION": "0.1.0",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "otklik.cases.choices.CaseStatus",
+        "AnswerStatusEnum": "otklik.cases.choices.AnswerStatus",
+        "TerritoryKindEnum": "otklik.directory.choices.TerritoryKind",
+        "AgencyKindEnum": "otklik.directory.choices.AgencyKind",
+    },
 }
 
 # Pipeline: "inprocess" (default) runs the stages in the web process or a management command;

@@ -1,4 +1,16 @@
-from django.urls import path
+"""The REST API's routes; serializers and viewsets live in each app's ``api.py``."""
+
+from rest_framework.routers import DefaultRouter
+
+from otklik.cases.api import CaseViewSet
+from otklik.directory.api import AgencyViewSet, CategoryViewSet, TerritoryViewSet
 
 app_name = "api"
-urlpatterns: list = []
+
+router = DefaultRouter()
+router.register("cases", CaseViewSet, basename="case")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("territories", TerritoryViewSet, basename="territory")
+router.register("agencies", AgencyViewSet, basename="agency")
+
+urlpatterns = router.urls

@@ -1,0 +1,301 @@
+"""REST API of cases: read-only, always scoped by ``Case.objects.visible_to`` / ``access_case``.
+
+Changes of a case go through the operator screens (and :mod:`otklik.cases.actions`); this API lists
+and shows cases for integrations and exports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
+
+from otklik.accounts.choices import Role
+from otklik.directory.choices import Channel
+from otklik.directory.models import Agency, Category, Territory
+from otklik.intake.models import Message
+
+from .access import access_case
+from .choices import AWAITING_AGENCY, CaseStatus
+from .models import Answer, Case, CaseEvent, Rating
+
+# --- serializers ----------------------------------------------------------------------------------
+
+
+class CategoryRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "code", "name", "parent"]
+
+
+class TerritoryRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Territory
+        fields = ["id", "name", "kind"]
+
+
+class AgencyRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["id", "name", "short_name"]
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    category = CategoryRefSerializer(read_only=True)
+    territory = TerritoryRefSerializer(read_only=True)
+    agency = AgencyRefSerializer(read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "status",
+            "status_label",
+            "title",
+            "channel",
+            "category",
+            "territory",
+            "agency",
+            "is_urgent",
+            "is_overdue",
+            "address",
+            "lat",
+            "lon",
+            "message_count",
+            "author_count",
+            "created_at",
+            "assigned_at",
+            "deadline_at",
+            "interim_deadline_at",
+            "first_answer_at",
+            "answered_at",
+            "published_at",
+            "closed_at",
+            "reopen_count",
+        ]
+        read_only_fields = fields
+
+
+def _mask(name: str) -> str:
+    """«Иван Петров» → «И. П.»: analysts read cases with personal data masked (152-FZ)."""
+    return " ".join(f"{part[0]}." for part in name.split() if part)
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    source = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "source",
+            "external_id",
+            "channel",
+            "author_name",
+            "author_contact",
+            "text",
+            "url",
+            "posted_at",
+            "lat",
+            "lon",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Message) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        user = self.context.get("request").user if self.context.get("request") else None
+        if user is None or (getattr(user, "role", None) == Role.ANALYST and not user.is_superuser):
+            data["author_name"] = _mask(data["author_name"] or "")
+            data["author_contact"] = ""
+        return data
+
+
+class AnswerSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    agency = AgencyRefSerializer(read_only=True)
+
+    class Meta:
+        model = Answer
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "status",
+            "status_label",
+            "text",
+            "author",
+            "agency",
+            "review_comment",
+            "created_at",
+            "reviewed_at",
+            "published_at",
+        ]
+        read_only_fields = fields
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "actor",
+            "from_status",
+            "to_status",
+            "before",
+            "after",
+            "comment",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Rating
+        fields = ["id", "score", "comment", "created_at"]
+        read_only_fields = fields
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    messages = MessageSerializer(many=True, read_only=True)
+    answers = AnswerSerializer(many=True, read_only=True)
+    events = CaseEventSerializer(many=True, read_only=True)
+    ratings = RatingSerializer(many=True, read_only=True)
+    deadline_policy = serializers.StringRelatedField(read_only=True)
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            "text",
+            "deadline_policy",
+            "merged_into",
+            "escalated_at",
+            "answer_working_minutes",
+            "messages",
+            "answers",
+            "events",
+            "ratings",
+        ]
+        read_only_fields = fields
+
+
+# --- filters ----------------------------------------------------------------------------------------
+
+
+def _id(params: Any, name: str) -> int | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({name: _("Give a number.")}) from exc
+
+
+def _choices(params: Any, name: str, allowed: list[str]) -> list[str]:
+    values = [v.strip() for v in (params.get(name) or "").split(",") if v.strip()]
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise ValidationError({name: _("Unknown value: %(values)s.") % {"values": ", ".join(unknown)}})
+    return values
+
+
+def filter_cases(qs: QuerySet[Case], params: Any, *, now: Any = None) -> QuerySet[Case]:
+    """Apply the list filters of the API to an already scoped queryset."""
+    statuses = _choices(params, "status", list(CaseStatus.values))
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    channels = _choices(params, "channel", list(Channel.values))
+    if channels:
+        qs = qs.filter(channel__in=channels)
+    category = _id(params, "category")
+    if category is not None:  # a top category covers its subcategories
+        qs = qs.filter(Q(category_id=category) | Q(category__parent_id=category))
+    territory = _id(params, "territory")
+    if territory is not None:  # a district covers its settlements
+        qs = qs.filter(
+            Q(territory_id=territory)
+            | Q(territory__parent_id=territory)
+            | Q(territory__parent__parent_id=territory)
+        )
+    agency = _id(params, "agency")
+    if agency is not None:
+        qs = qs.filter(agency_id=agency)
+    overdue = (params.get("overdue") or "").strip().lower()
+    if overdue:
+        if overdue not in ("true", "false", "1", "0", "yes", "no"):
+            raise ValidationError({"overdue": _("Give true or false.")})
+        late = Q(status__in=AWAITING_AGENCY, deadline_at__lt=now or timezone.now())
+        qs = qs.filter(late) if overdue in ("true", "1", "yes") else qs.exclude(late)
+    return qs
+
+
+CASE_FILTERS = [
+    OpenApiParameter(
+        "status", OpenApiTypes.STR, description="Statuses, comma-separated: " + ", ".join(CaseStatus.values)
+    ),
+    OpenApiParameter(
+        "channel", OpenApiTypes.STR, description="Channels, comma-separated: " + ", ".join(Channel.values)
+    ),
+    OpenApiParameter(
+        "category", OpenApiTypes.INT, description="Category id; a top category covers its subcategories"
+    ),
+    OpenApiParameter(
+        "territory", OpenApiTypes.INT, description="Territory id; a district covers its settlements"
+    ),
+    OpenApiParameter("agency", OpenApiTypes.INT, description="Agency id"),
+    OpenApiParameter("overdue", OpenApiTypes.BOOL, description="Awaiting the agency past the deadline"),
+]
+
+
+# --- views ------------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Cases visible to the user", parameters=CASE_FILTERS),
+    retrieve=extend_schema(summary="One case with its messages, answers, ratings and history"),
+)
+class CaseViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = CaseListSerializer
+    queryset = Case.objects.none()  # the real queryset is always scoped to the user: see get_queryset
+
+    def get_queryset(self) -> QuerySet[Case]:
+        if getattr(self, "swagger_fake_view", False):
+            return Case.objects.none()
+        scoped = Case.objects.visible_to(self.request.user).select_related("category", "territory", "agency")
+        return filter_cases(scoped, self.request.query_params).order_by("-created_at", "-id")
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return CaseDetailSerializer if self.action == "retrieve" else CaseListSerializer
+
+    def get_object(self) -> Case:
+        case = access_case(self.request.user, self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        self.check_object_permissions(self.request, case)
+        prefetch_related_objects(
+            [case],
+            "category",
+            "territory",
+            "agency",
+            "deadline_policy",
+            "messages__source",
+            "answers__author",
+            "answers__agency",
+            "events__actor",
+            "ratings",
+        )
+        return case
