@@ -14,6 +14,8 @@ fi
 
 echo "== ruff"
 .venv/bin/ruff check . || exit 1
+echo "== import contracts"
+.venv/bin/lint-imports --no-cache >/dev/null || { .venv/bin/lint-imports --no-cache; exit 1; }
 echo "== mypy"
 .venv/bin/mypy otklik || exit 1
 echo "== pytest (${DATABASE_URL:-sqlite})"
