@@ -3,6 +3,27 @@ from django.urls import path
 from . import views
 
 app_name = "cases"
+
+# One POST URL per action of the case card; the URL name is the action's name in forms.ACTIONS_BY_NAME.
+ACTION_VIEWS = {
+    "moderate": views.moderate,
+    "assign": views.assign,
+    "start": views.start,
+    "answer": views.answer,
+    "redirect": views.redirect_to_agency,
+    "escalate": views.escalate,
+    "merge": views.merge,
+    "reject": views.reject,
+    "rate": views.rate,
+    "close": views.close,
+    "reopen": views.reopen,
+    "approve": views.approve,
+    "return": views.return_answer,
+    "publish": views.publish,
+}
+
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("<int:case_id>/", views.detail, name="detail"),
+    *(path(f"<int:case_id>/{name}/", view, name=name) for name, view in ACTION_VIEWS.items()),
 ]

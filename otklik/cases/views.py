@@ -1,7 +1,346 @@
+"""Operator UI: the incoming queue, the case card and one thin POST view per action.
+
+Views parse input and call one function of :mod:`otklik.cases.actions`; cases are reached only
+through ``Case.objects.visible_to`` and :func:`access_case` (out of scope is a 404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from . import actions
+from .access import access_case
+from .filters import PAGE_SIZE, SORTS, TABS, queue_cases
+from .forms import (
+    ACTIONS_BY_NAME,
+    ActionSpec,
+    CaseActionForm,
+    available_actions,
+    available_answer_actions,
+    role_allows,
+)
+from .lifecycle import IllegalTransition
+from .models import Case
+
+CARD_RELATIONS = (
+    "category__parent",
+    "territory__parent__parent",
+    "agency",
+    "suggested_category__parent",
+    "suggested_territory__parent__parent",
+    "suggested_agency",
+    "merged_into",
+    "deadline_policy",
+)
+
+
+def _is_htmx_target(request: HttpRequest, target: str) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and htmx.target == target
+
+
+# --- the queue -----------------------------------------------------------------------------------
 
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("queue")
+    """Incoming cases the user may see, filtered, counted per tab, sorted and paged by 50."""
+    now = timezone.now()
+    form, result = queue_cases(Case.objects.visible_to(request.user), request.GET, now=now)
+    page = Paginator(result.cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "cases": page.object_list,
+        "tabs": [{"key": t.key, "label": t.label, "count": result.counts[t.key]} for t in TABS],
+        "tab": result.tab,
+        "sort": result.sort,
+        "sorts": [(key, label) for key, (label, _order) in SORTS.items()],
+        "now": now,
+    }
+    partial = _is_htmx_target(request, "queue-results")
+    response = render(request, "cases/_queue_results.html" if partial else "cases/queue.html", context)
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
+# --- the case card -------------------------------------------------------------------------------
+
+
+def _map_data(case: Case) -> dict[str, Any] | None:
+    """The territory outline (GeoJSON) and the case's point for the tile-less Leaflet map."""
+    geometry = None
+    area_name = ""
+    territory = case.territory or case.suggested_territory
+    node = territory
+    while node is not None and geometry is None:
+        geometry, area_name = node.geometry, node.name
+        node = node.parent
+    point = None
+    approximate = False
+    if case.lat is not None and case.lon is not None:
+        point = [case.lat, case.lon]
+    else:
+        located = next((m for m in case.card_messages if m.lat is not None and m.lon is not None), None)
+        if located is not None:
+            point = [located.lat, located.lon]
+        elif territory is not None and territory.lat is not None and territory.lon is not None:
+            point, approximate = [territory.lat, territory.lon], True
+    if geometry is None and point is None:
+        return None
+    return {
+        "geometry": geometry,
+        "area": area_name,
+        "point": point,
+        "approximate": approximate,
+        "label": case.address or (territory.name if territory else ""),
+    }
+
+
+UNDERSTANDING_LABELS = {
+    "scores": _lazy("Category scores"),
+    "urgency": _lazy("Urgency signals"),
+    "place": _lazy("Place found by"),
+    "relevance": _lazy("Relevance"),
+}
+
+
+def _flat(value: Any) -> list[str]:
+    """A JSON value of ``understanding`` as short display strings, empty parts left out."""
+    if value in (None, "", [], {}):
+        return []
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            shown = ", ".join(_flat(item))
+            if shown:
+                parts.append(f"{key}: {shown}")
+        return parts
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value if item not in (None, "")]
+    if isinstance(value, float):
+        return [f"{value:.2f}"]
+    return [str(value)]
+
+
+def _understanding(case: Case) -> dict[str, Any]:
+    """What the pipeline matched and why, flattened for display (the JSON's shape is the pipeline's)."""
+    data = case.understanding if isinstance(case.understanding, dict) else {}
+    known = {"matched_terms", "version", "model_version"}
+    other = []
+    for key, value in data.items():
+        if key in known:
+            continue
+        shown = _flat(value)
+        if shown:
+            other.append((UNDERSTANDING_LABELS.get(key, key), shown))
+    return {
+        "matched_terms": _flat(data.get("matched_terms")),
+        "version": data.get("version") or data.get("model_version") or "",
+        "other": other,
+    }
+
+
+def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+    """Everything the case card shows, loaded with a fixed number of queries."""
+    user = request.user
+    prefetch_related_objects([case], *CARD_RELATIONS)
+    case.card_messages = list(case.messages.select_related("source").order_by("posted_at", "id"))
+    answers = list(case.answers.select_related("author", "reviewed_by", "agency"))
+    for answer in answers:
+        answer.ui_actions = [
+            (
+                spec,
+                spec.form_for(user)(
+                    case=case,
+                    user=user,
+                    initial={"answer": answer.pk},
+                    auto_id=f"id_{spec.name}{answer.pk}_%s",
+                ),
+            )
+            for spec in available_answer_actions(answer, case, user)
+        ]
+    working_left = None
+    if case.deadline_at and case.awaits_agency and case.deadline_at > timezone.now():
+        from .deadlines import working_minutes
+
+        working_left = working_minutes(timezone.now(), case.deadline_at)
+    return {
+        "case": case,
+        "case_messages": case.card_messages,
+        "events": list(case.events.select_related("actor").order_by("created_at", "id")),
+        "answers": answers,
+        "ratings": list(case.ratings.order_by("created_at")),
+        "actions": [
+            (spec, spec.form_for(user)(case=case, user=user, auto_id=f"id_{spec.name}_%s"))
+            for spec in available_actions(case, user)
+        ],
+        "map_data": _map_data(case),
+        "understanding": _understanding(case),
+        "working_minutes_left": working_left,
+        "now": timezone.now(),
+    }
+
+
+@login_required
+def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = access_case(request.user, case_id)
+    template = "cases/_card.html" if _is_htmx_target(request, "case-card") else "cases/detail.html"
+    response = render(request, template, card_context(request, case))
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
+
+
+# --- actions -------------------------------------------------------------------------------------
+
+ActionFunc = Callable[[HttpRequest, Case, dict[str, Any]], Any]
+
+
+def _form_error_text(form: CaseActionForm) -> str:
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return "; ".join(parts)
+
+
+def _after_action(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Back to the card (swapped in place for HTMX), or to the queue if the case left the user's scope."""
+    try:
+        case = access_case(request.user, case_id)
+    except Http404:
+        if getattr(request, "htmx", None):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("cases:queue")
+            return response
+        return redirect("cases:queue")
+    if getattr(request, "htmx", None):
+        return render(request, "cases/_card.html", card_context(request, case))
+    return redirect("cases:detail", case_id=case.pk)
+
+
+def case_action(name: str) -> Callable[[ActionFunc], Callable[..., HttpResponse]]:
+    """Wrap an action view: POST only, scope (404), role, form parsing and clear error messages."""
+    spec: ActionSpec = ACTIONS_BY_NAME[name]
+
+    def decorator(func: ActionFunc) -> Callable[..., HttpResponse]:
+        @wraps(func)
+        @login_required
+        @require_POST
+        def view(request: HttpRequest, case_id: int) -> HttpResponse:
+            case = access_case(request.user, case_id)
+            try:
+                if not role_allows(spec.who, request.user, case):
+                    raise PermissionDenied(_("Your role may not do this on this case."))
+                form = spec.form_for(request.user)(request.POST, case=case, user=request.user)
+                if not form.is_valid():
+                    raise ValidationError(_form_error_text(form))
+                func(request, case, form.cleaned_data)
+            except IllegalTransition as exc:
+                messages.error(request, str(exc))
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            except PermissionDenied as exc:
+                messages.error(request, str(exc) or _("You may not do this."))
+            else:
+                messages.success(request, _("%(action)s: done.") % {"action": spec.label})
+            return _after_action(request, case.pk)
+
+        return view
+
+    return decorator
+
+
+@case_action("moderate")
+def moderate(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.moderate_case(
+        case,
+        request.user,
+        category=data["category"],
+        territory=data["territory"],
+        agency=data["agency"],
+        is_urgent=data["is_urgent"],
+    )
+
+
+@case_action("assign")
+def assign(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.assign_case(case, request.user, data["agency"], comment=data["comment"])
+
+
+@case_action("start")
+def start(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.start_work(case, request.user)
+
+
+@case_action("answer")
+def answer(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.write_answer(case, request.user, text=data["text"], kind=data["kind"])
+
+
+@case_action("redirect")
+def redirect_to_agency(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.redirect_case(case, request.user, reason=data["reason"], agency=data.get("agency"))
+
+
+@case_action("escalate")
+def escalate(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.escalate_case(case, request.user, reason=data["reason"])
+
+
+@case_action("merge")
+def merge(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.merge_cases(case, data["target"], request.user)
+
+
+@case_action("reject")
+def reject(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.reject_case(case, request.user, reason=data["reason"])
+
+
+@case_action("rate")
+def rate(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.rate_case(
+        case, score=data["score"], comment=data["comment"], reopen=data["reopen"], actor=request.user
+    )
+
+
+@case_action("close")
+def close(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.close_case(case, request.user)
+
+
+@case_action("reopen")
+def reopen(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.reopen_case(case, request.user, reason=data["reason"])
+
+
+@case_action("approve")
+def approve(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.approve_answer(data["answer"], request.user)
+
+
+@case_action("return")
+def return_answer(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.return_answer(data["answer"], request.user, comment=data["comment"])
+
+
+@case_action("publish")
+def publish(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.publish_answer(data["answer"], request.user)

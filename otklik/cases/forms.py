@@ -1,0 +1,355 @@
+"""Forms of the case card's actions and the rules for which action a user sees on which case.
+
+Each form only parses input; the view passes the cleaned values to one function of
+:mod:`otklik.cases.actions`, which re-checks permissions and the lifecycle itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from otklik.accounts.choices import Role
+from otklik.directory.models import Agency, Territory
+
+from .actions import CENTER_ROLES
+from .choices import AnswerKind, AnswerStatus, CaseStatus
+from .filters import CategoryChoiceField, TerritoryChoiceField, category_tree
+from .lifecycle import allowed_targets, can_transition
+from .models import Answer, Case
+
+CENTER = "center"
+EXECUTOR = "executor"
+WORKER = "worker"  # the center or the executor of the case's agency
+
+
+def is_center(user: Any) -> bool:
+    return bool(user.is_authenticated and user.has_role(*CENTER_ROLES))
+
+
+def is_case_executor(user: Any, case: Case) -> bool:
+    return bool(
+        user.is_authenticated
+        and user.role == Role.EXECUTOR
+        and user.agency_id
+        and user.agency_id == case.agency_id
+    )
+
+
+def role_allows(who: str, user: Any, case: Case) -> bool:
+    if who == CENTER:
+        return is_center(user)
+    if who == EXECUTOR:
+        return is_case_executor(user, case)
+    return is_center(user) or is_case_executor(user, case)
+
+
+# --- forms ---------------------------------------------------------------------------------------
+
+
+def active_agencies() -> Any:
+    return Agency.objects.filter(is_active=True).order_by("name")
+
+
+class CaseActionForm(forms.Form):
+    """Base of every action form: knows the case and the user it is shown to."""
+
+    def __init__(self, *args: Any, case: Case, user: Any, **kwargs: Any) -> None:
+        self.case = case
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+
+class EmptyForm(CaseActionForm):
+    pass
+
+
+class ReasonForm(CaseActionForm):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OptionalReasonForm(CaseActionForm):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ModerateForm(CaseActionForm):
+    category = CategoryChoiceField(label=_("Category"), queryset=category_tree(), required=True)
+    territory = TerritoryChoiceField(
+        label=_("Territory"), queryset=Territory.objects.order_by("name"), required=False
+    )
+    agency = forms.ModelChoiceField(
+        label=_("Agency"),
+        queryset=active_agencies(),
+        required=False,
+        empty_label=_("By routing rules"),
+    )
+    is_urgent = forms.BooleanField(label=_("Urgent"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        case = self.case
+        category = case.category or case.suggested_category
+        territory = case.territory or case.suggested_territory
+        agency = case.agency or case.suggested_agency
+        if agency is None and category is not None:
+            from .routing import route
+
+            routed = route(category, territory)
+            agency = routed.agency if routed else None
+        self.initial.setdefault("category", category.pk if category else None)
+        self.initial.setdefault("territory", territory.pk if territory else None)
+        self.initial.setdefault("agency", agency.pk if agency else None)
+        self.initial.setdefault("is_urgent", case.is_urgent)
+
+
+class AssignForm(CaseActionForm):
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=active_agencies())
+    comment = forms.CharField(
+        label=_("Comment"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agency = self.case.agency or self.case.suggested_agency
+        self.initial.setdefault("agency", agency.pk if agency else None)
+
+
+class MergeForm(CaseActionForm):
+    target = forms.CharField(label=_("Into case number"), max_length=32)
+
+    def clean_target(self) -> Case:
+        number = self.cleaned_data["target"].strip().lstrip("#")
+        target = Case.objects.visible_to(self.user).filter(number=number).first()
+        if target is None:
+            raise forms.ValidationError(_("No case with number %(number)s.") % {"number": number})
+        return target
+
+
+class CenterRedirectForm(CaseActionForm):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    agency = forms.ModelChoiceField(
+        label=_("New agency"),
+        queryset=active_agencies(),
+        required=False,
+        empty_label=_("None: back to moderation"),
+    )
+
+
+class AnswerForm(CaseActionForm):
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=AnswerKind.choices, initial=AnswerKind.FINAL, widget=forms.RadioSelect
+    )
+    text = forms.CharField(
+        label=_("Answer to the resident"),
+        min_length=10,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+class AnswerChoiceForm(CaseActionForm):
+    """An action on one answer of the case: the answer is looked up among this case's answers only."""
+
+    answer = forms.ModelChoiceField(queryset=Answer.objects.none(), widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["answer"].queryset = self.case.answers.all()
+
+
+class ReturnAnswerForm(AnswerChoiceForm):
+    comment = forms.CharField(
+        label=_("What must be reworked"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RateForm(CaseActionForm):
+    score = forms.TypedChoiceField(
+        label=_("Score"), coerce=int, choices=[(n, str(n)) for n in range(5, 0, -1)], widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Resident's comment"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    reopen = forms.BooleanField(
+        label=_("The resident says the problem is not solved: reopen"), required=False
+    )
+
+
+# --- which action is shown to whom ---------------------------------------------------------------
+
+
+def _targets(*statuses: str) -> Callable[[Case], bool]:
+    return lambda case: any(status in allowed_targets(case.status) for status in statuses)
+
+
+def _in(*statuses: str) -> Callable[[Case], bool]:
+    return lambda case: case.status in statuses
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action of the case card: who may run it, when the lifecycle allows it, and its form."""
+
+    name: str
+    label: Any
+    who: str
+    allowed: Callable[[Case], bool]
+    form_class: type[CaseActionForm]
+    executor_form_class: type[CaseActionForm] | None = None
+    danger: bool = False
+    help: Any = ""
+    per_answer: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url_name(self) -> str:
+        return f"cases:{self.name}"
+
+    def form_for(self, user: Any) -> type[CaseActionForm]:
+        if self.executor_form_class is not None and not is_center(user):
+            return self.executor_form_class
+        return self.form_class
+
+
+CASE_ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec(
+        "moderate",
+        _("Moderate"),
+        CENTER,
+        _in(CaseStatus.NEW, CaseStatus.MODERATION, CaseStatus.REDIRECTED),
+        ModerateForm,
+        help=_("Confirm or correct category and place; with an agency the case is assigned."),
+    ),
+    ActionSpec(
+        "assign",
+        _("Assign"),
+        CENTER,
+        _targets(CaseStatus.ASSIGNED),
+        AssignForm,
+        help=_("Route to an agency: the deadline starts now."),
+    ),
+    ActionSpec(
+        "start",
+        _("Start work"),
+        EXECUTOR,
+        _in(CaseStatus.ASSIGNED, CaseStatus.REOPENED, CaseStatus.ESCALATED),
+        EmptyForm,
+    ),
+    ActionSpec(
+        "answer",
+        _("Write an answer"),
+        EXECUTOR,
+        _in(CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED, CaseStatus.ESCALATED),
+        AnswerForm,
+        help=_("A final answer goes to the center for approval."),
+    ),
+    ActionSpec(
+        "redirect",
+        _("Redirect"),
+        WORKER,
+        _targets(CaseStatus.REDIRECTED),
+        CenterRedirectForm,
+        executor_form_class=ReasonForm,
+        help=_("Not this agency's case: say why."),
+    ),
+    ActionSpec("escalate", _("Escalate"), CENTER, _targets(CaseStatus.ESCALATED), OptionalReasonForm),
+    ActionSpec(
+        "merge",
+        _("Merge"),
+        CENTER,
+        _targets(CaseStatus.MERGED),
+        MergeForm,
+        help=_("A duplicate: its messages move to the other case."),
+    ),
+    ActionSpec(
+        "reject",
+        _("Reject"),
+        CENTER,
+        _targets(CaseStatus.REJECTED),
+        ReasonForm,
+        danger=True,
+        help=_("Not a resident's problem: spam, advertising, off-topic."),
+    ),
+    ActionSpec(
+        "rate",
+        _("Record the resident's rating"),
+        CENTER,
+        _in(CaseStatus.PUBLISHED, CaseStatus.CLOSED),
+        RateForm,
+    ),
+    ActionSpec("close", _("Close"), CENTER, _targets(CaseStatus.CLOSED), EmptyForm),
+    ActionSpec("reopen", _("Reopen"), CENTER, _targets(CaseStatus.REOPENED), ReasonForm),
+)
+
+
+def _answer_transition(answer: Answer, case: Case, target: str) -> bool:
+    return answer.kind != AnswerKind.FINAL or can_transition(case.status, target)
+
+
+ANSWER_ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec(
+        "approve",
+        _("Approve"),
+        CENTER,
+        lambda case: True,
+        AnswerChoiceForm,
+        per_answer=True,
+        extra={"answer_statuses": {AnswerStatus.DRAFT}, "target": CaseStatus.APPROVED},
+    ),
+    ActionSpec(
+        "return",
+        _("Return for rework"),
+        CENTER,
+        lambda case: True,
+        ReturnAnswerForm,
+        per_answer=True,
+        danger=True,
+        extra={
+            "answer_statuses": {AnswerStatus.DRAFT, AnswerStatus.APPROVED},
+            "target": CaseStatus.IN_PROGRESS,
+        },
+    ),
+    ActionSpec(
+        "publish",
+        _("Publish"),
+        CENTER,
+        lambda case: True,
+        AnswerChoiceForm,
+        per_answer=True,
+        extra={"answer_statuses": {AnswerStatus.APPROVED}, "target": CaseStatus.PUBLISHED},
+    ),
+)
+
+ACTIONS_BY_NAME: dict[str, ActionSpec] = {spec.name: spec for spec in (*CASE_ACTIONS, *ANSWER_ACTIONS)}
+
+
+def available_actions(case: Case, user: Any) -> list[ActionSpec]:
+    """Case-level actions the user may run on the case in its current status."""
+    return [spec for spec in CASE_ACTIONS if role_allows(spec.who, user, case) and spec.allowed(case)]
+
+
+def available_answer_actions(answer: Answer, case: Case, user: Any) -> list[ActionSpec]:
+    """Actions on one answer (approve, return, publish) the user may run now."""
+    result = []
+    for spec in ANSWER_ACTIONS:
+        if not role_allows(spec.who, user, case) or answer.status not in spec.extra["answer_statuses"]:
+            continue
+        if not _answer_transition(answer, case, spec.extra["target"]):
+            continue
+        if (
+            spec.name == "return"
+            and answer.kind == AnswerKind.FINAL
+            and case.status not in (CaseStatus.ANSWERED, CaseStatus.APPROVED)
+        ):
+            continue
+        result.append(spec)
+    return result

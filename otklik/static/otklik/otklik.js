@@ -1,0 +1,100 @@
+/* Otklik operator UI: deadline countdowns that keep ticking and the tile-less case map.
+   No network: Leaflet comes from xstatic-leaflet, htmx from django-htmx. */
+(function () {
+  "use strict";
+
+  function strings() {
+    var el = document.getElementById("ui-strings");
+    try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; }
+  }
+
+  function durationText(seconds, s) {
+    var minutes = Math.floor(Math.abs(seconds) / 60);
+    var days = Math.floor(minutes / 1440);
+    var hours = Math.floor((minutes % 1440) / 60);
+    var mins = minutes % 60;
+    if (days) { return days + " " + s.days + " " + hours + " " + s.hours; }
+    if (hours) { return hours + " " + s.hours + " " + mins + " " + s.minutes; }
+    return mins + " " + s.minutes;
+  }
+
+  function tick(root) {
+    var s = strings();
+    if (!s.left) { return; }
+    var now = Date.now();
+    (root || document).querySelectorAll("[data-deadline]").forEach(function (el) {
+      var deadline = Date.parse(el.getAttribute("data-deadline"));
+      if (isNaN(deadline)) { return; }
+      var seconds = (deadline - now) / 1000;
+      var template = seconds < 0 ? s.overdue : s.left;
+      el.textContent = template.replace("%(t)s", durationText(seconds, s));
+      el.classList.toggle("late", seconds < 0);
+      el.classList.toggle("soon", seconds >= 0 && seconds < 4 * 3600);
+    });
+  }
+
+  function initMaps(root) {
+    if (typeof window.L === "undefined") { return; }
+    (root || document).querySelectorAll("[data-map-source]").forEach(function (el) {
+      if (el.dataset.ready) { return; }
+      var source = document.getElementById(el.getAttribute("data-map-source"));
+      if (!source) { return; }
+      var data = JSON.parse(source.textContent);
+      el.dataset.ready = "1";
+      var map = window.L.map(el, { attributionControl: false, scrollWheelZoom: false, zoomSnap: 0.25 });
+      var area = null;
+      var marker = null;
+      var bounds = null;
+      if (data.geometry) {
+        area = window.L.geoJSON(data.geometry, {
+          style: { color: "#1f4e8c", weight: 2, fillColor: "#3b6fb6", fillOpacity: 0.08 }
+        });
+        bounds = area.getBounds();
+      }
+      if (data.point) {
+        marker = window.L.circleMarker(data.point, {
+          radius: 8, color: "#ffffff", weight: 2, fillColor: data.approximate ? "#8a94a6" : "#c62828",
+          fillOpacity: 1
+        });
+        if (bounds && bounds.isValid()) { bounds.extend(data.point); }
+      }
+      // The view must be set before layers with permanent tooltips are added.
+      if (bounds && bounds.isValid()) {
+        map.fitBounds(bounds, { padding: [16, 16] });
+      } else if (data.point) {
+        map.setView(data.point, 14);
+      } else {
+        return;
+      }
+      if (area) {
+        area.addTo(map);
+        if (data.area) {
+          area.bindTooltip(data.area, { permanent: true, direction: "center", className: "map-area-label" });
+        }
+      }
+      if (marker) {
+        marker.addTo(map);
+        if (data.label) { marker.bindTooltip(data.label, { direction: "top", offset: [0, -8] }); }
+      }
+      window.L.control.scale({ imperial: false }).addTo(map);
+      el.classList.add("map-ready");
+    });
+  }
+
+  function init(root) {
+    initMaps(root);
+    tick(root);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    init(document);
+    window.setInterval(function () { tick(document); }, 30000);
+    document.body.addEventListener("htmx:load", function (event) { init(event.target); });
+    // HTMX pushes filter changes into the URL: switch the language without losing them.
+    document.querySelectorAll("form.langswitch").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        form.elements.next.value = window.location.pathname + window.location.search;
+      });
+    });
+  });
+})();
