@@ -1,0 +1,791 @@
+"""The intake pipeline: a batch of raw items → stored messages → understood, routed cases.
+
+A batch goes through NAMED STAGES, each one function over the whole batch (see :data:`STAGES`)::
+
+    normalize → dedup → relevance → categorize → place → route → persist → deadline
+
+``persist`` comes before ``deadline`` on purpose: the deadline starts through
+:func:`otklik.cases.actions.auto_assign` (or the case goes to moderation through
+:func:`~otklik.cases.actions.send_to_moderation`), and an action works on a stored case.
+
+**Item schema** (a dict; JSONL lines and CSV rows of ``otklik ingest`` are the same):
+
+=================  ========  ==========================================================================
+field              required  meaning
+=================  ========  ==========================================================================
+``source``         yes*      source code (slug). *May be omitted when the batch has a default source
+                             (``run_batch(source=…)``, ``otklik ingest --source``). An unknown code
+                             creates the Source (connector "file", channel from the item or "import")
+                             so a file from another system can be imported as is; fix it in the admin.
+``external_id``    yes       the message's id in its source; (source, external_id) is unique
+``text``           yes       the message, non-empty
+``posted_at``      yes       ISO 8601 ("2026-03-02T09:15:00+04:00"); without an offset the project's
+                             time zone is assumed
+``channel``        no        a :class:`~otklik.directory.choices.Channel` value; default: the source's
+``author_name``    no        shown to moderators
+``author_id``      no        the author's id in the source; counts distinct authors of a case
+``author_contact`` no        phone or email for an answer
+``url``            no        link to the post (http/https)
+``lat``, ``lon``   no        WGS 84 point, both or neither; places the case by point-in-polygon
+=================  ========  ==========================================================================
+
+Other keys are kept in ``Message.raw``. An invalid item becomes a :class:`~otklik.intake.models.DeadLetter`
+with its raw payload, the stage and a clear reason; the rest of the batch goes through.
+
+**Idempotency.** The same (source, external_id) delivered again — in a later batch or twice in one —
+is a no-op counted as a duplicate; under concurrency the unique constraint decides (the loser's
+insert is rolled back to a savepoint and counted as a duplicate). A message whose normalized text
+equals (``text_hash``) that of a message of an open case posted within 3 days attaches to that case
+(message and distinct-author counters refreshed); so does its twin later in the same batch.
+
+**Decisions.** Irrelevant messages are stored (``is_relevant=False``) without a case. A new case
+gets the suggestions (category, territory, agency), the confidence and an ``understanding`` JSON; it
+is assigned automatically when the confidence reaches ``settings.OTKLIK_AUTO_ROUTE_CONFIDENCE``, the
+category is set and a routing rule finds an agency; otherwise it goes to moderation.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from otklik.cases import actions
+from otklik.cases.choices import OPEN, EventKind
+from otklik.cases.models import Case
+from otklik.cases.routing import RouteResult, active_rules, route
+from otklik.directory.choices import Channel
+from otklik.directory.models import RoutingRule
+from otklik.understanding import places, relevance, urgency
+from otklik.understanding.classify import Classification, RuleClassifier, get_classifier
+from otklik.understanding.places import Gazetteer, Place
+from otklik.understanding.relevance import Relevance
+from otklik.understanding.text import AnalyzedText, analyze, normalize_text, text_hash
+from otklik.understanding.urgency import Urgency
+
+from .models import DeadLetter, Message, Source
+
+log = logging.getLogger("otklik.pipeline")
+
+NEAR_DUPLICATE_WINDOW = timedelta(days=3)
+NEAR_DUPLICATE_MIN_WORDS = 4  # "Когда починят?" from two people is not the same problem
+TITLE_LENGTH = 120
+SOURCE_CODE_RE = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
+_url_validator = URLValidator(schemes=["http", "https"])
+_RETRIABLE = (OperationalError, InterfaceError)  # the database is away: fail the batch, retry it whole
+
+
+class Stage:
+    NORMALIZE = "normalize"
+    DEDUP = "dedup"
+    RELEVANCE = "relevance"
+    CATEGORIZE = "categorize"
+    PLACE = "place"
+    ROUTE = "route"
+    PERSIST = "persist"
+    DEADLINE = "deadline"
+    PARSE = "parse"  # reading a file (``otklik ingest``): a line that is not JSON
+
+
+class InvalidItem(ValueError):
+    """A permanent problem of one item: it goes to the dead letters, the batch goes on."""
+
+
+@dataclass
+class BatchResult:
+    received: int = 0
+    created_cases: int = 0
+    attached: int = 0
+    duplicates: int = 0
+    irrelevant: int = 0
+    dead_letters: int = 0
+    auto_assigned: int = 0
+    to_moderation: int = 0
+    case_ids: list[int] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (stage, reason) of each dead letter
+
+    COUNTERS = (
+        "received",
+        "created_cases",
+        "attached",
+        "duplicates",
+        "irrelevant",
+        "dead_letters",
+        "auto_assigned",
+        "to_moderation",
+    )
+
+    def add(self, other: BatchResult) -> None:
+        for name in self.COUNTERS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.case_ids += other.case_ids
+        self.failures += other.failures
+
+    def summary(self) -> str:
+        return ", ".join(f"{name.replace('_', ' ')}: {getattr(self, name)}" for name in self.COUNTERS)
+
+
+@dataclass
+class Item:
+    """One raw item on its way through the stages."""
+
+    index: int
+    payload: Any
+    source: Source | None = None
+    external_id: str = ""
+    text: str = ""
+    channel: str = ""
+    posted_at: datetime | None = None
+    author_name: str = ""
+    author_id: str = ""
+    author_contact: str = ""
+    url: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    text_hash: str = ""
+    word_count: int = 0
+    analyzed: AnalyzedText | None = None
+    done: bool = False  # duplicate or dead: no further stage touches it
+    attach_to: Case | None = None
+    twin_of: Item | None = None  # an earlier item of this batch with the same text
+    relevance: Relevance | None = None
+    classification: Classification | None = None
+    urgency: Urgency | None = None
+    place: Place | None = None
+    routed: RouteResult | None = None
+    case: Case | None = None
+
+    @property
+    def is_relevant(self) -> bool:
+        return self.relevance is None or self.relevance.is_relevant
+
+
+@dataclass
+class Batch:
+    items: list[Item]
+    now: datetime
+    default_source: Source | None
+    result: BatchResult
+    store_dead_letters: bool = True
+    sources: dict[str, Source] = field(default_factory=dict)
+    classifier: RuleClassifier | None = None
+    gazetteer: Gazetteer | None = None
+    rules: list[RoutingRule] | None = None
+    dead: list[DeadLetter] = field(default_factory=list)
+    touched_cases: dict[int, list[int]] = field(default_factory=dict)  # case id → attached message ids
+
+    def live(self) -> Iterator[Item]:
+        return (item for item in self.items if not item.done)
+
+    def fail(self, item: Item, stage: str, reason: str) -> None:
+        item.done = True
+        self.result.dead_letters += 1
+        self.result.failures.append((stage, reason))
+        self.dead.append(
+            DeadLetter(
+                source=item.source,
+                external_id=item.external_id[:200],
+                stage=stage,
+                reason=reason,
+                payload=payload_text(item.payload),
+                created_at=self.now,
+            )
+        )
+
+    def each(self, stage: str, work: Callable[[Item], None]) -> None:
+        """Run ``work`` on every live item; a permanent failure dead-letters that item only."""
+        for item in list(self.live()):
+            try:
+                work(item)
+            except _RETRIABLE:
+                raise
+            except InvalidItem as exc:
+                self.fail(item, stage, str(exc))
+            except Exception as exc:
+                log.exception("stage %s failed on item %s", stage, item.index)
+                self.fail(item, stage, f"{type(exc).__name__}: {exc}")
+
+
+def payload_text(payload: Any) -> str:
+    if isinstance(payload, str):
+        return payload
+    try:
+        return json.dumps(payload, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(payload)
+
+
+# --- normalize -----------------------------------------------------------------------------------
+
+
+def _string(payload: dict[str, Any], key: str, limit: int = 200) -> str:
+    value = payload.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()[:limit]
+
+
+def _float(payload: dict[str, Any], key: str) -> float | None:
+    value = payload.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        return float(str(value).replace(",", "."))
+    except ValueError as exc:
+        raise InvalidItem(f"“{key}” is not a number: {value!r}") from exc
+
+
+def parse_posted_at(value: Any) -> datetime:
+    if value in (None, ""):
+        raise InvalidItem("“posted_at” is required (ISO 8601)")
+    try:
+        moment = datetime.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise InvalidItem(f"“posted_at” is not an ISO 8601 date and time: {value!r}") from exc
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _source_for(batch: Batch, code: str, channel: str) -> Source:
+    if code in batch.sources:
+        return batch.sources[code]
+    if not SOURCE_CODE_RE.match(code):
+        raise InvalidItem(f"“source” is not a valid code (letters, digits, - and _): {code!r}")
+    source, created = Source.objects.get_or_create(
+        code=code, defaults={"name": code, "channel": channel or Channel.IMPORT, "connector": "file"}
+    )
+    if created:
+        log.info("created source %s from an ingested item", code)
+    batch.sources[code] = source
+    return source
+
+
+def _normalize_one(batch: Batch, item: Item) -> None:
+    payload = item.payload
+    if not isinstance(payload, dict):
+        raise InvalidItem(f"an item must be an object, got {type(payload).__name__}")
+    item.external_id = _string(payload, "external_id", 1000)
+    channel = _string(payload, "channel", 20)
+    valid_channel = channel in Channel.values
+    code = _string(payload, "source", 64)
+    if code:
+        item.source = _source_for(batch, code, channel if valid_channel else "")
+    elif batch.default_source is not None:
+        item.source = batch.default_source
+    else:
+        raise InvalidItem("“source” is required (or give the batch a default source)")
+    if channel and not valid_channel:
+        raise InvalidItem(f"unknown “channel” {channel!r}; one of: {', '.join(Channel.values)}")
+    if not item.external_id:
+        raise InvalidItem("“external_id” is required")
+    if len(item.external_id) > 200:
+        raise InvalidItem("“external_id” is longer than 200 characters")
+    text = payload.get("text")
+    item.text = str(text).strip() if text is not None else ""
+    if not item.text:
+        raise InvalidItem("“text” is required and must not be empty")
+    item.posted_at = parse_posted_at(payload.get("posted_at"))
+    item.channel = channel or item.source.channel
+    item.author_name = _string(payload, "author_name")
+    item.author_id = _string(payload, "author_id")
+    item.author_contact = _string(payload, "author_contact")
+    item.url = _string(payload, "url", 1000)
+    if item.url:
+        if len(item.url) > 500:
+            raise InvalidItem("“url” is longer than 500 characters")
+        try:
+            _url_validator(item.url)
+        except ValidationError as exc:
+            raise InvalidItem(f"“url” is not an http(s) link: {item.url!r}") from exc
+    item.lat, item.lon = _float(payload, "lat"), _float(payload, "lon")
+    if (item.lat is None) != (item.lon is None):
+        raise InvalidItem("give both “lat” and “lon”, or neither")
+    if (
+        item.lat is not None
+        and item.lon is not None
+        and not (-90 <= item.lat <= 90 and -180 <= item.lon <= 180)
+    ):
+        raise InvalidItem(f"coordinates out of range: {item.lat}, {item.lon}")
+    normalized = normalize_text(item.text)
+    item.word_count = len(normalized.split())
+    item.text_hash = text_hash(item.text)
+
+
+def stage_normalize(batch: Batch) -> None:
+    """Validate every item against the schema and bring it to typed fields."""
+    batch.each(Stage.NORMALIZE, lambda item: _normalize_one(batch, item))
+
+
+# --- dedup ---------------------------------------------------------------------------------------
+
+
+def stage_dedup(batch: Batch) -> None:
+    """Exact duplicates drop out; near-duplicates (same normalized text) attach to an open case."""
+    live = list(batch.live())
+    by_source: dict[int, set[str]] = {}
+    for item in live:
+        assert item.source is not None
+        by_source.setdefault(item.source.pk, set()).add(item.external_id)
+    stored: set[tuple[int, str]] = set()
+    for source_id, ids in by_source.items():
+        stored |= {
+            (source_id, eid)
+            for eid in Message.objects.filter(source_id=source_id, external_id__in=ids).values_list(
+                "external_id", flat=True
+            )
+        }
+    seen: set[tuple[int, str]] = set()
+    for item in live:
+        assert item.source is not None
+        key = (item.source.pk, item.external_id)
+        if key in stored or key in seen:
+            item.done = True
+            batch.result.duplicates += 1
+        seen.add(key)
+
+    candidates = [i for i in batch.live() if i.word_count >= NEAR_DUPLICATE_MIN_WORDS and i.posted_at]
+    if not candidates:
+        return
+    earliest = min(i.posted_at for i in candidates if i.posted_at) - NEAR_DUPLICATE_WINDOW
+    latest = max(i.posted_at for i in candidates if i.posted_at) + NEAR_DUPLICATE_WINDOW
+    existing: dict[str, list[tuple[datetime, int]]] = {}
+    for digest, posted_at, case_id in Message.objects.filter(
+        text_hash__in={i.text_hash for i in candidates},
+        case__isnull=False,
+        case__status__in=OPEN,
+        posted_at__gte=earliest,
+        posted_at__lte=latest,
+    ).values_list("text_hash", "posted_at", "case_id"):
+        existing.setdefault(digest, []).append((posted_at, case_id))
+    cases = Case.objects.in_bulk({case_id for rows in existing.values() for _, case_id in rows})
+    first_in_batch: dict[str, Item] = {}
+    for item in candidates:
+        assert item.posted_at is not None
+        near = [
+            (abs(posted_at - item.posted_at), case_id)
+            for posted_at, case_id in existing.get(item.text_hash, [])
+            if abs(posted_at - item.posted_at) <= NEAR_DUPLICATE_WINDOW and case_id in cases
+        ]
+        if near:
+            item.attach_to = cases[min(near)[1]]
+            continue
+        twin = first_in_batch.get(item.text_hash)
+        if (
+            twin is not None
+            and twin.posted_at
+            and abs(twin.posted_at - item.posted_at) <= NEAR_DUPLICATE_WINDOW
+        ):
+            item.twin_of = twin
+        else:
+            first_in_batch[item.text_hash] = item
+
+
+def _needs_understanding(item: Item) -> bool:
+    # A twin inside the batch is understood too: if its twin gets no case, it stands on its own.
+    return item.attach_to is None
+
+
+# --- relevance, categorize, place, route ---------------------------------------------------------
+
+
+def stage_relevance(batch: Batch) -> None:
+    """Spam, advertising, greetings and off-topic posts are kept but get no case."""
+    assert batch.classifier is not None
+    vocabulary = batch.classifier.vocabulary
+
+    def judge(item: Item) -> None:
+        if not _needs_understanding(item):
+            return
+        item.analyzed = analyze(item.text)
+        item.relevance = relevance.assess(item.analyzed, topic_vocabulary=vocabulary)
+
+    batch.each(Stage.RELEVANCE, judge)
+
+
+def _understood(batch: Batch) -> Iterable[Item]:
+    return [i for i in batch.live() if _needs_understanding(i) and i.is_relevant]
+
+
+def stage_categorize(batch: Batch) -> None:
+    """Category with confidence by the rule classifier; urgency flags."""
+    assert batch.classifier is not None
+    classifier = batch.classifier
+
+    def understand(item: Item) -> None:
+        analyzed = item.analyzed or analyze(item.text)
+        item.classification = classifier.classify(analyzed)
+        item.urgency = urgency.assess(analyzed, now=batch.now)
+
+    _each_understood(batch, Stage.CATEGORIZE, understand)
+
+
+def _each_understood(batch: Batch, stage: str, work: Callable[[Item], None]) -> None:
+    targets = {id(i) for i in _understood(batch)}
+    batch.each(stage, lambda item: work(item) if id(item) in targets else None)
+
+
+def stage_place(batch: Batch) -> None:
+    """Territory from the text (gazetteer) or the point, street address."""
+    gazetteer = batch.gazetteer
+
+    def locate(item: Item) -> None:
+        item.place = places.locate(item.text, lat=item.lat, lon=item.lon, gazetteer=gazetteer)
+
+    _each_understood(batch, Stage.PLACE, locate)
+
+
+def stage_route(batch: Batch) -> None:
+    """The agency a routing rule picks for the suggested category and territory."""
+
+    def pick(item: Item) -> None:
+        category = item.classification.category if item.classification else None
+        territory = item.place.territory if item.place else None
+        if category is None and territory is None:
+            return
+        item.routed = route(category, territory, batch.rules)
+
+    _each_understood(batch, Stage.ROUTE, pick)
+
+
+# --- persist -------------------------------------------------------------------------------------
+
+
+def make_title(text: str, limit: int = TITLE_LENGTH) -> str:
+    """The first sentence of the text, cut at a word boundary."""
+    flat = " ".join(text.split())
+    sentence = re.split(r"(?<=[.!?])\s", flat, maxsplit=1)[0]
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[: limit - 1].rsplit(" ", 1)[0]
+    return f"{cut}…"
+
+
+def _understanding_json(item: Item) -> dict[str, Any]:
+    c, p, u, r = item.classification, item.place, item.urgency, item.relevance
+    return {
+        "matched_terms": c.matched_terms if c else [],
+        "version": c.version if c else "",
+        "scores": c.scores if c else {},
+        "urgency": {"kinds": u.kinds, "terms": u.terms} if u else {},
+        "place": {"matched": p.matched, "precision": p.precision, "address": p.address} if p else {},
+        "relevance": {"verdict": r.verdict, "problem_terms": r.problem_terms} if r else {},
+    }
+
+
+def _message_for(item: Item, batch: Batch, case: Case | None) -> Message:
+    assert item.source is not None and item.posted_at is not None
+    return Message(
+        source=item.source,
+        external_id=item.external_id,
+        channel=item.channel,
+        case=case,
+        author_name=item.author_name,
+        author_id=item.author_id,
+        author_contact=item.author_contact,
+        text=item.text,
+        url=item.url,
+        lat=item.lat,
+        lon=item.lon,
+        posted_at=item.posted_at,
+        received_at=batch.now,
+        is_relevant=item.is_relevant,
+        text_hash=item.text_hash,
+        raw=item.payload if isinstance(item.payload, dict) else {},
+    )
+
+
+def _new_case(item: Item) -> Case:
+    assert item.posted_at is not None
+    c, p, u = item.classification, item.place, item.urgency
+    case = Case.objects.create(
+        title=make_title(item.text),
+        text=item.text,
+        channel=item.channel,
+        created_at=item.posted_at,
+        suggested_category=c.category if c else None,
+        suggested_territory=p.territory if p else None,
+        suggested_agency=item.routed.agency if item.routed else None,
+        category_confidence=c.confidence if c else None,
+        understanding=_understanding_json(item),
+        is_urgent=bool(u and u.is_urgent),
+        address=(p.address if p else "")[:300],
+        lat=p.lat if p else None,
+        lon=p.lon if p else None,
+        message_count=1,
+        author_count=1,
+    )
+    actions.log_event(case, EventKind.CREATED, None, to_status=case.status, at=item.posted_at)
+    return case
+
+
+def _persist_one(batch: Batch, item: Item) -> None:
+    twin_case = item.twin_of.case if item.twin_of is not None else None
+    target = item.attach_to or twin_case
+    try:
+        with transaction.atomic():
+            if target is not None:
+                message = _message_for(item, batch, target)
+                message.save(force_insert=True)
+                batch.touched_cases.setdefault(target.pk, []).append(message.pk)
+                batch.result.attached += 1
+                return
+            if not item.is_relevant:
+                _message_for(item, batch, None).save(force_insert=True)
+                batch.result.irrelevant += 1
+                return
+            case = _new_case(item)
+            # The unique constraint decides a redelivery race: the loser's case goes with its savepoint.
+            _message_for(item, batch, case).save(force_insert=True)
+            item.case = case
+    except IntegrityError:
+        assert item.source is not None
+        if not Message.objects.filter(source=item.source, external_id=item.external_id).exists():
+            raise
+        item.done = True  # another worker stored the same message first
+        batch.result.duplicates += 1
+        return
+    batch.result.created_cases += 1
+    batch.result.case_ids.append(case.pk)
+
+
+def stage_persist(batch: Batch) -> None:
+    """Store messages and new cases, one savepoint per item; attach near-duplicates; dead letters."""
+    batch.each(Stage.PERSIST, lambda item: _persist_one(batch, item))
+    for case_id, message_ids in batch.touched_cases.items():
+        case = Case.objects.get(pk=case_id)
+        actions.refresh_counters(case)
+        actions.log_event(
+            case, EventKind.MESSAGE_ATTACHED, None, after={"messages": message_ids}, at=batch.now
+        )
+
+
+# --- deadline ------------------------------------------------------------------------------------
+
+
+def _decide(batch: Batch, item: Item) -> None:
+    case = item.case
+    if case is None or item.done:
+        return
+    c, p = item.classification, item.place
+    threshold = float(settings.OTKLIK_AUTO_ROUTE_CONFIDENCE)
+    if c is not None and c.category is not None and c.confidence >= threshold and item.routed is not None:
+        case.category = c.category
+        case.territory = p.territory if p else None
+        case.save(update_fields=["category", "territory", "updated_at"])
+        actions.auto_assign(case, item.routed.agency, now=batch.now)
+        batch.result.auto_assigned += 1
+        return
+    if c is None or c.category is None:
+        reason = "no category recognized"
+    elif c.confidence < threshold:
+        reason = f"category confidence {c.confidence:.2f} below {threshold:.2f}"
+    else:
+        reason = "no routing rule matched"
+    actions.send_to_moderation(case, reason=reason, now=batch.now)
+    batch.result.to_moderation += 1
+
+
+def stage_deadline(batch: Batch) -> None:
+    """Confident, routable cases are assigned (the deadline starts now); the rest go to moderation."""
+    batch.each(Stage.DEADLINE, lambda item: _decide(batch, item))
+
+
+STAGES: list[tuple[str, Callable[[Batch], None]]] = [
+    (Stage.NORMALIZE, stage_normalize),
+    (Stage.DEDUP, stage_dedup),
+    (Stage.RELEVANCE, stage_relevance),
+    (Stage.CATEGORIZE, stage_categorize),
+    (Stage.PLACE, stage_place),
+    (Stage.ROUTE, stage_route),
+    (Stage.PERSIST, stage_persist),
+    (Stage.DEADLINE, stage_deadline),
+]
+
+
+def run_batch(
+    items: list[dict[str, Any]],
+    *,
+    now: datetime | None = None,
+    source: Source | None = None,
+    store_dead_letters: bool = True,
+) -> BatchResult:
+    """Take a batch of raw items through every stage; return what happened to them.
+
+    ``now`` is the moment of assignment (deadlines start then; default: the current time);
+    ``source`` is the default for items without a ``source`` code.
+    """
+    batch = Batch(
+        items=[Item(index=i, payload=payload) for i, payload in enumerate(items)],
+        now=now or timezone.now(),
+        default_source=source,
+        result=BatchResult(received=len(items)),
+        store_dead_letters=store_dead_letters,
+    )
+    if source is not None:
+        batch.sources[source.code] = source
+    # Caches built once per batch: compiled keyword rules, the gazetteer, the routing rules.
+    batch.classifier = get_classifier()
+    batch.gazetteer = places.get_gazetteer()
+    batch.rules = active_rules()
+    for _name, stage in STAGES:
+        stage(batch)
+    if batch.dead and store_dead_letters:
+        DeadLetter.objects.bulk_create(batch.dead)
+    return batch.result
+
+
+def record_dead_letter(
+    payload: Any,
+    *,
+    stage: str,
+    reason: str,
+    source: Source | None = None,
+    external_id: str = "",
+    now: datetime | None = None,
+) -> DeadLetter:
+    """Keep something that could not even become an item (a line that is not JSON)."""
+    return DeadLetter.objects.create(
+        source=source,
+        external_id=external_id[:200],
+        stage=stage,
+        reason=reason,
+        payload=payload_text(payload),
+        created_at=now or timezone.now(),
+    )
+
+
+def replay_dead_letter(dead_letter: DeadLetter, *, now: datetime | None = None) -> BatchResult | None:
+    """Run a dead letter's payload through the pipeline again.
+
+    On success ``replayed_at`` is set; on another failure the attempt is counted and the reason
+    updated (no second dead letter is made). Returns None when the payload is not even JSON.
+    """
+    now = now or timezone.now()
+    try:
+        payload = json.loads(dead_letter.payload)
+    except ValueError:
+        dead_letter.attempts += 1
+        dead_letter.save(update_fields=["attempts"])
+        return None
+    result = run_batch([payload], now=now, source=dead_letter.source, store_dead_letters=False)
+    if result.dead_letters:
+        dead_letter.attempts += 1
+        dead_letter.stage, dead_letter.reason = result.failures[0]
+        dead_letter.save(update_fields=["attempts", "stage", "reason"])
+    else:
+        dead_letter.replayed_at = now
+        dead_letter.save(update_fields=["replayed_at"])
+    return result
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+FORMATS = ("jsonl", "csv")
+
+
+def detect_format(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("jsonl", "ndjson", "json"):
+        return "jsonl"
+    if suffix == "csv":
+        return "csv"
+    raise ValueError(f"Cannot tell the format of {path.name}: use .jsonl or .csv, or give the format.")
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """A line of a file that is not an item (bad JSON): it becomes a dead letter."""
+
+    line: int
+    text: str
+    reason: str
+
+
+def read_items(path: Path, fmt: str | None = None) -> Iterator[dict[str, Any] | Unparsed]:
+    """Items of a JSONL or CSV file, one by one; malformed JSON lines come as :class:`Unparsed`."""
+    fmt = fmt or detect_format(path)
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        if fmt == "csv":
+            for row in csv.DictReader(fh):
+                yield {k.strip(): (v if v != "" else None) for k, v in row.items() if k}
+            return
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError as exc:
+                yield Unparsed(number, line.rstrip("\n"), f"line {number} is not valid JSON: {exc}")
+                continue
+            yield value
+
+
+def count_lines(path: Path) -> int:
+    with path.open("rb") as fh:
+        return sum(buffer.count(b"\n") for buffer in iter(lambda: fh.read(1 << 20), b""))
+
+
+def ingest_file(
+    path: Path | str,
+    *,
+    fmt: str | None = None,
+    source: Source | None = None,
+    batch_size: int = 500,
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> BatchResult:
+    """Ingest a JSONL or CSV file in batches; ``progress`` is called with the rows of each batch."""
+    path = Path(path)
+    total = BatchResult()
+    pending: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if pending:
+            total.add(run_batch(list(pending), now=now, source=source))
+            if progress:
+                progress(len(pending))
+            pending.clear()
+
+    for value in read_items(path, fmt):
+        if isinstance(value, Unparsed):
+            record_dead_letter(value.text, stage=Stage.PARSE, reason=value.reason, source=source, now=now)
+            total.received += 1
+            total.dead_letters += 1
+            total.failures.append((Stage.PARSE, value.reason))
+            if progress:
+                progress(1)
+            continue
+        pending.append(value)
+        if len(pending) >= batch_size:
+            flush()
+    flush()
+    return total
+
+
+__all__ = [
+    "STAGES",
+    "BatchResult",
+    "Stage",
+    "detect_format",
+    "ingest_file",
+    "make_title",
+    "read_items",
+    "record_dead_letter",
+    "replay_dead_letter",
+    "run_batch",
+]

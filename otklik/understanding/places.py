@@ -1,0 +1,440 @@
+"""Place extraction: a gazetteer of the region's territories, street addresses and point-in-polygon.
+
+* **Gazetteer.** Built from :class:`~otklik.directory.models.Territory` rows: each name is cleaned
+  of descriptors ("город", "ЗАТО", "муниципальный", "г.о." …) and expanded with pymorphy3 to its
+  case forms, the words of a phrase agreeing ("Балаковский район" → "Балаковского района",
+  "Балаковском р-не"; "Энгельс" → "Энгельсе", "Энгельса"). Texts are scanned on folded word forms
+  (no NER). A name that is also a common word ("Светлый", "Мирный") must be written with a capital.
+  The deepest territory wins: a settlement resolves to itself (its parent is its district); a
+  name shared by several territories is resolved by the other places in the text, then population.
+* **Address.** "ул. Ленина, 15", "на улице Чернышевского", "пр-т Строителей 3", "на Садовой улице"
+  become a normalized ``address`` ("ул. Ленина, 15"); the street name is not read as a settlement.
+* **Coordinates.** A message with lat/lon is placed by point-in-polygon over ``Territory.geometry``
+  (GeoJSON; shapely prepared geometries with a bounding-box pre-filter).
+
+Both indexes are cached per process, dropped when a territory is saved or deleted, and rebuilt when
+the fingerprint of the territory rows changes (so edits in another process are seen too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import TextField
+from django.db.models.functions import Cast, Length
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from otklik.directory.choices import TerritoryKind
+from otklik.directory.models import Territory
+
+from .text import Token, fold, morph, tokenize
+
+# --- names → forms -------------------------------------------------------------------------------
+
+_DESCRIPTOR_PREFIX = re.compile(
+    r"^(?:городской округ|муниципальный округ|муниципальный район|муниципальное образование|"
+    r"закрытое административно-территориальное образование|зато|город|г\.|г|"
+    r"посёлок городского типа|поселок городского типа|пгт\.?|рабочий посёлок|рабочий поселок|р\.\s?п\.|рп\.?|"
+    r"посёлок|поселок|пос\.|п\.|село|с\.|деревня|дер\.|д\.|станица|ст-ца|хутор|х\.|слобода|аул)\s+",
+    re.IGNORECASE,
+)
+_DESCRIPTOR_SUFFIX = re.compile(
+    r"\s+(?:г\.\s?о\.|г\.о|го|городской округ|муниципальный округ|мо|зато)$", re.IGNORECASE
+)
+_MUNICIPAL = re.compile(r"\bмуниципальный\s+(район|округ)\b", re.IGNORECASE)
+_CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct", "loc2")
+_HEAD_ABBREVIATIONS = {
+    "район": ("р-н", "р-на", "р-не", "р-ну", "р-ном", "рн", "районе"),
+    "область": ("обл",),
+    "округ": ("о",),
+}
+_PROPER_TAGS = ("Geox", "Name", "Surn", "Patr", "Orgn")
+_DEPTH = {
+    TerritoryKind.REGION: 0,
+    TerritoryKind.DISTRICT: 1,
+    TerritoryKind.OKRUG: 1,
+    TerritoryKind.SETTLEMENT: 2,
+}
+
+
+def clean_name(name: str) -> str:
+    """The core of a territory name: "городской округ город Энгельс" → "Энгельс"."""
+    value = " ".join(name.replace("ё", "е").replace("Ё", "Е").split())
+    value = _MUNICIPAL.sub(r"\1", value)
+    for _ in range(4):
+        stripped = _DESCRIPTOR_SUFFIX.sub("", _DESCRIPTOR_PREFIX.sub("", value)).strip()
+        if stripped == value or not stripped:
+            break
+        value = stripped
+    return value
+
+
+def _best_parse(word: str) -> Any:
+    parses = morph().parse(word)
+    return max(parses, key=lambda p: (any(t in p.tag for t in ("Geox",)), "nomn" in p.tag, p.score))
+
+
+def name_forms(name: str) -> set[tuple[str, ...]]:
+    """Every case form of a (cleaned) name as tuples of folded words, words agreeing in case."""
+    words = [t.folded for t in tokenize(name)]
+    if not words:
+        return set()
+    parses = [_best_parse(w) for w in words]
+    forms: set[tuple[str, ...]] = {tuple(words)}
+    for case in _CASES:
+        inflected = []
+        for word, parse in zip(words, parses, strict=True):
+            form = parse.inflect({case}) if parse.tag.POS in ("NOUN", "ADJF", "PRTF", "NUMR") else None
+            inflected.append(fold(form.word) if form is not None else word)
+        forms.add(tuple(inflected))
+    head = _best_parse(words[-1]).normal_form
+    for abbreviation in _HEAD_ABBREVIATIONS.get(head, ()):
+        forms |= {(*f[:-1], abbreviation) for f in list(forms) if len(f) > 1}
+    return forms
+
+
+def is_common_word(name: str) -> bool:
+    """A one-word name that is also an ordinary word ("Светлый"): match it only when capitalized."""
+    words = [t.folded for t in tokenize(name)]
+    if len(words) != 1:
+        return False
+    parse = morph().parse(words[0])[0]
+    return parse.is_known and not any(t in parse.tag for t in _PROPER_TAGS)
+
+
+# --- street addresses ----------------------------------------------------------------------------
+
+_STREET_TYPES: list[tuple[str, str]] = [
+    (r"улиц[аеуы]|улицей|ул\.?", "ул."),
+    (r"проспект(?:ом|[аеу])?|пр-кт|пр-т|просп\.?", "пр-т"),
+    (r"переул(?:ок|ке|ка|ку)|пер\.?", "пер."),
+    (r"бульвар[аеу]?|б-р|бул\.?", "б-р"),
+    (r"проезд[аеу]?|пр-д", "пр-д"),
+    (r"шоссе|ш\.", "ш."),
+    (r"площад[ьи]|пл\.", "пл."),
+    (r"набережн(?:ая|ой|ую)|наб\.?", "наб."),
+    (r"микрорайон[аеу]?|мкрн?\.?", "мкр"),
+    (r"тракт[аеу]?", "тракт"),
+]
+_TYPE_ALT = "|".join(f"(?:{pattern})" for pattern, _ in _STREET_TYPES)
+_NAME = (
+    r"(?:\d{1,3}\s+лет\s+[А-ЯЁ][\wЁё-]*"
+    r"|\d{1,2}-?(?:я|й|ая|ый|ий|го)?\s+[А-ЯЁ][а-яё-]+"
+    r"|[А-ЯЁ][а-яё-]+(?:\s+[А-ЯЁ][а-яё-]+){0,2})"
+)
+_HOUSE = (
+    r"(?:\s*,?\s*(?:(?:дом|д\.|д)\s*)?"
+    r"(?P<house>\d{1,4}(?:[а-яА-Я](?![а-яё]))?(?:\s*(?:/|к\.?|корп\.?\s?)\s*\d{1,3})?)(?!\d))?"
+)
+_TYPE_FIRST = re.compile(rf"(?<![\w-])(?P<type>(?i:{_TYPE_ALT}))(?![а-яё])\s*(?P<name>{_NAME}){_HOUSE}")
+_NAME_FIRST = re.compile(
+    r"(?<![\w-])(?P<name>(?:\d{1,2}-?(?:я|й|ая|ый|ий)\s+)?[А-ЯЁ][а-яё]+(?:ая|ой|ую|ий|ый|ом|ого|ее|ем))\s+"
+    r"(?P<type>(?i:улиц[аеуы]|улицей|переул(?:ок|ке|ка)|проезд[аеу]?|проспект[аеу]?|шоссе|площад[ьи]"
+    rf"|набережн(?:ая|ой|ую)))(?![а-яё]){_HOUSE}"
+)
+_TYPE_GENDER = {"ул.": "femn", "пл.": "femn", "наб.": "femn", "ш.": "neut"}
+
+
+def _type_abbreviation(raw: str) -> str:
+    for pattern, abbreviation in _STREET_TYPES:
+        if re.fullmatch(pattern, raw, re.IGNORECASE):
+            return abbreviation
+    return raw
+
+
+def _nominative_adjective(word: str, gender: str) -> str:
+    parse = next((p for p in morph().parse(word.lower()) if p.tag.POS == "ADJF"), None)
+    if parse is None:
+        return word
+    form = parse.inflect({"nomn", "sing", gender})
+    return form.word.capitalize() if form is not None else word
+
+
+def _agreeing_name(type_word: str, name: str) -> str:
+    """ "в переулке Камерном" → "Камерный": an adjective agreeing with the street type word in case
+    and gender is put in the nominative; "улица Чернышевского" (a genitive name) stays as written."""
+    words = name.split()
+    if len(words) != 1 or "." in type_word or "-" in type_word:
+        return name
+    # Only an oblique type word shows agreement: "переулок Горького" is nominative + genitive name.
+    type_parses = [
+        p
+        for p in morph().parse(type_word.lower())
+        if p.tag.POS == "NOUN" and p.tag.case not in ("nomn", "accs")
+    ]
+    if not type_parses:
+        return name
+    for parse in morph().parse(name.lower()):
+        if parse.tag.POS != "ADJF" or parse.tag.case == "nomn":
+            continue
+        for type_parse in type_parses:
+            if parse.tag.case == type_parse.tag.case and parse.tag.gender == type_parse.tag.gender:
+                form = parse.inflect({"nomn", "sing", type_parse.tag.gender})
+                if form is not None:
+                    return form.word.capitalize()
+    return name
+
+
+@dataclass(frozen=True)
+class Address:
+    text: str
+    start: int
+    stop: int
+
+
+def extract_address(text: str) -> Address | None:
+    """The first street address in the text, normalized ("ул. Ленина, 15"), with its span."""
+    found: list[Address] = []
+    for match in _TYPE_FIRST.finditer(text):
+        name = _agreeing_name(match["type"], match["name"])
+        abbreviation = _type_abbreviation(match["type"])
+        house = (match["house"] or "").replace(" ", "")
+        found.append(
+            Address(f"{abbreviation} {name}" + (f", {house}" if house else ""), match.start(), match.end())
+        )
+        break
+    for match in _NAME_FIRST.finditer(text):
+        abbreviation = _type_abbreviation(match["type"])
+        words = match["name"].split()
+        words[-1] = _nominative_adjective(words[-1], _TYPE_GENDER.get(abbreviation, "masc"))
+        house = (match["house"] or "").replace(" ", "")
+        found.append(
+            Address(
+                f"{abbreviation} {' '.join(words)}" + (f", {house}" if house else ""),
+                match.start(),
+                match.end(),
+            )
+        )
+        break
+    return min(found, key=lambda a: a.start) if found else None
+
+
+# --- the gazetteer -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Entry:
+    territory_id: int
+    needs_capital: bool
+
+
+class Gazetteer:
+    def __init__(self, territories: list[Territory], version: str) -> None:
+        self.version = version
+        self.territories = {t.pk: t for t in territories}
+        for t in territories:  # wire parents from the dict: no queries while resolving
+            if t.parent_id in self.territories:
+                t.parent = self.territories[t.parent_id]
+        self.forms: dict[tuple[str, ...], list[_Entry]] = defaultdict(list)
+        for t in territories:
+            core = clean_name(t.name)
+            needs_capital = is_common_word(core)
+            for form in name_forms(core):
+                self.forms[form].append(_Entry(t.pk, needs_capital))
+        self.max_words = max((len(f) for f in self.forms), default=1)
+
+    def depth(self, territory_id: int) -> int:
+        return _DEPTH.get(self.territories[territory_id].kind, 1)
+
+    def chain(self, territory_id: int) -> list[int]:
+        return [t.pk for t in self.territories[territory_id].ancestors()]
+
+    def related(self, a: int, b: int) -> bool:
+        return a in self.chain(b) or b in self.chain(a)
+
+    def scan(self, tokens: list[Token]) -> list[tuple[str, list[int]]]:
+        """Mentions in reading order: (text as written, candidate territory ids)."""
+        mentions: list[tuple[str, list[int]]] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self.max_words, len(tokens) - i), 0, -1):
+                window = tokens[i : i + size]
+                entries = self.forms.get(tuple(t.folded for t in window))
+                if not entries:
+                    continue
+                capitalized = window[0].text[:1].isupper()
+                ids = list(
+                    dict.fromkeys(e.territory_id for e in entries if capitalized or not e.needs_capital)
+                )
+                if ids:
+                    mentions.append((" ".join(t.text for t in window), ids))
+                    i += size
+                    break
+            else:
+                i += 1
+        return mentions
+
+    def resolve(self, mentions: list[tuple[str, list[int]]]) -> tuple[Territory | None, list[str]]:
+        if not mentions:
+            return None, []
+        unambiguous = {ids[0] for _, ids in mentions if len(ids) == 1}
+        counts: dict[int, int] = defaultdict(int)
+        first_at: dict[int, int] = {}
+        texts: dict[int, list[str]] = defaultdict(list)
+        for position, (surface, ids) in enumerate(mentions):
+
+            def support(tid: int) -> int:
+                return sum(1 for other in unambiguous if other != tid and self.related(tid, other))
+
+            chosen = max(
+                ids,
+                key=lambda tid: (support(tid), self.depth(tid), self.territories[tid].population or 0, -tid),
+            )
+            counts[chosen] += 1
+            first_at.setdefault(chosen, position)
+            texts[chosen].append(surface)
+        chosen_ids = list(counts)
+
+        def rank(tid: int) -> tuple[int, int, int, int]:
+            consistent = sum(1 for other in chosen_ids if other != tid and self.related(tid, other))
+            return (self.depth(tid), consistent, counts[tid], -first_at[tid])
+
+        best = max(chosen_ids, key=rank)
+        matched = [s for tid in sorted(chosen_ids, key=lambda t: first_at[t]) for s in texts[tid]]
+        return self.territories[best], list(dict.fromkeys(matched))
+
+
+# --- point in polygon ----------------------------------------------------------------------------
+
+
+class PolygonIndex:
+    """Territories with a GeoJSON geometry as prepared shapely shapes, deepest first."""
+
+    def __init__(self, territories: list[Territory], depth: dict[int, int]) -> None:
+        from shapely import prepare
+        from shapely.geometry import shape
+
+        self.items: list[tuple[tuple[float, float, float, float], Any, Territory]] = []
+        for t in territories:
+            geometry = t.geometry
+            if not geometry:
+                continue
+            if geometry.get("type") == "Feature":
+                geometry = geometry.get("geometry")
+            elif geometry.get("type") == "FeatureCollection":
+                features = [f.get("geometry") for f in geometry.get("features", []) if f.get("geometry")]
+                geometry = {"type": "GeometryCollection", "geometries": features}
+            try:
+                geom = shape(geometry)
+            except (ValueError, TypeError, AttributeError, KeyError):
+                continue
+            if geom.is_empty:
+                continue
+            prepare(geom)
+            self.items.append((geom.bounds, geom, t))
+        self.items.sort(key=lambda item: -depth.get(item[2].pk, 0))
+
+    def locate(self, lat: float, lon: float) -> Territory | None:
+        from shapely.geometry import Point
+
+        point = Point(lon, lat)
+        for (min_x, min_y, max_x, max_y), geom, territory in self.items:
+            if min_x <= lon <= max_x and min_y <= lat <= max_y and geom.covers(point):
+                return territory
+        return None
+
+
+# --- the cache and the public entry point --------------------------------------------------------
+
+_lock = threading.Lock()
+_gazetteer: Gazetteer | None = None
+_polygons: tuple[str, PolygonIndex] | None = None
+
+
+def _fingerprint() -> str:
+    rows = Territory.objects.order_by("pk").values_list(
+        "pk", "parent_id", "kind", "name", "lat", "lon", "population", Length(Cast("geometry", TextField()))
+    )
+    digest = hashlib.sha1(usedforsecurity=False)
+    for row in rows:
+        digest.update(repr(row).encode())
+    return f"places-{digest.hexdigest()[:10]}"
+
+
+def get_gazetteer(*, recheck: bool = True) -> Gazetteer:
+    """The compiled gazetteer; with ``recheck`` one cheap query confirms the territories did not change."""
+    global _gazetteer
+    current = _gazetteer
+    if current is not None and not recheck:
+        return current
+    version = _fingerprint()
+    if current is not None and current.version == version:
+        return current
+    with _lock:
+        if _gazetteer is None or _gazetteer.version != version:
+            territories = list(Territory.objects.defer("geometry").order_by("pk"))
+            _gazetteer = Gazetteer(territories, version)
+        return _gazetteer
+
+
+def get_polygons(gazetteer: Gazetteer) -> PolygonIndex:
+    global _polygons
+    current = _polygons
+    if current is not None and current[0] == gazetteer.version:
+        return current[1]
+    with _lock:
+        if _polygons is None or _polygons[0] != gazetteer.version:
+            territories = list(Territory.objects.exclude(geometry=None).order_by("pk"))
+            for t in territories:  # the same objects the gazetteer resolves to
+                t.parent = gazetteer.territories.get(t.parent_id) if t.parent_id else None
+            depth = {tid: gazetteer.depth(tid) for tid in gazetteer.territories}
+            index = PolygonIndex(territories, depth)
+            _polygons = (gazetteer.version, index)
+        return _polygons[1]
+
+
+def invalidate_cache() -> None:
+    global _gazetteer, _polygons
+    with _lock:
+        _gazetteer = None
+        _polygons = None
+
+
+@receiver(post_save, sender=Territory, dispatch_uid="understanding_places_save")
+@receiver(post_delete, sender=Territory, dispatch_uid="understanding_places_delete")
+def _territory_changed(**kwargs: object) -> None:
+    invalidate_cache()
+
+
+@dataclass(frozen=True)
+class Place:
+    territory: Territory | None
+    lat: float | None
+    lon: float | None
+    address: str
+    matched: list[str] = field(default_factory=list)
+    precision: str = "none"  # "point", or the kind of the territory found in the text, or "none"
+
+
+def _point_of(territory: Territory | None) -> tuple[float | None, float | None]:
+    for node in territory.ancestors() if territory is not None else []:
+        if node.lat is not None and node.lon is not None:
+            return node.lat, node.lon
+    return None, None
+
+
+def locate(
+    text: str, *, lat: float | None = None, lon: float | None = None, gazetteer: Gazetteer | None = None
+) -> Place:
+    """Where the message is about: territory (deepest found), coordinates, street address."""
+    gazetteer = gazetteer or get_gazetteer()
+    address = extract_address(text)
+    tokens = tokenize(text)
+    if address is not None:
+        tokens = [t for t in tokens if t.stop <= address.start or t.start >= address.stop]
+    territory, matched = gazetteer.resolve(gazetteer.scan(tokens))
+    address_text = address.text if address else ""
+    if lat is not None and lon is not None:
+        by_point = get_polygons(gazetteer).locate(lat, lon)
+        if by_point is not None and (territory is None or by_point.pk not in gazetteer.chain(territory.pk)):
+            territory = gazetteer.territories.get(by_point.pk, by_point)
+        return Place(territory, lat, lon, address_text, matched, "point")
+    point_lat, point_lon = _point_of(territory)
+    precision = str(territory.kind) if territory is not None else "none"
+    return Place(territory, point_lat, point_lon, address_text, matched, precision)

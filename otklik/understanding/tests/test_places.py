@@ -1,0 +1,137 @@
+"""The gazetteer (territory names in any case form), street addresses and point-in-polygon."""
+
+from __future__ import annotations
+
+import pytest
+
+from otklik.directory.choices import TerritoryKind
+from otklik.testing.factories import make_territory
+from otklik.understanding.places import extract_address, get_gazetteer, locate
+
+pytestmark = pytest.mark.django_db
+
+
+def _square(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> dict:
+    ring = [
+        [min_lon, min_lat],
+        [max_lon, min_lat],
+        [max_lon, max_lat],
+        [min_lon, max_lat],
+        [min_lon, min_lat],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+@pytest.fixture
+def region() -> dict:
+    oblast = make_territory("Саратовская область", kind=TerritoryKind.REGION, lat=51.5, lon=46.0)
+    engels_district = make_territory(
+        "Энгельсский муниципальный район", parent=oblast, geometry=_square(45.9, 51.3, 46.6, 51.6)
+    )
+    engels = make_territory(
+        "город Энгельс", kind=TerritoryKind.SETTLEMENT, parent=engels_district, lat=51.49, lon=46.12
+    )
+    balakovo_district = make_territory(
+        "Балаковский район", parent=oblast, lat=52.03, lon=47.78, geometry=_square(47.3, 51.8, 48.3, 52.4)
+    )
+    saratov_okrug = make_territory("городской округ город Саратов", kind=TerritoryKind.OKRUG, parent=oblast)
+    saratov = make_territory(
+        "Саратов", kind=TerritoryKind.SETTLEMENT, parent=saratov_okrug, lat=51.53, lon=46.03
+    )
+    svetly = make_territory("ЗАТО Светлый", kind=TerritoryKind.OKRUG, parent=oblast)
+    ivanovka_b = make_territory(
+        "село Ивановка", kind=TerritoryKind.SETTLEMENT, parent=balakovo_district, population=300
+    )
+    ivanovka_e = make_territory(
+        "село Ивановка", kind=TerritoryKind.SETTLEMENT, parent=engels_district, population=900
+    )
+    return locals()
+
+
+def test_settlement_found_in_the_prepositional_case(region) -> None:
+    place = locate("В Энгельсе третий день нет горячей воды")
+    assert place.territory == region["engels"]
+    assert place.territory.parent == region["engels_district"]
+    assert place.matched == ["Энгельсе"]
+    assert (place.lat, place.lon) == (51.49, 46.12)
+    assert place.precision == TerritoryKind.SETTLEMENT
+
+
+def test_district_found_in_the_genitive_case(region) -> None:
+    place = locate("Жители Балаковского района жалуются на дороги")
+    assert place.territory == region["balakovo_district"]
+    assert place.matched == ["Балаковского района"]
+
+
+def test_abbreviated_district_and_region_forms(region) -> None:
+    assert locate("Энгельсский р-н, село без воды").territory == region["engels_district"]
+    assert locate("По всей Саратовской области дороги разбиты").territory == region["oblast"]
+
+
+def test_settlement_wins_over_its_district_and_region(region) -> None:
+    place = locate("Саратовская область, Энгельсский район, в Энгельсе прорыв трубы")
+    assert place.territory == region["engels"]
+
+
+def test_city_named_like_its_okrug_resolves_to_the_settlement(region) -> None:
+    assert locate("В Саратове опять пробки").territory == region["saratov"]
+
+
+def test_street_named_after_a_town_is_an_address_not_a_place(region) -> None:
+    place = locate("В Саратове на проспекте Энгельса 12 яма")
+    assert place.territory == region["saratov"]
+    assert place.address == "пр-т Энгельса, 12"
+
+
+def test_name_that_is_a_common_word_needs_a_capital(region) -> None:
+    assert locate("В подъезде светлый ремонт, но нет воды").territory is None
+    assert locate("В Светлом нет воды").territory == region["svetly"]
+
+
+def test_ambiguous_settlement_resolved_by_the_district_in_the_text(region) -> None:
+    assert locate("Балаковский район, в Ивановке нет света").territory == region["ivanovka_b"]
+    assert locate("В Ивановке нет света").territory == region["ivanovka_e"]  # the bigger one
+
+
+def test_coordinates_place_the_message_by_polygon(region) -> None:
+    place = locate("Яма на дороге", lat=52.0, lon=47.7)
+    assert place.territory == region["balakovo_district"]
+    assert (place.lat, place.lon, place.precision) == (52.0, 47.7, "point")
+
+
+def test_text_settlement_inside_the_point_district_is_kept(region) -> None:
+    assert locate("В Энгельсе яма", lat=51.45, lon=46.1).territory == region["engels"]
+    assert locate("В Энгельсе яма", lat=52.0, lon=47.7).territory == region["balakovo_district"]
+
+
+def test_gazetteer_is_rebuilt_when_territories_change(region) -> None:
+    first = get_gazetteer()
+    assert locate("В Марксе нет воды").territory is None
+    marks = make_territory("город Маркс", kind=TerritoryKind.SETTLEMENT, parent=region["oblast"])
+    assert get_gazetteer() is not first
+    assert locate("В Марксе нет воды").territory == marks
+    assert get_gazetteer(recheck=True) is get_gazetteer()
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("Возле дома ул. Ленина, 15 течёт труба", "ул. Ленина, 15"),
+        ("На улице Чернышевского не горят фонари", "ул. Чернышевского"),
+        ("пр-т Строителей 3, во дворе яма", "пр-т Строителей, 3"),
+        ("На Садовой улице прорыв", "ул. Садовая"),
+        ("улица 50 лет ВЛКСМ 4Б, нет воды", "ул. 50 лет ВЛКСМ, 4Б"),
+        ("в доме по ул Энтузиастов д. 7к2 течёт крыша", "ул. Энтузиастов, 7к2"),
+        ("в переулке Камерном 47 темно", "пер. Камерный, 47"),
+        ("на улице Садовой у дома 5 яма", "ул. Садовая"),
+        ("переулок Горького, 3", "пер. Горького, 3"),
+        ("по улице Чернышевского 10 течёт", "ул. Чернышевского, 10"),
+    ],
+)
+def test_street_address_extracted_and_normalized(text: str, address: str) -> None:
+    found = extract_address(text)
+    assert found is not None and found.text == address
+
+
+def test_no_address_in_a_text_without_a_street() -> None:
+    assert extract_address("Во дворе дома нет освещения, улица тёмная") is None
