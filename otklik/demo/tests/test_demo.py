@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from otklik.accounts.models import User
+from otklik.cases.access import scope_cases
+from otklik.cases.choices import CaseStatus, EventKind
+from otklik.cases.models import Case, CaseEvent, Rating
+from otklik.cases.routing import route
+from otklik.demo.agencies import municipal_administration_name, setup_agencies
+from otklik.demo.run import demo_messages, load_reference_data
+from otklik.demo.users import DEMO_LOGINS
+from otklik.directory.models import Category, Territory
+from otklik.directory.regions import load_shipped_region
+
+
+@pytest.mark.django_db
+def test_routing_sends_problems_to_the_right_agency():
+    load_reference_data()
+    region = load_shipped_region("saratov").region
+    setup_agencies(region)
+    saratov = Territory.objects.get(parent=region, name="Саратов")
+    engels = Territory.objects.get(name="Энгельс")
+    baltay_district = Territory.objects.get(parent=region, name="Балтайский район")
+    potholes = Category.objects.get(code="roads-potholes")
+    heating = Category.objects.get(code="housing-heating")
+    lighting = Category.objects.get(code="amenities-lighting")
+    assert route(potholes, saratov).agency.short_name == "Администрация г. Саратов"
+    assert route(potholes, baltay_district).agency.short_name == "Минтранс"
+    assert route(heating, engels).agency.short_name == "Теплосети"
+    assert route(heating, baltay_district).agency.short_name == "Администрация Балтайского района"
+    assert route(lighting, engels).agency.short_name == "Администрация Энгельсского района"
+    assert route(Category.objects.get(code="health-ambulance"), engels).agency.short_name == "Минздрав"
+    # Nothing else matches: the municipality's fallback, and outside every municipality the region's.
+    assert route(None, baltay_district).agency.short_name == "Администрация Балтайского района"
+    assert route(None, region).agency.short_name == "Управление по обращениям"
+    assert municipal_administration_name(Territory.objects.get(name="ЗАТО Светлый"))[0] == (
+        "Администрация городского округа ЗАТО Светлый"
+    )
+
+
+@pytest.mark.django_db
+def test_demo_command_builds_a_working_region(client):
+    out = StringIO()
+    call_command("demo", messages=300, weeks=2, seed=5, stdout=out)
+    output = out.getvalue()
+    for login in DEMO_LOGINS:
+        assert f"{login.username:<12} {login.password}" in output
+
+    assert demo_messages().count() == 300
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert {CaseStatus.CLOSED, CaseStatus.PUBLISHED} & statuses
+    assert (
+        len(
+            statuses
+            & {
+                CaseStatus.MODERATION,
+                CaseStatus.ASSIGNED,
+                CaseStatus.IN_PROGRESS,
+                CaseStatus.ESCALATED,
+                CaseStatus.ANSWERED,
+            }
+        )
+        >= 2
+    )
+    assert len(statuses) >= 5
+    assert Rating.objects.exists()
+    # The history is backdated: nothing after the demo's end (now), no answer before its case.
+    assert not CaseEvent.objects.filter(created_at__gt=timezone.now()).exists()
+    answers = CaseEvent.objects.filter(kind=EventKind.ANSWER_WRITTEN).select_related("case")
+    assert answers.exists() and all(e.created_at >= e.case.created_at for e in answers)
+
+    # Running again changes nothing; --reset builds it anew.
+    cases = Case.objects.count()
+    call_command("demo", messages=300, weeks=2, seed=5, stdout=StringIO())
+    assert demo_messages().count() == 300 and Case.objects.count() == cases
+    call_command("demo", messages=300, weeks=2, seed=5, reset=True, stdout=StringIO())
+    assert demo_messages().count() == 300
+    assert Case.objects.filter(messages__isnull=True).exclude(status=CaseStatus.MERGED).count() == 0
+
+    for login in DEMO_LOGINS:
+        assert client.login(username=login.username, password=login.password), login.username
+        client.logout()
+    assert User.objects.get(username="admin").is_superuser
+
+    for username in ("engels", "vodokanal", "mintrans"):
+        executor = User.objects.get(username=username)
+        visible = scope_cases(Case.objects.all(), executor)
+        assert set(visible.values_list("agency_id", flat=True)) <= {executor.agency_id}
+    engels = User.objects.get(username="engels")
+    assert Case.objects.visible_to(engels).exists()
+    assert Case.objects.visible_to(engels).count() < Case.objects.count()
