@@ -36,7 +36,12 @@ MESSAGES = [
         "posted_at": "2026-03-02T10:40:00+04:00",
         "author_id": "id1002",
     },
-    {"source": "vk-engels", "external_id": "wall-1_103", "text": "", "posted_at": "2026-03-02T11:00:00+04:00"},
+    {
+        "source": "vk-engels",
+        "external_id": "wall-1_103",
+        "text": "",
+        "posted_at": "2026-03-02T11:00:00+04:00",
+    },
 ]
 
 
@@ -56,7 +61,9 @@ def region():
     return {"engels_admin": engels_admin, "balakovo_admin": balakovo_admin}
 
 
-def test_ingest_then_walk_a_case_to_published_and_reopened(region, tmp_path, django_capture_on_commit_callbacks):
+def test_ingest_then_walk_a_case_to_published_and_reopened(
+    region, tmp_path, django_capture_on_commit_callbacks
+):
     path = tmp_path / "batch.jsonl"
     path.write_text("\n".join(json.dumps(m, ensure_ascii=False) for m in MESSAGES) + "\n", encoding="utf-8")
 
@@ -81,7 +88,9 @@ def test_ingest_then_walk_a_case_to_published_and_reopened(region, tmp_path, dja
     assert water.deadline_at is not None
 
     water = actions.start_work(water, executor)
-    answer = actions.write_answer(water, executor, text="Горячая вода подана 3 марта после ремонта теплотрассы.")
+    answer = actions.write_answer(
+        water, executor, text="Горячая вода подана 3 марта после ремонта теплотрассы."
+    )
     actions.approve_answer(answer, moderator)
     actions.publish_answer(answer, moderator)
     water.refresh_from_db()
