@@ -126,11 +126,12 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = category_tree()
-        self.fields["territory"].queryset = Territory.objects.filter(
+        fields: dict[str, Any] = dict(self.fields)
+        fields["category"].queryset = category_tree()
+        fields["territory"].queryset = Territory.objects.filter(
             kind__in=[TerritoryKind.REGION, TerritoryKind.DISTRICT, TerritoryKind.OKRUG]
         ).order_by("kind", "name")
-        self.fields["agency"].queryset = Agency.objects.order_by("name")
+        fields["agency"].queryset = Agency.objects.order_by("name")
 
     def cleaned(self) -> dict[str, Any]:
         """Valid values only: a bad parameter in the URL narrows nothing instead of failing the page."""
@@ -194,8 +195,8 @@ def queue_cases(
     now = now or timezone.now()
     form = QueueFilterForm(data)
     params = form.cleaned()
-    tab = params.get("tab") if params.get("tab") in TAB_KEYS else DEFAULT_TAB
-    sort = params.get("sort") if params.get("sort") in SORTS else DEFAULT_SORT
+    tab: str = params["tab"] if params.get("tab") in TAB_KEYS else DEFAULT_TAB
+    sort: str = params["sort"] if params.get("sort") in SORTS else DEFAULT_SORT
     filtered = apply_filters(visible, params, now)
     counts = tab_counts(filtered, now)
     current = next(t for t in TABS if t.key == tab)

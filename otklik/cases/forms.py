@@ -160,7 +160,8 @@ class AnswerChoiceForm(CaseActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["answer"].queryset = self.case.answers.all()
+        answer_field: Any = self.fields["answer"]
+        answer_field.queryset = self.case.answers.all()
 
 
 class ReturnAnswerForm(AnswerChoiceForm):

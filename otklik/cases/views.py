@@ -52,7 +52,7 @@ CARD_RELATIONS = (
 
 def _is_htmx_target(request: HttpRequest, target: str) -> bool:
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and htmx.target == target
+    return bool(htmx) and getattr(htmx, "target", None) == target
 
 
 # --- the queue -----------------------------------------------------------------------------------
@@ -97,7 +97,9 @@ def _map_data(case: Case) -> dict[str, Any] | None:
     if case.lat is not None and case.lon is not None:
         point = [case.lat, case.lon]
     else:
-        located = next((m for m in case.card_messages if m.lat is not None and m.lon is not None), None)
+        located = next(
+            (m for m in getattr(case, "card_messages", ()) if m.lat is not None and m.lon is not None), None
+        )
         if located is not None:
             point = [located.lat, located.lon]
         elif territory is not None and territory.lat is not None and territory.lon is not None:
@@ -161,10 +163,10 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     """Everything the case card shows, loaded with a fixed number of queries."""
     user = request.user
     prefetch_related_objects([case], *CARD_RELATIONS)
-    case.card_messages = list(case.messages.select_related("source").order_by("posted_at", "id"))
+    case.card_messages = list(case.messages.select_related("source").order_by("posted_at", "id"))  # type: ignore[attr-defined]
     answers = list(case.answers.select_related("author", "reviewed_by", "agency"))
     for answer in answers:
-        answer.ui_actions = [
+        answer.ui_actions = [  # type: ignore[attr-defined]
             (
                 spec,
                 spec.form_for(user)(
@@ -183,7 +185,7 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         working_left = working_minutes(timezone.now(), case.deadline_at)
     return {
         "case": case,
-        "case_messages": case.card_messages,
+        "case_messages": case.card_messages,  # type: ignore[attr-defined]
         "events": list(case.events.select_related("actor").order_by("created_at", "id")),
         "answers": answers,
         "ratings": list(case.ratings.order_by("created_at")),
@@ -216,7 +218,8 @@ def _form_error_text(form: CaseActionForm) -> str:
     parts = []
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else ""
-        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        text = " ".join(str(e) for e in errors)
+        parts.append(f"{label}: {text}" if label else text)
     return "; ".join(parts)
 
 

@@ -271,7 +271,7 @@ def _place_towns(
 def _upsert(
     result: RegionLoadResult, *, parent: Territory | None, kind: str, name: str, values: dict[str, Any]
 ) -> Territory:
-    lookup = {"kind": kind, "name": name}
+    lookup: dict[str, Any] = {"kind": kind, "name": name}
     lookup.update({"parent": parent} if parent is not None else {"parent__isnull": True})
     obj = Territory.objects.filter(**lookup).order_by("pk").first()
     if obj is None:

@@ -80,8 +80,9 @@ def countdown(case: Any, now: datetime | None = None) -> str:
 
 @register.simple_tag
 def status_badge(status: str) -> str:
+    label: str
     try:
-        label = CaseStatus(status).label
+        label = str(CaseStatus(status).label)
     except ValueError:
         label = status
     return format_html('<span class="badge st-{}">{}</span>', status, label)
