@@ -152,6 +152,10 @@ SPECTACULAR_SETTINGS = {
 OTKLIK_PIPELINE = os.environ.get("OTKLIK_PIPELINE", "inprocess")
 OTKLIK_SEND_REPLIES = env_bool("OTKLIK_SEND_REPLIES", False)
 OTKLIK_AUTO_ROUTE_CONFIDENCE = float(os.environ.get("OTKLIK_AUTO_ROUTE_CONFIDENCE", "0.6"))
+# Analytics: optional map tiles (empty: the heat map draws only the project's own geometry) and
+# how old the rollups may get before a page refreshes them itself (the periodic job normally does).
+OTKLIK_MAP_TILES_URL = os.environ.get("OTKLIK_MAP_TILES_URL", "")
+OTKLIK_ANALYTICS_MAX_AGE_SECONDS = int(os.environ.get("OTKLIK_ANALYTICS_MAX_AGE_SECONDS", "300"))
 OTKLIK_OVERDUE_CHECK_SECONDS = int(os.environ.get("OTKLIK_OVERDUE_CHECK_SECONDS", "60"))
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
@@ -159,6 +163,10 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ALWAYS_EAGER = OTKLIK_PIPELINE != "celery"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis: a task a killed worker had taken is delivered again after this many seconds (RabbitMQ: at once).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "mark-overdue": {

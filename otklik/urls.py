@@ -1,8 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+admin.site.site_header = _("Otklik administration")
+admin.site.site_title = _("Otklik")
+admin.site.index_title = _("Reference data and settings")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cases:queue", permanent=False)),
@@ -10,6 +15,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("otklik.accounts.urls")),
     path("cases/", include("otklik.cases.urls")),
+    path("intake/", include("otklik.intake.urls")),
+    path("analytics/", include("otklik.analytics.urls")),
+    path("public/", include("otklik.public.urls")),
+    path("callcenter/", include("otklik.intake.urls_callcenter")),
     path("api/", include("otklik.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,9 +19,16 @@ class Source(models.Model):
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     connector = models.CharField(_("connector"), max_length=40, default="file")
     settings = models.JSONField(_("settings"), default=dict, blank=True)
-    cursor = models.CharField(_("cursor"), max_length=200, blank=True)
+    # The connector's position (an id, an offset or a small JSON); moved only after a batch committed.
+    cursor = models.TextField(_("cursor"), blank=True)
     is_enabled = models.BooleanField(_("enabled"), default=True)
     last_fetched_at = models.DateTimeField(_("last fetched"), null=True, blank=True)
+    # Back-off after a failed fetch (see otklik.intake.fetching): consecutive failures, when to try
+    # again, the last error, and the last health check and fetch summary.
+    retry_count = models.PositiveIntegerField(_("failed attempts in a row"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    health = models.JSONField(_("health"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("source")
@@ -97,3 +106,85 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage}: {self.reason[:60]}"
+
+
+class MonitoringQuery(models.Model):
+    """A boolean keyword query of the monitoring (see :mod:`otklik.intake.monitoring` for the syntax)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    query = models.TextField(
+        _("query"),
+        help_text=_(
+            "Words match every form of their lemma. | or OR: either; & or AND (or a space): both; "
+            '! or NOT: not; parentheses group. "hot water": a phrase; "pit road"~3: the words '
+            "at most 3 words apart; pit NEAR/3 road: the same; =word: this exact form; word*: a prefix."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    categories = models.ManyToManyField(
+        "directory.Category",
+        verbose_name=_("categories"),
+        blank=True,
+        related_name="+",
+        help_text=_("What the query is about (shown with the match); optional."),
+    )
+    compiled = models.JSONField(_("compiled form"), default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("monitoring query")
+        verbose_name_plural = _("monitoring queries")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from .monitoring import QuerySyntaxError, compile_query
+
+        if self.compiled.get("text") != self.query:
+            try:
+                self.compiled = compile_query(self.query).cache()
+            except QuerySyntaxError:
+                self.compiled = {}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .monitoring import QuerySyntaxError, parse
+
+        try:
+            parse(self.query)
+        except QuerySyntaxError as exc:
+            raise ValidationError({"query": str(exc)}) from exc
+
+    def compile(self) -> Any:
+        """The compiled query (word forms expanded once and cached in ``compiled``)."""
+        from .monitoring import compile_query
+
+        categories = [c.code for c in self.categories.all()] if self.pk else []
+        return compile_query(
+            self.query, cache=self.compiled, key=self.pk, name=self.name, categories=categories
+        )
+
+
+class SimilarityKey(models.Model):
+    """Keys of a message's near-duplicate fingerprint (MinHash LSH bands and its opening words).
+
+    A message of a case gets a few rows; a new message looks its keys up inside the time window to
+    find candidates, which :mod:`otklik.intake.dedup` then verifies on the texts.
+    """
+
+    key = models.BigIntegerField(_("key"))
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    posted_at = models.DateTimeField(_("posted"))
+
+    class Meta:
+        verbose_name = _("similarity key")
+        verbose_name_plural = _("similarity keys")
+        indexes = [models.Index(fields=["key", "posted_at"], name="intake_simkey_key_posted")]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.message_id}"

@@ -47,6 +47,7 @@ category is set and a routing rule finds an agency; otherwise it goes to moderat
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
 import re
@@ -59,23 +60,24 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from otklik.cases import actions
-from otklik.cases.choices import OPEN, EventKind
+from otklik.cases import actions, bulk
+from otklik.cases.choices import OPEN
 from otklik.cases.models import Case
 from otklik.cases.routing import RouteResult, active_rules, route
 from otklik.directory.choices import Channel
 from otklik.directory.models import RoutingRule
 from otklik.understanding import places, relevance, urgency
-from otklik.understanding.classify import Classification, RuleClassifier, get_classifier
+from otklik.understanding.classify import Classification, RuleClassifier, get_classifier, should_auto_route
 from otklik.understanding.places import Gazetteer, Place
-from otklik.understanding.relevance import Relevance
-from otklik.understanding.text import AnalyzedText, analyze, normalize_text, text_hash
+from otklik.understanding.relevance import Relevance, Verdict
+from otklik.understanding.text import AnalyzedText, analyze, normalize_text
 from otklik.understanding.urgency import Urgency
 
-from .models import DeadLetter, Message, Source
+from . import dedup, monitoring
+from .models import DeadLetter, Message, SimilarityKey, Source
 
 log = logging.getLogger("otklik.pipeline")
 
@@ -94,6 +96,7 @@ class Stage:
     CATEGORIZE = "categorize"
     PLACE = "place"
     ROUTE = "route"
+    SIMILAR = "similar"
     PERSIST = "persist"
     DEADLINE = "deadline"
     PARSE = "parse"  # reading a file (``otklik ingest``): a line that is not JSON
@@ -115,6 +118,7 @@ class BatchResult:
     to_moderation: int = 0
     case_ids: list[int] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (stage, reason) of each dead letter
+    queued: int = 0  # batches sent to Celery workers (OTKLIK_PIPELINE=celery)
 
     COUNTERS = (
         "received",
@@ -132,6 +136,7 @@ class BatchResult:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.case_ids += other.case_ids
         self.failures += other.failures
+        self.queued += other.queued
 
     def summary(self) -> str:
         return ", ".join(f"{name.replace('_', ' ')}: {getattr(self, name)}" for name in self.COUNTERS)
@@ -155,6 +160,7 @@ class Item:
     lat: float | None = None
     lon: float | None = None
     text_hash: str = ""
+    normalized: str = ""
     word_count: int = 0
     analyzed: AnalyzedText | None = None
     done: bool = False  # duplicate or dead: no further stage touches it
@@ -165,6 +171,10 @@ class Item:
     urgency: Urgency | None = None
     place: Place | None = None
     routed: RouteResult | None = None
+    monitoring: list[monitoring.QueryMatch] | None = None  # None: no active monitoring queries
+    fingerprint: dedup.Fingerprint | None = None
+    similar_to: dict[str, Any] | None = None  # the near-duplicate it attaches to
+    decision: actions.Opening | None = None
     case: Case | None = None
 
     @property
@@ -183,6 +193,7 @@ class Batch:
     classifier: RuleClassifier | None = None
     gazetteer: Gazetteer | None = None
     rules: list[RoutingRule] | None = None
+    scanner: monitoring.Scanner | None = None
     dead: list[DeadLetter] = field(default_factory=list)
     touched_cases: dict[int, list[int]] = field(default_factory=dict)  # case id → attached message ids
 
@@ -321,9 +332,10 @@ def _normalize_one(batch: Batch, item: Item) -> None:
         and not (-90 <= item.lat <= 90 and -180 <= item.lon <= 180)
     ):
         raise InvalidItem(f"coordinates out of range: {item.lat}, {item.lon}")
-    normalized = normalize_text(item.text)
-    item.word_count = len(normalized.split())
-    item.text_hash = text_hash(item.text)
+    item.normalized = normalize_text(item.text)
+    item.word_count = len(item.normalized.split())
+    # text_hash() of the same normalized text, without tokenizing it a second time
+    item.text_hash = hashlib.sha1(item.normalized.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def stage_normalize(batch: Batch) -> None:
@@ -403,16 +415,43 @@ def _needs_understanding(item: Item) -> bool:
 # --- relevance, categorize, place, route ---------------------------------------------------------
 
 
+# Verdicts that stay irrelevant even when a monitoring query matches: they are not a resident's words.
+SPAM_VERDICTS = frozenset({Verdict.ADVERTISING, Verdict.LINKS_ONLY, Verdict.GREETING})
+NO_MONITORING_MATCH = "no_monitoring_match"
+# Channels where a resident addresses the center on purpose: monitoring and topic filters do not apply.
+ADDRESSED_CHANNELS = frozenset(
+    {Channel.WEB_FORM, Channel.PHONE, Channel.EMAIL, Channel.OFFICIAL, Channel.DEPUTY, Channel.OPEN311}
+)
+
+
 def stage_relevance(batch: Batch) -> None:
-    """Spam, advertising, greetings and off-topic posts are kept but get no case."""
+    """Spam, advertising, greetings and off-topic posts are kept but get no case.
+
+    With active monitoring queries (:mod:`otklik.intake.monitoring`) a message is relevant when one
+    of them matches and the spam rules do not object; the matches are kept for the case card.
+    """
     assert batch.classifier is not None
     vocabulary = batch.classifier.vocabulary
+    scanner = batch.scanner
 
     def judge(item: Item) -> None:
         if not _needs_understanding(item):
             return
+        if item.channel in ADDRESSED_CHANNELS:
+            # Written to the center on purpose (form, call, letter, official appeal): never off-topic.
+            item.analyzed = analyze(item.text)
+            item.relevance = Relevance(True, Verdict.RELEVANT)
+            return
+        if scanner:
+            item.monitoring = scanner.scan(item.text)
+            if not item.monitoring:
+                item.relevance = Relevance(False, NO_MONITORING_MATCH)
+                return
         item.analyzed = analyze(item.text)
-        item.relevance = relevance.assess(item.analyzed, topic_vocabulary=vocabulary)
+        verdict = relevance.assess(item.analyzed, topic_vocabulary=vocabulary)
+        if item.monitoring and not verdict.is_relevant and verdict.verdict not in SPAM_VERDICTS:
+            verdict = Relevance(True, Verdict.RELEVANT, verdict.problem_terms, verdict.advert_terms)
+        item.relevance = verdict
 
     batch.each(Stage.RELEVANCE, judge)
 
@@ -426,9 +465,21 @@ def stage_categorize(batch: Batch) -> None:
     assert batch.classifier is not None
     classifier = batch.classifier
 
+    items = list(_understood(batch))
+    for item in items:
+        item.analyzed = item.analyzed or analyze(item.text)
+    try:
+        # The learned model runs once over the whole batch; rules alone classify one by one.
+        found = classifier.classify_many([i.analyzed for i in items if i.analyzed is not None])
+        for item, classification in zip(items, found, strict=True):
+            item.classification = classification
+    except Exception:  # one bad text must not stop the batch: fall back to one by one below
+        log.exception("batch classification failed; classifying one by one")
+
     def understand(item: Item) -> None:
         analyzed = item.analyzed or analyze(item.text)
-        item.classification = classifier.classify(analyzed)
+        if item.classification is None:
+            item.classification = classifier.classify(analyzed)
         item.urgency = urgency.assess(analyzed, now=batch.now)
 
     _each_understood(batch, Stage.CATEGORIZE, understand)
@@ -449,10 +500,162 @@ def stage_place(batch: Batch) -> None:
     _each_understood(batch, Stage.PLACE, locate)
 
 
+def stage_similar(batch: Batch) -> None:
+    """Near-duplicates, reposts and quotes of a message of an open case (or of an earlier item of the
+    batch) within the window, in the same place when known, attach to that case (:mod:`.dedup`)."""
+    targets = [
+        i
+        for i in _understood(batch)
+        if i.twin_of is None and i.word_count >= dedup.MIN_WORDS and i.posted_at is not None
+    ]
+    if not targets:
+        return
+    for item in targets:
+        item.fingerprint = dedup.fingerprint(item.text)
+    lookups = {id(i): i.fingerprint.lookup_keys() for i in targets if i.fingerprint is not None}
+    earliest = min(i.posted_at for i in targets if i.posted_at) - dedup.WINDOW
+    latest = max(i.posted_at for i in targets if i.posted_at) + dedup.WINDOW
+    wanted = sorted({k for keys in lookups.values() for k in keys})
+    by_key: dict[int, list[tuple[int, datetime]]] = {}
+    for key, message_id, posted_at in _keys_found(wanted, earliest, latest):
+        by_key.setdefault(key, []).append((message_id, posted_at))
+    for key, rows in by_key.items():  # a template many residents copy: the latest few stand for all
+        if len(rows) > _MAX_PER_KEY:
+            by_key[key] = sorted(rows, key=lambda row: row[1])[-_MAX_PER_KEY:]
+    stored: dict[int, tuple[dedup.Fingerprint, int]] = {}
+    cases: dict[int, Case] = {}
+    if by_key:
+        ids = {mid for rows in by_key.values() for mid, _ in rows}
+        texts = Message.objects.filter(pk__in=ids).values_list("pk", "text", "text_hash", "case_id")
+        for mid, text, digest, case_id in texts:
+            stored[mid] = (_stored_fingerprint(mid, digest, text), case_id)
+        cases = Case.objects.in_bulk({case_id for _, case_id in stored.values()})
+    parents = _territory_parents() if cases else {}
+    local: dict[int, list[Item]] = {}
+    for item in targets:
+        fp, keys = item.fingerprint, lookups[id(item)]
+        assert fp is not None and item.posted_at is not None
+        best: tuple[float, float, Case | Item, int | None] | None = None
+        for mid in {
+            mid for k in keys for mid, at in by_key.get(k, ()) if abs(at - item.posted_at) <= dedup.WINDOW
+        }:
+            old, case_id = stored[mid]
+            case = cases.get(case_id)
+            if case is None or not _same_place(
+                item, case.territory_id or case.suggested_territory_id, case.address, parents
+            ):
+                continue
+            score = dedup.match_score(fp, old)
+            if score and (best is None or score > best[0]):
+                best = (score, 0.0, case, mid)
+        for other in {id(o): o for k in keys for o in local.get(k, ())}.values():
+            assert other.fingerprint is not None and other.posted_at is not None
+            if abs(other.posted_at - item.posted_at) > dedup.WINDOW or other.done:
+                continue
+            if not _same_place(
+                item, _territory_id(other), other.place.address if other.place else "", parents
+            ):
+                continue
+            score = dedup.match_score(fp, other.fingerprint)
+            if score and (best is None or score > best[0]):
+                best = (score, 1.0, other, None)
+        if best is None:
+            for k in fp.stored_keys:
+                bucket = local.setdefault(k, [])
+                bucket.append(item)
+                if len(bucket) > _MAX_PER_KEY:
+                    del bucket[0]
+            continue
+        score, _, target, found = best
+        item.similar_to = {"score": round(score, 3), "message": found}
+        if isinstance(target, Case):
+            item.attach_to = target
+        elif target.attach_to is not None:
+            item.attach_to = target.attach_to
+        else:
+            item.twin_of = target
+
+
+_MAX_PER_KEY = 8  # candidates kept per similarity key: bounds the work on mass templated complaints
+# (stored message id, its text hash) → fingerprint, in this process; the hash guards against an id
+# reused after a rolled-back transaction.
+_FINGERPRINTS: dict[tuple[int, str], dedup.Fingerprint] = {}
+_FINGERPRINT_CACHE_SIZE = 50_000
+
+
+def _stored_fingerprint(message_id: int, digest: str, text: str) -> dedup.Fingerprint:
+    key = (message_id, digest)
+    found = _FINGERPRINTS.get(key)
+    if found is None:
+        if len(_FINGERPRINTS) >= _FINGERPRINT_CACHE_SIZE:
+            _FINGERPRINTS.clear()
+        found = _FINGERPRINTS[key] = dedup.fingerprint(text)
+    return found
+
+
+def _keys_found(keys: list[int], earliest: datetime, latest: datetime) -> list[tuple[int, int, datetime]]:
+    """(key, message id, posted at) of stored similarity keys among ``keys``, messages of open cases."""
+    if not keys:
+        return []
+    if connection.vendor == "postgresql":  # one array parameter instead of thousands
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT k.key, k.message_id, k.posted_at FROM intake_similaritykey k "
+                "JOIN intake_message m ON m.id = k.message_id JOIN cases_case c ON c.id = m.case_id "
+                "WHERE k.key = ANY(%s) AND k.posted_at BETWEEN %s AND %s AND c.status = ANY(%s)",
+                [keys, earliest, latest, list(OPEN)],
+            )
+            return list(cursor.fetchall())
+    rows: list[tuple[int, int, datetime]] = []
+    for start in range(0, len(keys), 2000):
+        rows += SimilarityKey.objects.filter(
+            key__in=keys[start : start + 2000],
+            posted_at__gte=earliest,
+            posted_at__lte=latest,
+            message__case__status__in=OPEN,
+        ).values_list("key", "message_id", "posted_at")
+    return rows
+
+
+def _territory_id(item: Item) -> int | None:
+    territory = item.place.territory if item.place else None
+    return territory.pk if territory is not None else None
+
+
+def _territory_parents() -> dict[int, int | None]:
+    from otklik.directory.models import Territory
+
+    return dict(Territory.objects.values_list("pk", "parent_id"))
+
+
+def _chain(territory_id: int, parents: dict[int, int | None]) -> list[int]:
+    chain: list[int] = []
+    node: int | None = territory_id
+    while node is not None and len(chain) < 10:
+        chain.append(node)
+        node = parents.get(node)
+    return chain
+
+
+def _same_place(item: Item, territory_id: int | None, address: str, parents: dict[int, int | None]) -> bool:
+    """Same place when known: the same address, and one territory inside the other."""
+    mine = item.place.address if item.place else ""
+    if mine and address and mine.casefold() != address.casefold():
+        return False
+    own = _territory_id(item)
+    if own is None or territory_id is None or own == territory_id:
+        return True
+    if not parents:
+        parents.update(_territory_parents())
+    return territory_id in _chain(own, parents) or own in _chain(territory_id, parents)
+
+
 def stage_route(batch: Batch) -> None:
     """The agency a routing rule picks for the suggested category and territory."""
 
     def pick(item: Item) -> None:
+        if item.attach_to is not None:
+            return
         category = item.classification.category if item.classification else None
         territory = item.place.territory if item.place else None
         if category is None and territory is None:
@@ -462,7 +665,22 @@ def stage_route(batch: Batch) -> None:
     _each_understood(batch, Stage.ROUTE, pick)
 
 
-# --- persist -------------------------------------------------------------------------------------
+# --- deadline: the decision ----------------------------------------------------------------------
+
+
+def _target_of(item: Item) -> Case | Item | None:
+    """What the item's message attaches to: an open case, or an earlier item of the batch whose new
+    case it joins; None when it stands on its own."""
+    if item.attach_to is not None:
+        return item.attach_to
+    twin = item.twin_of
+    if twin is not None and not twin.done:
+        return _target_of(twin) or (twin if twin.is_relevant else None)
+    return None
+
+
+def _opens_case(item: Item) -> bool:
+    return not item.done and item.is_relevant and _target_of(item) is None
 
 
 def make_title(text: str, limit: int = TITLE_LENGTH) -> str:
@@ -477,14 +695,85 @@ def make_title(text: str, limit: int = TITLE_LENGTH) -> str:
 
 def _understanding_json(item: Item) -> dict[str, Any]:
     c, p, u, r = item.classification, item.place, item.urgency, item.relevance
-    return {
+    data: dict[str, Any] = {
         "matched_terms": c.matched_terms if c else [],
         "version": c.version if c else "",
+        "decided_by": getattr(c, "decided_by", "rules") if c else "",
+        "threshold": getattr(c, "threshold", None) if c else None,
         "scores": c.scores if c else {},
         "urgency": {"kinds": u.kinds, "terms": u.terms} if u else {},
-        "place": {"matched": p.matched, "precision": p.precision, "address": p.address} if p else {},
+        "tone": {"flags": u.tone.flags, "terms": u.tone.terms} if u and getattr(u, "tone", None) else {},
+        "place": {
+            "matched": p.matched,
+            "precision": p.precision,
+            "address": p.address,
+            "settlement": getattr(p, "settlement", ""),
+            "institution": getattr(p, "institution", ""),
+            "source": getattr(p, "source", ""),
+            "unresolved": getattr(p, "unresolved", []),
+        }
+        if p
+        else {},
         "relevance": {"verdict": r.verdict, "problem_terms": r.problem_terms} if r else {},
     }
+    if item.monitoring is not None:
+        data["monitoring"] = {"queries": [m.as_json() for m in item.monitoring]}
+    return data
+
+
+def _new_case(item: Item) -> Case:
+    """The case a message opens (unsaved: :func:`otklik.cases.actions.open_cases` stores it)."""
+    assert item.posted_at is not None
+    c, p, u = item.classification, item.place, item.urgency
+    return Case(
+        title=make_title(item.text),
+        text=item.text,
+        channel=item.channel,
+        created_at=item.posted_at,
+        suggested_category=c.category if c else None,
+        suggested_territory=p.territory if p else None,
+        suggested_agency=item.routed.agency if item.routed else None,
+        category_confidence=c.confidence if c else None,
+        understanding=_understanding_json(item),
+        is_urgent=bool(u and u.is_urgent),
+        address=(p.address if p else "")[:300],
+        lat=p.lat if p else None,
+        lon=p.lon if p else None,
+        message_count=1,
+        author_count=1,
+    )
+
+
+def _decide(batch: Batch, item: Item) -> None:
+    """Assign a confident, routable case at once (its deadline starts now), or send it to moderation."""
+    if not _opens_case(item):
+        return
+    case = _new_case(item)
+    c, p = item.classification, item.place
+    threshold = (
+        c.threshold if c is not None and c.threshold is not None else settings.OTKLIK_AUTO_ROUTE_CONFIDENCE
+    )
+    threshold = float(threshold)
+    if c is not None and should_auto_route(c) and item.routed is not None:
+        case.category = c.category
+        case.territory = p.territory if p else None
+        item.decision = actions.Opening(case, agency=item.routed.agency)
+        return
+    if c is None or c.category is None:
+        reason = "no category recognized"
+    elif not should_auto_route(c):
+        reason = f"category confidence {c.confidence:.2f} below {threshold:.2f}"
+    else:
+        reason = "no routing rule matched"
+    item.decision = actions.Opening(case, reason=reason)
+
+
+def stage_deadline(batch: Batch) -> None:
+    """Decide for every new case: confident and routable → assigned; the rest → moderation."""
+    batch.each(Stage.DEADLINE, lambda item: _decide(batch, item))
+
+
+# --- persist -------------------------------------------------------------------------------------
 
 
 def _message_for(item: Item, batch: Batch, case: Case | None) -> Message:
@@ -509,100 +798,119 @@ def _message_for(item: Item, batch: Batch, case: Case | None) -> Message:
     )
 
 
-def _new_case(item: Item) -> Case:
-    assert item.posted_at is not None
-    c, p, u = item.classification, item.place, item.urgency
-    case = Case.objects.create(
-        title=make_title(item.text),
-        text=item.text,
-        channel=item.channel,
-        created_at=item.posted_at,
-        suggested_category=c.category if c else None,
-        suggested_territory=p.territory if p else None,
-        suggested_agency=item.routed.agency if item.routed else None,
-        category_confidence=c.confidence if c else None,
-        understanding=_understanding_json(item),
-        is_urgent=bool(u and u.is_urgent),
-        address=(p.address if p else "")[:300],
-        lat=p.lat if p else None,
-        lon=p.lon if p else None,
-        message_count=1,
-        author_count=1,
-    )
-    actions.log_event(case, EventKind.CREATED, None, to_status=case.status, at=item.posted_at)
-    return case
+@dataclass
+class _Written:
+    result: BatchResult = field(default_factory=BatchResult)
+    touched: dict[int, list[int]] = field(default_factory=dict)
 
 
-def _persist_one(batch: Batch, item: Item) -> None:
-    twin_case = item.twin_of.case if item.twin_of is not None else None
-    target = item.attach_to or twin_case
+def _write(batch: Batch, items: list[Item]) -> _Written:
+    """Store the items' new cases (assigned or in moderation), messages and similarity keys in bulk."""
+    out = _Written()
+    openings = []
+    for item in items:
+        if not _opens_case(item):
+            continue
+        if item.decision is None:  # its twin failed after the decisions were made
+            _decide(batch, item)
+        assert item.decision is not None
+        openings.append(item.decision)
+    actions.open_cases(openings, now=batch.now)
+    for opening in openings:
+        if opening.agency is not None:
+            out.result.auto_assigned += 1
+        else:
+            out.result.to_moderation += 1
+    messages: list[tuple[Item, Message, bool]] = []
+    for item in items:
+        if item.done:
+            continue
+        if _opens_case(item):
+            assert item.decision is not None
+            item.case = item.decision.case
+            messages.append((item, _message_for(item, batch, item.case), False))
+            continue
+        target = _target_of(item)
+        case = target.case if isinstance(target, Item) else target
+        if target is not None and case is None:
+            raise RuntimeError("an item attaches to an earlier item that has no case")
+        messages.append((item, _message_for(item, batch, case), case is not None))
+    bulk.insert([m for _, m, _ in messages])
+    keys: list[SimilarityKey] = []
+    for item, message, attached in messages:
+        if attached:
+            assert message.case_id is not None
+            out.touched.setdefault(message.case_id, []).append(message.pk)
+            out.result.attached += 1
+        elif item.case is not None:
+            out.result.created_cases += 1
+            out.result.case_ids.append(item.case.pk)
+        else:
+            out.result.irrelevant += 1
+        if message.case_id is not None and item.word_count >= dedup.MIN_WORDS:
+            fp = item.fingerprint or dedup.fingerprint(item.text)
+            keys += [
+                SimilarityKey(key=k, message=message, posted_at=message.posted_at) for k in fp.stored_keys
+            ]
+    bulk.insert(keys)
+    return out
+
+
+def _persist_alone(batch: Batch, item: Item) -> _Written | None:
+    """One item in its own savepoint; a redelivery that lost a race is counted as a duplicate."""
     try:
         with transaction.atomic():
-            if target is not None:
-                message = _message_for(item, batch, target)
-                message.save(force_insert=True)
-                batch.touched_cases.setdefault(target.pk, []).append(message.pk)
-                batch.result.attached += 1
-                return
-            if not item.is_relevant:
-                _message_for(item, batch, None).save(force_insert=True)
-                batch.result.irrelevant += 1
-                return
-            case = _new_case(item)
-            # The unique constraint decides a redelivery race: the loser's case goes with its savepoint.
-            _message_for(item, batch, case).save(force_insert=True)
-            item.case = case
-    except IntegrityError:
+            return _write(batch, [item])
+    except _RETRIABLE:
+        raise
+    except IntegrityError as exc:
+        item.case = None
         assert item.source is not None
         if not Message.objects.filter(source=item.source, external_id=item.external_id).exists():
-            raise
+            batch.fail(item, Stage.PERSIST, f"IntegrityError: {exc}")
+            return None
         item.done = True  # another worker stored the same message first
         batch.result.duplicates += 1
-        return
-    batch.result.created_cases += 1
-    batch.result.case_ids.append(case.pk)
+        return None
+    except Exception as exc:
+        item.case = None
+        log.exception("persisting item %s failed", item.index)
+        batch.fail(item, Stage.PERSIST, f"{type(exc).__name__}: {exc}")
+        return None
 
 
 def stage_persist(batch: Batch) -> None:
-    """Store messages and new cases, one savepoint per item; attach near-duplicates; dead letters."""
-    batch.each(Stage.PERSIST, lambda item: _persist_one(batch, item))
-    for case_id, message_ids in batch.touched_cases.items():
-        case = Case.objects.get(pk=case_id)
-        actions.refresh_counters(case)
-        actions.log_event(
-            case, EventKind.MESSAGE_ATTACHED, None, after={"messages": message_ids}, at=batch.now
-        )
+    """Store messages and new cases in bulk; attach near-duplicates (counters, history).
 
-
-# --- deadline ------------------------------------------------------------------------------------
-
-
-def _decide(batch: Batch, item: Item) -> None:
-    case = item.case
-    if case is None or item.done:
-        return
-    c, p = item.classification, item.place
-    threshold = float(settings.OTKLIK_AUTO_ROUTE_CONFIDENCE)
-    if c is not None and c.category is not None and c.confidence >= threshold and item.routed is not None:
-        case.category = c.category
-        case.territory = p.territory if p else None
-        case.save(update_fields=["category", "territory", "updated_at"])
-        actions.auto_assign(case, item.routed.agency, now=batch.now)
-        batch.result.auto_assigned += 1
-        return
-    if c is None or c.category is None:
-        reason = "no category recognized"
-    elif c.confidence < threshold:
-        reason = f"category confidence {c.confidence:.2f} below {threshold:.2f}"
-    else:
-        reason = "no routing rule matched"
-    actions.send_to_moderation(case, reason=reason, now=batch.now)
-    batch.result.to_moderation += 1
-
-
-def stage_deadline(batch: Batch) -> None:
-    """Confident, routable cases are assigned (the deadline starts now); the rest go to moderation."""
-    batch.each(Stage.DEADLINE, lambda item: _decide(batch, item))
+    The whole batch is written in a few statements inside a savepoint; when that fails (a message
+    stored meanwhile by another worker, a value the database refuses) it is written again item by
+    item, so the duplicate is counted and a bad item goes to the dead letters alone.
+    """
+    live = list(batch.live())
+    written: list[_Written] = []
+    try:
+        with transaction.atomic():
+            written.append(_write(batch, live))
+    except _RETRIABLE:
+        raise
+    except (DatabaseError, RuntimeError):
+        log.info("bulk write of a batch failed: writing its %d items one by one", len(live))
+        for item in live:
+            item.case = None
+        for item in live:
+            if not item.done:
+                alone = _persist_alone(batch, item)
+                if alone is not None:
+                    written.append(alone)
+    touched: dict[int, list[int]] = {}
+    for part in written:
+        for name in ("created_cases", "attached", "irrelevant", "auto_assigned", "to_moderation"):
+            setattr(batch.result, name, getattr(batch.result, name) + getattr(part.result, name))
+        batch.result.case_ids += part.result.case_ids
+        for case_id, ids in part.touched.items():
+            touched.setdefault(case_id, []).extend(ids)
+    batch.touched_cases = touched
+    actions.attach_messages(touched, now=batch.now)
 
 
 STAGES: list[tuple[str, Callable[[Batch], None]]] = [
@@ -611,9 +919,10 @@ STAGES: list[tuple[str, Callable[[Batch], None]]] = [
     (Stage.RELEVANCE, stage_relevance),
     (Stage.CATEGORIZE, stage_categorize),
     (Stage.PLACE, stage_place),
+    (Stage.SIMILAR, stage_similar),
     (Stage.ROUTE, stage_route),
-    (Stage.PERSIST, stage_persist),
     (Stage.DEADLINE, stage_deadline),
+    (Stage.PERSIST, stage_persist),
 ]
 
 
@@ -628,6 +937,10 @@ def run_batch(
 
     ``now`` is the moment of assignment (deadlines start then; default: the current time);
     ``source`` is the default for items without a ``source`` code.
+
+    The batch is one transaction: it is stored whole or not at all, so a run killed at any point
+    leaves nothing half-done and running the same batch again is safe (at-least-once delivery with
+    idempotent writes). A caller moves its cursor only after this returns.
     """
     batch = Batch(
         items=[Item(index=i, payload=payload) for i, payload in enumerate(items)],
@@ -638,14 +951,16 @@ def run_batch(
     )
     if source is not None:
         batch.sources[source.code] = source
-    # Caches built once per batch: compiled keyword rules, the gazetteer, the routing rules.
-    batch.classifier = get_classifier()
-    batch.gazetteer = places.get_gazetteer()
-    batch.rules = active_rules()
-    for _name, stage in STAGES:
-        stage(batch)
-    if batch.dead and store_dead_letters:
-        DeadLetter.objects.bulk_create(batch.dead)
+    with transaction.atomic():
+        # Caches built once per batch: keyword rules, monitoring queries, the gazetteer, routing rules.
+        batch.classifier = get_classifier()
+        batch.scanner = monitoring.active_scanner()
+        batch.gazetteer = places.get_gazetteer()
+        batch.rules = active_rules()
+        for _name, stage in STAGES:
+            stage(batch)
+        if batch.dead and store_dead_letters:
+            DeadLetter.objects.bulk_create(batch.dead)
     return batch.result
 
 
@@ -749,13 +1064,29 @@ def ingest_file(
     now: datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> BatchResult:
-    """Ingest a JSONL or CSV file in batches; ``progress`` is called with the rows of each batch."""
+    """Ingest a JSONL or CSV file in batches; ``progress`` is called with the rows of each batch.
+
+    With ``OTKLIK_PIPELINE=celery`` the batches are sent to the Celery workers instead (the result
+    then counts the items received and the batches ``queued``; the workers store the rest).
+    """
     path = Path(path)
     total = BatchResult()
     pending: list[dict[str, Any]] = []
 
+    celery = settings.OTKLIK_PIPELINE == "celery"
+
     def flush() -> None:
-        if pending:
+        if pending and celery:  # the workers run the batches (otklik.intake.tasks)
+            from .tasks import enqueue_batches
+
+            total.received += len(pending)
+            total.queued += enqueue_batches(
+                pending, batch_size=batch_size, source=source.code if source else None, now=now
+            )
+            if progress:
+                progress(len(pending))
+            pending.clear()
+        elif pending:
             total.add(run_batch(list(pending), now=now, source=source))
             if progress:
                 progress(len(pending))

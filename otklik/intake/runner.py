@@ -2,7 +2,8 @@
 
 A daemon thread that, every few seconds, ingests files dropped into the inbox folder
 (``var/inbox/*.jsonl`` / ``*.csv``, moved to ``done/`` or ``failed/`` afterwards) through the same
-pipeline as ``otklik ingest``, and once a minute runs the periodic jobs (overdue → escalation).
+pipeline as ``otklik ingest``, fetches the sources that are due (connectors, with back-off), and
+once a minute runs the periodic jobs (overdue → escalation).
 With ``OTKLIK_PIPELINE=celery`` the same work runs in Celery workers and beat instead.
 """
 
@@ -64,6 +65,9 @@ class Runner(threading.Thread):
         close_old_connections()
         try:
             drain_inbox()
+            from .fetching import fetch_due_sources
+
+            fetch_due_sources()
             if jobs:
                 from otklik.cases.tasks import run_periodic_jobs
 

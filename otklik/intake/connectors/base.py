@@ -10,9 +10,13 @@ environment (``settings["token_env"]`` names the variable), never from code.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
+
+import httpx
 
 if TYPE_CHECKING:
     from otklik.cases.models import Answer, Case
@@ -33,6 +37,11 @@ class NormalizeError(ValueError):
     """One raw payload cannot become a message: it goes to dead letters with this reason."""
 
 
+class SkipPayload(Exception):
+    """A payload that is rightly not a message (a deleted post, the community's own reply, a sticker):
+    it is counted as skipped, not dead-lettered."""
+
+
 @dataclass
 class FetchResult:
     """What one fetch brought: raw payloads (normalized later, one by one) and the next cursor."""
@@ -40,6 +49,8 @@ class FetchResult:
     payloads: list[dict[str, Any]] = field(default_factory=list)
     cursor: str = ""
     has_more: bool = False
+    skipped: int = 0  # rightly not messages and not even payloads (a deleted post's comments)
+    notes: list[str] = field(default_factory=list)  # worth a line in the source's health
 
 
 @dataclass
@@ -64,10 +75,84 @@ class Connector:
 
     kind: ClassVar[str] = ""
     label: ClassVar[str] = ""
+    pulls: ClassVar[bool] = True
+    """False for push-only kinds (webhook, file): the scheduler never calls their ``fetch``."""
 
-    def __init__(self, source: Source) -> None:
+    DEFAULT_TIMEOUT: ClassVar[float] = 20.0
+
+    def __init__(self, source: Source, *, client: httpx.Client | None = None) -> None:
         self.source = source
         self.settings: dict[str, Any] = dict(source.settings or {})
+        self._client = client
+        # Pacing between calls (``min_interval_seconds``); tests replace both to never really sleep.
+        self.sleep: Callable[[float], None] = time.sleep
+        self.monotonic: Callable[[], float] = time.monotonic
+        self._last_call: float | None = None
+
+    def setting(self, name: str, default: Any = None) -> Any:
+        value = self.settings.get(name)
+        return default if value in (None, "") else value
+
+    def pace(self, default_interval: float = 0.0) -> None:
+        """Keep at least ``min_interval_seconds`` between calls (an API's requests-per-second limit)."""
+        interval = float(self.setting("min_interval_seconds", default_interval))
+        now = self.monotonic()
+        if self._last_call is not None and interval > 0:
+            wait = self._last_call + interval - now
+            if wait > 0:
+                self.sleep(wait)
+                now += wait
+        self._last_call = now
+
+    # --- HTTP (httpx; one client per connector instance) -------------------------------------------
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(
+                timeout=float(self.settings.get("timeout_seconds", self.DEFAULT_TIMEOUT)),
+                headers={"User-Agent": "Otklik/0.1 (+https://github.com/otklik)"},
+                follow_redirects=False,
+            )
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def request(self, method: str, url: str, *, what: str, **kwargs: Any) -> httpx.Response:
+        """One HTTP call; a network failure is a retriable :class:`ConnectorError` naming ``what``
+        (never the URL, which may carry a token)."""
+        try:
+            return self.client.request(method, url, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise ConnectorError(f"{what}: timed out ({type(exc).__name__})") from exc
+        except httpx.HTTPError as exc:
+            raise ConnectorError(f"{what}: {type(exc).__name__}: {exc}") from exc
+
+    @staticmethod
+    def check_status(response: httpx.Response, *, what: str) -> None:
+        """HTTP status → error: 429 and 5xx are retriable (``Retry-After`` honoured), other 4xx not."""
+        status = response.status_code
+        if status < 400:
+            return
+        detail = response.text[:300].strip()
+        if status == 429 or status >= 500:
+            raise ConnectorError(
+                f"{what}: HTTP {status} {detail}".strip(),
+                retriable=True,
+                retry_after=retry_after_seconds(response.headers),
+            )
+        raise ConnectorError(f"{what}: HTTP {status} {detail}".strip(), retriable=False)
+
+    @staticmethod
+    def json_body(response: httpx.Response, *, what: str) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ConnectorError(
+                f"{what}: the answer is not JSON: {response.text[:200]!r}", retriable=False
+            ) from exc
 
     # --- configuration --------------------------------------------------------------------------
     def secret(self, name: str, default: str = "") -> str:
@@ -85,11 +170,51 @@ class Connector:
         """One raw payload → one pipeline item (see ``otklik.intake.pipeline``); NormalizeError if not."""
         raise NotImplementedError
 
+    def payload_id(self, payload: Any) -> str:
+        """The payload's id in its source, best effort (to label a dead letter)."""
+        if not isinstance(payload, dict):
+            return ""
+        inner: dict[str, Any] = payload["item"] if isinstance(payload.get("item"), dict) else payload
+        for key in ("external_id", "id", "update_id", "guid"):
+            if inner.get(key) not in (None, ""):
+                return str(inner[key])[:200]
+        return ""
+
     def publish_reply(self, case: Case, answer: Answer, message: Message) -> ReplyResult:
         return ReplyResult(sent=False, detail=f"{self.kind} does not publish replies")
 
     def health(self) -> Health:
         return Health(ok=True, detail="no check for this connector")
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """``Retry-After`` as seconds (a number or an HTTP date), None when absent or unreadable."""
+    value = (headers.get("retry-after") or "").strip()
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max((moment - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def from_unix(value: Any) -> str:
+    """A unix time (VK, Telegram) as the pipeline's ISO 8601; NormalizeError if it is not one."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise NormalizeError(f"the date is not a unix time: {value!r}")
+    try:
+        return datetime.fromtimestamp(value, tz=UTC).isoformat()
+    except (OverflowError, OSError, ValueError) as exc:
+        raise NormalizeError(f"the date is out of range: {value!r}") from exc
 
 
 _REGISTRY: dict[str, type[Connector]] = {}
@@ -113,8 +238,8 @@ def get_connector_class(kind: str) -> type[Connector]:
         raise ConnectorError(f"unknown connector {kind!r}", retriable=False) from exc
 
 
-def connector_for(source: Source) -> Connector:
-    return get_connector_class(source.connector)(source)
+def connector_for(source: Source, *, client: httpx.Client | None = None) -> Connector:
+    return get_connector_class(source.connector)(source, client=client)
 
 
 def registered() -> dict[str, type[Connector]]:

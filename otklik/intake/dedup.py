@@ -1,0 +1,166 @@
+"""Near-duplicates: MinHash over word features, LSH band keys, and quotes (a text containing another).
+
+Many residents write about one problem in one place in their own words; reposts and quotes copy a
+message and add a line. Within a time window (:data:`WINDOW`) such a message attaches to the case of
+the earlier one instead of opening another case.
+
+* **Features** of a text: the stems (first :data:`STEM` letters) of its normalized words of three
+  letters and more, stop words left out, and numbers in full (a house number tells two complaints
+  apart). The **similarity** of two texts is the Jaccard index of their feature sets.
+* **MinHash** (:data:`NUM_PERM` multiply-shift hash functions over stable CRC32 hashes, numpy)
+  estimates it; **LSH** cuts the signature into :data:`BANDS` bands of :data:`ROWS` values, and
+  each band's hash is a key stored in :class:`~otklik.intake.models.SimilarityKey`. Two texts of
+  similarity 0.5 share a key with probability 0.74, of 0.6 with 0.91, of 0.8 with 0.9996.
+* **Quotes**: the hash of a message's first :data:`HEAD_WORDS` words is a key too; a new text looks
+  up every window of that many of its words, so it finds a message it quotes anywhere inside it.
+
+A candidate found by a key is **verified** on the texts: similarity at least :data:`THRESHOLD`, or
+the candidate's whole normalized text inside the new one; numbers that disagree (different house
+numbers), a different address or a territory outside the other's reject it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+
+from otklik.understanding.text import strip_links
+
+WINDOW = timedelta(days=3)
+MIN_WORDS = 4
+STEM = 5
+NUM_PERM = 30
+BANDS = 10
+ROWS = 3
+HEAD_WORDS = 5
+MAX_QUOTE_WORDS = 200  # a quote is looked for in the first words of a long text only
+THRESHOLD = 0.5
+
+_STOP_WORDS = """
+    и в во на не нет но а о об от до по за из у к ко с со же ли бы то что как это так уже еще
+    или для при над под про без через его ее их мы вы они он она оно я ты все всё вот там тут
+    где когда кто чем чтобы если даже очень просто только был была были будет есть нам нас вам
+    """
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+
+_rng = np.random.default_rng(20261123)
+_A = _rng.integers(1, np.iinfo(np.uint64).max, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
+_B = _rng.integers(0, np.iinfo(np.uint64).max, size=NUM_PERM, dtype=np.uint64)
+_SHIFT = np.uint64(32)
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def normalize(text: str) -> str:
+    """Lower-case folded words, links and mentions removed: a regex, cheap enough for every candidate."""
+    return " ".join(_WORD_RE.findall(strip_links(text).lower().replace("ё", "е")))
+
+
+def features(normalized: str) -> frozenset[str]:
+    """The feature set of a normalized text (see the module's docstring)."""
+    out = set()
+    for word in normalized.split():
+        if word.isdigit():
+            out.add(word)
+        elif len(word) >= 3 and word not in STOP_WORDS:
+            out.add(word[:STEM])
+    return frozenset(out)
+
+
+def numbers(normalized: str) -> frozenset[str]:
+    return frozenset(w for w in normalized.split() if w.isdigit())
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def signature(feats: Iterable[str]) -> np.ndarray:
+    """The MinHash signature (NUM_PERM uint64 values) of a feature set."""
+    hashes = np.fromiter((zlib.crc32(f.encode("utf-8")) for f in feats), dtype=np.uint64)
+    if hashes.size == 0:
+        return np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return ((np.outer(hashes, _A) + _B) >> _SHIFT).min(axis=0)
+
+
+def _key(kind: bytes, payload: bytes) -> int:
+    digest = hashlib.blake2b(payload, digest_size=8, person=kind.ljust(16, b"\0")).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def band_keys(sig: np.ndarray) -> list[int]:
+    return [_key(b"otklik-band-%d" % i, sig[i * ROWS : (i + 1) * ROWS].tobytes()) for i in range(BANDS)]
+
+
+def head_key(words: Sequence[str]) -> int:
+    return _key(b"otklik-head", " ".join(words).encode("utf-8"))
+
+
+@dataclass
+class Fingerprint:
+    """What a message contributes and looks up: its band keys, its head key and its quote windows."""
+
+    normalized: str
+    features: frozenset[str]
+    numbers: frozenset[str]
+    bands: list[int]
+    head: int | None
+
+    @property
+    def stored_keys(self) -> list[int]:
+        """Keys stored for the message (others find it by them)."""
+        return self.bands + ([self.head] if self.head is not None else [])
+
+    def lookup_keys(self) -> list[int]:
+        """Keys to look up: the same bands, and every window that could be a quoted message's head."""
+        words = self.normalized.split()[:MAX_QUOTE_WORDS]
+        windows = {head_key(words[i : i + HEAD_WORDS]) for i in range(0, len(words) - HEAD_WORDS + 1)}
+        return self.bands + sorted(windows)
+
+
+def fingerprint(text: str) -> Fingerprint:
+    """The fingerprint of a message's text."""
+    normalized = normalize(text)
+    feats = features(normalized)
+    words = normalized.split()
+    head = head_key(words[:HEAD_WORDS]) if len(words) >= HEAD_WORDS else None
+    return Fingerprint(normalized, feats, numbers(normalized), band_keys(signature(feats)), head)
+
+
+def contains(outer: str, inner: str) -> bool:
+    """Whether the normalized text ``inner`` (of MIN_WORDS words or more) is inside ``outer``."""
+    return len(inner.split()) >= MIN_WORDS and f" {inner} " in f" {outer} "
+
+
+def match_score(new: Fingerprint, old: Fingerprint) -> float:
+    """How near ``new`` is to ``old`` (0 when not a near-duplicate): similarity, or 1 for a quote."""
+    if new.numbers and old.numbers and not (new.numbers & old.numbers):
+        return 0.0
+    if contains(new.normalized, old.normalized):
+        return 1.0
+    score = similarity(new.features, old.features)
+    return score if score >= THRESHOLD else 0.0
+
+
+__all__ = [
+    "BANDS",
+    "THRESHOLD",
+    "WINDOW",
+    "Fingerprint",
+    "contains",
+    "features",
+    "fingerprint",
+    "match_score",
+    "signature",
+    "similarity",
+]

@@ -1,0 +1,102 @@
+"""Near-duplicates: residents' paraphrases, reposts and quotes join one case; other problems do not."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from otklik.cases.choices import EventKind
+from otklik.cases.models import Case
+from otklik.intake import dedup
+from otklik.intake.pipeline import run_batch
+
+from .conftest import NOW
+
+FIRST = "Третий день в доме 12 на улице Тельмана в Энгельсе нет горячей воды, управляющая компания молчит"
+PARAPHRASE = (
+    "Нет горячей воды в доме 12 на улице Тельмана в Энгельсе уже третий день! Управляющая компания молчит"
+)
+OTHER_HOUSE = (
+    "Третий день в доме 40 на улице Тельмана в Энгельсе нет горячей воды, управляющая компания молчит"
+)
+OTHER_PROBLEM = (
+    "Во дворе дома 7 на Советской в Энгельсе не вывозят мусор вторую неделю, контейнеры переполнены"
+)
+QUOTE = f"Поддерживаю, у нас то же самое, сколько можно терпеть! Репост: {FIRST}"
+
+
+def fp(text: str) -> dedup.Fingerprint:
+    return dedup.fingerprint(text)
+
+
+def test_paraphrase_and_quote_score_as_near_duplicates() -> None:
+    assert dedup.match_score(fp(PARAPHRASE), fp(FIRST)) >= dedup.THRESHOLD
+    assert dedup.match_score(fp(QUOTE), fp(FIRST)) == 1.0
+
+
+def test_other_house_number_or_other_problem_is_not_a_near_duplicate() -> None:
+    assert dedup.match_score(fp(OTHER_HOUSE), fp(FIRST)) == 0.0
+    assert dedup.match_score(fp(OTHER_PROBLEM), fp(FIRST)) == 0.0
+
+
+def test_similar_texts_share_a_band_key_and_different_ones_do_not() -> None:
+    assert set(fp(PARAPHRASE).bands) & set(fp(FIRST).bands)
+    assert not set(fp(OTHER_PROBLEM).bands) & set(fp(FIRST).bands)
+    assert fp(FIRST).head in fp(QUOTE).lookup_keys()
+
+
+def test_minhash_estimates_jaccard_similarity() -> None:
+    a = frozenset(f"w{i}" for i in range(100))
+    b = frozenset(f"w{i}" for i in range(50, 150))  # Jaccard 1/3
+    estimate = float((dedup.signature(a) == dedup.signature(b)).mean())
+    assert abs(estimate - 1 / 3) < 0.2
+    assert (dedup.signature(a) == dedup.signature(a)).all()
+
+
+def _item(external_id: str, text: str, author: str, hours: float = 0) -> dict:
+    posted = NOW - timedelta(hours=20) + timedelta(hours=hours)
+    return {
+        "source": "vk-engels",
+        "external_id": external_id,
+        "text": text,
+        "author_id": author,
+        "posted_at": posted.isoformat(),
+    }
+
+
+@pytest.mark.django_db
+def test_paraphrases_reposts_and_quotes_of_residents_join_one_case(region) -> None:
+    run_batch([_item("a", FIRST, "id1")], now=NOW)
+    later = run_batch(
+        [
+            _item("b", PARAPHRASE, "id2", hours=5),
+            _item("c", QUOTE, "id3", hours=6),
+            _item("d", OTHER_HOUSE, "id4", hours=7),
+            _item("e", OTHER_PROBLEM, "id5", hours=8),
+        ],
+        now=NOW + timedelta(hours=1),
+    )
+    assert (later.attached, later.created_cases) == (2, 2)
+    case = Case.objects.get(messages__external_id="a")
+    assert set(case.messages.values_list("external_id", flat=True)) == {"a", "b", "c"}
+    assert (case.message_count, case.author_count) == (3, 3)
+    assert case.events.filter(kind=EventKind.MESSAGE_ATTACHED).count() == 1
+    assert Case.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_near_duplicates_inside_one_batch_make_one_case(region) -> None:
+    result = run_batch([_item("a", FIRST, "id1"), _item("b", PARAPHRASE, "id2", hours=1)], now=NOW)
+    assert (result.created_cases, result.attached) == (1, 1)
+    assert Case.objects.get().author_count == 2
+
+
+@pytest.mark.django_db
+def test_near_duplicate_after_the_window_or_in_another_town_opens_a_new_case(region) -> None:
+    run_batch([_item("a", FIRST, "id1")], now=NOW)
+    four_days = _item("b", PARAPHRASE, "id2", hours=24 * 4)
+    assert run_batch([four_days], now=NOW + timedelta(days=4)).created_cases == 1
+    elsewhere = _item("c", PARAPHRASE.replace("Энгельсе", "Балаковском районе"), "id3", hours=2)
+    elsewhere["text"] = elsewhere["text"].replace("Тельмана", "Гагарина")
+    assert run_batch([elsewhere], now=NOW).created_cases == 1

@@ -1,0 +1,114 @@
+"""The webhook endpoint: ``POST /intake/webhook/<source code>/`` (connector "webhook").
+
+Authentication: ``X-Otklik-Signature: sha256=<hex HMAC-SHA256 of the raw body>`` with the source's
+secret, or ``Authorization: Bearer <token>`` (see :mod:`otklik.intake.connectors.webhook`). The body
+is one item or a list of at most :data:`MAX_ITEMS` items of the pipeline's schema.
+
+Answers (JSON): ``200`` with the counters when every item was taken (a re-delivery is counted as a
+duplicate, so retrying is always safe); ``400`` with ``errors`` (index or stage, and reason) when the
+body is not JSON or some items are invalid — the invalid ones are kept as dead letters, the valid
+ones of the same request are stored; ``401``/``403`` bad or missing credentials; ``404`` no such
+enabled webhook source; ``405`` not a POST; ``413`` too big.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from .connectors.base import NormalizeError
+from .connectors.webhook import WebhookAuthError, WebhookConnector
+from .fetching import STAGE_CONNECTOR, store_connector_dead_letters
+from .models import DeadLetter, Source
+from .pipeline import Stage, payload_text, record_dead_letter, run_batch
+
+MAX_ITEMS = 1000
+
+
+@dataclass
+class PushResult:
+    status: int
+    body: dict[str, Any]
+
+
+def accept_push(
+    source: Source, connector: WebhookConnector, body: bytes, *, now: datetime | None = None
+) -> PushResult:
+    """Validate and ingest an authenticated push; see the module doc for the answers."""
+    now = now or timezone.now()
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        text = body.decode("utf-8", errors="replace")
+        record_dead_letter(
+            text, stage=Stage.PARSE, reason=f"webhook body is not JSON: {exc}", source=source, now=now
+        )
+        return PushResult(400, {"error": f"the body is not valid JSON: {exc}"})
+    payloads = data if isinstance(data, list) else [data]
+    if not payloads:
+        return PushResult(400, {"error": "the list of items is empty"})
+    if len(payloads) > MAX_ITEMS:
+        return PushResult(413, {"error": f"at most {MAX_ITEMS} items per request, got {len(payloads)}"})
+    items: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    dead: list[DeadLetter] = []
+    for index, payload in enumerate(payloads):
+        try:
+            items.append(connector.normalize(payload))
+        except NormalizeError as exc:
+            errors.append({"index": index, "reason": str(exc)})
+            dead.append(
+                DeadLetter(
+                    source=source,
+                    external_id=connector.payload_id(payload),
+                    stage=STAGE_CONNECTOR,
+                    reason=f"webhook: {exc}",
+                    payload=payload_text(payload),
+                    created_at=now,
+                )
+            )
+    with transaction.atomic():
+        store_connector_dead_letters(source, dead)
+        result = run_batch(items, now=now, source=source) if items else None
+    counters: dict[str, Any] = {"received": len(payloads)}
+    if result is not None:
+        counters.update({name: getattr(result, name) for name in result.COUNTERS if name != "received"})
+        counters["accepted"] = result.received - result.duplicates - result.dead_letters
+        errors += [{"stage": stage, "reason": reason} for stage, reason in result.failures]
+    else:
+        counters["accepted"] = 0
+    counters["dead_letters"] = len(errors)
+    if errors:
+        return PushResult(
+            400,
+            {"error": f"{len(errors)} of {len(payloads)} item(s) are invalid", "errors": errors, **counters},
+        )
+    return PushResult(200, counters)
+
+
+@csrf_exempt
+@require_POST
+def receive(request: HttpRequest, code: str) -> JsonResponse:
+    source = Source.objects.filter(code=code, connector=WebhookConnector.kind, is_enabled=True).first()
+    if source is None:
+        return JsonResponse({"error": f"no enabled webhook source “{code}”"}, status=404)
+    connector = WebhookConnector(source)
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return JsonResponse({"error": "the body is too large"}, status=413)
+    try:
+        connector.authenticate(body, request.headers)
+    except WebhookAuthError as exc:
+        return JsonResponse({"error": str(exc)}, status=exc.status)
+    pushed = accept_push(source, connector, body)
+    return JsonResponse(pushed.body, status=pushed.status, json_dumps_params={"ensure_ascii": False})

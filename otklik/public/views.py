@@ -1,0 +1,120 @@
+"""Public pages for residents: the appeal form and the status page of one's own case (no login).
+
+Views parse, call :mod:`otklik.public.services` and render. The status page opens only with the
+token given after the appeal; anything else is a 404.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from otklik.intake.direct import SubmissionError
+
+from . import services
+from .forms import AppealForm, RatingForm, new_form_token
+
+
+def _client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def _status_url(case_number: str, token: str) -> str:
+    return reverse("public:status", args=[case_number, token])
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def appeal(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        form = AppealForm(initial={"form_token": new_form_token()})
+        return render(request, "public/appeal.html", {"form": form})
+    form = AppealForm(request.POST)
+    limit = int(getattr(settings, "OTKLIK_PUBLIC_APPEALS_PER_HOUR", services.RATE_LIMIT_PER_HOUR))
+    if not services.allow_submission(_client_ip(request), limit=limit):
+        form.add_error(None, _("Too many appeals from your address. Please try again in an hour."))
+        return render(request, "public/appeal.html", {"form": form}, status=429)
+    if form.is_bot:
+        # Say nothing useful to a bot, keep nothing.
+        return render(request, "public/received.html", {})
+    if not form.is_valid():
+        return render(request, "public/appeal.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    try:
+        submitted = services.submit_appeal(
+            form_token=data["form_token"],
+            name=data["name"],
+            contact=data["contact"],
+            text=data["text"],
+            district=data["district"],
+            address=data["address"],
+        )
+    except SubmissionError:
+        form.add_error(None, _("We could not accept the appeal. Please check it and send it again."))
+        return render(request, "public/appeal.html", {"form": form}, status=400)
+    if submitted.case is None:
+        return render(request, "public/received.html", {"no_case": True})
+    token = services.status_token(submitted.case)
+    if submitted.is_new:
+        messages.success(
+            request,
+            _("Your appeal is registered under number %(number)s. Keep this page's address to follow it.")
+            % {"number": submitted.case.number},
+        )
+    return redirect(_status_url(submitted.case.number, token))
+
+
+def _case_or_404(number: str, token: str):  # type: ignore[no-untyped-def]
+    case = services.case_for_status(number, token)
+    if case is None:
+        raise Http404("No such appeal")
+    return case
+
+
+@never_cache
+def status(request: HttpRequest, number: str, token: str) -> HttpResponse:
+    case = _case_or_404(number, token)
+    view = services.public_view(case)
+    context = {
+        "view": view,
+        "token": token,
+        "rating_form": RatingForm() if view.can_rate else None,
+    }
+    response = render(request, "public/status.html", context)
+    response["Referrer-Policy"] = "no-referrer"  # the link is the key: never leak it to other sites
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@require_POST
+def rate(request: HttpRequest, number: str, token: str) -> HttpResponse:
+    case = _case_or_404(number, token)
+    view = services.public_view(case)
+    form = RatingForm(request.POST)
+    if not view.can_rate or not form.is_valid():
+        if not view.can_rate:
+            messages.error(request, _("This answer can no longer be rated."))
+        context = {"view": view, "token": token, "rating_form": form if view.can_rate else None}
+        return render(request, "public/status.html", context, status=400)
+    try:
+        services.rate(
+            case,
+            score=form.cleaned_data["score"],
+            comment=form.cleaned_data["comment"],
+            not_solved=form.cleaned_data["not_solved"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if form.cleaned_data["not_solved"]:
+            messages.success(request, _("Thank you. The case is reopened and returned to work."))
+        else:
+            messages.success(request, _("Thank you for your rating."))
+    return redirect(_status_url(number, token))
