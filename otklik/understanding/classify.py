@@ -13,6 +13,14 @@ word gives ≈0.49, a clear phrase ≈0.74, two categories tied at most 0.5.
 The compiled rules are cached per process and keyed by a fingerprint of the category rows (which
 is also the ``version``, "rules-<hash>"); saving or deleting a category drops the cache at once,
 and :func:`get_classifier` re-checks the fingerprint so another process's edits are seen too.
+
+**The learned model.** Once ``otklik train`` has stored a
+:class:`~otklik.understanding.models.ClassifierModel`, the newest active one decides the category
+(:mod:`otklik.understanding.ml`; the rules' matched categories are among its features) and the
+rules stay for the explanation (matched terms) and as the fallback when the model predicts a label
+that is no active category. ``Classification.version`` names what decided: the model's version
+("ml-…") or the rules' ("rules-…"); ``threshold`` is the learned per-category confidence threshold
+that :func:`should_auto_route` applies (rules-only decisions use ``OTKLIK_AUTO_ROUTE_CONFIDENCE``).
 """
 
 from __future__ import annotations
@@ -22,13 +30,20 @@ import math
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from otklik.directory.models import Category
 
+from . import ml, places
 from .text import AnalyzedText, PhraseMatcher, analyze
+
+if TYPE_CHECKING:
+    from .models import ClassifierModel
 
 _EVIDENCE_SCALE = 1.5
 
@@ -40,12 +55,28 @@ class Classification:
     matched_terms: list[str]
     version: str
     scores: dict[str, float] = field(default_factory=dict)  # top category code → score
+    threshold: float | None = None  # the learned confidence threshold of this category, if any
+    decided_by: str = "rules"  # "rules" or "model"
+
+
+@dataclass(frozen=True)
+class LearnedModel:
+    """The active trained model as the classifier uses it."""
+
+    version: str
+    model: ml.TextModel
+    thresholds: dict[str, float | None]
 
 
 class RuleClassifier:
-    def __init__(self, categories: list[Category], version: str) -> None:
-        self.version = version
+    """The keyword rules, and the learned model once one is trained (see the module docstring)."""
+
+    def __init__(self, categories: list[Category], version: str, learned: LearnedModel | None = None) -> None:
+        self.rules_version = version
+        self.learned = learned
+        self.version = f"{version}+{learned.version}" if learned else version
         self.categories = {c.pk: c for c in categories}
+        self.by_code = {c.code: c for c in categories if c.is_active}
         self._top_of = {c.pk: self._top_id(c) for c in categories}
         self.matcher: PhraseMatcher[int] = PhraseMatcher(
             (keyword, c.pk) for c in categories if c.is_active for keyword in c.keyword_list()
@@ -64,11 +95,55 @@ class RuleClassifier:
         """Every lemma of every keyword: the topical words of the whole tree."""
         return self.matcher.vocabulary
 
-    def classify(self, text: str | AnalyzedText) -> Classification:
+    def feature_tokens(self, text: str | AnalyzedText) -> list[str]:
+        """The rules' verdict as features for the learned model: "r_<code>" of every matched
+        category and of its top category."""
         analyzed = analyze(text) if isinstance(text, str) else text
+        tokens: dict[str, None] = {}
+        for phrase in self.matcher.find(analyzed):
+            tokens[f"r_{self.categories[phrase.payload].code}"] = None
+            tokens[f"r_{self.categories[self._top_of[phrase.payload]].code}"] = None
+        return list(tokens)
+
+    def classify(self, text: str | AnalyzedText) -> Classification:
+        return self.classify_many([text])[0]
+
+    def classify_many(
+        self, texts: list[str | AnalyzedText] | list[str] | list[AnalyzedText]
+    ) -> list[Classification]:
+        """Classify a batch: the learned model runs once over the whole batch (much faster)."""
+        analyzed = [analyze(t) if isinstance(t, str) else t for t in texts]
+        by_rules = [self.classify_by_rules(a) for a in analyzed]
+        if self.learned is None or not analyzed:
+            return by_rules
+        learned = self.learned
+        extra = (
+            [self.feature_tokens(a) for a in analyzed] if learned.model.has_extra else [[] for _ in analyzed]
+        )
+        docs = [ml.prepare_analyzed(a, e) for a, e in zip(analyzed, extra, strict=True)]
+        out = []
+        for rules, prediction in zip(by_rules, learned.model.predict(docs), strict=True):
+            category = self.by_code.get(prediction.label)
+            if category is None:
+                out.append(rules)
+                continue
+            out.append(
+                Classification(
+                    category=category,
+                    confidence=prediction.confidence,
+                    matched_terms=rules.matched_terms,
+                    version=learned.version,
+                    scores=prediction.scores,
+                    threshold=learned.thresholds.get(prediction.label),
+                    decided_by="model",
+                )
+            )
+        return out
+
+    def classify_by_rules(self, analyzed: AnalyzedText) -> Classification:
         phrases = self.matcher.find(analyzed)
         if not phrases:
-            return Classification(None, 0.0, [], self.version)
+            return Classification(None, 0.0, [], self.rules_version)
         by_category: dict[int, float] = defaultdict(float)
         by_top: dict[int, float] = defaultdict(float)
         for phrase in phrases:
@@ -93,9 +168,27 @@ class RuleClassifier:
             category=self.categories[chosen_id],
             confidence=round(evidence * margin, 3),
             matched_terms=terms + others,
-            version=self.version,
+            version=self.rules_version,
             scores={self.categories[t].code: s for t, s in ranked_tops},
         )
+
+
+Classifier = RuleClassifier  # the name new code should use: rules and, once trained, the model
+
+
+def should_auto_route(classification: Classification) -> bool:
+    """Whether the category is sure enough to route the case without a moderator.
+
+    A learned decision needs the category's learned threshold (a category whose predictions never
+    reached the target precision in validation always goes to moderation); a rules-only decision
+    needs ``OTKLIK_AUTO_ROUTE_CONFIDENCE``."""
+    if classification.category is None:
+        return False
+    if classification.threshold is not None:
+        return classification.confidence >= classification.threshold
+    if classification.decided_by == "model":
+        return False
+    return classification.confidence >= float(settings.OTKLIK_AUTO_ROUTE_CONFIDENCE)
 
 
 # --- the per-process cache ----------------------------------------------------------------------
@@ -112,19 +205,30 @@ def _load_rows() -> tuple[list[Category], str]:
     return categories, f"rules-{digest.hexdigest()[:10]}"
 
 
+def _learned(version: str | None) -> LearnedModel | None:
+    if version is None:
+        return None
+    from .models import ClassifierModel
+
+    thresholds = ClassifierModel.objects.values_list("thresholds", flat=True).get(version=version)
+    return LearnedModel(version=version, model=ml.loaded_model(version), thresholds=dict(thresholds or {}))
+
+
 def get_classifier(*, recheck: bool = True) -> RuleClassifier:
-    """The compiled classifier; with ``recheck`` the category rows are re-read (one query) and the
-    rules recompiled only when they changed."""
+    """The compiled classifier; with ``recheck`` the category rows and the active model's version
+    are re-read (two queries) and the classifier rebuilt only when either changed."""
     global _cached
     current = _cached
     if current is not None and not recheck:
         return current
-    categories, version = _load_rows()
+    categories, rules_version = _load_rows()
+    model_version = ml.active_model_version()
+    version = f"{rules_version}+{model_version}" if model_version else rules_version
     if current is not None and current.version == version:
         return current
     with _lock:
         if _cached is None or _cached.version != version:
-            _cached = RuleClassifier(categories, version)
+            _cached = RuleClassifier(categories, rules_version, _learned(model_version))
         return _cached
 
 
@@ -142,3 +246,98 @@ def invalidate_cache() -> None:
 @receiver(post_delete, sender=Category, dispatch_uid="understanding_classifier_delete")
 def _category_changed(**kwargs: object) -> None:
     invalidate_cache()
+
+
+@receiver(post_save, sender="understanding.ClassifierModel", dispatch_uid="understanding_model_save")
+@receiver(post_delete, sender="understanding.ClassifierModel", dispatch_uid="understanding_model_delete")
+def _model_changed(**kwargs: object) -> None:
+    invalidate_cache()
+
+
+# --- training and the shipped rules --------------------------------------------------------------
+
+
+def default_rules() -> RuleClassifier:
+    """The shipped default category tree's rules, compiled in memory (no database rows): the same
+    rule features for an evaluation on any database."""
+    from otklik.directory.defaults_categories import read_default_categories
+
+    categories: list[Category] = []
+
+    def add(node: dict[str, object], parent: int | None) -> None:
+        pk = len(categories) + 1
+        keywords = node.get("keywords") or []
+        categories.append(
+            Category(
+                pk=pk,
+                code=str(node["code"]),
+                name=str(node["name"]),
+                keywords="\n".join(str(k) for k in keywords) if isinstance(keywords, list) else "",
+                parent_id=parent,
+                is_active=True,
+                order=pk,
+            )
+        )
+        children = node.get("children") or []
+        for child in children if isinstance(children, list) else []:
+            add(child, pk)
+
+    for top in read_default_categories():
+        add(top, None)
+    return RuleClassifier(categories, "rules-default")
+
+
+def with_rule_features(examples: list[ml.Example], rules: RuleClassifier | None) -> list[ml.Example]:
+    if rules is None:
+        return examples
+    return [ml.Example(e.text, e.label, (*e.extra, *rules.feature_tokens(e.text))) for e in examples]
+
+
+def train_category_model(
+    examples: list[ml.Example],
+    *,
+    source: str,
+    use_rules: bool = True,
+    target_precision: float = ml.DEFAULT_TARGET_PRECISION,
+    now: datetime | None = None,
+) -> ClassifierModel:
+    """Train on the examples (labels are category codes), store a new active version; the
+    classifier of every process picks it up on its next :func:`get_classifier`."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from .models import ClassifierModel
+
+    now = now or timezone.now()
+    rules = get_classifier(recheck=True) if use_rules else None
+    if rules is not None and rules.learned is not None:
+        rules = RuleClassifier(list(rules.categories.values()), rules.rules_version)
+    trained = ml.train(with_rule_features(examples, rules), target_precision=target_precision)
+    blob = ml.dump_model(trained.model)
+    with transaction.atomic():
+        number = ClassifierModel.objects.count() + 1
+        row = ClassifierModel.objects.create(
+            version=f"ml-{number:04d}-{now:%Y%m%d%H%M%S}",
+            created_at=now,
+            source=source[:300],
+            examples=len(examples),
+            labels=trained.model.labels,
+            metrics=trained.metrics,
+            thresholds=trained.thresholds,
+            blob=blob,
+            size=len(blob),
+        )
+    return row
+
+
+def place_tokens(text: str, gazetteer: places.Gazetteer) -> list[str]:
+    """The place found in the text as features for a routing model: "p_<municipality>" (district
+    or urban okrug) and "p_<settlement>" when the text names a settlement; nothing for none."""
+    found = places.locate(text, gazetteer=gazetteer).territory
+    if found is None or found.parent_id is None:
+        return []
+    tokens = [f"p_{found.name}".replace(" ", "_")]
+    municipality = found.municipality
+    if municipality is not None and municipality.pk != found.pk:
+        tokens.append(f"p_{municipality.name}".replace(" ", "_"))
+    return tokens

@@ -135,3 +135,123 @@ def test_street_address_extracted_and_normalized(text: str, address: str) -> Non
 
 def test_no_address_in_a_text_without_a_street() -> None:
     assert extract_address("Во дворе дома нет освещения, улица тёмная") is None
+
+
+# --- extras, streets, institutions, NER, real data -----------------------------------------------
+
+from pathlib import Path  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+
+from otklik.understanding.place_data import ExtraSettlement, KnownStreet, extract_institution  # noqa: E402
+from otklik.understanding.places import Gazetteer  # noqa: E402
+
+
+def _gazetteer(**kwargs) -> Gazetteer:
+    from otklik.directory.models import Territory
+
+    return Gazetteer(list(Territory.objects.order_by("pk")), "test", **kwargs)
+
+
+def test_extra_settlement_places_the_message_in_its_municipality(region) -> None:
+    gazetteer = _gazetteer(
+        extras=[ExtraSettlement("Саратовская область", "Энгельсский муниципальный район", "Шумейка")],
+        streets=[],
+    )
+    place = locate("В Шумейке третий день нет света", gazetteer=gazetteer)
+    assert place.territory == region["engels_district"]
+    assert place.settlement == "Шумейка"
+    assert place.matched == ["Шумейке"]
+
+
+def test_extra_settlement_of_an_unknown_region_is_ignored(region) -> None:
+    gazetteer = _gazetteer(
+        extras=[ExtraSettlement("Курская область", "Беловский район", "Шумейка")], streets=[]
+    )
+    assert locate("В Шумейке нет света", gazetteer=gazetteer).territory is None
+
+
+def test_known_street_places_a_text_that_names_no_territory(region) -> None:
+    streets = [KnownStreet("Саратовская область", "городской округ город Саратов", "ул. Чернышевского")]
+    gazetteer = _gazetteer(extras=[], streets=streets)
+    place = locate("На улице Чернышевского 10 течёт труба", gazetteer=gazetteer)
+    assert place.territory == region["saratov_okrug"]
+    assert place.source == "street"
+    assert place.settlement == ""  # the street places it; no settlement was named
+    assert locate("На улице Садовой течёт труба", gazetteer=gazetteer).territory is None
+
+
+def test_a_named_territory_beats_a_known_street(region) -> None:
+    streets = [KnownStreet("Саратовская область", "городской округ город Саратов", "ул. Чернышевского")]
+    gazetteer = _gazetteer(extras=[], streets=streets)
+    assert locate("В Энгельсе на улице Чернышевского яма", gazetteer=gazetteer).territory == region["engels"]
+
+
+def test_the_municipality_named_more_often_wins_and_an_explicit_district_breaks_a_tie(region) -> None:
+    assert (
+        locate("Энгельс: живу в Балаковском районе, в Балаковском районе нет дорог").territory
+        == (region["balakovo_district"])
+    )
+    assert (
+        locate("Еду из Энгельса в Балаковский район, там нет дорог").territory == region["balakovo_district"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "institution"),
+    [
+        ("В поликлинике №3 нет талонов к терапевту", "поликлиника № 3"),
+        ("У школы № 12 яма на дороге", "школа № 12"),
+        ("Детский сад №5 закрыли на карантин", "детский сад № 5"),
+        ("В МБДОУ №5 мне пояснили", "детский сад № 5"),
+        ("в детской поликлинике 2 очередь", "детская поликлиника № 2"),
+        ("В ЦРБ нет хирурга", "ЦРБ"),
+        ("Гимназия 44 без отопления", "гимназия № 44"),
+    ],
+)
+def test_named_institutions_are_extracted(text: str, institution: str) -> None:
+    found = extract_institution(text)
+    assert found is not None and found.text == institution
+
+
+def test_no_institution_in_an_ordinary_complaint() -> None:
+    assert extract_institution("Во дворе дома 5 не вывозят мусор третий день") is None
+
+
+def test_ner_reports_a_place_name_the_gazetteer_does_not_know(region) -> None:
+    place = locate(
+        "Жители деревни Большие Угоны сидят без света",
+        gazetteer=_gazetteer(extras=[], streets=[]),
+        use_ner=True,
+    )
+    assert place.territory is None
+    assert place.is_ambiguous
+    assert "Большие Угоны" in place.unresolved
+
+
+def test_ner_finds_a_known_street_written_without_a_house(region) -> None:
+    streets = [KnownStreet("Саратовская область", "городской округ город Саратов", "ул. Сумская")]
+    gazetteer = _gazetteer(extras=[], streets=streets)
+    assert locate("Провал асфальта на Сумской возле остановки", gazetteer=gazetteer).territory is None
+    place = locate("Провал асфальта на Сумской возле остановки", gazetteer=gazetteer, use_ner=True)
+    assert place.territory == region["saratov_okrug"]
+    assert place.source == "ner"
+
+
+SHARED = Path(settings.BASE_DIR).parent / "shared" / "data"
+
+
+@pytest.mark.skipif(
+    not (SHARED / "kursk_pos_2022").exists(), reason="../shared/data (Kursk appeals) is absent"
+)
+def test_districts_found_in_real_kursk_appeals_match_the_executor() -> None:
+    from otklik.understanding import place_evaluation as ev
+
+    region_row = ev.load_kursk()
+    gazetteer = ev.region_gazetteer(region_row)
+    score, _rate = ev.evaluate_by_executor(ev.read_rows("test"), gazetteer)
+    assert score.rows > 500  # hundreds of appeals routed to a district or town administration
+    assert score.precision >= 0.9
+    assert score.recall >= 0.3
+    annotated = ev.evaluate_annotations(ev.read_annotations(), ev.read_rows("test"), gazetteer)
+    assert annotated[0].rows >= 10 and annotated[0].precision >= 0.8

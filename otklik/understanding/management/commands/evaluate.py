@@ -1,0 +1,155 @@
+"""``otklik evaluate FILE``: stratified k-fold cross-validation of the learned classifier on a
+labelled CSV — macro-F1, weighted F1, accuracy, per-class precision/recall, confusion matrix —
+as text, and as an HTML report with ``--report``.
+
+``--test FILE`` trains on all of FILE instead and scores the rows of the test file.
+``--places`` adds the place found in the text (the gazetteer) as a feature, for routing labels;
+with ``--region-geojson`` and ``--region-towns`` the region is loaded inside a transaction that is
+rolled back at the end, so the database is left as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from otklik.directory.regions import load_region
+from otklik.understanding import ml, places
+from otklik.understanding.classify import (
+    RuleClassifier,
+    default_rules,
+    get_classifier,
+    place_tokens,
+    with_rule_features,
+)
+from otklik.understanding.place_evaluation import region_gazetteer
+from otklik.understanding.reports import render_html
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _read(path: str, text_col: str, label_col: str, names_col: str | None) -> tuple[list[ml.Example], dict]:
+    try:
+        examples = ml.read_labeled_csv(path, text_col=text_col, label_col=label_col)
+    except (OSError, ValueError) as exc:
+        raise CommandError(str(exc)) from exc
+    names: dict[str, str] = {}
+    if names_col:
+        with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                label, name = (row.get(label_col) or "").strip(), (row.get(names_col) or "").strip()
+                if label and name:
+                    names.setdefault(label, name)
+    return examples, names
+
+
+class Command(BaseCommand):
+    help = "Cross-validate the learned classifier on a labelled CSV and print (and save) the figures."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("file")
+        parser.add_argument("--text-col", default="text")
+        parser.add_argument("--label-col", default="category")
+        parser.add_argument("--names-col", help="a column naming the labels, for display")
+        parser.add_argument("--folds", type=int, default=5)
+        parser.add_argument("--min-per-class", type=int, default=5)
+        parser.add_argument(
+            "--rules",
+            choices=["default", "db", "none"],
+            default="default",
+            help="rule features: the shipped default tree (reproducible), this database's, or none",
+        )
+        parser.add_argument("--c", type=float, default=0.3, help="LinearSVC regularization")
+        parser.add_argument("--no-chars", action="store_true", help="lemmas only: no character n-grams")
+        parser.add_argument("--test", metavar="FILE", help="train on all of FILE, score this file")
+        parser.add_argument("--test-label-col", help="the label column of the test file")
+        parser.add_argument("--places", action="store_true", help="the place in the text as a feature")
+        parser.add_argument("--region-geojson")
+        parser.add_argument("--region-towns")
+        parser.add_argument("--region-filter")
+        parser.add_argument("--region-name", default="Region under evaluation")
+        parser.add_argument("--report", metavar="OUT.html")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["region_geojson"] and options["region_towns"]:
+            try:
+                with transaction.atomic():
+                    region = load_region(
+                        name=options["region_name"],
+                        geojson_path=options["region_geojson"],
+                        towns_csv_path=options["region_towns"],
+                        region_filter=options["region_filter"],
+                    ).region
+                    self._run(options, region_gazetteer(region))
+                    raise _Rollback
+            except _Rollback:
+                pass
+        else:
+            self._run(options, places.get_gazetteer() if options["places"] else None)
+
+    def _run(self, options: dict[str, Any], gazetteer: places.Gazetteer | None) -> None:
+        started = time.perf_counter()
+        examples, names = _read(
+            options["file"], options["text_col"], options["label_col"], options["names_col"]
+        )
+        rules: RuleClassifier | None = {
+            "default": default_rules,
+            "db": lambda: get_classifier(),
+            "none": lambda: None,
+        }[options["rules"]]()
+        use_places = options["places"] and gazetteer is not None
+
+        def featurize(rows: list[ml.Example]) -> list[ml.Prepared]:
+            rows = with_rule_features(rows, rules)
+            if use_places:
+                assert gazetteer is not None
+                rows = [
+                    ml.Example(e.text, e.label, (*e.extra, *place_tokens(e.text, gazetteer))) for e in rows
+                ]
+            return [ml.prepare(e.text, e.extra) for e in rows]
+
+        docs = featurize(examples)
+        labels = [e.label for e in examples]
+        c = options["c"]
+
+        def make_model() -> ml.TextModel:
+            return ml.TextModel(c=c, char_ngrams=None if options["no_chars"] else (2, 5))
+
+        if options["test"]:
+            test_label = options["test_label_col"] or options["label_col"]
+            test_examples, _ = _read(options["test"], options["text_col"], test_label, None)
+            model = make_model().fit(docs, labels)
+            predictions = model.predict(featurize(test_examples))
+            evaluation = ml.Evaluation(
+                y_true=[e.label for e in test_examples],
+                y_pred=[p.label for p in predictions],
+                confidence=[p.confidence for p in predictions],
+                folds=0,
+            )
+            heading = f"trained on {options['file']} ({len(examples)} rows), scored on {options['test']}"
+        else:
+            evaluation = ml.cross_validate(
+                docs,
+                labels,
+                folds=options["folds"],
+                min_per_class=options["min_per_class"],
+                make_model=make_model,
+            )
+            heading = f"{options['file']}: {options['label_col']}"
+        features = f"rules={options['rules']}" + (", places" if use_places else "")
+        features += ", lemmas only" if options["no_chars"] else ", lemmas + char_wb 2-5"
+        self.stdout.write(f"{heading} ({features}, LinearSVC C={c})")
+        self.stdout.write(evaluation.as_text(names))
+        self.stdout.write(f"\n{time.perf_counter() - started:.1f} s")
+        if options["report"]:
+            Path(options["report"]).write_text(
+                render_html(evaluation, title=f"{heading} ({features})", names=names), encoding="utf-8"
+            )
+            self.stdout.write(f"report: {options['report']}")

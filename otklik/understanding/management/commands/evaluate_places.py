@@ -1,0 +1,78 @@
+"""``otklik evaluate-places``: precision and recall of the place resolver on the Kursk appeals.
+
+Loads the Kursk region (``../shared/data``) inside a transaction that is rolled back at the end, so
+the database is left as it was; prints the district figures against the executor and the district,
+settlement and street figures against the hand annotations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from otklik.understanding import place_data
+from otklik.understanding import place_evaluation as ev
+
+
+class _Rollback(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = "Precision and recall of place extraction on the real Kursk appeals (../shared/data)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--split", choices=["train", "test", "both"], default="both")
+        parser.add_argument(
+            "--ner", action="store_true", help="also run natasha NER where the gazetteer fails"
+        )
+        parser.add_argument(
+            "--derive-streets",
+            action="store_true",
+            help="rewrite data/gazetteer/streets.csv from the train split before evaluating",
+        )
+        parser.add_argument("--confusions", type=int, default=0, help="print the N most frequent mistakes")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not (ev.shared_data() / "kursk_pos_2022").exists():
+            raise CommandError(f"No shared data at {ev.shared_data()}")
+        try:
+            with transaction.atomic():
+                self._run(options)
+                raise _Rollback
+        except _Rollback:
+            pass
+
+    def _run(self, options: dict[str, Any]) -> None:
+        region = ev.load_kursk()
+        gazetteer = ev.region_gazetteer(region)
+        if options["derive_streets"]:
+            streets = ev.derive_streets(ev.read_rows("train"), gazetteer)
+            ev.write_streets(streets)
+            place_data.known_streets.cache_clear()
+            gazetteer = ev.region_gazetteer(region)
+            self.stdout.write(f"derived {len(streets)} streets from the train split")
+        self.stdout.write(
+            f"gazetteer: {len(gazetteer.territories)} territories, {len(gazetteer.forms)} word forms, "
+            f"{len(gazetteer.streets)} known streets"
+        )
+        splits = ["train", "test"] if options["split"] == "both" else [options["split"]]
+        modes = [False, True] if options["ner"] else [False]
+        for use_ner in modes:
+            for split in splits:
+                score, rate = ev.evaluate_by_executor(ev.read_rows(split), gazetteer, use_ner=use_ner)
+                note = " (streets derived from this split)" if split == "train" else ""
+                self.stdout.write(f"{split:5} {score.line()}  {rate:,.0f} texts/s{note}")
+                self._confusions(score, options["confusions"])
+            annotations = ev.read_annotations()
+            if annotations:
+                rows = ev.read_rows("test")
+                for score in ev.evaluate_annotations(annotations, rows, gazetteer, use_ner=use_ner):
+                    self.stdout.write(f"test  {score.line()}")
+                    self._confusions(score, options["confusions"])
+
+    def _confusions(self, score: ev.Score, limit: int) -> None:
+        for (truth, predicted), n in score.confusions.most_common(limit):
+            self.stdout.write(f"        {n:3d} × truth {truth!r} → predicted {predicted!r}")

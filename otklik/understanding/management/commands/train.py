@@ -1,0 +1,62 @@
+"""``otklik train``: a new version of the learned category classifier from moderators' decisions
+(and optionally a labelled CSV whose labels are category codes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from otklik.understanding import ml
+from otklik.understanding.classify import train_category_model
+
+
+class Command(BaseCommand):
+    help = "Train and store a new version of the category classifier from moderators' decisions."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--from-csv", metavar="FILE", help="also learn from a labelled CSV")
+        parser.add_argument("--text-col", default="text")
+        parser.add_argument("--label-col", default="category", help="category codes")
+        parser.add_argument("--no-moderation", action="store_true", help="ignore moderators' decisions")
+        parser.add_argument("--no-rules", action="store_true", help="do not use the rules as features")
+        parser.add_argument("--target-precision", type=float, default=ml.DEFAULT_TARGET_PRECISION)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        examples: list[ml.Example] = []
+        sources = []
+        if not options["no_moderation"]:
+            moderated = ml.moderated_examples()
+            examples += moderated
+            sources.append(f"moderation:{len(moderated)}")
+        if options["from_csv"]:
+            try:
+                rows = ml.read_labeled_csv(
+                    options["from_csv"], text_col=options["text_col"], label_col=options["label_col"]
+                )
+            except (OSError, ValueError) as exc:
+                raise CommandError(str(exc)) from exc
+            examples += rows
+            sources.append(f"{options['from_csv']}:{len(rows)}")
+        if len({e.label for e in examples}) < 2:
+            raise CommandError(
+                f"Not enough training data: {len(examples)} examples "
+                f"in {len({e.label for e in examples})} categories (need two or more categories)."
+            )
+        row = train_category_model(
+            examples,
+            source=", ".join(sources),
+            use_rules=not options["no_rules"],
+            target_precision=options["target_precision"],
+        )
+        validation = row.metrics.get("validation", {})
+        self.stdout.write(
+            f"model {row.version}: {row.examples} examples, {len(row.labels)} categories, "
+            f"{row.size / 1e6:.1f} MB; validation macro-F1 {validation.get('macro_f1', '–')}, "
+            f"accuracy {validation.get('accuracy', '–')}"
+        )
+        auto = {label: t for label, t in row.thresholds.items() if t is not None}
+        self.stdout.write(
+            f"automatic routing for {len(auto)} of {len(row.thresholds)} categories "
+            f"(precision ≥ {options['target_precision']:.2f} in validation); the rest go to moderation"
+        )

@@ -1,0 +1,85 @@
+"""Models of the understanding app."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from otklik.directory.models import Category, Territory
+
+
+class BurstAlert(models.Model):
+    """An unusual rise of one category in one territory over a window, for the supervisor.
+
+    One row per category × territory × window (a calendar day): detection re-run during the day
+    updates the count and the cases behind it, never adds a second alert.
+    """
+
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.CASCADE)
+    territory = models.ForeignKey(Territory, verbose_name=_("territory"), on_delete=models.CASCADE)
+    window_start = models.DateTimeField(_("window start"))
+    window_end = models.DateTimeField(_("window end"))
+    count = models.PositiveIntegerField(_("cases in the window"))
+    baseline = models.FloatField(_("expected per window"))
+    score = models.FloatField(_("surprise (−log10 p)"))
+    case_ids = models.JSONField(_("cases"), default=list, blank=True)
+    created_at = models.DateTimeField(_("raised"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("burst alert")
+        verbose_name_plural = _("burst alerts")
+        ordering = ["-window_start", "-score"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "territory", "window_start"], name="burst_alert_one_per_window"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} × {self.territory}: {self.count} (≈{self.baseline:.1f})"
+
+
+class ClassifierModel(models.Model):
+    """One trained version of the learned classifier, stored in the database (so every process and
+    worker loads the same model): the pickled model (zlib), its validation metrics and per-label
+    confidence thresholds. The newest active row of a kind is the one in use."""
+
+    class Kind(models.TextChoices):
+        CATEGORY = "category", _("Category")
+
+    version = models.CharField(_("version"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CATEGORY)
+    created_at = models.DateTimeField(_("trained"), default=timezone.now, db_index=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    source = models.CharField(_("training data"), max_length=300, blank=True)
+    examples = models.PositiveIntegerField(_("examples"), default=0)
+    labels = models.JSONField(_("labels"), default=list, blank=True)
+    metrics = models.JSONField(_("validation metrics"), default=dict, blank=True)
+    thresholds = models.JSONField(
+        _("confidence thresholds"),
+        default=dict,
+        blank=True,
+        help_text=_("Per label: the lowest confidence routed automatically; empty means always moderated."),
+    )
+    blob = models.BinaryField(_("serialized model"))
+    size = models.PositiveIntegerField(_("size, bytes"), default=0)
+
+    class Meta:
+        verbose_name = _("classifier model")
+        verbose_name_plural = _("classifier models")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.version

@@ -1,0 +1,55 @@
+"""natasha's NER as a fallback of the place stage: location spans in a text.
+
+The models ship inside the natasha wheel (offline) and load once per process (~1.5 s, ~200 MB).
+natasha still imports pymorphy2, which needs ``pkg_resources`` unless ``PYMORPHY2_DICT_PATH`` is set:
+it is set here before anything of natasha is imported. The stage calls NER only for texts where the
+gazetteer found nothing (see :func:`otklik.understanding.places.locate`).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Span:
+    text: str
+    start: int
+    stop: int
+
+
+@lru_cache(maxsize=1)
+def _models() -> tuple[Any, Any]:
+    with _lock:
+        if "PYMORPHY2_DICT_PATH" not in os.environ:
+            import pymorphy2_dicts_ru
+
+            os.environ["PYMORPHY2_DICT_PATH"] = pymorphy2_dicts_ru.get_path()
+        from natasha import NewsEmbedding, NewsNERTagger, Segmenter
+
+        return Segmenter(), NewsNERTagger(NewsEmbedding())
+
+
+def available() -> bool:
+    try:
+        import natasha  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def locations(text: str) -> list[Span]:
+    """LOC spans of the text in reading order."""
+    from natasha import Doc
+
+    segmenter, tagger = _models()
+    doc = Doc(text)
+    doc.segment(segmenter)
+    doc.tag_ner(tagger)
+    return [Span(s.text, s.start, s.stop) for s in doc.spans if s.type == "LOC"]
