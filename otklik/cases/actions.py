@@ -7,6 +7,8 @@ and the pipeline all call these; nobody sets ``case.status`` by hand.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.choices import Role
-from otklik.directory.models import Agency, Category, Territory
+from otklik.directory.models import Agency, Category, DeadlinePolicy, Territory
 
-from . import deadlines, notifications
+from . import bulk, deadlines, notifications
 from .choices import AnswerKind, AnswerStatus, CaseStatus, EventKind
 from .lifecycle import check_transition
 from .models import Answer, Case, CaseEvent, Rating
@@ -224,6 +226,144 @@ def auto_assign(case: Case, agency: Agency, *, now: datetime | None = None) -> C
         case = _locked(case)
         _assign(case, None, agency, now, comment=_("Routed automatically"))
     return case
+
+
+@dataclass
+class Opening:
+    """A new case of the pipeline (unsaved, status ``new``) and what happens to it at once:
+    assigned to ``agency`` (its deadline starts), or sent to moderation for ``reason``."""
+
+    case: Case
+    agency: Agency | None = None
+    reason: str = ""
+
+
+def open_cases(openings: Sequence[Opening], *, now: datetime | None = None) -> list[Case]:
+    """The pipeline's new cases, in bulk: each is created and at once assigned (the deadline starts
+    ``now``) or sent to moderation — the transitions, history events and notifications of
+    :func:`auto_assign` and :func:`send_to_moderation`, in a handful of queries for the whole lot.
+
+    The deadline is computed once per (channel, category, urgency): the policies are read once and
+    the production calendar is cached.
+    """
+    now = now or timezone.now()
+    if not openings:
+        return []
+    policies: list[DeadlinePolicy] | None = None
+    calendar = None
+    terms: dict[tuple[str, int | None, bool], deadlines.DeadlineResult] = {}
+    for opening in openings:
+        case = opening.case
+        case.status = CaseStatus.NEW
+        if opening.agency is None:
+            check_transition(CaseStatus.NEW, CaseStatus.MODERATION)
+            case.status = CaseStatus.MODERATION
+            continue
+        check_transition(CaseStatus.NEW, CaseStatus.ASSIGNED)
+        if policies is None:
+            policies = list(DeadlinePolicy.objects.filter(is_active=True))
+            calendar = deadlines.get_calendar()
+        group = (case.channel, case.category_id, bool(case.is_urgent))
+        if group not in terms:
+            policy = deadlines.pick_policy(
+                deadlines.PolicyParams(case.channel, case.category, bool(case.is_urgent)), policies=policies
+            )
+            terms[group] = deadlines.deadline_from_policy(policy, now, calendar)
+        result = terms[group]
+        case.agency = opening.agency
+        case.assigned_at = now
+        case.deadline_at = result.deadline_at
+        case.interim_deadline_at = result.interim_deadline_at
+        case.deadline_policy = result.policy
+        case.is_overdue = False
+        case.status = CaseStatus.ASSIGNED
+    for case, pk in zip((o.case for o in openings), bulk.reserve_ids(Case, len(openings)), strict=True):
+        case.pk = pk
+        case.number = f"{case.created_at:%y%m}-{pk:06d}"
+    cases = list(bulk.insert([o.case for o in openings]))
+    events: list[CaseEvent] = []
+    routed = _("Routed automatically")
+    for opening in openings:
+        case = opening.case
+        events.append(
+            CaseEvent(case=case, kind=EventKind.CREATED, to_status=CaseStatus.NEW, created_at=case.created_at)
+        )
+        if opening.agency is None:
+            events.append(
+                CaseEvent(
+                    case=case,
+                    kind=EventKind.STATUS_CHANGED,
+                    from_status=CaseStatus.NEW,
+                    to_status=CaseStatus.MODERATION,
+                    comment=opening.reason,
+                    created_at=now,
+                )
+            )
+            continue
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.ASSIGNED,
+                from_status=CaseStatus.NEW,
+                to_status=CaseStatus.ASSIGNED,
+                before={"agency": None, "deadline_at": None},
+                after={
+                    "agency": _ref(opening.agency),
+                    "deadline_at": case.deadline_at.isoformat() if case.deadline_at else None,
+                },
+                comment=routed,
+                created_at=now,
+            )
+        )
+    bulk.insert(events)
+    assigned = [o.case for o in openings if o.agency is not None]
+    # One query tells which agencies have anyone to notify; the others' notifications would be empty.
+    notified = _agencies_with_executors({c.agency_id for c in assigned if c.agency_id})
+    for case in assigned:
+        if case.agency_id in notified:
+            notifications.case_assigned(case)
+    for case in cases:
+        if case.is_urgent:  # a threat to life or health: the center hears of it at once
+            notifications.case_urgent(case)
+    return cases
+
+
+def _agencies_with_executors(agency_ids: set[int]) -> set[int]:
+    from django.contrib.auth import get_user_model
+
+    if not agency_ids:
+        return set()
+    return set(
+        get_user_model()
+        .objects.filter(is_active=True, role=Role.EXECUTOR, agency_id__in=agency_ids)
+        .exclude(email="")
+        .values_list("agency_id", flat=True)
+    )
+
+
+def attach_messages(attached: dict[int, list[int]], *, now: datetime | None = None) -> None:
+    """Messages were attached to open cases (case id → message ids): lock the cases, refresh their
+    message and author counters and log one ``message_attached`` event each — in four queries."""
+    if not attached:
+        return
+    now = now or timezone.now()
+    ids = sorted(attached)
+    list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    cases = list(
+        Case.objects.filter(pk__in=ids)
+        .annotate(n=Count("messages"), authors=Count("messages__author_id", distinct=True))
+        .only("pk", "message_count", "author_count")
+    )
+    for case in cases:
+        case.message_count = case.n
+        case.author_count = max(case.authors, 1 if case.n else 0)
+    Case.objects.bulk_update(cases, ["message_count", "author_count"])
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case_id=pk, kind=EventKind.MESSAGE_ATTACHED, after={"messages": attached[pk]}, created_at=now
+        )
+        for pk in ids
+    )
 
 
 def start_work(case: Case, user: Any, *, now: datetime | None = None) -> Case:
@@ -534,3 +674,63 @@ def mark_overdue(now: datetime | None = None) -> list[int]:
                 case.save(update_fields=["escalated_at"])
                 notifications.case_escalated(case, _("Deadline missed"))
     return ids
+
+
+def set_case_place(
+    case: Case,
+    user: Any,
+    *,
+    lat: float,
+    lon: float,
+    territory: Territory | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """The moderator picks the place on the map: the point, and the territory it falls in (by the
+    territories' polygons, unless given); a point outside every polygon keeps the territory."""
+    _require_center(user)
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        raise ValidationError(_("Coordinates out of range."))
+    now = now or timezone.now()
+    if territory is None:
+        from otklik.understanding import places
+
+        territory = places.get_polygons(places.get_gazetteer()).locate(lat, lon)
+    with transaction.atomic():
+        case = _locked(case)
+        before = {
+            "lat": case.lat,
+            "lon": case.lon,
+            "territory": _ref(case.territory),
+            "suggested_territory": _ref(case.suggested_territory),
+        }
+        case.lat, case.lon = lat, lon
+        if territory is not None:
+            case.territory = territory
+            if case.suggested_territory_id is None:
+                case.suggested_territory = territory
+        understanding = dict(case.understanding) if isinstance(case.understanding, dict) else {}
+        place = understanding.get("place")
+        understanding["place"] = {
+            **(place if isinstance(place, dict) else {}),
+            "precision": "point",
+            "source": "moderator",
+        }
+        case.understanding = understanding
+        case.save(
+            update_fields=["lat", "lon", "territory", "suggested_territory", "understanding", "updated_at"]
+        )
+        log_event(
+            case,
+            EventKind.MODERATED,
+            user,
+            before=before,
+            after={
+                "lat": lat,
+                "lon": lon,
+                "territory": _ref(case.territory),
+                "suggested_territory": _ref(case.suggested_territory),
+            },
+            comment=_("Place picked on the map"),
+            at=now,
+        )
+    return case

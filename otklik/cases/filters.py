@@ -65,6 +65,15 @@ SORTS: dict[str, tuple[Any, list[Any]]] = {
     "newest": (_("Newest first"), ["-created_at", "-id"]),
     "deadline": (_("Deadline soonest"), [F("deadline_at").asc(nulls_last=True), "-created_at", "-id"]),
     "messages": (_("Most messages"), ["-message_count", "-created_at", "-id"]),
+    "urgent": (
+        _("Urgent first"),
+        ["-is_urgent", F("deadline_at").asc(nulls_last=True), "-created_at", "-id"],
+    ),
+    # The moderation queue worked from the least certain automatic decision up (issue: understanding).
+    "uncertain": (
+        _("Least certain first"),
+        [F("category_confidence").asc(nulls_first=True), "-created_at", "-id"],
+    ),
 }
 DEFAULT_SORT = "newest"
 

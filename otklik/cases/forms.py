@@ -17,7 +17,7 @@ from otklik.accounts.choices import Role
 from otklik.directory.models import Agency, Territory
 
 from .actions import CENTER_ROLES
-from .choices import AnswerKind, AnswerStatus, CaseStatus
+from .choices import FINAL, AnswerKind, AnswerStatus, CaseStatus
 from .filters import CategoryChoiceField, TerritoryChoiceField, category_tree
 from .lifecycle import allowed_targets, can_transition
 from .models import Answer, Case
@@ -168,6 +168,31 @@ class ReturnAnswerForm(AnswerChoiceForm):
     comment = forms.CharField(
         label=_("What must be reworked"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+PICK_PRECISIONS = frozenset({"none", "region"})
+
+
+def place_is_missing(case: Case) -> bool:
+    """No point, or the pipeline placed the case no closer than the region: pick it on the map."""
+    if case.lat is None or case.lon is None:
+        return True
+    data = case.understanding if isinstance(case.understanding, dict) else {}
+    place = data.get("place")
+    return isinstance(place, dict) and place.get("precision") in PICK_PRECISIONS
+
+
+class PlaceForm(CaseActionForm):
+    lat = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90)
+    lon = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("lat", "lon"):
+            self.fields[name].widget.attrs.update({"step": "any", "data-place-input": name})
+        if self.case.lat is not None and self.case.lon is not None:
+            self.initial.setdefault("lat", self.case.lat)
+            self.initial.setdefault("lon", self.case.lon)
 
 
 class RateForm(CaseActionForm):
@@ -330,7 +355,19 @@ ANSWER_ACTIONS: tuple[ActionSpec, ...] = (
     ),
 )
 
-ACTIONS_BY_NAME: dict[str, ActionSpec] = {spec.name: spec for spec in (*CASE_ACTIONS, *ANSWER_ACTIONS)}
+# Shown in the card's place panel under the map, not among the actions.
+PLACE_ACTION = ActionSpec(
+    "place",
+    _("Pick the place on the map"),
+    CENTER,
+    lambda case: case.status not in FINAL and place_is_missing(case),
+    PlaceForm,
+    help=_("Click the map where the problem is: the territory follows from the point."),
+)
+
+ACTIONS_BY_NAME: dict[str, ActionSpec] = {
+    spec.name: spec for spec in (*CASE_ACTIONS, *ANSWER_ACTIONS, PLACE_ACTION)
+}
 
 
 def available_actions(case: Case, user: Any) -> list[ActionSpec]:

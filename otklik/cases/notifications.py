@@ -13,6 +13,8 @@ from django.db import transaction
 from otklik.accounts.choices import Role
 
 if TYPE_CHECKING:
+    from otklik.understanding.models import BurstAlert
+
     from .models import Answer, Case
 
 log = logging.getLogger("otklik.notifications")
@@ -79,6 +81,42 @@ def case_reopened(case: Case, reason: str) -> None:
 
 def case_escalated(case: Case, reason: str) -> None:
     _send(_emails(role=Role.SUPERVISOR), f"Эскалация: обращение {case.number}", reason)
+
+
+def case_urgent(case: Case) -> None:
+    """An urgent case (a threat to life or health, an emergency): moderators and supervisors at once."""
+    data = case.understanding if isinstance(case.understanding, dict) else {}
+    urgency = data.get("urgency")
+    if not isinstance(urgency, dict):
+        urgency = {}
+    kinds = ", ".join(str(k) for k in urgency.get("kinds") or [])
+    terms = ", ".join(str(t) for t in urgency.get("terms") or [])
+    lines = [case.title or case.text[:200]]
+    if kinds:
+        lines.append(f"Признаки: {kinds}")
+    if terms:
+        lines.append(f"Слова: {terms}")
+    _send(_emails(role__in=[Role.MODERATOR, Role.SUPERVISOR]), f"Срочно: {case.number}", "\n".join(lines))
+
+
+def burst_detected(alert: BurstAlert) -> None:
+    """A new burst of one category in one territory: the supervisors, with the cases behind it."""
+    from .models import Case
+
+    numbers = list(
+        Case.objects.filter(pk__in=list(alert.case_ids)[:50])
+        .order_by("created_at")
+        .values_list("number", flat=True)
+    )
+    body = "\n".join(
+        [
+            f"Категория: {alert.category}",
+            f"Территория: {alert.territory}",
+            f"Обращений за день: {alert.count} (обычно ≈{alert.baseline:.1f})",
+            f"Обращения: {', '.join(numbers)}",
+        ]
+    )
+    _send(_emails(role=Role.SUPERVISOR), f"Всплеск: {alert.category} — {alert.territory}", body)
 
 
 ReplyPublisher = Callable[["Case", "Answer"], dict[str, Any]]

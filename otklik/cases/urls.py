@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import bursts_views, views
 
 app_name = "cases"
 
@@ -20,10 +20,13 @@ ACTION_VIEWS = {
     "approve": views.approve,
     "return": views.return_answer,
     "publish": views.publish,
+    "place": views.set_place,
 }
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("bursts/", bursts_views.bursts, name="bursts"),
+    path("bursts/<int:alert_id>/acknowledge/", bursts_views.acknowledge, name="burst-acknowledge"),
     path("<int:case_id>/", views.detail, name="detail"),
     *(path(f"<int:case_id>/{name}/", view, name=name) for name, view in ACTION_VIEWS.items()),
 ]

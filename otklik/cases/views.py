@@ -21,14 +21,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import actions
-from .access import access_case
+from otklik.directory.choices import TerritoryKind
+from otklik.directory.models import Territory
+from otklik.understanding.quality import assess_answer
+
+from . import actions, notifications, similar
+from .access import access_case, can_work_cases
+from .choices import FINAL, AnswerStatus, CaseStatus
 from .filters import PAGE_SIZE, SORTS, TABS, queue_cases
 from .forms import (
     ACTIONS_BY_NAME,
+    PLACE_ACTION,
     ActionSpec,
     CaseActionForm,
     available_actions,
@@ -83,8 +89,19 @@ def queue(request: HttpRequest) -> HttpResponse:
 # --- the case card -------------------------------------------------------------------------------
 
 
-def _map_data(case: Case) -> dict[str, Any] | None:
-    """The territory outline (GeoJSON) and the case's point for the tile-less Leaflet map."""
+def _region_outline() -> tuple[Any, str, list[float] | None]:
+    """The region's outline and center: the map to pick a point on when the case has no place at all."""
+    region = Territory.objects.filter(kind=TerritoryKind.REGION).order_by("pk").first()
+    if region is None:
+        return None, "", None
+    center = [region.lat, region.lon] if region.lat is not None and region.lon is not None else None
+    return region.geometry, region.name, center
+
+
+def _map_data(case: Case, *, pick: bool = False) -> dict[str, Any] | None:
+    """The territory outline (GeoJSON) and the case's point for the tile-less Leaflet map; with
+    ``pick`` a click on the map fills the "pick the place" form (the region is shown when nothing is
+    known)."""
     geometry = None
     area_name = ""
     territory = case.territory or case.suggested_territory
@@ -104,22 +121,27 @@ def _map_data(case: Case) -> dict[str, Any] | None:
             point = [located.lat, located.lon]
         elif territory is not None and territory.lat is not None and territory.lon is not None:
             point, approximate = [territory.lat, territory.lon], True
-    if geometry is None and point is None:
+    center = None
+    if pick and geometry is None and point is None:
+        geometry, area_name, center = _region_outline()
+    if geometry is None and point is None and center is None:
         return None
     return {
         "geometry": geometry,
         "area": area_name,
         "point": point,
+        "center": center,
         "approximate": approximate,
         "label": case.address or (territory.name if territory else ""),
+        "pick": pick,
     }
 
 
 UNDERSTANDING_LABELS = {
-    "scores": _lazy("Category scores"),
-    "urgency": _lazy("Urgency signals"),
-    "place": _lazy("Place found by"),
-    "relevance": _lazy("Relevance"),
+    "scores": gettext_lazy("Category scores"),
+    "urgency": gettext_lazy("Urgency signals"),
+    "place": gettext_lazy("Place found by"),
+    "relevance": gettext_lazy("Relevance"),
 }
 
 
@@ -166,6 +188,12 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     case.card_messages = list(case.messages.select_related("source").order_by("posted_at", "id"))  # type: ignore[attr-defined]
     answers = list(case.answers.select_related("author", "reviewed_by", "agency"))
     for answer in answers:
+        # Before approval the moderator sees whether the answer looks like a formal non-answer.
+        answer.quality = (  # type: ignore[attr-defined]
+            assess_answer(case.text or case.title, answer.text)
+            if answer.status == AnswerStatus.DRAFT
+            else None
+        )
         answer.ui_actions = [  # type: ignore[attr-defined]
             (
                 spec,
@@ -183,17 +211,29 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         from .deadlines import working_minutes
 
         working_left = working_minutes(timezone.now(), case.deadline_at)
+    case_actions = [
+        (spec, spec.form_for(user)(case=case, user=user, auto_id=f"id_{spec.name}_%s"))
+        for spec in available_actions(case, user)
+    ]
+    action_names = {spec.name for spec, _form in case_actions}
+    place_action = None
+    if role_allows(PLACE_ACTION.who, user, case) and PLACE_ACTION.allowed(case):
+        place_action = (
+            PLACE_ACTION,
+            PLACE_ACTION.form_for(user)(case=case, user=user, auto_id="id_place_%s"),
+        )
+    shows_similar = can_work_cases(user) and case.status not in FINAL and case.status != CaseStatus.PUBLISHED
     return {
         "case": case,
         "case_messages": case.card_messages,  # type: ignore[attr-defined]
         "events": list(case.events.select_related("actor").order_by("created_at", "id")),
         "answers": answers,
         "ratings": list(case.ratings.order_by("created_at")),
-        "actions": [
-            (spec, spec.form_for(user)(case=case, user=user, auto_id=f"id_{spec.name}_%s"))
-            for spec in available_actions(case, user)
-        ],
-        "map_data": _map_data(case),
+        "actions": case_actions,
+        "map_data": _map_data(case, pick=place_action is not None),
+        "place_action": place_action,
+        "similar_cases": similar.similar_for(case, user) if shows_similar else [],
+        "can_draft": "answer" in action_names,
         "understanding": _understanding(case),
         "working_minutes_left": working_left,
         "now": timezone.now(),
@@ -272,7 +312,8 @@ def case_action(name: str) -> Callable[[ActionFunc], Callable[..., HttpResponse]
 
 @case_action("moderate")
 def moderate(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
-    actions.moderate_case(
+    was_urgent = case.is_urgent
+    moderated = actions.moderate_case(
         case,
         request.user,
         category=data["category"],
@@ -280,6 +321,13 @@ def moderate(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
         agency=data["agency"],
         is_urgent=data["is_urgent"],
     )
+    if moderated.is_urgent and not was_urgent:
+        notifications.case_urgent(moderated)
+
+
+@case_action("place")
+def set_place(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.set_case_place(case, request.user, lat=data["lat"], lon=data["lon"])
 
 
 @case_action("assign")

@@ -567,3 +567,20 @@ def test_card_query_count_does_not_grow_with_history(client, region, django_asse
     baseline = _count_card_queries(client, short)
     with django_assert_max_num_queries(16):
         assert _count_card_queries(client, long) <= baseline + 2  # the territory's parents, once each
+
+
+@pytest.mark.django_db
+def test_queue_sorts_urgent_first_and_least_certain_first(client):
+    from otklik.accounts.choices import Role
+    from otklik.testing.factories import PASSWORD, make_case, make_user
+
+    calm = make_case(text="Не убран снег во дворе", category_confidence=0.9)
+    urgent = make_case(text="Сильный запах газа в подъезде", is_urgent=True, category_confidence=0.95)
+    unsure = make_case(text="Что-то непонятное", category_confidence=0.2)
+    user = make_user(Role.MODERATOR)
+    client.login(username=user.username, password=PASSWORD)
+    ids = lambda resp: [c.pk for c in resp.context["cases"]]  # noqa: E731
+    by_urgency = ids(client.get("/cases/", {"tab": "all", "sort": "urgent"}))
+    assert by_urgency[0] == urgent.pk
+    by_doubt = ids(client.get("/cases/", {"tab": "all", "sort": "uncertain"}))
+    assert by_doubt[:2] == [unsure.pk, calm.pk]

@@ -1,4 +1,5 @@
-/* Otklik operator UI: deadline countdowns that keep ticking and the tile-less case map.
+/* Otklik operator UI: deadline countdowns that keep ticking, the tile-less case map (a click sets the
+   point when the place is unknown) and "use as a draft" for similar past cases' answers.
    No network: Leaflet comes from xstatic-leaflet, htmx from django-htmx. */
 (function () {
   "use strict";
@@ -63,6 +64,8 @@
         map.fitBounds(bounds, { padding: [16, 16] });
       } else if (data.point) {
         map.setView(data.point, 14);
+      } else if (data.center) {
+        map.setView(data.center, 7);
       } else {
         return;
       }
@@ -77,8 +80,42 @@
         if (data.label) { marker.bindTooltip(data.label, { direction: "top", offset: [0, -8] }); }
       }
       window.L.control.scale({ imperial: false }).addTo(map);
+      if (data.pick) { enablePick(map, el); }
       el.classList.add("map-ready");
     });
+  }
+
+  // The place is unknown: a click puts the point and fills the "pick the place" action's form.
+  function enablePick(map, el) {
+    var picked = null;
+    el.classList.add("map-pick");
+    map.on("click", function (event) {
+      var lat = event.latlng.lat.toFixed(6);
+      var lon = event.latlng.lng.toFixed(6);
+      if (picked) { picked.setLatLng(event.latlng); } else {
+        picked = window.L.circleMarker(event.latlng, {
+          radius: 9, color: "#ffffff", weight: 2, fillColor: "#1f4e8c", fillOpacity: 1
+        }).addTo(map);
+      }
+      var latInput = document.querySelector('[data-place-input="lat"]');
+      var lonInput = document.querySelector('[data-place-input="lon"]');
+      if (!latInput || !lonInput) { return; }
+      latInput.value = lat;
+      lonInput.value = lon;
+      var action = latInput.closest("details");
+      if (action) { action.open = true; }
+    });
+  }
+
+  // "Use as a draft": a similar past case's approved answer goes into the answer form.
+  function useDraft(button) {
+    var textarea = document.getElementById("id_answer_text");
+    if (!textarea) { return; }
+    textarea.value = button.getAttribute("data-use-draft");
+    var action = textarea.closest("details");
+    if (action) { action.open = true; }
+    textarea.focus();
+    textarea.scrollIntoView({ block: "center" });
   }
 
   function init(root) {
@@ -90,6 +127,10 @@
     init(document);
     window.setInterval(function () { tick(document); }, 30000);
     document.body.addEventListener("htmx:load", function (event) { init(event.target); });
+    document.body.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("[data-use-draft]") : null;
+      if (button) { useDraft(button); }
+    });
     // HTMX pushes filter changes into the URL: switch the language without losing them.
     document.querySelectorAll("form.langswitch").forEach(function (form) {
       form.addEventListener("submit", function () {
