@@ -1,0 +1,327 @@
+"""Ingest benchmark: end-to-end messages/s of the pipeline on PostgreSQL, against the raw COPY floor.
+
+    .venv/bin/python bench/ingest.py                 # 10,000 messages, in-process and 2 Celery workers
+    .venv/bin/python bench/ingest.py --n 100000 --skip-celery
+    .venv/bin/python bench/ingest.py --scan-only     # the monitoring scan only (no database)
+
+It creates (drops first) the scratch database ``--db`` on the PostgreSQL server of ``--server``,
+migrates it, loads the demo region (Saratov: districts, towns, agencies, routing rules, deadline
+policies), generates ``--n`` residents' messages with the demo generator, and measures:
+
+1. the pipeline in-process (``run_batch`` over batches of ``--batch-size``) — messages/s and
+   relevant messages/s;
+2. the same messages through ``--workers`` Celery workers (``OTKLIK_PIPELINE=celery`` path:
+   ``enqueue_batches``) on the broker ``--broker``, from the first enqueue until every message is
+   stored;
+3. the raw floor: a bare ``COPY`` of the same rows (the message columns) into a scratch table;
+4. the monitoring scan: posts/s of one core for a set of boolean queries over the same texts.
+
+Figures go to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUERIES = [
+    "(нет | отключили | отключение) & (вода | отопление | свет | газ) & !реклама",
+    '"горячей воды нет" | "горячая вода" NEAR/3 отключили',
+    '"яма дорога"~3 | яма NEAR/3 асфальт',
+    "мусор & (контейнер | площадка | вывоз | вывозить)",
+    "(фонарь | освещение) & (не | нет | темно)",
+    "собака & (стая | бездомный | укусить | напасть)",
+    "автобус & (маршрут | остановка | опаздывать | отменить)",
+    "(поликлиника | больница | врач) & (запись | очередь | отказ)",
+    "(снег | гололед | наледь) & (не | нет | никто)",
+    "отключ* & (электричество | электроэнергия)",
+]
+
+
+def log(text: str) -> None:
+    print(text, flush=True)
+
+
+def setup_database(server: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+def django_setup(url: str, broker: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["CELERY_BROKER_URL"] = broker
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
+    import django
+
+    django.setup()
+
+
+def load_region() -> None:
+    from django.core.management import call_command
+
+    from otklik.demo.agencies import setup_agencies
+    from otklik.demo.categories import CategoryMatcher
+    from otklik.demo.places import ensure_district_centers
+    from otklik.demo.run import ensure_sources, load_reference_data
+    from otklik.directory.regions import load_shipped_region
+
+    call_command("migrate", verbosity=0)
+    load_reference_data()
+    region = load_shipped_region("saratov").region
+    ensure_district_centers(region)
+    setup_agencies(region, CategoryMatcher())
+    ensure_sources()
+
+
+def generate(n: int, seed: int) -> list[dict[str, Any]]:
+    from otklik.demo.messages import generate as demo_generate
+    from otklik.directory.choices import TerritoryKind
+    from otklik.directory.models import Territory
+
+    region = Territory.objects.get(kind=TerritoryKind.REGION, parent=None)
+    end = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Saratov"))
+    weeks = max(2, n // 5000)  # a few thousand messages a week, as in a region of 2.4M people
+    return demo_generate(seed=seed, count=n, start=end - timedelta(weeks=weeks), end=end, region=region)
+
+
+def clear_pipeline_tables() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE intake_similaritykey, intake_message, intake_deadletter, cases_caseevent, "
+            "cases_answer, cases_rating, cases_case RESTART IDENTITY CASCADE"
+        )
+
+
+def relevant_count() -> int:
+    from otklik.intake.models import Message
+
+    return Message.objects.filter(is_relevant=True).count()
+
+
+def run_inprocess(items: list[dict[str, Any]], batch_size: int, now: datetime) -> tuple[float, Any]:
+    from otklik.intake.pipeline import BatchResult, run_batch
+
+    total = BatchResult()
+    started = time.perf_counter()
+    for start in range(0, len(items), batch_size):
+        total.add(run_batch(items[start : start + batch_size], now=now))
+    return time.perf_counter() - started, total
+
+
+def run_celery(
+    items: list[dict[str, Any]], batch_size: int, now: datetime, url: str, broker: str, workers: int
+) -> float:
+    from otklik.intake.models import Message
+    from otklik.intake.tasks import enqueue_batches
+
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CELERY_BROKER_URL": broker,
+        "OTKLIK_PIPELINE": "celery",
+        "PYTHONPATH": str(ROOT),
+    }
+    procs = [
+        subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/celery"),
+                "-A",
+                "otklik",
+                "worker",
+                "-Q",
+                queue,
+                "-c",
+                "1",
+                "-n",
+                f"bench{i}-{queue}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+        )
+        for i in range(workers)
+    ]
+    try:
+        time.sleep(3)  # workers connect and load their caches; the clock starts at the first enqueue
+        stored_before = Message.objects.count()
+        started = time.perf_counter()
+        enqueue_batches(items, batch_size=batch_size, now=now, queue=queue, broker_url=broker)
+        expected = stored_before + len({(i["source"], i["external_id"]) for i in items})
+        deadline = time.monotonic() + 3600
+        while Message.objects.count() < expected and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return time.perf_counter() - started
+    finally:
+        for proc in procs:
+            os.kill(proc.pid, signal.SIGTERM)  # warm shutdown: the worker stops its own pool
+        for proc in procs:
+            proc.wait(timeout=60)
+
+
+COPY_COLUMNS = (
+    "source_id",
+    "external_id",
+    "channel",
+    "author_name",
+    "author_id",
+    "text",
+    "url",
+    "lat",
+    "lon",
+    "posted_at",
+    "received_at",
+    "is_relevant",
+    "text_hash",
+    "raw",
+)
+
+
+def raw_copy(items: list[dict[str, Any]], url: str) -> float:
+    """The floor: the same rows COPYed into a scratch table shaped like intake_message, no logic."""
+    import psycopg
+
+    from otklik.intake.models import Source
+
+    sources = dict(Source.objects.values_list("code", "pk"))
+    with psycopg.connect(url) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_raw_message")
+        conn.execute(
+            "CREATE TABLE bench_raw_message (id bigserial PRIMARY KEY, source_id bigint, "
+            "external_id varchar(200), channel varchar(20), author_name varchar(200), "
+            "author_id varchar(200), "
+            "text text, url varchar(500), lat double precision, lon double precision, "
+            "posted_at timestamptz, received_at timestamptz, is_relevant boolean, text_hash varchar(40), "
+            "raw jsonb, UNIQUE (source_id, external_id))"
+        )
+        conn.commit()
+        started = time.perf_counter()
+        statement = f"COPY bench_raw_message ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+        with conn.cursor() as cursor, cursor.copy(statement) as copy:
+            for item in items:
+                copy.write_row(
+                    (
+                        sources.get(item["source"]),
+                        item["external_id"],
+                        item.get("channel") or "",
+                        item.get("author_name") or "",
+                        item.get("author_id") or "",
+                        item["text"],
+                        item.get("url") or "",
+                        item.get("lat"),
+                        item.get("lon"),
+                        item["posted_at"],
+                        datetime.now(ZoneInfo("UTC")),
+                        True,
+                        "",
+                        json.dumps(item, ensure_ascii=False),
+                    )
+                )
+        conn.commit()
+        elapsed = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_raw_message")
+        conn.commit()
+    return elapsed
+
+
+def scan_rate(texts: list[str], rounds: int = 3) -> tuple[float, int, int]:
+    from otklik.intake.monitoring import Scanner, compile_query
+
+    scanner = Scanner([compile_query(q, key=i) for i, q in enumerate(QUERIES)])
+    matched = sum(1 for t in texts if scanner.matching(t))
+    started = time.process_time()
+    for _ in range(rounds):
+        for text in texts:
+            scanner.matching(text)
+    return rounds * len(texts) / (time.process_time() - started), matched, scanner.form_count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=10_000, help="messages (10,000 by default, up to 1,000,000)")
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--db", default="otklik_bench", help="scratch database (dropped and created)")
+    parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip-celery", action="store_true")
+    parser.add_argument("--scan-only", action="store_true", help="only the monitoring scan (no database)")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the in-process run into FILE")
+    args = parser.parse_args()
+
+    url = setup_database(args.server, args.db)
+    django_setup(url, args.broker)
+    t0 = time.perf_counter()
+    load_region()
+    log(f"database {args.db}: migrated, demo region loaded in {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    items = generate(args.n, args.seed)
+    log(f"generated {len(items):,} messages in {time.perf_counter() - t0:.1f} s")
+    texts = [i["text"] for i in items]
+
+    rate, matched, forms = scan_rate(texts)
+    log(
+        f"monitoring scan: {rate:,.0f} posts/s on one core "
+        f"({len(QUERIES)} queries, {forms:,} word forms; {matched:,} of {len(texts):,} posts match)"
+    )
+    if args.scan_only:
+        return
+
+    now = datetime(2026, 11, 23, 12, 30, tzinfo=ZoneInfo("Europe/Saratov"))
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    seconds, result = run_inprocess(items, args.batch_size, now)
+    if args.profile:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+    relevant = relevant_count()
+    log(
+        f"in-process: {len(items) / seconds:,.0f} messages/s, {relevant / seconds:,.0f} relevant messages/s "
+        f"({len(items):,} in {seconds:.1f} s; {result.summary()})"
+    )
+    floor = raw_copy(items, url)
+    log(f"raw floor (COPY of the same rows): {len(items) / floor:,.0f} rows/s ({floor:.2f} s)")
+    log(f"ratio in-process / floor: 1 : {seconds / floor:,.1f}")
+
+    if not args.skip_celery:
+        clear_pipeline_tables()
+        celery_seconds = run_celery(items, args.batch_size, now, url, args.broker, args.workers)
+        relevant = relevant_count()
+        log(
+            f"celery, {args.workers} workers ({args.broker.split(':', 1)[0]}): "
+            f"{len(items) / celery_seconds:,.0f} messages/s, {relevant / celery_seconds:,.0f} relevant/s "
+            f"({celery_seconds:.1f} s); ratio to the floor 1 : {celery_seconds / floor:,.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
