@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -94,7 +95,7 @@ class TerritoryViewSet(viewsets.ReadOnlyModelViewSet):
         parent = params.get("parent")
         if parent:
             if not parent.isdigit():
-                raise ValidationError({"parent": "Give a number."})
+                raise ValidationError({"parent": _("Give a number.")})
             qs = qs.filter(parent_id=int(parent))
         kind = params.get("kind")
         if kind:
