@@ -1,0 +1,187 @@
+"""Agency KPIs from the rollups: received, on time, answer times (median, 90th percentile), overdue,
+reopen rate and satisfaction; a ranking of agencies and the figures of one agency.
+
+Answer times are working minutes of the production calendar. Percentiles come from the histogram in
+``AgencyDuration`` and are interpolated inside a bucket (buckets grow by about a quarter to a third:
+10 minutes at first, an hour within the first working day, days beyond; see ``rollups.EDGES``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Sum
+
+from otklik.directory.models import Agency
+
+from .filters import Scope
+from .models import AgencyDay, AgencyDuration
+from .rollups import FINAL, FIRST, bucket_bounds
+
+
+def percentile(histogram: dict[int, int], q: float) -> float | None:
+    """The ``q``-quantile (0..1) of a bucket histogram, linearly interpolated inside the bucket."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    target = q * total
+    seen = 0
+    for bucket in sorted(histogram):
+        n = histogram[bucket]
+        if n and seen + n >= target:
+            lo, hi = bucket_bounds(bucket)
+            inside = (target - seen) / n
+            return round(lo + (hi - lo) * inside, 1)
+        seen += n
+    lo, hi = bucket_bounds(max(histogram))
+    return float(hi)
+
+
+@dataclass
+class AgencyKpi:
+    agency: int
+    name: str = ""
+    received: int = 0
+    answered: int = 0
+    on_time: int = 0
+    open: int = 0
+    overdue: int = 0
+    reopened: int = 0
+    ratings: int = 0
+    ratings_good: int = 0
+    first: dict[int, int] = field(default_factory=dict)
+    final: dict[int, int] = field(default_factory=dict)
+
+    @staticmethod
+    def _pct(part: int, whole: int) -> float | None:
+        return round(part * 100.0 / whole, 1) if whole else None
+
+    @property
+    def on_time_pct(self) -> float | None:
+        return self._pct(self.on_time, self.answered)
+
+    @property
+    def reopen_pct(self) -> float | None:
+        return self._pct(self.reopened, self.answered)
+
+    @property
+    def satisfaction_pct(self) -> float | None:
+        return self._pct(self.ratings_good, self.ratings)
+
+    @property
+    def first_median(self) -> float | None:
+        return percentile(self.first, 0.5)
+
+    @property
+    def first_p90(self) -> float | None:
+        return percentile(self.first, 0.9)
+
+    @property
+    def final_median(self) -> float | None:
+        return percentile(self.final, 0.5)
+
+    @property
+    def final_p90(self) -> float | None:
+        return percentile(self.final, 0.9)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "agency": self.agency,
+            "name": self.name,
+            "received": self.received,
+            "answered": self.answered,
+            "on_time_pct": self.on_time_pct,
+            "first_median": self.first_median,
+            "first_p90": self.first_p90,
+            "final_median": self.final_median,
+            "final_p90": self.final_p90,
+            "open": self.open,
+            "overdue": self.overdue,
+            "reopen_pct": self.reopen_pct,
+            "satisfaction_pct": self.satisfaction_pct,
+            "ratings": self.ratings,
+        }
+
+
+COUNTS = ("received", "answered", "on_time", "open", "reopened", "ratings", "ratings_good")
+
+
+def agency_kpis(scope: Scope, *, agency: int | None = None) -> dict[int, AgencyKpi]:
+    """KPIs of every agency (or one) for cases created in the scope's period.
+
+    ``overdue`` is "overdue now": every case of the agency overdue today, whenever it came in.
+    """
+    period = {"day__gte": scope.date_from, "day__lte": scope.date_to}
+    one = {"agency": agency} if agency else {}
+    out: dict[int, AgencyKpi] = {}
+    rows: Any = (
+        AgencyDay.objects.filter(**period, **one).values("agency").annotate(**{c: Sum(c) for c in COUNTS})
+    )
+    for row in rows:
+        kpi = out.setdefault(row["agency"], AgencyKpi(row["agency"]))
+        for c in COUNTS:
+            setattr(kpi, c, row[c] or 0)
+    overdue = AgencyDay.objects.filter(overdue__gt=0, **one).values("agency").annotate(n=Sum("overdue"))
+    for row in overdue:
+        out.setdefault(row["agency"], AgencyKpi(row["agency"])).overdue = row["n"] or 0
+    hist = (
+        AgencyDuration.objects.filter(**period, **one)
+        .values("agency", "kind", "bucket")
+        .annotate(n=Sum("count"))
+    )
+    for row in hist:
+        kpi = out.setdefault(row["agency"], AgencyKpi(row["agency"]))
+        target = kpi.first if row["kind"] == FIRST else kpi.final if row["kind"] == FINAL else None
+        if target is not None and row["n"]:
+            target[row["bucket"]] = row["n"]
+    names = dict(Agency.objects.filter(pk__in=list(out)).values_list("pk", "short_name"))
+    full = dict(Agency.objects.filter(pk__in=list(out)).values_list("pk", "name"))
+    for pk, kpi in out.items():
+        kpi.name = names.get(pk) or full.get(pk, f"#{pk}")
+    return out
+
+
+RANKINGS: dict[str, tuple[str, bool]] = {
+    # key: (attribute, higher is better)
+    "on_time": ("on_time_pct", True),
+    "received": ("received", True),
+    "overdue": ("overdue", False),
+    "satisfaction": ("satisfaction_pct", True),
+    "final_median": ("final_median", False),
+}
+
+
+def ranking(scope: Scope, *, order: str = "on_time") -> list[AgencyKpi]:
+    attr, higher = RANKINGS.get(order, RANKINGS["on_time"])
+    kpis = [k for k in agency_kpis(scope).values() if k.received or k.overdue]
+
+    def key(k: AgencyKpi) -> tuple[int, float, int, str]:
+        value = getattr(k, attr)
+        if value is None:
+            return (1, 0.0, -k.received, k.name)
+        return (0, -value if higher else value, -k.received, k.name)
+
+    return sorted(kpis, key=key)
+
+
+def agency_weekly(scope: Scope, agency: int) -> tuple[list[date], dict[str, list[int]]]:
+    """Received, answered and answered on time per week of the period, for one agency's chart."""
+    start = scope.date_from - timedelta(days=scope.date_from.weekday())
+    weeks: list[date] = []
+    cur = start
+    while cur <= scope.date_to:
+        weeks.append(cur)
+        cur += timedelta(days=7)
+    index = {w: i for i, w in enumerate(weeks)}
+    series: dict[str, list[int]] = defaultdict(lambda: [0] * len(weeks))
+    rows = AgencyDay.objects.filter(agency=agency, day__gte=scope.date_from, day__lte=scope.date_to).values(
+        "day", "received", "answered", "on_time"
+    )
+    for row in rows:
+        i = index[row["day"] - timedelta(days=row["day"].weekday())]
+        for name in ("received", "answered", "on_time"):
+            series[name][i] += row[name]
+    return weeks, {name: series[name] for name in ("received", "answered", "on_time")}

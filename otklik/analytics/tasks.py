@@ -1,0 +1,29 @@
+"""The periodic job of analytics: bring the rollups up to date (incremental; cheap when nothing changed).
+
+``otklik.cases`` may not import analytics (data flows one way), so the job is wired where jobs are
+scheduled: Celery beat (``otklik.analytics.tasks.refresh_rollups_task``) and the in-process runner.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from celery import shared_task
+from django.utils import timezone
+
+from .rollups import refresh_rollups
+
+log = logging.getLogger("otklik.analytics.tasks")
+
+
+def run_periodic_jobs(now: datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    result = refresh_rollups(now=now)
+    return {"at": now.isoformat(), "rollup_cases": result.cases, "rollup_rows": result.rows}
+
+
+@shared_task(name="otklik.analytics.tasks.refresh_rollups_task", ignore_result=True)
+def refresh_rollups_task() -> int:
+    return int(run_periodic_jobs()["rollup_cases"])
