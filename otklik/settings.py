@@ -173,6 +173,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "otklik.cases.tasks.mark_overdue_task",
         "schedule": float(OTKLIK_OVERDUE_CHECK_SECONDS),
     },
+    "refresh-analytics-rollups": {
+        "task": "otklik.analytics.tasks.refresh_rollups_task",
+        "schedule": float(OTKLIK_OVERDUE_CHECK_SECONDS),
+    },
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")

@@ -99,7 +99,7 @@ class Case(models.Model):
     message_count = models.PositiveIntegerField(_("messages"), default=0)
     author_count = models.PositiveIntegerField(_("authors"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
     deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
     interim_deadline_at = models.DateTimeField(_("interim answer deadline"), null=True, blank=True)

@@ -20,8 +20,10 @@ from django.db.models import Count
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from otklik.analytics.rollups import rebuild_rollups, refresh_rollups
 from otklik.cases import actions
 from otklik.cases.models import Case
+from otklik.cases.tasks import check_bursts
 from otklik.directory.models import Territory
 from otklik.directory.regions import load_shipped_region
 from otklik.intake.models import DeadLetter, Message, Source
@@ -185,6 +187,9 @@ def run_demo(
         with transaction.atomic():
             simulation.run_until(end)
             actions.mark_overdue(end)
+            check_bursts(end)
+    # The analytics pages read rollups: bring them up to date with what the demo just wrote.
+    rebuild_rollups() if reset else refresh_rollups(now=end)
     result.ingested = demo_messages().count()
     result.statuses = _statuses()
     result.steps = dict(simulation.stats)

@@ -69,9 +69,11 @@ class Runner(threading.Thread):
 
             fetch_due_sources()
             if jobs:
+                from otklik.analytics.tasks import run_periodic_jobs as refresh_analytics
                 from otklik.cases.tasks import run_periodic_jobs
 
                 run_periodic_jobs()
+                refresh_analytics()
         except Exception:  # the runner must outlive one bad tick
             log.exception("runner tick failed")
         finally:
