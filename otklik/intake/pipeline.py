@@ -62,6 +62,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
+from razdel import sentenize
 
 from otklik.cases import actions, bulk
 from otklik.cases.choices import OPEN
@@ -683,10 +684,23 @@ def _opens_case(item: Item) -> bool:
     return not item.done and item.is_relevant and _target_of(item) is None
 
 
+# Openers that say nothing about the problem: a title starts after them.
+_OPENERS = re.compile(
+    r"^(здравствуйте|добрый (день|вечер)|доброе утро|доброго времени суток|привет\w*|помогите|"
+    r"уважаемые?( \w+)?|администрация,? ау|сколько можно( терпеть)?|срочно|люди|подскажите)\b",
+    re.IGNORECASE,
+)
+
+
 def make_title(text: str, limit: int = TITLE_LENGTH) -> str:
-    """The first sentence of the text, cut at a word boundary."""
+    """The first sentence that says something (greetings and cries skipped), cut at a word boundary.
+
+    Sentences are split by razdel, which knows Russian abbreviations ("ул.", "д.", "кв.").
+    """
     flat = " ".join(text.split())
-    sentence = re.split(r"(?<=[.!?])\s", flat, maxsplit=1)[0]
+    sentences = [s.text for s in sentenize(flat)] or [flat]
+    meaningful = [s for s in sentences if not (len(s.split()) <= 4 and _OPENERS.match(s))]
+    sentence = (meaningful or sentences)[0]
     if len(sentence) <= limit:
         return sentence
     cut = sentence[: limit - 1].rsplit(" ", 1)[0]
