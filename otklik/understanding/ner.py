@@ -27,13 +27,21 @@ class Span:
 @lru_cache(maxsize=1)
 def _models() -> tuple[Any, Any]:
     with _lock:
-        if "PYMORPHY2_DICT_PATH" not in os.environ:
+        # pymorphy3 reads the same variable: set it only while natasha loads, or every pymorphy3
+        # analyzer created later in this process (or in a worker it starts) opens pymorphy2's
+        # dictionaries and fails ("unpack requires a buffer of 8 bytes").
+        previous = os.environ.get("PYMORPHY2_DICT_PATH")
+        if previous is None:
             import pymorphy2_dicts_ru
 
             os.environ["PYMORPHY2_DICT_PATH"] = pymorphy2_dicts_ru.get_path()
-        from natasha import NewsEmbedding, NewsNERTagger, Segmenter
+        try:
+            from natasha import NewsEmbedding, NewsNERTagger, Segmenter
 
-        return Segmenter(), NewsNERTagger(NewsEmbedding())
+            return Segmenter(), NewsNERTagger(NewsEmbedding())
+        finally:
+            if previous is None:
+                os.environ.pop("PYMORPHY2_DICT_PATH", None)
 
 
 def available() -> bool:
