@@ -152,6 +152,9 @@ SPECTACULAR_SETTINGS = {
 OTKLIK_PIPELINE = os.environ.get("OTKLIK_PIPELINE", "inprocess")
 OTKLIK_SEND_REPLIES = env_bool("OTKLIK_SEND_REPLIES", False)
 OTKLIK_AUTO_ROUTE_CONFIDENCE = float(os.environ.get("OTKLIK_AUTO_ROUTE_CONFIDENCE", "0.6"))
+# The public site's address behind a proxy ("https://otklik.example.ru"), used for links in emails
+# to residents; empty: taken from the request.
+OTKLIK_PUBLIC_BASE_URL = os.environ.get("OTKLIK_PUBLIC_BASE_URL", "")
 # Analytics: optional map tiles (empty: the heat map draws only the project's own geometry) and
 # how old the rollups may get before a page refreshes them itself (the periodic job normally does).
 OTKLIK_MAP_TILES_URL = os.environ.get("OTKLIK_MAP_TILES_URL", "")

@@ -23,6 +23,8 @@ from otklik.directory.choices import Channel
 from otklik.directory.models import Territory
 from otklik.intake.direct import Submitted, current_case, direct_source, submit
 
+from . import emails
+
 SOURCE_CODE = "web-form"
 TOKEN_SALT = "otklik.public.status"
 RATE_LIMIT_PER_HOUR = 5  # settings.OTKLIK_PUBLIC_APPEALS_PER_HOUR overrides
@@ -94,6 +96,18 @@ def submit_appeal(
         },
     }
     return submit(item, source=source, now=now)
+
+
+def email_status_link(submitted: Submitted, *, contact: str, name: str, status_url: str) -> str | None:
+    """Email the status link to a resident who left an email address, once per appeal.
+
+    ``status_url`` is absolute. Returns the address written to, or None: no email address, no case,
+    or the same form sent again. Delivery happens after commit and its failure is only logged."""
+    address = emails.email_address(contact)
+    if address is None or submitted.case is None or not submitted.is_new:
+        return None
+    emails.send_status_link(to=address, case_number=submitted.case.number, status_url=status_url, name=name)
+    return address
 
 
 def allow_submission(ip: str, *, limit: int, window_seconds: int = 3600) -> bool:

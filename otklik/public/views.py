@@ -6,6 +6,8 @@ token given after the appeal; anything else is a 404.
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -28,6 +30,12 @@ def _client_ip(request: HttpRequest) -> str:
 
 def _status_url(case_number: str, token: str) -> str:
     return reverse("public:status", args=[case_number, token])
+
+
+def _absolute(request: HttpRequest, path: str) -> str:
+    """``settings.OTKLIK_PUBLIC_BASE_URL`` (the site's address behind a proxy) + path, else the request's."""
+    base = str(getattr(settings, "OTKLIK_PUBLIC_BASE_URL", "") or "")
+    return urljoin(base, path) if base else request.build_absolute_uri(path)
 
 
 @never_cache
@@ -62,13 +70,19 @@ def appeal(request: HttpRequest) -> HttpResponse:
     if submitted.case is None:
         return render(request, "public/received.html", {"no_case": True})
     token = services.status_token(submitted.case)
+    status_url = _status_url(submitted.case.number, token)
     if submitted.is_new:
         messages.success(
             request,
             _("Your appeal is registered under number %(number)s. Keep this page's address to follow it.")
             % {"number": submitted.case.number},
         )
-    return redirect(_status_url(submitted.case.number, token))
+    emailed = services.email_status_link(
+        submitted, contact=data["contact"], name=data["name"], status_url=_absolute(request, status_url)
+    )
+    if emailed:
+        messages.info(request, _("We have also sent the link to %(email)s.") % {"email": emailed})
+    return redirect(status_url)
 
 
 def _case_or_404(number: str, token: str):  # type: ignore[no-untyped-def]

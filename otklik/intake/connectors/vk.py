@@ -6,23 +6,49 @@ Source settings (the admin edits them; the token is read from the environment)::
      "owner_ids": [-123456, -654321],    # walls to read: official community pages (negative ids)
      "group_id": 123456,                 # our community: replies are posted on its behalf
      "query": "нет воды",                # optional newsfeed.search query
-     "comments": true,                   # read comments under the newest posts (default true)
-     "comment_posts": 20,                # how many of the newest posts of a wall to read comments of
+     "comments": true,                   # watch comments under the wall's posts (default true)
+     "comment_days": 30,                 # ... under posts of the last N days (and the pinned post)
+     "comment_posts": 100,               # ... but at most this many posts per wall, the newest first
+     "comment_posts_per_fetch": 20,      # posts whose comments one connector page reads
+     "comment_recheck_rounds": 12,       # an unchanged comment count is trusted this many rounds
      "include_own_posts": false,         # the community's own posts are announcements, not appeals
      "page_size": 100, "max_pages": 5, "backfill_pages": 1,
      "api_url": "https://api.vk.com/method", "min_interval_seconds": 0.34}
 
-The cursor is a small JSON: the newest post id seen per wall and the newest search date. Walls are
-read newest first (``offset`` paging) until the cursor's post; comments oldest first; search with
-``next_from``. Already stored posts and comments are no-ops in the pipeline, so re-reading is safe.
-VK's error object maps to :class:`ConnectorError`: 6/9/10 (too many requests, flood, internal) are
-retriable, 5 (authorization) and the rest permanent; 15/18 on one post (deleted or blocked) skip that
-post. Deleted comments (``deleted: true``) and posts (``is_deleted``) are skipped and counted.
+**Posts.** Walls are read newest first with ``wall.get`` (``offset``/``count`` paging) until the
+cursor's post (at most ``max_pages`` pages; ``backfill_pages`` on the first run).
+
+**Comments.** Residents keep commenting under older posts for weeks, so every post of the last
+``comment_days`` days (by VK's own clock, ``utils.getServerTime``), and the pinned post, is WATCHED:
+``wall.get`` pages on until a post older than the window or ``comment_posts`` watched posts. Each
+watched post keeps ``[last comment id, comment count, round]`` in the cursor. A post's comments are
+read again when its ``comments.count`` in ``wall.get`` differs from the count last read, when it has
+never been read, or after ``comment_recheck_rounds`` rounds even with the same count (a comment
+deleted and another written in between leave the count unchanged). ``wall.getComments`` reads oldest
+first from ``start_comment_id`` = the last comment read (VK starts at that comment, or the nearest
+earlier one; comments up to it are dropped here), ``count`` ≤ 100 per page, at most ``max_pages``
+pages per post and round (the rest is read the next round). Deleted comments (``deleted: true``) and
+posts (``is_deleted``) are skipped and counted; a post gone since (error 15/18/30/212) stops being
+watched. Replies inside comment threads are not read.
+
+**Cursor and paging.** The cursor is a small JSON: the newest post per wall, the watched posts, the
+newest search date and the posts still to read in this round. One connector page (one
+:meth:`VKConnector.fetch`) reads the walls, the search and the comments of the first
+``comment_posts_per_fetch`` posts to read; the rest come in further pages (``has_more``), each
+committed with its cursor (:mod:`otklik.intake.fetching`), so an error stops at most one page and the
+next fetch goes on from the posts still to read. Already stored posts and comments are no-ops in the
+pipeline, so reading something twice is safe.
+
+**Errors.** VK's error object maps to :class:`ConnectorError`: 1/6/9/10/29 (unknown, too many
+requests per second, flood control, internal, rate limit of the method) are retriable with a
+minimum wait, 5 (authorization) and the rest permanent; 15/18/30/212 on one post skip that post.
+Calls are paced at ``min_interval_seconds`` (3 per second by default).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from otklik.directory.choices import Channel
@@ -46,7 +72,10 @@ if TYPE_CHECKING:
 API_VERSION = "5.199"
 DEFAULT_API_URL = "https://api.vk.com/method"
 RETRIABLE_CODES = {1: 5.0, 6: 1.0, 9: 60.0, 10: 5.0, 29: 3600.0}  # code → seconds to wait at least
-POST_GONE_CODES = {15, 18, 30}  # access denied (deleted/closed), author deleted or banned, private
+# access denied (deleted/closed), author deleted or banned, private, post denied, its comments closed
+POST_GONE_CODES = {15, 18, 30, 210, 212}
+MAX_COUNT = 100  # wall.get and wall.getComments return at most 100 items a page
+DAY = 86400
 
 
 class VKError(ConnectorError):
@@ -65,9 +94,71 @@ def post_url(owner_id: int, post_id: int, comment_id: int | None = None) -> str:
     return f"{url}?reply={comment_id}" if comment_id else url
 
 
-def _has_comments(post: dict[str, Any]) -> bool:
+def comment_count(post: dict[str, Any]) -> int | None:
+    """The post's ``comments.count`` (None when VK did not say)."""
     comments = post.get("comments")
-    return not isinstance(comments, dict) or bool(comments.get("count", 1))
+    count = comments.get("count") if isinstance(comments, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
+def _watchable(post: dict[str, Any]) -> bool:
+    """A post that has comments or may get some (comments not closed)."""
+    comments = post.get("comments")
+    if not isinstance(comments, dict):
+        return True
+    return bool(comments.get("count")) or bool(comments.get("can_post", 1))
+
+
+def _ints(value: Any, length: int) -> list[int] | None:
+    """``value`` if it is a list of ``length`` integers (a cursor entry), else None."""
+    if isinstance(value, list) and len(value) == length and all(type(x) is int for x in value):
+        return list(value)
+    return None
+
+
+@dataclass
+class _State:
+    """The cursor, parsed (see the module doc); anything unreadable in it is dropped."""
+
+    walls: dict[str, int] = field(default_factory=dict)  # owner → the newest post id seen
+    # owner → post → [the last comment id read, the comment count then, the round it was read in]
+    watch: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+    pending: list[list[int]] = field(default_factory=list)  # [owner, post, count] to read this round
+    round: int = 0
+    search_time: int | None = None
+
+    @classmethod
+    def parse(cls, cursor: str) -> _State:
+        try:
+            data = json.loads(cursor) if cursor else {}
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        state = cls()
+        if isinstance(data.get("walls"), dict):
+            state.walls = {str(k): v for k, v in data["walls"].items() if type(v) is int}
+        if isinstance(data.get("watch"), dict):
+            for owner, posts in data["watch"].items():
+                if isinstance(posts, dict):
+                    entries = {str(post): _ints(entry, 3) for post, entry in posts.items()}
+                    state.watch[str(owner)] = {k: v for k, v in entries.items() if v is not None}
+        if isinstance(data.get("pending"), list):
+            state.pending = [p for p in (_ints(x, 3) for x in data["pending"]) if p is not None]
+        state.round = data["round"] if type(data.get("round")) is int else 0
+        search_time = data.get("search_time")
+        state.search_time = search_time if type(search_time) is int else None
+        return state
+
+    def dump(self) -> str:
+        data = {
+            "walls": self.walls,
+            "search_time": self.search_time,
+            "round": self.round,
+            "watch": self.watch,
+            "pending": self.pending,
+        }
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
 @register
@@ -118,78 +209,159 @@ class VKConnector(Connector):
         return response["items"], names
 
     # --- fetch ----------------------------------------------------------------------------------
+    def _int_setting(self, name: str, default: int, *, low: int = 0, high: int | None = None) -> int:
+        value = max(int(self.setting(name, default)), low)
+        return min(value, high) if high is not None else value
+
     def fetch(self, cursor: str) -> FetchResult:
-        try:
-            state = json.loads(cursor) if cursor else {}
-        except ValueError:
-            state = {}
-        if not isinstance(state, dict):
-            state = {}
-        walls: dict[str, int] = dict(state.get("walls") or {})
+        """One page: a new round (walls, search) when no post is left to read, then the comments of
+        the next ``comment_posts_per_fetch`` posts to read; ``has_more`` while some are left."""
+        state = _State.parse(cursor)
         result = FetchResult()
-        for owner_id in [int(x) for x in self.setting("owner_ids", [])]:
-            walls[str(owner_id)] = self._fetch_wall(owner_id, int(walls.get(str(owner_id), 0)), result)
-        search_time = state.get("search_time")
-        if self.setting("query"):
-            search_time = self._fetch_search(str(self.setting("query")), search_time, result)
-        result.cursor = json.dumps({"walls": walls, "search_time": search_time}, sort_keys=True)
+        owners = [int(x) for x in self.setting("owner_ids", [])]
+        watching = bool(self.setting("comments", True))
+        state.watch = {str(o): state.watch.get(str(o), {}) for o in owners} if watching else {}
+        state.pending = [p for p in state.pending if str(p[0]) in state.watch]
+        if not state.pending:
+            state.round += 1
+            since = None
+            if watching and owners:
+                days = float(self.setting("comment_days", 30))
+                since = self._server_time() - int(days * DAY)
+            for owner_id in owners:
+                key = str(owner_id)
+                state.walls[key] = self._fetch_wall(owner_id, state, since, result)
+            if self.setting("query"):
+                state.search_time = self._fetch_search(str(self.setting("query")), state.search_time, result)
+        per_fetch = self._int_setting("comment_posts_per_fetch", 20, low=1)
+        chunk, state.pending = state.pending[:per_fetch], state.pending[per_fetch:]
+        for owner_id, post_id, count in chunk:
+            self._read_comments(owner_id, post_id, count, state, result)
+        result.has_more = bool(state.pending)
+        result.cursor = state.dump()
         return result
 
-    def _fetch_wall(self, owner_id: int, last_id: int, result: FetchResult) -> int:
-        page_size = int(self.setting("page_size", 100))
-        max_pages = int(self.setting("max_pages", 5)) if last_id else int(self.setting("backfill_pages", 1))
-        newest, offset, reached = last_id, 0, False
-        recent: list[int] = []
-        comment_posts = int(self.setting("comment_posts", 20))
-        for _page in range(max(max_pages, 1)):
+    def _server_time(self) -> int:
+        response = self.call("utils.getServerTime")
+        if not isinstance(response, int) or isinstance(response, bool):
+            raise ConnectorError(f"VK utils.getServerTime: not a unix time: {response!r}", retriable=False)
+        return response
+
+    def _fetch_wall(self, owner_id: int, state: _State, since: int | None, result: FetchResult) -> int:
+        """New posts since the cursor, and the posts to watch (``since`` None: comments are off).
+
+        Returns the newest post id; the watched posts and those to read go into ``state``."""
+        last_id = state.walls.get(str(owner_id), 0)
+        page_size = self._int_setting("page_size", MAX_COUNT, low=1, high=MAX_COUNT)
+        new_pages = self._int_setting(
+            "max_pages" if last_id else "backfill_pages", 5 if last_id else 1, low=1
+        )
+        cap = self._int_setting("comment_posts", 100) if since is not None else 0
+        watched: dict[int, dict[str, Any]] = {}
+        window_done = cap == 0
+        newest, offset, pages, reached, exhausted, left_out = last_id, 0, 0, False, False, False
+        most_pages = new_pages + cap // page_size + 2  # posts with closed comments do not count
+        while pages < most_pages:
             response = self.call("wall.get", owner_id=owner_id, offset=offset, count=page_size, extended=1)
+            pages += 1
             items, names = self._page(response, "wall.get")
             for post in items:
                 post_id = post.get("id") if isinstance(post, dict) else None
                 if isinstance(post_id, int):
                     newest = max(newest, post_id)
-                    if len(recent) < comment_posts and _has_comments(post):
-                        recent.append(post_id)
-                    if post_id <= last_id:  # already read: only its new comments matter
-                        reached = reached or not post.get("is_pinned")
+                    pinned = bool(post.get("is_pinned"))
+                    if not window_done:
+                        date = post.get("date")
+                        if not pinned and isinstance(date, int) and since is not None and date < since:
+                            window_done = True  # older than the window, and so is the rest of the wall
+                        elif post_id in watched or not _watchable(post) or post.get("is_deleted"):
+                            pass
+                        elif len(watched) < cap:
+                            watched[post_id] = post
+                        else:
+                            window_done = left_out = True
+                    if post_id <= last_id:  # already read: only its comments matter
+                        reached = reached or not pinned
                         continue
                 author = names.get(int(post.get("from_id") or 0), "") if isinstance(post, dict) else ""
                 result.payloads.append({"kind": "post", "owner_id": owner_id, "author": author, "item": post})
             offset += len(items)
-            if not items or reached or offset >= int(response.get("count", 0)):
+            if not items or offset >= int(response.get("count", 0)):
+                exhausted = True
                 break
-        else:
-            if last_id and not reached:
-                result.notes.append(
-                    f"wall {owner_id}: over {offset} new posts since the cursor; older ones were not read"
-                )
-        if self.setting("comments", True):
-            for post_id in recent:
-                self._fetch_comments(owner_id, post_id, result)
+            if (reached or pages >= new_pages) and window_done:
+                break
+        if last_id and not reached and not exhausted:
+            result.notes.append(
+                f"wall {owner_id}: over {offset} new posts since the cursor; older ones were not read"
+            )
+        if left_out:
+            result.notes.append(f"wall {owner_id}: comments are watched under the newest {cap} posts only")
+        self._plan_comments(owner_id, watched, state)
         return newest
 
-    def _fetch_comments(self, owner_id: int, post_id: int, result: FetchResult) -> None:
-        page_size = int(self.setting("page_size", 100))
-        offset = 0
-        for _page in range(int(self.setting("max_pages", 5))):
-            try:
-                response = self.call(
-                    "wall.getComments",
-                    owner_id=owner_id,
-                    post_id=post_id,
-                    offset=offset,
-                    count=page_size,
-                    sort="asc",
-                    extended=1,
-                )
-            except VKError as exc:
-                if exc.code in POST_GONE_CODES:  # the post was deleted or closed since: nothing to read
-                    result.skipped += 1
-                    result.notes.append(f"post {owner_id}_{post_id} skipped: {exc}")
-                    return
+    def _plan_comments(self, owner_id: int, watched: dict[int, dict[str, Any]], state: _State) -> None:
+        """Keep the watched posts in the cursor and queue those whose comments must be read."""
+        recheck = self._int_setting("comment_recheck_rounds", 12, low=1)
+        before = state.watch.get(str(owner_id), {})
+        now: dict[str, list[int]] = {}
+        for post_id, post in watched.items():
+            count = comment_count(post)
+            entry = before.get(str(post_id))
+            if entry is None:
+                entry = [0, -1, state.round]  # never read
+            now[str(post_id)] = entry
+            if count == 0:
+                continue
+            if count is None or count != entry[1] or state.round - entry[2] >= recheck:
+                state.pending.append([owner_id, post_id, -1 if count is None else count])
+        state.watch[str(owner_id)] = now
+
+    def _read_comments(
+        self, owner_id: int, post_id: int, count: int, state: _State, result: FetchResult
+    ) -> None:
+        entry = state.watch.get(str(owner_id), {}).get(str(post_id))
+        if entry is None:
+            return
+        try:
+            last, complete = self._fetch_comments(owner_id, post_id, entry[0], result)
+        except VKError as exc:
+            if exc.code not in POST_GONE_CODES:
                 raise
+            # The post was deleted or its comments closed since: nothing to read, stop watching it.
+            result.skipped += 1
+            result.notes.append(f"post {owner_id}_{post_id} skipped: {exc}")
+            del state.watch[str(owner_id)][str(post_id)]
+            return
+        # An unfinished read keeps the old count, so the next round reads on from ``last``.
+        entry[:] = [last, count if complete else entry[1], state.round]
+
+    def _fetch_comments(
+        self, owner_id: int, post_id: int, after: int, result: FetchResult
+    ) -> tuple[int, bool]:
+        """Comments newer than ``after``, oldest first; returns the last id read and whether all were."""
+        page_size = self._int_setting("page_size", MAX_COUNT, low=1, high=MAX_COUNT)
+        last = after
+        for _page in range(self._int_setting("max_pages", 5, low=1)):
+            start = {"start_comment_id": last} if last else {"offset": 0}
+            response = self.call(
+                "wall.getComments",
+                owner_id=owner_id,
+                post_id=post_id,
+                count=page_size,
+                sort="asc",
+                extended=1,
+                **start,
+            )
             items, names = self._page(response, "wall.getComments")
-            for comment in items:
+            fresh = [
+                c
+                for c in items
+                if not (isinstance(c, dict) and isinstance(c.get("id"), int) and c["id"] <= last)
+            ]
+            for comment in fresh:
+                if isinstance(comment, dict) and isinstance(comment.get("id"), int):
+                    last = max(last, comment["id"])
                 author = names.get(int(comment.get("from_id") or 0), "") if isinstance(comment, dict) else ""
                 result.payloads.append(
                     {
@@ -200,9 +372,9 @@ class VKConnector(Connector):
                         "item": comment,
                     }
                 )
-            offset += len(items)
-            if not items or offset >= int(response.get("count", 0)):
-                return
+            if len(items) < page_size or not fresh:
+                return last, True
+        return last, False
 
     def _fetch_search(self, query: str, since: Any, result: FetchResult) -> int | None:
         newest = int(since) if isinstance(since, int) else None

@@ -1,15 +1,24 @@
 """A fake of the VK API 5.199 methods the VK connector calls (https://dev.vk.com/method).
 
 ``GET|POST /method/<name>`` with ``access_token`` and ``v``: ``wall.get`` (offset paging, newest
-first, the pinned post on top), ``wall.getComments`` (offset paging, oldest first), ``newsfeed.search``
-(``next_from``/``start_from`` paging, ``start_time``), ``groups.getById`` and ``wall.createComment``.
-Answers are ``{"response": …}`` or VK's error object ``{"error": {"error_code", "error_msg",
-"request_params"}}`` with HTTP 200, as VK does.
+first, the pinned post on top), ``wall.getComments`` (oldest or newest first; ``offset`` counted from
+the start, or from ``start_comment_id``: that comment's place, or the nearest earlier one's, and then
+``offset`` may be negative), ``newsfeed.search`` (``next_from``/``start_from`` paging,
+``start_time``), ``utils.getServerTime``, ``groups.getById`` and ``wall.createComment``. Answers are
+``{"response": …}`` or VK's error object ``{"error": {"error_code", "error_msg", "request_params"}}``
+with HTTP 200, as VK does. ``count`` is capped at 100 (wall.get, wall.getComments); a post's
+``comments.count`` counts its comments that are not deleted.
+
+The fake's clock (``server_time``, unix seconds; default the real time) is what
+``utils.getServerTime`` answers. :meth:`FakeVK.fail_method` makes the n-th next call of one method
+answer with an error (a rate limit in the middle of a fetch).
 """
 
 from __future__ import annotations
 
 import itertools
+import time
+from collections import defaultdict, deque
 from typing import Any
 
 from .server import FakeServer, Request, Response
@@ -17,6 +26,8 @@ from .server import FakeServer, Request, Response
 VK_ERRORS = {
     5: "User authorization failed: invalid access_token (4).",
     6: "Too many requests per second",
+    9: "Flood control",
+    29: "Rate limit reached",
     15: "Access denied: post was deleted",
     18: "User was deleted or banned",
     100: "One of the parameters specified was missing or invalid",
@@ -50,6 +61,8 @@ class FakeVK(FakeServer):
         self.users: dict[int, tuple[str, str]] = {}
         self.created_comments: list[dict[str, Any]] = []
         self._comment_ids = itertools.count(9000)
+        self.server_time: int | None = None  # None: the real time
+        self._method_faults: dict[str, deque[Response | None]] = defaultdict(deque)
 
     # --- seeding --------------------------------------------------------------------------------
     def add_group(self, group_id: int, name: str) -> None:
@@ -116,6 +129,27 @@ class FakeVK(FakeServer):
             }
         )
 
+    def delete_comment(
+        self, owner_id: int, post_id: int, comment_id: int, *, placeholder: bool = False
+    ) -> None:
+        """The author or a moderator deletes a comment: it leaves the list, or (``placeholder``, as when
+        it has replies) stays in it as ``deleted`` without its text."""
+        comments = self.comments.get((owner_id, post_id), [])
+        for comment in list(comments):
+            if comment["id"] == comment_id and not comment.get("deleted"):
+                if placeholder:
+                    comment.update(deleted=True, text="", from_id=0)
+                else:
+                    comments.remove(comment)
+                for post in self.posts.get(owner_id, []):
+                    if post["id"] == post_id:
+                        post["comments"]["count"] -= 1
+
+    def fail_method(self, method: str, response: Response, *, after: int = 0) -> None:
+        """Answer the call of ``method`` that comes after ``after`` more successful ones with ``response``."""
+        with self._lock:
+            self._method_faults[method].extend([None] * after + [response])
+
     def add_search_item(self, post: dict[str, Any]) -> None:
         self.search_items.append(post)
 
@@ -129,7 +163,13 @@ class FakeVK(FakeServer):
             return vk_error(5, method)
         if params.get("v") != "5.199":
             return vk_error(100, method, "One of the parameters specified was missing or invalid: v")
+        with self._lock:
+            faults = self._method_faults.get(method)
+            fault = faults.popleft() if faults else None
+        if fault is not None:
+            return fault
         handler = {
+            "utils.getServerTime": self._server_time,
             "wall.get": self._wall_get,
             "wall.getComments": self._wall_get_comments,
             "newsfeed.search": self._newsfeed_search,
@@ -168,13 +208,40 @@ class FakeVK(FakeServer):
         key = (int(params["owner_id"]), int(params["post_id"]))
         if key in self.blocked_posts:
             return vk_error(self.blocked_posts[key], "wall.getComments")
-        offset, count = int(params.get("offset", 0)), min(int(params.get("count", 10)), 100)
+        offset, count = int(params.get("offset", 0) or 0), min(int(params.get("count", 10)), 100)
         comments = sorted(self.comments.get(key, []), key=lambda c: c["id"])
-        page = comments[offset : offset + count]
-        body: dict[str, Any] = {"count": len(comments), "current_level_count": len(comments), "items": page}
+        if params.get("sort") == "desc":
+            comments.reverse()
+        start = 0
+        if params.get("start_comment_id"):
+            # The comment's place, or the nearest earlier comment's (VK's documented behaviour).
+            wanted = int(params["start_comment_id"])
+            places = [i for i, c in enumerate(comments) if c["id"] <= wanted]
+            if params.get("sort") == "desc":
+                start = places[0] if places else len(comments)
+            else:
+                start = places[-1] if places else 0
+        elif offset < 0:
+            return vk_error(
+                100, "wall.getComments", "One of the parameters specified was missing or invalid: offset"
+            )
+        begin = max(start + offset, 0)
+        page = comments[begin : begin + count]
+        body: dict[str, Any] = {
+            "count": sum(1 for c in comments if not c.get("deleted")),
+            "current_level_count": len(comments),
+            "can_post": 1,
+            "show_reply_button": 1,
+            "groups_can_post": True,
+            "items": page,
+        }
         if params.get("extended") == "1":
             body.update(self._extended(page))
         return Response(200, {"response": body})
+
+    def _server_time(self, params: dict[str, str]) -> Response:
+        now = self.server_time if self.server_time is not None else int(time.time())
+        return Response(200, {"response": now})
 
     def _newsfeed_search(self, params: dict[str, str]) -> Response:
         query = params.get("q", "").lower()

@@ -29,6 +29,7 @@ OWNER = -GROUP
 def vk(monkeypatch):
     monkeypatch.setenv("OTKLIK_TEST_VK_TOKEN", "vk-test-token")
     with FakeVK(token="vk-test-token") as fake:
+        fake.server_time = int(NOW.timestamp())  # VK's clock: the comment window ends now
         fake.add_group(GROUP, "Администрация Энгельсского района")
         fake.add_user(11, "Ирина", "Петрова")
         fake.add_user(12, "Пётр", "Сидоров")
@@ -103,11 +104,13 @@ def test_vk_same_fetch_repeated_makes_no_new_case(region, vk):
     source = vk_source(vk)
     fetch_source(source, now=NOW)
     cases, messages = Case.objects.count(), Message.objects.count()
+    vk.requests.clear()
 
     again = fetch_source(source, now=NOW + timedelta(minutes=5))
 
     assert again.ok
-    assert again.result.duplicates == 2  # the comments under the newest post are read again
+    assert again.fetched == 0  # no new post, and no post's comment count changed: nothing is read
+    assert vk.calls("wall.getComments") == []
     assert (Case.objects.count(), Message.objects.count()) == (cases, messages)
 
 
@@ -203,9 +206,12 @@ def test_vk_malformed_item_lands_in_dead_letters_while_the_rest_go_through(regio
     assert json.loads(letter.payload)["item"]["date"] == "вчера"  # the raw payload is kept
     assert Message.objects.filter(source=source).count() == 3
 
-    fetch_source(source, now=NOW + timedelta(minutes=5))  # the comment is read again: no second letter
+    # The cursor moved past the bad comment with its batch: it is kept once, replayable from the admin.
+    vk.add_comment(OWNER, 101, 702, from_id=12, date=T0 + 900, text="Дорогу на Мира так и не починили")
+    fetch_source(source, now=NOW + timedelta(minutes=5))
     letter.refresh_from_db()
-    assert DeadLetter.objects.count() == 1 and letter.attempts == 2
+    assert DeadLetter.objects.count() == 1 and letter.attempts == 1
+    assert Message.objects.filter(external_id="wall-1001_101_r702").exists()
 
 
 def test_vk_newsfeed_search_pages_by_next_from(region, vk):
@@ -284,10 +290,172 @@ def test_vk_calls_are_paced_without_real_sleeping(region, vk):
     connector = connector_for(source)
     assert isinstance(connector, VKConnector)
     sleeps: list[float] = []
-    connector.sleep = sleeps.append
-    connector.monotonic = lambda: 100.0  # the clock stands still: every call must wait the full interval
+    clock = [100.0]  # the calls themselves take no time: every call must wait the full interval
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    connector.sleep = sleep
+    connector.monotonic = lambda: clock[0]
 
     fetch_source(source, now=NOW, connector=connector)
 
     assert len(vk.requests) >= 2
     assert sleeps == [0.5] * (len(vk.requests) - 1)
+
+
+# --- comments under older posts ------------------------------------------------------------------
+
+DAY = 86400
+
+
+def seed_month(fake: FakeVK, days: int = 40) -> None:
+    """A community announcement a day: post ``n`` is ``days - n`` days old (the newest is ``days``)."""
+    for n in range(1, days + 1):
+        fake.add_post(OWNER, n, from_id=OWNER, date=T0 - (days - n) * DAY, text=f"Новости района, выпуск {n}")
+
+
+def comment_ids(post_id: int) -> set[str]:
+    return {
+        eid
+        for eid in Message.objects.values_list("external_id", flat=True)
+        if eid.startswith(f"wall-1001_{post_id}_r")
+    }
+
+
+def test_vk_comments_are_watched_under_posts_of_the_window_not_only_the_newest(region, vk):
+    seed_month(vk)  # 40 posts, one a day
+    source = vk_source(vk, comment_days=14, page_size=5)
+    fetch_source(source, now=NOW)
+    walls = [int(r.form["offset"]) for r in vk.calls("wall.get")]
+    assert walls == [0, 5, 10]  # paged on until a post older than 14 days (post 26)
+    watched = json.loads(Source.objects.get(pk=source.pk).cursor)["watch"][str(OWNER)]
+    assert sorted(int(p) for p in watched) == list(range(27, 41))  # less than 14 days old
+
+    # Weeks-old posts get comments; those in the window are read, older ones are not watched.
+    vk.add_comment(
+        OWNER, 30, 7001, from_id=11, date=T0 + 60, text="Десять дней прошло, а яму на Мира не засыпали"
+    )
+    vk.add_comment(OWNER, 27, 7002, from_id=12, date=T0 + 90, text="Во дворе на Тельмана 5 опять нет света")
+    vk.add_comment(OWNER, 20, 7003, from_id=12, date=T0 + 120, text="Когда уберут мусор на Ленина 7?")
+    vk.requests.clear()
+    report = fetch_source(source, now=NOW + timedelta(minutes=5))
+
+    assert report.ok
+    assert comment_ids(30) == {"wall-1001_30_r7001"} and comment_ids(27) == {"wall-1001_27_r7002"}
+    assert comment_ids(20) == set()  # 20 days old: outside the window
+    # Only the posts whose comment count changed were asked for their comments.
+    assert sorted(int(r.form["post_id"]) for r in vk.calls("wall.getComments")) == [27, 30]
+
+
+def test_vk_pinned_post_is_watched_however_old_and_the_cap_limits_the_posts(region, vk):
+    seed_month(vk, days=10)
+    vk.add_post(
+        OWNER, 1000, from_id=OWNER, date=T0 - 90 * DAY, text="Задайте вопрос администрации", is_pinned=1
+    )
+    source = vk_source(vk, comment_days=30, comment_posts=4)
+
+    report = fetch_source(source, now=NOW)
+
+    watched = json.loads(Source.objects.get(pk=source.pk).cursor)["watch"][str(OWNER)]
+    assert sorted(int(p) for p in watched) == [8, 9, 10, 1000]  # the pinned one and the newest three
+    assert any("newest 4 posts" in note for note in report.notes)
+    vk.add_comment(OWNER, 1000, 8001, from_id=11, date=T0 + 60, text="Нет воды на улице Мира третий день")
+    fetch_source(source, now=NOW + timedelta(minutes=5))
+    assert comment_ids(1000) == {"wall-1001_1000_r8001"}
+
+
+def test_vk_comments_are_paged_from_the_last_comment_read(region, vk):
+    vk.add_post(OWNER, 50, from_id=OWNER, date=T0, text="Отчёт главы района о работе за год")
+    texts = ["Нет горячей воды в доме {n} на улице Тельмана", "Яма у подъезда дома {n} на улице Мира"]
+    for n in range(1, 26):
+        vk.add_comment(OWNER, 50, 100 + n, from_id=11, date=T0 + n, text=texts[n % 2].format(n=n))
+    source = vk_source(vk, page_size=10)
+
+    fetch_source(source, now=NOW)
+
+    pages = [(r.form.get("offset"), r.form.get("start_comment_id")) for r in vk.calls("wall.getComments")]
+    assert pages == [("0", None), (None, "110"), (None, "119")]  # VK's count is at most 100 a page
+    assert len(comment_ids(50)) == 25
+    assert json.loads(Source.objects.get(pk=source.pk).cursor)["watch"][str(OWNER)]["50"][:2] == [125, 25]
+
+    # The last comment read is deleted (gone from the list) and new ones come: VK starts at the
+    # nearest earlier comment, and only the new ones are taken.
+    vk.delete_comment(OWNER, 50, 125)
+    vk.delete_comment(OWNER, 50, 103, placeholder=True)
+    vk.add_comment(OWNER, 50, 126, from_id=12, date=T0 + 100, text="Опять прорвало трубу у дома 26")
+    vk.add_comment(OWNER, 50, 127, from_id=11, date=T0 + 101, text="Не горят фонари у дома 27")
+    vk.add_comment(OWNER, 50, 128, from_id=12, date=T0 + 102, text="Не вывозят мусор от дома 28")
+    vk.requests.clear()
+    report = fetch_source(source, now=NOW + timedelta(minutes=5))
+
+    assert report.ok and report.fetched == 3 and report.result.duplicates == 0
+    assert [r.form.get("start_comment_id") for r in vk.calls("wall.getComments")] == ["125"]
+    assert len(comment_ids(50)) == 28
+
+
+def test_vk_an_unchanged_comment_count_is_trusted_until_the_recheck_round(region, vk):
+    seed_wall(vk)
+    source = vk_source(vk, comment_recheck_rounds=2)
+    fetch_source(source, now=NOW)
+
+    # One comment deleted and one written between two fetches: the count stays the same.
+    vk.delete_comment(OWNER, 100, 503)
+    vk.add_comment(OWNER, 100, 504, from_id=11, date=T0 + 400, text="Воду так и не дали на ул. Тельмана 3")
+    fetch_source(source, now=NOW + timedelta(minutes=5))
+    assert "wall-1001_100_r504" not in comment_ids(100)
+
+    fetch_source(source, now=NOW + timedelta(minutes=10))  # the second round since the post was read
+    assert "wall-1001_100_r504" in comment_ids(100)
+    assert Message.objects.filter(external_id="wall-1001_100_r503").exists()  # what was stored stays
+
+
+def test_vk_rate_limit_in_the_middle_of_the_comments_keeps_the_pages_committed(region, vk):
+    for post_id in range(1, 6):
+        vk.add_post(OWNER, post_id, from_id=OWNER, date=T0 + post_id, text=f"Объявление {post_id}")
+        vk.add_comment(
+            OWNER,
+            post_id,
+            100 + post_id,
+            from_id=11,
+            date=T0 + 60,
+            text=f"Нет света в доме {post_id} на ул. Мира",
+        )
+    source = vk_source(vk, comment_posts_per_fetch=2)
+    vk.fail_method("wall.getComments", vk_error(6, "wall.getComments"), after=3)
+
+    report = fetch_source(source, now=NOW)
+
+    # Page 1 (the wall and the comments of posts 5 and 4) committed; page 2 stopped at post 2.
+    assert not report.ok and report.retriable is True and "error 6" in report.error
+    assert report.pages == 1  # the failed page is not counted
+    assert {p for p in range(1, 6) if comment_ids(p)} == {4, 5}
+    source.refresh_from_db()
+    cursor = json.loads(source.cursor)
+    assert cursor["pending"] == [[OWNER, 3, 1], [OWNER, 2, 1], [OWNER, 1, 1]]
+    assert source.next_attempt_at == NOW + timedelta(seconds=30)
+
+    vk.requests.clear()
+    [again] = fetch_due_sources(NOW + timedelta(seconds=31))
+
+    assert again.ok and again.pages == 2  # posts 3 and 2, then post 1
+    assert vk.calls("wall.get") == []  # the round goes on where it stopped
+    assert {p for p in range(1, 6) if comment_ids(p)} == {1, 2, 3, 4, 5}
+    assert Message.objects.filter(source=source).count() == 5  # every comment once
+    assert json.loads(Source.objects.get(pk=source.pk).cursor)["pending"] == []
+
+
+def test_vk_a_watched_post_deleted_later_is_no_longer_watched(region, vk):
+    seed_wall(vk)
+    source = vk_source(vk)
+    fetch_source(source, now=NOW)
+    vk.add_comment(OWNER, 100, 505, from_id=12, date=T0 + 500, text="Нет воды в доме 7 на улице Тельмана")
+    vk.blocked_posts[(OWNER, 100)] = 15  # the post was deleted after its comments were read
+
+    report = fetch_source(source, now=NOW + timedelta(minutes=5))
+
+    assert report.ok and any("100" in note and "error 15" in note for note in report.notes)
+    watched = json.loads(Source.objects.get(pk=source.pk).cursor)["watch"][str(OWNER)]
+    assert "100" not in watched
+    assert Message.objects.filter(external_id="wall-1001_100_r501").exists()

@@ -1,0 +1,59 @@
+"""The resident's email with the status link of their appeal.
+
+Sent with Django's mail (``settings.EMAIL_BACKEND``, ``DEFAULT_FROM_EMAIL``) after the transaction
+commits, as :mod:`otklik.cases.notifications` sends the staff's emails: a mail server that is away
+is logged and never fails the appeal, which is already stored. The text is in the project's language
+(Russian), whatever language the page was shown in.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+log = logging.getLogger("otklik.public.emails")
+
+
+def email_address(contact: str) -> str | None:
+    """The email address in a resident's contact field, or None (a phone number, nothing)."""
+    value = contact.strip()
+    if "@" not in value:
+        return None
+    try:
+        validate_email(value)
+    except ValidationError:
+        return None
+    return value
+
+
+def status_link_message(*, case_number: str, status_url: str, name: str = "") -> tuple[str, str]:
+    """The subject and the plain-text body of the email."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Your appeal %(number)s is registered") % {"number": case_number}
+        body = render_to_string(
+            "public/email/status_link.txt",
+            {"name": name.strip(), "number": case_number, "status_url": status_url},
+        )
+    return subject, body.strip() + "\n"
+
+
+def send_status_link(*, to: str, case_number: str, status_url: str, name: str = "") -> None:
+    """Email the status link once the appeal is committed; a failure is logged, not raised."""
+    subject, body = status_link_message(case_number=case_number, status_url=status_url, name=name)
+
+    def deliver() -> None:
+        try:
+            send_mail(subject, body, None, [to], fail_silently=False)
+        except Exception:  # the appeal is stored and its page shows the link: the email is a courtesy
+            # The address is personal data: the log names the case only.
+            log.exception("the status link of appeal %s could not be emailed", case_number)
+
+    transaction.on_commit(deliver)
