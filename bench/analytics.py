@@ -6,9 +6,12 @@ It works in its own PostgreSQL database (``otklik_bench_analytics`` on 127.0.0.1
 ``test`` database is never touched): migrates it, loads the shipped Saratov region and the default
 categories, generates cases, messages, history events and ratings *inside PostgreSQL* with
 ``INSERT … SELECT generate_series`` (nothing crosses the wire row by row; faster than COPY from
-Python), rebuilds the rollups, times an incremental refresh after 1,000 cases change, then prints
-p50/p95 per endpoint (the full Django view through the test client, logged in as an analyst) beside
-the raw-table query answering the same question.
+Python), rebuilds the rollups, times an incremental refresh after 1,000 cases change and the periodic
+job (that refresh plus rendering the default summaries ahead), then prints p50/p95 per endpoint (the
+full Django view through the test client, logged in as an analyst) beside the raw-table query
+answering the same question. Periods: the default 30 days and the last 365 days (whole months from
+the monthly rollups, the edges from the daily ones). The summary exports are timed as served (from
+the cache the periodic job fills) and on a cache miss (the cache emptied before every request).
 
 Generated texts are short phrases of this script; no real appeal text is used.
 """
@@ -107,11 +110,11 @@ def generate(cases: int, messages: int, years: float) -> dict[str, float]:
     timings["directory"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    from django.apps import apps
+
+    analytics_tables = [m._meta.db_table for m in apps.get_app_config("analytics").get_models()]
     sql(
-        "TRUNCATE analytics_areaday, analytics_hexweek, analytics_agencyday, analytics_agencyduration, "
-        "analytics_territoryday, analytics_territorychannelday, analytics_territorycategoryday, "
-        "analytics_problemday, analytics_problemchannelday, "
-        "analytics_casefact, analytics_rollupstate, cases_rating, cases_caseevent, cases_answer, "
+        f"TRUNCATE {', '.join(analytics_tables)}, cases_rating, cases_caseevent, cases_answer, "
         "intake_message, cases_case RESTART IDENTITY CASCADE"
     )
     # Plain (non-unique) indexes are dropped for the bulk insert and built once afterwards.
@@ -234,10 +237,13 @@ def generate(cases: int, messages: int, years: float) -> dict[str, float]:
     return timings
 
 
-def measure(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
+def measure(fn: Callable[[], Any], runs: int, setup: Callable[[], Any] | None = None) -> tuple[float, float]:
+    """p50 and p95 in ms of ``runs`` calls after a warm-up; ``setup`` runs untimed before each call."""
     fn()  # warm up
     times = []
     for _ in range(runs):
+        if setup:
+            setup()
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
@@ -336,8 +342,9 @@ def main() -> None:
     from django.urls import reverse
     from django.utils import timezone
 
-    from otklik.analytics.models import AreaDay, CaseFact, HexWeek, TerritoryDay
+    from otklik.analytics.models import AreaDay, AreaMonth, CaseFact, HexWeek, RenderedExport, TerritoryDay
     from otklik.analytics.rollups import rebuild_rollups, refresh_rollups
+    from otklik.analytics.tasks import run_periodic_jobs
     from otklik.cases.models import Case
     from otklik.directory.models import Agency, Territory
 
@@ -360,8 +367,9 @@ def main() -> None:
         result = rebuild_rollups()
         print(f"full rollup build: {result.cases:,} cases in {time.perf_counter() - t0:.0f} s")
     print(
-        f"rollup rows: facts {CaseFact.objects.count():,}, area {AreaDay.objects.count():,}, "
-        f"hex (weekly) {HexWeek.objects.count():,}, by territory {TerritoryDay.objects.count():,}"
+        f"rollup rows: facts {CaseFact.objects.count():,}, area {AreaDay.objects.count():,} "
+        f"(monthly {AreaMonth.objects.count():,}), hex (weekly) {HexWeek.objects.count():,}, "
+        f"by territory {TerritoryDay.objects.count():,}"
     )
 
     # The index on cases_case.updated_at that the incremental refresh's sweep needs (asked of the
@@ -390,6 +398,18 @@ def main() -> None:
     t0 = time.perf_counter()
     refresh_rollups()
     print(f"incremental refresh with nothing changed: {time.perf_counter() - t0:.2f} s")
+    # The periodic job: the refresh, then the default summaries (PDF, XLSX) rendered into the cache.
+    sql(
+        "UPDATE cases_case SET status = 'closed', updated_at = now() WHERE id = ANY(%s)",
+        [ids[:100]],
+    )
+    for _ in range(2):
+        t0 = time.perf_counter()
+        job = run_periodic_jobs()
+        print(
+            f"periodic job: {job['rollup_cases']:,} recounted, {job['exports_rendered']} export(s) "
+            f"rendered in {time.perf_counter() - t0:.2f} s"
+        )
 
     client = Client()
     assert client.login(username="bench-analyst", password="bench-pass")
@@ -416,10 +436,29 @@ def main() -> None:
         ("agency page", reverse("analytics:agency", args=[agency.pk]), month),
         ("summary", reverse("analytics:summary"), month),
         ("summary, one district", reverse("analytics:summary"), {**month, "territory": saratov.pk}),
+        ("summary, 365 days", reverse("analytics:summary"), year),
         ("summary.xlsx", reverse("analytics:summary-xlsx"), month),
         ("summary.pdf", reverse("analytics:summary-pdf"), month),
+        ("summary.xlsx, cache miss", reverse("analytics:summary-xlsx"), month),
+        ("summary.pdf, cache miss", reverse("analytics:summary-pdf"), month),
+        (
+            "summary.pdf, one district, 365 days",
+            reverse("analytics:summary-pdf"),
+            {**year, "territory": saratov.pk},
+        ),
     ]
     raw = raw_questions(30)
+    raw_year = raw_questions(365)
+    raw.update(
+        {
+            "dynamics by territory, weeks, 365 days": raw_year["dynamics"],
+            "agencies, 365 days": raw_year["agencies"],
+        }
+    )
+
+    def empty_cache() -> None:
+        RenderedExport.objects.all().delete()
+
     print()
     print("| endpoint | p50 ms | p95 ms | raw tables: same question p50 / p95 ms |")
     print("| --- | ---: | ---: | ---: |")
@@ -429,8 +468,9 @@ def main() -> None:
             response = client.get(url, params)
             assert response.status_code == 200, (url, response.status_code)
 
-        runs = args.runs if "pdf" not in name else max(5, args.runs // 3)
-        p50, p95 = measure(call, runs)
+        miss = "cache miss" in name
+        runs = args.runs if not (miss and "pdf" in name) else max(5, args.runs // 3)
+        p50, p95 = measure(call, runs, empty_cache if miss else None)
         raw_cell = ""
         if name in raw:
             r50, r95 = measure(raw[name], args.raw_runs)

@@ -8,34 +8,60 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils.translation import gettext_lazy as _
 
 from otklik.directory.choices import Channel
 from otklik.directory.models import Category, Territory
 
 from .filters import Scope
+from .periods import next_month, parts
+from .rollups import cube_for
 
 DIMENSIONS: dict[str, Any] = {
     "category": _("Category"),
     "territory": _("Territory"),
     "channel": _("Channel"),
 }
-STEPS: dict[str, Any] = {"day": _("Day"), "week": _("Week")}
+STEPS: dict[str, Any] = {"day": _("Day"), "week": _("Week"), "month": _("Month")}
 MEASURES: dict[str, Any] = {"messages": _("Messages"), "cases": _("Cases")}
 TOP_SERIES = 6
 
 
 def period_start(day: date, step: str) -> date:
-    return day - timedelta(days=day.weekday()) if step == "week" else day
+    if step == "week":
+        return day - timedelta(days=day.weekday())
+    return day.replace(day=1) if step == "month" else day
 
 
 def periods(scope: Scope, step: str) -> list[date]:
     out: list[date] = []
     cur = period_start(scope.date_from, step)
-    stride = timedelta(days=7 if step == "week" else 1)
     while cur <= scope.date_to:
         out.append(cur)
-        cur += stride
+        cur = next_month(cur) if step == "month" else cur + timedelta(days=7 if step == "week" else 1)
+    return out
+
+
+def series_rows(scope: Scope, dimension: str, step: str, measure: str) -> list[tuple[date, Any, int]]:
+    """``(period start, key, sum)`` per step and key, summed in the database: daily rows for days,
+    daily rows truncated to weeks, and for months the monthly rollup with the daily edges."""
+    if step == "day":
+        rows = scope.area(dimension).values("day", dimension).annotate(n=Sum(measure))
+        return [(r["day"], r[dimension], r["n"] or 0) for r in rows]
+    if step == "week":
+        weeks = scope.area(dimension).annotate(start=TruncWeek("day")).values("start", dimension)
+        return [(r["start"], r[dimension], r["n"] or 0) for r in weeks.annotate(n=Sum(measure))]
+    dims = {dimension, *scope.filter_dimensions()}
+    daily, monthly = cube_for(dims), cube_for(dims, monthly=True)
+    out = []
+    for qs in parts(daily, monthly, scope.date_from, scope.date_to, scope.filters()):
+        if qs.model is monthly:
+            rows = qs.values("month", dimension).annotate(n=Sum(measure))
+            out += [(r["month"], r[dimension], r["n"] or 0) for r in rows]
+        else:
+            edges = qs.annotate(start=TruncMonth("day")).values("start", dimension)
+            out += [(r["start"], r[dimension], r["n"] or 0) for r in edges.annotate(n=Sum(measure))]
     return out
 
 
@@ -83,8 +109,7 @@ def pct_change(current: int, previous: int) -> float | None:
 
 
 def _totals_by(scope: Scope, dimension: str, measure: str) -> dict[Any, int]:
-    rows = scope.area(dimension).values(dimension).annotate(n=Sum(measure))
-    return {r[dimension]: r["n"] or 0 for r in rows}
+    return {key[0]: row[measure] for key, row in scope.sums([dimension], [measure]).items()}
 
 
 def dynamics(
@@ -95,13 +120,12 @@ def dynamics(
     measure = measure if measure in MEASURES else "messages"
     axis = periods(scope, step)
     index = {p: i for i, p in enumerate(axis)}
-    rows = scope.area(dimension).values("day", dimension).annotate(n=Sum(measure))
     by_key: dict[Any, list[int]] = defaultdict(lambda: [0] * len(axis))
     total = [0] * len(axis)
-    for row in rows:
-        i = index[period_start(row["day"], step)]
-        by_key[row[dimension]][i] += row["n"] or 0
-        total[i] += row["n"] or 0
+    for start, key, n in series_rows(scope, dimension, step, measure):
+        i = index[period_start(start, step)]
+        by_key[key][i] += n
+        total[i] += n
     keys = sorted(by_key, key=lambda k: -sum(by_key[k]))
     names = labels(dimension, keys)
     previous = _totals_by(scope.previous(), dimension, measure)
@@ -159,8 +183,10 @@ def problem_labels(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
 
 
 def problem_counts(scope: Scope, measure: str = "cases") -> dict[tuple[int, int], int]:
-    rows = scope.area("category", "subcategory").values("category", "subcategory").annotate(n=Sum(measure))
-    return {(r["category"], r["subcategory"]): r["n"] or 0 for r in rows}
+    return {
+        (key[0], key[1]): row[measure]
+        for key, row in scope.sums(["category", "subcategory"], [measure]).items()
+    }
 
 
 def fastest_growing(

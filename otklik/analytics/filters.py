@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -39,7 +40,13 @@ class Scope:
 
     def q(self, *, territory: bool = True, subcategory: bool = True) -> Q:
         """Conditions on a rollup table keyed by day, territory, category, subcategory and channel."""
-        cond = Q(day__gte=self.date_from, day__lte=self.date_to)
+        return Q(day__gte=self.date_from, day__lte=self.date_to) & self.filters(
+            territory=territory, subcategory=subcategory
+        )
+
+    def filters(self, *, territory: bool = True, subcategory: bool = True) -> Q:
+        """The same conditions without the period (for a daily or a monthly table)."""
+        cond = Q()
         if territory and self.territory:
             cond &= Q(territory=self.territory)
         if self.category:
@@ -68,6 +75,29 @@ class Scope:
 
         model = cube_for({*group, *self.filter_dimensions(territory=territory, subcategory=subcategory)})
         return model.objects.filter(self.q(territory=territory, subcategory=subcategory))
+
+    def sums(
+        self,
+        group: Sequence[str],
+        measures: Sequence[str],
+        *,
+        territory: bool = True,
+        subcategory: bool = True,
+    ) -> dict[tuple[Any, ...], dict[str, int]]:
+        """``{group values: {measure: sum}}`` over the period, from the smallest area rollup that can
+        answer: its monthly twin for the whole months, the daily table for the edges."""
+        from .periods import parts, sum_parts
+        from .rollups import cube_for
+
+        dims = {*group, *self.filter_dimensions(territory=territory, subcategory=subcategory)}
+        querysets = parts(
+            cube_for(dims),
+            cube_for(dims, monthly=True),
+            self.date_from,
+            self.date_to,
+            self.filters(territory=territory, subcategory=subcategory),
+        )
+        return sum_parts(querysets, group, measures)
 
     def queue_params(self) -> dict[str, Any]:
         """The same filters in the operator queue's names (otklik/cases/filters.py)."""
@@ -124,7 +154,7 @@ class ScopeForm(forms.Form):
         self.is_valid()
         data = {k: v for k, v in (getattr(self, "cleaned_data", {}) or {}).items() if k not in self.errors}
         end = data.get("date_to") or today()
-        start = data.get("date_from") or end - timedelta(days=DEFAULT_DAYS - 1)
+        start = data.get("date_from") or default_scope(end).date_from
         if start > end:
             start, end = end, start
         start = max(start, end - timedelta(days=MAX_DAYS))
@@ -143,6 +173,12 @@ class ScopeForm(forms.Form):
             subcategory=subcategory,
             channel=data.get("channel") or None,
         )
+
+
+def default_scope(day: date | None = None) -> Scope:
+    """What a page shows with no filters: the whole region, the last DEFAULT_DAYS days to ``day``."""
+    end = day or today()
+    return Scope(date_from=end - timedelta(days=DEFAULT_DAYS - 1), date_to=end)
 
 
 def municipalities() -> Any:

@@ -65,10 +65,10 @@ class TerritoryValue:
 def territory_values(scope: Scope) -> list[TerritoryValue]:
     """Every municipality with its counts in the scope (zeros included), largest first by messages."""
     sums = {
-        row["territory"]: row
-        for row in scope.area("territory", territory=False)
-        .values("territory")
-        .annotate(cases=Sum("cases"), messages=Sum("messages"), open=Sum("open"), overdue=Sum("overdue"))
+        key[0]: row
+        for key, row in scope.sums(
+            ["territory"], ["cases", "messages", "open", "overdue"], territory=False
+        ).items()
     }
     out = []
     for t in municipalities().only("pk", "name", "population"):
@@ -90,8 +90,7 @@ def territory_values(scope: Scope) -> list[TerritoryValue]:
 
 def unplaced(scope: Scope) -> int:
     """Cases in the scope whose municipality is unknown (they are on no map)."""
-    rows = scope.area("territory", territory=False).filter(territory=0)
-    return rows.aggregate(n=Sum("cases"))["n"] or 0
+    return scope.sums(["territory"], ["cases"], territory=False).get((0,), {}).get("cases", 0)
 
 
 GEOMETRY_TTL = 600.0

@@ -4,6 +4,10 @@ reopen rate and satisfaction; a ranking of agencies and the figures of one agenc
 Answer times are working minutes of the production calendar. Percentiles come from the histogram in
 ``AgencyDuration`` and are interpolated inside a bucket (buckets grow by about a quarter to a third:
 10 minutes at first, an hour within the first working day, days beyond; see ``rollups.EDGES``).
+
+A period is read from the monthly tables (``AgencyMonth``, ``AgencyDurationMonth``) for its whole
+months and from the daily ones for the edges (:mod:`otklik.analytics.periods`). Histograms add up
+bucket by bucket, so a year's median and 90th percentile are the same as from the daily rows.
 """
 
 from __future__ import annotations
@@ -13,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from otklik.directory.models import Agency
 
 from .filters import Scope
-from .models import AgencyDay, AgencyDuration
+from .models import AgencyDay, AgencyDuration, AgencyDurationMonth, AgencyMonth
+from .periods import parts, sum_parts
 from .rollups import FINAL, FIRST, bucket_bounds
 
 
@@ -114,33 +119,29 @@ def agency_kpis(scope: Scope, *, agency: int | None = None) -> dict[int, AgencyK
 
     ``overdue`` is "overdue now": every case of the agency overdue today, whenever it came in.
     """
-    period = {"day__gte": scope.date_from, "day__lte": scope.date_to}
-    one = {"agency": agency} if agency else {}
+    one = Q(agency=agency) if agency else Q()
     out: dict[int, AgencyKpi] = {}
-    rows: Any = (
-        AgencyDay.objects.filter(**period, **one).values("agency").annotate(**{c: Sum(c) for c in COUNTS})
-    )
-    for row in rows:
-        kpi = out.setdefault(row["agency"], AgencyKpi(row["agency"]))
+    counts = parts(AgencyDay, AgencyMonth, scope.date_from, scope.date_to, one)
+    for (pk,), row in sum_parts(counts, ["agency"], COUNTS).items():
+        kpi = out.setdefault(pk, AgencyKpi(pk))
         for c in COUNTS:
-            setattr(kpi, c, row[c] or 0)
-    overdue = AgencyDay.objects.filter(overdue__gt=0, **one).values("agency").annotate(n=Sum("overdue"))
-    for row in overdue:
-        out.setdefault(row["agency"], AgencyKpi(row["agency"])).overdue = row["n"] or 0
-    hist = (
-        AgencyDuration.objects.filter(**period, **one)
-        .values("agency", "kind", "bucket")
-        .annotate(n=Sum("count"))
-    )
-    for row in hist:
-        kpi = out.setdefault(row["agency"], AgencyKpi(row["agency"]))
-        target = kpi.first if row["kind"] == FIRST else kpi.final if row["kind"] == FINAL else None
-        if target is not None and row["n"]:
-            target[row["bucket"]] = row["n"]
-    names = dict(Agency.objects.filter(pk__in=list(out)).values_list("pk", "short_name"))
-    full = dict(Agency.objects.filter(pk__in=list(out)).values_list("pk", "name"))
+            setattr(kpi, c, row[c])
+    # Monthly rows: every month of the agency's history, a few dozen rows instead of a day each.
+    overdue = AgencyMonth.objects.filter(one, overdue__gt=0).values("agency").annotate(n=Sum("overdue"))
+    for item in overdue:
+        out.setdefault(item["agency"], AgencyKpi(item["agency"])).overdue = item["n"] or 0
+    durations = parts(AgencyDuration, AgencyDurationMonth, scope.date_from, scope.date_to, one)
+    for (pk, kind, bucket), row in sum_parts(durations, ["agency", "kind", "bucket"], ["count"]).items():
+        kpi = out.setdefault(pk, AgencyKpi(pk))
+        target = kpi.first if kind == FIRST else kpi.final if kind == FINAL else None
+        if target is not None and row["count"]:
+            target[bucket] = row["count"]
+    names = {
+        pk: short or name
+        for pk, short, name in Agency.objects.filter(pk__in=list(out)).values_list("pk", "short_name", "name")
+    }
     for pk, kpi in out.items():
-        kpi.name = names.get(pk) or full.get(pk, f"#{pk}")
+        kpi.name = names.get(pk) or f"#{pk}"
     return out
 
 

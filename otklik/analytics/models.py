@@ -39,6 +39,12 @@ class CaseFact(models.Model):
     class Meta:
         verbose_name = _("case fact")
         verbose_name_plural = _("case facts")
+        # The summary's typical examples: a problem's cases with the most messages, within a period.
+        indexes = [
+            models.Index(
+                fields=["category", "subcategory", "-messages", "-day", "-case_id"], name="casefact_examples"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"case {self.case_id}"
@@ -57,12 +63,16 @@ class Counts(models.Model):
         abstract = True
 
 
-def _cube(name: str, fields: list[str], doc: str) -> type[Counts]:
-    """A smaller rollup of ``AreaDay``: the same measures over fewer dimensions (fewer rows to sum)."""
+def _cube(name: str, fields: list[str], doc: str, *, period: str = "day") -> type[Counts]:
+    """A smaller rollup of ``AreaDay``: the same measures over fewer dimensions (fewer rows to sum).
+
+    ``period`` is ``day`` (the date cases were created) or ``month`` (its first day: the monthly twin
+    that answers the whole months of a long period, see :mod:`otklik.analytics.periods`)."""
+    fields = [period if f == "day" else f for f in fields]
     attrs: dict[str, object] = {
         "__module__": __name__,
         "__doc__": doc,
-        "day": models.DateField(),
+        period: models.DateField(),
         "Meta": type(
             "Meta",
             (),
@@ -72,12 +82,12 @@ def _cube(name: str, fields: list[str], doc: str) -> type[Counts]:
                 "constraints": [models.UniqueConstraint(fields=fields, name=f"{name.lower()}_key")],
             },
         ),
-        "__str__": lambda self: f"{name} {self.day}: {self.cases}",
+        "__str__": lambda self: f"{name} {getattr(self, period)}: {self.cases}",
     }
     for field in fields:
         if field == "channel":
             attrs[field] = models.CharField(max_length=20)
-        elif field != "day":
+        elif field != period:
             attrs[field] = models.IntegerField()
     return type(name, (Counts,), attrs)
 
@@ -92,6 +102,39 @@ TerritoryCategoryDay = _cube(
 ProblemDay = _cube("ProblemDay", ["day", "category", "subcategory"], "daily counts by problem")
 ProblemChannelDay = _cube(
     "ProblemChannelDay", ["day", "category", "subcategory", "channel"], "daily counts by problem and channel"
+)
+
+# Monthly twins (``month`` is the first day of the month): a year is twelve rows per key instead of
+# 365. A period reads them for its whole months and the daily tables for its partial edges.
+TerritoryMonth = _cube(
+    "TerritoryMonth", ["day", "territory"], "monthly counts by municipality", period="month"
+)
+TerritoryChannelMonth = _cube(
+    "TerritoryChannelMonth",
+    ["day", "territory", "channel"],
+    "monthly counts by municipality and channel",
+    period="month",
+)
+TerritoryCategoryMonth = _cube(
+    "TerritoryCategoryMonth",
+    ["day", "territory", "category"],
+    "monthly counts by municipality and category",
+    period="month",
+)
+ProblemMonth = _cube(
+    "ProblemMonth", ["day", "category", "subcategory"], "monthly counts by problem", period="month"
+)
+ProblemChannelMonth = _cube(
+    "ProblemChannelMonth",
+    ["day", "category", "subcategory", "channel"],
+    "monthly counts by problem and channel",
+    period="month",
+)
+AreaMonth = _cube(
+    "AreaMonth",
+    ["day", "territory", "category", "subcategory", "channel"],
+    "monthly counts by territory, problem and channel",
+    period="month",
 )
 
 
@@ -181,10 +224,9 @@ class HexTotalWeek(models.Model):
         return f"{self.week} {self.cell}: {self.cases}"
 
 
-class AgencyDay(models.Model):
-    """Cases routed to an agency, by the day they were created."""
+class AgencyCounts(models.Model):
+    """What the KPIs of an agency sum: cases received, answered, on time, open, overdue, reopened, rated."""
 
-    day = models.DateField()
     agency = models.IntegerField()
     received = models.IntegerField(default=0)
     answered = models.IntegerField(default=0)
@@ -194,6 +236,15 @@ class AgencyDay(models.Model):
     reopened = models.IntegerField(default=0)
     ratings = models.IntegerField(default=0)
     ratings_good = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class AgencyDay(AgencyCounts):
+    """Cases routed to an agency, by the day they were created."""
+
+    day = models.DateField()
 
     class Meta:
         verbose_name = _("daily agency counts")
@@ -207,6 +258,21 @@ class AgencyDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} a{self.agency}: {self.received}"
+
+
+class AgencyMonth(AgencyCounts):
+    """``AgencyDay`` by month (``month`` is its first day); "overdue now" sums these few rows."""
+
+    month = models.DateField()
+
+    class Meta:
+        verbose_name = _("monthly agency counts")
+        verbose_name_plural = _("monthly agency counts")
+        constraints = [models.UniqueConstraint(fields=["month", "agency"], name="agencymonth_key")]
+        indexes = [models.Index(fields=["agency", "month"], name="agencymonth_agency_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month} a{self.agency}: {self.received}"
 
 
 class AgencyDuration(models.Model):
@@ -229,14 +295,40 @@ class AgencyDuration(models.Model):
         return f"{self.day} a{self.agency} k{self.kind} b{self.bucket}: {self.count}"
 
 
+class AgencyDurationMonth(models.Model):
+    """``AgencyDuration`` by month: histograms add up, so a year's percentiles are exact to the bucket."""
+
+    month = models.DateField()
+    agency = models.IntegerField()
+    kind = models.SmallIntegerField()
+    bucket = models.SmallIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("monthly answer time histogram")
+        verbose_name_plural = _("monthly answer time histograms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "agency", "kind", "bucket"], name="agencydurationmonth_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} a{self.agency} k{self.kind} b{self.bucket}: {self.count}"
+
+
 class RollupState(models.Model):
-    """Where the last refresh stopped: the highest case event id and case update time it saw."""
+    """Where the last refresh stopped: the highest case event id and case update time it saw.
+
+    ``version`` grows by one at the start of every refresh; the days whose figures that refresh
+    changed are stamped with it in ``RollupChange``."""
 
     name = models.CharField(max_length=40, primary_key=True)
     last_event_id = models.BigIntegerField(default=0)
     last_updated_at = models.DateTimeField(null=True)
     refreshed_at = models.DateTimeField(null=True)
     cases_seen = models.BigIntegerField(default=0)
+    version = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("rollup state")
@@ -244,3 +336,40 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.refreshed_at}"
+
+
+class RollupChange(models.Model):
+    """The last refresh (``RollupState.version``) that changed the figures of cases created on ``day``.
+
+    A rendered export of a period is valid while no day of the period (and of the previous period it
+    compares with) has a newer stamp: see :mod:`otklik.analytics.export_cache`."""
+
+    day = models.DateField(primary_key=True)
+    version = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("rollup change")
+        verbose_name_plural = _("rollup changes")
+
+    def __str__(self) -> str:
+        return f"{self.day}: v{self.version}"
+
+
+class RenderedExport(models.Model):
+    """A rendered summary (PDF or XLSX), keyed by the question and the rollup stamps of its days."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    question = models.CharField(max_length=64, db_index=True)  # the key without the stamp
+    kind = models.CharField(max_length=8)
+    date_from = models.DateField()
+    date_to = models.DateField()
+    content = models.BinaryField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("rendered export")
+        verbose_name_plural = _("rendered exports")
+        indexes = [models.Index(fields=["created_at"], name="renderedexport_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.date_from}–{self.date_to}"

@@ -1,17 +1,15 @@
 """The summary of problems («свод проблем») for a period and a territory.
 
-Counts, status and trend come from the rollups; the typical examples are the first messages of the
-cases with the most messages behind each problem, with residents' personal data masked.
+Counts, status and trend come from the rollups; the typical examples are the texts of the cases with
+the most messages behind each problem, with residents' personal data masked. They are chosen among the
+rollups' case facts (an index by problem and message count: a year costs what a week does), and only
+the chosen cases' texts are read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
 from typing import Any
-
-from django.db.models import Sum
-from django.utils import timezone
 
 from otklik.cases.models import Case
 from otklik.directory.models import Territory
@@ -19,6 +17,7 @@ from otklik.directory.models import Territory
 from .dynamics import pct_change, problem_labels
 from .filters import Scope
 from .masking import mask_personal_data
+from .models import CaseFact
 
 TOP_PROBLEMS = 10
 EXAMPLES = 2
@@ -72,35 +71,19 @@ class Summary:
         return pct_change(self.cases, self.previous_cases)
 
 
-def _bounds(scope: Scope) -> tuple[datetime, datetime]:
-    tz = timezone.get_current_timezone()
-    start = datetime.combine(scope.date_from, time.min, tzinfo=tz)
-    end = datetime.combine(scope.date_to + timedelta(days=1), time.min, tzinfo=tz)
-    return start, end
-
-
-def territory_subtree(territory: int) -> list[int]:
-    """A municipality with its settlements (and their parts)."""
-    ids = [territory]
-    frontier = [territory]
-    for _depth in range(4):
-        frontier = list(Territory.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        if not frontier:
-            break
-        ids.extend(frontier)
-    return ids
-
-
 def examples(scope: Scope, category: int, subcategory: int, *, limit: int = EXAMPLES) -> list[str]:
-    start, end = _bounds(scope)
-    qs = Case.objects.filter(created_at__gte=start, created_at__lt=end, category_id=subcategory or category)
-    if scope.territory:
-        qs = qs.filter(territory_id__in=territory_subtree(scope.territory))
+    """The cases of the problem in the scope with the most messages (the latest first among equals)."""
+    facts = CaseFact.objects.filter(
+        day__gte=scope.date_from, day__lte=scope.date_to, category=category, subcategory=subcategory
+    )
+    if scope.territory:  # a municipality: its settlements are counted into it, as in the rollups
+        facts = facts.filter(territory=scope.territory)
     if scope.channel:
-        qs = qs.filter(channel=scope.channel)
-    texts = qs.order_by("-message_count", "-created_at").values_list("text", flat=True)[:limit]
+        facts = facts.filter(channel=scope.channel)
+    ids = list(facts.order_by("-messages", "-day", "-case_id").values_list("case_id", flat=True)[:limit])
+    by_id = dict(Case.objects.filter(pk__in=ids).values_list("pk", "text"))
     out = []
-    for text in texts:
+    for text in (by_id[pk] for pk in ids if pk in by_id):
         clean = " ".join((text or "").split())
         if len(clean) > EXAMPLE_LENGTH:
             clean = clean[: EXAMPLE_LENGTH - 1].rstrip() + "…"
@@ -108,22 +91,18 @@ def examples(scope: Scope, category: int, subcategory: int, *, limit: int = EXAM
     return out
 
 
-SUMS = {name: Sum(name) for name in ("cases", "messages", "open", "overdue", "resolved")}
+SUMS = ("cases", "messages", "open", "overdue", "resolved")
 
 
 def summary(scope: Scope, *, top: int = TOP_PROBLEMS, with_examples: bool = True) -> Summary:
-    rows: list[Any] = list(
-        scope.area("category", "subcategory").values("category", "subcategory").annotate(**SUMS)
-    )
-    previous = {
-        (r["category"], r["subcategory"]): r["n"] or 0
-        for r in scope.previous()
-        .area("category", "subcategory")
-        .values("category", "subcategory")
-        .annotate(n=Sum("cases"))
-    }
+    group = ["category", "subcategory"]
+    rows: list[Any] = [
+        {"category": key[0], "subcategory": key[1], **row} for key, row in scope.sums(group, SUMS).items()
+    ]
+    previous = {key: row["cases"] for key, row in scope.previous().sums(group, ["cases"]).items()}
     rows.sort(key=lambda r: (-(r["cases"] or 0), -(r["messages"] or 0)))
-    chosen = [r for r in rows if r["category"]][:top]  # cases of no category count in the totals only
+    # Cases of no category count in the totals only; a key whose cases all moved away is no problem.
+    chosen = [r for r in rows if r["category"] and r["cases"]][:top]
     names = problem_labels([(r["category"], r["subcategory"]) for r in chosen])
     problems = []
     for r in chosen:

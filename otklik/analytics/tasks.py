@@ -1,4 +1,5 @@
-"""The periodic job of analytics: bring the rollups up to date (incremental; cheap when nothing changed).
+"""The periodic job of analytics: bring the rollups up to date (incremental; cheap when nothing changed),
+then render the default summaries ahead so their download is served from the cache.
 
 ``otklik.cases`` may not import analytics (data flows one way), so the job is wired where jobs are
 scheduled: Celery beat (``otklik.analytics.tasks.refresh_rollups_task``) and the in-process runner.
@@ -13,6 +14,7 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
+from . import export_cache
 from .rollups import refresh_rollups
 
 log = logging.getLogger("otklik.analytics.tasks")
@@ -21,7 +23,18 @@ log = logging.getLogger("otklik.analytics.tasks")
 def run_periodic_jobs(now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     result = refresh_rollups(now=now)
-    return {"at": now.isoformat(), "rollup_cases": result.cases, "rollup_rows": result.rows}
+    rendered = 0
+    try:  # a failed rendering must not stop the refresh; the page renders on request then
+        rendered = export_cache.prerender_defaults(timezone.localdate(now))
+        export_cache.prune(now)
+    except Exception:
+        log.exception("could not render the default summaries")
+    return {
+        "at": now.isoformat(),
+        "rollup_cases": result.cases,
+        "rollup_rows": result.rows,
+        "exports_rendered": rendered,
+    }
 
 
 @shared_task(name="otklik.analytics.tasks.refresh_rollups_task", ignore_result=True)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from otklik.directory.models import Agency
 
-from . import charts, dynamics, exports, heatmap, kpi, rollups, summary
+from . import charts, dynamics, export_cache, exports, heatmap, kpi, rollups, summary
 from .access import can_see_agency, can_see_analytics
 from .filters import Scope, scope_from
 
@@ -151,7 +151,7 @@ def heatmap_hex(request: HttpRequest) -> JsonResponse:
 
 
 def _axis_labels(days: list[Any], step: str) -> list[str]:
-    return [date_format(d, "d.m") for d in days]
+    return [date_format(d, "m.Y" if step == "month" else "d.m") for d in days]
 
 
 @analytics_view
@@ -235,7 +235,7 @@ def _filename(scope: Scope, ext: str) -> str:
 def summary_xlsx(request: HttpRequest) -> HttpResponse:
     _form, scope = scope_from(request.GET)
     response = HttpResponse(
-        exports.summary_xlsx(summary.summary(scope)),
+        export_cache.rendered(scope, "xlsx"),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{_filename(scope, "xlsx")}"'
@@ -245,6 +245,6 @@ def summary_xlsx(request: HttpRequest) -> HttpResponse:
 @analytics_view
 def summary_pdf(request: HttpRequest) -> HttpResponse:
     _form, scope = scope_from(request.GET)
-    response = HttpResponse(exports.summary_pdf(summary.summary(scope)), content_type="application/pdf")
+    response = HttpResponse(export_cache.rendered(scope, "pdf"), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(scope, "pdf")}"'
     return response

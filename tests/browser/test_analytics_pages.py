@@ -159,6 +159,15 @@ def test_analyst_heat_map_dynamics_and_kpis(live_server: Any, page: Any, screens
     assert "ЖКХ / Отопление" in page.inner_text('[data-testid="growing-table"]')
     page.screenshot(path=str(screenshots / "analytics-03-dynamics.png"), full_page=True)
 
+    # A year by months (the whole months are read from the monthly rollups).
+    today = timezone.localdate()
+    year = f"date_from={today - timedelta(days=364):%Y-%m-%d}&date_to={today:%Y-%m-%d}"
+    page.goto(f"{base}/analytics/dynamics/?by=territory&step=month&{year}")
+    page.wait_for_selector('[data-testid="dynamics-chart"] svg polyline')
+    assert page.locator("#id_step").input_value() == "month"
+    assert page.inner_text('[data-testid="dyn-total"]').startswith("18")
+    page.screenshot(path=str(screenshots / "analytics-03b-dynamics-year.png"), full_page=True)
+
     page.click('[data-testid="an-tab-agencies"]')
     page.wait_for_selector('[data-testid="ranking-table"] tbody tr[data-agency]')
     rows = page.locator('[data-testid="ranking-table"] tbody tr[data-agency]')
