@@ -16,19 +16,23 @@ and :func:`get_classifier` re-checks the fingerprint so another process's edits 
 
 **The learned model.** Once ``otklik train`` has stored a
 :class:`~otklik.understanding.models.ClassifierModel`, the newest active one decides the category
-(:mod:`otklik.understanding.ml`; the rules' matched categories are among its features) and the
-rules stay for the explanation (matched terms) and as the fallback when the model predicts a label
-that is no active category. ``Classification.version`` names what decided: the model's version
-("ml-…") or the rules' ("rules-…"); ``threshold`` is the learned per-category confidence threshold
-that :func:`should_auto_route` applies (rules-only decisions use ``OTKLIK_AUTO_ROUTE_CONFIDENCE``).
+(:mod:`otklik.understanding.ml`; trained on moderators' decisions with every category's name and
+keywords as one more example of it) and the rules stay for the explanation (matched terms) and as
+the fallback when the model predicts a label that is no active category, or when the stored model
+was written by an older version of ``ml`` (it is then ignored with a warning until retrained).
+``Classification.version`` names what decided: the model's version ("ml-…") or the rules'
+("rules-…"); ``threshold`` is the learned per-category confidence threshold that
+:func:`should_auto_route` applies (rules-only decisions use ``OTKLIK_AUTO_ROUTE_CONFIDENCE``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -46,6 +50,7 @@ if TYPE_CHECKING:
     from .models import ClassifierModel
 
 _EVIDENCE_SCALE = 1.5
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,7 @@ def should_auto_route(classification: Classification) -> bool:
 
 _lock = threading.Lock()
 _cached: RuleClassifier | None = None
+_unusable: set[str] = set()  # stored model versions this code cannot read (an older format)
 
 
 def _load_rows() -> tuple[list[Category], str]:
@@ -211,7 +217,13 @@ def _learned(version: str | None) -> LearnedModel | None:
     from .models import ClassifierModel
 
     thresholds = ClassifierModel.objects.values_list("thresholds", flat=True).get(version=version)
-    return LearnedModel(version=version, model=ml.loaded_model(version), thresholds=dict(thresholds or {}))
+    try:
+        model = ml.loaded_model(version)
+    except ml.IncompatibleModel as exc:  # stored by an older version: the rules decide until retrained
+        log.warning("Classifier model %s is not used: %s", version, exc)
+        _unusable.add(version)
+        return None
+    return LearnedModel(version=version, model=model, thresholds=dict(thresholds or {}))
 
 
 def get_classifier(*, recheck: bool = True) -> RuleClassifier:
@@ -223,6 +235,8 @@ def get_classifier(*, recheck: bool = True) -> RuleClassifier:
         return current
     categories, rules_version = _load_rows()
     model_version = ml.active_model_version()
+    if model_version in _unusable:
+        model_version = None
     version = f"{rules_version}+{model_version}" if model_version else rules_version
     if current is not None and current.version == version:
         return current
@@ -290,29 +304,52 @@ def default_rules() -> RuleClassifier:
 def with_rule_features(examples: list[ml.Example], rules: RuleClassifier | None) -> list[ml.Example]:
     if rules is None:
         return examples
-    return [ml.Example(e.text, e.label, (*e.extra, *rules.feature_tokens(e.text))) for e in examples]
+    return [ml.Example(e.text, e.label, (*e.extra, *rules.feature_tokens(e.text)), e.fine) for e in examples]
+
+
+def category_label_docs(categories: Iterable[Category]) -> list[ml.LabelDoc]:
+    """Each active category's name and keywords as one more example of it (label documents:
+    measured on the Kursk appeals, the names of the finer labels raise macro-F1 the most). The
+    keywords are curated: their words stay features even when no moderated text has them yet."""
+    return [
+        ml.LabelDoc(ml.prepare("\n".join([c.name, *c.keyword_list()])), c.code, keep_terms=True)
+        for c in categories
+        if c.is_active
+    ]
 
 
 def train_category_model(
     examples: list[ml.Example],
     *,
     source: str,
-    use_rules: bool = True,
+    use_rules: bool = False,
+    use_label_docs: bool = True,
     target_precision: float = ml.DEFAULT_TARGET_PRECISION,
     now: datetime | None = None,
 ) -> ClassifierModel:
     """Train on the examples (labels are category codes), store a new active version; the
-    classifier of every process picks it up on its next :func:`get_classifier`."""
+    classifier of every process picks it up on its next :func:`get_classifier`.
+
+    ``use_label_docs``: the categories' names and keywords (and the examples' finer labels, if
+    any) are learned as examples of their category; ``use_rules``: the rules' matched categories
+    become features (measured worse on the Kursk appeals together with label documents, so off by
+    default)."""
     from django.db import transaction
     from django.utils import timezone
 
     from .models import ClassifierModel
 
     now = now or timezone.now()
-    rules = get_classifier(recheck=True) if use_rules else None
-    if rules is not None and rules.learned is not None:
-        rules = RuleClassifier(list(rules.categories.values()), rules.rules_version)
-    trained = ml.train(with_rule_features(examples, rules), target_precision=target_precision)
+    current = get_classifier(recheck=True)
+    rules = RuleClassifier(list(current.categories.values()), current.rules_version) if use_rules else None
+    label_docs = (
+        [*category_label_docs(current.categories.values()), *ml.fine_label_docs(examples)]
+        if use_label_docs
+        else []
+    )
+    trained = ml.train(
+        with_rule_features(examples, rules), target_precision=target_precision, label_docs=label_docs
+    )
     blob = ml.dump_model(trained.model)
     with transaction.atomic():
         number = ClassifierModel.objects.count() + 1

@@ -1,17 +1,33 @@
 """The learned classifier: featurizer, linear model, cross-validation, per-category thresholds.
 
-* **Features.** TF-IDF over lemma unigrams and bigrams (``text.lemmas``, cached per word) and over
-  character n-grams inside word boundaries (``char_wb`` 2–5 on the folded words), plus optional
-  *extra tokens* per text (the rule classifier's matched category codes, the place found in the
-  text), weighted down so they inform rather than decide. HTML tags and entities are stripped first.
-* **Model.** ``LinearSVC`` with balanced class weights and ``C=0.3`` (measured best on the Kursk
-  appeals among LinearSVC C∈{0.05…3}, logistic regression, ridge, complement NB; see
-  docs/benchmarks.md). Confidence is the softmax of the decision values (scale 5): a number in
-  0…1 ordered like the margins; what it means for routing is learned per category (below).
+* **Words.** :func:`tokens`: HTML, links and mentions removed, lower case, ``ё`` → ``е``, runs of
+  Cyrillic/Latin letters and digits (hyphenated parts kept together) by one regex — not razdel, so
+  the classifier reads the same words whatever tokenizer the pipeline uses.
+* **Features** (:class:`Featurizer`, no scikit-learn vectorizers): TF-IDF of lemma unigrams and
+  bigrams (pymorphy3, cached per word), TF-IDF of character 3–5-grams of each word, the mean
+  navec word vector (natasha's bundled ``navec_news_v1_1B_250K_300d_100q``: offline, no download,
+  no PyTorch; ≈ 73 MB once per process), and optional weighted *extra tokens* (the rules'
+  verdicts, the place found in the text). What a word contributes is worked out once per process;
+  a warm batch is a regex, one dictionary look-up per word and numpy (≈ 5,700 texts/s on one core
+  in batches of 100, see docs/benchmarks.md).
+* **Label documents** (:class:`LabelDoc`): descriptions of a label learned as more examples of
+  it — the names of the finer labels under it (a category's topics), or a category's name and
+  curated keywords (whose words are kept as features even when no example has them yet).
+* **Model** (:class:`TextModel`): ``LinearSVC`` (``C=0.3``, balanced class weights) over all
+  blocks; with finer labels (topics) a second ``LinearSVC`` over them (lemmas and vectors), whose
+  best score among a label's fine labels is averaged with that label's score. Both are stored as
+  float32 weight matrices per block and scored with one sparse × dense product each. Confidence
+  is the softmax of the scores (scale 5): ordered like the margins; what it means for routing is
+  learned per category (below). Measured on the Kursk appeals (5-fold CV, docs/benchmarks.md):
+  the topic names and the topic head raise category macro-F1 from 0.57 to 0.66; the rules'
+  verdicts as features lower it, so they are off unless asked for.
 * **Thresholds.** From out-of-fold predictions on the training set, each category gets the lowest
   confidence at which the predictions of that category reach the target precision (0.9 by default)
   with at least ``min_support`` of them; a category that never reaches it has no threshold and
   always goes to moderation.
+* **Storage.** A model pickles to a zlib blob (≈ 8 MB for the Kursk categories and topics);
+  ``MODEL_FORMAT`` is checked on load, and a model written by an older layout raises
+  :class:`IncompatibleModel` (the classifier then falls back to the rules until ``otklik train``).
 
 Everything here except the last section is pure (no ORM): lists of texts and labels in, numbers out.
 The last section stores and loads versioned models (:class:`~otklik.understanding.models.ClassifierModel`)
@@ -22,6 +38,7 @@ from __future__ import annotations
 
 import csv
 import html
+import importlib.util
 import pickle
 import re
 import threading
@@ -29,21 +46,32 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
-from .text import AnalyzedText, word_readings, words
+from .text import AnalyzedText, strip_links, word_readings
 
 TAG_RE = re.compile(r"<[^>]{0,400}>")
+# Words for the featurizer: runs of Cyrillic or Latin letters and digits, hyphenated parts kept
+# together ("северо-запад"), on lower-cased text with ё folded to е.
+TOKEN_RE = re.compile(r"[0-9a-zа-яё]+(?:-[0-9a-zа-яё]+)*")
 CONFIDENCE_SCALE = 5.0
 DEFAULT_TARGET_PRECISION = 0.9
+MODEL_FORMAT = 2  # bumped whenever a stored model of an older layout can no longer be read
+NAVEC_FILE = "navec_news_v1_1B_250K_300d_100q.tar"
+_WORD_CACHE_LIMIT = 300_000
+
+
+class IncompatibleModel(ValueError):
+    """A stored model written by an older version of this module: train a new one."""
 
 
 def clean_html(text: str) -> str:
@@ -53,33 +81,366 @@ def clean_html(text: str) -> str:
     return html.unescape(TAG_RE.sub(" ", text))
 
 
+def tokens(text: str) -> tuple[str, ...]:
+    """The featurizer's words: HTML, links and mentions removed, lower case, ё → е."""
+    return tuple(TOKEN_RE.findall(strip_links(clean_html(text)).lower().replace("ё", "е")))
+
+
 @dataclass(frozen=True)
 class Prepared:
-    """One text as the featurizer reads it: lemmas and folded words, space-joined; extra tokens."""
+    """One text as the featurizer reads it: its words and extra tokens (rules' verdicts, places)."""
 
-    lemmas: str
-    folded: str
-    extra: str = ""
+    words: tuple[str, ...]
+    extra: tuple[str, ...] = ()
+
+    @property
+    def folded(self) -> str:
+        return " ".join(self.words)
+
+    @property
+    def lemmas(self) -> str:
+        return " ".join(word_readings(w)[0] for w in self.words)
 
 
 def prepare(text: str, extra: Iterable[str] = ()) -> Prepared:
-    folded = words(clean_html(text))
-    return Prepared(
-        lemmas=" ".join(word_readings(w)[0] for w in folded),
-        folded=" ".join(folded),
-        extra=" ".join(extra),
-    )
+    return Prepared(words=tokens(text), extra=tuple(extra))
 
 
 def prepare_analyzed(analyzed: AnalyzedText, extra: Iterable[str] = ()) -> Prepared:
-    """The same as :func:`prepare` for a text the pipeline has already tokenized."""
-    if "<" in analyzed.text or "&" in analyzed.text:
-        return prepare(analyzed.text, extra)
-    return Prepared(
-        lemmas=" ".join(analyzed.lemmas),
-        folded=" ".join(t.folded for t in analyzed.tokens),
-        extra=" ".join(extra),
+    """The same as :func:`prepare` for a text the pipeline has already analyzed. The featurizer
+    tokenizes the text again with its own regex (≈ 30 µs): the model sees exactly the words it
+    was trained on, whatever tokenizer the pipeline uses."""
+    return prepare(analyzed.text, extra)
+
+
+@dataclass(frozen=True)
+class LabelDoc:
+    """A description of a label learned as one more example of it: the name of a finer label under
+    it (a topic of a category), or a category's name and keywords."""
+
+    doc: Prepared
+    label: str
+    fine: str = ""  # the finer label this text names, for the fine head ("" for none)
+    keep_terms: bool = False  # keep its words even when no example has them (curated keywords)
+
+
+def label_docs_from_fine(fine_to_label: dict[str, str]) -> list[LabelDoc]:
+    """Every finer label's own text (e.g. a topic's name) as a description of its label."""
+    return [LabelDoc(prepare(fine), label, fine) for fine, label in sorted(fine_to_label.items())]
+
+
+# --- word vectors ------------------------------------------------------------------------------
+
+
+def navec_path() -> Path | None:
+    """natasha's bundled navec file (a dependency of the project: no download), if installed."""
+    spec = importlib.util.find_spec("natasha")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "emb" / NAVEC_FILE
+    return path if path.exists() else None
+
+
+class Embeddings:
+    """navec word vectors (250k word forms × 300 dimensions, product-quantized, ≈ 26 MB).
+
+    A text's vector is the normalized sum of its words' vectors; the vectors of a whole batch are
+    decoded from the quantized codes with one numpy gather."""
+
+    def __init__(self, path: Path) -> None:
+        from navec import Navec
+
+        navec = Navec.load(str(path))
+        self.name = path.name
+        self.ids: dict[str, int] = navec.vocab.word_ids
+        self.indexes: np.ndarray = navec.pq.indexes  # (words, subvectors) uint8
+        self.codes: np.ndarray = navec.pq.codes  # (subvectors, centroids, subdimension) float32
+        self.dim = int(navec.pq.dim)
+        self._subvectors = np.arange(self.indexes.shape[1])[None, :]
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        return np.asarray(self.codes[self._subvectors, self.indexes[ids]].reshape(len(ids), self.dim))
+
+    def text_vectors(self, ids: np.ndarray, doc_of: np.ndarray, n_docs: int) -> np.ndarray:
+        """One unit vector per text: the sum of its words' vectors (``ids``, one per word; ``doc_of``
+        the text of each), normalized. Each distinct word of the batch is decoded once."""
+        if not len(ids):
+            return np.zeros((n_docs, self.dim), np.float32)
+        distinct, inverse = np.unique(ids, return_inverse=True)
+        counts = sp.csr_matrix(
+            (np.ones(len(ids), np.float32), (doc_of, inverse)), shape=(n_docs, len(distinct))
+        )
+        return np.asarray(normalize(np.asarray(counts @ self.vectors(distinct)), copy=False))
+
+
+_embeddings_lock = threading.Lock()
+_embeddings: Embeddings | None = None
+
+
+def get_embeddings() -> Embeddings:
+    """The process-wide word vectors (loaded once, ≈ 1 s)."""
+    global _embeddings
+    if _embeddings is None:
+        with _embeddings_lock:
+            if _embeddings is None:
+                path = navec_path()
+                if path is None:
+                    raise RuntimeError(f"No word vectors: natasha's {NAVEC_FILE} is not installed.")
+                _embeddings = Embeddings(path)
+    return _embeddings
+
+
+# --- the featurizer ----------------------------------------------------------------------------
+
+
+def char_grams(word: str, low: int, high: int) -> list[str]:
+    """Character n-grams of one word padded with spaces (" яма " → " я", "ям", …, "яма ", …)."""
+    padded = f" {word} "
+    size = len(padded)
+    return [padded[i : i + n] for n in range(low, min(high, size) + 1) for i in range(size - n + 1)]
+
+
+@dataclass
+class Features:
+    """A batch of texts as feature blocks (rows = texts), each already weighted:
+    "lemmas" and "chars" and "extra" sparse TF-IDF, "embedding" dense."""
+
+    blocks: dict[str, Any]
+    rows: int
+
+    def matrix(self, names: Sequence[str]) -> sp.csr_matrix:
+        parts = [sp.csr_matrix(self.blocks[n]) for n in names if n in self.blocks]
+        return sp.hstack(parts, format="csr")
+
+    def take(self, index: np.ndarray) -> Features:
+        return Features({n: b[index] for n, b in self.blocks.items()}, len(index))
+
+
+def _tfidf(
+    rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray, sublinear: bool
+) -> sp.csr_matrix:
+    """Counts of (row, column) pairs → TF-IDF rows of unit length (as scikit-learn's TfidfVectorizer
+    with ``sublinear_tf``: 1 + log(count), times the idf, L2-normalized)."""
+    counts = sp.csr_matrix(
+        (np.ones(len(rows), np.float32), (rows, cols)), shape=(n_rows, len(idf)), dtype=np.float32
     )
+    counts.sum_duplicates()
+    if sublinear:
+        np.log(counts.data, out=counts.data)
+        counts.data += 1.0
+    counts.data *= idf[counts.indices]
+    return normalize(counts, copy=False)
+
+
+def _idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    return (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
+
+
+class _Words:
+    """The words a featurizer has seen, with what each contributes, in flat arrays: a batch of texts
+    becomes one dictionary look-up per word and a few numpy gathers."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self._lemma: list[int] = []  # the lemma's column, -1 for none
+        self._vector: list[int] = []  # the row in the word vectors, -1 for none
+        self._gram_start: list[int] = []
+        self._gram_count: list[int] = []
+        self._grams: list[int] = []  # the n-grams' columns of every word, one after another
+        self.arrays: tuple[np.ndarray, ...] = ()
+
+    def add(self, word: str, lemma: int, vector: int, grams: list[int]) -> None:
+        self.index[word] = len(self._lemma)
+        self._lemma.append(lemma)
+        self._vector.append(vector)
+        self._gram_start.append(len(self._grams))
+        self._gram_count.append(len(grams))
+        self._grams.extend(grams)
+        self.arrays = ()
+
+    def snapshot(self) -> tuple[np.ndarray, ...]:
+        """(lemma, vector, n-gram start, n-gram count, n-grams) as arrays, rebuilt after additions."""
+        if not self.arrays:
+            self.arrays = (
+                np.array(self._lemma, np.int64),
+                np.array(self._vector, np.int64),
+                np.array(self._gram_start, np.int64),
+                np.array(self._gram_count, np.int64),
+                np.array(self._grams, np.int64),
+            )
+        return self.arrays
+
+
+class Featurizer:
+    """Text → feature blocks, without scikit-learn's vectorizers or razdel.
+
+    * "lemmas": TF-IDF of lemma unigrams and bigrams seen in at least ``min_df`` training texts;
+    * "chars": TF-IDF of the character n-grams (``char_ngrams``) of each word padded with spaces;
+    * "extra": TF-IDF of extra tokens (rule verdicts, places) times ``extra_weight``;
+    * "embedding": the mean navec vector of the words (unit length) times ``embedding_weight``.
+
+    TF is sublinear (1 + log count), IDF smooth (ln((1 + n) / (1 + df)) + 1), every block L2-
+    normalized, as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` does. What a word
+    contributes (its lemma's column, its n-grams' columns, its vector's row) is worked out once per
+    process and word (:class:`_Words`), so a warm batch costs a regex, a dictionary look-up per
+    word and numpy; the first sight of a word costs its pymorphy3 parse.
+    """
+
+    def __init__(
+        self,
+        *,
+        char_ngrams: tuple[int, int] | None = (3, 5),
+        min_df: int = 2,
+        embeddings: bool = True,
+        embedding_weight: float = 1.0,
+        extra_weight: float = 0.5,
+    ) -> None:
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.embeddings = embeddings
+        self.embedding_weight = embedding_weight
+        self.extra_weight = extra_weight
+        self.lemma_ids: dict[str, int] = {}
+        self.bigram_codes = np.zeros(0, np.int64)  # first id × len(lemma_ids) + second id, sorted
+        self.lemma_idf = np.zeros(0, np.float32)
+        self.char_ids: dict[str, int] = {}
+        self.char_idf = np.zeros(0, np.float32)
+        self.extra_ids: dict[str, int] = {}
+        self.extra_idf = np.zeros(0, np.float32)
+        self._words = _Words()
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_words"], state["_lock"]  # a cache, rebuilt as texts come
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._words = _Words()
+        self._lock = threading.Lock()
+
+    @property
+    def has_extra(self) -> bool:
+        return bool(self.extra_ids)
+
+    def fit(self, docs: Sequence[Prepared], *, keep_all: Sequence[Prepared] = ()) -> Featurizer:
+        """Vocabularies and IDF from ``docs`` and ``keep_all``; the terms of ``keep_all`` (label
+        documents: a keyword is usually written once) are kept whatever their document frequency."""
+        docs = [*docs, *keep_all]
+        n = len(docs)
+        lemma_of = {w: word_readings(w)[0] for d in docs for w in d.words}
+        lemma_df: Counter[str] = Counter()
+        bigram_df: Counter[tuple[str, str]] = Counter()
+        wanted: set[Any] = set()
+        for i, d in enumerate(docs):
+            lemmas = [lemma_of[w] for w in d.words]
+            pairs = set(pairwise(lemmas))
+            lemma_df.update(set(lemmas))
+            bigram_df.update(pairs)
+            if i >= n - len(keep_all):
+                wanted.update(lemmas, pairs)
+        kept = sorted(lemma for lemma, df in lemma_df.items() if df >= self.min_df or lemma in wanted)
+        self.lemma_ids = {lemma: i for i, lemma in enumerate(kept)}
+        size = len(kept)
+        bigrams = sorted(
+            (self.lemma_ids[a] * size + self.lemma_ids[b], df)
+            for (a, b), df in bigram_df.items()
+            if df >= self.min_df or (a, b) in wanted
+        )
+        self.bigram_codes = np.array([code for code, _ in bigrams], np.int64)
+        self.lemma_idf = _idf(np.array([lemma_df[k] for k in kept] + [df for _, df in bigrams], float), n)
+        self.char_ids, self.char_idf = {}, np.zeros(0, np.float32)
+        if self.char_ngrams:
+            low, high = self.char_ngrams
+            grams_of = {w: set(char_grams(w, low, high)) for w in lemma_of}
+            char_df: Counter[str] = Counter()
+            for d in docs:
+                char_df.update(set().union(*(grams_of[w] for w in set(d.words))))
+            wanted_grams = set().union(*(grams_of[w] for d in keep_all for w in d.words))
+            grams = sorted(g for g, df in char_df.items() if df >= self.min_df or g in wanted_grams)
+            self.char_ids = {g: i for i, g in enumerate(grams)}
+            self.char_idf = _idf(np.array([char_df[g] for g in grams], float), n)
+        extra_df = Counter(t for d in docs for t in set(d.extra))
+        extras = sorted(extra_df)
+        self.extra_ids = {t: i for i, t in enumerate(extras)}
+        self.extra_idf = _idf(np.array([extra_df[t] for t in extras], float), n)
+        self._words = _Words()
+        return self
+
+    def _register(self, words: Iterable[str]) -> _Words:
+        """Work out what the words contribute, under a lock (threads may share the featurizer); a
+        registry grown past the limit is replaced by a new one. Returns the registry holding them."""
+        vectors = get_embeddings().ids if self.embeddings else {}
+        with self._lock:
+            if len(self._words.index) >= _WORD_CACHE_LIMIT:
+                self._words = _Words()
+            known = self._words
+            for word in words:
+                if word in known.index:
+                    continue
+                grams: list[int] = []
+                if self.char_ngrams:
+                    ids = self.char_ids
+                    grams = [ids[g] for g in char_grams(word, *self.char_ngrams) if g in ids]
+                lemma = self.lemma_ids.get(word_readings(word)[0], -1)
+                known.add(word, lemma, vectors.get(word, -1), grams)
+            return known
+
+    def transform(self, docs: Sequence[Prepared]) -> Features:
+        n = len(docs)
+        flat = [w for d in docs for w in d.words]
+        lengths = [len(d.words) for d in docs]
+        known = self._words
+        index = known.index
+        positions = [index.get(w, -1) for w in flat]
+        if -1 in positions:
+            known = self._register(set(flat))
+            index = known.index
+            positions = [index[w] for w in flat]
+        with self._lock:
+            lemma_of, vector_of, gram_start, gram_count, all_grams = known.snapshot()
+        at = np.array(positions, np.int64)
+        doc_of = np.repeat(np.arange(n), lengths)
+        blocks: dict[str, Any] = {"lemmas": self._lemma_block(lemma_of[at], doc_of, n)}
+        if self.char_ngrams:
+            counts = gram_count[at]
+            total = int(counts.sum())
+            # the n-grams of every word in a row: each word's run [start, start + count)
+            offsets = np.repeat(gram_start[at] - (np.cumsum(counts) - counts), counts)
+            grams = all_grams[offsets + np.arange(total)]
+            blocks["chars"] = _tfidf(np.repeat(doc_of, counts), grams, n, self.char_idf, True)
+        if self.extra_ids:
+            pairs = [
+                (i, self.extra_ids[t]) for i, d in enumerate(docs) for t in d.extra if t in self.extra_ids
+            ]
+            rows = np.array([p[0] for p in pairs], np.int64)
+            cols = np.array([p[1] for p in pairs], np.int64)
+            blocks["extra"] = _tfidf(rows, cols, n, self.extra_idf, False) * self.extra_weight
+        if self.embeddings:
+            vectors = vector_of[at]
+            found = vectors >= 0
+            blocks["embedding"] = get_embeddings().text_vectors(
+                vectors[found], doc_of[found], n
+            ) * np.float32(self.embedding_weight)
+        return Features(blocks, n)
+
+    def _lemma_block(self, ids: np.ndarray, doc_of: np.ndarray, n: int) -> sp.csr_matrix:
+        known = ids >= 0
+        rows, cols = [doc_of[known]], [ids[known]]
+        size, codes = len(self.lemma_ids), self.bigram_codes
+        if len(ids) > 1 and len(codes):
+            first, second = ids[:-1], ids[1:]
+            pair = (first >= 0) & (second >= 0) & (doc_of[:-1] == doc_of[1:])
+            wanted = first[pair] * size + second[pair]
+            at = np.minimum(np.searchsorted(codes, wanted), len(codes) - 1)
+            hit = codes[at] == wanted
+            rows.append(doc_of[:-1][pair][hit])
+            cols.append(size + at[hit])
+        return _tfidf(np.concatenate(rows), np.concatenate(cols), n, self.lemma_idf, True)
+
+
+# --- the model ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -95,79 +456,173 @@ def _softmax(values: np.ndarray) -> np.ndarray:
     return np.asarray(exp / exp.sum(axis=1, keepdims=True))
 
 
+@dataclass
+class LinearHead:
+    """A linear model over some feature blocks, kept as one float32 weight matrix per block
+    (features × labels): scoring a batch is one sparse × dense product per block."""
+
+    labels: list[str]
+    weights: dict[str, np.ndarray]
+    intercept: np.ndarray
+
+    @classmethod
+    def fit(
+        cls,
+        features: Features,
+        labels: Sequence[str],
+        *,
+        blocks: Sequence[str],
+        c: float,
+        class_weight: str | None,
+    ) -> LinearHead:
+        used = [b for b in blocks if b in features.blocks]
+        svc = LinearSVC(C=c, class_weight=class_weight, random_state=0).fit(
+            features.matrix(used), list(labels)
+        )
+        coef, intercept = np.asarray(svc.coef_), np.asarray(svc.intercept_)
+        if len(svc.classes_) == 2:  # one column for the second label
+            coef, intercept = np.vstack([-coef[0], coef[0]]), np.array([-intercept[0], intercept[0]])
+        weights, start = {}, 0
+        for name in used:
+            width = features.blocks[name].shape[1]
+            weights[name] = np.ascontiguousarray(coef[:, start : start + width].T, dtype=np.float32)
+            start += width
+        return cls([str(label) for label in svc.classes_], weights, intercept.astype(np.float32))
+
+    def scores(self, features: Features) -> np.ndarray:
+        out = np.tile(self.intercept, (features.rows, 1))
+        for name, weights in self.weights.items():
+            out += features.blocks[name] @ weights
+        return out
+
+
 class TextModel:
-    """Lemma and character n-gram TF-IDF (+ weighted extra tokens) → LinearSVC."""
+    """Lemma and character n-gram TF-IDF, word vectors, weighted extra tokens → LinearSVC; and,
+    when finer labels are given, a second LinearSVC over them whose best score per label is added
+    (the hierarchy: a category is the union of its topics)."""
 
     def __init__(
         self,
         *,
         c: float = 0.3,
-        extra_weight: float = 0.5,
         class_weight: str | None = "balanced",
-        char_ngrams: tuple[int, int] | None = (2, 5),
-    ):
+        char_ngrams: tuple[int, int] | None = (3, 5),
+        embeddings: bool = True,
+        embedding_weight: float = 1.0,
+        extra_weight: float = 0.5,
+        fine_weight: float = 1.0,
+        min_df: int = 2,
+    ) -> None:
+        self.format = MODEL_FORMAT
         self.c = c
-        self.char_ngrams = char_ngrams
-        self.extra_weight = extra_weight
         self.class_weight = class_weight
-        self.words = TfidfVectorizer(
-            ngram_range=(1, 2), sublinear_tf=True, min_df=2, token_pattern=r"\S+", dtype=np.float32
+        self.fine_weight = fine_weight
+        self.featurizer = Featurizer(
+            char_ngrams=char_ngrams,
+            min_df=min_df,
+            embeddings=embeddings,
+            embedding_weight=embedding_weight,
+            extra_weight=extra_weight,
         )
-        self.chars = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=char_ngrams or (2, 5),
-            sublinear_tf=True,
-            min_df=2,
-            dtype=np.float32,
-        )
-        self.extra = TfidfVectorizer(token_pattern=r"\S+", lowercase=False, dtype=np.float32)
-        self.has_extra = False
-        self.classifier = LinearSVC(C=c, class_weight=class_weight)
+        self.head: LinearHead | None = None
+        self.fine_head: LinearHead | None = None
+        self.fine_columns: list[np.ndarray] = []  # per label: the fine head's columns under it
         self.labels: list[str] = []
 
-    def _matrix(self, docs: Sequence[Prepared], *, fit: bool) -> sp.csr_matrix:
-        lemma_docs = [d.lemmas for d in docs]
-        folded_docs = [d.folded for d in docs]
-        if fit:
-            self.has_extra = any(d.extra for d in docs)
-            blocks = [self.words.fit_transform(lemma_docs)]
-            if self.char_ngrams:
-                blocks.append(self.chars.fit_transform(folded_docs))
-            if self.has_extra:
-                blocks.append(self.extra.fit_transform([d.extra or "-" for d in docs]) * self.extra_weight)
-        else:
-            blocks = [self.words.transform(lemma_docs)]
-            if self.char_ngrams:
-                blocks.append(self.chars.transform(folded_docs))
-            if self.has_extra:
-                blocks.append(self.extra.transform([d.extra or "-" for d in docs]) * self.extra_weight)
-        return sp.hstack(blocks, format="csr")
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        found = state.get("format", 1)
+        if found != MODEL_FORMAT:
+            raise IncompatibleModel(
+                f"The stored model has format {found}; this version reads format {MODEL_FORMAT}. "
+                "Train a new one with `otklik train`."
+            )
+        self.__dict__.update(state)
 
-    def fit(self, docs: Sequence[Prepared], labels: Sequence[str]) -> TextModel:
+    @property
+    def has_extra(self) -> bool:
+        return self.featurizer.has_extra
+
+    def fit(
+        self,
+        docs: Sequence[Prepared],
+        labels: Sequence[str],
+        *,
+        fine: Sequence[str] | None = None,
+        label_docs: Sequence[LabelDoc] = (),
+    ) -> TextModel:
+        """Fit on the texts; ``label_docs`` of the labels present are added as examples;
+        ``fine`` (one finer label per text, "" for none) trains the fine head."""
         if len(set(labels)) < 2:
             raise ValueError("Training needs at least two different labels.")
-        self.classifier.fit(self._matrix(docs, fit=True), list(labels))
-        self.labels = [str(label) for label in self.classifier.classes_]
+        present = set(labels)
+        extra = [d for d in label_docs if d.label in present]
+        all_docs = [*docs, *(d.doc for d in extra)]
+        all_labels = [*labels, *(d.label for d in extra)]
+        self.featurizer.fit(
+            [*docs, *(d.doc for d in extra if not d.keep_terms)],
+            keep_all=[d.doc for d in extra if d.keep_terms],
+        )
+        features = self.featurizer.transform(all_docs)
+        self.head = LinearHead.fit(
+            features,
+            all_labels,
+            blocks=("lemmas", "chars", "extra", "embedding"),
+            c=self.c,
+            class_weight=self.class_weight,
+        )
+        self.labels = self.head.labels
+        self.fine_head, self.fine_columns = None, []
+        if fine is not None and self.fine_weight > 0:
+            all_fine = [*fine, *(d.fine for d in extra)]
+            rows = np.array([i for i, f in enumerate(all_fine) if f])
+            if len({all_fine[i] for i in rows}) >= 2:
+                self._fit_fine(
+                    features.take(rows), [all_fine[i] for i in rows], [all_labels[i] for i in rows]
+                )
         return self
 
+    def _fit_fine(self, features: Features, fine: list[str], labels: list[str]) -> None:
+        votes: dict[str, Counter[str]] = {}
+        for f, label in zip(fine, labels, strict=True):
+            votes.setdefault(f, Counter())[label] += 1
+        label_of = {f: counts.most_common(1)[0][0] for f, counts in votes.items()}
+        self.fine_head = LinearHead.fit(
+            features,
+            fine,
+            blocks=("lemmas", "extra", "embedding"),
+            c=self.c,
+            class_weight=self.class_weight,
+        )
+        under = np.array([label_of[f] for f in self.fine_head.labels])
+        self.fine_columns = [np.flatnonzero(under == label) for label in self.labels]
+
     def decision(self, docs: Sequence[Prepared]) -> np.ndarray:
-        values = self.classifier.decision_function(self._matrix(docs, fit=False))
-        if values.ndim == 1:  # two classes: one column for the second label
-            values = np.column_stack([-values, values])
-        return np.asarray(values)
+        """Scores (texts × labels): the label head's, averaged with the best fine score per label."""
+        assert self.head is not None, "fit the model first"
+        features = self.featurizer.transform(docs)
+        scores = self.head.scores(features)
+        if self.fine_head is not None:
+            fine = self.fine_head.scores(features)
+            best = scores.copy()
+            for k, columns in enumerate(self.fine_columns):
+                if len(columns):
+                    best[:, k] = fine[:, columns].max(axis=1)
+            scores = (scores + self.fine_weight * best) / (1.0 + self.fine_weight)
+        return scores
 
     def predict(self, docs: Sequence[Prepared]) -> list[Prediction]:
         if not docs:
             return []
         probabilities = _softmax(self.decision(docs))
+        top = np.argsort(-probabilities, axis=1)[:, :3]
+        labels = self.labels
         out = []
-        for row in probabilities:
-            order = np.argsort(-row)[:3]
+        for row, order in zip(probabilities, top, strict=True):
             out.append(
                 Prediction(
-                    label=self.labels[order[0]],
+                    label=labels[order[0]],
                     confidence=round(float(row[order[0]]), 4),
-                    scores={self.labels[i]: round(float(row[i]), 4) for i in order},
+                    scores={labels[i]: round(float(row[i]), 4) for i in order},
                 )
             )
         return out
@@ -285,24 +740,68 @@ def cross_validate(
     make_model: ModelFactory = TextModel,
     seed: int = 0,
     label_map: Callable[[str], str] | None = None,
+    fine: Sequence[str] | None = None,
+    label_docs: Sequence[LabelDoc] = (),
 ) -> Evaluation:
     """Stratified k-fold CV over the classes with at least ``min_per_class`` rows.
 
+    ``fine`` and ``label_docs`` go to :meth:`TextModel.fit`; a label document takes part in a fold
+    only when its label, and its finer label if it names one, occur among that fold's training rows.
     ``label_map`` maps a predicted label before scoring (e.g. a predicted topic to its category);
     the true labels are then given already mapped."""
     keep, dropped = frequent_only(labels, max(min_per_class, folds))
     kept_docs = [docs[i] for i in keep]
     kept_labels = np.array([labels[i] for i in keep])
+    kept_fine = [fine[i] for i in keep] if fine is not None else None
     y_pred: list[str] = [""] * len(keep)
     confidence: list[float] = [0.0] * len(keep)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train_idx, test_idx in splitter.split(np.zeros(len(keep)), kept_labels):
-        model = make_model().fit([kept_docs[i] for i in train_idx], kept_labels[train_idx].tolist())
+        train_labels = kept_labels[train_idx].tolist()
+        train_fine = [kept_fine[i] for i in train_idx] if kept_fine is not None else None
+        seen = set(train_labels)
+        seen_fine = set(train_fine or ())
+        fold_docs = [d for d in label_docs if d.label in seen and (not d.fine or d.fine in seen_fine)]
+        model = make_model().fit(
+            [kept_docs[i] for i in train_idx], train_labels, fine=train_fine, label_docs=fold_docs
+        )
         for i, prediction in zip(test_idx, model.predict([kept_docs[i] for i in test_idx]), strict=True):
             y_pred[i] = label_map(prediction.label) if label_map else prediction.label
             confidence[i] = prediction.confidence
     return Evaluation(
         y_true=kept_labels.tolist(), y_pred=y_pred, confidence=confidence, folds=folds, dropped=dropped
+    )
+
+
+def cross_validate_table(
+    keys: Sequence[tuple[str, ...]],
+    labels: Sequence[str],
+    *,
+    folds: int = 5,
+    min_per_class: int = 5,
+    seed: int = 0,
+) -> Evaluation:
+    """A look-up router under the same protocol as :func:`cross_validate`: each held-out row gets
+    the label most frequent among the training rows with the same key (e.g. (topic, place)),
+    backing off to shorter prefixes of the key, then to the most frequent label. Given the true
+    topic it measures what routing by category and place could reach at best."""
+    keep, dropped = frequent_only(labels, max(min_per_class, folds))
+    kept_keys = [keys[i] for i in keep]
+    kept_labels = np.array([labels[i] for i in keep])
+    y_pred: list[str] = [""] * len(keep)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train_idx, test_idx in splitter.split(np.zeros(len(keep)), kept_labels):
+        table: dict[tuple[str, ...], Counter[str]] = {}
+        for i in train_idx:
+            key = kept_keys[i]
+            for n in range(len(key) + 1):
+                table.setdefault(key[:n], Counter())[kept_labels[i]] += 1
+        for i in test_idx:
+            key = kept_keys[i]
+            n = next(n for n in range(len(key), -1, -1) if key[:n] in table)
+            y_pred[i] = table[key[:n]].most_common(1)[0][0]
+    return Evaluation(
+        y_true=kept_labels.tolist(), y_pred=y_pred, confidence=[1.0] * len(keep), folds=folds, dropped=dropped
     )
 
 
@@ -344,6 +843,7 @@ class Example:
     text: str
     label: str
     extra: tuple[str, ...] = ()
+    fine: str = ""  # a finer label (e.g. the topic under the category), "" for none
 
 
 @dataclass
@@ -359,19 +859,27 @@ def train(
     make_model: ModelFactory = TextModel,
     target_precision: float = DEFAULT_TARGET_PRECISION,
     validation_folds: int = 3,
+    label_docs: Sequence[LabelDoc] = (),
 ) -> TrainedModel:
     """Fit on every example; thresholds and the reported metrics come from an out-of-fold run over
     the classes with enough rows (a class with fewer rows than folds is still learned, but gets
     no threshold: its predictions go to moderation)."""
     docs = [prepare(e.text, e.extra) for e in examples]
     labels = [e.label for e in examples]
-    model = make_model().fit(docs, labels)
+    fine = [e.fine for e in examples] if any(e.fine for e in examples) else None
+    model = make_model().fit(docs, labels, fine=fine, label_docs=label_docs)
     metrics: dict[str, Any] = {"examples": len(examples), "classes": len(set(labels))}
     thresholds: dict[str, float | None] = dict.fromkeys(model.labels)
     keep, _ = frequent_only(labels, validation_folds)
     if len({labels[i] for i in keep}) >= 2:
         evaluation = cross_validate(
-            docs, labels, folds=validation_folds, min_per_class=validation_folds, make_model=make_model
+            docs,
+            labels,
+            folds=validation_folds,
+            min_per_class=validation_folds,
+            make_model=make_model,
+            fine=fine,
+            label_docs=label_docs,
         )
         thresholds.update(
             learn_thresholds(
@@ -388,18 +896,35 @@ def _label(value: str) -> str:
     return value[:-2] if value.endswith(".0") and value[:-2].isdigit() else value
 
 
-def read_labeled_csv(path: str | Path, *, text_col: str, label_col: str) -> list[Example]:
-    """Rows with a non-empty text and label from a CSV (UTF-8, header row)."""
+def read_labeled_csv(
+    path: str | Path, *, text_col: str, label_col: str, fine_col: str | None = None
+) -> list[Example]:
+    """Rows with a non-empty text and label from a CSV (UTF-8, header row); ``fine_col`` names a
+    column of finer labels (e.g. the topic under the category)."""
     with Path(path).open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
-        missing = {text_col, label_col} - set(reader.fieldnames or [])
+        missing = {text_col, label_col, *([fine_col] if fine_col else [])} - set(reader.fieldnames or [])
         if missing:
             raise ValueError(f"{path}: no column(s) {', '.join(sorted(missing))}; found {reader.fieldnames}")
         return [
-            Example(text=row[text_col], label=_label(row[label_col]))
+            Example(
+                text=row[text_col],
+                label=_label(row[label_col]),
+                fine=(row[fine_col] or "").strip() if fine_col else "",
+            )
             for row in reader
             if (row[text_col] or "").strip() and (row[label_col] or "").strip()
         ]
+
+
+def fine_label_docs(examples: Sequence[Example]) -> list[LabelDoc]:
+    """The finer labels' own texts (a topic's name) as descriptions of the label most of their
+    rows have."""
+    votes: dict[str, Counter[str]] = {}
+    for e in examples:
+        if e.fine:
+            votes.setdefault(e.fine, Counter())[e.label] += 1
+    return label_docs_from_fine({f: counts.most_common(1)[0][0] for f, counts in votes.items()})
 
 
 # --- storage: versioned models, moderators' decisions -------------------------------------------
@@ -410,6 +935,7 @@ def dump_model(model: TextModel) -> bytes:
 
 
 def load_model(blob: bytes) -> TextModel:
+    """A stored model; :class:`IncompatibleModel` when an older version of this module wrote it."""
     # Only blobs this module wrote into the project's own database are ever loaded.
     model = pickle.loads(zlib.decompress(blob))
     if not isinstance(model, TextModel):

@@ -44,12 +44,12 @@ def render_html(
         if evaluation.dropped
         else ""
     )
+    how = f"{evaluation.folds}-fold stratified cross-validation" if evaluation.folds else "held-out test set"
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title><style>{_STYLE}</style></head>
 <body>
 <h1>{escape(title)}</h1>
-<p>{len(evaluation.y_true)} rows, {len(set(evaluation.y_true))} classes, {evaluation.folds}-fold stratified
-cross-validation.</p>{dropped}
+<p>{len(evaluation.y_true)} rows, {len(set(evaluation.y_true))} classes, {how}.</p>{dropped}
 <p><span class="fig">macro-F1 <b>{evaluation.macro_f1:.3f}</b></span>
 <span class="fig">weighted F1 <b>{evaluation.weighted_f1:.3f}</b></span>
 <span class="fig">accuracy <b>{evaluation.accuracy:.3f}</b></span></p>

@@ -9,6 +9,7 @@ import itertools
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -76,6 +77,90 @@ def test_model_round_trip_predicts_the_same_after_save_and_load() -> None:
 def test_html_is_stripped_before_features() -> None:
     assert ml.prepare("<p>Яма&nbsp;на дороге</p>").folded == "яма на дороге"
     assert ml.prepare("Разбитые дороги").lemmas == "разбитый дорога"
+
+
+GROUP = {"water": "housing", "trash": "housing", "roads": "roads"}  # fine label → its coarse label
+
+
+def test_fine_head_adds_its_best_score_per_coarse_label_and_survives_a_round_trip() -> None:
+    rows = examples()
+    docs = [ml.prepare(e.text) for e in rows]
+    model = ml.TextModel().fit(
+        docs,
+        [GROUP[e.label] for e in rows],
+        fine=[e.label for e in rows],
+        label_docs=ml.label_docs_from_fine({"вода": "housing", "мусор": "housing", "дороги": "roads"}),
+    )
+    assert model.labels == ["housing", "roads"]
+    assert model.fine_head is not None and sorted(model.fine_head.labels) == [
+        "roads",
+        "trash",
+        "water",
+        "вода",
+        "дороги",
+        "мусор",
+    ]
+    housing = model.labels.index("housing")
+    assert sorted(model.fine_head.labels[i] for i in model.fine_columns[housing]) == [
+        "trash",
+        "water",
+        "вода",
+        "мусор",
+    ]
+    held_out = examples(skip=1)
+    test_docs = [ml.prepare(e.text) for e in held_out]
+    predictions = model.predict(test_docs)
+    assert (
+        sum(p.label == GROUP[e.label] for p, e in zip(predictions, held_out, strict=True)) / len(held_out)
+        >= 0.9
+    )
+    restored = ml.load_model(ml.dump_model(model))
+    np.testing.assert_array_equal(restored.decision(test_docs), model.decision(test_docs))
+
+
+def test_label_docs_of_labels_without_examples_are_not_learned() -> None:
+    rows = examples()
+    model = ml.TextModel(embeddings=False).fit(
+        [ml.prepare(e.text) for e in rows],
+        [e.label for e in rows],
+        label_docs=[
+            ml.LabelDoc(ml.prepare("Лифты, подъезды"), "lifts"),
+            ml.LabelDoc(ml.prepare("Вода"), "water"),
+        ],
+    )
+    assert model.labels == ["roads", "trash", "water"]
+
+
+def test_cross_validation_passes_fine_labels_and_label_docs_of_the_training_folds_only() -> None:
+    rows = [ml.Example(e.text, GROUP[e.label], fine=e.label) for e in examples()]
+    seen: list[tuple[int, set[str]]] = []
+
+    class Spy(ml.TextModel):
+        def fit(self, docs, labels, *, fine=None, label_docs=()):  # type: ignore[no-untyped-def]
+            assert fine is not None and len(fine) == len(docs)
+            seen.append((len(docs), {d.fine for d in label_docs}))
+            return super().fit(docs, labels, fine=fine, label_docs=label_docs)
+
+    label_docs = [*ml.fine_label_docs(rows), ml.LabelDoc(ml.prepare("Лифты"), "housing", "lifts")]
+    evaluation = ml.cross_validate(
+        [ml.prepare(e.text) for e in rows],
+        [e.label for e in rows],
+        folds=3,
+        make_model=Spy,
+        fine=[e.fine for e in rows],
+        label_docs=label_docs,
+    )
+    assert len(seen) == 3 and all(fines == {"water", "trash", "roads"} for _, fines in seen)  # no "lifts"
+    assert evaluation.accuracy >= 0.9
+
+
+def test_a_model_of_an_older_format_is_refused_clearly() -> None:
+    model = ml.TextModel(embeddings=False).fit(
+        [ml.prepare(e.text) for e in examples()], [e.label for e in examples()]
+    )
+    model.format = 1
+    with pytest.raises(ml.IncompatibleModel, match="otklik train"):
+        ml.load_model(ml.dump_model(model))
 
 
 def test_threshold_is_the_lowest_confidence_reaching_the_target_precision() -> None:
@@ -194,3 +279,56 @@ def test_evaluate_command_prints_figures_and_writes_the_report(tmp_path: Path) -
     assert "confusion matrix" in text
     page = report.read_text(encoding="utf-8")
     assert "Confusion matrix" in page and "<td" in page and "roads" in page
+
+
+@pytest.mark.django_db
+def test_a_stored_model_of_an_older_format_leaves_the_decision_to_the_rules() -> None:
+    category = make_category("Дороги", code="roads", keywords="яма\nдорога")
+    make_category("Вода", code="water", keywords="вода")
+    old = ml.TextModel(embeddings=False).fit(
+        [ml.prepare(e.text) for e in examples()], [e.label for e in examples()]
+    )
+    old.format = 1
+    blob = ml.dump_model(old)
+    ClassifierModel.objects.create(version="ml-0001-old", labels=old.labels, blob=blob, size=len(blob))
+    result = classify("Огромная яма на дороге возле школы")
+    assert result.category == category and result.decided_by == "rules"
+    assert result.version.startswith("rules-")
+    assert get_classifier() is get_classifier()  # the unreadable model is not re-read on every call
+
+
+@pytest.mark.django_db
+def test_training_learns_the_category_names_and_keywords_too() -> None:
+    categories = {code: make_category(code.title(), code=code, keywords="") for code in PROBLEMS}
+    Category = type(categories["water"])
+    Category.objects.filter(code="roads").update(name="Дороги", keywords="асфальт\nщебёнка\nгрейдер")
+    row = train_category_model(examples(), source="test")
+    # "грейдер" appears in no example: only the category's keywords teach it
+    assert classify("Когда пришлют грейдер?").category == categories["roads"]
+    assert row.version.startswith("ml-")
+
+
+def test_evaluate_command_learns_finer_labels(tmp_path: Path) -> None:
+    path = tmp_path / "with_topics.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "text", "category", "topic"])
+        for i, e in enumerate(examples()):
+            writer.writerow([i, e.text, GROUP[e.label], e.label])
+    out = StringIO()
+    call_command(
+        "evaluate", str(path), "--text-col", "text", "--label-col", "category", "--fine-col", "topic",
+        "--folds", "3", stdout=out,
+    )  # fmt: skip
+    text = out.getvalue()
+    assert "names of topic + topic head" in text and "macro-F1" in text
+    assert "housing" in text and "roads" in text
+
+
+def test_table_router_takes_the_most_frequent_label_of_the_key_and_backs_off() -> None:
+    keys = [("roads", "p_Курск")] * 10 + [("roads", "p_Льгов")] * 10 + [("water",)] * 10
+    labels = ["Комитет дорожного хозяйства"] * 10 + ["Администрация Льгова"] * 10 + ["Водоканал"] * 10
+    evaluation = ml.cross_validate_table(keys, labels, folds=5)
+    assert evaluation.accuracy == 1.0
+    mixed = ml.cross_validate_table([("roads",)] * 20, ["a"] * 12 + ["b"] * 8, folds=4, min_per_class=4)
+    assert set(mixed.y_pred) == {"a"} and mixed.accuracy == 0.6  # no place: the majority of the topic

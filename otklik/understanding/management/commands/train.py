@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -18,8 +19,17 @@ class Command(BaseCommand):
         parser.add_argument("--from-csv", metavar="FILE", help="also learn from a labelled CSV")
         parser.add_argument("--text-col", default="text")
         parser.add_argument("--label-col", default="category", help="category codes")
+        parser.add_argument(
+            "--fine-col", help="a column of finer labels under the category (their names are learned too)"
+        )
         parser.add_argument("--no-moderation", action="store_true", help="ignore moderators' decisions")
-        parser.add_argument("--no-rules", action="store_true", help="do not use the rules as features")
+        parser.add_argument(
+            "--rules", action="store_true", help="the rules' matched categories as features (measured worse)"
+        )
+        parser.add_argument("--no-rules", action="store_true", help=argparse.SUPPRESS)  # the old default
+        parser.add_argument(
+            "--no-label-docs", action="store_true", help="do not learn the categories' names and keywords"
+        )
         parser.add_argument("--target-precision", type=float, default=ml.DEFAULT_TARGET_PRECISION)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -32,7 +42,10 @@ class Command(BaseCommand):
         if options["from_csv"]:
             try:
                 rows = ml.read_labeled_csv(
-                    options["from_csv"], text_col=options["text_col"], label_col=options["label_col"]
+                    options["from_csv"],
+                    text_col=options["text_col"],
+                    label_col=options["label_col"],
+                    fine_col=options["fine_col"],
                 )
             except (OSError, ValueError) as exc:
                 raise CommandError(str(exc)) from exc
@@ -46,7 +59,8 @@ class Command(BaseCommand):
         row = train_category_model(
             examples,
             source=", ".join(sources),
-            use_rules=not options["no_rules"],
+            use_rules=options["rules"],
+            use_label_docs=not options["no_label_docs"],
             target_precision=options["target_precision"],
         )
         validation = row.metrics.get("validation", {})
