@@ -117,14 +117,23 @@ def relevant_count() -> int:
     return Message.objects.filter(is_relevant=True).count()
 
 
-def run_inprocess(items: list[dict[str, Any]], batch_size: int, now: datetime) -> tuple[float, Any]:
+def run_inprocess(
+    items: list[dict[str, Any]], batch_size: int, now: datetime, timings: dict[str, float]
+) -> tuple[float, float, Any]:
+    """Wall-clock and this process's CPU seconds of the in-process run, and its counters."""
     from otklik.intake.pipeline import BatchResult, run_batch
 
     total = BatchResult()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for start in range(0, len(items), batch_size):
-        total.add(run_batch(items[start : start + batch_size], now=now))
-    return time.perf_counter() - started, total
+        total.add(run_batch(items[start : start + batch_size], now=now, timings=timings))
+    return time.perf_counter() - started, time.process_time() - cpu, total
+
+
+def stage_table(timings: dict[str, float], seconds: float) -> str:
+    """Seconds and share of the wall clock per stage (setup, the stages, dead letters, commit)."""
+    rows = [f"  {name:<13} {value:6.2f} s  {100 * value / seconds:5.1f} %" for name, value in timings.items()]
+    return "\n".join(rows)
 
 
 def run_celery(
@@ -299,15 +308,17 @@ def main() -> None:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    seconds, result = run_inprocess(items, args.batch_size, now)
+    timings: dict[str, float] = {}
+    seconds, cpu, result = run_inprocess(items, args.batch_size, now, timings)
     if args.profile:
         profiler.disable()
         profiler.dump_stats(args.profile)
     relevant = relevant_count()
     log(
         f"in-process: {len(items) / seconds:,.0f} messages/s, {relevant / seconds:,.0f} relevant messages/s "
-        f"({len(items):,} in {seconds:.1f} s; {result.summary()})"
+        f"({len(items):,} in {seconds:.1f} s, {cpu:.1f} s CPU in this process; {result.summary()})"
     )
+    log("per stage (wall clock):\n" + stage_table(timings, seconds))
     floor = raw_copy(items, url)
     log(f"raw floor (COPY of the same rows): {len(items) / floor:,.0f} rows/s ({floor:.2f} s)")
     log(f"ratio in-process / floor: 1 : {seconds / floor:,.1f}")

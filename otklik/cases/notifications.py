@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -43,14 +43,35 @@ def _send(recipients: list[str], subject: str, body: str) -> None:
     transaction.on_commit(deliver)
 
 
+def _assigned_message(case: Case) -> tuple[str, str]:
+    deadline = f"{case.deadline_at:%d.%m.%Y %H:%M}" if case.deadline_at else "—"
+    return f"Новое обращение {case.number}", f"{case.title}\nСрок ответа: {deadline}"
+
+
 def case_assigned(case: Case) -> None:
     if case.agency_id:
-        deadline = f"{case.deadline_at:%d.%m.%Y %H:%M}" if case.deadline_at else "—"
-        _send(
-            _emails(role=Role.EXECUTOR, agency_id=case.agency_id),
-            f"Новое обращение {case.number}",
-            f"{case.title}\nСрок ответа: {deadline}",
-        )
+        _send(_emails(role=Role.EXECUTOR, agency_id=case.agency_id), *_assigned_message(case))
+
+
+def cases_assigned(cases: Sequence[Case]) -> None:
+    """:func:`case_assigned` for many cases (the pipeline's batch): one query for all recipients."""
+    from django.contrib.auth import get_user_model
+
+    agency_ids = {case.agency_id for case in cases if case.agency_id}
+    if not agency_ids:
+        return
+    recipients: dict[int, list[str]] = {}
+    for agency_id, email in (
+        get_user_model()
+        .objects.filter(is_active=True, role=Role.EXECUTOR, agency_id__in=agency_ids)
+        .order_by("pk")
+        .values_list("agency_id", "email")
+    ):
+        if email:
+            recipients.setdefault(agency_id, []).append(email)
+    for case in cases:
+        if case.agency_id in recipients:
+            _send(recipients[case.agency_id], *_assigned_message(case))
 
 
 def case_needs_center(case: Case, reason: str) -> None:
@@ -83,8 +104,7 @@ def case_escalated(case: Case, reason: str) -> None:
     _send(_emails(role=Role.SUPERVISOR), f"Эскалация: обращение {case.number}", reason)
 
 
-def case_urgent(case: Case) -> None:
-    """An urgent case (a threat to life or health, an emergency): moderators and supervisors at once."""
+def _urgent_message(case: Case) -> tuple[str, str]:
     data = case.understanding if isinstance(case.understanding, dict) else {}
     urgency = data.get("urgency")
     if not isinstance(urgency, dict):
@@ -96,7 +116,21 @@ def case_urgent(case: Case) -> None:
         lines.append(f"Признаки: {kinds}")
     if terms:
         lines.append(f"Слова: {terms}")
-    _send(_emails(role__in=[Role.MODERATOR, Role.SUPERVISOR]), f"Срочно: {case.number}", "\n".join(lines))
+    return f"Срочно: {case.number}", "\n".join(lines)
+
+
+def case_urgent(case: Case) -> None:
+    """An urgent case (a threat to life or health, an emergency): moderators and supervisors at once."""
+    _send(_emails(role__in=[Role.MODERATOR, Role.SUPERVISOR]), *_urgent_message(case))
+
+
+def cases_urgent(cases: Sequence[Case]) -> None:
+    """:func:`case_urgent` for many cases: the recipients are read once."""
+    if not cases:
+        return
+    recipients = _emails(role__in=[Role.MODERATOR, Role.SUPERVISOR])
+    for case in cases:
+        _send(recipients, *_urgent_message(case))
 
 
 def burst_detected(alert: BurstAlert) -> None:

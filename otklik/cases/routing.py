@@ -8,6 +8,8 @@ the highest priority. Fallback rules are used only when nothing else matches.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from otklik.directory.models import Agency, Category, RoutingRule, Territory
@@ -36,22 +38,74 @@ def _category_chain(category: Category | None) -> list[int]:
 
 
 def active_rules() -> list[RoutingRule]:
-    """All active rules; a batch loads them once and passes them to :func:`route`."""
-    return list(RoutingRule.objects.filter(is_active=True, agency__is_active=True).select_related("agency"))
+    """All active rules of active agencies; a batch loads them once and passes them to :func:`route`.
+
+    Each agency object is made once and shared by its rules (not one per rule, as a join gives)."""
+    agencies = {agency.pk: agency for agency in Agency.objects.filter(is_active=True)}
+    rules = list(RoutingRule.objects.filter(is_active=True, agency_id__in=list(agencies)))
+    for rule in rules:
+        rule.agency = agencies[rule.agency_id]
+    return rules
+
+
+class RuleIndex:
+    """Rules indexed by (category, territory) — empty ones under None — for many :func:`route` calls:
+    a case looks up its category chain × territory chain instead of testing every rule. Results are
+    remembered per (category, territory), so build one per batch of cases (rules change rarely)."""
+
+    def __init__(self, rules: Iterable[RoutingRule]) -> None:
+        self.rules = list(rules)
+        self.by_key: dict[tuple[int | None, int | None], list[RoutingRule]] = defaultdict(list)
+        for rule in self.rules:
+            self.by_key[(rule.category_id, rule.territory_id)].append(rule)
+        self._routes: dict[tuple[int | None, int | None], RouteResult | None] = {}
+        self._category_parents: dict[int, int | None] | None = None
+
+    def category_chain(self, category: Category | None) -> list[int]:
+        """The category and its ancestors' ids, from one query for the whole tree (not one per parent)."""
+        if category is None:
+            return []
+        if self._category_parents is None:
+            self._category_parents = dict(Category.objects.values_list("pk", "parent_id"))
+        parents = self._category_parents
+        if category.pk not in parents:  # not in the tree as read (created since): walk the objects
+            return _category_chain(category)
+        chain: list[int] = []
+        node: int | None = category.pk
+        while node is not None and len(chain) < 10:
+            chain.append(node)
+            node = parents.get(node)
+        return chain
+
+    def candidates(self, cat_chain: list[int], ter_chain: list[int]) -> list[RoutingRule]:
+        found: list[RoutingRule] = []
+        for category_id in (*cat_chain, None):
+            for territory_id in (*ter_chain, None):
+                found += self.by_key.get((category_id, territory_id), ())
+        return found
+
+    def route(self, category: Category | None, territory: Territory | None) -> RouteResult | None:
+        key = (category.pk if category is not None else None, territory.pk if territory is not None else None)
+        if key not in self._routes:
+            self._routes[key] = _pick(category, territory, self)
+        return self._routes[key]
 
 
 def route(
-    category: Category | None, territory: Territory | None, rules: list[RoutingRule] | None = None
+    category: Category | None,
+    territory: Territory | None,
+    rules: list[RoutingRule] | RuleIndex | None = None,
 ) -> RouteResult | None:
     """Pick the agency for a case, or None when no rule (not even a fallback) matches."""
-    cat_chain = _category_chain(category)
-    ter_chain = [t.pk for t in territory.ancestors()] if territory is not None else []
-    candidates = [
-        r
-        for r in (rules if rules is not None else active_rules())
-        if (r.category_id is None or r.category_id in cat_chain)
-        and (r.territory_id is None or r.territory_id in ter_chain)
-    ]
+    if isinstance(rules, RuleIndex):
+        return rules.route(category, territory)
+    return _pick(category, territory, RuleIndex(rules if rules is not None else active_rules()))
+
+
+def _pick(category: Category | None, territory: Territory | None, index: RuleIndex) -> RouteResult | None:
+    cat_chain = list(dict.fromkeys(index.category_chain(category)))
+    ter_chain = list(dict.fromkeys(t.pk for t in territory.ancestors())) if territory is not None else []
+    candidates = index.candidates(cat_chain, ter_chain)
     if not candidates:
         return None
     regular = [r for r in candidates if not r.is_fallback]

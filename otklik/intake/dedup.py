@@ -84,26 +84,65 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+_EMPTY = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+
+
 def signature(feats: Iterable[str]) -> np.ndarray:
     """The MinHash signature (NUM_PERM uint64 values) of a feature set."""
-    hashes = np.fromiter((zlib.crc32(f.encode("utf-8")) for f in feats), dtype=np.uint64)
-    if hashes.size == 0:
-        return np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+    return signatures([feats])[0]
+
+
+def signatures(feature_sets: Sequence[Iterable[str]]) -> np.ndarray:
+    """MinHash signatures of many feature sets at once (one row each): one numpy pass for a batch."""
+    crc = zlib.crc32
+    hashes: list[int] = []
+    starts: list[int] = []
+    for feats in feature_sets:
+        starts.append(len(hashes))
+        hashes += [crc(f.encode("utf-8")) for f in feats]
+    out = np.tile(_EMPTY, (len(starts), 1))
+    if not hashes:
+        return out
+    values = np.array(hashes, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        return ((np.outer(hashes, _A) + _B) >> _SHIFT).min(axis=0)
+        permuted = (values[:, None] * _A + _B) >> _SHIFT
+    bounds = np.array([*starts, len(hashes)])
+    filled = np.flatnonzero(bounds[1:] > bounds[:-1])  # the sets with features (reduceat needs them)
+    if filled.size:
+        out[filled] = np.minimum.reduceat(permuted, bounds[filled], axis=0)
+    return out
+
+
+def _person(kind: bytes) -> bytes:
+    return kind.ljust(16, b"\0")
+
+
+_BAND_PERSONS = [_person(b"otklik-band-%d" % i) for i in range(BANDS)]
+_HEAD_PERSON = _person(b"otklik-head")
+_BAND_BYTES = ROWS * 8
 
 
 def _key(kind: bytes, payload: bytes) -> int:
-    digest = hashlib.blake2b(payload, digest_size=8, person=kind.ljust(16, b"\0")).digest()
+    digest = hashlib.blake2b(payload, digest_size=8, person=_person(kind)).digest()
     return int.from_bytes(digest, "little", signed=True)
 
 
 def band_keys(sig: np.ndarray) -> list[int]:
-    return [_key(b"otklik-band-%d" % i, sig[i * ROWS : (i + 1) * ROWS].tobytes()) for i in range(BANDS)]
+    raw = sig.tobytes()  # the same bytes as each band's slice's tobytes()
+    blake, size = hashlib.blake2b, _BAND_BYTES
+    return [
+        int.from_bytes(
+            blake(raw[i * size : (i + 1) * size], digest_size=8, person=person).digest(),
+            "little",
+            signed=True,
+        )
+        for i, person in enumerate(_BAND_PERSONS)
+    ]
 
 
 def head_key(words: Sequence[str]) -> int:
-    return _key(b"otklik-head", " ".join(words).encode("utf-8"))
+    digest = hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8, person=_HEAD_PERSON).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
 
 @dataclass
@@ -130,11 +169,20 @@ class Fingerprint:
 
 def fingerprint(text: str) -> Fingerprint:
     """The fingerprint of a message's text."""
-    normalized = normalize(text)
-    feats = features(normalized)
-    words = normalized.split()
-    head = head_key(words[:HEAD_WORDS]) if len(words) >= HEAD_WORDS else None
-    return Fingerprint(normalized, feats, numbers(normalized), band_keys(signature(feats)), head)
+    return fingerprints([text])[0]
+
+
+def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
+    """Fingerprints of many texts; their MinHash signatures in one numpy pass."""
+    normalized = [normalize(text) for text in texts]
+    feats = [features(n) for n in normalized]
+    sigs = signatures(feats)
+    out = []
+    for norm, fs, sig in zip(normalized, feats, sigs, strict=True):
+        words = norm.split()
+        head = head_key(words[:HEAD_WORDS]) if len(words) >= HEAD_WORDS else None
+        out.append(Fingerprint(norm, fs, numbers(norm), band_keys(sig), head))
+    return out
 
 
 def contains(outer: str, inner: str) -> bool:
@@ -160,7 +208,9 @@ __all__ = [
     "contains",
     "features",
     "fingerprint",
+    "fingerprints",
     "match_score",
     "signature",
+    "signatures",
     "similarity",
 ]

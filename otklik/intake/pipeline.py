@@ -47,13 +47,17 @@ category is set and a routing rule finds an agency; otherwise it goes to moderat
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import json
 import logging
 import re
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,18 +67,18 @@ from django.core.validators import URLValidator
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from razdel import sentenize
+from razdel.segmenters.sentenize import DELIMITERS as SENTENCE_DELIMITERS
 
 from otklik.cases import actions, bulk
 from otklik.cases.choices import OPEN
 from otklik.cases.models import Case
-from otklik.cases.routing import RouteResult, active_rules, route
+from otklik.cases.routing import RouteResult, RuleIndex, active_rules, route
 from otklik.directory.choices import Channel
-from otklik.directory.models import RoutingRule
 from otklik.understanding import places, relevance, urgency
 from otklik.understanding.classify import Classification, RuleClassifier, get_classifier, should_auto_route
 from otklik.understanding.places import Gazetteer, Place
 from otklik.understanding.relevance import Relevance, Verdict
-from otklik.understanding.text import AnalyzedText, analyze, normalize_text
+from otklik.understanding.text import AnalyzedText, Token, analyze, message_tokens, normalize_tokens
 from otklik.understanding.urgency import Urgency
 
 from . import dedup, monitoring
@@ -83,10 +87,39 @@ from .models import DeadLetter, Message, SimilarityKey, Source
 log = logging.getLogger("otklik.pipeline")
 
 NEAR_DUPLICATE_WINDOW = timedelta(days=3)
+# What the pipeline reads of a case a message may attach to (not its understanding JSON and the rest).
+_CASE_PLACE = ("territory", "suggested_territory", "address")
 NEAR_DUPLICATE_MIN_WORDS = 4  # "Когда починят?" from two people is not the same problem
 TITLE_LENGTH = 120
+_CHANNELS = frozenset(Channel.values)  # Channel.values builds a new list on every call
 SOURCE_CODE_RE = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")
 _url_validator = URLValidator(schemes=["http", "https"])
+# A link is its scheme://host part and the rest ("/wall-1_2", "?w=…"); URLValidator accepts any rest
+# of non-space characters after a host it accepts, so a host it accepted once need not be checked again.
+_URL_PARTS = re.compile(r"([a-z0-9.+-]*://[^/?#\s]+)(?:[/?#]\S*)?\Z", re.IGNORECASE)
+_GOOD_URL_HOSTS: set[str] = set()
+_GOOD_URL_HOSTS_MAX = 10_000
+
+
+def _check_url(url: str) -> None:
+    """``URLValidator(schemes=["http", "https"])(url)``, with the hosts it accepted remembered."""
+    parts = _URL_PARTS.match(url)
+    if parts is None or len(url) > _url_validator.max_length:
+        _url_validator(url)
+        return
+    host = parts.group(1)
+    if host in _GOOD_URL_HOSTS:
+        return
+    _url_validator(url)
+    try:
+        _url_validator(host)  # ("http://a_b?c@d.ru" passes with a_b?c as the user: the host alone may not)
+    except ValidationError:
+        return
+    if len(_GOOD_URL_HOSTS) >= _GOOD_URL_HOSTS_MAX:
+        _GOOD_URL_HOSTS.clear()
+    _GOOD_URL_HOSTS.add(host)
+
+
 _RETRIABLE = (OperationalError, InterfaceError)  # the database is away: fail the batch, retry it whole
 
 
@@ -163,6 +196,8 @@ class Item:
     text_hash: str = ""
     normalized: str = ""
     word_count: int = 0
+    tokens: list[Token] | None = None  # the text's tokens, made once (``text.message_tokens``)
+    words: list[Token] | None = None  # the same without links and mentions: what stages read
     analyzed: AnalyzedText | None = None
     done: bool = False  # duplicate or dead: no further stage touches it
     attach_to: Case | None = None
@@ -193,7 +228,7 @@ class Batch:
     sources: dict[str, Source] = field(default_factory=dict)
     classifier: RuleClassifier | None = None
     gazetteer: Gazetteer | None = None
-    rules: list[RoutingRule] | None = None
+    rules: RuleIndex | None = None
     scanner: monitoring.Scanner | None = None
     dead: list[DeadLetter] = field(default_factory=list)
     touched_cases: dict[int, list[int]] = field(default_factory=dict)  # case id → attached message ids
@@ -293,7 +328,7 @@ def _normalize_one(batch: Batch, item: Item) -> None:
         raise InvalidItem(f"an item must be an object, got {type(payload).__name__}")
     item.external_id = _string(payload, "external_id", 1000)
     channel = _string(payload, "channel", 20)
-    valid_channel = channel in Channel.values
+    valid_channel = channel in _CHANNELS
     code = _string(payload, "source", 64)
     if code:
         item.source = _source_for(batch, code, channel if valid_channel else "")
@@ -321,7 +356,7 @@ def _normalize_one(batch: Batch, item: Item) -> None:
         if len(item.url) > 500:
             raise InvalidItem("“url” is longer than 500 characters")
         try:
-            _url_validator(item.url)
+            _check_url(item.url)
         except ValidationError as exc:
             raise InvalidItem(f"“url” is not an http(s) link: {item.url!r}") from exc
     item.lat, item.lon = _float(payload, "lat"), _float(payload, "lon")
@@ -333,15 +368,26 @@ def _normalize_one(batch: Batch, item: Item) -> None:
         and not (-90 <= item.lat <= 90 and -180 <= item.lon <= 180)
     ):
         raise InvalidItem(f"coordinates out of range: {item.lat}, {item.lon}")
-    item.normalized = normalize_text(item.text)
-    item.word_count = len(item.normalized.split())
+    # Tokenized once here; normalize, relevance, categorize, urgency and place share the tokens.
+    item.tokens, item.words = message_tokens(item.text)
+    item.normalized = normalize_tokens(item.words)  # normalize_text(item.text)
+    item.word_count = len(item.words)
     # text_hash() of the same normalized text, without tokenizing it a second time
     item.text_hash = hashlib.sha1(item.normalized.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def stage_normalize(batch: Batch) -> None:
     """Validate every item against the schema and bring it to typed fields."""
+    _read_sources(batch)
     batch.each(Stage.NORMALIZE, lambda item: _normalize_one(batch, item))
+
+
+def _read_sources(batch: Batch) -> None:
+    """The batch's sources in one query (unknown ones are created item by item)."""
+    codes = {_string(i.payload, "source", 64) for i in batch.items if isinstance(i.payload, dict)}
+    codes -= {"", *batch.sources}
+    if codes:
+        batch.sources.update((s.code, s) for s in Source.objects.filter(code__in=codes))
 
 
 # --- dedup ---------------------------------------------------------------------------------------
@@ -350,18 +396,17 @@ def stage_normalize(batch: Batch) -> None:
 def stage_dedup(batch: Batch) -> None:
     """Exact duplicates drop out; near-duplicates (same normalized text) attach to an open case."""
     live = list(batch.live())
-    by_source: dict[int, set[str]] = {}
+    wanted: set[tuple[int, str]] = set()
     for item in live:
         assert item.source is not None
-        by_source.setdefault(item.source.pk, set()).add(item.external_id)
+        wanted.add((item.source.pk, item.external_id))
     stored: set[tuple[int, str]] = set()
-    for source_id, ids in by_source.items():
-        stored |= {
-            (source_id, eid)
-            for eid in Message.objects.filter(source_id=source_id, external_id__in=ids).values_list(
-                "external_id", flat=True
-            )
-        }
+    if wanted:  # one query for all sources; the pairs are picked out here
+        stored = wanted.intersection(
+            Message.objects.filter(
+                source_id__in={s for s, _ in wanted}, external_id__in={e for _, e in wanted}
+            ).values_list("source_id", "external_id")
+        )
     seen: set[tuple[int, str]] = set()
     for item in live:
         assert item.source is not None
@@ -385,7 +430,9 @@ def stage_dedup(batch: Batch) -> None:
         posted_at__lte=latest,
     ).values_list("text_hash", "posted_at", "case_id"):
         existing.setdefault(digest, []).append((posted_at, case_id))
-    cases = Case.objects.in_bulk({case_id for rows in existing.values() for _, case_id in rows})
+    cases = Case.objects.only(*_CASE_PLACE).in_bulk(
+        {case_id for rows in existing.values() for _, case_id in rows}
+    )
     first_in_batch: dict[str, Item] = {}
     for item in candidates:
         assert item.posted_at is not None
@@ -440,7 +487,7 @@ def stage_relevance(batch: Batch) -> None:
             return
         if item.channel in ADDRESSED_CHANNELS:
             # Written to the center on purpose (form, call, letter, official appeal): never off-topic.
-            item.analyzed = analyze(item.text)
+            item.analyzed = _analyzed(item)
             item.relevance = Relevance(True, Verdict.RELEVANT)
             return
         if scanner:
@@ -448,13 +495,20 @@ def stage_relevance(batch: Batch) -> None:
             if not item.monitoring:
                 item.relevance = Relevance(False, NO_MONITORING_MATCH)
                 return
-        item.analyzed = analyze(item.text)
+        item.analyzed = _analyzed(item)
         verdict = relevance.assess(item.analyzed, topic_vocabulary=vocabulary)
         if item.monitoring and not verdict.is_relevant and verdict.verdict not in SPAM_VERDICTS:
             verdict = Relevance(True, Verdict.RELEVANT, verdict.problem_terms, verdict.advert_terms)
         item.relevance = verdict
 
     batch.each(Stage.RELEVANCE, judge)
+
+
+def _analyzed(item: Item) -> AnalyzedText:
+    """The item's text analyzed once, from the tokens made at normalization."""
+    if item.analyzed is None:
+        item.analyzed = analyze(item.text, item.words)
+    return item.analyzed
 
 
 def _understood(batch: Batch) -> Iterable[Item]:
@@ -467,8 +521,9 @@ def stage_categorize(batch: Batch) -> None:
     classifier = batch.classifier
 
     items = list(_understood(batch))
+    month = timezone.localtime(batch.now).month if timezone.is_aware(batch.now) else batch.now.month
     for item in items:
-        item.analyzed = item.analyzed or analyze(item.text)
+        item.analyzed = _analyzed(item)
     try:
         # The learned model runs once over the whole batch; rules alone classify one by one.
         found = classifier.classify_many([i.analyzed for i in items if i.analyzed is not None])
@@ -478,10 +533,10 @@ def stage_categorize(batch: Batch) -> None:
         log.exception("batch classification failed; classifying one by one")
 
     def understand(item: Item) -> None:
-        analyzed = item.analyzed or analyze(item.text)
+        analyzed = _analyzed(item)
         if item.classification is None:
             item.classification = classifier.classify(analyzed)
-        item.urgency = urgency.assess(analyzed, now=batch.now)
+        item.urgency = urgency.assess(analyzed, now=batch.now, month=month)
 
     _each_understood(batch, Stage.CATEGORIZE, understand)
 
@@ -496,7 +551,9 @@ def stage_place(batch: Batch) -> None:
     gazetteer = batch.gazetteer
 
     def locate(item: Item) -> None:
-        item.place = places.locate(item.text, lat=item.lat, lon=item.lon, gazetteer=gazetteer)
+        item.place = places.locate(
+            item.text, lat=item.lat, lon=item.lon, gazetteer=gazetteer, tokens=item.tokens
+        )
 
     _each_understood(batch, Stage.PLACE, locate)
 
@@ -511,44 +568,58 @@ def stage_similar(batch: Batch) -> None:
     ]
     if not targets:
         return
-    for item in targets:
-        item.fingerprint = dedup.fingerprint(item.text)
+    for item, made in zip(targets, dedup.fingerprints([i.text for i in targets]), strict=True):
+        item.fingerprint = made
     lookups = {id(i): i.fingerprint.lookup_keys() for i in targets if i.fingerprint is not None}
     earliest = min(i.posted_at for i in targets if i.posted_at) - dedup.WINDOW
     latest = max(i.posted_at for i in targets if i.posted_at) + dedup.WINDOW
     wanted = sorted({k for keys in lookups.values() for k in keys})
-    by_key: dict[int, list[tuple[int, datetime]]] = {}
-    for key, message_id, posted_at in _keys_found(wanted, earliest, latest):
+    by_key: dict[int, list[tuple[int, int]]] = {}  # key → (message id, posted at in µs)
+    found_in: dict[int, tuple[str, int]] = {}  # message id → (its text hash, its case id)
+    for key, message_id, posted_at, digest, case_id in _keys_found(wanted, earliest, latest):
         by_key.setdefault(key, []).append((message_id, posted_at))
+        found_in[message_id] = (digest, case_id)
     for key, rows in by_key.items():  # a template many residents copy: the latest few stand for all
         if len(rows) > _MAX_PER_KEY:
             by_key[key] = sorted(rows, key=lambda row: row[1])[-_MAX_PER_KEY:]
     stored: dict[int, tuple[dedup.Fingerprint, int]] = {}
-    cases: dict[int, Case] = {}
+    cases: dict[int, tuple[int | None, str]] = {}  # case id → (its territory or the suggested one, address)
     if by_key:
         ids = {mid for rows in by_key.values() for mid, _ in rows}
-        texts = Message.objects.filter(pk__in=ids).values_list("pk", "text", "text_hash", "case_id")
-        for mid, text, digest, case_id in texts:
-            stored[mid] = (_stored_fingerprint(mid, digest, text), case_id)
-        cases = Case.objects.in_bulk({case_id for _, case_id in stored.values()})
+        for mid in ids:  # fingerprints kept in this process (written or read before): no text needed
+            digest, case_id = found_in[mid]
+            known = _FINGERPRINTS.get((mid, digest))
+            if known is not None:
+                stored[mid] = (known, case_id)
+        missing = [mid for mid in ids if mid not in stored]
+        if missing:
+            texts = Message.objects.filter(pk__in=missing).values_list("pk", "text", "text_hash", "case_id")
+            for mid, text, digest, case_id in texts:
+                stored[mid] = (_stored_fingerprint(mid, digest, text), case_id)
+        cases = {
+            pk: (territory_id or suggested_id, address)
+            for pk, territory_id, suggested_id, address in Case.objects.filter(
+                pk__in={case_id for _, case_id in stored.values()}
+            ).values_list("pk", "territory_id", "suggested_territory_id", "address")
+        }
     parents = _territory_parents() if cases else {}
     local: dict[int, list[Item]] = {}
+    attached: dict[int, int] = {}  # id(item) → the stored case it attaches to
     for item in targets:
         fp, keys = item.fingerprint, lookups[id(item)]
         assert fp is not None and item.posted_at is not None
-        best: tuple[float, float, Case | Item, int | None] | None = None
+        posted = _microseconds(item.posted_at)
+        best: tuple[float, float, int | Item, int | None] | None = None
         for mid in {
-            mid for k in keys for mid, at in by_key.get(k, ()) if abs(at - item.posted_at) <= dedup.WINDOW
+            mid for k in keys for mid, at in by_key.get(k, ()) if abs(at - posted) <= _WINDOW_MICROSECONDS
         }:
             old, case_id = stored[mid]
-            case = cases.get(case_id)
-            if case is None or not _same_place(
-                item, case.territory_id or case.suggested_territory_id, case.address, parents
-            ):
+            place = cases.get(case_id)
+            if place is None or not _same_place(item, place[0], place[1], parents):
                 continue
             score = dedup.match_score(fp, old)
             if score and (best is None or score > best[0]):
-                best = (score, 0.0, case, mid)
+                best = (score, 0.0, case_id, mid)
         for other in {id(o): o for k in keys for o in local.get(k, ())}.values():
             assert other.fingerprint is not None and other.posted_at is not None
             if abs(other.posted_at - item.posted_at) > dedup.WINDOW or other.done:
@@ -569,12 +640,17 @@ def stage_similar(batch: Batch) -> None:
             continue
         score, _, target, found = best
         item.similar_to = {"score": round(score, 3), "message": found}
-        if isinstance(target, Case):
-            item.attach_to = target
-        elif target.attach_to is not None:
-            item.attach_to = target.attach_to
+        if isinstance(target, int):
+            attached[id(item)] = target
+        elif id(target) in attached:
+            attached[id(item)] = attached[id(target)]
         else:
             item.twin_of = target
+    if attached:  # the cases as objects, read only for the messages that attach to them
+        objects = Case.objects.only(*_CASE_PLACE).in_bulk(set(attached.values()))
+        for item in targets:
+            if id(item) in attached:  # (a case gone meanwhile leaves the message on its own)
+                item.attach_to = objects.get(attached[id(item)])
 
 
 _MAX_PER_KEY = 8  # candidates kept per similarity key: bounds the work on mass templated complaints
@@ -585,36 +661,60 @@ _FINGERPRINT_CACHE_SIZE = 50_000
 
 
 def _stored_fingerprint(message_id: int, digest: str, text: str) -> dedup.Fingerprint:
-    key = (message_id, digest)
-    found = _FINGERPRINTS.get(key)
+    found = _FINGERPRINTS.get((message_id, digest))
     if found is None:
-        if len(_FINGERPRINTS) >= _FINGERPRINT_CACHE_SIZE:
-            _FINGERPRINTS.clear()
-        found = _FINGERPRINTS[key] = dedup.fingerprint(text)
+        found = _remember_fingerprint(message_id, digest, dedup.fingerprint(text))
     return found
 
 
-def _keys_found(keys: list[int], earliest: datetime, latest: datetime) -> list[tuple[int, int, datetime]]:
-    """(key, message id, posted at) of stored similarity keys among ``keys``, messages of open cases."""
+def _remember_fingerprint(message_id: int, digest: str, fp: dedup.Fingerprint) -> dedup.Fingerprint:
+    """Keep a stored message's fingerprint (also when written: later batches look it up)."""
+    if len(_FINGERPRINTS) >= _FINGERPRINT_CACHE_SIZE:
+        _FINGERPRINTS.clear()
+    _FINGERPRINTS[(message_id, digest)] = fp
+    return fp
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_WINDOW_MICROSECONDS = dedup.WINDOW // _MICROSECOND
+
+
+def _microseconds(moment: datetime) -> int:
+    """A moment as whole microseconds since 1970 (exact: compared with the database's)."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def _keys_found(
+    keys: list[int], earliest: datetime, latest: datetime
+) -> list[tuple[int, int, int, str, int]]:
+    """(key, message id, posted at in µs since 1970, text hash, case id) of stored similarity keys
+    among ``keys``, messages of open cases."""
     if not keys:
         return []
     if connection.vendor == "postgresql":  # one array parameter instead of thousands
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT k.key, k.message_id, k.posted_at FROM intake_similaritykey k "
+                # (the moment as an integer: tens of thousands of timestamps parsed cost more)
+                "SELECT k.key, k.message_id, (EXTRACT(EPOCH FROM k.posted_at) * 1000000)::bigint, "
+                "m.text_hash, m.case_id FROM intake_similaritykey k "
                 "JOIN intake_message m ON m.id = k.message_id JOIN cases_case c ON c.id = m.case_id "
-                "WHERE k.key = ANY(%s) AND k.posted_at BETWEEN %s AND %s AND c.status = ANY(%s)",
-                [keys, earliest, latest, list(OPEN)],
+                "WHERE k.key = ANY(%s::bigint[]) AND k.posted_at BETWEEN %s AND %s AND c.status = ANY(%s)",
+                # an array literal: psycopg adapts a list of thousands of ints element by element
+                ["{" + ",".join(map(str, keys)) + "}", earliest, latest, list(OPEN)],
             )
             return list(cursor.fetchall())
-    rows: list[tuple[int, int, datetime]] = []
+    rows: list[tuple[int, int, int, str, int]] = []
     for start in range(0, len(keys), 2000):
-        rows += SimilarityKey.objects.filter(
-            key__in=keys[start : start + 2000],
-            posted_at__gte=earliest,
-            posted_at__lte=latest,
-            message__case__status__in=OPEN,
-        ).values_list("key", "message_id", "posted_at")
+        rows += [
+            (key, message_id, _microseconds(posted_at), digest, case_id)
+            for key, message_id, posted_at, digest, case_id in SimilarityKey.objects.filter(
+                key__in=keys[start : start + 2000],
+                posted_at__gte=earliest,
+                posted_at__lte=latest,
+                message__case__status__in=OPEN,
+            ).values_list("key", "message_id", "posted_at", "message__text_hash", "message__case_id")
+        ]
     return rows
 
 
@@ -692,15 +792,48 @@ _OPENERS = re.compile(
 )
 
 
+# razdel splits sentences only at these marks (razdel.segmenters.sentenize.DELIMITER)
+_SENTENCE_MARKS = re.compile(f"[{re.escape(SENTENCE_DELIMITERS)}]")
+# The title is looked for in the text's beginning first — up to its first sentence mark, then 400
+# characters: razdel decides a sentence end by the 10 characters after it (its window), so the
+# sentences of a beginning that end before its last 10 characters are those of the whole text.
+_TITLE_HEAD = 400
+_RAZDEL_WINDOW = 10
+
+
+def _title_sentence(flat: str, *, whole: bool = False) -> str | None:
+    """The first sentence that says something; of a text's beginning (``whole=False``) only when
+    its end is certain, else None."""
+    if not _SENTENCE_MARKS.search(flat):
+        return flat if whole else None
+    sentences = list(sentenize(flat))
+    if not whole:
+        sentences = [s for s in sentences if s.stop + _RAZDEL_WINDOW <= len(flat)]
+    for s in sentences:
+        if not (len(s.text.split()) <= 4 and _OPENERS.match(s.text)):
+            return str(s.text)
+    if whole:
+        return sentences[0].text if sentences else flat
+    return None
+
+
 def make_title(text: str, limit: int = TITLE_LENGTH) -> str:
     """The first sentence that says something (greetings and cries skipped), cut at a word boundary.
 
     Sentences are split by razdel, which knows Russian abbreviations ("ул.", "д.", "кв.").
     """
     flat = " ".join(text.split())
-    sentences = [s.text for s in sentenize(flat)] or [flat]
-    meaningful = [s for s in sentences if not (len(s.split()) <= 4 and _OPENERS.match(s))]
-    sentence = (meaningful or sentences)[0]
+    mark = _SENTENCE_MARKS.search(flat)
+    if mark is None:
+        sentence: str | None = flat
+    else:
+        sentence = None
+        for head in (mark.end() + _RAZDEL_WINDOW, _TITLE_HEAD):
+            if sentence is None and head < len(flat):
+                sentence = _title_sentence(flat[:head])
+        if sentence is None:
+            sentence = _title_sentence(flat, whole=True)
+    assert sentence is not None
     if len(sentence) <= limit:
         return sentence
     cut = sentence[: limit - 1].rsplit(" ", 1)[0]
@@ -790,25 +923,49 @@ def stage_deadline(batch: Batch) -> None:
 # --- persist -------------------------------------------------------------------------------------
 
 
-def _message_for(item: Item, batch: Batch, case: Case | None) -> Message:
+# Every column of a message row (bulk.insert_rows builds no Message instance on PostgreSQL).
+_MESSAGE_COLUMNS = (
+    "id",
+    "source_id",
+    "external_id",
+    "channel",
+    "case_id",
+    "author_name",
+    "author_id",
+    "author_contact",
+    "text",
+    "url",
+    "lat",
+    "lon",
+    "posted_at",
+    "received_at",
+    "is_relevant",
+    "text_hash",
+    "raw",
+)
+_KEY_COLUMNS = ("key", "message_id", "posted_at")
+
+
+def _message_row(item: Item, batch: Batch, message_id: int, case_id: int | None) -> tuple[Any, ...]:
     assert item.source is not None and item.posted_at is not None
-    return Message(
-        source=item.source,
-        external_id=item.external_id,
-        channel=item.channel,
-        case=case,
-        author_name=item.author_name,
-        author_id=item.author_id,
-        author_contact=item.author_contact,
-        text=item.text,
-        url=item.url,
-        lat=item.lat,
-        lon=item.lon,
-        posted_at=item.posted_at,
-        received_at=batch.now,
-        is_relevant=item.is_relevant,
-        text_hash=item.text_hash,
-        raw=item.payload if isinstance(item.payload, dict) else {},
+    return (
+        message_id,
+        item.source.pk,
+        item.external_id,
+        item.channel,
+        case_id,
+        item.author_name,
+        item.author_id,
+        item.author_contact,
+        item.text,
+        item.url,
+        item.lat,
+        item.lon,
+        item.posted_at,
+        batch.now,
+        item.is_relevant,
+        item.text_hash,
+        item.payload if isinstance(item.payload, dict) else {},
     )
 
 
@@ -819,7 +976,10 @@ class _Written:
 
 
 def _write(batch: Batch, items: list[Item]) -> _Written:
-    """Store the items' new cases (assigned or in moderation), messages and similarity keys in bulk."""
+    """Store the items' new cases (assigned or in moderation), messages and similarity keys in bulk.
+
+    Messages and similarity keys go as plain rows (``bulk.insert_rows``: ``COPY`` on PostgreSQL),
+    their ids reserved first so the keys and the touched cases know them."""
     out = _Written()
     openings = []
     for item in items:
@@ -835,38 +995,46 @@ def _write(batch: Batch, items: list[Item]) -> _Written:
             out.result.auto_assigned += 1
         else:
             out.result.to_moderation += 1
-    messages: list[tuple[Item, Message, bool]] = []
+    planned: list[tuple[Item, int | None, bool]] = []  # (item, its case id, attached to a case)
     for item in items:
         if item.done:
             continue
         if _opens_case(item):
             assert item.decision is not None
             item.case = item.decision.case
-            messages.append((item, _message_for(item, batch, item.case), False))
+            planned.append((item, item.case.pk, False))
             continue
         target = _target_of(item)
         case = target.case if isinstance(target, Item) else target
         if target is not None and case is None:
             raise RuntimeError("an item attaches to an earlier item that has no case")
-        messages.append((item, _message_for(item, batch, case), case is not None))
-    bulk.insert([m for _, m, _ in messages])
-    keys: list[SimilarityKey] = []
-    for item, message, attached in messages:
+        planned.append((item, case.pk if case is not None else None, case is not None))
+    ids = bulk.reserve_ids(Message, len(planned))
+    bulk.insert_rows(
+        Message,
+        _MESSAGE_COLUMNS,
+        [
+            _message_row(item, batch, mid, case_id)
+            for (item, case_id, _), mid in zip(planned, ids, strict=True)
+        ],
+    )
+    keys: list[tuple[int, int, datetime]] = []
+    for (item, case_id, attached), message_id in zip(planned, ids, strict=True):
         if attached:
-            assert message.case_id is not None
-            out.touched.setdefault(message.case_id, []).append(message.pk)
+            assert case_id is not None
+            out.touched.setdefault(case_id, []).append(message_id)
             out.result.attached += 1
         elif item.case is not None:
             out.result.created_cases += 1
             out.result.case_ids.append(item.case.pk)
         else:
             out.result.irrelevant += 1
-        if message.case_id is not None and item.word_count >= dedup.MIN_WORDS:
+        if case_id is not None and item.word_count >= dedup.MIN_WORDS:
+            assert item.posted_at is not None
             fp = item.fingerprint or dedup.fingerprint(item.text)
-            keys += [
-                SimilarityKey(key=k, message=message, posted_at=message.posted_at) for k in fp.stored_keys
-            ]
-    bulk.insert(keys)
+            _remember_fingerprint(message_id, item.text_hash, fp)
+            keys += [(k, message_id, item.posted_at) for k in fp.stored_keys]
+    bulk.insert_rows(SimilarityKey, _KEY_COLUMNS, keys)
     return out
 
 
@@ -907,7 +1075,7 @@ def stage_persist(batch: Batch) -> None:
             written.append(_write(batch, live))
     except _RETRIABLE:
         raise
-    except (DatabaseError, RuntimeError):
+    except (DatabaseError, RuntimeError, ValueError):  # ValueError: a text the database cannot encode
         log.info("bulk write of a batch failed: writing its %d items one by one", len(live))
         for item in live:
             item.case = None
@@ -946,16 +1114,38 @@ def run_batch(
     now: datetime | None = None,
     source: Source | None = None,
     store_dead_letters: bool = True,
+    timings: dict[str, float] | None = None,
 ) -> BatchResult:
     """Take a batch of raw items through every stage; return what happened to them.
 
     ``now`` is the moment of assignment (deadlines start then; default: the current time);
-    ``source`` is the default for items without a ``source`` code.
+    ``source`` is the default for items without a ``source`` code; ``timings``, when given, gets
+    the seconds spent per stage added (``setup``, the stages, ``dead_letters``, ``commit``).
 
     The batch is one transaction: it is stored whole or not at all, so a run killed at any point
     leaves nothing half-done and running the same batch again is safe (at-least-once delivery with
     idempotent writes). A caller moves its cursor only after this returns.
     """
+    with _collector_paused(len(items)):  # (resumed once the batch's objects are freed)
+        return _run(_new_batch(items, now, source, store_dead_letters), _Clock(timings))
+
+
+def _run(batch: Batch, clock: _Clock) -> BatchResult:
+    with transaction.atomic():
+        _setup(batch)
+        clock.lap("setup")
+        for name, stage in STAGES:
+            stage(batch)
+            clock.lap(name)
+        _store_dead_letters(batch)
+        clock.lap("dead_letters")
+    clock.lap("commit")
+    return batch.result
+
+
+def _new_batch(
+    items: list[dict[str, Any]], now: datetime | None, source: Source | None, store_dead_letters: bool = True
+) -> Batch:
     batch = Batch(
         items=[Item(index=i, payload=payload) for i, payload in enumerate(items)],
         now=now or timezone.now(),
@@ -965,17 +1155,64 @@ def run_batch(
     )
     if source is not None:
         batch.sources[source.code] = source
-    with transaction.atomic():
-        # Caches built once per batch: keyword rules, monitoring queries, the gazetteer, routing rules.
-        batch.classifier = get_classifier()
-        batch.scanner = monitoring.active_scanner()
-        batch.gazetteer = places.get_gazetteer()
-        batch.rules = active_rules()
-        for _name, stage in STAGES:
-            stage(batch)
-        if batch.dead and store_dead_letters:
-            DeadLetter.objects.bulk_create(batch.dead)
-    return batch.result
+    return batch
+
+
+def _setup(batch: Batch) -> None:
+    """Caches built once per batch: keyword rules, monitoring queries, the gazetteer, routing rules."""
+    batch.classifier = get_classifier()
+    batch.scanner = monitoring.active_scanner()
+    batch.gazetteer = places.get_gazetteer()
+    batch.rules = RuleIndex(active_rules())
+
+
+def _store_dead_letters(batch: Batch) -> None:
+    if batch.dead and batch.store_dead_letters:
+        DeadLetter.objects.bulk_create(batch.dead)
+
+
+# A batch allocates many objects that live until its end. Were the cyclic garbage collector to run in
+# the middle, it would promote them to its oldest generation, whose collections scan the whole heap
+# (pymorphy3's dictionaries, the caches): measured at about a third of a batch's CPU. Nothing the
+# pipeline makes needs the collector (reference counting frees it), so it waits for the batch's end.
+_GC_PAUSE_ITEMS = 50  # a webhook's single message is not worth it
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def _collector_paused(size: int) -> Iterator[None]:
+    global _gc_pauses, _gc_was_enabled
+    if size < _GC_PAUSE_ITEMS:
+        yield
+        return
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+class _Clock:
+    """Adds the seconds since the last lap to ``timings[name]`` (nothing when timings is None)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+            self.last = now
 
 
 def record_dead_letter(
@@ -1085,40 +1322,41 @@ def ingest_file(
     """
     path = Path(path)
     total = BatchResult()
-    pending: list[dict[str, Any]] = []
-
     celery = settings.OTKLIK_PIPELINE == "celery"
 
-    def flush() -> None:
-        if pending and celery:  # the workers run the batches (otklik.intake.tasks)
-            from .tasks import enqueue_batches
+    def batches() -> Iterator[list[dict[str, Any]]]:
+        pending: list[dict[str, Any]] = []
+        for value in read_items(path, fmt):
+            if isinstance(value, Unparsed):
+                record_dead_letter(value.text, stage=Stage.PARSE, reason=value.reason, source=source, now=now)
+                total.received += 1
+                total.dead_letters += 1
+                total.failures.append((Stage.PARSE, value.reason))
+                if progress:
+                    progress(1)
+                continue
+            pending.append(value)
+            if len(pending) >= batch_size:
+                yield pending
+                pending = []
+        if pending:
+            yield pending
 
-            total.received += len(pending)
+    if celery:  # the workers run the batches (otklik.intake.tasks)
+        from .tasks import enqueue_batches
+
+        for items in batches():
+            total.received += len(items)
             total.queued += enqueue_batches(
-                pending, batch_size=batch_size, source=source.code if source else None, now=now
+                items, batch_size=batch_size, source=source.code if source else None, now=now
             )
             if progress:
-                progress(len(pending))
-            pending.clear()
-        elif pending:
-            total.add(run_batch(list(pending), now=now, source=source))
-            if progress:
-                progress(len(pending))
-            pending.clear()
-
-    for value in read_items(path, fmt):
-        if isinstance(value, Unparsed):
-            record_dead_letter(value.text, stage=Stage.PARSE, reason=value.reason, source=source, now=now)
-            total.received += 1
-            total.dead_letters += 1
-            total.failures.append((Stage.PARSE, value.reason))
-            if progress:
-                progress(1)
-            continue
-        pending.append(value)
-        if len(pending) >= batch_size:
-            flush()
-    flush()
+                progress(len(items))
+        return total
+    for items in batches():  # in-process: each batch in its own transaction
+        total.add(run_batch(items, now=now, source=source))
+        if progress:
+            progress(len(items))
     return total
 
 

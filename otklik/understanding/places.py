@@ -24,6 +24,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import TextField
@@ -34,6 +35,7 @@ from django.dispatch import receiver
 from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Territory
 
+from . import place_data
 from .place_data import (
     ExtraSettlement,
     KnownStreet,
@@ -152,6 +154,7 @@ _NAME_FIRST = re.compile(
 _TYPE_GENDER = {"ул.": "femn", "пл.": "femn", "наб.": "femn", "ш.": "neut"}
 
 
+@lru_cache(maxsize=100_000)  # pure, and pymorphy3 is slow on a cold word
 def _type_abbreviation(raw: str) -> str:
     for pattern, abbreviation in _STREET_TYPES:
         if re.fullmatch(pattern, raw, re.IGNORECASE):
@@ -159,6 +162,7 @@ def _type_abbreviation(raw: str) -> str:
     return raw
 
 
+@lru_cache(maxsize=100_000)  # pure, and pymorphy3 is slow on a cold word
 def _nominative_adjective(word: str, gender: str) -> str:
     parse = next((p for p in morph().parse(word.lower()) if p.tag.POS == "ADJF"), None)
     if parse is None:
@@ -167,6 +171,7 @@ def _nominative_adjective(word: str, gender: str) -> str:
     return form.word.capitalize() if form is not None else word
 
 
+@lru_cache(maxsize=100_000)  # pure, and pymorphy3 is slow on a cold word
 def _agreeing_name(type_word: str, name: str) -> str:
     """ "в переулке Камерном" → "Камерный": an adjective agreeing with the street type word in case
     and gender is put in the nominative; "улица Чернышевского" (a genitive name) stays as written."""
@@ -263,6 +268,9 @@ class Gazetteer:
     ) -> None:
         self.version = version
         self.territories = {t.pk: t for t in territories}
+        self._depths: dict[int, int] = {}
+        self._chains: dict[int, list[int]] = {}
+        self._municipalities: dict[int, int] = {}
         for t in territories:  # wire parents from the dict: no queries while resolving
             if t.parent_id in self.territories:
                 t.parent = self.territories[t.parent_id]
@@ -296,17 +304,31 @@ class Gazetteer:
                 found[(fold(parent.name), fold(t.name))] = t
         return found
 
+    # The territories do not change inside a gazetteer: what is derived from them is remembered.
+
     def depth(self, territory_id: int) -> int:
-        return _DEPTH.get(TerritoryKind(self.territories[territory_id].kind), 1)
+        found = self._depths.get(territory_id)
+        if found is None:
+            found = self._depths[territory_id] = _DEPTH.get(
+                TerritoryKind(self.territories[territory_id].kind), 1
+            )
+        return found
 
     def chain(self, territory_id: int) -> list[int]:
-        return [t.pk for t in self.territories[territory_id].ancestors()]
+        """The territory and its ancestors up to the region (a shared list: do not change it)."""
+        found = self._chains.get(territory_id)
+        if found is None:
+            found = self._chains[territory_id] = [t.pk for t in self.territories[territory_id].ancestors()]
+        return found
 
     def related(self, a: int, b: int) -> bool:
         return a in self.chain(b) or b in self.chain(a)
 
     def municipality_of(self, territory_id: int) -> int:
-        return self.territories[territory_id].municipality.pk
+        found = self._municipalities.get(territory_id)
+        if found is None:
+            found = self._municipalities[territory_id] = self.territories[territory_id].municipality.pk
+        return found
 
     def scan(self, tokens: list[Token]) -> list[tuple[str, list[int]]]:
         """Mentions in reading order: (text as written, candidate territory ids)."""
@@ -489,11 +511,43 @@ def _territory_changed(**kwargs: object) -> None:
 
 _WORD = re.compile(r"\w+(?:-\w+)*")
 
+# Any of extract_institution's patterns, without what must surround them: a text it does not match
+# has no institution, and one regex scan costs a third of one scan per kind of institution.
+_MAYBE_INSTITUTION = re.compile(
+    "|".join(f"(?:{pattern})" for pattern, _label in place_data._INSTITUTIONS),
+    re.IGNORECASE,
+)
+
 
 def scan_tokens(text: str) -> list[Token]:
     """Word tokens for the gazetteer scan: a regex, ~10× faster than razdel and the same on names
     (hyphenated words stay whole, punctuation goes)."""
     return [Token(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def scan_tokens_of(text: str, tokens: Iterable[Token]) -> list[Token]:
+    """:func:`scan_tokens` of ``text`` from its tokens (:func:`~otklik.understanding.text.tokenize`,
+    links included), without a second pass over the text: a token joined by other marks than a
+    hyphen ("Энгельс—Саратов", "😀Балаково", "1,5") is split as the regex splits it, and touching
+    pieces ("52" "а", or "a" "-" "b") are joined as the regex joins them."""
+    out: list[Token] = []
+    whole = _WORD.fullmatch
+    for token in tokens:
+        word, start = token[0], token[1]
+        pieces = (
+            [token]
+            if whole(word)
+            else [Token(m.group(0), start + m.start(), start + m.end()) for m in _WORD.finditer(word)]
+        )
+        for piece in pieces:
+            if out:
+                last = out[-1]
+                gap = piece[1] - last[2]
+                if gap == 0 or (gap == 1 and text[last[2]] == "-"):
+                    out[-1] = Token(text[last[1] : piece[2]], last[1], piece[2])
+                    continue
+            out.append(piece)
+    return out
 
 
 @dataclass(frozen=True)
@@ -548,20 +602,24 @@ def locate(
     lon: float | None = None,
     gazetteer: Gazetteer | None = None,
     use_ner: bool = False,
+    tokens: list[Token] | None = None,
 ) -> Place:
     """Where the message is about: territory (deepest found), coordinates, street address, institution.
 
     Order: the gazetteer of word forms; a known street of one municipality; with ``use_ner`` and
     nothing found yet, natasha's location spans (the slow step, run on the few texts left); finally
     the point, when the message has coordinates, decides between the text and the polygon.
+
+    ``tokens`` are the text's tokens when the caller has them (``text.tokenize(text)``, links
+    included): the gazetteer scans them instead of tokenizing the text again.
     """
     gazetteer = gazetteer or get_gazetteer()
     address = extract_address(text)
-    institution = extract_institution(text)
-    tokens = scan_tokens(text)
+    institution = extract_institution(text) if _MAYBE_INSTITUTION.search(text) else None
+    words = scan_tokens(text) if tokens is None else scan_tokens_of(text, tokens)
     if address is not None:
-        tokens = [t for t in tokens if t.stop <= address.start or t.start >= address.stop]
-    territory, matched = gazetteer.resolve(gazetteer.scan(tokens))
+        words = [t for t in words if t.stop <= address.start or t.start >= address.stop]
+    territory, matched = gazetteer.resolve(gazetteer.scan(words))
     source = "text" if territory is not None else "none"
     address_text = address.text if address else ""
     unresolved: list[str] = []

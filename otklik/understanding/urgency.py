@@ -213,20 +213,32 @@ def assess_tone(text: str | AnalyzedText) -> Tone:
     analyzed = analyze(text) if isinstance(text, str) else text
     raw = analyzed.text
     obscene = sorted({m.group(0).lower() for m in _OBSCENE.finditer(raw)})
-    insults = sorted(
-        {t.text.lower() for t, r in zip(analyzed.tokens, analyzed.readings, strict=True) if set(r) & _INSULTS}
-    )
+    at = sorted({i for lemma in _INSULTS.intersection(analyzed.positions) for i in analyzed.positions[lemma]})
+    insults = sorted({analyzed.tokens[i].text.lower() for i in at})
+    return Tone(bool(obscene), bool(insults), _is_shouting(raw), obscene + insults)
+
+
+_SHOUT_LETTERS = 20
+_SHOUT_SHARE = 0.6
+
+
+def _is_shouting(raw: str) -> bool:
+    """Mostly capitals: at least 20 letters, more than 60 % of them upper case."""
+    if sum(map(str.isupper, raw)) <= _SHOUT_LETTERS * _SHOUT_SHARE:  # too few capitals to matter
+        return False
     letters = [c for c in raw if c.isalpha()]
     upper = sum(1 for c in letters if c.isupper())
-    shouting = len(letters) >= 20 and upper / len(letters) > 0.6
-    return Tone(bool(obscene), bool(insults), shouting, obscene + insults)
+    return len(letters) >= _SHOUT_LETTERS and upper / len(letters) > _SHOUT_SHARE
 
 
-def assess(text: str | AnalyzedText, *, now: datetime | None = None) -> Urgency:
+def assess(text: str | AnalyzedText, *, now: datetime | None = None, month: int | None = None) -> Urgency:
+    """Urgency kinds and tone of a message written ``now``; ``month`` is the local month of ``now``
+    when the caller knows it (a batch reads the time zone once, not per message)."""
     analyzed = analyze(text) if isinstance(text, str) else text
-    now = now or timezone.now()
-    cold = is_cold_season(now)
-    hot = _month(now) in HOT_MONTHS
+    if month is None:
+        month = _month(now or timezone.now())
+    cold = month in COLD_MONTHS
+    hot = month in HOT_MONTHS
     lasting = bool(analyzed.lemma_set & _DURATION_LEMMAS)
     kinds: dict[str, None] = {}
     terms: set[str] = set()

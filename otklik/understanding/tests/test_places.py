@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 
 from otklik.directory.choices import TerritoryKind
 from otklik.testing.factories import make_territory
-from otklik.understanding.places import extract_address, get_gazetteer, locate
+from otklik.understanding.place_data import ExtraSettlement, KnownStreet, extract_institution
+from otklik.understanding.places import (
+    Gazetteer,
+    extract_address,
+    get_gazetteer,
+    locate,
+    scan_tokens,
+    scan_tokens_of,
+)
+from otklik.understanding.text import tokenize
 
 pytestmark = pytest.mark.django_db
 
@@ -139,13 +151,6 @@ def test_no_address_in_a_text_without_a_street() -> None:
 
 # --- extras, streets, institutions, NER, real data -----------------------------------------------
 
-from pathlib import Path  # noqa: E402
-
-from django.conf import settings  # noqa: E402
-
-from otklik.understanding.place_data import ExtraSettlement, KnownStreet, extract_institution  # noqa: E402
-from otklik.understanding.places import Gazetteer  # noqa: E402
-
 
 def _gazetteer(**kwargs) -> Gazetteer:
     from otklik.directory.models import Territory
@@ -255,3 +260,33 @@ def test_districts_found_in_real_kursk_appeals_match_the_executor() -> None:
     assert score.recall >= 0.3
     annotated = ev.evaluate_annotations(ev.read_annotations(), ev.read_rows("test"), gazetteer)
     assert annotated[0].rows >= 10 and annotated[0].precision >= 0.8
+
+
+# --- the message's tokens, made once by the pipeline, feed the gazetteer --------------------------
+
+
+_TOKEN_TEXTS = [
+    "Саратов—Энгельс: автобус не пришёл",
+    "😀Балаково! дом 52а, кв.3",
+    "кое-как отремонтировали, 1,5 км дороги; кое- где ямы",
+    "a_-b Ростов-на-Дону -5 --- Энгельс2",
+    "#Энгельс @cur_saratov https://vk.com/wall-1_2 саратов.рф",
+]
+
+
+@pytest.mark.parametrize("text", _TOKEN_TEXTS)
+def test_gazetteer_words_from_the_message_tokens_are_the_same(text: str) -> None:
+    assert scan_tokens_of(text, tokenize(text)) == scan_tokens(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "В Энгельсе на ул. Ленина, д. 15 нет воды #Энгельс",
+        "Балаковский р-н, село Ивановка: в поликлинике № 3 нет врача",
+        "Саратов—Энгельс: автобус не пришёл, https://vk.com/wall-1_2",
+        "Зато в Светлом тихо, а светлый день прошёл",
+    ],
+)
+def test_a_place_from_the_message_tokens_is_the_same(region, text: str) -> None:
+    assert locate(text, tokens=tokenize(text)) == locate(text)

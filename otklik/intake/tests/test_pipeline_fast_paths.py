@@ -1,0 +1,158 @@
+"""The pipeline's shortcuts give what the long way gives: links, titles, fingerprints, the collector."""
+
+from __future__ import annotations
+
+import gc
+import random
+
+import pytest
+from django.core.exceptions import ValidationError
+from razdel import sentenize
+
+from otklik.intake import dedup, pipeline
+from otklik.intake.pipeline import make_title, run_batch
+
+from .conftest import NOW
+
+
+def _accepted(check, url: str) -> bool:
+    try:
+        check(url)
+    except ValidationError:
+        return False
+    return True
+
+
+def test_remembered_link_hosts_decide_as_the_url_validator_does() -> None:
+    hosts = [
+        "http://vk.com",
+        "https://t.me",
+        "HTTPS://VK.COM",
+        "https://a_b",
+        "http://a_b?c@d.ru",
+        "https://user:pw@vk.com",
+        "https://[::1]",
+        "https://[::g]",
+        "http://localhost:80",
+        "https://x.ru:999999",
+        "https://-a.ru",
+        "https://саратов.рф",
+        "ftp://x.ru",
+        "https://1.2.3.400",
+        "https://" + "a" * 64 + ".ru",
+    ]
+    rests = [
+        "",
+        "/",
+        "/wall-1_2",
+        "?w=wall-1",
+        "#x",
+        "/a b",
+        "/@club",
+        "?x@y.ru",
+        "@evil.com",
+        "/" + "x" * 2100,
+    ]
+    combos = [host + rest for host in hosts for rest in rests]
+    for seed in (1, 2):
+        pipeline._GOOD_URL_HOSTS.clear()
+        random.Random(seed).shuffle(combos)
+        for url in combos:
+            assert _accepted(pipeline._check_url, url) == _accepted(pipeline._url_validator, url), url
+    assert "http://vk.com" in pipeline._GOOD_URL_HOSTS
+    assert "https://a_b" not in pipeline._GOOD_URL_HOSTS
+
+
+def _title_the_long_way(text: str, limit: int = pipeline.TITLE_LENGTH) -> str:
+    flat = " ".join(text.split())
+    sentences = [s.text for s in sentenize(flat)] or [flat]
+    meaningful = [s for s in sentences if not (len(s.split()) <= 4 and pipeline._OPENERS.match(s))]
+    sentence = (meaningful or sentences)[0]
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Здравствуйте! Помогите. " + "Во дворе дома 5 по ул. Ленина огромная яма. " * 30,
+        "Здравствуйте! " * 60 + "Нет воды.",
+        "Добрый день. " + "Очень длинное предложение без точки " * 40,
+        "Срочно! Люди! В д. 15 на ул. Мира нет света, т. к. оборван провод. " + "Ждём. " * 100,
+        "",
+        "Нет горячей воды",
+    ],
+)
+def test_a_long_texts_title_comes_from_its_beginning_as_from_the_whole(text: str) -> None:
+    assert make_title(text) == _title_the_long_way(text)
+
+
+def test_titles_of_random_texts_come_out_as_from_the_whole_text() -> None:
+    parts = [
+        "Здравствуйте!",
+        "Добрый день.",
+        "Помогите!!!",
+        "Срочно!",
+        "На ул. Ленина, д. 15 нет воды",
+        "т. к. прорвало трубу",
+        "Ура :))) всё починили",
+        "«Нет света!» — пишут жители",
+        "(дом 7)",
+        "Когда дадут отопление?",
+        "Сколько можно терпеть…",
+        "мусор не вывозят неделю",
+        "Уважаемая администрация,",
+        "см. фото",
+        "и т. д.",
+    ]
+    rng = random.Random(20261129)
+    for _ in range(400):
+        text = " ".join(rng.choice(parts) for _ in range(rng.randint(1, 40)))
+        assert make_title(text) == _title_the_long_way(text), text
+
+
+def test_fingerprints_of_a_batch_are_those_of_each_text() -> None:
+    texts = [
+        "Нет горячей воды третий день в доме 12 по улице Тельмана",
+        "Нет горячей воды уже третий день, дом 12, улица Тельмана!",
+        "",
+        "и в на",
+        "Яма на дороге https://vk.com/wall-1_2 @cur #Энгельс",
+    ]
+    batch = dedup.fingerprints(texts)
+    for text, fp in zip(texts, batch, strict=True):
+        one = dedup.fingerprint(text)
+        assert (fp.bands, fp.head, fp.features, fp.numbers, fp.normalized) == (
+            one.bands,
+            one.head,
+            one.features,
+            one.numbers,
+            one.normalized,
+        )
+    assert dedup.signatures([[], ["abc"]])[0].tolist() == dedup.signature([]).tolist()
+
+
+@pytest.mark.django_db
+def test_a_large_batch_pauses_the_garbage_collector_and_restores_it(region) -> None:
+    items = [
+        {
+            "source": "vk-engels",
+            "external_id": f"gc-{n}",
+            "text": f"Нет света в доме {n} на улице Тельмана в Энгельсе",
+            "posted_at": "2026-03-02T09:15:00+04:00",
+        }
+        for n in range(pipeline._GC_PAUSE_ITEMS)
+    ]
+    timings: dict[str, float] = {}
+    assert gc.isenabled()
+    result = run_batch(items, now=NOW, timings=timings)
+    assert result.received == len(items) and not result.dead_letters
+    assert gc.isenabled()
+    assert {"setup", "normalize", "persist", "commit"} <= set(timings)
+    gc.disable()
+    try:
+        run_batch([dict(i, external_id=f"again-{i['external_id']}") for i in items], now=NOW)
+        assert not gc.isenabled()  # a collector the caller turned off stays off
+    finally:
+        gc.enable()
