@@ -37,6 +37,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from . import deadletters
 from .connectors.base import (
     Connector,
     ConnectorError,
@@ -145,31 +146,6 @@ def _normalize_all(
     return items, dead
 
 
-def store_connector_dead_letters(source: Source, dead: list[DeadLetter]) -> int:
-    """Store new dead letters; one already kept (the same payload read again) only counts an attempt."""
-    if not dead:
-        return 0
-    existing = {
-        (d.external_id, d.payload): d
-        for d in DeadLetter.objects.filter(
-            source=source,
-            stage=STAGE_CONNECTOR,
-            replayed_at=None,
-            external_id__in={d.external_id for d in dead},
-        )
-    }
-    fresh = []
-    for letter in dead:
-        known = existing.get((letter.external_id, letter.payload))
-        if known is None:
-            fresh.append(letter)
-            existing[(letter.external_id, letter.payload)] = letter
-        elif known.pk:
-            DeadLetter.objects.filter(pk=known.pk).update(attempts=known.attempts + 1, reason=letter.reason)
-    DeadLetter.objects.bulk_create(fresh)
-    return len(fresh)
-
-
 # --- state on the Source -------------------------------------------------------------------------
 
 
@@ -254,7 +230,7 @@ def fetch_source(
             items, dead = _normalize_all(connector, source, fetched.payloads, now, report)
             with transaction.atomic():
                 batch = run(items, now=now, source=source) if items else BatchResult()
-                report.dead_letters += store_connector_dead_letters(source, dead)
+                report.dead_letters += deadletters.keep(dead)
                 _save_state(source, cursor=fetched.cursor, last_fetched_at=now)
             report.result.add(batch)
             cursor = fetched.cursor
@@ -373,5 +349,4 @@ __all__ = [
     "fetch_due_sources",
     "fetch_source",
     "replay_connector_dead_letter",
-    "store_connector_dead_letters",
 ]

@@ -81,7 +81,7 @@ from otklik.understanding.relevance import Relevance, Verdict
 from otklik.understanding.text import AnalyzedText, Token, analyze, message_tokens, normalize_tokens
 from otklik.understanding.urgency import Urgency
 
-from . import dedup, monitoring
+from . import deadletters, dedup, monitoring
 from .models import DeadLetter, Message, SimilarityKey, Source
 
 log = logging.getLogger("otklik.pipeline")
@@ -1168,7 +1168,7 @@ def _setup(batch: Batch) -> None:
 
 def _store_dead_letters(batch: Batch) -> None:
     if batch.dead and batch.store_dead_letters:
-        DeadLetter.objects.bulk_create(batch.dead)
+        deadletters.keep(batch.dead)
 
 
 # A batch allocates many objects that live until its end. Were the cyclic garbage collector to run in
@@ -1224,14 +1224,16 @@ def record_dead_letter(
     external_id: str = "",
     now: datetime | None = None,
 ) -> DeadLetter:
-    """Keep something that could not even become an item (a line that is not JSON)."""
-    return DeadLetter.objects.create(
-        source=source,
-        external_id=external_id[:200],
-        stage=stage,
-        reason=reason,
-        payload=payload_text(payload),
-        created_at=now or timezone.now(),
+    """Keep something that could not even become an item (a line that is not JSON), once per payload."""
+    return deadletters.keep_one(
+        DeadLetter(
+            source=source,
+            external_id=external_id[:200],
+            stage=stage,
+            reason=reason,
+            payload=payload_text(payload),
+            created_at=now or timezone.now(),
+        )
     )
 
 

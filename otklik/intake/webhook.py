@@ -25,9 +25,10 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from . import deadletters
 from .connectors.base import NormalizeError
 from .connectors.webhook import WebhookAuthError, WebhookConnector
-from .fetching import STAGE_CONNECTOR, store_connector_dead_letters
+from .fetching import STAGE_CONNECTOR
 from .models import DeadLetter, Source
 from .pipeline import Stage, payload_text, record_dead_letter, run_batch
 
@@ -77,7 +78,7 @@ def accept_push(
                 )
             )
     with transaction.atomic():
-        store_connector_dead_letters(source, dead)
+        deadletters.keep(dead)
         result = run_batch(items, now=now, source=source) if items else None
     counters: dict[str, Any] = {"received": len(payloads)}
     if result is not None:

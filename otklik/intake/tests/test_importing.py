@@ -90,6 +90,11 @@ def test_bad_rows_go_to_dead_letters_with_the_row_and_the_rest_is_imported(regio
     assert first.author_name == "Ирина"
     assert first.raw["columns"] == {"Район": "Энгельс"}
 
+    # The same table again: the bad rows are the same dead letters, read a second time.
+    again = import_table(path, source=region["source"], tz=ZoneInfo("Europe/Saratov"), now=NOW).result
+    assert (again.dead_letters, again.duplicates) == (2, 2)
+    assert sorted(DeadLetter.objects.values_list("attempts", flat=True)) == [2, 2]
+
 
 @pytest.mark.django_db
 def test_importing_the_same_table_twice_makes_nothing_new(region, tmp_path):

@@ -57,6 +57,8 @@ def test_jsonl_file_with_a_malformed_line(region, tmp_path) -> None:
 
     again = _ingest(str(path))
     assert "duplicates: 3" in again and Case.objects.count() == 2
+    assert "dead letters: 1" in again  # the broken line is counted, and kept once
+    assert DeadLetter.objects.get().attempts == 2
 
 
 def test_csv_file_with_the_default_source(region, tmp_path) -> None:

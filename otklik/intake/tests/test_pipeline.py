@@ -146,6 +146,11 @@ def test_malformed_items_go_to_dead_letters_while_the_rest_go_through(region) ->
     assert letters["x5"].source == region["source"]
     assert "object" in letters["not an objec"].reason
 
+    # Delivered again: the same six dead letters, each read twice; a seventh kind is new.
+    again = run_batch([*bad, {**VAGUE, "external_id": "x1", "posted_at": "позавчера"}], now=NOW)
+    assert again.dead_letters == 7
+    assert sorted(DeadLetter.objects.values_list("attempts", flat=True)) == [1, 2, 2, 2, 2, 2, 2]
+
 
 def test_near_duplicate_attaches_to_the_open_case_and_counts_authors(region) -> None:
     repost = {

@@ -115,6 +115,9 @@ def test_body_that_is_not_json_is_a_400_and_a_dead_letter(region, client, source
     letter = DeadLetter.objects.get()
     assert letter.payload == "{not json" and letter.source == source
 
+    assert post_signed(client, b"{not json").status_code == 400  # sent again: kept once, read twice
+    assert DeadLetter.objects.get().attempts == 2
+
 
 def test_invalid_items_are_400_with_reasons_and_valid_ones_go_through(region, client, source):
     body = json.dumps(
