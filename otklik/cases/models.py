@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,10 +27,10 @@ class CaseQuerySet(models.QuerySet["Case"]):
 
 
 class Case(models.Model):
-    number = models.CharField(_("number"), max_length=32, unique=True, blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW, db_index=True
-    )
+    # Unique and indexed through Meta: a field's own unique/db_index would add a second, LIKE-only
+    # index on PostgreSQL that no query uses and every insert pays for (see docs/benchmarks.md).
+    number = models.CharField(_("number"), max_length=32, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
     title = models.CharField(_("title"), max_length=300, blank=True)
     text = models.TextField(_("text of the first message"), blank=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.SOCIAL)
@@ -40,6 +41,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,
     )
     territory = models.ForeignKey(
         "directory.Territory",
@@ -48,6 +50,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,
     )
     agency = models.ForeignKey(
         "directory.Agency",
@@ -56,6 +59,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,
     )
     # What the pipeline suggested; the moderator confirms or corrects.
     suggested_category = models.ForeignKey(
@@ -65,6 +69,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     suggested_territory = models.ForeignKey(
         "directory.Territory",
@@ -73,6 +78,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     suggested_agency = models.ForeignKey(
         "directory.Agency",
@@ -81,6 +87,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     category_confidence = models.FloatField(_("category confidence"), null=True, blank=True)
     understanding = models.JSONField(_("why: matched terms, model version"), default=dict, blank=True)
@@ -95,6 +102,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="merged_cases",
+        db_index=False,
     )
     message_count = models.PositiveIntegerField(_("messages"), default=0)
     author_count = models.PositiveIntegerField(_("authors"), default=0)
@@ -109,12 +117,13 @@ class Case(models.Model):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
+        db_index=False,
     )
     first_answer_at = models.DateTimeField(_("first answer"), null=True, blank=True)
     answered_at = models.DateTimeField(_("final answer"), null=True, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    is_overdue = models.BooleanField(_("overdue"), default=False, db_index=True)
+    is_overdue = models.BooleanField(_("overdue"), default=False)
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     answer_working_minutes = models.PositiveIntegerField(
         _("time to final answer, working minutes"), null=True, blank=True
@@ -127,10 +136,19 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["number"], name="case_number_unique")]
+        # The composites lead with the foreign keys, so those need no index of their own; the
+        # partial ones cover only the few rows they find, and new cases (never merged, not yet
+        # overdue) do not touch them.
         indexes = [
+            models.Index(fields=["status"], name="case_status"),
             models.Index(fields=["agency", "status"]),
             models.Index(fields=["territory", "created_at"]),
             models.Index(fields=["category", "created_at"]),
+            models.Index(
+                fields=["merged_into"], name="case_merged_into", condition=Q(merged_into__isnull=False)
+            ),
+            models.Index(fields=["deadline_at"], name="case_overdue", condition=Q(is_overdue=True)),
         ]
 
     def __str__(self) -> str:

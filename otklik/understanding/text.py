@@ -161,7 +161,7 @@ def tokenize(text: str) -> list[Token]:
             if word[0] == "_":
                 append(new(Token, ("_", start, start + 1)))
             word, start = word[1:], start + 1
-        if has_word(word):
+        if word[0].isalnum() or has_word(word):  # (str.isalnum is what \w matches, minus "_")
             append(new(Token, (word, start, start + len(word))))
     return tokens
 
