@@ -12,8 +12,10 @@ from otklik.cases.models import Answer, Case
 from otklik.directory.choices import Channel
 from otklik.directory.models import Territory
 from otklik.intake.connectors.base import connector_for
-from otklik.intake.models import Message
+from otklik.intake.models import DeadLetter, Message
+from otklik.intake.pipeline import Stage
 from otklik.testing.factories import PASSWORD, make_agency, make_user
+from otklik.understanding import places
 
 pytestmark = pytest.mark.django_db
 URL = "/callcenter/"
@@ -96,3 +98,23 @@ def test_a_call_without_phone_or_transcript_is_refused(client, region):
     assert response.status_code == 400
     assert set(response.context["form"].errors) == {"phone", "transcript"}
     assert not Message.objects.exists()
+
+
+def test_a_call_the_pipeline_fails_on_is_kept_in_dead_letters_and_the_operator_sees_why(
+    client, region, monkeypatch
+):
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("gazetteer unavailable")
+
+    monkeypatch.setattr(places, "locate", broken)
+    login(client, make_user(Role.MODERATOR))
+    data = call()
+    response = client.post(URL, data)
+
+    assert response.status_code == 400
+    assert "gazetteer unavailable" in response.content.decode()
+    assert not Message.objects.exists() and not Case.objects.exists()
+    letter = DeadLetter.objects.get()
+    assert letter.stage == Stage.PLACE and "прорвало трубу" in letter.payload
+    assert letter.external_id == f"call-{data['form_token']}"

@@ -12,8 +12,10 @@ from django.utils.translation import gettext
 from otklik.cases.models import Case
 from otklik.directory.choices import Channel
 from otklik.directory.models import Territory
-from otklik.intake.models import Message
+from otklik.intake.models import DeadLetter, Message
+from otklik.intake.pipeline import Stage
 from otklik.public import services
+from otklik.understanding import places
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +123,28 @@ def test_submissions_per_address_are_limited(client, region, settings):
     assert Message.objects.count() == 2
     other = client.post(URL, form_data(text=texts[2]), REMOTE_ADDR="10.0.0.9")
     assert other.status_code == 302
+
+
+def test_an_appeal_the_pipeline_fails_on_is_kept_in_dead_letters_and_the_resident_is_told(
+    client, region, monkeypatch
+):
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("gazetteer unavailable")
+
+    monkeypatch.setattr(places, "locate", broken)
+    data = form_data()
+    response = client.post(URL, data)
+
+    assert response.status_code == 400
+    with translation.override("ru"):
+        expected = gettext("We could not accept the appeal. Please check it and send it again.")
+    assert expected in response.content.decode()
+    assert not Message.objects.exists() and not Case.objects.exists()
+    letter = DeadLetter.objects.get()  # the appeal itself is kept, with the reason
+    assert letter.stage == Stage.PLACE and "gazetteer unavailable" in letter.reason
+    assert TEXT in letter.payload and letter.external_id == f"form-{data['form_token']}"
+
+    monkeypatch.undo()  # fixed: the same form sent again goes through
+    assert client.post(URL, data).status_code == 302
+    assert Message.objects.get().external_id == letter.external_id
