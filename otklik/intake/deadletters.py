@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import F
+from django.db.models import F, Q
 
 from .models import DeadLetter
 
@@ -30,16 +30,17 @@ def _store(letters: Sequence[DeadLetter]) -> tuple[list[DeadLetter], int]:
         groups.setdefault((letter.source_id, letter.stage), []).append(letter)
     known: dict[Key, DeadLetter] = {}
     for (source_id, stage), group in groups.items():
+        same_source = Q(source__isnull=True) if source_id is None else Q(source_id=source_id)
         rows = DeadLetter.objects.filter(
-            source_id=source_id,
+            same_source,
             stage=stage,
             replayed_at=None,
             external_id__in={d.external_id for d in group},
             payload__in={d.payload for d in group},
         ).order_by("pk")
-        for row in rows:
-            known.setdefault(_key(row), row)
-    fresh = []
+        for stored in rows:
+            known.setdefault(_key(stored), stored)
+    fresh: list[DeadLetter] = []
     for key, letter in wanted.items():
         row = known.get(key)
         if row is None:

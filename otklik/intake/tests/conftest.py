@@ -12,6 +12,8 @@ from otklik.directory.defaults_categories import load_default_categories
 from otklik.directory.models import Category
 from otklik.testing.factories import make_agency, make_rule, make_source, make_territory
 
+from .celery_workers import BROKERS, reachable_broker
+
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=ZoneInfo("Europe/Saratov"))
 
 
@@ -31,3 +33,9 @@ def region(settings) -> dict:
     make_rule(roads, category=Category.objects.get(code="roads"))
     source = make_source("vk-engels", channel=Channel.VK)
     return locals()
+
+
+@pytest.fixture(params=sorted(BROKERS))
+def broker(request) -> str:
+    """Each test using it runs once per real broker (Redis, RabbitMQ); skips or fails if one is down."""
+    return reachable_broker(request.param)

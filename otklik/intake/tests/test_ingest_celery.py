@@ -10,9 +10,6 @@ a "sentinel" batch sent after the file tells when the worker has finished the fi
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from io import StringIO
@@ -20,14 +17,13 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from otklik.cases.models import Case, CaseEvent
 from otklik.intake.models import DeadLetter, Message, SimilarityKey
 from otklik.intake.pipeline import Stage, ingest_file
 from otklik.intake.tasks import enqueue_batches
 
-from .test_celery_worker import CELERY, ROOT, _database_url, _poll, _unavailable, broker  # noqa: F401
+from .celery_workers import poll, require_postgresql, start_worker, stop_workers
 
 SOURCE = "vk-engels"
 SENTINEL_SOURCE = "ingest-sentinel"
@@ -35,23 +31,13 @@ VALID, BATCH_SIZE = 150, 40  # 150 items + 3 malformed lines: 4 batches
 
 
 @pytest.fixture
-def worker(broker: str, monkeypatch) -> Iterator[Callable[[], str]]:  # noqa: F811
+def worker(broker: str, monkeypatch) -> Iterator[Callable[[], str]]:
     """One Celery worker (one process) on a queue of its own; the test process sends to it."""
-    if connection.vendor != "postgresql":
-        _unavailable("Celery workers need PostgreSQL (DATABASE_URL=postgres://…): SQLite is one process")
+    require_postgresql()
     from otklik.celery import app
 
     queue = f"test-ingest-{uuid.uuid4().hex[:10]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": broker,
-        "OTKLIK_PIPELINE": "celery",
-        "PYTHONPATH": str(ROOT),
-    }
-    command = [str(CELERY), "-A", "otklik", "worker", "-Q", queue, "-c", "1", "-n", f"{queue}@%h"]
-    command += ["--without-gossip", "--without-mingle", "-l", "warning"]
-    proc = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    proc = start_worker(queue, broker, name=queue)
     # What ingest_file sends goes through this broker to this queue (as a deployment's settings would).
     monkeypatch.setenv("CELERY_BROKER_URL", broker)
     monkeypatch.setitem(app.conf, "task_default_queue", queue)
@@ -67,7 +53,7 @@ def worker(broker: str, monkeypatch) -> Iterator[Callable[[], str]]:  # noqa: F8
             "posted_at": "2026-03-02T12:00:00+04:00",
         }
         assert enqueue_batches([item], queue=queue, broker_url=broker) == 1
-        _poll(
+        poll(
             lambda: Message.objects.filter(source__code=SENTINEL_SOURCE, external_id=external_id).exists(),
             240,
             "the worker to finish the batches sent before the sentinel",
@@ -76,15 +62,7 @@ def worker(broker: str, monkeypatch) -> Iterator[Callable[[], str]]:  # noqa: F8
         return external_id
 
     yield drain
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
-    with app.connection_for_write(broker) as conn:
-        conn.default_channel.queue_purge(queue)
+    stop_workers([proc], queue, broker)
 
 
 def _file(tmp_path: Path) -> tuple[Path, dict[str, str]]:
