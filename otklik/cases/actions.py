@@ -282,7 +282,7 @@ def open_cases(openings: Sequence[Opening], *, now: datetime | None = None) -> l
         case.number = f"{case.created_at:%y%m}-{pk:06d}"
     cases = list(bulk.insert([o.case for o in openings]))
     routed = _("Routed automatically")
-    events: list[tuple[Any, ...]] = []  # rows of _EVENT_COLUMNS: no CaseEvent instances
+    events: list[tuple[Any, ...]] = []  # rows of EVENT_COLUMNS: no CaseEvent instances
     for opening in openings:
         case = opening.case
         events.append((case.pk, None, EventKind.CREATED, "", CaseStatus.NEW, {}, {}, "", case.created_at))
@@ -318,14 +318,14 @@ def open_cases(openings: Sequence[Opening], *, now: datetime | None = None) -> l
                 now,
             )
         )
-    bulk.insert_rows(CaseEvent, _EVENT_COLUMNS, events)
+    bulk.insert_rows(CaseEvent, EVENT_COLUMNS, events)
     # One query for the executors of all agencies, one for the center: not a query per case.
     notifications.cases_assigned([o.case for o in openings if o.agency is not None])
     notifications.cases_urgent([case for case in cases if case.is_urgent])
     return cases
 
 
-_EVENT_COLUMNS = (
+EVENT_COLUMNS = (
     "case_id",
     "actor_id",
     "kind",
@@ -370,7 +370,7 @@ def attach_messages(attached: dict[int, list[int]], *, now: datetime | None = No
         Case.objects.bulk_update(cases, ["message_count", "author_count"])
     bulk.insert_rows(
         CaseEvent,
-        _EVENT_COLUMNS,
+        EVENT_COLUMNS,
         [
             (pk, None, EventKind.MESSAGE_ATTACHED, "", "", {}, {"messages": attached[pk]}, "", now)
             for pk in ids

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from otklik.cases import bulk
+from otklik.cases.actions import EVENT_COLUMNS
 from otklik.cases.choices import CaseStatus, EventKind
 from otklik.cases.models import CaseEvent
 from otklik.cases.routing import RuleIndex, _category_chain, _depth_index, route
@@ -15,18 +16,6 @@ from otklik.directory.models import RoutingRule
 from otklik.testing.factories import make_agency, make_case, make_category, make_rule, make_territory
 
 pytestmark = pytest.mark.django_db
-
-EVENT_COLUMNS = (
-    "case_id",
-    "actor_id",
-    "kind",
-    "from_status",
-    "to_status",
-    "before",
-    "after",
-    "comment",
-    "created_at",
-)
 
 
 def test_plain_rows_are_stored_as_written() -> None:
