@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from django.urls import reverse
 from django.utils import translation
@@ -17,25 +15,9 @@ from otklik.intake.pipeline import Stage
 from otklik.public import services
 from otklik.understanding import places
 
+from .appeal_data import TEXT, URL, form_data
+
 pytestmark = pytest.mark.django_db
-
-URL = "/public/appeal/"
-TEXT = "Третий день нет горячей воды в доме 12 на улице Тельмана, просим разобраться"
-
-
-def form_data(**overrides) -> dict:
-    data = {
-        "name": "Ирина Смирнова",
-        "contact": "+7 (917) 123-45-67",
-        "text": TEXT,
-        "district": "",
-        "address": "ул. Тельмана, 12",
-        "consent": "on",
-        "website": "",
-        "form_token": uuid.uuid4().hex,
-    }
-    data.update(overrides)
-    return data
 
 
 def test_the_form_page_offers_districts_consent_and_a_fresh_token(client, region):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import uuid
 
 import pytest
 from django.core import mail
@@ -17,25 +16,16 @@ from otklik.intake.direct import Submitted
 from otklik.intake.models import Message
 from otklik.public import emails, services
 
+from . import appeal_data
+from .appeal_data import URL
+
 pytestmark = pytest.mark.django_db
 
-URL = "/public/appeal/"
-TEXT = "Третий день нет горячей воды в доме 12 на улице Тельмана, просим разобраться"
+EMAIL = "irina.smirnova@example.ru"
 
 
-def form_data(**overrides) -> dict:
-    data = {
-        "name": "Ирина Смирнова",
-        "contact": "irina.smirnova@example.ru",
-        "text": TEXT,
-        "district": "",
-        "address": "ул. Тельмана, 12",
-        "consent": "on",
-        "website": "",
-        "form_token": uuid.uuid4().hex,
-    }
-    data.update(overrides)
-    return data
+def form_data(**overrides: str) -> dict[str, str]:
+    return appeal_data.form_data(**{"contact": EMAIL, **overrides})
 
 
 def ru(text: str) -> str:
