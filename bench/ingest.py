@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -121,8 +122,9 @@ def run_inprocess(
     items: list[dict[str, Any]], batch_size: int, now: datetime, timings: dict[str, float]
 ) -> tuple[float, float, Any]:
     """Wall-clock and this process's CPU seconds of the in-process run, and its counters."""
-    from otklik.intake.pipeline import BatchResult, run_batch
+    from otklik.intake.pipeline import BatchResult, run_batch, warm_up
 
+    log(f"warm-up (once per process, not timed below): {warm_up():.2f} s")
     total = BatchResult()
     started, cpu = time.perf_counter(), time.process_time()
     for start in range(0, len(items), batch_size):
@@ -134,6 +136,17 @@ def stage_table(timings: dict[str, float], seconds: float) -> str:
     """Seconds and share of the wall clock per stage (setup, the stages, dead letters, commit)."""
     rows = [f"  {name:<13} {value:6.2f} s  {100 * value / seconds:5.1f} %" for name, value in timings.items()]
     return "\n".join(rows)
+
+
+def wait_for_workers(names: list[str], timeout: float = 120) -> None:
+    """Until every worker answers a ping: connected, its caches built (the clock starts after)."""
+    from otklik.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(app.control.ping(destination=names, timeout=1.0)) == len(names):
+            return
+    raise SystemExit(f"workers {names} did not answer within {timeout:.0f} s")
 
 
 def run_celery(
@@ -175,7 +188,7 @@ def run_celery(
         for i in range(workers)
     ]
     try:
-        time.sleep(3)  # workers connect and load their caches; the clock starts at the first enqueue
+        wait_for_workers([f"bench{i}-{queue}@{socket.gethostname()}" for i in range(workers)])
         stored_before = Message.objects.count()
         started = time.perf_counter()
         enqueue_batches(items, batch_size=batch_size, now=now, queue=queue, broker_url=broker)

@@ -80,6 +80,14 @@ class Runner(threading.Thread):
             close_old_connections()
 
     def run(self) -> None:
+        try:
+            from .pipeline import warm_up
+
+            log.info("pipeline warmed up in %.1f s", warm_up())
+        except Exception:
+            log.exception("warm-up failed; the first batch builds the caches")
+        finally:
+            close_old_connections()
         since_jobs = self.jobs_seconds
         while not self.stopping.is_set():
             due = since_jobs >= self.jobs_seconds

@@ -20,12 +20,27 @@ from datetime import datetime
 from typing import Any
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from celery.signals import worker_init
+from django.db import InterfaceError, OperationalError, connections
 
 log = logging.getLogger("otklik.intake.tasks")
 
 TASK_NAME = "otklik.intake.tasks.run_batch_task"
 BATCH_SIZE = 500
+
+
+@worker_init.connect
+def warm_up_worker(**_kwargs: Any) -> None:
+    """Build the pipeline's caches once in the worker's main process, before its pool forks: every
+    pool process inherits them, so no worker's first batch pays for them."""
+    from .pipeline import warm_up
+
+    try:
+        log.info("pipeline warmed up in %.1f s", warm_up())
+    except Exception:  # e.g. a database not migrated yet: the first batch will build them
+        log.exception("warm-up failed; the first batch builds the caches")
+    finally:
+        connections.close_all()  # a forked process must not share the parent's connections
 
 
 @shared_task(

@@ -9,10 +9,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from razdel import sentenize
 
+from otklik.cases.models import Case
 from otklik.intake import dedup, pipeline
+from otklik.intake.models import DeadLetter, Message, Source
 from otklik.intake.pipeline import make_title, run_batch
+from otklik.understanding import classify, places
 
 from .conftest import NOW
+from .test_pipeline import WATER
 
 
 def _accepted(check, url: str) -> bool:
@@ -156,3 +160,19 @@ def test_a_large_batch_pauses_the_garbage_collector_and_restores_it(region) -> N
         assert not gc.isenabled()  # a collector the caller turned off stays off
     finally:
         gc.enable()
+
+
+@pytest.mark.django_db
+def test_warm_up_builds_the_caches_and_writes_nothing(region, caplog) -> None:
+    classify.invalidate_cache()
+    places.invalidate_cache()
+    sources = Source.objects.count()
+
+    assert pipeline.warm_up() > 0
+
+    assert "warm-up" not in caplog.text  # its sample went through every stage
+    assert classify._cached is not None and places._gazetteer is not None
+    assert (Message.objects.count(), Case.objects.count(), DeadLetter.objects.count()) == (0, 0, 0)
+    assert Source.objects.count() == sources
+    # and the pipeline runs as before
+    assert run_batch([WATER], now=NOW).created_cases == 1
