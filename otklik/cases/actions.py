@@ -7,6 +7,7 @@ and the pipeline all call these; nobody sets ``case.status`` by hand.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,8 @@ from . import bulk, deadlines, notifications
 from .choices import AnswerKind, AnswerStatus, CaseStatus, EventKind
 from .lifecycle import check_transition
 from .models import Answer, Case, CaseEvent, Rating
+
+log = logging.getLogger("otklik.cases")
 
 CENTER_ROLES = (Role.MODERATOR, Role.SUPERVISOR, Role.ADMINISTRATOR)
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR)
@@ -162,6 +165,7 @@ def moderate_case(
             routed = route(category, territory)
             agency = routed.agency if routed else None
         case.save()
+        _learn_institution(case)
         log_event(
             case,
             EventKind.MODERATED,
@@ -688,6 +692,18 @@ def mark_overdue(now: datetime | None = None) -> list[int]:
     return ids
 
 
+def _learn_institution(case: Case) -> None:
+    """A place the moderator confirmed teaches the region's registry the institution the text names
+    ("школа № 12" in that town); learning must never stand in the moderator's way."""
+    from otklik.understanding.institutions import learn_from_case
+
+    try:
+        with transaction.atomic():
+            learn_from_case(case)
+    except Exception:
+        log.exception("learning the institution of case %s failed", case.pk)
+
+
 def set_case_place(
     case: Case,
     user: Any,
@@ -731,6 +747,7 @@ def set_case_place(
         case.save(
             update_fields=["lat", "lon", "territory", "suggested_territory", "understanding", "updated_at"]
         )
+        _learn_institution(case)
         log_event(
             case,
             EventKind.MODERATED,

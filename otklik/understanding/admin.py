@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import BurstAlert
+from .models import BurstAlert, Institution
 
 
 @admin.register(BurstAlert)
@@ -11,3 +11,25 @@ class BurstAlertAdmin(admin.ModelAdmin):
     list_filter = ("category", "acknowledged_at")
     search_fields = ("category__name", "territory__name")
     readonly_fields = ("case_ids", "created_at", "updated_at")
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    """The region's registry of institutions the place resolver reads (learned, imported, by hand)."""
+
+    list_display = (
+        "kind",
+        "number",
+        "territory",
+        "name",
+        "lat",
+        "lon",
+        "source",
+        "confirmations",
+        "is_active",
+    )
+    list_filter = ("kind", "source", "is_active")
+    list_editable = ("is_active",)
+    search_fields = ("kind", "number", "name", "address", "territory__name")
+    autocomplete_fields = ("territory",)
+    readonly_fields = ("confirmations", "created_at", "updated_at")

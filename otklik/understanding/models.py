@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.directory.models import Category, Territory
 
+from .place_data import INSTITUTION_KINDS, institution_label
+
 
 class BurstAlert(models.Model):
     """An unusual rise of one category in one territory over a window, for the supervisor.
@@ -83,3 +85,60 @@ class ClassifierModel(models.Model):
 
     def __str__(self) -> str:
         return self.version
+
+
+class Institution(models.Model):
+    """A named institution of the region ("поликлиника № 3" in Курск) in the registry the place
+    resolver reads: a text that names it together with its town (or, when it is the only one of its
+    kind and number in the region, alone) is placed in its territory, at its point when it has one.
+
+    Rows are learned from moderators (a case naming an institution whose place a moderator
+    confirmed), imported from CSV (``otklik import-institutions``) or entered in the admin."""
+
+    class Source(models.TextChoices):
+        MODERATOR = "moderator", _("learned from a moderator")
+        IMPORT = "import", _("imported")
+        MANUAL = "manual", _("entered by hand")
+
+    kind = models.CharField(
+        _("kind"), max_length=40, choices=[(kind, kind) for kind in INSTITUTION_KINDS], db_index=True
+    )
+    number = models.CharField(
+        _("number"), max_length=10, blank=True, help_text=_("Empty for an institution without a number.")
+    )
+    name = models.CharField(_("full name"), max_length=300, blank=True)
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("territory"), on_delete=models.CASCADE, related_name="institutions"
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.MANUAL)
+    confirmations = models.PositiveIntegerField(
+        _("confirmations"), default=0, help_text=_("Cases naming it whose place a moderator confirmed.")
+    )
+    case_ids = models.JSONField(_("confirmed by cases"), default=list, blank=True)
+    is_active = models.BooleanField(
+        _("used to place messages"),
+        default=True,
+        help_text=_("Switch off a wrong row instead of deleting it."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        ordering = ["kind", "number", "territory__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "number", "territory"], name="institution_one_per_territory"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{institution_label(self.kind, self.number)} ({self.territory})"
+
+    @property
+    def label(self) -> str:
+        return institution_label(self.kind, self.number)

@@ -1,5 +1,9 @@
 """Reference data around the gazetteer: extra settlements, known streets and named institutions.
 
+Institutions found in a text ("в поликлинике № 3") are resolved against the region's registry
+(``understanding.Institution`` rows, learned from moderators and imported from CSV) as
+:class:`KnownInstitution` items.
+
 The region loader knows municipalities and towns; villages, district centres, streets and
 institutions come from CSV files under ``understanding/data/gazetteer`` (see its README), matched to
 the loaded territories by region and municipality name, so a file for another region is ignored.
@@ -75,7 +79,8 @@ def street_name_key(street: str) -> tuple[str, ...]:
 
 # --- named institutions --------------------------------------------------------------------------
 
-_INSTITUTIONS: list[tuple[str, str]] = [
+# (regex, kind): the kinds are the normalized names the registry of institutions stores.
+INSTITUTION_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"детск(?:ая|ой|ую|ие|их)\s+поликлиник[аеиуой]*", "детская поликлиника"),
     (r"поликлиник[аеиуой]*", "поликлиника"),
     (r"(?:центральн\w+\s+районн\w+\s+больниц\w*|црб)", "ЦРБ"),
@@ -92,17 +97,18 @@ _INSTITUTIONS: list[tuple[str, str]] = [
     (r"библиотек[аеиуой]*", "библиотека"),
     (r"мфц", "МФЦ"),
     (r"отделени\w+\s+почты|почтов\w+\s+отделени\w+", "отделение почты"),
-]
+)
+INSTITUTION_KINDS: tuple[str, ...] = tuple(dict.fromkeys(kind for _pattern, kind in INSTITUTION_PATTERNS))
 _NUMBER = r"(?:\s*(?:№|N|номер|#)\s*(?P<number>\d{1,4})|\s+(?P<bare>\d{1,3})(?![\d.,:]))"
 _INSTITUTION_RE = [
     (re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-]){_NUMBER}", re.IGNORECASE), label)
-    for pattern, label in _INSTITUTIONS
+    for pattern, label in INSTITUTION_PATTERNS
 ]
 # An institution without a number is a place only when it is a single one of its kind nearby.
 _UNNUMBERED_OK = frozenset({"ЦРБ", "роддом", "ФАП", "амбулатория", "МФЦ", "больница"})
 _UNNUMBERED_RE = [
     (re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE), label)
-    for pattern, label in _INSTITUTIONS
+    for pattern, label in INSTITUTION_PATTERNS
     if label in _UNNUMBERED_OK
 ]
 
@@ -112,6 +118,31 @@ class Institution:
     text: str  # normalized: "поликлиника № 3"
     start: int
     stop: int
+    kind: str = ""  # "поликлиника"
+    number: str = ""  # "3"; empty for an institution named without a number ("ЦРБ")
+
+
+@dataclass(frozen=True)
+class KnownInstitution:
+    """One row of the region's registry of institutions (``understanding.Institution``)."""
+
+    kind: str
+    number: str
+    territory_id: int
+    lat: float | None = None
+    lon: float | None = None
+    pk: int | None = None
+    confirmations: int = 0  # cases naming it whose place a moderator confirmed
+    listed: bool = True  # imported or entered by hand (a list of the region's institutions)
+
+    @property
+    def label(self) -> str:
+        return institution_label(self.kind, self.number)
+
+
+def institution_label(kind: str, number: str) -> str:
+    """ "поликлиника", "3" → "поликлиника № 3"; an unnumbered institution is its kind ("ЦРБ")."""
+    return f"{kind} № {number}" if number else kind
 
 
 def extract_institution(text: str) -> Institution | None:
@@ -120,11 +151,13 @@ def extract_institution(text: str) -> Institution | None:
     for regex, label in _INSTITUTION_RE:
         match = regex.search(text)
         if match:
-            number = match["number"] or match["bare"]
-            found.append(Institution(f"{label} № {number}", match.start(), match.end()))
+            number = str(int(match["number"] or match["bare"]))  # "№ 03" is "№ 3"
+            found.append(
+                Institution(institution_label(label, number), match.start(), match.end(), label, number)
+            )
     if not found:
         for regex, label in _UNNUMBERED_RE:
             match = regex.search(text)
             if match:
-                found.append(Institution(label, match.start(), match.end()))
+                found.append(Institution(label, match.start(), match.end(), label, ""))
     return min(found, key=lambda i: (i.start, -(i.stop - i.start))) if found else None

@@ -29,8 +29,8 @@ from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Territory
 from otklik.directory.regions import load_region
 
-from .place_data import DATA_DIR, KnownStreet, street_key
-from .places import Gazetteer, locate
+from .place_data import DATA_DIR, KnownStreet, extract_institution, street_key
+from .places import Gazetteer, known_institutions, locate
 from .text import fold, tokenize
 
 KURSK_REGION = "Курская область"
@@ -56,6 +56,7 @@ def region_gazetteer(region: Territory, **kwargs: object) -> Gazetteer:
     rows = Territory.objects.defer("geometry").filter(
         Q(pk=region.pk) | Q(parent=region) | Q(parent__parent=region)
     )
+    kwargs.setdefault("institutions", known_institutions())
     return Gazetteer(list(rows.order_by("pk")), f"eval-{region.pk}", **kwargs)  # type: ignore[arg-type]
 
 
@@ -126,6 +127,43 @@ def evaluate_by_executor(
             score.add(truth.name, _predicted_municipality(row["text_clean"], gazetteer, use_ner))
     elapsed = time.perf_counter() - started
     return score, score.rows / elapsed if elapsed else 0.0
+
+
+def learn_institutions(rows: Iterable[dict[str, str]], gazetteer: Gazetteer) -> int:
+    """Fill the registry as moderators would: every routed appeal that names a numbered institution
+    confirms it in the executor's municipality, through the same
+    :func:`~otklik.understanding.institutions.learn_institution` a moderator's confirmation calls."""
+    from .institutions import learn_institution
+
+    learned = 0
+    for row in rows:
+        truth = truth_municipality(row["Ответственное лицо"], gazetteer)
+        mention = extract_institution(row["text_clean"])
+        if truth is not None and mention is not None and mention.number:
+            learn_institution(mention.kind, mention.number, truth)
+            learned += 1
+    return learned
+
+
+def evaluate_institutions(rows: Iterable[dict[str, str]], gazetteer: Gazetteer) -> tuple[Score, Score]:
+    """On the appeals that name a numbered institution and have a municipality by executor: the
+    district figures of the whole resolver, and of the rows the registry placed (source
+    "institution", i.e. the text named no other place)."""
+    overall = Score("district, texts naming an institution")
+    by_registry = Score("district, placed by the institution registry")
+    for row in rows:
+        truth = truth_municipality(row["Ответственное лицо"], gazetteer)
+        mention = extract_institution(row["text_clean"])
+        if truth is None or mention is None or not mention.number:
+            continue
+        place = locate(row["text_clean"], gazetteer=gazetteer)
+        territory = place.territory
+        below_region = territory is not None and territory.kind != TerritoryKind.REGION
+        predicted = territory.municipality.name if territory is not None and below_region else ""
+        overall.add(truth.name, predicted)
+        if place.source == "institution":
+            by_registry.add(truth.name, predicted)
+    return overall, by_registry
 
 
 def derive_streets(

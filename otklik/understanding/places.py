@@ -7,13 +7,26 @@
   (no NER). A name that is also a common word ("Светлый", "Мирный") must be written with a capital.
   The deepest territory wins: a settlement resolves to itself (its parent is its district); a
   name shared by several territories is resolved by the other places in the text, then population.
+* **A town and its district.** Where a town is an okrug beside the district named after it (Льгов
+  and Льговский район), the words around the name decide: "в Льгове", "г. Льгов" are the town,
+  "Льговского района" the district, and so are "под Льговом", "за чертой города", a route from the
+  town to a village ("Льгов (АС) — д. Шерекино") and a town named by a writer from "нашей деревни".
+  A town named in passing ("из Курска", "дорога на Курчатов", "трасса Курск — Рыльск",
+  "«Светлый Курск»") is a weak mention, used only when the text names no other place; "Курск обл."
+  is the region.
+* **Institutions.** "поликлиника № 3", "школа № 12" are looked up in the region's registry
+  (:class:`~otklik.understanding.models.Institution`, learned from moderators and imported from
+  CSV, see :mod:`.institutions`): together with the town the text names, or alone when the registry
+  vouches it is the only one, the institution gives the territory and its point; with several
+  candidates and nothing to choose by, the moderator picks the place.
 * **Address.** "ул. Ленина, 15", "на улице Чернышевского", "пр-т Строителей 3", "на Садовой улице"
   become a normalized ``address`` ("ул. Ленина, 15"); the street name is not read as a settlement.
 * **Coordinates.** A message with lat/lon is placed by point-in-polygon over ``Territory.geometry``
   (GeoJSON; shapely prepared geometries with a bounding-box pre-filter).
 
-Both indexes are cached per process, dropped when a territory is saved or deleted, and rebuilt when
-the fingerprint of the territory rows changes (so edits in another process are seen too).
+Both indexes are cached per process, dropped when a territory or an institution is saved or
+deleted, and rebuilt when the fingerprint of the territory rows and of the registry changes (so
+edits in another process are seen too).
 """
 
 from __future__ import annotations
@@ -22,12 +35,12 @@ import hashlib
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db.models import TextField
+from django.db.models import Count, Max, Sum, TextField
 from django.db.models.functions import Cast, Length
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -35,9 +48,12 @@ from django.dispatch import receiver
 from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Territory
 
-from . import place_data
+from .models import Institution as InstitutionRow
 from .place_data import (
+    INSTITUTION_PATTERNS,
     ExtraSettlement,
+    Institution,
+    KnownInstitution,
     KnownStreet,
     extra_settlements,
     extract_institution,
@@ -244,6 +260,89 @@ def extract_address(text: str) -> Address | None:
 # --- the gazetteer -------------------------------------------------------------------------------
 
 
+class Mention(NamedTuple):
+    surface: str  # as written
+    ids: list[int]  # candidate territories
+    weak: bool = False  # named in passing: counts only when the text names nothing else
+
+
+# A text that names a town only in passing ("приезжаю из Курска к бабушке") is still placed there.
+WEAK_ALONE = True
+
+_QUOTES = "\"'«»“”„`"
+_REGION_WORDS = frozenset({"обл", "область", "области", "областью"})
+_FROM_TO = frozenset({"из", "с", "со", "до", "от"})
+_TOWARDS = frozenset({"в", "во", "на"})
+_DIRECTION = frozenset(
+    {"сторону", "направлении", "направление", "дорога", "дороге", "дороги", "дорогу", "трасса", "трассе"}
+    | {"трассы", "трассу", "поворот", "повороте", "поворота", "выезд", "выезде", "въезд", "въезде"}
+    | {"маршрут", "маршруте", "маршрута", "едем", "ехать", "еду", "ездить", "ездим", "уехать"}
+)
+_DIRECTION_GENT = frozenset({"сторону", "стороны", "стороне", "направлении", "направление", "трассе"})
+_NEAR = frozenset(
+    {"под", "близ", "вблизи", "пригород", "пригороде", "пригорода", "пригородах", "пригородный"}
+    | {"окрестности", "окрестностях", "окрестностей", "черты", "чертой", "черта", "черте"}
+)
+_NEAR_FROM = frozenset({"недалеко", "неподалеку", "невдалеке", "км", "километрах", "километров"})
+_CITY_WORDS = frozenset({"г", "город", "города", "городом", "городе"})
+_DASH = r"\s*(?:\([^)\n]{0,20}\)\s*)?[-–—]\s*"
+_ROUTE_AFTER = re.compile(rf"{_DASH}[А-ЯЁ]")
+_ROUTE_BEFORE = re.compile(r"[\w)]\s*[-–—]\s*$")
+_ROUTE_TO_VILLAGE = re.compile(
+    rf"{_DASH}(?:(?:д|дер|с|п|пос|х)\.\s*|(?:деревн|сел|посел|пос[её]л|хутор)\w*\s+)[А-ЯЁ]"
+)
+
+# The writer's own village: a town named in the same text is the centre of the district around it.
+_OWN_VILLAGE = re.compile(
+    r"(?<!\w)(?:наш\w*|нас\s+в|в)\s+(?:деревн\w+|сел[еоа]|поселк\w*|пос[её]лк\w*|посел[её]к)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def _near_before(folded: list[str], i: int) -> bool:
+    """ "под Курском", "в пригороде Курска", "за чертой города Курска", "недалеко от Льгова"."""
+    j = i - 1
+    if j >= 0 and folded[j] in _CITY_WORDS:
+        j -= 1
+    if j < 0:
+        return False
+    return folded[j] in _NEAR or (folded[j] == "от" and j > 0 and folded[j - 1] in _NEAR_FROM)
+
+
+def _district_adjective(name: str) -> str:
+    """ "Льговский район" → "льговский"; "" for a name of another shape."""
+    words = fold(clean_name(name)).split()
+    return words[0] if len(words) == 2 and words[1] == "район" and words[0].endswith("ский") else ""
+
+
+def _names_twins(town: str, adjective: str) -> bool:
+    """Is ``adjective`` made from the town's name: Льгов/льговский, Курск/курский, Щигры/щигровский,
+    Железногорск/железногорский, Балаково/балаковский, Энгельс/энгельсский."""
+    stem = adjective[: -len("ский")]
+    if town in (stem, stem + "ск", stem + "цк"):
+        return True
+    return town[-1:] in "аеиоуыюяь" and stem in (town[:-1], town[:-1] + "ов", town[:-1] + "ев")
+
+
+def _town_twins(territories: list[Territory]) -> dict[int, int]:
+    """Towns and the districts named after them: "Льгов" → "Льговский район"."""
+    districts = [(t, _district_adjective(t.name)) for t in territories if t.kind == TerritoryKind.DISTRICT]
+    twins: dict[int, int] = {}
+    for town in territories:
+        name = fold(clean_name(town.name))
+        if town.kind not in (TerritoryKind.OKRUG, TerritoryKind.SETTLEMENT) or " " in name or "-" in name:
+            continue
+        for district, adjective in districts:
+            if adjective and _names_twins(name, adjective):
+                twins[town.pk] = district.pk
+    return twins
+
+
+# A learned institution alone in the registry places a text that names no town after this many
+# moderators' confirmations (``Gazetteer.resolve_institution``).
+ALONE_MIN_CONFIRMATIONS = 2
+
+
 @dataclass(frozen=True)
 class _Entry:
     territory_id: int
@@ -265,6 +364,7 @@ class Gazetteer:
         *,
         extras: Iterable[ExtraSettlement] | None = None,
         streets: Iterable[KnownStreet] | None = None,
+        institutions: Iterable[KnownInstitution] = (),
     ) -> None:
         self.version = version
         self.territories = {t.pk: t for t in territories}
@@ -281,11 +381,14 @@ class Gazetteer:
                 synthetic = Territory(pk=-n, kind=TerritoryKind.SETTLEMENT, name=extra.name, parent=parent)
                 self.territories[synthetic.pk] = synthetic
         self.forms: dict[tuple[str, ...], list[_Entry]] = defaultdict(list)
+        self._nominative: dict[int, str] = {}
         for t in self.territories.values():
             core = clean_name(t.name)
+            self._nominative[t.pk] = fold(core)
             needs_capital = is_common_word(core)
             for form in name_forms(core):
                 self.forms[form].append(_Entry(t.pk, needs_capital))
+        self.twins = _town_twins(list(self.territories.values()))
         self.first_words = frozenset(form[0] for form in self.forms)
         self.max_words = max((len(f) for f in self.forms), default=1)
         self.streets: dict[str, set[int]] = defaultdict(set)
@@ -295,6 +398,10 @@ class Gazetteer:
             if municipality is not None:
                 self.streets[street_key(street.street)].add(municipality.pk)
                 self.street_names[street_name_key(street.street)].add(municipality.pk)
+        self.institutions: dict[tuple[str, str], list[KnownInstitution]] = defaultdict(list)
+        for known in institutions:
+            if known.territory_id in self.territories:
+                self.institutions[(known.kind, known.number)].append(known)
 
     def _municipalities_by_region(self) -> dict[tuple[str, str], Territory]:
         found: dict[tuple[str, str], Territory] = {}
@@ -330,10 +437,19 @@ class Gazetteer:
             found = self._municipalities[territory_id] = self.territories[territory_id].municipality.pk
         return found
 
-    def scan(self, tokens: list[Token]) -> list[tuple[str, list[int]]]:
-        """Mentions in reading order: (text as written, candidate territory ids)."""
-        mentions: list[tuple[str, list[int]]] = []
-        folded = [t.folded for t in tokens]
+    def scan(self, tokens: list[Token], text: str | None = None) -> list[Mention]:
+        """Mentions in reading order: (text as written, candidate territory ids, weak).
+
+        With the ``text`` the tokens come from, the words around a name are read too (see
+        :meth:`_in_context`): a town named in passing ("из Курска", "трасса Курск — Рыльск",
+        "«Светлый Курск»") is a weak mention, one the resolver uses only when nothing else is named;
+        "под Курском", "за чертой города Курска" and a route from the town to a village ("Льгов —
+        д. Шерекино") name the district around the town; "Курск обл." is the region."""
+        mentions: list[Mention] = []
+        # one lower() over the joined words instead of one per word (no token holds a space)
+        folded = " ".join([t[0] for t in tokens]).lower().replace("ё", "е").split(" ") if tokens else []
+        if len(folded) != len(tokens):  # a token with a space inside (never from our tokenizers)
+            folded = [fold(t[0]) for t in tokens]
         first_words, forms = self.first_words, self.forms
         i = 0
         while i < len(tokens):
@@ -349,23 +465,56 @@ class Gazetteer:
                     dict.fromkeys(e.territory_id for e in entries if capitalized or not e.needs_capital)
                 )
                 if ids:
-                    mentions.append((" ".join(t.text for t in tokens[i : i + size]), ids))
+                    weak = False
+                    if text is not None:
+                        ids, weak = self._in_context(ids, tokens, folded, i, size, text)
+                    mentions.append(Mention(" ".join(t.text for t in tokens[i : i + size]), ids, weak))
                     i += size
                     break
             else:
                 i += 1
         return mentions
 
-    def resolve(self, mentions: list[tuple[str, list[int]]]) -> tuple[Territory | None, list[str]]:
+    def _in_context(
+        self, ids: list[int], tokens: list[Token], folded: list[str], i: int, size: int, text: str
+    ) -> tuple[list[int], bool]:
+        """The candidates and the weakness of the name ``tokens[i : i + size]`` read in context."""
+        before = folded[i - 1] if i else ""
+        after = folded[i + size] if i + size < len(folded) else ""
+        start, stop = tokens[i][1], tokens[i + size - 1][2]
+        if size == 1 and after in _REGION_WORDS and all(self.depth(t) > 0 for t in ids):
+            return [self.chain(ids[0])[-1]], False  # "Курск обл." is the region
+        twins = [self.twins[t] for t in ids if t in self.twins]
+        if twins and (_near_before(folded, i) or _ROUTE_TO_VILLAGE.match(text, stop)):
+            return twins, False  # "под Курском", "Льгов (АС) — д. Шерекино": the district around
+        quoted = start > 0 and text[start - 1] in _QUOTES
+        passing = (
+            (before in _FROM_TO and not (before == "с" and text.startswith(".", tokens[i - 1][2])))
+            # "на Курчатов", "в Курск": the accusative (as the nominative) after "в", "на" is a direction
+            or (before in _TOWARDS and (size, folded[i]) == (1, self._nominative.get(ids[0], "")))
+            or (i >= 2 and folded[i - 2] in _DIRECTION and before in ("на", "в"))
+            or before in _DIRECTION_GENT
+            or _ROUTE_AFTER.match(text, stop) is not None
+            or _ROUTE_BEFORE.search(text, max(0, start - 30), start) is not None
+        )
+        return ids, quoted or passing
+
+    def resolve(
+        self, mentions: Sequence[Mention | tuple[str, list[int]]]
+    ) -> tuple[Territory | None, list[str]]:
         """The municipality named most often wins (an explicitly named district breaks a tie, then the
         first named); inside it the deepest territory named. A name shared by several territories
-        takes the one supported by the other names of the text, then the deepest, then the bigger."""
-        if not mentions:
+        takes the one supported by the other names of the text, then the deepest, then the bigger.
+        Weak mentions (:meth:`scan`) count only when the text names nothing else."""
+        named = [(m[0], m[1]) for m in mentions if not (isinstance(m, Mention) and m.weak)]
+        if not named and WEAK_ALONE:
+            named = [(m[0], m[1]) for m in mentions]
+        if not named:
             return None, []
-        unambiguous = {ids[0] for _, ids in mentions if len(ids) == 1}
+        unambiguous = {ids[0] for _, ids in named if len(ids) == 1}
         chosen_at: list[int] = []
         texts: dict[int, list[str]] = defaultdict(list)
-        for surface, ids in mentions:
+        for surface, ids in named:
 
             def support(tid: int) -> int:
                 return sum(1 for other in unambiguous if other != tid and self.related(tid, other))
@@ -396,6 +545,28 @@ class Gazetteer:
             best = chosen_at[0]
         matched = [s for tid in dict.fromkeys(chosen_at) for s in texts[tid]]
         return self.territories[best], list(dict.fromkeys(matched))
+
+    def institution_candidates(self, institution: Institution) -> list[KnownInstitution]:
+        """The registry's institutions of that kind and number (in any territory of the gazetteer)."""
+        return self.institutions.get((institution.kind, institution.number), [])
+
+    def resolve_institution(
+        self, institution: Institution, territory: Territory | None
+    ) -> KnownInstitution | None:
+        """The registry's institution a mention stands for: the one inside (or around) the territory
+        the text names; with no territory below the region, the only one of its kind and number —
+        when the registry can vouch that it is the only one: a listed (imported, hand-entered) row,
+        or one moderators confirmed at least ``ALONE_MIN_CONFIRMATIONS`` times (a row learned once
+        says nothing of the same number in other towns). Several candidates, or one it cannot vouch
+        for, and nothing to choose by: None (the moderator picks the place)."""
+        candidates = self.institution_candidates(institution)
+        if territory is not None and territory.pk in self.territories and self.depth(territory.pk) > 0:
+            related = [c for c in candidates if self.related(c.territory_id, territory.pk)]
+            return related[0] if len(related) == 1 else None
+        if len(candidates) != 1:
+            return None
+        only = candidates[0]
+        return only if only.listed or only.confirmations >= ALONE_MIN_CONFIRMATIONS else None
 
     def street_municipality(self, address: str) -> Territory | None:
         """The municipality of a known street, when the street is known in exactly one."""
@@ -461,7 +632,25 @@ def _fingerprint() -> str:
     digest = hashlib.sha1(usedforsecurity=False)
     for row in rows:
         digest.update(repr(row).encode())
+    registry = InstitutionRow.objects.filter(is_active=True).aggregate(
+        n=Count("pk"), ids=Sum("pk"), last=Max("updated_at")
+    )
+    digest.update(repr(sorted(registry.items())).encode())
     return f"places-{digest.hexdigest()[:10]}"
+
+
+def known_institutions() -> list[KnownInstitution]:
+    """The active rows of the registry of institutions, as the gazetteer reads them."""
+    return [
+        KnownInstitution(
+            kind, number, territory_id, lat, lon, pk, confirmations, source != InstitutionRow.Source.MODERATOR
+        )
+        for pk, kind, number, territory_id, lat, lon, confirmations, source in InstitutionRow.objects.filter(
+            is_active=True
+        )
+        .order_by("pk")
+        .values_list("pk", "kind", "number", "territory_id", "lat", "lon", "confirmations", "source")
+    ]
 
 
 def get_gazetteer(*, recheck: bool = True) -> Gazetteer:
@@ -476,7 +665,7 @@ def get_gazetteer(*, recheck: bool = True) -> Gazetteer:
     with _lock:
         if _gazetteer is None or _gazetteer.version != version:
             territories = list(Territory.objects.defer("geometry").order_by("pk"))
-            _gazetteer = Gazetteer(territories, version)
+            _gazetteer = Gazetteer(territories, version, institutions=known_institutions())
         return _gazetteer
 
 
@@ -505,6 +694,8 @@ def invalidate_cache() -> None:
 
 @receiver(post_save, sender=Territory, dispatch_uid="understanding_places_save")
 @receiver(post_delete, sender=Territory, dispatch_uid="understanding_places_delete")
+@receiver(post_save, sender=InstitutionRow, dispatch_uid="understanding_places_institution_save")
+@receiver(post_delete, sender=InstitutionRow, dispatch_uid="understanding_places_institution_delete")
 def _territory_changed(**kwargs: object) -> None:
     invalidate_cache()
 
@@ -514,7 +705,7 @@ _WORD = re.compile(r"\w+(?:-\w+)*")
 # Any of extract_institution's patterns, without what must surround them: a text it does not match
 # has no institution, and one regex scan costs a third of one scan per kind of institution.
 _MAYBE_INSTITUTION = re.compile(
-    "|".join(f"(?:{pattern})" for pattern, _label in place_data._INSTITUTIONS),
+    "|".join(f"(?:{pattern})" for pattern, _label in INSTITUTION_PATTERNS),
     re.IGNORECASE,
 )
 
@@ -557,10 +748,10 @@ class Place:
     lon: float | None
     address: str
     matched: list[str] = field(default_factory=list)
-    precision: str = "none"  # "point", or the kind of the territory found in the text, or "none"
+    precision: str = "none"  # "point", "institution" (its own point), the kind of the territory, "none"
     settlement: str = ""  # the settlement named, also one the territory table does not hold
     institution: str = ""  # "поликлиника № 3"
-    source: str = "none"  # what placed it: "text", "street", "ner", "point" or "none"
+    source: str = "none"  # what placed it: "text", "street", "ner", "institution", "point" or "none"
     unresolved: list[str] = field(default_factory=list)  # place names NER found that nobody knows
 
     @property
@@ -619,8 +810,11 @@ def locate(
     words = scan_tokens(text) if tokens is None else scan_tokens_of(text, tokens)
     if address is not None:
         words = [t for t in words if t.stop <= address.start or t.start >= address.stop]
-    territory, matched = gazetteer.resolve(gazetteer.scan(words))
+    territory, matched = gazetteer.resolve(gazetteer.scan(words, text))
     source = "text" if territory is not None else "none"
+    if territory is not None and territory.pk in gazetteer.twins and _OWN_VILLAGE.search(text):
+        # "для нашей деревни … до вокзала ст. Льгов 2": the writer's village is in the district
+        territory = gazetteer.territories[gazetteer.twins[territory.pk]]
     address_text = address.text if address else ""
     unresolved: list[str] = []
     if (territory is None or territory.kind == TerritoryKind.REGION) and address is not None:
@@ -632,8 +826,18 @@ def locate(
         if by_ner is not None:
             territory, source = by_ner, "ner"
             matched = [*matched, *ner_matched]
+    known = None
+    if institution is not None:  # the registry: the institution's territory (and point)
+        below_region = territory is not None and territory.kind != TerritoryKind.REGION
+        known = gazetteer.resolve_institution(institution, territory if below_region else None)
+    if known is not None:
+        found = gazetteer.territories[known.territory_id]
+        if territory is None or territory.kind == TerritoryKind.REGION:
+            territory, source = found, "institution"
+        elif found.pk != territory.pk and territory.pk in gazetteer.chain(found.pk):
+            territory = found  # the institution's settlement inside the district the text names
     settlement = ""
-    named = territory is not None and source in ("text", "ner")
+    named = territory is not None and source in ("text", "ner", "institution")
     if named and territory is not None and territory.kind in (TerritoryKind.SETTLEMENT, TerritoryKind.OKRUG):
         settlement = clean_name(territory.name)  # an urban okrug named in the text is its town
         if territory.pk < 0:  # an extra settlement: place the case in its municipality
@@ -655,8 +859,13 @@ def locate(
             "point",
             unresolved,
         )
-    point_lat, point_lon = _point_of(territory)
-    precision = str(territory.kind) if territory is not None else "none"
+    point_lat: float | None
+    point_lon: float | None
+    if known is not None and known.lat is not None and known.lon is not None:
+        point_lat, point_lon, precision = known.lat, known.lon, "institution"
+    else:
+        point_lat, point_lon = _point_of(territory)
+        precision = str(territory.kind) if territory is not None else "none"
     return Place(
         territory,
         point_lat,

@@ -2,7 +2,9 @@
 
 Loads the Kursk region (``../shared/data``) inside a transaction that is rolled back at the end, so
 the database is left as it was; prints the district figures against the executor and the district,
-settlement and street figures against the hand annotations.
+settlement and street figures against the hand annotations. With ``--learn-institutions`` the
+registry of institutions is first filled from the train split's executors (as moderators' confirmed
+places would fill it) and the figures of the texts naming an institution are printed too.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ class Command(BaseCommand):
             action="store_true",
             help="rewrite data/gazetteer/streets.csv from the train split before evaluating",
         )
+        parser.add_argument(
+            "--learn-institutions",
+            action="store_true",
+            help="fill the institution registry from the train split's executors (as moderators "
+            "would) before evaluating; the registry is rolled back with the region",
+        )
         parser.add_argument("--confusions", type=int, default=0, help="print the N most frequent mistakes")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -54,6 +62,11 @@ class Command(BaseCommand):
             place_data.known_streets.cache_clear()
             gazetteer = ev.region_gazetteer(region)
             self.stdout.write(f"derived {len(streets)} streets from the train split")
+        if options["learn_institutions"]:
+            learned = ev.learn_institutions(ev.read_rows("train"), gazetteer)
+            gazetteer = ev.region_gazetteer(region)
+            known = sum(len(found) for found in gazetteer.institutions.values())
+            self.stdout.write(f"learned {learned} institution mentions of the train split into {known} rows")
         self.stdout.write(
             f"gazetteer: {len(gazetteer.territories)} territories, {len(gazetteer.forms)} word forms, "
             f"{len(gazetteer.streets)} known streets"
@@ -66,6 +79,10 @@ class Command(BaseCommand):
                 note = " (streets derived from this split)" if split == "train" else ""
                 self.stdout.write(f"{split:5} {score.line()}  {rate:,.0f} texts/s{note}")
                 self._confusions(score, options["confusions"])
+                if not use_ner:
+                    for found in ev.evaluate_institutions(ev.read_rows(split), gazetteer):
+                        self.stdout.write(f"{split:5} {found.line()}")
+                        self._confusions(found, options["confusions"])
             annotations = ev.read_annotations()
             if annotations:
                 rows = ev.read_rows("test")
