@@ -21,6 +21,11 @@
   learned per category (below). Measured on the Kursk appeals (5-fold CV, docs/benchmarks.md):
   the topic names and the topic head raise category macro-F1 from 0.57 to 0.66; the rules'
   verdicts as features lower it, so they are off unless asked for.
+* **Routing practice** (``practice_k``, :func:`recent_practice`): for routing labels, the shares of
+  the labels among the ``k`` training decisions nearest in time (arrival order will do) as one
+  more block of features. Routing practice drifts (on the Kursk appeals the city administration
+  took the city's appeals at some periods, its committees at others); with it executor accuracy
+  goes from 0.49 to 0.62 (docs/benchmarks.md). A new appeal reads the latest ``k`` decisions.
 * **Thresholds.** From out-of-fold predictions on the training set, each category gets the lowest
   confidence at which the predictions of that category reach the target precision (0.9 by default)
   with at least ``min_support`` of them; a category that never reaches it has no threshold and
@@ -440,6 +445,60 @@ class Featurizer:
         return _tfidf(np.concatenate(rows), np.concatenate(cols), n, self.lemma_idf, True)
 
 
+# --- current routing practice -------------------------------------------------------------------
+
+
+def recent_practice(
+    times: Sequence[float] | np.ndarray,
+    ref_times: Sequence[float] | np.ndarray,
+    ref_labels: Sequence[str],
+    labels: Sequence[str],
+    *,
+    k: int,
+    exclude_self: bool = False,
+    past_only: bool = False,
+    smoothing: float = 0.5,
+) -> np.ndarray:
+    """The current routing practice around each of ``times``: the share of each of ``labels``
+    (columns) among the ``k`` reference decisions (``ref_times``, ``ref_labels``) nearest in
+    time, smoothed by ``smoothing`` per label. With ``past_only`` only the decisions made before
+    it count (a new appeal: the latest ``k`` decisions); ``exclude_self`` leaves out references
+    at the same time (a training row does not vote for itself). No reference: the uniform share.
+
+    Routing practice drifts — on the Kursk appeals the city administration took the city's
+    appeals at some periods and its committees at others — so the decisions nearest in arrival
+    order tell which of them routes a topic now."""
+    column = {label: i for i, label in enumerate(labels)}
+    reference = np.asarray(ref_times, dtype=float)
+    ref_columns = np.array([column.get(label, -1) for label in ref_labels], np.int64)
+    known = np.flatnonzero(ref_columns >= 0)
+    # the references sorted by time once: each query looks at k on either side of its place
+    order = known[np.argsort(reference[known], kind="stable")]
+    sorted_times, sorted_columns = reference[order], ref_columns[order]
+    size = len(order)
+    out = np.zeros((len(times), len(labels)), np.float32)
+    for row, t in enumerate(np.asarray(times, dtype=float)):
+        low = int(np.searchsorted(sorted_times, t, side="left"))
+        high = int(np.searchsorted(sorted_times, t, side="right"))
+        # k on either side, widened to whole runs of equal times so that ties are all in
+        start, end = max(0, low - k), high if past_only else min(size, high + k)
+        if start < low:
+            start = int(np.searchsorted(sorted_times, sorted_times[start], side="left"))
+        if end > high:
+            end = int(np.searchsorted(sorted_times, sorted_times[end - 1], side="right"))
+        if past_only:
+            window = np.arange(start, low)
+        elif exclude_self:
+            window = np.r_[start:low, high:end]
+        else:
+            window = np.arange(start, end)
+        # the k nearest, ties by the references' order as given
+        nearest = window[np.lexsort((order[window], np.abs(sorted_times[window] - t)))[:k]]
+        counts = np.bincount(sorted_columns[nearest], minlength=len(labels)).astype(np.float32)
+        out[row] = (counts + smoothing) / (counts.sum() + smoothing * len(labels))
+    return out
+
+
 # --- the model ---------------------------------------------------------------------------------
 
 
@@ -512,11 +571,20 @@ class TextModel:
         extra_weight: float = 0.5,
         fine_weight: float = 1.0,
         min_df: int = 2,
+        practice_k: int = 0,
+        practice_weight: float = 3.0,
+        practice_past_only: bool = False,
     ) -> None:
         self.format = MODEL_FORMAT
         self.c = c
         self.class_weight = class_weight
         self.fine_weight = fine_weight
+        # the current routing practice (:func:`recent_practice`) as features: off when 0
+        self.practice_k = practice_k
+        self.practice_weight = practice_weight
+        self.practice_past_only = practice_past_only
+        self.practice_times = np.zeros(0)  # the training decisions' times and labels
+        self.practice_labels: list[str] = []
         self.featurizer = Featurizer(
             char_ngrams=char_ngrams,
             min_df=min_df,
@@ -536,6 +604,8 @@ class TextModel:
                 f"The stored model has format {found}; this version reads format {MODEL_FORMAT}. "
                 "Train a new one with `otklik train`."
             )
+        for name, default in _PRACTICE_DEFAULTS.items():  # written before the practice features
+            state.setdefault(name, default() if callable(default) else default)
         self.__dict__.update(state)
 
     @property
@@ -549,9 +619,12 @@ class TextModel:
         *,
         fine: Sequence[str] | None = None,
         label_docs: Sequence[LabelDoc] = (),
+        times: Sequence[float] | None = None,
     ) -> TextModel:
         """Fit on the texts; ``label_docs`` of the labels present are added as examples;
-        ``fine`` (one finer label per text, "" for none) trains the fine head."""
+        ``fine`` (one finer label per text, "" for none) trains the fine head; ``times`` (when each
+        text was routed, any increasing scale: arrival order will do) with ``practice_k`` adds the
+        current routing practice around each text as features (:func:`recent_practice`)."""
         if len(set(labels)) < 2:
             raise ValueError("Training needs at least two different labels.")
         present = set(labels)
@@ -563,14 +636,36 @@ class TextModel:
             keep_all=[d.doc for d in extra if d.keep_terms],
         )
         features = self.featurizer.transform(all_docs)
+        self.practice_times, self.practice_labels = np.zeros(0), []
+        if self.practice_k > 0 and times is not None:
+            if len(times) != len(docs):
+                raise ValueError("One time per training text is needed.")
+            self.practice_times = np.asarray(times, dtype=float)
+            self.practice_labels = [str(label) for label in labels]
+            columns = sorted(present)
+            practice = recent_practice(
+                times,
+                times,
+                labels,
+                columns,
+                k=self.practice_k,
+                exclude_self=True,
+                past_only=self.practice_past_only,
+            )
+            # a label document has no time: the overall shares
+            overall = recent_practice([0.0], [0.0] * len(labels), labels, columns, k=len(labels))
+            practice = np.vstack([practice, np.repeat(overall, len(extra), axis=0)])
+            features.blocks["practice"] = practice * np.float32(self.practice_weight)
         self.head = LinearHead.fit(
             features,
             all_labels,
-            blocks=("lemmas", "chars", "extra", "embedding"),
+            blocks=("lemmas", "chars", "extra", "embedding", "practice"),
             c=self.c,
             class_weight=self.class_weight,
         )
         self.labels = self.head.labels
+        if "practice" in features.blocks and self.labels != sorted(present):
+            raise AssertionError("the practice columns must follow the head's labels")
         self.fine_head, self.fine_columns = None, []
         if fine is not None and self.fine_weight > 0:
             all_fine = [*fine, *(d.fine for d in extra)]
@@ -596,10 +691,43 @@ class TextModel:
         under = np.array([label_of[f] for f in self.fine_head.labels])
         self.fine_columns = [np.flatnonzero(under == label) for label in self.labels]
 
-    def decision(self, docs: Sequence[Prepared]) -> np.ndarray:
-        """Scores (texts × labels): the label head's, averaged with the best fine score per label."""
+    @property
+    def uses_practice(self) -> bool:
+        return self.head is not None and "practice" in self.head.weights
+
+    def practice(self, n: int, times: Sequence[float] | None = None) -> np.ndarray:
+        """The routing practice (rows × labels) for ``n`` texts routed at ``times``: the training
+        decisions nearest in time; without times, the latest ``practice_k`` decisions (a new
+        appeal arriving now)."""
+        if times is None:
+            now = float(self.practice_times.max()) + 1.0 if len(self.practice_times) else 0.0
+            latest = recent_practice(
+                [now],
+                self.practice_times,
+                self.practice_labels,
+                self.labels,
+                k=self.practice_k,
+                past_only=True,
+            )
+            return np.repeat(latest, n, axis=0)
+        if len(times) != n:
+            raise ValueError("One time per text is needed.")
+        return recent_practice(
+            times,
+            self.practice_times,
+            self.practice_labels,
+            self.labels,
+            k=self.practice_k,
+            past_only=self.practice_past_only,
+        )
+
+    def decision(self, docs: Sequence[Prepared], *, times: Sequence[float] | None = None) -> np.ndarray:
+        """Scores (texts × labels): the label head's, averaged with the best fine score per label.
+        A model fitted with times reads the routing practice at ``times`` (default: now)."""
         assert self.head is not None, "fit the model first"
         features = self.featurizer.transform(docs)
+        if self.uses_practice:
+            features.blocks["practice"] = self.practice(len(docs), times) * np.float32(self.practice_weight)
         scores = self.head.scores(features)
         if self.fine_head is not None:
             fine = self.fine_head.scores(features)
@@ -610,10 +738,10 @@ class TextModel:
             scores = (scores + self.fine_weight * best) / (1.0 + self.fine_weight)
         return scores
 
-    def predict(self, docs: Sequence[Prepared]) -> list[Prediction]:
+    def predict(self, docs: Sequence[Prepared], *, times: Sequence[float] | None = None) -> list[Prediction]:
         if not docs:
             return []
-        probabilities = _softmax(self.decision(docs))
+        probabilities = _softmax(self.decision(docs, times=times))
         top = np.argsort(-probabilities, axis=1)[:, :3]
         labels = self.labels
         out = []
@@ -629,6 +757,13 @@ class TextModel:
 
 
 ModelFactory = Callable[[], TextModel]
+_PRACTICE_DEFAULTS: dict[str, Any] = {
+    "practice_k": 0,
+    "practice_weight": 3.0,
+    "practice_past_only": False,
+    "practice_times": lambda: np.zeros(0),
+    "practice_labels": list,
+}
 
 
 # --- evaluation ---------------------------------------------------------------------------------
@@ -742,17 +877,21 @@ def cross_validate(
     label_map: Callable[[str], str] | None = None,
     fine: Sequence[str] | None = None,
     label_docs: Sequence[LabelDoc] = (),
+    times: Sequence[float] | None = None,
 ) -> Evaluation:
     """Stratified k-fold CV over the classes with at least ``min_per_class`` rows.
 
     ``fine`` and ``label_docs`` go to :meth:`TextModel.fit`; a label document takes part in a fold
     only when its label, and its finer label if it names one, occur among that fold's training rows.
+    ``times`` (when each row was routed) go to the model too: a held-out row's routing practice
+    is read from that fold's training rows nearest in time.
     ``label_map`` maps a predicted label before scoring (e.g. a predicted topic to its category);
     the true labels are then given already mapped."""
     keep, dropped = frequent_only(labels, max(min_per_class, folds))
     kept_docs = [docs[i] for i in keep]
     kept_labels = np.array([labels[i] for i in keep])
     kept_fine = [fine[i] for i in keep] if fine is not None else None
+    kept_times = [times[i] for i in keep] if times is not None else None
     y_pred: list[str] = [""] * len(keep)
     confidence: list[float] = [0.0] * len(keep)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -762,10 +901,17 @@ def cross_validate(
         seen = set(train_labels)
         seen_fine = set(train_fine or ())
         fold_docs = [d for d in label_docs if d.label in seen and (not d.fine or d.fine in seen_fine)]
+        # times only when given: a model of another design (or a test's spy) need not take them
+        timed: dict[str, Any] = {}
+        if kept_times is not None:
+            timed["times"] = [kept_times[i] for i in train_idx]
         model = make_model().fit(
-            [kept_docs[i] for i in train_idx], train_labels, fine=train_fine, label_docs=fold_docs
+            [kept_docs[i] for i in train_idx], train_labels, fine=train_fine, label_docs=fold_docs, **timed
         )
-        for i, prediction in zip(test_idx, model.predict([kept_docs[i] for i in test_idx]), strict=True):
+        if kept_times is not None:
+            timed["times"] = [kept_times[i] for i in test_idx]
+        predictions = model.predict([kept_docs[i] for i in test_idx], **timed)
+        for i, prediction in zip(test_idx, predictions, strict=True):
             y_pred[i] = label_map(prediction.label) if label_map else prediction.label
             confidence[i] = prediction.confidence
     return Evaluation(
@@ -844,6 +990,7 @@ class Example:
     label: str
     extra: tuple[str, ...] = ()
     fine: str = ""  # a finer label (e.g. the topic under the category), "" for none
+    time: float | None = None  # when it was routed (any increasing scale), None if unknown
 
 
 @dataclass
@@ -896,14 +1043,28 @@ def _label(value: str) -> str:
     return value[:-2] if value.endswith(".0") and value[:-2].isdigit() else value
 
 
+def _time(value: str | None, path: str | Path) -> float:
+    try:
+        return float((value or "").strip())
+    except ValueError:
+        raise ValueError(f"{path}: the time column holds {value!r}, not a number") from None
+
+
 def read_labeled_csv(
-    path: str | Path, *, text_col: str, label_col: str, fine_col: str | None = None
+    path: str | Path,
+    *,
+    text_col: str,
+    label_col: str,
+    fine_col: str | None = None,
+    time_col: str | None = None,
 ) -> list[Example]:
     """Rows with a non-empty text and label from a CSV (UTF-8, header row); ``fine_col`` names a
-    column of finer labels (e.g. the topic under the category)."""
+    column of finer labels (e.g. the topic under the category), ``time_col`` a number that orders
+    the rows in time (a timestamp, or a sequential id: arrival order)."""
     with Path(path).open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
-        missing = {text_col, label_col, *([fine_col] if fine_col else [])} - set(reader.fieldnames or [])
+        wanted = {text_col, label_col, *([fine_col] if fine_col else []), *([time_col] if time_col else [])}
+        missing = wanted - set(reader.fieldnames or [])
         if missing:
             raise ValueError(f"{path}: no column(s) {', '.join(sorted(missing))}; found {reader.fieldnames}")
         return [
@@ -911,6 +1072,7 @@ def read_labeled_csv(
                 text=row[text_col],
                 label=_label(row[label_col]),
                 fine=(row[fine_col] or "").strip() if fine_col else "",
+                time=_time(row[time_col], path) if time_col else None,
             )
             for row in reader
             if (row[text_col] or "").strip() and (row[label_col] or "").strip()

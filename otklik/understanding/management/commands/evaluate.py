@@ -8,6 +8,10 @@ learned as examples of their label, and a second model over them adds its best s
 ``--places`` adds the place found in the text (the gazetteer) as a feature, for routing labels;
 with ``--region-geojson`` and ``--region-towns`` the region is loaded inside a transaction that is
 rolled back at the end, so the database is left as it was.
+``--time-col COL --recent-practice K`` adds the current routing practice as features: the labels
+of the K training rows nearest in time (COL orders the rows: a timestamp, or a sequential id, i.e.
+arrival order); ``--practice-past-only`` counts only the rows before each one, as a new appeal
+would see them.
 """
 
 from __future__ import annotations
@@ -38,10 +42,17 @@ class _Rollback(Exception):
 
 
 def _read(
-    path: str, text_col: str, label_col: str, names_col: str | None, fine_col: str | None = None
+    path: str,
+    text_col: str,
+    label_col: str,
+    names_col: str | None,
+    fine_col: str | None = None,
+    time_col: str | None = None,
 ) -> tuple[list[ml.Example], dict]:
     try:
-        examples = ml.read_labeled_csv(path, text_col=text_col, label_col=label_col, fine_col=fine_col)
+        examples = ml.read_labeled_csv(
+            path, text_col=text_col, label_col=label_col, fine_col=fine_col, time_col=time_col
+        )
     except (OSError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
     names: dict[str, str] = {}
@@ -89,6 +100,23 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-chars", action="store_true", help="no character n-grams")
         parser.add_argument("--no-embeddings", action="store_true", help="no navec word vectors")
+        parser.add_argument(
+            "--time-col", help="a column ordering the rows in time (a timestamp or a sequential id)"
+        )
+        parser.add_argument(
+            "--recent-practice",
+            type=int,
+            default=0,
+            metavar="K",
+            help="with --time-col: the labels of the K training rows nearest in time as features "
+            "(the current routing practice)",
+        )
+        parser.add_argument("--practice-weight", type=float, default=3.0)
+        parser.add_argument(
+            "--practice-past-only",
+            action="store_true",
+            help="the practice from the rows before each one only (as a new appeal sees it)",
+        )
         parser.add_argument("--test", metavar="FILE", help="train on all of FILE, score this file")
         parser.add_argument("--test-label-col", help="the label column of the test file")
         parser.add_argument("--places", action="store_true", help="the place in the text as a feature")
@@ -123,7 +151,10 @@ class Command(BaseCommand):
             options["label_col"],
             options["names_col"],
             options["fine_col"],
+            options["time_col"],
         )
+        if options["recent_practice"] and not options["time_col"]:
+            raise CommandError("--recent-practice needs --time-col (what orders the rows in time).")
         rules: RuleClassifier | None = {
             "default": default_rules,
             "db": lambda: get_classifier(),
@@ -144,6 +175,7 @@ class Command(BaseCommand):
         docs = featurize(examples)
         labels = [e.label for e in examples]
         fine = [e.fine for e in examples] if options["fine_col"] else None
+        times = [float(e.time or 0.0) for e in examples] if options["recent_practice"] else None
         label_docs = ml.fine_label_docs(examples) if options["fine_col"] else []
         c = options["c"]
         class_weight = None if options["class_weight"] == "none" else "balanced"
@@ -156,6 +188,9 @@ class Command(BaseCommand):
                 embeddings=not options["no_embeddings"],
                 fine_weight=0.0 if options["no_fine_head"] else 1.0,
                 extra_weight=options["extra_weight"],
+                practice_k=options["recent_practice"],
+                practice_weight=options["practice_weight"],
+                practice_past_only=options["practice_past_only"],
             )
 
         if options["table_router"]:
@@ -181,9 +216,12 @@ class Command(BaseCommand):
             return
         if options["test"]:
             test_label = options["test_label_col"] or options["label_col"]
-            test_examples, _ = _read(options["test"], options["text_col"], test_label, None)
-            model = make_model().fit(docs, labels, fine=fine, label_docs=label_docs)
-            predictions = model.predict(featurize(test_examples))
+            test_examples, _ = _read(
+                options["test"], options["text_col"], test_label, None, time_col=options["time_col"]
+            )
+            model = make_model().fit(docs, labels, fine=fine, label_docs=label_docs, times=times)
+            test_times = [float(e.time or 0.0) for e in test_examples] if times is not None else None
+            predictions = model.predict(featurize(test_examples), times=test_times)
             evaluation = ml.Evaluation(
                 y_true=[e.label for e in test_examples],
                 y_pred=[p.label for p in predictions],
@@ -201,6 +239,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 fine=fine,
                 label_docs=label_docs,
+                times=times,
             )
             heading = f"{options['file']}: {options['label_col']}"
         features = ["lemmas 1-2"]
@@ -213,6 +252,12 @@ class Command(BaseCommand):
         if options["fine_col"]:
             head = "" if options["no_fine_head"] else f" + {options['fine_col']} head"
             features.append(f"names of {options['fine_col']}{head}")
+        if times is not None:
+            features.append(
+                f"routing practice: the {options['recent_practice']} training rows nearest by "
+                f"{options['time_col']}{' before' if options['practice_past_only'] else ''} "
+                f"(weight {options['practice_weight']})"
+            )
         description = f"{', '.join(features)}; LinearSVC C={c}, class weight {options['class_weight']}"
         self.stdout.write(f"{heading} ({description})")
         self.stdout.write(evaluation.as_text(names))
