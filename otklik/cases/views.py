@@ -166,7 +166,7 @@ def _flat(value: Any) -> list[str]:
 def _understanding(case: Case) -> dict[str, Any]:
     """What the pipeline matched and why, flattened for display (the JSON's shape is the pipeline's)."""
     data = case.understanding if isinstance(case.understanding, dict) else {}
-    known = {"matched_terms", "version", "model_version"}
+    known = {"matched_terms", "version", "model_version", "routing"}
     other = []
     for key, value in data.items():
         if key in known:
@@ -178,6 +178,9 @@ def _understanding(case: Case) -> dict[str, Any]:
         "matched_terms": _flat(data.get("matched_terms")),
         "version": data.get("version") or data.get("model_version") or "",
         "other": other,
+        "routing_practice": (data.get("routing") or {}).get("practice")
+        if isinstance(data.get("routing"), dict)
+        else None,
     }
 
 

@@ -74,7 +74,8 @@ from otklik.cases.choices import OPEN
 from otklik.cases.models import Case
 from otklik.cases.routing import RouteResult, RuleIndex, active_rules, route
 from otklik.directory.choices import Channel
-from otklik.understanding import places, relevance, urgency
+from otklik.directory.models import Agency
+from otklik.understanding import places, relevance, routing_practice, urgency
 from otklik.understanding.classify import Classification, RuleClassifier, get_classifier, should_auto_route
 from otklik.understanding.places import Gazetteer, Place
 from otklik.understanding.relevance import Relevance, Verdict
@@ -176,6 +177,16 @@ class BatchResult:
         return ", ".join(f"{name.replace('_', ' ')}: {getattr(self, name)}" for name in self.COUNTERS)
 
 
+@dataclass(frozen=True)
+class PracticeSuggestion:
+    """No routing rule covers the case: the agency most of the latest routed cases of its category
+    went to (``count`` of the latest ``decisions``) — suggested to the moderator, never assigned."""
+
+    agency: Agency
+    count: int
+    decisions: int
+
+
 @dataclass
 class Item:
     """One raw item on its way through the stages."""
@@ -207,6 +218,7 @@ class Item:
     urgency: Urgency | None = None
     place: Place | None = None
     routed: RouteResult | None = None
+    practice: PracticeSuggestion | None = None  # no rule routes it: where the latest such cases went
     monitoring: list[monitoring.QueryMatch] | None = None  # None: no active monitoring queries
     fingerprint: dedup.Fingerprint | None = None
     similar_to: dict[str, Any] | None = None  # the near-duplicate it attaches to
@@ -231,6 +243,7 @@ class Batch:
     rules: RuleIndex | None = None
     scanner: monitoring.Scanner | None = None
     dead: list[DeadLetter] = field(default_factory=list)
+    practice: dict[int, PracticeSuggestion | None] = field(default_factory=dict)  # by category id
     touched_cases: dict[int, list[int]] = field(default_factory=dict)  # case id → attached message ids
 
     def live(self) -> Iterator[Item]:
@@ -762,8 +775,20 @@ def stage_route(batch: Batch) -> None:
         if category is None and territory is None:
             return
         item.routed = route(category, territory, batch.rules)
+        if item.routed is None and category is not None:
+            item.practice = _practice(batch, category.pk)
 
     _each_understood(batch, Stage.ROUTE, pick)
+
+
+def _practice(batch: Batch, category_id: int) -> PracticeSuggestion | None:
+    """Where most of the latest routed cases of the category went (once per batch and category)."""
+    if category_id not in batch.practice:
+        found = routing_practice.leading_agency(category_id)
+        batch.practice[category_id] = (
+            PracticeSuggestion(Agency.objects.get(pk=found[0]), found[1], found[2]) if found else None
+        )
+    return batch.practice[category_id]
 
 
 # --- deadline: the decision ----------------------------------------------------------------------
@@ -865,6 +890,8 @@ def _understanding_json(item: Item) -> dict[str, Any]:
     }
     if item.monitoring is not None:
         data["monitoring"] = {"queries": [m.as_json() for m in item.monitoring]}
+    if item.practice is not None:
+        data["routing"] = {"practice": [item.practice.count, item.practice.decisions]}
     return data
 
 
@@ -879,7 +906,11 @@ def _new_case(item: Item) -> Case:
         created_at=item.posted_at,
         suggested_category=c.category if c else None,
         suggested_territory=p.territory if p else None,
-        suggested_agency=item.routed.agency if item.routed else None,
+        suggested_agency=item.routed.agency
+        if item.routed
+        else item.practice.agency
+        if item.practice
+        else None,
         category_confidence=c.confidence if c else None,
         understanding=_understanding_json(item),
         is_urgent=bool(u and u.is_urgent),

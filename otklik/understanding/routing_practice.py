@@ -37,16 +37,22 @@ def practice_shares(
 
 
 def latest_routed(
-    k: int = DEFAULT_K, *, category_id: int | None = None, before: datetime | None = None
+    k: int = DEFAULT_K,
+    *,
+    category_id: int | None = None,
+    category_ids: Iterable[int] | None = None,
+    before: datetime | None = None,
 ) -> list[int]:
     """The agencies of the latest ``k`` cases that have one (newest first), in arrival order
-    (``created_at``), of one category when ``category_id`` is given, arrived before ``before``
-    when given. Merged cases are left out: their routing is their target's."""
+    (``created_at``), of one category when ``category_id`` is given (of these with ``category_ids``),
+    arrived before ``before`` when given. Merged cases are left out: their routing is their target's."""
     from django.apps import apps
 
     cases = apps.get_model("cases", "Case").objects.filter(agency__isnull=False, merged_into__isnull=True)
     if category_id is not None:
         cases = cases.filter(category_id=category_id)
+    if category_ids is not None:
+        cases = cases.filter(category_id__in=list(category_ids))
     if before is not None:
         cases = cases.filter(created_at__lt=before)
     return list(cases.order_by("-created_at", "-pk").values_list("agency_id", flat=True)[:k])
@@ -67,3 +73,29 @@ def current_practice(
     if len(agencies) < min_decisions:
         agencies = latest_routed(k, before=before)
     return practice_shares(agencies, candidates)
+
+
+def leading_agency(
+    category_id: int, *, k: int = DEFAULT_K, min_decisions: int = 10, min_share: float = 0.5
+) -> tuple[int, int, int] | None:
+    """The agency most of the latest ``k`` routed cases of a category went to, as (agency id, its
+    cases, the decisions looked at) — when there are at least ``min_decisions`` of them and it has
+    more than ``min_share`` of them; else None. A subcategory with too few decisions of its own reads
+    those of its parent's whole branch. What the pipeline suggests to the moderator for a case no
+    routing rule covers."""
+    from django.apps import apps
+
+    agencies = latest_routed(k, category_id=category_id)
+    if len(agencies) < min_decisions:
+        categories = apps.get_model("directory", "Category").objects
+        parent = categories.filter(pk=category_id).values_list("parent_id", flat=True).first()
+        if parent is None:
+            return None
+        branch = [parent, *categories.filter(parent_id=parent).values_list("pk", flat=True)]
+        agencies = latest_routed(k, category_ids=branch)
+    if len(agencies) < min_decisions:
+        return None
+    agency, count = Counter(agencies).most_common(1)[0]
+    if count <= min_share * len(agencies):
+        return None
+    return agency, count, len(agencies)
