@@ -243,7 +243,6 @@ class Batch:
     rules: RuleIndex | None = None
     scanner: monitoring.Scanner | None = None
     dead: list[DeadLetter] = field(default_factory=list)
-    practice: dict[int, PracticeSuggestion | None] = field(default_factory=dict)  # by category id
     touched_cases: dict[int, list[int]] = field(default_factory=dict)  # case id → attached message ids
 
     def live(self) -> Iterator[Item]:
@@ -775,20 +774,27 @@ def stage_route(batch: Batch) -> None:
         if category is None and territory is None:
             return
         item.routed = route(category, territory, batch.rules)
-        if item.routed is None and category is not None:
-            item.practice = _practice(batch, category.pk)
 
     _each_understood(batch, Stage.ROUTE, pick)
+    _suggest_by_practice(batch)
 
 
-def _practice(batch: Batch, category_id: int) -> PracticeSuggestion | None:
-    """Where most of the latest routed cases of the category went (once per batch and category)."""
-    if category_id not in batch.practice:
-        found = routing_practice.leading_agency(category_id)
-        batch.practice[category_id] = (
-            PracticeSuggestion(Agency.objects.get(pk=found[0]), found[1], found[2]) if found else None
-        )
-    return batch.practice[category_id]
+def _suggest_by_practice(batch: Batch) -> None:
+    """Cases no rule routes: where most of the latest routed cases of their category went (two
+    queries for the whole batch, one more for the agencies)."""
+    unrouted: list[tuple[Item, int]] = []
+    for item in _understood(batch):
+        category = item.classification.category if item.classification else None
+        if item.attach_to is None and item.routed is None and category is not None:
+            unrouted.append((item, category.pk))
+    if not unrouted:
+        return
+    found = routing_practice.leading_agencies({category_id for _item, category_id in unrouted})
+    agencies = Agency.objects.in_bulk({hit[0] for hit in found.values() if hit is not None})
+    for item, category_id in unrouted:
+        hit = found.get(category_id)
+        if hit is not None and hit[0] in agencies:
+            item.practice = PracticeSuggestion(agencies[hit[0]], hit[1], hit[2])
 
 
 # --- deadline: the decision ----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 DEFAULT_K = 40
 
@@ -36,6 +37,14 @@ def practice_shares(
     return {a: (counts[a] + smoothing) / total for a in wanted}
 
 
+def _latest() -> Any:
+    """Routed, unmerged cases as (created, id, agency), newest first."""
+    from django.apps import apps
+
+    cases = apps.get_model("cases", "Case").objects.filter(agency__isnull=False, merged_into__isnull=True)
+    return cases.order_by("-created_at", "-pk").values_list("created_at", "pk", "agency_id")
+
+
 def latest_routed(
     k: int = DEFAULT_K,
     *,
@@ -45,17 +54,21 @@ def latest_routed(
 ) -> list[int]:
     """The agencies of the latest ``k`` cases that have one (newest first), in arrival order
     (``created_at``), of one category when ``category_id`` is given (of these with ``category_ids``),
-    arrived before ``before`` when given. Merged cases are left out: their routing is their target's."""
-    from django.apps import apps
+    arrived before ``before`` when given. Merged cases are left out: their routing is their target's.
 
-    cases = apps.get_model("cases", "Case").objects.filter(agency__isnull=False, merged_into__isnull=True)
-    if category_id is not None:
-        cases = cases.filter(category_id=category_id)
-    if category_ids is not None:
-        cases = cases.filter(category_id__in=list(category_ids))
+    Each category is read on its own (the index on category and creation time gives its latest ``k``
+    without reading the rest) and the lists are merged here, so the cost does not grow with the
+    number of cases."""
+    latest = _latest()
     if before is not None:
-        cases = cases.filter(created_at__lt=before)
-    return list(cases.order_by("-created_at", "-pk").values_list("agency_id", flat=True)[:k])
+        latest = latest.filter(created_at__lt=before)
+    if category_id is not None:
+        return [agency for _at, _pk, agency in latest.filter(category_id=category_id)[:k]]
+    if category_ids is None:
+        return [agency for _at, _pk, agency in latest[:k]]
+    found = [row for one in dict.fromkeys(category_ids) for row in latest.filter(category_id=one)[:k]]
+    found.sort(key=lambda row: (row[0], row[1]), reverse=True)
+    return [agency for _at, _pk, agency in found[:k]]
 
 
 def current_practice(
@@ -75,27 +88,73 @@ def current_practice(
     return practice_shares(agencies, candidates)
 
 
+def _latest_per_category(category_ids: Iterable[int], k: int) -> dict[int, list[tuple[datetime, int, int]]]:
+    """The latest ``k`` routed, unmerged cases of each category as (created, id, agency), newest
+    first — one statement: a LATERAL top-``k`` per category walks the index on category and
+    creation time, so its cost does not grow with the number of cases."""
+    from django.apps import apps
+    from django.db import connection
+
+    ids = sorted(set(category_ids))
+    found: dict[int, list[tuple[datetime, int, int]]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    table = connection.ops.quote_name(apps.get_model("cases", "Case")._meta.db_table)
+    values = ", ".join(["(%s)"] * len(ids))
+    sql = (
+        f"SELECT c.id, l.created_at, l.id, l.agency_id FROM (VALUES {values}) AS c(id) "
+        f"CROSS JOIN LATERAL (SELECT created_at, id, agency_id FROM {table} "
+        "WHERE category_id = c.id AND agency_id IS NOT NULL AND merged_into_id IS NULL "
+        "ORDER BY created_at DESC, id DESC LIMIT %s) AS l"
+    )
+    if connection.vendor == "sqlite":  # no LATERAL: the same, one category at a time
+        for one in ids:
+            found[one] = list(_latest().filter(category_id=one)[:k])
+        return found
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, k])
+        for category, at, pk, agency in cursor.fetchall():
+            found[category].append((at, pk, agency))
+    for rows in found.values():
+        rows.sort(reverse=True)
+    return found
+
+
+def leading_agencies(
+    category_ids: Iterable[int], *, k: int = DEFAULT_K, min_decisions: int = 10, min_share: float = 0.5
+) -> dict[int, tuple[int, int, int] | None]:
+    """For each category: the agency most of its latest ``k`` routed cases went to, as (agency id,
+    its cases, the decisions looked at) — when there are at least ``min_decisions`` of them and it
+    has more than ``min_share`` of them; else None. A subcategory with too few decisions of its own
+    reads those of its parent's whole branch. What the pipeline suggests to the moderator for a case
+    no routing rule covers (two statements for any number of categories)."""
+    from django.apps import apps
+
+    wanted = list(dict.fromkeys(category_ids))
+    if not wanted:
+        return {}
+    tree = dict(apps.get_model("directory", "Category").objects.values_list("pk", "parent_id"))
+    branches: dict[int, list[int]] = {}
+    for one in wanted:
+        parent = tree.get(one)
+        if parent is not None:
+            branches[one] = [parent, *(c for c, p in tree.items() if p == parent)]
+    latest = _latest_per_category([*wanted, *(c for b in branches.values() for c in b)], k)
+    out: dict[int, tuple[int, int, int] | None] = {}
+    for one in wanted:
+        rows = latest[one]
+        if len(rows) < min_decisions and one in branches:
+            rows = sorted((row for c in branches[one] for row in latest[c]), reverse=True)[:k]
+        out[one] = None
+        if len(rows) >= min_decisions:
+            agency, count = Counter(agency for _at, _pk, agency in rows).most_common(1)[0]
+            if count > min_share * len(rows):
+                out[one] = (agency, count, len(rows))
+    return out
+
+
 def leading_agency(
     category_id: int, *, k: int = DEFAULT_K, min_decisions: int = 10, min_share: float = 0.5
 ) -> tuple[int, int, int] | None:
-    """The agency most of the latest ``k`` routed cases of a category went to, as (agency id, its
-    cases, the decisions looked at) — when there are at least ``min_decisions`` of them and it has
-    more than ``min_share`` of them; else None. A subcategory with too few decisions of its own reads
-    those of its parent's whole branch. What the pipeline suggests to the moderator for a case no
-    routing rule covers."""
-    from django.apps import apps
-
-    agencies = latest_routed(k, category_id=category_id)
-    if len(agencies) < min_decisions:
-        categories = apps.get_model("directory", "Category").objects
-        parent = categories.filter(pk=category_id).values_list("parent_id", flat=True).first()
-        if parent is None:
-            return None
-        branch = [parent, *categories.filter(parent_id=parent).values_list("pk", flat=True)]
-        agencies = latest_routed(k, category_ids=branch)
-    if len(agencies) < min_decisions:
-        return None
-    agency, count = Counter(agencies).most_common(1)[0]
-    if count <= min_share * len(agencies):
-        return None
-    return agency, count, len(agencies)
+    """:func:`leading_agencies` of one category."""
+    return leading_agencies([category_id], k=k, min_decisions=min_decisions, min_share=min_share)[category_id]
