@@ -174,13 +174,13 @@ def _understanding(case: Case) -> dict[str, Any]:
         shown = _flat(value)
         if shown:
             other.append((UNDERSTANDING_LABELS.get(key, key), shown))
+    routing: dict[str, Any] = data["routing"] if isinstance(data.get("routing"), dict) else {}
     return {
         "matched_terms": _flat(data.get("matched_terms")),
         "version": data.get("version") or data.get("model_version") or "",
         "other": other,
-        "routing_practice": (data.get("routing") or {}).get("practice")
-        if isinstance(data.get("routing"), dict)
-        else None,
+        "routing_practice": routing.get("practice"),
+        "routing_model": routing if routing.get("model") else None,
     }
 
 

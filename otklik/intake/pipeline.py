@@ -75,7 +75,7 @@ from otklik.cases.models import Case
 from otklik.cases.routing import RouteResult, RuleIndex, active_rules, route
 from otklik.directory.choices import Channel
 from otklik.directory.models import Agency
-from otklik.understanding import places, relevance, routing_practice, urgency
+from otklik.understanding import agency_model, places, relevance, routing_practice, urgency
 from otklik.understanding.classify import Classification, RuleClassifier, get_classifier, should_auto_route
 from otklik.understanding.places import Gazetteer, Place
 from otklik.understanding.relevance import Relevance, Verdict
@@ -179,12 +179,15 @@ class BatchResult:
 
 @dataclass(frozen=True)
 class PracticeSuggestion:
-    """No routing rule covers the case: the agency most of the latest routed cases of its category
-    went to (``count`` of the latest ``decisions``) — suggested to the moderator, never assigned."""
+    """No routing rule covers the case: the agency the learned router picks (``model``, with its
+    ``confidence``), else the one most of the latest routed cases of its category went to
+    (``count`` of the latest ``decisions``) — suggested to the moderator, never assigned."""
 
     agency: Agency
-    count: int
-    decisions: int
+    count: int = 0
+    decisions: int = 0
+    model: str = ""  # the AGENCY model version when the learned router suggested it
+    confidence: float | None = None
 
 
 @dataclass
@@ -780,18 +783,38 @@ def stage_route(batch: Batch) -> None:
 
 
 def _suggest_by_practice(batch: Batch) -> None:
-    """Cases no rule routes: where most of the latest routed cases of their category went (two
-    queries for the whole batch, one more for the agencies)."""
-    unrouted: list[tuple[Item, int]] = []
-    for item in _understood(batch):
-        category = item.classification.category if item.classification else None
-        if item.attach_to is None and item.routed is None and category is not None:
-            unrouted.append((item, category.pk))
+    """Cases no rule routes: the agency the learned router (the active AGENCY model) is sure enough
+    of; for the rest, where most of the latest routed cases of their category went (two queries for
+    the whole batch, one more for the agencies)."""
+    unrouted = [item for item in _understood(batch) if item.attach_to is None and item.routed is None]
     if not unrouted:
         return
-    found = routing_practice.leading_agencies({category_id for _item, category_id in unrouted})
+    learned = agency_model.suggest_agencies(
+        [
+            agency_model.RoutingRow(
+                item.text,
+                item.classification.category.code
+                if item.classification and item.classification.category
+                else None,
+                item.place.territory.pk if item.place and item.place.territory else None,
+            )
+            for item in unrouted
+        ]
+    )
+    known = Agency.objects.filter(is_active=True).in_bulk({s.agency_id for s in learned if s is not None})
+    by_category: list[tuple[Item, int]] = []
+    for item, suggestion in zip(unrouted, learned, strict=True):
+        if suggestion is not None and suggestion.agency_id in known:
+            item.practice = PracticeSuggestion(
+                known[suggestion.agency_id], model=suggestion.model, confidence=suggestion.confidence
+            )
+        elif item.classification is not None and item.classification.category is not None:
+            by_category.append((item, item.classification.category.pk))
+    if not by_category:
+        return
+    found = routing_practice.leading_agencies({category_id for _item, category_id in by_category})
     agencies = Agency.objects.in_bulk({hit[0] for hit in found.values() if hit is not None})
-    for item, category_id in unrouted:
+    for item, category_id in by_category:
         hit = found.get(category_id)
         if hit is not None and hit[0] in agencies:
             item.practice = PracticeSuggestion(agencies[hit[0]], hit[1], hit[2])
@@ -896,7 +919,9 @@ def _understanding_json(item: Item) -> dict[str, Any]:
     }
     if item.monitoring is not None:
         data["monitoring"] = {"queries": [m.as_json() for m in item.monitoring]}
-    if item.practice is not None:
+    if item.practice is not None and item.practice.model:
+        data["routing"] = {"model": item.practice.model, "confidence": item.practice.confidence}
+    elif item.practice is not None:
         data["routing"] = {"practice": [item.practice.count, item.practice.decisions]}
     return data
 

@@ -334,7 +334,6 @@ def train_category_model(
     any) are learned as examples of their category; ``use_rules``: the rules' matched categories
     become features (measured worse on the Kursk appeals together with label documents, so off by
     default)."""
-    from django.db import transaction
     from django.utils import timezone
 
     from .models import ClassifierModel
@@ -350,21 +349,14 @@ def train_category_model(
     trained = ml.train(
         with_rule_features(examples, rules), target_precision=target_precision, label_docs=label_docs
     )
-    blob = ml.dump_model(trained.model)
-    with transaction.atomic():
-        number = ClassifierModel.objects.count() + 1
-        row = ClassifierModel.objects.create(
-            version=f"ml-{number:04d}-{now:%Y%m%d%H%M%S}",
-            created_at=now,
-            source=source[:300],
-            examples=len(examples),
-            labels=trained.model.labels,
-            metrics=trained.metrics,
-            thresholds=trained.thresholds,
-            blob=blob,
-            size=len(blob),
-        )
-    return row
+    return ml.store_model(
+        trained,
+        kind=ClassifierModel.Kind.CATEGORY,
+        prefix="ml",
+        source=source,
+        examples=len(examples),
+        now=now,
+    )
 
 
 def place_tokens(text: str, gazetteer: places.Gazetteer) -> list[str]:

@@ -42,6 +42,7 @@ and collects moderators' decisions as training examples.
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import importlib.util
 import pickle
@@ -51,6 +52,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -1007,14 +1009,18 @@ def train(
     target_precision: float = DEFAULT_TARGET_PRECISION,
     validation_folds: int = 3,
     label_docs: Sequence[LabelDoc] = (),
+    times: Sequence[float] | None = None,
 ) -> TrainedModel:
     """Fit on every example; thresholds and the reported metrics come from an out-of-fold run over
     the classes with enough rows (a class with fewer rows than folds is still learned, but gets
-    no threshold: its predictions go to moderation)."""
+    no threshold: its predictions go to moderation). ``times`` (one per example, when it was
+    routed) go to the model and to the validation (:func:`cross_validate`)."""
     docs = [prepare(e.text, e.extra) for e in examples]
     labels = [e.label for e in examples]
     fine = [e.fine for e in examples] if any(e.fine for e in examples) else None
-    model = make_model().fit(docs, labels, fine=fine, label_docs=label_docs)
+    # times only when given: a model of another design need not take them
+    timed: dict[str, Any] = {} if times is None else {"times": list(times)}
+    model = make_model().fit(docs, labels, fine=fine, label_docs=label_docs, **timed)
     metrics: dict[str, Any] = {"examples": len(examples), "classes": len(set(labels))}
     thresholds: dict[str, float | None] = dict.fromkeys(model.labels)
     keep, _ = frequent_only(labels, validation_folds)
@@ -1027,6 +1033,7 @@ def train(
             make_model=make_model,
             fine=fine,
             label_docs=label_docs,
+            **timed,
         )
         thresholds.update(
             learn_thresholds(
@@ -1035,6 +1042,36 @@ def train(
         )
         metrics.update({"validation": evaluation.summary(), "target_precision": target_precision})
     return TrainedModel(model=model, thresholds=thresholds, metrics=metrics)
+
+
+def store_model(
+    trained: TrainedModel, *, kind: str, prefix: str, source: str, examples: int, now: datetime
+) -> Any:
+    """Store a trained model as the newest active version of its kind (a ``ClassifierModel`` row).
+
+    The version is ``<prefix>-<number among its kind>-<moment>-<digest of the model>``: the digest
+    keeps a version naming one model even when a number is reused after a rolled-back transaction
+    (the processes cache loaded models by version)."""
+    from django.db import transaction
+
+    from .models import ClassifierModel
+
+    blob = dump_model(trained.model)
+    digest = hashlib.sha1(blob, usedforsecurity=False).hexdigest()[:6]
+    with transaction.atomic():
+        number = ClassifierModel.objects.filter(kind=kind).count() + 1
+        return ClassifierModel.objects.create(
+            version=f"{prefix}-{number:04d}-{now:%Y%m%d%H%M%S}-{digest}",
+            kind=kind,
+            created_at=now,
+            source=source[:300],
+            examples=examples,
+            labels=trained.model.labels,
+            metrics=trained.metrics,
+            thresholds=trained.thresholds,
+            blob=blob,
+            size=len(blob),
+        )
 
 
 def _label(value: str) -> str:
@@ -1139,11 +1176,13 @@ _lock = threading.Lock()
 _loaded: dict[str, TextModel] = {}
 
 
-def active_model_version() -> str | None:
+def active_model_version(kind: str = "category") -> str | None:
+    """The version of the newest active model of ``kind`` (a ``ClassifierModel.Kind``: the category
+    classifier by default), None when there is none."""
     from .models import ClassifierModel
 
     return (
-        ClassifierModel.objects.filter(kind=ClassifierModel.Kind.CATEGORY, is_active=True)
+        ClassifierModel.objects.filter(kind=kind, is_active=True)
         .order_by("-created_at", "-pk")
         .values_list("version", flat=True)
         .first()

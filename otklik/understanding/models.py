@@ -60,6 +60,7 @@ class ClassifierModel(models.Model):
 
     class Kind(models.TextChoices):
         CATEGORY = "category", _("Category")
+        AGENCY = "agency", _("Agency (routing)")
 
     version = models.CharField(_("version"), max_length=40, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CATEGORY)

@@ -14,6 +14,7 @@ from otklik.cases.models import Case
 from otklik.directory.models import Category
 from otklik.intake.pipeline import run_batch
 from otklik.testing.factories import make_agency, make_case, make_user
+from otklik.understanding.agency_model import routing_examples, train_agency_model
 
 from .conftest import NOW
 
@@ -69,3 +70,40 @@ def test_no_suggestion_without_enough_decisions_or_a_clear_majority(region) -> N
     }
     second = Case.objects.get(pk=run_batch([other_bus], now=NOW).case_ids[0])
     assert second.suggested_agency is None
+
+
+BUSES = [
+    "Автобус не пришёл по расписанию, ждём на остановке больше часа",
+    "Маршрутка не ходит вечером, водитель пропускает остановку",
+    "В автобусе грязно и холодно, кондуктор грубит пассажирам",
+    "Отменили рейс автобуса, людям не на чем доехать до работы",
+]
+LIGHTS = [
+    "Не горят фонари, вечером на улице темно и страшно",
+    "Уличное освещение не работает уже месяц",
+    "Фонарь мигает всю ночь, лампу никто не меняет",
+    "Во дворе нет освещения, дети идут из школы в темноте",
+]
+
+
+def test_the_learned_router_is_asked_first_and_recorded(region, client) -> None:
+    transport, lights = make_agency("Комитет по транспорту"), make_agency("Комитет городского хозяйства")
+    for i in range(24):
+        texts, agency = (BUSES, transport) if i % 2 else (LIGHTS, lights)
+        make_case(
+            text=f"{texts[i // 2 % 4]}, улица {['Ленина', 'Мира', 'Сакко'][i % 3]}",
+            agency=agency,
+            created_at=NOW - timedelta(days=30 - i),
+            with_message=False,
+        )
+    model = train_agency_model(routing_examples(), source="test")
+
+    case = Case.objects.get(pk=run_batch([BUS], now=NOW).case_ids[0])
+
+    assert case.suggested_agency == transport  # no rule, no category practice: the model's choice
+    assert case.agency is None and case.status == CaseStatus.MODERATION
+    routing = case.understanding["routing"]
+    assert routing["model"] == model.version and 0.5 <= routing["confidence"] <= 1.0
+    client.force_login(make_user(Role.MODERATOR))
+    page = client.get(reverse("cases:detail", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert 'data-testid="agency-by-model"' in page and model.version in page

@@ -1,5 +1,6 @@
 """``otklik train``: a new version of the learned category classifier from moderators' decisions
-(and optionally a labelled CSV whose labels are category codes)."""
+(and optionally a labelled CSV whose labels are category codes); ``otklik train --agency``: a new
+version of the learned router from the routing decisions (every routed case)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from otklik.understanding import ml
+from otklik.understanding import agency_model, ml
 from otklik.understanding.classify import train_category_model
 
 
@@ -31,8 +32,16 @@ class Command(BaseCommand):
             "--no-label-docs", action="store_true", help="do not learn the categories' names and keywords"
         )
         parser.add_argument("--target-precision", type=float, default=ml.DEFAULT_TARGET_PRECISION)
+        parser.add_argument(
+            "--agency",
+            action="store_true",
+            help="train the router (which agency a case goes to) from the routed cases instead",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["agency"]:
+            self._train_agency(options)
+            return
         examples: list[ml.Example] = []
         sources = []
         if not options["no_moderation"]:
@@ -73,4 +82,30 @@ class Command(BaseCommand):
         self.stdout.write(
             f"automatic routing for {len(auto)} of {len(row.thresholds)} categories "
             f"(precision ≥ {options['target_precision']:.2f} in validation); the rest go to moderation"
+        )
+
+    def _train_agency(self, options: dict[str, Any]) -> None:
+        if options["from_csv"]:
+            raise CommandError("--agency learns from the routed cases only; --from-csv is not supported.")
+        examples = agency_model.routing_examples()
+        agencies = len({e.label for e in examples})
+        if len(examples) < agency_model.MIN_EXAMPLES or agencies < 2:
+            raise CommandError(
+                f"Not enough routing decisions: {len(examples)} routed cases for {agencies} agencies "
+                f"(need {agency_model.MIN_EXAMPLES} or more cases and two or more agencies)."
+            )
+        row = agency_model.train_agency_model(
+            examples, source=f"routing:{len(examples)}", target_precision=options["target_precision"]
+        )
+        validation = row.metrics.get("validation", {})
+        self.stdout.write(
+            f"agency model {row.version}: {row.examples} examples, {len(row.labels)} agencies, "
+            f"{row.size / 1e6:.1f} MB; validation accuracy {validation.get('accuracy', '–')}, "
+            f"macro-F1 {validation.get('macro_f1', '–')}"
+        )
+        learned = sum(1 for t in row.thresholds.values() if t is not None)
+        self.stdout.write(
+            f"learned confidence thresholds for {learned} of {len(row.thresholds)} agencies "
+            f"(precision ≥ {options['target_precision']:.2f} in validation); the others are suggested "
+            f"from confidence {agency_model.DEFAULT_THRESHOLD}"
         )
