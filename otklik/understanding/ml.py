@@ -535,10 +535,11 @@ class LinearHead:
         blocks: Sequence[str],
         c: float,
         class_weight: str | None,
+        sample_weight: np.ndarray | None = None,
     ) -> LinearHead:
         used = [b for b in blocks if b in features.blocks]
         svc = LinearSVC(C=c, class_weight=class_weight, random_state=0).fit(
-            features.matrix(used), list(labels)
+            features.matrix(used), list(labels), sample_weight=sample_weight
         )
         coef, intercept = np.asarray(svc.coef_), np.asarray(svc.intercept_)
         if len(svc.classes_) == 2:  # one column for the second label
@@ -572,6 +573,7 @@ class TextModel:
         embedding_weight: float = 1.0,
         extra_weight: float = 0.5,
         fine_weight: float = 1.0,
+        label_doc_weight: float = 1.0,
         min_df: int = 2,
         practice_k: int = 0,
         practice_weight: float = 3.0,
@@ -581,6 +583,8 @@ class TextModel:
         self.c = c
         self.class_weight = class_weight
         self.fine_weight = fine_weight
+        # a label document (a topic's name) counts as this many examples in both heads' fits
+        self.label_doc_weight = label_doc_weight
         # the current routing practice (:func:`recent_practice`) as features: off when 0
         self.practice_k = practice_k
         self.practice_weight = practice_weight
@@ -638,6 +642,8 @@ class TextModel:
             keep_all=[d.doc for d in extra if d.keep_terms],
         )
         features = self.featurizer.transform(all_docs)
+        weights = np.ones(len(all_docs))
+        weights[len(docs) :] = self.label_doc_weight
         self.practice_times, self.practice_labels = np.zeros(0), []
         if self.practice_k > 0 and times is not None:
             if len(times) != len(docs):
@@ -664,6 +670,7 @@ class TextModel:
             blocks=("lemmas", "chars", "extra", "embedding", "practice"),
             c=self.c,
             class_weight=self.class_weight,
+            sample_weight=weights,
         )
         self.labels = self.head.labels
         if "practice" in features.blocks and self.labels != sorted(present):
@@ -674,11 +681,16 @@ class TextModel:
             rows = np.array([i for i, f in enumerate(all_fine) if f])
             if len({all_fine[i] for i in rows}) >= 2:
                 self._fit_fine(
-                    features.take(rows), [all_fine[i] for i in rows], [all_labels[i] for i in rows]
+                    features.take(rows),
+                    [all_fine[i] for i in rows],
+                    [all_labels[i] for i in rows],
+                    weights[rows],
                 )
         return self
 
-    def _fit_fine(self, features: Features, fine: list[str], labels: list[str]) -> None:
+    def _fit_fine(
+        self, features: Features, fine: list[str], labels: list[str], weights: np.ndarray | None = None
+    ) -> None:
         votes: dict[str, Counter[str]] = {}
         for f, label in zip(fine, labels, strict=True):
             votes.setdefault(f, Counter())[label] += 1
@@ -689,6 +701,7 @@ class TextModel:
             blocks=("lemmas", "extra", "embedding"),
             c=self.c,
             class_weight=self.class_weight,
+            sample_weight=weights,
         )
         under = np.array([label_of[f] for f in self.fine_head.labels])
         self.fine_columns = [np.flatnonzero(under == label) for label in self.labels]

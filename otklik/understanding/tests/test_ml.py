@@ -332,3 +332,19 @@ def test_table_router_takes_the_most_frequent_label_of_the_key_and_backs_off() -
     assert evaluation.accuracy == 1.0
     mixed = ml.cross_validate_table([("roads",)] * 20, ["a"] * 12 + ["b"] * 8, folds=4, min_per_class=4)
     assert set(mixed.y_pred) == {"a"} and mixed.accuracy == 0.6  # no place: the majority of the topic
+
+
+def test_a_weighted_label_document_counts_as_that_many_examples() -> None:
+    rows = examples()
+    docs = [ml.prepare(e.text) for e in rows]
+    lifts = ml.LabelDoc(ml.prepare("Не работает лифт в подъезде, лифт стоит"), "housing", "lifts")
+    text = [ml.prepare("Лифт в подъезде не работает вторую неделю")]
+
+    def housing_score(weight: float) -> float:
+        model = ml.TextModel(label_doc_weight=weight).fit(
+            docs, [GROUP[e.label] for e in rows], fine=[e.label for e in rows], label_docs=[lifts]
+        )
+        return float(model.decision(text)[0, model.labels.index("housing")])
+
+    # one named example among dozens barely moves the model; counted five times it pulls harder
+    assert housing_score(5.0) > housing_score(1.0)

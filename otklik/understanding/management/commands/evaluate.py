@@ -98,6 +98,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--extra-weight", type=float, default=0.5, help="weight of the rule and place tokens"
         )
+        parser.add_argument(
+            "--label-doc-weight",
+            type=float,
+            default=1.0,
+            help="how many examples each label document (a --fine-col name) counts as",
+        )
         parser.add_argument("--no-chars", action="store_true", help="no character n-grams")
         parser.add_argument("--no-embeddings", action="store_true", help="no navec word vectors")
         parser.add_argument(
@@ -187,6 +193,7 @@ class Command(BaseCommand):
                 char_ngrams=None if options["no_chars"] else (3, 5),
                 embeddings=not options["no_embeddings"],
                 fine_weight=0.0 if options["no_fine_head"] else 1.0,
+                label_doc_weight=options["label_doc_weight"],
                 extra_weight=options["extra_weight"],
                 practice_k=options["recent_practice"],
                 practice_weight=options["practice_weight"],
