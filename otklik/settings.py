@@ -160,6 +160,9 @@ OTKLIK_PUBLIC_BASE_URL = os.environ.get("OTKLIK_PUBLIC_BASE_URL", "")
 OTKLIK_MAP_TILES_URL = os.environ.get("OTKLIK_MAP_TILES_URL", "")
 OTKLIK_ANALYTICS_MAX_AGE_SECONDS = int(os.environ.get("OTKLIK_ANALYTICS_MAX_AGE_SECONDS", "300"))
 OTKLIK_OVERDUE_CHECK_SECONDS = int(os.environ.get("OTKLIK_OVERDUE_CHECK_SECONDS", "60"))
+# The learned models are retrained when the active one is this old and this many decisions are new.
+OTKLIK_RETRAIN_HOURS = float(os.environ.get("OTKLIK_RETRAIN_HOURS", "24"))
+OTKLIK_RETRAIN_MIN_NEW = int(os.environ.get("OTKLIK_RETRAIN_MIN_NEW", "100"))
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
@@ -179,6 +182,10 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-analytics-rollups": {
         "task": "otklik.analytics.tasks.refresh_rollups_task",
         "schedule": float(OTKLIK_OVERDUE_CHECK_SECONDS),
+    },
+    "retrain-models": {
+        "task": "otklik.understanding.tasks.retrain_models_task",
+        "schedule": 3600.0,
     },
 }
 

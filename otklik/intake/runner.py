@@ -71,9 +71,11 @@ class Runner(threading.Thread):
             if jobs:
                 from otklik.analytics.tasks import run_periodic_jobs as refresh_analytics
                 from otklik.cases.tasks import run_periodic_jobs
+                from otklik.understanding.retraining import retrain_if_due
 
                 run_periodic_jobs()
                 refresh_analytics()
+                retrain_if_due()
         except Exception:  # the runner must outlive one bad tick
             log.exception("runner tick failed")
         finally:
