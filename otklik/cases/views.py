@@ -142,6 +142,10 @@ UNDERSTANDING_LABELS = {
     "urgency": gettext_lazy("Urgency signals"),
     "place": gettext_lazy("Place found by"),
     "relevance": gettext_lazy("Relevance"),
+    "decided_by": gettext_lazy("Decided by"),
+    "threshold": gettext_lazy("Confidence threshold"),
+    "tone": gettext_lazy("Tone"),
+    "monitoring": gettext_lazy("Monitoring queries"),
 }
 
 
