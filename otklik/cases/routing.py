@@ -105,11 +105,19 @@ def route(
 def _pick(category: Category | None, territory: Territory | None, index: RuleIndex) -> RouteResult | None:
     cat_chain = list(dict.fromkeys(index.category_chain(category)))
     ter_chain = list(dict.fromkeys(t.pk for t in territory.ancestors())) if territory is not None else []
-    candidates = index.candidates(cat_chain, ter_chain)
+    best = best_rule(index.candidates(cat_chain, ter_chain), cat_chain, ter_chain)
+    return RouteResult(agency=best.agency, rule=best) if best is not None else None
+
+
+def best_rule(
+    candidates: list[RoutingRule], cat_chain: list[int], ter_chain: list[int]
+) -> RoutingRule | None:
+    """Of the matching rules: a regular one before a fallback, then the most specific category, the
+    most specific territory, the highest priority, the oldest rule."""
     if not candidates:
         return None
     regular = [r for r in candidates if not r.is_fallback]
-    best = min(
+    return min(
         regular or candidates,
         key=lambda r: (
             _depth_index(cat_chain, r.category_id),
@@ -118,4 +126,3 @@ def _pick(category: Category | None, territory: Territory | None, index: RuleInd
             r.pk,
         ),
     )
-    return RouteResult(agency=best.agency, rule=best)

@@ -178,16 +178,14 @@ class BatchResult:
 
 
 @dataclass(frozen=True)
-class PracticeSuggestion:
-    """No routing rule covers the case: the agency the learned router picks (``model``, with its
-    ``confidence``), else the one most of the latest routed cases of its category went to
-    (``count`` of the latest ``decisions``) — suggested to the moderator, never assigned."""
+class AgencySuggestion:
+    """No routing rule covers the case: the agency the learned router picks, else the one most of
+    the latest routed cases of its category went to — suggested to the moderator, never assigned.
+    ``why`` is kept as the case's ``understanding["routing"]``: {"model": version, "confidence": p}
+    or {"practice": [its cases, the decisions looked at]}."""
 
     agency: Agency
-    count: int = 0
-    decisions: int = 0
-    model: str = ""  # the AGENCY model version when the learned router suggested it
-    confidence: float | None = None
+    why: dict[str, Any]
 
 
 @dataclass
@@ -221,7 +219,9 @@ class Item:
     urgency: Urgency | None = None
     place: Place | None = None
     routed: RouteResult | None = None
-    practice: PracticeSuggestion | None = None  # no rule routes it: where the latest such cases went
+    agency_suggestion: AgencySuggestion | None = (
+        None  # no rule routes it: the router's or the practice's pick
+    )
     monitoring: list[monitoring.QueryMatch] | None = None  # None: no active monitoring queries
     fingerprint: dedup.Fingerprint | None = None
     similar_to: dict[str, Any] | None = None  # the near-duplicate it attaches to
@@ -779,10 +779,10 @@ def stage_route(batch: Batch) -> None:
         item.routed = route(category, territory, batch.rules)
 
     _each_understood(batch, Stage.ROUTE, pick)
-    _suggest_by_practice(batch)
+    _suggest_agency(batch)
 
 
-def _suggest_by_practice(batch: Batch) -> None:
+def _suggest_agency(batch: Batch) -> None:
     """Cases no rule routes: the agency the learned router (the active AGENCY model) is sure enough
     of; for the rest, where most of the latest routed cases of their category went (two queries for
     the whole batch, one more for the agencies)."""
@@ -805,9 +805,8 @@ def _suggest_by_practice(batch: Batch) -> None:
     by_category: list[tuple[Item, int]] = []
     for item, suggestion in zip(unrouted, learned, strict=True):
         if suggestion is not None and suggestion.agency_id in known:
-            item.practice = PracticeSuggestion(
-                known[suggestion.agency_id], model=suggestion.model, confidence=suggestion.confidence
-            )
+            why = {"model": suggestion.model, "confidence": suggestion.confidence}
+            item.agency_suggestion = AgencySuggestion(known[suggestion.agency_id], why)
         elif item.classification is not None and item.classification.category is not None:
             by_category.append((item, item.classification.category.pk))
     if not by_category:
@@ -817,7 +816,7 @@ def _suggest_by_practice(batch: Batch) -> None:
     for item, category_id in by_category:
         hit = found.get(category_id)
         if hit is not None and hit[0] in agencies:
-            item.practice = PracticeSuggestion(agencies[hit[0]], hit[1], hit[2])
+            item.agency_suggestion = AgencySuggestion(agencies[hit[0]], {"practice": [hit[1], hit[2]]})
 
 
 # --- deadline: the decision ----------------------------------------------------------------------
@@ -919,11 +918,15 @@ def _understanding_json(item: Item) -> dict[str, Any]:
     }
     if item.monitoring is not None:
         data["monitoring"] = {"queries": [m.as_json() for m in item.monitoring]}
-    if item.practice is not None and item.practice.model:
-        data["routing"] = {"model": item.practice.model, "confidence": item.practice.confidence}
-    elif item.practice is not None:
-        data["routing"] = {"practice": [item.practice.count, item.practice.decisions]}
+    if item.agency_suggestion is not None:
+        data["routing"] = item.agency_suggestion.why
     return data
+
+
+def _suggested_agency(item: Item) -> Agency | None:
+    if item.routed is not None:
+        return item.routed.agency
+    return item.agency_suggestion.agency if item.agency_suggestion is not None else None
 
 
 def _new_case(item: Item) -> Case:
@@ -937,11 +940,7 @@ def _new_case(item: Item) -> Case:
         created_at=item.posted_at,
         suggested_category=c.category if c else None,
         suggested_territory=p.territory if p else None,
-        suggested_agency=item.routed.agency
-        if item.routed
-        else item.practice.agency
-        if item.practice
-        else None,
+        suggested_agency=_suggested_agency(item),
         category_confidence=c.confidence if c else None,
         understanding=_understanding_json(item),
         is_urgent=bool(u and u.is_urgent),

@@ -17,7 +17,6 @@ never imports it.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -153,32 +152,28 @@ def train_agency_model(
     )
 
 
-_lock = threading.Lock()
-_loaded: dict[str, tuple[ml.TextModel, dict[str, Any]]] = {}  # one version: the active one
 _unusable: set[str] = set()  # stored versions this code cannot read (an older format)
+_thresholds: dict[str, dict[str, Any]] = {}  # of the active version
 
 
 def _active() -> tuple[str, ml.TextModel, dict[str, Any]] | None:
     version = ml.active_model_version(KIND)
     if version is None or version in _unusable:
         return None
-    hit = _loaded.get(version)
-    if hit is None:
+    try:
+        model = ml.loaded_model(version)
+    except ml.IncompatibleModel as exc:
+        log.warning("Agency model %s is not used: %s", version, exc)
+        _unusable.add(version)
+        return None
+    thresholds = _thresholds.get(version)
+    if thresholds is None:
         from .models import ClassifierModel
 
-        with _lock:
-            hit = _loaded.get(version)
-            if hit is None:
-                row = ClassifierModel.objects.values_list("blob", "thresholds").get(version=version)
-                try:
-                    model = ml.load_model(bytes(row[0]))
-                except ml.IncompatibleModel as exc:
-                    log.warning("Agency model %s is not used: %s", version, exc)
-                    _unusable.add(version)
-                    return None
-                _loaded.clear()  # keep one model in memory
-                hit = _loaded[version] = (model, dict(row[1] or {}))
-    return version, hit[0], hit[1]
+        row = ClassifierModel.objects.values_list("thresholds", flat=True).get(version=version)
+        _thresholds.clear()
+        thresholds = _thresholds[version] = dict(row or {})
+    return version, model, thresholds
 
 
 def suggest_agencies(rows: Sequence[RoutingRow]) -> list[Suggestion | None]:

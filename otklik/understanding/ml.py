@@ -1186,7 +1186,7 @@ def moderated_examples() -> list[Example]:
 
 
 _lock = threading.Lock()
-_loaded: dict[str, TextModel] = {}
+_loaded: dict[str, tuple[str, TextModel]] = {}  # kind → (version, model)
 
 
 def active_model_version(kind: str = "category") -> str | None:
@@ -1203,15 +1203,17 @@ def active_model_version(kind: str = "category") -> str | None:
 
 
 def loaded_model(version: str) -> TextModel:
-    """The model of that version, unpickled once per process."""
-    model = _loaded.get(version)
-    if model is not None:
-        return model
+    """The model of that version, unpickled once per process; one model of each kind is kept."""
+    for held, model in _loaded.values():
+        if held == version:
+            return model
     from .models import ClassifierModel
 
     with _lock:
-        if version not in _loaded:
-            row = ClassifierModel.objects.get(version=version)
-            _loaded.clear()  # keep one model in memory
-            _loaded[version] = load_model(bytes(row.blob))
-        return _loaded[version]
+        for held, model in _loaded.values():
+            if held == version:
+                return model
+        kind, blob = ClassifierModel.objects.values_list("kind", "blob").get(version=version)
+        model = load_model(bytes(blob))
+        _loaded[kind] = (version, model)  # the kind's previous model is let go
+        return model

@@ -151,10 +151,3 @@ def leading_agencies(
             if count > min_share * len(rows):
                 out[one] = (agency, count, len(rows))
     return out
-
-
-def leading_agency(
-    category_id: int, *, k: int = DEFAULT_K, min_decisions: int = 10, min_share: float = 0.5
-) -> tuple[int, int, int] | None:
-    """:func:`leading_agencies` of one category."""
-    return leading_agencies([category_id], k=k, min_decisions=min_decisions, min_share=min_share)[category_id]

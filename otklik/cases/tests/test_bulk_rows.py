@@ -10,7 +10,7 @@ from otklik.cases import bulk
 from otklik.cases.actions import EVENT_COLUMNS
 from otklik.cases.choices import CaseStatus, EventKind
 from otklik.cases.models import CaseEvent
-from otklik.cases.routing import RuleIndex, _category_chain, _depth_index, route
+from otklik.cases.routing import RuleIndex, _category_chain, best_rule, route
 from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import RoutingRule
 from otklik.testing.factories import make_agency, make_case, make_category, make_rule, make_territory
@@ -58,7 +58,7 @@ def test_no_rows_is_no_write() -> None:
 
 
 def _route_by_scanning(category, territory, rules: list[RoutingRule]):
-    """The routing algorithm as it was: every rule tested (the reference for the index)."""
+    """The candidates as they were found: every rule tested (the reference for the index)."""
     cat_chain = _category_chain(category)
     ter_chain = [t.pk for t in territory.ancestors()] if territory is not None else []
     candidates = [
@@ -67,18 +67,7 @@ def _route_by_scanning(category, territory, rules: list[RoutingRule]):
         if (r.category_id is None or r.category_id in cat_chain)
         and (r.territory_id is None or r.territory_id in ter_chain)
     ]
-    if not candidates:
-        return None
-    regular = [r for r in candidates if not r.is_fallback]
-    return min(
-        regular or candidates,
-        key=lambda r: (
-            _depth_index(cat_chain, r.category_id),
-            _depth_index(ter_chain, r.territory_id),
-            -r.priority,
-            r.pk,
-        ),
-    )
+    return best_rule(candidates, cat_chain, ter_chain)
 
 
 def test_indexed_rules_route_like_scanning_every_rule() -> None:
