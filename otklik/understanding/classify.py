@@ -331,9 +331,9 @@ def train_category_model(
     classifier of every process picks it up on its next :func:`get_classifier`.
 
     ``use_label_docs``: the categories' names and keywords (and the examples' finer labels, if
-    any) are learned as examples of their category; ``use_rules``: the rules' matched categories
-    become features (measured worse on the Kursk appeals together with label documents, so off by
-    default)."""
+    any, each counted as ``ml.FINE_DOC_WEIGHT`` examples) are learned as examples of their
+    category; ``use_rules``: the rules' matched categories become features (measured worse on
+    the Kursk appeals together with label documents, so off by default)."""
     from django.utils import timezone
 
     from .models import ClassifierModel
@@ -342,7 +342,10 @@ def train_category_model(
     current = get_classifier(recheck=True)
     rules = RuleClassifier(list(current.categories.values()), current.rules_version) if use_rules else None
     label_docs = (
-        [*category_label_docs(current.categories.values()), *ml.fine_label_docs(examples)]
+        [
+            *category_label_docs(current.categories.values()),
+            *ml.fine_label_docs(examples, weight=ml.FINE_DOC_WEIGHT),
+        ]
         if use_label_docs
         else []
     )

@@ -348,3 +348,40 @@ def test_a_weighted_label_document_counts_as_that_many_examples() -> None:
 
     # one named example among dozens barely moves the model; counted five times it pulls harder
     assert housing_score(5.0) > housing_score(1.0)
+
+
+def test_a_label_documents_own_weight_counts_like_the_models_multiplier() -> None:
+    rows = examples()
+    docs = [ml.prepare(e.text) for e in rows]
+    text = [ml.prepare("Лифт в подъезде не работает вторую неделю")]
+
+    def decision(doc_weight: float, model_weight: float) -> np.ndarray:
+        lifts = ml.LabelDoc(ml.prepare("Не работает лифт в подъезде"), "housing", "lifts", weight=doc_weight)
+        model = ml.TextModel(label_doc_weight=model_weight).fit(
+            docs, [GROUP[e.label] for e in rows], fine=[e.label for e in rows], label_docs=[lifts]
+        )
+        return model.decision(text)
+
+    np.testing.assert_allclose(decision(3.0, 1.0), decision(1.0, 3.0), rtol=1e-5)
+    assert not np.allclose(decision(3.0, 1.0), decision(1.0, 1.0))
+
+
+@pytest.mark.django_db
+def test_training_counts_each_topic_name_as_the_measured_number_of_examples(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for code in PROBLEMS:
+        make_category(code.title(), code=code, keywords="")
+    seen: list[ml.LabelDoc] = []
+    real_train = ml.train
+
+    def spy(*args: object, label_docs: list[ml.LabelDoc], **kwargs: object) -> ml.TrainedModel:
+        seen.extend(label_docs)
+        return real_train(*args, label_docs=label_docs, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ml, "train", spy)
+    rows = [ml.Example(e.text, e.label, fine=f"{e.label}: подтема") for e in examples()]
+    train_category_model(rows, source="test")
+    topics = {d.fine: d.weight for d in seen if d.fine}
+    assert topics == {f"{code}: подтема": ml.FINE_DOC_WEIGHT for code in PROBLEMS}
+    assert {d.weight for d in seen if not d.fine} == {1.0}  # category names and keywords: as before

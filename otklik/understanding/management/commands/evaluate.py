@@ -102,7 +102,8 @@ class Command(BaseCommand):
             "--label-doc-weight",
             type=float,
             default=1.0,
-            help="how many examples each label document (a --fine-col name) counts as",
+            help="how many examples each label document (a --fine-col name) counts as; "
+            "`otklik train` uses 3 for the finer labels' names",
         )
         parser.add_argument("--no-chars", action="store_true", help="no character n-grams")
         parser.add_argument("--no-embeddings", action="store_true", help="no navec word vectors")
