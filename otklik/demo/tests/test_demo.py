@@ -52,6 +52,12 @@ def test_demo_command_builds_a_working_region(client):
         assert f"{login.username:<12} {login.password}" in output
 
     assert demo_messages().count() == 300
+    # most new cases arrive categorized and placed by the pipeline, with the why on record
+    arrived = [c.understanding for c in Case.objects.exclude(status=CaseStatus.MERGED)]
+    categorized = [u for u in arrived if u["scores"] and u["version"] and u["decided_by"]]
+    placed = [u for u in arrived if u["place"].get("precision", "none") != "none" and u["place"]["matched"]]
+    assert len(categorized) >= 0.8 * len(arrived) and len(placed) >= 0.8 * len(arrived)
+    assert all(u["matched_terms"] for u in categorized if u["decided_by"] == "rules")
     statuses = set(Case.objects.values_list("status", flat=True))
     assert {CaseStatus.CLOSED, CaseStatus.PUBLISHED} & statuses
     assert (
