@@ -21,11 +21,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Territory
+from otklik.understanding.explain import explain
 from otklik.understanding.quality import assess_answer
 
 from . import actions, notifications, similar
@@ -137,52 +137,15 @@ def _map_data(case: Case, *, pick: bool = False) -> dict[str, Any] | None:
     }
 
 
-UNDERSTANDING_LABELS = {
-    "scores": gettext_lazy("Category scores"),
-    "urgency": gettext_lazy("Urgency signals"),
-    "place": gettext_lazy("Place found by"),
-    "relevance": gettext_lazy("Relevance"),
-    "decided_by": gettext_lazy("Decided by"),
-    "threshold": gettext_lazy("Confidence threshold"),
-    "tone": gettext_lazy("Tone"),
-    "monitoring": gettext_lazy("Monitoring queries"),
-}
-
-
-def _flat(value: Any) -> list[str]:
-    """A JSON value of ``understanding`` as short display strings, empty parts left out."""
-    if value in (None, "", [], {}):
-        return []
-    if isinstance(value, dict):
-        parts = []
-        for key, item in value.items():
-            shown = ", ".join(_flat(item))
-            if shown:
-                parts.append(f"{key}: {shown}")
-        return parts
-    if isinstance(value, list | tuple):
-        return [str(item) for item in value if item not in (None, "")]
-    if isinstance(value, float):
-        return [f"{value:.2f}"]
-    return [str(value)]
-
-
 def _understanding(case: Case) -> dict[str, Any]:
-    """What the pipeline matched and why, flattened for display (the JSON's shape is the pipeline's)."""
+    """What the pipeline matched and why, in words for the card (the JSON's shape is the pipeline's)."""
     data = case.understanding if isinstance(case.understanding, dict) else {}
-    known = {"matched_terms", "version", "model_version", "routing"}
-    other = []
-    for key, value in data.items():
-        if key in known:
-            continue
-        shown = _flat(value)
-        if shown:
-            other.append((UNDERSTANDING_LABELS.get(key, key), shown))
     routing: dict[str, Any] = data["routing"] if isinstance(data.get("routing"), dict) else {}
+    terms = data.get("matched_terms")
     return {
-        "matched_terms": _flat(data.get("matched_terms")),
+        "matched_terms": [str(t) for t in terms if t] if isinstance(terms, list) else [],
         "version": data.get("version") or data.get("model_version") or "",
-        "other": other,
+        "other": explain(data),
         "routing_practice": routing.get("practice"),
         "routing_model": routing if routing.get("model") else None,
     }

@@ -66,6 +66,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from razdel import sentenize
 from razdel.segmenters.sentenize import DELIMITERS as SENTENCE_DELIMITERS
 
@@ -958,22 +959,36 @@ def _decide(batch: Batch, item: Item) -> None:
         return
     case = _new_case(item)
     c, p = item.classification, item.place
-    threshold = (
-        c.threshold if c is not None and c.threshold is not None else settings.OTKLIK_AUTO_ROUTE_CONFIDENCE
-    )
-    threshold = float(threshold)
     if c is not None and should_auto_route(c) and item.routed is not None:
         case.category = c.category
         case.territory = p.territory if p else None
         item.decision = actions.Opening(case, agency=item.routed.agency)
         return
+    item.decision = actions.Opening(case, reason=moderation_reason(c))
+
+
+def moderation_reason(c: Classification | None) -> str:
+    """Why a new case waits for a moderator, in words for the case's history (stored in the
+    site's language, as every system comment is)."""
     if c is None or c.category is None:
-        reason = "no category recognized"
-    elif not should_auto_route(c):
-        reason = f"category confidence {c.confidence:.2f} below {threshold:.2f}"
-    else:
-        reason = "no routing rule matched"
-    item.decision = actions.Opening(case, reason=reason)
+        return _("No category recognized.")
+    if should_auto_route(c):
+        return _("No routing rule covers this category and place.")
+    values = {"confidence": f"{c.confidence:.0%}"}
+    if c.threshold is not None:
+        values["threshold"] = f"{c.threshold:.0%}"
+        text = _("Category confidence %(confidence)s is below the category's threshold %(threshold)s.")
+        return text % values
+    if c.decided_by == "model":
+        return _(
+            "The model's predictions of this category never reached the target precision in validation, "
+            "so a moderator confirms them."
+        )
+    threshold = float(settings.OTKLIK_AUTO_ROUTE_CONFIDENCE)
+    if threshold > 1:
+        return _("Automatic routing by rules is off; a moderator confirms the category.")
+    values["threshold"] = f"{threshold:.0%}"
+    return _("Category confidence %(confidence)s is below the threshold %(threshold)s.") % values
 
 
 def stage_deadline(batch: Batch) -> None:

@@ -10,9 +10,11 @@ import pytest
 from otklik.cases.choices import CaseStatus, EventKind
 from otklik.cases.models import Case
 from otklik.directory.choices import Channel, TerritoryKind
+from otklik.directory.models import Category
 from otklik.intake import pipeline
 from otklik.intake.models import DeadLetter, Message, Source
-from otklik.intake.pipeline import Stage, make_title, replay_dead_letter, run_batch
+from otklik.intake.pipeline import Stage, make_title, moderation_reason, replay_dead_letter, run_batch
+from otklik.understanding.classify import Classification
 
 from .conftest import NOW
 
@@ -97,7 +99,29 @@ def test_low_confidence_goes_to_moderation_with_suggestions(region, settings) ->
     assert case.status == CaseStatus.MODERATION and case.agency is None and case.category is None
     assert case.suggested_category.code == "housing-hot-water"
     assert case.suggested_agency == region["housing"]
-    assert "below" in case.events.get(to_status=CaseStatus.MODERATION).comment
+    # the history says why, in Russian: rules-only auto-routing is switched off by the threshold above 1
+    assert case.events.get(to_status=CaseStatus.MODERATION).comment == (
+        "Автоматическая маршрутизация по правилам выключена; категорию подтверждает модератор."
+    )
+
+
+@pytest.mark.parametrize(
+    ("confidence", "threshold", "decided_by", "setting", "expected"),
+    [
+        (0.55, None, "rules", 0.6, "Уверенность в категории 55% ниже порога 60%."),
+        (0.7, 0.8, "model", 0.6, "Уверенность в категории 70% ниже порога этой категории 80%."),
+        (0.99, None, "model", 0.6, "Предсказания модели для этой категории не достигли нужной точности"),
+        (0.9, None, "rules", 0.6, "Ни одно правило маршрутизации не подходит к этой категории и месту."),
+    ],
+)
+def test_the_reason_for_moderation_names_the_threshold_that_applied(
+    region, settings, confidence, threshold, decided_by, setting, expected
+) -> None:
+    settings.OTKLIK_AUTO_ROUTE_CONFIDENCE = setting
+    category = Category.objects.get(code="housing-hot-water")
+    c = Classification(category, confidence, [], "v", threshold=threshold, decided_by=decided_by)
+    assert moderation_reason(c).startswith(expected)
+    assert moderation_reason(None) == "Категория не распознана."
 
 
 def test_redelivery_of_the_same_items_creates_nothing_new(region) -> None:
