@@ -211,7 +211,17 @@ def queue_cases(
     current = next(t for t in TABS if t.key == tab)
     cases = (
         filtered.filter(current.q(now))
-        .select_related("category", "category__parent", "territory", "agency")
+        .select_related(
+            "category",
+            "category__parent",
+            "territory",
+            "agency",
+            # what the pipeline suggests, shown until a moderator decides
+            "suggested_category",
+            "suggested_category__parent",
+            "suggested_territory",
+            "suggested_agency",
+        )
         .order_by(*SORTS[sort][1])
     )
     return form, QueueResult(cases=cases, counts=counts, tab=tab, sort=sort, params=params)

@@ -584,3 +584,32 @@ def test_queue_sorts_urgent_first_and_least_certain_first(client):
     assert by_urgency[0] == urgent.pk
     by_doubt = ids(client.get("/cases/", {"tab": "all", "sort": "uncertain"}))
     assert by_doubt[:2] == [unsure.pk, calm.pk]
+
+
+def test_queue_shows_the_pipelines_suggestions_until_a_moderator_decides(client, region):
+    waiting = make_case(
+        status=CaseStatus.MODERATION,
+        suggested_category=region["hot_water"],
+        category_confidence=0.87,
+        suggested_territory=region["village"],
+        suggested_agency=region["agency_a"],
+    )
+    decided = make_case(
+        status=CaseStatus.ASSIGNED,
+        category=region["utilities"],
+        suggested_category=region["hot_water"],
+        territory=region["district"],
+        agency=region["agency_b"],
+    )
+    moderator = make_user(Role.MODERATOR)
+    client.force_login(moderator)
+    with translation.override("ru"):
+        html = client.get("/cases/", {"tab": "all"}).content.decode()
+    waiting_row = html.split(f'data-case="{waiting.number}"')[1].split("</tr>")[0]
+    decided_row = html.split(f'data-case="{decided.number}"')[1].split("</tr>")[0]
+    assert 'data-testid="suggested-category"' in waiting_row and region["hot_water"].name in waiting_row
+    assert "87" in waiting_row and region["village"].name in waiting_row
+    assert str(region["agency_a"]) in waiting_row
+    assert 'title="Предложено автоматической обработкой"' in waiting_row
+    # a decided case shows the decision, not the suggestion
+    assert region["utilities"].name in decided_row and "suggested" not in decided_row
