@@ -8,8 +8,8 @@ and the pipeline all call these; nobody sets ``case.status`` by hand.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from otklik.directory.models import Agency, Category, DeadlinePolicy, Territory
 
 from . import bulk, deadlines, notifications
 from .choices import AnswerKind, AnswerStatus, CaseStatus, EventKind
-from .lifecycle import check_transition
+from .lifecycle import IllegalTransition, check_transition
 from .models import Answer, Case, CaseEvent, Rating
 
 log = logging.getLogger("otklik.cases")
@@ -182,6 +182,57 @@ def moderate_case(
         if agency is not None:
             _assign(case, user, agency, now)
     return case
+
+
+AWAITING_MODERATION = (CaseStatus.NEW, CaseStatus.MODERATION)
+
+
+def can_confirm_suggestion(case: Case) -> bool:
+    """Whether a moderator can accept the pipeline's suggestion for the case as it stands: it waits
+    for moderation and the pipeline suggested both a category and an agency."""
+    return (
+        case.status in AWAITING_MODERATION
+        and case.suggested_category_id is not None
+        and case.suggested_agency_id is not None
+    )
+
+
+@dataclass
+class Confirmation:
+    confirmed: list[Case] = field(default_factory=list)
+    skipped: list[tuple[Case, str]] = field(default_factory=list)  # the case and why
+
+
+def confirm_suggestions(cases: Iterable[Case], user: Any, *, now: datetime | None = None) -> Confirmation:
+    """Accept the pipeline's category, territory and agency for each case, exactly as the moderator
+    would by submitting them in the case's moderation form (:func:`moderate_case`); a case that no
+    longer waits for moderation or lacks a suggestion is skipped with the reason. Each case is its
+    own transaction: one that fails does not undo the others."""
+    _require_center(user)
+    now = now or timezone.now()
+    result = Confirmation()
+    for case in cases:
+        if case.status not in AWAITING_MODERATION:
+            result.skipped.append((case, _("it no longer awaits moderation")))
+        elif case.suggested_category_id is None:
+            result.skipped.append((case, _("no category was suggested")))
+        elif case.suggested_agency_id is None:
+            result.skipped.append((case, _("no agency was suggested")))
+        else:
+            try:
+                moderate_case(
+                    case,
+                    user,
+                    category=case.suggested_category,
+                    territory=case.suggested_territory,
+                    agency=case.suggested_agency,
+                    now=now,
+                )
+            except (IllegalTransition, ValidationError) as exc:
+                result.skipped.append((case, " ".join(getattr(exc, "messages", [str(exc)]))))
+            else:
+                result.confirmed.append(case)
+    return result
 
 
 def _assign(case: Case, actor: Any, agency: Agency, now: datetime, *, comment: str = "") -> None:

@@ -25,6 +25,7 @@ ACTION_VIEWS = {
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("confirm/", views.confirm_suggestions, name="confirm"),
     path("bursts/", bursts_views.bursts, name="bursts"),
     path("bursts/<int:alert_id>/acknowledge/", bursts_views.acknowledge, name="burst-acknowledge"),
     path("<int:case_id>/", views.detail, name="detail"),

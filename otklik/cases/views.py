@@ -20,7 +20,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from otklik.directory.choices import TerritoryKind
@@ -39,6 +41,7 @@ from .forms import (
     CaseActionForm,
     available_actions,
     available_answer_actions,
+    is_center,
     role_allows,
 )
 from .lifecycle import IllegalTransition
@@ -70,10 +73,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     form, result = queue_cases(Case.objects.visible_to(request.user), request.GET, now=now)
     page = Paginator(result.cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    # rows whose suggestion a moderator may accept from the queue, ticking them
+    confirmable: set[int] = set()
+    if is_center(request.user):
+        confirmable = {c.pk for c in page.object_list if actions.can_confirm_suggestion(c)}
     context = {
         "form": form,
         "page": page,
         "cases": page.object_list,
+        "confirmable": confirmable,
         "tabs": [{"key": t.key, "label": t.label, "count": result.counts[t.key]} for t in TABS],
         "tab": result.tab,
         "sort": result.sort,
@@ -84,6 +92,38 @@ def queue(request: HttpRequest) -> HttpResponse:
     response = render(request, "cases/_queue_results.html" if partial else "cases/queue.html", context)
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
     return response
+
+
+@login_required
+@require_POST
+def confirm_suggestions(request: HttpRequest) -> HttpResponse:
+    """Accept the pipeline's suggestions for the ticked cases of the queue, then back to it."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
+        back = reverse("cases:queue")
+    ids = [int(v) for v in request.POST.getlist("case") if v.isdigit()]
+    if not ids:
+        messages.error(request, _("Tick the cases whose suggestions you accept."))
+        return redirect(back)
+    cases = (
+        Case.objects.visible_to(request.user)
+        .filter(pk__in=ids)
+        .select_related("suggested_category", "suggested_territory", "suggested_agency")
+        .order_by("pk")
+    )
+    try:
+        result = actions.confirm_suggestions(cases, request.user)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect(back)
+    n = len(result.confirmed)
+    if n:
+        text = ngettext("%(n)d case confirmed and routed.", "%(n)d cases confirmed and routed.", n)
+        messages.success(request, text % {"n": n})
+    if result.skipped:
+        skipped = "; ".join(f"{case.number}: {reason}" for case, reason in result.skipped)
+        messages.warning(request, _("Not confirmed: %(cases)s.") % {"cases": skipped})
+    return redirect(back)
 
 
 # --- the case card -------------------------------------------------------------------------------

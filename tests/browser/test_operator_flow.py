@@ -274,3 +274,50 @@ def test_moderator_executor_moderator_loop(
         CaseStatus.PUBLISHED,
         CaseStatus.REOPENED,
     ]
+
+
+def test_moderator_accepts_the_pipelines_suggestions_from_the_queue(
+    live_server: Any, page: Any, screenshots: Path, settings: Any
+) -> None:
+    settings.OTKLIK_AUTO_ROUTE_CONFIDENCE = 1.01  # every new case waits for a moderator
+    r = build_region()
+    now = timezone.now()
+    texts = [
+        "Третий день нет горячей воды в доме на улице Гагарина, 12.",
+        "На улице Гагарина, 20 опять отключили горячую воду, из крана течёт только холодная.",
+        "Нет горячей воды в доме на Гагарина, 5, управляющая компания не отвечает.",
+    ]
+    result = run_batch(
+        [
+            {
+                "source": "vk-engels",
+                "external_id": f"wall-101_{n}",
+                "channel": Channel.VK,
+                "text": text,
+                "posted_at": (now - timedelta(minutes=30 - n)).isoformat(),
+                "author_id": f"id{n}",
+                "lat": 51.488,
+                "lon": 46.031,
+            }
+            for n, text in enumerate(texts)
+        ]
+    )
+    waiting = list(Case.objects.filter(pk__in=result.case_ids, status=CaseStatus.MODERATION))
+    assert len(waiting) == 3 and all(c.suggested_agency_id == r["admin_a"].pk for c in waiting)
+
+    log_in(page, live_server.url, "moderator")
+    page.click('[data-testid="tab-moderation"]')
+    page.wait_for_function("document.querySelectorAll('tr[data-case]').length === 3")
+    assert page.locator('[data-testid="suggested-category"]').count() == 3
+    page.check('input[data-check-all="case"]')  # one tick for the whole page (otklik.js)
+    assert page.locator("input.bulk-pick:checked").count() == 3
+    page.screenshot(path=str(screenshots / "06-queue-confirm.png"), full_page=True)
+    page.click('[data-testid="confirm-suggestions"]')
+    page.wait_for_selector(".flash-item.success")
+    assert "3 обращения подтверждены и направлены" in page.inner_text(".flash-item.success")
+    assert "tab=moderation" in page.url and page.locator("tr[data-case]").count() == 0
+    page.screenshot(path=str(screenshots / "07-queue-confirmed.png"), full_page=True)
+    for case in waiting:
+        case.refresh_from_db()
+        assert case.status == CaseStatus.ASSIGNED and case.agency == r["admin_a"]
+        assert case.category == case.suggested_category

@@ -214,3 +214,51 @@ def test_history_records_who_and_before_after(world):
     assert (
         Case.objects.get(pk=case.pk).events.filter(kind=EventKind.ASSIGNED, actor=world["moderator"]).exists()
     )
+
+
+def test_confirming_suggestions_routes_each_case_as_its_moderation_form_would(world):
+    suggested = dict(
+        suggested_category=world["category"],
+        suggested_territory=world["district"],
+        suggested_agency=world["other"],  # the pipeline's agency wins over the rule, as in the form
+    )
+    waiting = make_case(status=CaseStatus.MODERATION, **suggested)
+    fresh = make_case(**suggested)  # still NEW: moderation and assignment in one go
+    no_agency = make_case(status=CaseStatus.MODERATION, suggested_category=world["category"])
+    no_category = make_case(status=CaseStatus.MODERATION, suggested_agency=world["agency"])
+    already = actions.moderate_case(
+        make_case(**suggested), world["moderator"], category=world["category"], territory=world["district"]
+    )
+    assert actions.can_confirm_suggestion(waiting) and not actions.can_confirm_suggestion(no_agency)
+    assert not actions.can_confirm_suggestion(already)
+
+    result = actions.confirm_suggestions(
+        [waiting, fresh, no_agency, no_category, already], world["moderator"]
+    )
+
+    assert [c.pk for c in result.confirmed] == [waiting.pk, fresh.pk]
+    for case in result.confirmed:
+        case.refresh_from_db()
+        assert case.status == CaseStatus.ASSIGNED and case.agency == world["other"]
+        assert case.category == world["category"] and case.territory == world["district"]
+        assert case.deadline_at is not None
+        moderated = case.events.get(kind=EventKind.MODERATED)
+        assert moderated.actor == world["moderator"] and moderated.after["agency"]["id"] == world["other"].pk
+    assert {c.pk: reason for c, reason in result.skipped} == {  # the site speaks Russian by default
+        no_agency.pk: "исполнитель не предложен",
+        no_category.pk: "категория не предложена",
+        already.pk: "обращение уже не ждёт модерации",
+    }
+    no_agency.refresh_from_db()
+    assert no_agency.status == CaseStatus.MODERATION and no_agency.agency is None
+
+
+def test_only_the_center_confirms_suggestions(world):
+    case = make_case(
+        status=CaseStatus.MODERATION, suggested_category=world["category"], suggested_agency=world["agency"]
+    )
+    for user in (world["executor"], world["analyst"]):
+        with pytest.raises(PermissionDenied):
+            actions.confirm_suggestions([case], user)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.MODERATION

@@ -613,3 +613,58 @@ def test_queue_shows_the_pipelines_suggestions_until_a_moderator_decides(client,
     assert 'title="Предложено автоматической обработкой"' in waiting_row
     # a decided case shows the decision, not the suggestion
     assert region["utilities"].name in decided_row and "suggested" not in decided_row
+
+
+def _awaiting(region: dict[str, Any], **kw: Any) -> Case:
+    return make_case(
+        status=CaseStatus.MODERATION,
+        suggested_category=region["hot_water"],
+        suggested_territory=region["village"],
+        suggested_agency=region["agency_a"],
+        **kw,
+    )
+
+
+def test_moderator_accepts_ticked_suggestions_from_the_queue(client, region):
+    first, second, untouched = _awaiting(region), _awaiting(region), _awaiting(region)
+    half = make_case(status=CaseStatus.MODERATION, suggested_category=region["roads"])  # no agency
+    client.force_login(region["moderator"])
+    queue = client.get("/cases/", {"tab": "moderation"})
+    html = queue.content.decode()
+    assert queue.context["confirmable"] == {first.pk, second.pk, untouched.pk}
+    assert 'data-testid="confirm-form"' in html and html.count('class="bulk-pick"') == 3
+
+    back = "/cases/?tab=moderation&sort=uncertain"
+    response = client.post(
+        "/cases/confirm/", {"case": [first.pk, second.pk, half.pk], "next": back}, HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    assert response.status_code == 302 and response["Location"] == back
+    levels = dict(_messages(response))
+    assert levels["success"] == "2 обращения подтверждены и направлены."
+    assert levels["warning"] == f"Не подтверждены: {half.number}: исполнитель не предложен."
+    for case in (first, second):
+        case.refresh_from_db()
+        assert case.status == CaseStatus.ASSIGNED and case.agency == region["agency_a"]
+        assert case.category == region["hot_water"] and case.territory == region["village"]
+    untouched.refresh_from_db()
+    half.refresh_from_db()
+    assert untouched.status == half.status == CaseStatus.MODERATION
+
+
+def test_confirming_from_the_queue_is_for_the_center_only(client, region):
+    own = _awaiting(region)
+    client.force_login(region["executor_a"])
+    queue = client.get("/cases/", {"tab": "all"})
+    assert queue.context["confirmable"] == set() and b"confirm-form" not in queue.content
+    response = client.post("/cases/confirm/", {"case": [own.pk]})
+    assert response.status_code == 302 and [level for level, _ in _messages(response)] == ["error"]
+    own.refresh_from_db()
+    assert own.status == CaseStatus.MODERATION and own.agency is None
+
+
+def test_confirm_needs_ticks_and_never_redirects_off_site(client, region):
+    client.force_login(region["moderator"])
+    response = client.post("/cases/confirm/", {"next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == reverse("cases:queue")
+    assert [level for level, _ in _messages(response)] == ["error"]
+    assert client.get("/cases/confirm/").status_code == 405

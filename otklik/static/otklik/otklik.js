@@ -1,5 +1,6 @@
 /* Otklik operator UI: deadline countdowns that keep ticking, the tile-less case map (a click sets the
-   point when the place is unknown) and "use as a draft" for similar past cases' answers.
+   point when the place is unknown), "use as a draft" for similar past cases' answers and the
+   queue's "tick all suggestions".
    No network: Leaflet comes from xstatic-leaflet, htmx from django-htmx. */
 (function () {
   "use strict";
@@ -130,6 +131,14 @@
     document.body.addEventListener("click", function (event) {
       var button = event.target.closest ? event.target.closest("[data-use-draft]") : null;
       if (button) { useDraft(button); }
+    });
+    // The queue's "all suggestions on this page": tick or untick every row's box of that name.
+    document.body.addEventListener("change", function (event) {
+      var name = event.target.getAttribute && event.target.getAttribute("data-check-all");
+      if (!name) { return; }
+      document.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
+        box.checked = event.target.checked;
+      });
     });
     // HTMX pushes filter changes into the URL: switch the language without losing them.
     document.querySelectorAll("form.langswitch").forEach(function (form) {
