@@ -6,6 +6,7 @@ reaches cases except through the queryset the caller passes in (already scoped t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -149,18 +150,31 @@ class QueueFilterForm(forms.Form):
         return {name: data.get(name) for name in self.fields if name not in self.errors}
 
 
+def _as_shown(field: str, match: Callable[[str], Q]) -> Q:
+    """Match what the queue shows in a column: the decided value or, while none is decided, the
+    pipeline's suggestion (a moderator filters the waiting cases by what was suggested)."""
+    return match(field) | (Q(**{f"{field}__isnull": True}) & match(f"suggested_{field}"))
+
+
 def apply_filters(qs: CaseQuerySet, params: dict[str, Any], now: datetime) -> CaseQuerySet:
     """Every filter except the tab (so the tab counts stay meaningful)."""
     if params.get("status"):
         qs = qs.filter(status=params["status"])
     if category := params.get("category"):
-        qs = qs.filter(Q(category=category) | Q(category__parent=category))
+        qs = qs.filter(_as_shown("category", lambda f: Q(**{f: category}) | Q(**{f"{f}__parent": category})))
     if territory := params.get("territory"):
         qs = qs.filter(
-            Q(territory=territory) | Q(territory__parent=territory) | Q(territory__parent__parent=territory)
+            _as_shown(
+                "territory",
+                lambda f: (
+                    Q(**{f: territory})
+                    | Q(**{f"{f}__parent": territory})
+                    | Q(**{f"{f}__parent__parent": territory})
+                ),
+            )
         )
     if agency := params.get("agency"):
-        qs = qs.filter(agency=agency)
+        qs = qs.filter(_as_shown("agency", lambda f: Q(**{f: agency})))
     if params.get("channel"):
         qs = qs.filter(channel=params["channel"])
     if params.get("overdue"):

@@ -668,3 +668,26 @@ def test_confirm_needs_ticks_and_never_redirects_off_site(client, region):
     assert response.status_code == 302 and response["Location"] == reverse("cases:queue")
     assert [level for level, _ in _messages(response)] == ["error"]
     assert client.get("/cases/confirm/").status_code == 405
+
+
+def test_queue_filters_match_the_suggestion_while_nothing_is_decided(client, region):
+    waiting = _awaiting(region)  # suggested: hot water, the village, agency A
+    decided = make_case(
+        status=CaseStatus.ASSIGNED,
+        category=region["roads"],
+        territory=region["other_district"],
+        agency=region["agency_b"],
+        suggested_category=region["hot_water"],
+        suggested_territory=region["village"],
+        suggested_agency=region["agency_a"],
+    )
+    client.force_login(region["moderator"])
+
+    def numbers(**params: Any) -> set[str]:
+        return _numbers(client.get("/cases/", {"tab": "all", **params}))
+
+    assert numbers(category=region["hot_water"].pk) == {waiting.number}
+    assert numbers(category=region["utilities"].pk) == {waiting.number}  # a top category covers its own
+    assert numbers(territory=region["district"].pk) == {waiting.number}  # a district covers its villages
+    assert numbers(agency=region["agency_a"].pk) == {waiting.number}
+    assert numbers(category=region["roads"].pk) == numbers(agency=region["agency_b"].pk) == {decided.number}
