@@ -587,17 +587,11 @@ def test_queue_sorts_urgent_first_and_least_certain_first(client):
 
 
 def test_queue_shows_the_pipelines_suggestions_until_a_moderator_decides(client, region):
-    waiting = make_case(
-        status=CaseStatus.MODERATION,
-        suggested_category=region["hot_water"],
-        category_confidence=0.87,
-        suggested_territory=region["village"],
-        suggested_agency=region["agency_a"],
-    )
-    decided = make_case(
+    waiting = _awaiting(region, category_confidence=0.87)
+    decided = _awaiting(
+        region,
         status=CaseStatus.ASSIGNED,
         category=region["utilities"],
-        suggested_category=region["hot_water"],
         territory=region["district"],
         agency=region["agency_b"],
     )
@@ -616,13 +610,14 @@ def test_queue_shows_the_pipelines_suggestions_until_a_moderator_decides(client,
 
 
 def _awaiting(region: dict[str, Any], **kw: Any) -> Case:
-    return make_case(
-        status=CaseStatus.MODERATION,
-        suggested_category=region["hot_water"],
-        suggested_territory=region["village"],
-        suggested_agency=region["agency_a"],
-        **kw,
-    )
+    """A case the pipeline suggested hot water, the village and agency A for (``kw`` overrides)."""
+    suggested = {
+        "status": CaseStatus.MODERATION,
+        "suggested_category": region["hot_water"],
+        "suggested_territory": region["village"],
+        "suggested_agency": region["agency_a"],
+    }
+    return make_case(**{**suggested, **kw})
 
 
 def test_moderator_accepts_ticked_suggestions_from_the_queue(client, region):
@@ -672,14 +667,12 @@ def test_confirm_needs_ticks_and_never_redirects_off_site(client, region):
 
 def test_queue_filters_match_the_suggestion_while_nothing_is_decided(client, region):
     waiting = _awaiting(region)  # suggested: hot water, the village, agency A
-    decided = make_case(
+    decided = _awaiting(
+        region,
         status=CaseStatus.ASSIGNED,
         category=region["roads"],
         territory=region["other_district"],
         agency=region["agency_b"],
-        suggested_category=region["hot_water"],
-        suggested_territory=region["village"],
-        suggested_agency=region["agency_a"],
     )
     client.force_login(region["moderator"])
 
