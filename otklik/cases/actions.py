@@ -187,14 +187,20 @@ def moderate_case(
 AWAITING_MODERATION = (CaseStatus.NEW, CaseStatus.MODERATION)
 
 
+def _not_confirmable(case: Case) -> str | None:
+    """Why the pipeline's suggestion for the case cannot be accepted as it stands; None if it can
+    (it waits for moderation and both a category and an agency were suggested)."""
+    if case.status not in AWAITING_MODERATION:
+        return _("it no longer awaits moderation")
+    if case.suggested_category_id is None:
+        return _("no category was suggested")
+    if case.suggested_agency_id is None:
+        return _("no agency was suggested")
+    return None
+
+
 def can_confirm_suggestion(case: Case) -> bool:
-    """Whether a moderator can accept the pipeline's suggestion for the case as it stands: it waits
-    for moderation and the pipeline suggested both a category and an agency."""
-    return (
-        case.status in AWAITING_MODERATION
-        and case.suggested_category_id is not None
-        and case.suggested_agency_id is not None
-    )
+    return _not_confirmable(case) is None
 
 
 @dataclass
@@ -212,26 +218,23 @@ def confirm_suggestions(cases: Iterable[Case], user: Any, *, now: datetime | Non
     now = now or timezone.now()
     result = Confirmation()
     for case in cases:
-        if case.status not in AWAITING_MODERATION:
-            result.skipped.append((case, _("it no longer awaits moderation")))
-        elif case.suggested_category_id is None:
-            result.skipped.append((case, _("no category was suggested")))
-        elif case.suggested_agency_id is None:
-            result.skipped.append((case, _("no agency was suggested")))
+        reason = _not_confirmable(case)
+        if reason is not None:
+            result.skipped.append((case, reason))
+            continue
+        try:
+            moderate_case(
+                case,
+                user,
+                category=case.suggested_category,
+                territory=case.suggested_territory,
+                agency=case.suggested_agency,
+                now=now,
+            )
+        except (IllegalTransition, ValidationError) as exc:
+            result.skipped.append((case, " ".join(getattr(exc, "messages", [str(exc)]))))
         else:
-            try:
-                moderate_case(
-                    case,
-                    user,
-                    category=case.suggested_category,
-                    territory=case.suggested_territory,
-                    agency=case.suggested_agency,
-                    now=now,
-                )
-            except (IllegalTransition, ValidationError) as exc:
-                result.skipped.append((case, " ".join(getattr(exc, "messages", [str(exc)]))))
-            else:
-                result.confirmed.append(case)
+            result.confirmed.append(case)
     return result
 
 
