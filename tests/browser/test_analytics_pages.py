@@ -15,13 +15,13 @@ from otklik.cases.choices import CaseStatus
 from otklik.cases.models import Rating
 from otklik.directory.choices import Channel, TerritoryKind
 from otklik.testing.factories import (
-    PASSWORD,
     make_agency,
     make_case,
     make_category,
     make_territory,
     make_user,
 )
+from tests.browser.session import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -105,14 +105,6 @@ def build() -> dict[str, Any]:
         "analyst": make_user(Role.ANALYST, username="analyst", first_name="Анна", last_name="Аналитикова"),
         "executor": make_user(Role.EXECUTOR, username="executor", agency=water),
     }
-
-
-def log_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click(".login-card button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_analyst_heat_map_dynamics_and_kpis(live_server: Any, page: Any, screenshots: Path) -> None:

@@ -13,9 +13,10 @@ from django.utils import timezone
 from otklik.accounts.choices import Role
 from otklik.cases.tasks import run_periodic_jobs
 from otklik.directory.choices import TerritoryKind
-from otklik.testing.factories import PASSWORD, make_case, make_category, make_territory, make_user
+from otklik.testing.factories import make_case, make_category, make_territory, make_user
 from otklik.understanding.bursts import window_of
 from otklik.understanding.models import BurstAlert
+from tests.browser.session import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,11 +48,7 @@ def test_supervisor_sees_a_burst_with_its_cases_and_acknowledges_it(
     alert = BurstAlert.objects.get()
 
     base = live_server.url
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", "chief")
-    page.fill("#id_password", PASSWORD)
-    page.click(".login-card button[type=submit]")
-    page.wait_for_selector('[data-testid="queue-table"]')
+    log_in(page, base, "chief")
     page.click('nav a[href="/cases/bursts/"]')
     section = page.locator(f'[data-testid="burst"][data-alert="{alert.pk}"]')
     section.wait_for()

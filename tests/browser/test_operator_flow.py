@@ -16,7 +16,6 @@ from otklik.cases.models import Case
 from otklik.directory.choices import Channel, DeadlineUnit, TerritoryKind
 from otklik.intake.pipeline import run_batch
 from otklik.testing.factories import (
-    PASSWORD,
     make_agency,
     make_case,
     make_category,
@@ -25,6 +24,7 @@ from otklik.testing.factories import (
     make_territory,
     make_user,
 )
+from tests.browser.session import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -131,14 +131,6 @@ def build_cases(r: dict[str, Any]) -> dict[str, Case]:
         deadline_at=now - timedelta(hours=6),
     )
     return {"main": main, "second": second, "road": road, "late": late}
-
-
-def log_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click(".login-card button[type=submit]")
-    page.wait_for_selector('[data-testid="queue-table"]')
 
 
 def log_out(page: Any) -> None:

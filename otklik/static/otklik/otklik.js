@@ -146,5 +146,7 @@
         form.elements.next.value = window.location.pathname + window.location.search;
       });
     });
+    // Everything above is wired: browser tests wait for this before they click or tick.
+    document.documentElement.setAttribute("data-otklik", "ready");
   });
 })();

@@ -1,0 +1,25 @@
+"""Signing in and waiting for the page's scripts, shared by the browser tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otklik.testing.factories import PASSWORD
+
+
+def wait_ready(page: Any) -> None:
+    """Wait until otklik.js has wired the page (it marks <html data-otklik="ready">).
+
+    Elements are in the DOM while the page still parses; ticking or clicking them before the
+    deferred scripts run loses the event (a "tick all" that ticks nothing).
+    """
+    page.wait_for_selector('html[data-otklik="ready"]', state="attached")
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click(".login-card button[type=submit]")
+    page.wait_for_selector("form.logout")  # only on the signed-in page, never on the login form
+    wait_ready(page)
