@@ -133,17 +133,20 @@ def _normalize_all(
         else:
             items.append(item)
             continue
-        dead.append(
-            DeadLetter(
-                source=source,
-                external_id=connector.payload_id(payload),
-                stage=STAGE_CONNECTOR,
-                reason=reason,
-                payload=payload_text(payload),
-                created_at=now,
-            )
-        )
+        dead.append(unreadable(source, connector, payload, reason, now))
     return items, dead
+
+
+def unreadable(source: Source, connector: Connector, payload: Any, reason: str, now: datetime) -> DeadLetter:
+    """The (unsaved) dead letter of a payload the connector could not normalize."""
+    return DeadLetter(
+        source=source,
+        external_id=connector.payload_id(payload),
+        stage=STAGE_CONNECTOR,
+        reason=reason,
+        payload=payload_text(payload),
+        created_at=now,
+    )
 
 
 # --- state on the Source -------------------------------------------------------------------------

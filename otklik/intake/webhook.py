@@ -28,9 +28,9 @@ from django.views.decorators.http import require_POST
 from . import deadletters
 from .connectors.base import NormalizeError
 from .connectors.webhook import WebhookAuthError, WebhookConnector
-from .fetching import STAGE_CONNECTOR
+from .fetching import unreadable
 from .models import DeadLetter, Source
-from .pipeline import Stage, payload_text, record_dead_letter, run_batch
+from .pipeline import Stage, record_dead_letter, run_batch
 
 MAX_ITEMS = 1000
 
@@ -67,16 +67,7 @@ def accept_push(
             items.append(connector.normalize(payload))
         except NormalizeError as exc:
             errors.append({"index": index, "reason": str(exc)})
-            dead.append(
-                DeadLetter(
-                    source=source,
-                    external_id=connector.payload_id(payload),
-                    stage=STAGE_CONNECTOR,
-                    reason=f"webhook: {exc}",
-                    payload=payload_text(payload),
-                    created_at=now,
-                )
-            )
+            dead.append(unreadable(source, connector, payload, f"webhook: {exc}", now))
     with transaction.atomic():
         deadletters.keep(dead)
         result = run_batch(items, now=now, source=source) if items else None
