@@ -155,6 +155,10 @@ OTKLIK_AUTO_ROUTE_CONFIDENCE = float(os.environ.get("OTKLIK_AUTO_ROUTE_CONFIDENC
 # The public site's address behind a proxy ("https://otklik.example.ru"), used for links in emails
 # to residents; empty: taken from the request.
 OTKLIK_PUBLIC_BASE_URL = os.environ.get("OTKLIK_PUBLIC_BASE_URL", "")
+# Open311 GeoReport v2 at /open311/v2/: the jurisdiction_id served (empty: any is accepted) and
+# the contact given in discovery.
+OTKLIK_OPEN311_JURISDICTION = os.environ.get("OTKLIK_OPEN311_JURISDICTION", "")
+OTKLIK_OPEN311_CONTACT = os.environ.get("OTKLIK_OPEN311_CONTACT", "")
 # Analytics: optional map tiles (empty: the heat map draws only the project's own geometry) and
 # how old the rollups may get before a page refreshes them itself (the periodic job normally does).
 OTKLIK_MAP_TILES_URL = os.environ.get("OTKLIK_MAP_TILES_URL", "")

@@ -27,6 +27,8 @@ field              required  meaning
 ``author_contact`` no        phone or email for an answer
 ``url``            no        link to the post (http/https)
 ``lat``, ``lon``   no        WGS 84 point, both or neither; places the case by point-in-polygon
+``category``       no        a category code the sender chose (an Open311 ``service_code``): the case
+                             takes it as decided (``decided_by`` "sender"); an unknown code is invalid
 =================  ========  ==========================================================================
 
 Other keys are kept in ``Message.raw``. An invalid item becomes a :class:`~otklik.intake.models.DeadLetter`
@@ -206,6 +208,7 @@ class Item:
     url: str = ""
     lat: float | None = None
     lon: float | None = None
+    category_code: str = ""  # the sender's choice of category, if any
     text_hash: str = ""
     normalized: str = ""
     word_count: int = 0
@@ -384,6 +387,7 @@ def _normalize_one(batch: Batch, item: Item) -> None:
         and not (-90 <= item.lat <= 90 and -180 <= item.lon <= 180)
     ):
         raise InvalidItem(f"coordinates out of range: {item.lat}, {item.lon}")
+    item.category_code = _string(payload, "category", 64)
     # Tokenized once here; normalize, relevance, categorize, urgency and place share the tokens.
     item.tokens, item.words = message_tokens(item.text)
     item.normalized = normalize_tokens(item.words)  # normalize_text(item.text)
@@ -532,7 +536,7 @@ def _understood(batch: Batch) -> Iterable[Item]:
 
 
 def stage_categorize(batch: Batch) -> None:
-    """Category with confidence by the rule classifier; urgency flags."""
+    """Category with confidence by the rule classifier (or the sender's declared one); urgency flags."""
     assert batch.classifier is not None
     classifier = batch.classifier
 
@@ -550,6 +554,10 @@ def stage_categorize(batch: Batch) -> None:
 
     def understand(item: Item) -> None:
         analyzed = _analyzed(item)
+        if item.category_code:
+            item.classification = classifier.declared(item.category_code)
+            if item.classification is None:
+                raise InvalidItem(f"unknown or inactive “category” {item.category_code!r}")
         if item.classification is None:
             item.classification = classifier.classify(analyzed)
         item.urgency = urgency.assess(analyzed, now=batch.now, month=month)

@@ -61,7 +61,7 @@ class Classification:
     version: str
     scores: dict[str, float] = field(default_factory=dict)  # top category code → score
     threshold: float | None = None  # the learned confidence threshold of this category, if any
-    decided_by: str = "rules"  # "rules" or "model"
+    decided_by: str = "rules"  # "rules", "model" or "sender" (the category the sender chose)
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,15 @@ class RuleClassifier:
 
     def classify(self, text: str | AnalyzedText) -> Classification:
         return self.classify_many([text])[0]
+
+    def declared(self, code: str) -> Classification | None:
+        """The category the sender chose (an Open311 ``service_code``, a form's category): taken as
+        given with full confidence, so it routes like a sure decision; None for an unknown or
+        inactive code."""
+        category = self.by_code.get(code)
+        if category is None:
+            return None
+        return Classification(category, 1.0, [], self.version, scores={code: 1.0}, decided_by="sender")
 
     def classify_many(
         self, texts: list[str | AnalyzedText] | list[str] | list[AnalyzedText]

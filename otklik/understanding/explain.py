@@ -91,7 +91,11 @@ VALUES: dict[tuple[str, str], Mapping[str, Label]] = {
         "aggressive": _("aggression"),
         "shouting": _("shouting (capitals)"),
     },
-    ("decided_by", ""): {"rules": _("rules"), "model": _("learned model")},
+    ("decided_by", ""): {
+        "rules": _("rules"),
+        "model": _("learned model"),
+        "sender": _("the sender's choice"),
+    },
 }
 
 # shown elsewhere on the card (matched terms, version, routing) or as the section itself
@@ -117,7 +121,7 @@ def _scores(scores: Mapping[str, Any], decided_by: str) -> list[str]:
     names = dict(Category.objects.filter(code__in=list(scores)).values_list("code", "name"))
     shown = []
     for code, score in sorted(scores.items(), key=lambda item: -float(item[1])):
-        value = f"{float(score):.0%}" if decided_by == "model" else f"{float(score):g}"
+        value = f"{float(score):.0%}" if decided_by in ("model", "sender") else f"{float(score):g}"
         shown.append(f"{names.get(code, code)}: {value}")
     return shown
 

@@ -1,0 +1,314 @@
+"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2): what the API answers.
+
+Services are the active categories without active subcategories (``group`` is the parent's name);
+``service_code`` is the category's code. A service request is a case: ``service_request_id`` is the
+case number, ``status`` is "closed" once the answer is published (or the case is closed or not taken
+into work) and "open" otherwise, ``status_notes`` is the published answer (personal data masked) or
+the status a resident is told. The internal workflow stays richer than Open311's two states.
+
+Who sees what: the list shows cases taken into work (not those still being checked, rejected as
+spam or merged into another) and every request that came in through Open311; descriptions and
+answers are masked (names, phones, emails, flat numbers) as in the analytical reports.
+Only a client with an API key may post (:mod:`otklik.intake.connectors.open311`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from otklik.analytics.masking import mask_personal_data
+from otklik.cases.choices import AnswerStatus, CaseStatus
+from otklik.cases.models import Answer, Case
+from otklik.directory.choices import Channel
+from otklik.directory.models import Category
+from otklik.intake import deadletters
+from otklik.intake.connectors.base import NormalizeError
+from otklik.intake.connectors.open311 import Open311Connector
+from otklik.intake.direct import SubmissionError, current_case, submit
+from otklik.intake.fetching import unreadable
+from otklik.intake.models import Message, Source
+
+from .services import PUBLIC_STATUS
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-29"  # when this implementation of the document last changed
+FORMATS = {"json": "application/json", "xml": "text/xml"}
+DEFAULT_DAYS = 90  # GeoReport v2: without start_date, the 90 days before end_date
+MAX_REQUESTS = 1000  # GeoReport v2: a list answers at most 1,000 requests
+NOT_FIELDS = ("api_key", "jurisdiction_id")  # posted, but not part of the request itself
+
+CLOSED = (CaseStatus.PUBLISHED, CaseStatus.CLOSED, CaseStatus.REJECTED)
+NOT_PUBLIC = (CaseStatus.NEW, CaseStatus.MODERATION, CaseStatus.REJECTED, CaseStatus.MERGED)
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def check_jurisdiction(value: str) -> None:
+    """One endpoint, one jurisdiction: a client naming another one is told it is not here."""
+    ours = str(getattr(settings, "OTKLIK_OPEN311_JURISDICTION", "") or "")
+    if value and ours and value != ours:
+        raise Open311Error(404, f"jurisdiction_id {value!r} is not served here")
+
+
+# --- discovery and services ----------------------------------------------------------------------
+
+
+def discovery(base_url: str) -> dict[str, Any]:
+    return {
+        "changeset": CHANGESET,
+        "contact": str(getattr(settings, "OTKLIK_OPEN311_CONTACT", "") or ""),
+        "key_service": "API keys are issued by the regional management center (otklik open311-client)",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base_url,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": list(FORMATS.values()),
+            }
+        ],
+    }
+
+
+def _services() -> list[Category]:
+    active = list(Category.objects.filter(is_active=True).select_related("parent").order_by("order", "name"))
+    parents = {c.parent_id for c in active if c.parent_id is not None}
+    by_id = {c.pk: c for c in active}
+    leaves = [c for c in active if c.pk not in parents and (c.parent_id is None or c.parent_id in by_id)]
+
+    def place(c: Category) -> tuple[int, int, str]:
+        return (by_id[c.parent_id].order if c.parent_id else c.order, c.order, c.name)
+
+    return sorted(leaves, key=place)
+
+
+def service_list() -> list[dict[str, Any]]:
+    rows = []
+    for category in _services():
+        group = category.parent.name if category.parent is not None else category.name
+        rows.append(
+            {
+                "service_code": category.code,
+                "service_name": category.name,
+                "description": f"{group} / {category.name}" if category.parent is not None else category.name,
+                "metadata": False,
+                "type": "realtime",
+                "keywords": ", ".join(category.keyword_list()[:10]),
+                "group": group,
+            }
+        )
+    return rows
+
+
+def service_definition(code: str) -> dict[str, Any]:
+    if not any(c.code == code for c in _services()):
+        raise Open311Error(404, f"service_code {code!r} not found")
+    return {"service_code": code, "attributes": []}
+
+
+# --- posting a request ---------------------------------------------------------------------------
+
+
+def client_for(api_key: str) -> Source:
+    """The enabled Open311 client whose key this is; 403 otherwise."""
+    if api_key:
+        for source in Source.objects.filter(connector=Open311Connector.kind, is_enabled=True):
+            if Open311Connector(source).accepts_key(api_key):
+                return source
+    raise Open311Error(403, "api_key is missing or not valid")
+
+
+@dataclass(frozen=True)
+class Posted:
+    message: Message
+    case: Case | None
+
+
+def post_request(source: Source, fields: dict[str, str], *, now: datetime | None = None) -> Posted:
+    """Validate a client's request and take it through the pipeline (a repeat finds the first one).
+    What cannot be taken is kept as a dead letter with the reason, and is a 400 for the client."""
+    now = now or timezone.now()
+    connector = Open311Connector(source)
+    payload = {**fields, "received_at": now.isoformat()}
+    codes = {c.code for c in _services()}
+    try:
+        item = connector.normalize(payload)
+        if item["category"] not in codes:
+            raise NormalizeError(f"service_code {item['category']!r} not found")
+    except NormalizeError as exc:
+        deadletters.keep([unreadable(source, connector, fields, f"open311: {exc}", now)])
+        raise Open311Error(400, str(exc)) from exc
+    try:
+        submitted = submit(item, source=source, now=now)
+    except SubmissionError as exc:
+        raise Open311Error(400, str(exc)) from exc
+    return Posted(message=submitted.message, case=submitted.case)
+
+
+def posted_rows(posted: Posted, fields: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "service_request_id": posted.case.number if posted.case is not None else None,
+            "token": posted.message.external_id,
+            "service_notice": "",
+            "account_id": fields.get("account_id") or None,
+        }
+    ]
+
+
+def token_rows(token: str) -> list[dict[str, Any]]:
+    message = (
+        Message.objects.filter(external_id=token, source__connector=Open311Connector.kind)
+        .select_related("case")
+        .first()
+    )
+    if message is None:
+        raise Open311Error(404, f"token {token!r} not found")
+    case = current_case(message.case)
+    return [{"service_request_id": case.number if case is not None else None, "token": token}]
+
+
+# --- reading requests ----------------------------------------------------------------------------
+
+
+def _with_relations(cases: QuerySet[Case]) -> QuerySet[Case]:
+    published = Answer.objects.filter(status=AnswerStatus.PUBLISHED).order_by("-published_at", "-id")
+    return cases.select_related(
+        "category", "suggested_category", "agency", "territory", "suggested_territory", "merged_into"
+    ).prefetch_related(Prefetch("answers", queryset=published, to_attr="published_answers"))
+
+
+def public_cases() -> QuerySet[Case]:
+    return _with_relations(Case.objects.filter(~Q(status__in=NOT_PUBLIC) | Q(channel=Channel.OPEN311)))
+
+
+def _moment(value: datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value is not None else None
+
+
+def _parse_date(params: dict[str, str], name: str) -> datetime | None:
+    value = params.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        example = "2026-03-02T09:15:00+04:00"
+        raise Open311Error(400, f"{name} is not a W3C date and time ({example}): {value!r}") from exc
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _list(params: dict[str, str], name: str) -> list[str]:
+    return [part.strip() for part in params.get(name, "").split(",") if part.strip()]
+
+
+def find_requests(params: dict[str, str]) -> list[Case]:
+    """GET /requests: by ids (which overrides the rest), or by service, status and period."""
+    cases = public_cases()
+    numbers = _list(params, "service_request_id")
+    if numbers:
+        return list(cases.filter(number__in=numbers[:MAX_REQUESTS]).order_by("-created_at", "-pk"))
+    cases = cases.exclude(status=CaseStatus.MERGED)
+    codes = _list(params, "service_code")
+    if codes:
+        cases = cases.filter(
+            Q(category__code__in=codes) | Q(category__isnull=True, suggested_category__code__in=codes)
+        )
+    statuses = {s.lower() for s in _list(params, "status")}
+    unknown = statuses - {"open", "closed"}
+    if unknown:
+        raise Open311Error(400, f"status is “open” or “closed”, got {', '.join(sorted(unknown))}")
+    if statuses == {"open"}:
+        cases = cases.exclude(status__in=CLOSED)
+    elif statuses == {"closed"}:
+        cases = cases.filter(status__in=CLOSED)
+    end = _parse_date(params, "end_date") or timezone.now()
+    start = _parse_date(params, "start_date") or end - timedelta(days=DEFAULT_DAYS)
+    if start > end:
+        raise Open311Error(400, "start_date is after end_date")
+    cases = cases.filter(created_at__gte=start, created_at__lte=end)
+    return list(cases.order_by("-created_at", "-pk")[:MAX_REQUESTS])
+
+
+def find_request(number: str) -> Case:
+    case = public_cases().filter(number=number).first()
+    if case is None:
+        raise Open311Error(404, f"service_request_id {number!r} not found")
+    return case
+
+
+def request_row(case: Case) -> dict[str, Any]:
+    shown = current_case(case) or case
+    if shown is not case:  # merged: the answer and the status are those of the case it joined
+        shown = _with_relations(Case.objects.all()).get(pk=shown.pk)
+    category = shown.category or shown.suggested_category
+    territory = shown.territory or shown.suggested_territory
+    answers: list[Answer] = getattr(shown, "published_answers", [])
+    closed = shown.status in CLOSED
+    notes = str(PUBLIC_STATUS.get(shown.status, shown.get_status_display()))
+    if answers:
+        notes = mask_personal_data(answers[0].text)
+    return {
+        "service_request_id": case.number,
+        "status": "closed" if closed else "open",
+        "status_notes": notes,
+        "service_name": category.name if category is not None else "",
+        "service_code": category.code if category is not None else "",
+        "description": mask_personal_data(case.text),
+        "agency_responsible": shown.agency.name if shown.agency is not None else "",
+        "service_notice": "",
+        "requested_datetime": _moment(case.created_at),
+        "updated_datetime": _moment(shown.updated_at),
+        "expected_datetime": _moment(shown.deadline_at),
+        "address": ", ".join(p for p in (territory.name if territory else "", shown.address) if p),
+        "address_id": "",
+        "zipcode": "",
+        "lat": shown.lat,
+        "long": shown.lon,
+        "media_url": "",
+    }
+
+
+# --- the two formats -----------------------------------------------------------------------------
+
+
+def _fill(element: Element, row: dict[str, Any]) -> None:
+    for key, value in row.items():
+        child = SubElement(element, key)
+        if isinstance(value, dict):
+            _fill(child, value)
+        elif isinstance(value, list):
+            for entry in value:
+                grandchild = SubElement(child, key.removesuffix("s"))
+                if isinstance(entry, dict):
+                    _fill(grandchild, entry)
+                else:
+                    grandchild.text = str(entry)
+        elif isinstance(value, bool):
+            child.text = "true" if value else "false"
+        elif value is not None:
+            child.text = str(value)
+
+
+def to_xml(root: str, item: str | None, data: list[dict[str, Any]] | dict[str, Any]) -> bytes:
+    """GeoReport v2's XML: ``<services><service>…</service></services>`` and the like."""
+    top = Element(root)
+    if isinstance(data, dict):
+        _fill(top, data)
+    else:
+        assert item is not None
+        for row in data:
+            _fill(SubElement(top, item), row)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(top, encoding="unicode").encode()
