@@ -82,21 +82,23 @@ def discovery(base_url: str) -> dict[str, Any]:
     }
 
 
-def _services() -> list[Category]:
+def services() -> list[Category]:
+    """The active categories without active subcategories, in the tree's order."""
     active = list(Category.objects.filter(is_active=True).select_related("parent").order_by("order", "name"))
     parents = {c.parent_id for c in active if c.parent_id is not None}
     by_id = {c.pk: c for c in active}
     leaves = [c for c in active if c.pk not in parents and (c.parent_id is None or c.parent_id in by_id)]
 
-    def place(c: Category) -> tuple[int, int, str]:
-        return (by_id[c.parent_id].order if c.parent_id else c.order, c.order, c.name)
+    def place(c: Category) -> tuple[int, str, int, str]:
+        top = by_id[c.parent_id] if c.parent_id else c
+        return (top.order, top.name, c.order if c.parent_id else -1, c.name)
 
     return sorted(leaves, key=place)
 
 
 def service_list() -> list[dict[str, Any]]:
     rows = []
-    for category in _services():
+    for category in services():
         group = category.parent.name if category.parent is not None else category.name
         rows.append(
             {
@@ -113,7 +115,7 @@ def service_list() -> list[dict[str, Any]]:
 
 
 def service_definition(code: str) -> dict[str, Any]:
-    if not any(c.code == code for c in _services()):
+    if not any(c.code == code for c in services()):
         raise Open311Error(404, f"service_code {code!r} not found")
     return {"service_code": code, "attributes": []}
 
@@ -142,7 +144,7 @@ def post_request(source: Source, fields: dict[str, str], *, now: datetime | None
     now = now or timezone.now()
     connector = Open311Connector(source)
     payload = {**fields, "received_at": now.isoformat()}
-    codes = {c.code for c in _services()}
+    codes = {c.code for c in services()}
     try:
         item = connector.normalize(payload)
         if item["category"] not in codes:

@@ -6,6 +6,8 @@ app_name = "public"
 
 urlpatterns = [
     path("appeal/", views.appeal, name="appeal"),
+    path("map/", views.problem_map, name="map"),
+    path("problems/<str:number>/", views.problem, name="problem"),
     path("status/<str:number>/<str:token>/", views.status, name="status"),
     path("status/<str:number>/<str:token>/rate/", views.rate, name="rate"),
 ]

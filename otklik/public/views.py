@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from otklik.analytics.heatmap import municipal_geometry_script
 from otklik.intake.direct import SubmissionError
 
-from . import services
+from . import problems, services
 from .forms import AppealForm, RatingForm, new_form_token
+from .open311 import Open311Error
 
 
 def _client_ip(request: HttpRequest) -> str:
@@ -90,6 +92,37 @@ def _case_or_404(number: str, token: str):  # type: ignore[no-untyped-def]
     if case is None:
         raise Http404("No such appeal")
     return case
+
+
+def problem_map(request: HttpRequest) -> HttpResponse:
+    chosen = problems.MapFilter.from_query({k: request.GET.get(k, "") for k in request.GET})
+    found = problems.problem_map(chosen)
+    config = {
+        "points": found.points,
+        "tiles": str(getattr(settings, "OTKLIK_MAP_TILES_URL", "") or ""),
+        "detailUrl": reverse("public:problem", args=["0"]).removesuffix("0/"),
+        "strings": {
+            "open": _("In work"),
+            "closed": _("Answered"),
+            "more": _("Open the page"),
+        },
+    }
+    context = {
+        "found": found,
+        "categories": problems.top_categories(),
+        "periods": problems.PERIODS,
+        "map_config": config,
+        "geometry_script": municipal_geometry_script(),
+    }
+    return render(request, "public/map.html", context)
+
+
+def problem(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        row = problems.problem(number)
+    except Open311Error as exc:
+        raise Http404(exc.description) from exc
+    return render(request, "public/problem.html", {"row": row})
 
 
 @never_cache

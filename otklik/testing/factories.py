@@ -26,6 +26,16 @@ def make_territory(
     return Territory.objects.create(name=name or f"Территория {next(_seq)}", kind=kind, parent=parent, **kw)
 
 
+def square(lon: float, lat: float, size: float = 0.4) -> dict[str, Any]:
+    """A square GeoJSON polygon from its south-west corner: a district's geometry in tests."""
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+        ],
+    }
+
+
 def make_category(
     name: str | None = None, *, parent: Category | None = None, keywords: str = "", **kw: Any
 ) -> Category:

@@ -20,19 +20,11 @@ from otklik.testing.factories import (
     make_category,
     make_territory,
     make_user,
+    square,
 )
 from tests.browser.session import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def square(lon: float, lat: float, size: float = 0.4) -> dict[str, Any]:
-    return {
-        "type": "Polygon",
-        "coordinates": [
-            [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
-        ],
-    }
 
 
 def build() -> dict[str, Any]:

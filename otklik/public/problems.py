@@ -1,0 +1,119 @@
+"""The public problem map and a problem's public page: residents see what others reported, where,
+and what the agency answered — the same cases and the same masking as the Open311 list
+(:mod:`otklik.public.open311`), shown as points on the region's own district outlines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from otklik.directory.models import Category
+
+from . import open311
+
+PERIODS = (30, 90, 365)  # days a resident may look back on the map
+STATUSES = ("open", "closed")
+EXCERPT = 200
+
+
+@dataclass(frozen=True)
+class MapFilter:
+    category: str = ""  # a top category's code, or a service's
+    status: str = ""  # "open", "closed" or "" (both)
+    days: int = 90
+
+    @classmethod
+    def from_query(cls, params: dict[str, str]) -> MapFilter:
+        """Unknown values fall back to the defaults: a shared link with a typo still shows the map."""
+        try:
+            days = int(params.get("days", ""))
+        except ValueError:
+            days = 90
+        status = params.get("status", "")
+        return cls(
+            category=params.get("category", "").strip(),
+            status=status if status in STATUSES else "",
+            days=days if days in PERIODS else 90,
+        )
+
+
+def top_categories() -> list[Category]:
+    return list(Category.objects.filter(is_active=True, parent=None).order_by("order", "name"))
+
+
+def _service_codes(code: str) -> list[str]:
+    """The services (leaf categories) a chosen category stands for: itself or its subcategories."""
+    return [
+        c.code
+        for c in open311.services()
+        if c.code == code or (c.parent is not None and c.parent.code == code)
+    ]
+
+
+@dataclass
+class ProblemMap:
+    filter: MapFilter
+    points: list[dict[str, Any]] = field(default_factory=list)
+    latest: list[dict[str, Any]] = field(default_factory=list)
+    open: int = 0
+    closed: int = 0
+    unplaced: int = 0
+
+
+def problem_map(chosen: MapFilter) -> ProblemMap:
+    params = {"start_date": (timezone.now() - timedelta(days=chosen.days)).isoformat()}
+    if chosen.status:
+        params["status"] = chosen.status
+    if chosen.category:
+        codes = _service_codes(chosen.category)
+        if not codes:
+            return ProblemMap(chosen)
+        params["service_code"] = ",".join(codes)
+    rows = [open311.request_row(case) for case in open311.find_requests(params)]
+    result = ProblemMap(chosen, latest=[_point(r) for r in rows[:10]])
+    for row in rows:
+        closed = row["status"] == "closed"
+        result.closed += closed
+        result.open += not closed
+        if row["lat"] is None or row["long"] is None:
+            result.unplaced += 1
+            continue
+        result.points.append(_point(row))
+    return result
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _point(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["service_request_id"],
+        "lat": row["lat"],
+        "lon": row["long"],
+        "closed": row["status"] == "closed",
+        "category": row["service_name"],
+        "status": row["status_notes"] if row["status"] == "open" else "",
+        "answer": _excerpt(row["status_notes"]) if row["status"] == "closed" else "",
+        "date": day(row["requested_datetime"]),
+        "address": row["address"],
+        "text": _excerpt(row["description"]),
+    }
+
+
+def day(moment: str | None) -> str:
+    """An Open311 date and time as the site's short date (28.11.2026)."""
+    return date_format(datetime.fromisoformat(moment), "SHORT_DATE_FORMAT") if moment else ""
+
+
+def problem(number: str) -> dict[str, Any]:
+    """One problem's public page (the Open311 row with its dates for reading); Open311Error 404 when
+    it is not public."""
+    row = open311.request_row(open311.find_request(number))
+    return {**row, "received": day(row["requested_datetime"]), "due": day(row["expected_datetime"])}
