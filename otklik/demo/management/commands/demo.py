@@ -34,3 +34,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo logins:"))
         for line in format_logins():
             self.stdout.write("  " + line)
+        self.stdout.write(
+            "Without a login: the problem map /public/map/, the appeal form /public/appeal/, "
+            "Open311 /open311/v2/services.json"
+        )
