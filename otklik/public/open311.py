@@ -217,11 +217,17 @@ def _list(params: dict[str, str], name: str) -> list[str]:
 
 
 def find_requests(params: dict[str, str]) -> list[Case]:
-    """GET /requests: by ids (which overrides the rest), or by service, status and period."""
+    """GET /requests: by ids (which overrides the rest), or by service, status and period; the
+    newest :data:`MAX_REQUESTS`."""
+    return list(matching_requests(params)[:MAX_REQUESTS])
+
+
+def matching_requests(params: dict[str, str]) -> QuerySet[Case]:
+    """Every public case GET /requests would answer with these parameters, newest first."""
     cases = public_cases()
     numbers = _list(params, "service_request_id")
     if numbers:
-        return list(cases.filter(number__in=numbers[:MAX_REQUESTS]).order_by("-created_at", "-pk"))
+        return cases.filter(number__in=numbers[:MAX_REQUESTS]).order_by("-created_at", "-pk")
     cases = cases.exclude(status=CaseStatus.MERGED)
     codes = _list(params, "service_code")
     if codes:
@@ -240,8 +246,7 @@ def find_requests(params: dict[str, str]) -> list[Case]:
     start = _parse_date(params, "start_date") or end - timedelta(days=DEFAULT_DAYS)
     if start > end:
         raise Open311Error(400, "start_date is after end_date")
-    cases = cases.filter(created_at__gte=start, created_at__lte=end)
-    return list(cases.order_by("-created_at", "-pk")[:MAX_REQUESTS])
+    return cases.filter(created_at__gte=start, created_at__lte=end).order_by("-created_at", "-pk")
 
 
 def find_request(number: str) -> Case:

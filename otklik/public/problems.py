@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -19,6 +20,8 @@ from . import open311
 PERIODS = (30, 90, 365)  # days a resident may look back on the map
 STATUSES = ("open", "closed")
 EXCERPT = 200
+MAX_POINTS = 3000  # the newest problems drawn; the counts cover them all
+LATEST = 10
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,14 @@ class ProblemMap:
     closed: int = 0
     unplaced: int = 0
 
+    @property
+    def placed(self) -> int:
+        return self.open + self.closed - self.unplaced
+
+    @property
+    def drawn_all(self) -> bool:
+        return len(self.points) >= self.placed
+
 
 def problem_map(chosen: MapFilter) -> ProblemMap:
     params = {"start_date": (timezone.now() - timedelta(days=chosen.days)).isoformat()}
@@ -74,17 +85,21 @@ def problem_map(chosen: MapFilter) -> ProblemMap:
         if not codes:
             return ProblemMap(chosen)
         params["service_code"] = ",".join(codes)
-    rows = [open311.request_row(case) for case in open311.find_requests(params)]
-    result = ProblemMap(chosen, latest=[_point(r) for r in rows[:10]])
-    for row in rows:
-        closed = row["status"] == "closed"
-        result.closed += closed
-        result.open += not closed
-        if row["lat"] is None or row["long"] is None:
-            result.unplaced += 1
-            continue
-        result.points.append(_point(row))
-    return result
+    cases = open311.matching_requests(params)
+    counts = cases.aggregate(
+        closed=Count("pk", filter=Q(status__in=open311.CLOSED)),
+        total=Count("pk"),
+        unplaced=Count("pk", filter=Q(lat__isnull=True) | Q(lon__isnull=True)),
+    )
+    placed = cases.filter(lat__isnull=False, lon__isnull=False)[:MAX_POINTS]
+    return ProblemMap(
+        chosen,
+        points=[_point(open311.request_row(case)) for case in placed],
+        latest=[_point(open311.request_row(case)) for case in cases[:LATEST]],
+        open=counts["total"] - counts["closed"],
+        closed=counts["closed"],
+        unplaced=counts["unplaced"],
+    )
 
 
 def _excerpt(text: str) -> str:

@@ -111,3 +111,12 @@ def test_map_filter_reads_a_query_safely():
     assert problems.MapFilter.from_query({"days": "30", "status": "closed", "category": " roads "}) == (
         problems.MapFilter(category="roads", status="closed", days=30)
     )
+
+
+def test_a_crowded_map_draws_the_newest_points_and_counts_them_all(client, shown, monkeypatch):
+    monkeypatch.setattr(problems, "MAX_POINTS", 1)
+    response = client.get("/public/map/")
+    assert [p["id"] for p in config(response)["points"]] == [shown["cold"].number]
+    found = response.context["found"]
+    assert (found.open, found.closed, found.placed, found.drawn_all) == (2, 1, 2, False)
+    assert "показаны последние 1 из 2" in response.content.decode()
