@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from otklik.analytics.masking import mask_personal_data
 from otklik.cases.choices import AnswerStatus, CaseStatus
@@ -185,11 +187,26 @@ def token_rows(token: str) -> list[dict[str, Any]]:
 # --- reading requests ----------------------------------------------------------------------------
 
 
+# What a request row reads: never the understanding JSON or a territory's polygon.
+ROW_FIELDS = (
+    *("number", "status", "text", "channel", "created_at", "updated_at", "deadline_at"),
+    *("address", "lat", "lon", "merged_into"),
+    *("category__code", "category__name", "suggested_category__code", "suggested_category__name"),
+    *("agency__name", "territory__name", "suggested_territory__name"),
+)
+
+
 def _with_relations(cases: QuerySet[Case]) -> QuerySet[Case]:
-    published = Answer.objects.filter(status=AnswerStatus.PUBLISHED).order_by("-published_at", "-id")
-    return cases.select_related(
-        "category", "suggested_category", "agency", "territory", "suggested_territory", "merged_into"
-    ).prefetch_related(Prefetch("answers", queryset=published, to_attr="published_answers"))
+    published = (
+        Answer.objects.filter(status=AnswerStatus.PUBLISHED)
+        .only("case", "text", "published_at")
+        .order_by("-published_at", "-id")
+    )
+    return (
+        cases.select_related("category", "suggested_category", "agency", "territory", "suggested_territory")
+        .only(*ROW_FIELDS)
+        .prefetch_related(Prefetch("answers", queryset=published, to_attr="published_answers"))
+    )
 
 
 def public_cases() -> QuerySet[Case]:
@@ -256,6 +273,12 @@ def find_request(number: str) -> Case:
     return case
 
 
+@lru_cache(maxsize=256)
+def _status_label(status: str, language: str | None) -> str:
+    """What a resident is told of a status, in the active language (cached: a list has 1,000 rows)."""
+    return str(PUBLIC_STATUS.get(status) or CaseStatus(status).label)
+
+
 def request_row(case: Case) -> dict[str, Any]:
     shown = current_case(case) or case
     if shown is not case:  # merged: the answer and the status are those of the case it joined
@@ -264,7 +287,7 @@ def request_row(case: Case) -> dict[str, Any]:
     territory = shown.territory or shown.suggested_territory
     answers: list[Answer] = getattr(shown, "published_answers", [])
     closed = shown.status in CLOSED
-    notes = str(PUBLIC_STATUS.get(shown.status, shown.get_status_display()))
+    notes = _status_label(shown.status, get_language())
     if answers:
         notes = mask_personal_data(answers[0].text)
     return {

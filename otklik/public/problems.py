@@ -91,11 +91,19 @@ def problem_map(chosen: MapFilter) -> ProblemMap:
         total=Count("pk"),
         unplaced=Count("pk", filter=Q(lat__isnull=True) | Q(lon__isnull=True)),
     )
-    placed = cases.filter(lat__isnull=False, lon__isnull=False)[:MAX_POINTS]
+    # A point is only where and whether answered: its popup asks the Open311 API for the rest.
+    placed = (
+        cases.filter(lat__isnull=False, lon__isnull=False)
+        .prefetch_related(None)
+        .values_list("number", "lat", "lon", "status")[:MAX_POINTS]
+    )
     return ProblemMap(
         chosen,
-        points=[_point(open311.request_row(case)) for case in placed],
-        latest=[_point(open311.request_row(case)) for case in cases[:LATEST]],
+        points=[
+            {"id": number, "lat": lat, "lon": lon, "closed": status in open311.CLOSED}
+            for number, lat, lon, status in placed
+        ],
+        latest=[_listed(open311.request_row(case)) for case in cases[:LATEST]],
         open=counts["total"] - counts["closed"],
         closed=counts["closed"],
         unplaced=counts["unplaced"],
@@ -107,15 +115,12 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _point(row: dict[str, Any]) -> dict[str, Any]:
+def _listed(row: dict[str, Any]) -> dict[str, Any]:
+    """A problem as the list beside the map shows it."""
     return {
         "id": row["service_request_id"],
-        "lat": row["lat"],
-        "lon": row["long"],
         "closed": row["status"] == "closed",
         "category": row["service_name"],
-        "status": row["status_notes"] if row["status"] == "open" else "",
-        "answer": _excerpt(row["status_notes"]) if row["status"] == "closed" else "",
         "date": day(row["requested_datetime"]),
         "address": row["address"],
         "text": _excerpt(row["description"]),

@@ -101,10 +101,15 @@ def problem_map(request: HttpRequest) -> HttpResponse:
         "points": found.points,
         "tiles": str(getattr(settings, "OTKLIK_MAP_TILES_URL", "") or ""),
         "detailUrl": reverse("public:problem", args=["0"]).removesuffix("0/"),
+        "requestUrl": reverse("open311:request", kwargs={"number": "0", "fmt": "json"}).removesuffix(
+            "0.json"
+        ),
         "strings": {
             "open": _("In work"),
             "closed": _("Answered"),
             "more": _("Open the page"),
+            "loading": _("Loading…"),
+            "failed": _("Could not load the problem. Open its page instead."),
         },
     }
     context = {

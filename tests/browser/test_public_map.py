@@ -69,7 +69,7 @@ def test_a_resident_explores_the_problem_map(live_server: Any, page: Any, screen
 
     page.click(f'path[data-problem="{hole.number}"]', force=True)
     popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    page.wait_for_selector(f'.pm-popup[data-problem="{hole.number}"][data-loaded]')  # read from Open311
     # Shown in full: faded in, and the map has panned it inside its frame.
     page.wait_for_function(
         "(() => { const p = document.querySelector('.leaflet-popup'); if (!p) return false;"

@@ -11,17 +11,40 @@
     return el;
   }
 
-  function popup(point, cfg) {
-    var box = node("div", "pm-popup");
-    box.appendChild(node("strong", "", point.category || ""));
-    var state = point.closed ? cfg.strings.closed : (point.status || cfg.strings.open);
-    box.appendChild(node("span", "badge" + (point.closed ? " pm-badge-closed" : ""), state));
-    box.appendChild(node("p", "muted small", [point.date, point.address].filter(Boolean).join(" · ")));
-    box.appendChild(node("p", "", point.text));
-    if (point.answer) { box.appendChild(node("p", "answer", point.answer)); }
+  function day(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
+    return m ? m[3] + "." + m[2] + "." + m[1] : "";
+  }
+
+  // The popup's content is the problem's Open311 row (masked like every public text), asked for
+  // when the popup opens: the page carries only the points.
+  function fill(box, point, row, cfg) {
+    box.textContent = "";
+    var closed = row.status === "closed";
+    box.appendChild(node("strong", "", row.service_name || ""));
+    box.appendChild(node("span", "badge" + (closed ? " pm-badge-closed" : ""), closed ? cfg.strings.closed : (row.status_notes || cfg.strings.open)));
+    box.appendChild(node("p", "muted small", [day(row.requested_datetime), row.address].filter(Boolean).join(" · ")));
+    var text = (row.description || "").replace(/\s+/g, " ");
+    box.appendChild(node("p", "", text.length > 200 ? text.slice(0, 199) + "…" : text));
+    if (closed && row.status_notes) { box.appendChild(node("p", "answer", row.status_notes)); }
     var link = node("a", "", cfg.strings.more);
     link.href = cfg.detailUrl + encodeURIComponent(point.id) + "/";
     box.appendChild(link);
+  }
+
+  function popup(point, cfg) {
+    var box = node("div", "pm-popup", cfg.strings.loading);
+    box.setAttribute("data-problem", point.id);
+    fetch(cfg.requestUrl + encodeURIComponent(point.id) + ".json", { headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (rows) { fill(box, point, rows[0], cfg); box.setAttribute("data-loaded", "1"); })
+      .catch(function () {
+        box.textContent = "";
+        var link = node("a", "", cfg.strings.failed);
+        link.href = cfg.detailUrl + encodeURIComponent(point.id) + "/";
+        box.appendChild(link);
+      })
+      .then(function () { if (point.marker.isPopupOpen()) { point.marker.getPopup().update(); } });
     return box;
   }
 
@@ -51,7 +74,10 @@
         radius: 6, weight: 1, color: "#ffffff", fillOpacity: 0.9,
         fillColor: point.closed ? "#16a34a" : "#ea580c"
       });
-      marker.bindPopup(function () { return popup(point, cfg); }, { maxWidth: 320 });
+      point.marker = marker;
+      marker.on("click", function () {  // a fresh popup each time: the answer may have come since
+        marker.unbindPopup().bindPopup(popup(point, cfg), { maxWidth: 320, minWidth: 240 }).openPopup();
+      });
       points.addLayer(marker);
       marker.getElement().setAttribute("data-problem", point.id);  // the view is set: it is drawn
     });
