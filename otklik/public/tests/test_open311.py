@@ -247,3 +247,19 @@ def test_the_sender_category_field_of_the_pipeline(region):
     assert result.dead_letters == 1 and "unknown or inactive “category” 'nonsense'" in result.failures[0][1]
     case = Case.objects.get(pk=result.case_ids[0])
     assert case.suggested_category.code == "roads-potholes" and case.category_confidence == 1.0
+
+
+def test_a_request_merged_into_another_case_follows_that_case(client, region, api_key):
+    number = post(client, api_key).json()[0]["service_request_id"]
+    mine = Case.objects.get(number=number)
+    target = make_case(status=CaseStatus.IN_PROGRESS, category=mine.category, agency=region["housing"])
+    actions.merge_cases(mine, target, make_user("moderator"))
+    [row] = client.get(f"{BASE}/requests/{number}.json").json()
+    assert row["service_request_id"] == number and row["status"] == "open"
+    assert row["agency_responsible"] == region["housing"].name
+    message = Message.objects.get(source__code="city-app")
+    assert message.case == target  # merging moved the message
+    token = client.get(f"{BASE}/tokens/{message.external_id}.json").json()
+    assert token[0]["service_request_id"] == target.number  # the token leads to the live case
+    listed = [r["service_request_id"] for r in client.get(f"{BASE}/requests.json").json()]
+    assert number not in listed and target.number in listed  # a list names each problem once
