@@ -248,9 +248,8 @@ def matching_requests(params: dict[str, str]) -> QuerySet[Case]:
     cases = cases.exclude(status=CaseStatus.MERGED)
     codes = _list(params, "service_code")
     if codes:
-        cases = cases.filter(
-            Q(category__code__in=codes) | Q(category__isnull=True, suggested_category__code__in=codes)
-        )
+        ids = list(Category.objects.filter(code__in=codes).values_list("pk", flat=True))
+        cases = cases.filter(Q(category_id__in=ids) | Q(category__isnull=True, suggested_category_id__in=ids))
     statuses = {s.lower() for s in _list(params, "status")}
     unknown = statuses - {"open", "closed"}
     if unknown:
