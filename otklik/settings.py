@@ -158,6 +158,10 @@ OTKLIK_PUBLIC_BASE_URL = os.environ.get("OTKLIK_PUBLIC_BASE_URL", "")
 # Open311 GeoReport v2 at /open311/v2/: the jurisdiction_id served (empty: any is accepted) and
 # the contact given in discovery.
 OTKLIK_OPEN311_JURISDICTION = os.environ.get("OTKLIK_OPEN311_JURISDICTION", "")
+# Notifications to staff by a Telegram bot (empty token: email only); the API's address is for a
+# local Bot API server or a test fake.
+OTKLIK_TELEGRAM_BOT_TOKEN = os.environ.get("OTKLIK_TELEGRAM_BOT_TOKEN", "")
+OTKLIK_TELEGRAM_API_URL = os.environ.get("OTKLIK_TELEGRAM_API_URL", "https://api.telegram.org")
 OTKLIK_OPEN311_CONTACT = os.environ.get("OTKLIK_OPEN311_CONTACT", "")
 # Analytics: optional map tiles (empty: the heat map draws only the project's own geometry) and
 # how old the rollups may get before a page refreshes them itself (the periodic job normally does).

@@ -1,14 +1,24 @@
-"""Notifications to people (email after commit) and publication of answers back to the source."""
+"""Notifications to people and publication of answers back to the source.
+
+Every notification goes, after the action commits, by email to the people concerned who have an
+address and by the Telegram bot (``OTKLIK_TELEGRAM_BOT_TOKEN``) to those with a Telegram chat id
+(set in the admin: Users → Telegram chat id). A failed delivery is logged and never fails the action.
+A pipeline batch that assigns many cases sends each Telegram chat one digest, not a message a case:
+the Bot API allows about one message a second to a chat.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils.timezone import localtime
 
 from otklik.accounts.choices import Role
 
@@ -20,72 +30,142 @@ if TYPE_CHECKING:
 log = logging.getLogger("otklik.notifications")
 
 
-def _emails(**filters: Any) -> list[str]:
+TELEGRAM_LIMIT = 4096  # characters in one Bot API message
+DIGEST_CASES = 20  # cases named in one Telegram digest; the rest are counted
+
+
+@dataclass
+class Recipients:
+    emails: list[str] = field(default_factory=list)
+    chats: list[str] = field(default_factory=list)
+
+    def add(self, email: str, chat: str) -> None:
+        if email and email not in self.emails:
+            self.emails.append(email)
+        if chat and chat not in self.chats:
+            self.chats.append(chat)
+
+
+def _people(**filters: Any) -> Recipients:
     from django.contrib.auth import get_user_model
 
-    return [
-        e
-        for e in get_user_model().objects.filter(is_active=True, **filters).values_list("email", flat=True)
-        if e
-    ]
+    found = Recipients()
+    rows = get_user_model().objects.filter(is_active=True, **filters).order_by("pk")
+    for email, chat in rows.values_list("email", "telegram_chat_id"):
+        found.add(email, chat.strip())
+    return found
 
 
-def _send(recipients: list[str], subject: str, body: str) -> None:
-    if not recipients:
+def send_telegram(chats: Sequence[str], text: str) -> int:
+    """Send ``text`` to each chat through the Bot API; return how many went. Without a bot token
+    nothing is sent; an error (a blocked bot, a rate limit, the API down) is logged and skipped."""
+    token = str(getattr(settings, "OTKLIK_TELEGRAM_BOT_TOKEN", "") or "")
+    if not token or not chats:
+        return 0
+    api = str(getattr(settings, "OTKLIK_TELEGRAM_API_URL", "") or "https://api.telegram.org").rstrip("/")
+    text = text if len(text) <= TELEGRAM_LIMIT else text[: TELEGRAM_LIMIT - 1] + "…"
+    sent = 0
+    with httpx.Client(timeout=10) as client:
+        for chat in chats:
+            try:
+                response = client.post(f"{api}/bot{token}/sendMessage", data={"chat_id": chat, "text": text})
+                answer = response.json()
+            except (httpx.HTTPError, ValueError) as exc:
+                log.warning("telegram notification to chat %s failed: %s", chat, exc)
+                continue
+            if response.status_code == 200 and answer.get("ok"):
+                sent += 1
+            else:
+                log.warning(
+                    "telegram notification to chat %s refused: %s %s",
+                    chat,
+                    response.status_code,
+                    answer.get("description", ""),
+                )
+    return sent
+
+
+def _send(recipients: Recipients, subject: str, body: str, *, to_chats: bool = True) -> None:
+    """After commit: the email to every address and, unless ``to_chats`` is off, the same words to
+    every Telegram chat."""
+    emails, chats = list(recipients.emails), list(recipients.chats) if to_chats else []
+    if not emails and not chats:
         return
 
     def deliver() -> None:
-        try:
-            send_mail(subject, body, None, recipients, fail_silently=False)
-        except Exception:  # a mail server outage must not fail the case action
-            log.exception("notification to %s failed", recipients)
+        if emails:
+            try:
+                send_mail(subject, body, None, emails, fail_silently=False)
+            except Exception:  # a mail server outage must not fail the case action
+                log.exception("notification to %s failed", emails)
+        if chats:
+            try:
+                send_telegram(chats, f"{subject}\n{body}")
+            except Exception:
+                log.exception("telegram notification to %s failed", chats)
 
     transaction.on_commit(deliver)
 
 
 def _assigned_message(case: Case) -> tuple[str, str]:
-    deadline = f"{case.deadline_at:%d.%m.%Y %H:%M}" if case.deadline_at else "—"
+    deadline = f"{localtime(case.deadline_at):%d.%m.%Y %H:%M}" if case.deadline_at else "—"
     return f"Новое обращение {case.number}", f"{case.title}\nСрок ответа: {deadline}"
 
 
 def case_assigned(case: Case) -> None:
     if case.agency_id:
-        _send(_emails(role=Role.EXECUTOR, agency_id=case.agency_id), *_assigned_message(case))
+        _send(_people(role=Role.EXECUTOR, agency_id=case.agency_id), *_assigned_message(case))
 
 
 def cases_assigned(cases: Sequence[Case]) -> None:
-    """:func:`case_assigned` for many cases (the pipeline's batch): one query for all recipients."""
+    """:func:`case_assigned` for many cases (the pipeline's batch): one query for all recipients, an
+    email a case, and one Telegram digest an agency's chat."""
     from django.contrib.auth import get_user_model
 
     agency_ids = {case.agency_id for case in cases if case.agency_id}
     if not agency_ids:
         return
-    recipients: dict[int, list[str]] = {}
-    for agency_id, email in (
+    recipients: dict[int, Recipients] = {}
+    for agency_id, email, chat in (
         get_user_model()
         .objects.filter(is_active=True, role=Role.EXECUTOR, agency_id__in=agency_ids)
         .order_by("pk")
-        .values_list("agency_id", "email")
+        .values_list("agency_id", "email", "telegram_chat_id")
     ):
-        if email:
-            recipients.setdefault(agency_id, []).append(email)
+        recipients.setdefault(agency_id, Recipients()).add(email, chat.strip())
+    by_agency: dict[int, list[Case]] = {}
     for case in cases:
         if case.agency_id in recipients:
-            _send(recipients[case.agency_id], *_assigned_message(case))
+            _send(recipients[case.agency_id], *_assigned_message(case), to_chats=False)
+            by_agency.setdefault(case.agency_id, []).append(case)
+    for agency_id, assigned in by_agency.items():
+        if len(assigned) == 1:
+            _send(Recipients(chats=recipients[agency_id].chats), *_assigned_message(assigned[0]))
+            continue
+        lines = [_digest_line(c) for c in assigned[:DIGEST_CASES]]
+        if len(assigned) > DIGEST_CASES:
+            lines.append(f"… и ещё {len(assigned) - DIGEST_CASES}")
+        chats = Recipients(chats=recipients[agency_id].chats)
+        _send(chats, f"Новых обращений: {len(assigned)}", "\n".join(lines))
+
+
+def _digest_line(case: Case) -> str:
+    deadline = f" (срок {localtime(case.deadline_at):%d.%m %H:%M})" if case.deadline_at else ""
+    return f"{case.number} — {case.title[:80]}{deadline}"
 
 
 def case_needs_center(case: Case, reason: str) -> None:
-    _send(_emails(role=Role.MODERATOR), f"Обращение {case.number} возвращено", reason)
+    _send(_people(role=Role.MODERATOR), f"Обращение {case.number} возвращено", reason)
 
 
 def answer_awaits_approval(case: Case) -> None:
-    _send(_emails(role=Role.MODERATOR), f"Ответ по обращению {case.number} ждёт согласования", case.title)
+    _send(_people(role=Role.MODERATOR), f"Ответ по обращению {case.number} ждёт согласования", case.title)
 
 
 def answer_returned(case: Case, comment: str) -> None:
     if case.agency_id:
         _send(
-            _emails(role=Role.EXECUTOR, agency_id=case.agency_id),
+            _people(role=Role.EXECUTOR, agency_id=case.agency_id),
             f"Ответ по {case.number} возвращён на доработку",
             comment,
         )
@@ -94,14 +174,14 @@ def answer_returned(case: Case, comment: str) -> None:
 def case_reopened(case: Case, reason: str) -> None:
     if case.agency_id:
         _send(
-            _emails(role=Role.EXECUTOR, agency_id=case.agency_id),
+            _people(role=Role.EXECUTOR, agency_id=case.agency_id),
             f"Обращение {case.number} открыто повторно",
             reason,
         )
 
 
 def case_escalated(case: Case, reason: str) -> None:
-    _send(_emails(role=Role.SUPERVISOR), f"Эскалация: обращение {case.number}", reason)
+    _send(_people(role=Role.SUPERVISOR), f"Эскалация: обращение {case.number}", reason)
 
 
 def _urgent_message(case: Case) -> tuple[str, str]:
@@ -121,14 +201,14 @@ def _urgent_message(case: Case) -> tuple[str, str]:
 
 def case_urgent(case: Case) -> None:
     """An urgent case (a threat to life or health, an emergency): moderators and supervisors at once."""
-    _send(_emails(role__in=[Role.MODERATOR, Role.SUPERVISOR]), *_urgent_message(case))
+    _send(_people(role__in=[Role.MODERATOR, Role.SUPERVISOR]), *_urgent_message(case))
 
 
 def cases_urgent(cases: Sequence[Case]) -> None:
     """:func:`case_urgent` for many cases: the recipients are read once."""
     if not cases:
         return
-    recipients = _emails(role__in=[Role.MODERATOR, Role.SUPERVISOR])
+    recipients = _people(role__in=[Role.MODERATOR, Role.SUPERVISOR])
     for case in cases:
         _send(recipients, *_urgent_message(case))
 
@@ -150,7 +230,7 @@ def burst_detected(alert: BurstAlert) -> None:
             f"Обращения: {', '.join(numbers)}",
         ]
     )
-    _send(_emails(role=Role.SUPERVISOR), f"Всплеск: {alert.category} — {alert.territory}", body)
+    _send(_people(role=Role.SUPERVISOR), f"Всплеск: {alert.category} — {alert.territory}", body)
 
 
 ReplyPublisher = Callable[["Case", "Answer"], dict[str, Any]]
