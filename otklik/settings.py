@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "otklik.cases",
     "otklik.analytics",
     "otklik.public",
+    "otklik.deputies",
     "otklik.api",
     "otklik.demo",
 ]

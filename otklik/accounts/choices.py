@@ -8,6 +8,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     ANALYST = "analyst", _("Analyst")
     ADMINISTRATOR = "administrator", _("Administrator")
+    COORDINATOR = "coordinator", _("Party coordinator")
 
 
 # Roles that see every case (the whole incoming flow of the center).

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from otklik.accounts.choices import Role
 from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Territory
 from otklik.understanding.explain import explain
@@ -70,6 +71,8 @@ def _is_htmx_target(request: HttpRequest, target: str) -> bool:
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """Incoming cases the user may see, filtered, counted per tab, sorted and paged by 50."""
+    if getattr(request.user, "role", "") == Role.COORDINATOR:  # a party coordinator: the deputies' rating
+        return redirect("deputies:rating")
     now = timezone.now()
     form, result = queue_cases(Case.objects.visible_to(request.user), request.GET, now=now)
     page = Paginator(result.cases, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -30,6 +30,8 @@ from otklik.intake.models import DeadLetter, Message, Source
 
 from .agencies import REGIONAL, DemoDirectory, setup_agencies
 from .categories import CategoryMatcher
+from .deputies import SOURCE_CODE as DEPUTY_SOURCE
+from .deputies import add_appeals, coordinate_faction, ensure_deputies
 from .lifecycle import Simulation
 from .messages import DEMO_SOURCES, SOURCES_BY_CODE, DemoMessage, generate_messages
 from .places import ensure_district_centers
@@ -75,9 +77,14 @@ def demo_messages() -> Any:
     return Message.objects.filter(source__code__in=list(SOURCES_BY_CODE))
 
 
+def _all_demo_messages() -> Any:
+    """The generated messages and the appeals to the demo's deputies."""
+    return Message.objects.filter(source__code__in=[*SOURCES_BY_CODE, DEPUTY_SOURCE])
+
+
 def reset_demo() -> int:
     """Delete the demo's cases (answers, ratings, history included) and messages; return the cases deleted."""
-    case_ids = set(demo_messages().exclude(case=None).values_list("case_id", flat=True))
+    case_ids = set(_all_demo_messages().exclude(case=None).values_list("case_id", flat=True))
     frontier = set(case_ids)
     while frontier:  # merged duplicates no longer hold messages: follow merged_into back
         frontier = set(Case.objects.filter(merged_into__in=frontier).values_list("pk", flat=True)) - case_ids
@@ -85,8 +92,8 @@ def reset_demo() -> int:
     with transaction.atomic():
         Case.objects.filter(pk__in=case_ids).update(merged_into=None)
         deleted = Case.objects.filter(pk__in=case_ids).delete()[1].get("cases.Case", 0)
-        demo_messages().delete()
-        DeadLetter.objects.filter(source__code__in=list(SOURCES_BY_CODE)).delete()
+        _all_demo_messages().delete()
+        DeadLetter.objects.filter(source__code__in=[*SOURCES_BY_CODE, DEPUTY_SOURCE]).delete()
     return deleted
 
 
@@ -146,7 +153,9 @@ def run_demo(
     ensure_district_centers(region)
     matcher = CategoryMatcher()
     directory = setup_agencies(region, matcher)
+    deputies = ensure_deputies(region)
     users = ensure_demo_users(directory)
+    coordinate_faction(users["coordinator"])
     staff = ensure_agency_staff(directory)
     ensure_sources()
     say(
@@ -185,9 +194,11 @@ def run_demo(
                 run_batch([m.item for m in batch], now=now)
                 simulation.add_cases(_new_cases(batch, simulation.plans), now)
         with transaction.atomic():
+            appeals = add_appeals(deputies, seed=seed, start=start, end=end, moderator=users["moderator"])
             simulation.run_until(end)
             actions.mark_overdue(end)
             check_bursts(end)
+        say(f"{appeals} appeals to {len(deputies)} deputies.")
     # The analytics pages read rollups: bring them up to date with what the demo just wrote.
     rebuild_rollups() if reset else refresh_rollups(now=end)
     result.ingested = demo_messages().count()

@@ -36,6 +36,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("engels", "engels-demo", Role.EXECUTOR, "Елена Исполнителева", agency="mo:Энгельсский район"),
     DemoLogin("vodokanal", "vodokanal-demo", Role.EXECUTOR, "Василий Водопроводов", agency="vodokanal"),
     DemoLogin("mintrans", "mintrans-demo", Role.EXECUTOR, "Дмитрий Дорожкин", agency="mintrans"),
+    DemoLogin("deputy", "deputy-demo", Role.EXECUTOR, "Пётр Иванов", agency="deputy:Иванов Пётр Сергеевич"),
+    DemoLogin("coordinator", "coordinator-demo", Role.COORDINATOR, "Ольга Координаторова"),
 )
 
 _TRANSLIT = dict(
@@ -91,6 +93,8 @@ def slugify_ru(text: str) -> str:
 def login_agency(login: DemoLogin, directory: DemoDirectory) -> Agency | None:
     if not login.agency:
         return None
+    if login.agency.startswith("deputy:"):
+        return Agency.objects.filter(deputy__full_name=login.agency.removeprefix("deputy:")).first()
     if login.agency.startswith("mo:"):
         municipality = Territory.objects.filter(
             parent=directory.region, name=login.agency.removeprefix("mo:")

@@ -41,6 +41,7 @@ class AgencyKind(models.TextChoices):
     MUNICIPALITY = "municipality", _("Municipal administration")
     UTILITY = "utility", _("Utility or service company")
     FEDERAL = "federal", _("Federal body")
+    DEPUTY = "deputy", _("Deputy's reception office")
     OTHER = "other", _("Other")
 
 

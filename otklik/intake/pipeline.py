@@ -29,6 +29,8 @@ field              required  meaning
 ``lat``, ``lon``   no        WGS 84 point, both or neither; places the case by point-in-polygon
 ``category``       no        a category code the sender chose (an Open311 ``service_code``): the case
                              takes it as decided (``decided_by`` "sender"); an unknown code is invalid
+``addressed_to``   no        the id of the agency the resident wrote to (a deputy's office): the case
+                             is assigned to it at once, never attached to another agency's case
 =================  ========  ==========================================================================
 
 Other keys are kept in ``Message.raw``. An invalid item becomes a :class:`~otklik.intake.models.DeadLetter`
@@ -209,6 +211,8 @@ class Item:
     lat: float | None = None
     lon: float | None = None
     category_code: str = ""  # the sender's choice of category, if any
+    addressed_to: int | None = None  # the agency the resident wrote to (a deputy's office), if any
+    addressed: Agency | None = None
     text_hash: str = ""
     normalized: str = ""
     word_count: int = 0
@@ -388,6 +392,11 @@ def _normalize_one(batch: Batch, item: Item) -> None:
     ):
         raise InvalidItem(f"coordinates out of range: {item.lat}, {item.lon}")
     item.category_code = _string(payload, "category", 64)
+    addressed = _string(payload, "addressed_to", 20)
+    if addressed:
+        if not addressed.isdigit():
+            raise InvalidItem(f"“addressed_to” is not an agency id: {addressed!r}")
+        item.addressed_to = int(addressed)
     # Tokenized once here; normalize, relevance, categorize, urgency and place share the tokens.
     item.tokens, item.words = message_tokens(item.text)
     item.normalized = normalize_tokens(item.words)  # normalize_text(item.text)
@@ -436,7 +445,11 @@ def stage_dedup(batch: Batch) -> None:
             batch.result.duplicates += 1
         seen.add(key)
 
-    candidates = [i for i in batch.live() if i.word_count >= NEAR_DUPLICATE_MIN_WORDS and i.posted_at]
+    candidates = [
+        i
+        for i in batch.live()
+        if i.word_count >= NEAR_DUPLICATE_MIN_WORDS and i.posted_at and i.addressed_to is None
+    ]
     if not candidates:
         return
     earliest = min(i.posted_at for i in candidates if i.posted_at) - NEAR_DUPLICATE_WINDOW
@@ -588,7 +601,10 @@ def stage_similar(batch: Batch) -> None:
     targets = [
         i
         for i in _understood(batch)
-        if i.twin_of is None and i.word_count >= dedup.MIN_WORDS and i.posted_at is not None
+        if i.twin_of is None
+        and i.word_count >= dedup.MIN_WORDS
+        and i.posted_at is not None
+        and i.addressed_to is None  # written to someone: never joined to another agency's case
     ]
     if not targets:
         return
@@ -776,10 +792,18 @@ def _same_place(item: Item, territory_id: int | None, address: str, parents: dic
 
 
 def stage_route(batch: Batch) -> None:
-    """The agency a routing rule picks for the suggested category and territory."""
+    """The agency a routing rule picks for the suggested category and territory (or the agency the
+    resident addressed)."""
+    wanted = {i.addressed_to for i in _understood(batch) if i.addressed_to is not None}
+    addressed = Agency.objects.filter(is_active=True).in_bulk(wanted) if wanted else {}
 
     def pick(item: Item) -> None:
         if item.attach_to is not None:
+            return
+        if item.addressed_to is not None:
+            item.addressed = addressed.get(item.addressed_to)
+            if item.addressed is None:
+                raise InvalidItem(f"“addressed_to”: no active agency {item.addressed_to}")
             return
         category = item.classification.category if item.classification else None
         territory = item.place.territory if item.place else None
@@ -795,7 +819,11 @@ def _suggest_agency(batch: Batch) -> None:
     """Cases no rule routes: the agency the learned router (the active AGENCY model) is sure enough
     of; for the rest, where most of the latest routed cases of their category went (two queries for
     the whole batch, one more for the agencies)."""
-    unrouted = [item for item in _understood(batch) if item.attach_to is None and item.routed is None]
+    unrouted = [
+        item
+        for item in _understood(batch)
+        if item.attach_to is None and item.routed is None and item.addressed is None
+    ]
     if not unrouted:
         return
     learned = agency_model.suggest_agencies(
@@ -933,6 +961,8 @@ def _understanding_json(item: Item) -> dict[str, Any]:
 
 
 def _suggested_agency(item: Item) -> Agency | None:
+    if item.addressed is not None:
+        return item.addressed
     if item.routed is not None:
         return item.routed.agency
     return item.agency_suggestion.agency if item.agency_suggestion is not None else None
@@ -967,6 +997,11 @@ def _decide(batch: Batch, item: Item) -> None:
         return
     case = _new_case(item)
     c, p = item.classification, item.place
+    if item.addressed is not None:  # the resident chose whom to write to
+        case.category = c.category if c is not None and should_auto_route(c) else None
+        case.territory = p.territory if p else None
+        item.decision = actions.Opening(case, agency=item.addressed)
+        return
     if c is not None and should_auto_route(c) and item.routed is not None:
         case.category = c.category
         case.territory = p.territory if p else None

@@ -20,12 +20,13 @@ from otklik.cases import actions
 from otklik.cases.choices import AnswerStatus, CaseStatus
 from otklik.cases.models import Answer, Case, Rating
 from otklik.directory.choices import Channel
-from otklik.directory.models import Territory
+from otklik.directory.models import Agency, Territory
 from otklik.intake.direct import Submitted, current_case, direct_source, submit
 
 from . import emails
 
 SOURCE_CODE = "web-form"
+DEPUTY_SOURCE_CODE = "deputy-portal"
 TOKEN_SALT = "otklik.public.status"
 RATE_LIMIT_PER_HOUR = 5  # settings.OTKLIK_PUBLIC_APPEALS_PER_HOUR overrides
 
@@ -76,13 +77,24 @@ def submit_appeal(
     text: str,
     district: Territory | None,
     address: str,
+    office: Agency | None = None,
     now: datetime | None = None,
 ) -> Submitted:
+    """The web form's appeal through the pipeline; with ``office`` it is an appeal to a deputy (the
+    deputies' portal source), assigned to that reception office at once."""
     now = now or timezone.now()
-    source = direct_source(SOURCE_CODE, name="Веб-форма", channel=Channel.WEB_FORM, connector="web_form")
-    item = {
+    if office is None:
+        source = direct_source(SOURCE_CODE, name="Веб-форма", channel=Channel.WEB_FORM, connector="web_form")
+    else:
+        source = direct_source(
+            DEPUTY_SOURCE_CODE,
+            name="Портал «Избиратель – депутат»",
+            channel=Channel.DEPUTY,
+            connector="web_form",
+        )
+    item: dict[str, Any] = {
         "external_id": f"form-{form_token}",
-        "channel": Channel.WEB_FORM,
+        "channel": source.channel,
         "text": appeal_text(text, district, address),
         "posted_at": now.isoformat(),
         "author_name": name.strip(),
@@ -95,6 +107,8 @@ def submit_appeal(
             "personal_data_consent_at": now.isoformat(),  # 152-FZ: when consent was given
         },
     }
+    if office is not None:
+        item["addressed_to"] = office.pk
     return submit(item, source=source, now=now)
 
 

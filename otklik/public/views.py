@@ -6,6 +6,7 @@ token given after the appeal; anything else is a 404.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urljoin
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from otklik.analytics.heatmap import municipal_geometry_script
+from otklik.directory.models import Agency
 from otklik.intake.direct import SubmissionError
 
 from . import problems, services
@@ -43,19 +45,32 @@ def _absolute(request: HttpRequest, path: str) -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def appeal(request: HttpRequest) -> HttpResponse:
+    return take_appeal(request, template="public/appeal.html")
+
+
+def take_appeal(
+    request: HttpRequest,
+    *,
+    template: str,
+    context: dict[str, Any] | None = None,
+    office: Agency | None = None,
+) -> HttpResponse:
+    """The appeal form's whole flow (shown, rate-limited, checked, taken, the status link given and
+    emailed); ``office``: the appeal is addressed to this agency (a deputy's reception office)."""
+    context = dict(context or {})
     if request.method != "POST":
         form = AppealForm(initial={"form_token": new_form_token()})
-        return render(request, "public/appeal.html", {"form": form})
+        return render(request, template, {**context, "form": form})
     form = AppealForm(request.POST)
     limit = int(getattr(settings, "OTKLIK_PUBLIC_APPEALS_PER_HOUR", services.RATE_LIMIT_PER_HOUR))
     if not services.allow_submission(_client_ip(request), limit=limit):
         form.add_error(None, _("Too many appeals from your address. Please try again in an hour."))
-        return render(request, "public/appeal.html", {"form": form}, status=429)
+        return render(request, template, {**context, "form": form}, status=429)
     if form.is_bot:
         # Say nothing useful to a bot, keep nothing.
         return render(request, "public/received.html", {})
     if not form.is_valid():
-        return render(request, "public/appeal.html", {"form": form}, status=400)
+        return render(request, template, {**context, "form": form}, status=400)
     data = form.cleaned_data
     try:
         submitted = services.submit_appeal(
@@ -65,10 +80,11 @@ def appeal(request: HttpRequest) -> HttpResponse:
             text=data["text"],
             district=data["district"],
             address=data["address"],
+            office=office,
         )
     except SubmissionError:
         form.add_error(None, _("We could not accept the appeal. Please check it and send it again."))
-        return render(request, "public/appeal.html", {"form": form}, status=400)
+        return render(request, template, {**context, "form": form}, status=400)
     if submitted.case is None:
         return render(request, "public/received.html", {"no_case": True})
     token = services.status_token(submitted.case)
@@ -140,7 +156,9 @@ def status(request: HttpRequest, number: str, token: str) -> HttpResponse:
         "rating_form": RatingForm() if view.can_rate else None,
     }
     response = render(request, "public/status.html", context)
-    response["Referrer-Policy"] = "no-referrer"  # the link is the key: never leak it to other sites
+    # The link is the key: never leak it to other sites ("same-origin": the rating form still
+    # carries its Origin, which the CSRF check needs; "no-referrer" makes browsers send "null").
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

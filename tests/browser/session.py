@@ -23,3 +23,20 @@ def log_in(page: Any, base: str, username: str) -> None:
     page.click(".login-card button[type=submit]")
     page.wait_for_selector("form.logout")  # only on the signed-in page, never on the login form
     wait_ready(page)
+
+
+def log_out(page: Any) -> None:
+    page.click("form.logout button")
+    page.wait_for_selector("#id_username")
+
+
+def open_action(page: Any, name: str) -> Any:
+    """The case card's collapsible action form, opened (the card's first action is open already)."""
+    action = page.locator(f'[data-testid="action-{name}"]')
+    if action.get_attribute("open") is None:
+        action.locator("summary").click()
+    return action
+
+
+def wait_status(page: Any, status: str) -> None:
+    page.wait_for_selector(f'#case-card[data-status="{status}"]')

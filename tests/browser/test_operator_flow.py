@@ -24,7 +24,7 @@ from otklik.testing.factories import (
     make_territory,
     make_user,
 )
-from tests.browser.session import log_in
+from tests.browser.session import log_in, log_out, open_action, wait_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -133,25 +133,8 @@ def build_cases(r: dict[str, Any]) -> dict[str, Case]:
     return {"main": main, "second": second, "road": road, "late": late}
 
 
-def log_out(page: Any) -> None:
-    page.click("form.logout button")
-    page.wait_for_selector("#id_username")
-
-
 def queue_numbers(page: Any) -> set[str]:
     return set(page.eval_on_selector_all("tr[data-case]", "rows => rows.map(r => r.dataset.case)"))
-
-
-def open_action(page: Any, name: str) -> Any:
-    """The action's collapsible form, opened (the first action of the card is open already)."""
-    action = page.locator(f'[data-testid="action-{name}"]')
-    if action.get_attribute("open") is None:
-        action.locator("summary").click()
-    return action
-
-
-def wait_status(page: Any, status: str) -> None:
-    page.wait_for_selector(f'#case-card[data-status="{status}"]')
 
 
 def test_moderator_executor_moderator_loop(

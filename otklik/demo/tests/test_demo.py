@@ -100,3 +100,12 @@ def test_demo_command_builds_a_working_region(client):
     engels = User.objects.get(username="engels")
     assert Case.objects.visible_to(engels).exists()
     assert Case.objects.visible_to(engels).count() < Case.objects.count()
+
+    # The deputies: the "deputy" login answers for one reception office and sees only its appeals;
+    # some appeals were answered and rated; the coordinator's faction has deputies to rank.
+    deputy = User.objects.get(username="deputy")
+    appeals = Case.objects.visible_to(deputy)
+    assert appeals.exists() and set(appeals.values_list("agency_id", flat=True)) == {deputy.agency_id}
+    assert appeals.filter(channel="deputy", ratings__isnull=False).exists()
+    coordinator = User.objects.get(username="coordinator")
+    assert coordinator.coordinated_factions.get().deputies.count() >= 2

@@ -1,0 +1,195 @@
+"""The demo's deputies ("Избиратель – депутат"): two factions, regional and municipal deputies with
+constituencies in the region's largest districts, and appeals to them over the demo's weeks that
+their offices answer (approved by the center's moderator) and residents rate.
+
+Names and texts are made up by this module; the appeals come from a fixed seed, go through the
+pipeline from the ``demo-deputy`` source and are idempotent by their external ids.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from otklik.accounts.choices import Role
+from otklik.accounts.models import User
+from otklik.cases import actions
+from otklik.cases.choices import AnswerKind, CaseStatus
+from otklik.cases.models import Case
+from otklik.deputies.models import Deputy, Faction, Level
+from otklik.deputies.services import make_deputy
+from otklik.directory.choices import Channel
+from otklik.directory.models import Territory
+from otklik.intake.models import Source
+
+from .users import slugify_ru
+
+SOURCE_CODE = "demo-deputy"
+REGIONAL_COUNCIL = "Саратовская областная дума"
+MUNICIPAL_COUNCIL = "Энгельсское городское собрание"
+FACTIONS = (("Фракция «Созидание»", "Созидание"), ("Фракция «Развитие»", "Развитие"))
+
+
+@dataclass(frozen=True)
+class DemoDeputy:
+    full_name: str
+    faction: int  # index into FACTIONS
+    district: str  # the municipality of the constituency
+    level: str = Level.REGIONAL
+    appeals: int = 8
+
+
+DEPUTIES: tuple[DemoDeputy, ...] = (
+    DemoDeputy("Иванов Пётр Сергеевич", 0, "Энгельсский район", appeals=14),
+    DemoDeputy("Орлова Наталья Викторовна", 0, "Балаковский район", appeals=10),
+    DemoDeputy("Кузнецов Андрей Павлович", 1, "Вольский район", appeals=7),
+    DemoDeputy("Белова Ирина Олеговна", 1, "Балашовский район", appeals=9),
+    DemoDeputy("Громов Виктор Ильич", 0, "Пугачёвский район", appeals=3),
+    DemoDeputy("Смирнова Елена Андреевна", 1, "Энгельсский район", level=Level.MUNICIPAL, appeals=6),
+)
+DEMO_DEPUTY = DEPUTIES[0].full_name  # the demo's "deputy" login answers for this office
+
+TEXTS = (
+    "Прошу помочь: на улице {street} в {loc} уже месяц не работает уличное освещение, по вечерам опасно.",
+    "Обращаюсь к вам как к нашему депутату. Во дворе дома на улице {street} в {loc} нет детской площадки.",
+    "В {loc} на улице {street} разбита дорога, администрация ремонт не планирует. Просим содействия.",
+    "Жители улицы {street} в {loc} просят восстановить автобусный маршрут до районной больницы.",
+    "Прошу разобраться: в {loc} на улице {street} третью неделю не вывозят мусор с контейнерной площадки.",
+    "В {loc} закрыли фельдшерско-акушерский пункт, ближайший врач в соседнем селе. Помогите, пожалуйста.",
+    "Просим помочь с ремонтом крыши дома на улице {street} в {loc}, управляющая компания бездействует.",
+    "В школе в {loc} не хватает мест в группе продлённого дня. Прошу содействия в решении вопроса.",
+)
+STREETS = ("Ленина", "Советская", "Мира", "Гагарина", "Садовая", "Молодёжная", "Центральная", "Школьная")
+ANSWERS = (
+    "Ваше обращение направлено в администрацию района с депутатским запросом. Работы включены в план "
+    "на {date}, о ходе выполнения сообщим дополнительно.",
+    "По депутатскому запросу вопрос рассмотрен: работы выполнены {date}. Если проблема сохраняется, "
+    "сообщите, пожалуйста, ответом на это письмо.",
+    "Вопрос поставлен на контроль: подрядчик приступит к работам до {date}. Я лично проверю исполнение.",
+)
+
+
+def ensure_deputies(region: Territory) -> list[Deputy]:
+    """The factions and deputies (idempotent, by name)."""
+    factions = [
+        Faction.objects.get_or_create(name=name, defaults={"short_name": short})[0]
+        for name, short in FACTIONS
+    ]
+    deputies = []
+    with transaction.atomic():
+        for number, spec in enumerate(DEPUTIES, start=1):
+            deputy = Deputy.objects.filter(full_name=spec.full_name).first()
+            if deputy is None:
+                municipal = spec.level == Level.MUNICIPAL
+                deputy = make_deputy(
+                    spec.full_name,
+                    council=MUNICIPAL_COUNCIL if municipal else REGIONAL_COUNCIL,
+                    level=spec.level,
+                    faction=factions[spec.faction],
+                    constituency=f"Избирательный округ № {number} ({spec.district})",
+                    reception_hours="Вторник, 15:00–18:00, по предварительной записи",
+                )
+            district = Territory.objects.filter(parent=region, name=spec.district).first()
+            if district is not None:
+                deputy.territories.add(district)
+            deputies.append(deputy)
+    return deputies
+
+
+def coordinate_faction(user: User) -> None:
+    """The demo's party coordinator sees the rating of the first faction's deputies."""
+    Faction.objects.get(name=FACTIONS[0][0]).coordinators.add(user)
+
+
+def ensure_office_staff(deputies: list[Deputy]) -> dict[int, User]:
+    """An executor for each office (the demo's "deputy" login where there is one): office id → user."""
+    staff: dict[int, User] = {}
+    for deputy in deputies:
+        existing = User.objects.filter(role=Role.EXECUTOR, agency=deputy.office).order_by("pk").first()
+        if existing is None:
+            first, _, last = deputy.full_name.partition(" ")
+            existing = User.objects.create(
+                username=f"staff-deputy-{slugify_ru(first)}"[:150],
+                role=Role.EXECUTOR,
+                agency=deputy.office,
+                first_name=last.split(" ")[0],
+                last_name=first,
+            )
+            existing.set_unusable_password()
+            existing.save(update_fields=["password"])
+        staff[deputy.office_id] = existing
+    return staff
+
+
+def ensure_source() -> Source:
+    source, _ = Source.objects.update_or_create(
+        code=SOURCE_CODE,
+        defaults={
+            "name": "Портал «Избиратель – депутат» (демо)",
+            "channel": Channel.DEPUTY,
+            "connector": "demo",
+        },
+    )
+    return source
+
+
+def add_appeals(deputies: list[Deputy], *, seed: int, start: datetime, end: datetime, moderator: User) -> int:
+    """Appeals to the deputies through the pipeline; the older ones answered, approved, published and
+    rated as their offices and residents would. Returns how many appeals are new."""
+    from otklik.intake.pipeline import run_batch
+
+    rng = random.Random(seed + 311)
+    source = ensure_source()
+    staff = ensure_office_staff(deputies)
+    span = (end - start).total_seconds()
+    new = 0
+    for deputy, spec in zip(deputies, DEPUTIES, strict=True):
+        district = deputy.territories.order_by("name").first()
+        # "Энгельсский район" → "в Энгельсском районе"
+        loc = district.name.replace("ский район", "ском районе") if district else "районе"
+        for n in range(spec.appeals):
+            posted = start + timedelta(seconds=rng.random() * span * 0.95)
+            text = rng.choice(TEXTS).format(street=rng.choice(STREETS), loc=loc)
+            item = {
+                "external_id": f"demo-deputy-{deputy.pk}-{n}",
+                "channel": Channel.DEPUTY,
+                "text": text,
+                "posted_at": posted.isoformat(),
+                "author_name": rng.choice(("Ольга", "Николай", "Татьяна", "Сергей", "Людмила", "Алексей")),
+                "author_id": f"demo-voter-{rng.randrange(10**6)}",
+                "addressed_to": deputy.office_id,
+            }
+            result = run_batch([item], source=source, now=posted)
+            if not result.case_ids:
+                continue  # delivered before: the demo is idempotent
+            new += 1
+            _walk(
+                Case.objects.get(pk=result.case_ids[0]), rng, posted, end, staff[deputy.office_id], moderator
+            )
+    return new
+
+
+def _walk(
+    case: Case, rng: random.Random, posted: datetime, end: datetime, staff: User, moderator: User
+) -> None:
+    """The office answers after a few days (some late), the center publishes, the resident rates."""
+    if case.status != CaseStatus.ASSIGNED or rng.random() < 0.2:
+        return  # still in work
+    answered = posted + timedelta(days=rng.uniform(1, 40))
+    if answered >= end - timedelta(hours=2):
+        return
+    due = answered + timedelta(days=rng.randint(5, 30))
+    text = rng.choice(ANSWERS).format(date=f"{due:%d.%m.%Y}")
+    actions.start_work(case, staff, now=answered - timedelta(hours=1))
+    answer = actions.write_answer(case, staff, text=text, kind=AnswerKind.FINAL, now=answered)
+    approved = min(answered + timedelta(hours=3), end - timedelta(minutes=30))
+    actions.approve_answer(answer, moderator, now=approved)
+    actions.publish_answer(answer, moderator, now=approved + timedelta(minutes=5))
+    if rng.random() < 0.7:
+        case.refresh_from_db()
+        score = rng.choices((5, 4, 3, 2, 1), weights=(45, 25, 12, 8, 10))[0]
+        rated = min(approved + timedelta(days=rng.uniform(0.5, 3)), end - timedelta(minutes=10))
+        actions.rate_case(case, score=score, reopen=score <= 2 and rng.random() < 0.5, now=rated)

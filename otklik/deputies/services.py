@@ -1,0 +1,209 @@
+"""Deputies: making one with its reception office, the public directory, page visits, and the rating
+of deputies for the party's internal ranking.
+
+**The rating.** For a period, each deputy's office KPIs come from the analytics rollups
+(:func:`otklik.analytics.kpi.agency_kpis`): appeals received, answered, answered on time, reopened,
+ratings and good ratings (4–5 of 5). Four shares make the score:
+
+* responsiveness — answered / received;
+* speed — answered on time / answered;
+* quality — 1 − reopened / answered (an answer that did not solve the problem comes back);
+* feedback — good ratings / ratings.
+
+Each share is smoothed toward the mean of all deputies in the table with the weight of
+:data:`PRIOR` appeals (a Bayesian average), so a deputy with two appeals and two good ratings does
+not top a deputy with two hundred and a 95 % record; the score is 100 × their mean. The raw shares
+are shown beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet, Sum
+from django.utils import timezone
+
+from otklik.accounts.choices import ALL_CASES_ROLES, Role
+from otklik.analytics import kpi, rollups
+from otklik.analytics.filters import Scope
+from otklik.directory.choices import AgencyKind
+from otklik.directory.models import Agency
+
+from .models import Deputy, Faction, Level, PageVisit
+
+PRIOR = 5.0  # appeals' worth of the mean a deputy's shares start from
+RATING_DAYS = 365
+
+
+def make_deputy(
+    full_name: str,
+    *,
+    council: str,
+    level: str = Level.REGIONAL,
+    faction: Faction | None = None,
+    constituency: str = "",
+    **fields: Any,
+) -> Deputy:
+    """A deputy with a reception office (an agency of kind "deputy" that executors answer for)."""
+    with transaction.atomic():
+        return Deputy.objects.create(
+            full_name=full_name,
+            council=council,
+            level=level,
+            faction=faction,
+            constituency=constituency,
+            office=office_for(full_name),
+            **fields,
+        )
+
+
+def office_for(full_name: str) -> Agency:
+    """The deputy's reception office: the agency the appeals to them are routed to."""
+    office, _created = Agency.objects.get_or_create(
+        name=f"Приёмная депутата {full_name}", defaults={"short_name": full_name, "kind": AgencyKind.DEPUTY}
+    )
+    return office
+
+
+def directory(
+    *, level: str = "", faction: int | None = None, territory: int | None = None, q: str = ""
+) -> list[Deputy]:
+    """The public list of active deputies with the filters of the directory page. The name is matched
+    in Python: SQLite's LIKE folds the case of Latin letters only, and a region has hundreds of
+    deputies, not millions."""
+    deputies = Deputy.objects.filter(is_active=True).select_related("faction", "office")
+    if level:
+        deputies = deputies.filter(level=level)
+    if faction:
+        deputies = deputies.filter(faction_id=faction)
+    if territory:
+        deputies = deputies.filter(territories=territory)
+    found = list(deputies.distinct().order_by("-level", "full_name"))  # "regional" before "municipal"
+    words = q.casefold().replace("ё", "е").split()
+    if words:
+        found = [d for d in found if all(w in d.full_name.casefold().replace("ё", "е") for w in words)]
+    return found
+
+
+def count_visit(deputy: Deputy, *, day: date | None = None) -> None:
+    """One more visit of the deputy's page today (an upsert: concurrent visits are all counted)."""
+    day = day or timezone.localdate()
+    updated = PageVisit.objects.filter(deputy=deputy, day=day).update(count=F("count") + 1)
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            PageVisit.objects.create(deputy=deputy, day=day, count=1)
+    except IntegrityError:  # another request created today's row first
+        PageVisit.objects.filter(deputy=deputy, day=day).update(count=F("count") + 1)
+
+
+# --- the rating ----------------------------------------------------------------------------------
+
+
+@dataclass
+class DeputyScore:
+    deputy: Deputy
+    kpi: kpi.AgencyKpi
+    visits: int = 0
+    shares: dict[str, float | None] = field(default_factory=dict)  # raw, for the table
+    score: float | None = None
+
+    @property
+    def received(self) -> int:
+        return self.kpi.received
+
+
+SHARES = ("responsiveness", "speed", "quality", "feedback")
+
+
+def _parts(k: kpi.AgencyKpi) -> dict[str, tuple[float, float]]:
+    """Each share as (successes, trials)."""
+    return {
+        "responsiveness": (k.answered, k.received),
+        "speed": (k.on_time, k.answered),
+        "quality": (k.answered - k.reopened, k.answered),
+        "feedback": (k.ratings_good, k.ratings),
+    }
+
+
+def visible_deputies(user: Any) -> QuerySet[Deputy]:
+    """Whose rating ``user`` may see: the center and analysts every deputy, a party coordinator the
+    deputies of the factions they coordinate; anyone else nobody (PermissionDenied)."""
+    deputies = Deputy.objects.select_related("faction", "office")
+    if not user.is_authenticated:
+        raise PermissionDenied
+    if user.is_superuser or user.role in ALL_CASES_ROLES or user.role == Role.ANALYST:
+        return deputies
+    if user.role == Role.COORDINATOR:
+        return deputies.filter(faction__coordinators=user)
+    raise PermissionDenied
+
+
+def rating(deputies: QuerySet[Deputy], scope: Scope) -> list[DeputyScore]:
+    """The deputies ranked by score (those without appeals last), with their shares and visits."""
+    rollups.ensure_fresh()
+    chosen = list(deputies)
+    kpis = kpi.agency_kpis(scope)
+    visits = dict(
+        PageVisit.objects.filter(deputy__in=chosen, day__gte=scope.date_from, day__lte=scope.date_to)
+        .values_list("deputy")
+        .annotate(n=Sum("count"))
+        .values_list("deputy", "n")
+    )
+    rows = [
+        DeputyScore(
+            d, kpis.get(d.office_id) or kpi.AgencyKpi(d.office_id, name=d.full_name), visits.get(d.pk, 0)
+        )
+        for d in chosen
+    ]
+    totals = {name: [0.0, 0.0] for name in SHARES}
+    for row in rows:
+        for name, (hit, n) in _parts(row.kpi).items():
+            totals[name][0] += hit
+            totals[name][1] += n
+    means = {name: (hit / n if n else 1.0) for name, (hit, n) in totals.items()}
+    for row in rows:
+        parts = _parts(row.kpi)
+        row.shares = {name: (hit / n if n else None) for name, (hit, n) in parts.items()}
+        if row.kpi.received:
+            smoothed = [(hit + PRIOR * means[name]) / (n + PRIOR) for name, (hit, n) in parts.items()]
+            row.score = round(100 * sum(smoothed) / len(smoothed), 1)
+    rows.sort(key=lambda r: (r.score is None, -(r.score or 0), -r.received, r.deputy.full_name))
+    return rows
+
+
+def rating_scope(days: int = RATING_DAYS, *, today: date | None = None) -> Scope:
+    end = today or timezone.localdate()
+    return Scope(date_from=end - timedelta(days=days - 1), date_to=end)
+
+
+@dataclass(frozen=True)
+class PublicRecord:
+    """What the deputy's public page says of their work over the last year."""
+
+    received: int
+    answered_pct: float | None
+    on_time_pct: float | None
+    median_minutes: float | None  # working minutes to the final answer
+    satisfaction_pct: float | None
+    ratings: int
+
+
+def public_record(deputy: Deputy) -> PublicRecord:
+    rollups.ensure_fresh()
+    k = kpi.agency_kpis(rating_scope(), agency=deputy.office_id).get(deputy.office_id)
+    if k is None:
+        return PublicRecord(0, None, None, None, None, 0)
+    return PublicRecord(
+        received=k.received,
+        answered_pct=round(100 * k.answered / k.received, 1) if k.received else None,
+        on_time_pct=k.on_time_pct,
+        median_minutes=k.final_median,
+        satisfaction_pct=k.satisfaction_pct,
+        ratings=k.ratings,
+    )

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "deputies"
+
+urlpatterns = [
+    path("", views.directory, name="directory"),
+    path("rating/", views.rating, name="rating"),
+    path("<int:pk>/", views.deputy, name="deputy"),
+]

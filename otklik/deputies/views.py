@@ -1,0 +1,78 @@
+"""The deputies' pages: the public directory, a deputy's page with the appeal form (the public
+form's flow, addressed to the deputy's reception office), and the rating for the party."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from otklik.analytics.filters import municipalities
+from otklik.public.views import take_appeal
+
+from . import services
+from .models import Deputy, Faction, Level
+
+PERIODS = (30, 90, 365)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@require_GET
+def directory(request: HttpRequest) -> HttpResponse:
+    level = request.GET.get("level", "")
+    level = level if level in Level.values else ""
+    faction, territory = _int(request.GET.get("faction")), _int(request.GET.get("territory"))
+    q = request.GET.get("q", "")[:100]
+    chosen = {"level": level, "faction": faction, "territory": territory, "q": q}
+    context = {
+        "deputies": services.directory(level=level, faction=faction, territory=territory, q=q),
+        "chosen": chosen,
+        "levels": Level.choices,
+        "factions": Faction.objects.all(),
+        "territories": municipalities(),
+    }
+    return render(request, "deputies/directory.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def deputy(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_object_or_404(Deputy.objects.select_related("faction", "office"), pk=pk, is_active=True)
+    if request.method == "GET":
+        services.count_visit(found)
+    context = {
+        "deputy": found,
+        "record": services.public_record(found),
+        "territories": found.territories.order_by("name"),
+    }
+    return take_appeal(request, template="deputies/deputy.html", context=context, office=found.office)
+
+
+@login_required
+@require_GET
+def rating(request: HttpRequest) -> HttpResponse:
+    deputies = services.visible_deputies(request.user)  # PermissionDenied → 403 for others
+    days = _int(request.GET.get("days"))
+    days = days if days in PERIODS else services.RATING_DAYS
+    faction, level = _int(request.GET.get("faction")), request.GET.get("level", "")
+    if faction:
+        deputies = deputies.filter(faction_id=faction)
+    if level in Level.values:
+        deputies = deputies.filter(level=level)
+    rows = services.rating(deputies.filter(is_active=True), services.rating_scope(days))
+    context = {
+        "rows": rows,
+        "days": days,
+        "periods": PERIODS,
+        "faction": faction,
+        "level": level,
+        "levels": Level.choices,
+        "factions": Faction.objects.filter(deputies__in=services.visible_deputies(request.user)).distinct(),
+        "prior": services.PRIOR,
+    }
+    return render(request, "deputies/rating.html", context)
