@@ -24,13 +24,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 
 from otklik.accounts.choices import ALL_CASES_ROLES, Role
 from otklik.analytics import kpi, rollups
 from otklik.analytics.filters import Scope
-from otklik.directory.choices import AgencyKind
+from otklik.cases.models import Case
+from otklik.directory.choices import AgencyKind, Channel
 from otklik.directory.models import Agency
 
 from .models import Deputy, Faction, Level, PageVisit
@@ -110,6 +111,8 @@ class DeputyScore:
     deputy: Deputy
     kpi: kpi.AgencyKpi
     visits: int = 0
+    portal: int = 0  # appeals from the deputy's page
+    calls: int = 0  # appeals taken by the call center
     shares: dict[str, float | None] = field(default_factory=dict)  # raw, for the table
     score: float | None = None
 
@@ -155,12 +158,26 @@ def rating(deputies: QuerySet[Deputy], scope: Scope) -> list[DeputyScore]:
         .annotate(n=Sum("count"))
         .values_list("deputy", "n")
     )
+    channels: dict[tuple[int, str], int] = {
+        (agency, channel): n
+        for agency, channel, n in Case.objects.filter(
+            agency__in=[d.office_id for d in chosen],
+            created_at__date__gte=scope.date_from,
+            created_at__date__lte=scope.date_to,
+        )
+        .values_list("agency", "channel")
+        .annotate(n=Count("pk"))
+        .values_list("agency", "channel", "n")
+    }
     rows = [
         DeputyScore(
             d, kpis.get(d.office_id) or kpi.AgencyKpi(d.office_id, name=d.full_name), visits.get(d.pk, 0)
         )
         for d in chosen
     ]
+    for row in rows:
+        row.portal = channels.get((row.deputy.office_id, Channel.DEPUTY), 0)
+        row.calls = channels.get((row.deputy.office_id, Channel.PHONE), 0)
     totals = {name: [0.0, 0.0] for name in SHARES}
     for row in rows:
         for name, (hit, n) in _parts(row.kpi).items():

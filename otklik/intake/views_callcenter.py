@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from otklik.accounts.choices import Role
-from otklik.directory.choices import Channel, TerritoryKind
-from otklik.directory.models import Territory
+from otklik.directory.choices import AgencyKind, Channel, TerritoryKind
+from otklik.directory.models import Agency, Territory
 
 from .direct import FORM_TOKEN_RE, SubmissionError, Submitted, direct_source, submit
 
@@ -52,6 +52,15 @@ class CallForm(forms.Form):
         empty_label=gettext_lazy("— not chosen —"),
     )
     address = forms.CharField(label=gettext_lazy("Address or place"), max_length=300, required=False)
+    deputy_office = forms.ModelChoiceField(
+        label=gettext_lazy("Appeal to a deputy"),
+        queryset=Agency.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("— no, to the center —"),
+        help_text=gettext_lazy(
+            "The caller addresses a deputy: the appeal goes to the deputy's reception office."
+        ),
+    )
     callback_wanted = forms.BooleanField(
         label=gettext_lazy("The caller wants a call back with the answer"), required=False
     )
@@ -62,6 +71,9 @@ class CallForm(forms.Form):
         self.fields["district"].queryset = Territory.objects.filter(  # type: ignore[attr-defined]
             kind__in=(TerritoryKind.DISTRICT, TerritoryKind.OKRUG)
         ).order_by("name")
+        offices = Agency.objects.filter(kind=AgencyKind.DEPUTY, is_active=True).order_by("short_name", "name")
+        self.fields["deputy_office"].queryset = offices  # type: ignore[attr-defined]
+        self.fields["deputy_office"].label_from_instance = lambda a: a.short_name or a.name  # type: ignore[attr-defined]
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"].strip()
@@ -83,7 +95,7 @@ def submit_call(data: dict[str, Any], *, operator: Any, now: datetime | None = N
     place = ", ".join(p for p in (district.name if district else "", data.get("address", "").strip()) if p)
     text = data["transcript"].strip()
     digits = re.sub(r"\D", "", data["phone"])
-    item = {
+    item: dict[str, Any] = {
         "external_id": f"call-{data['form_token']}",
         "channel": Channel.PHONE,
         "text": f"{text}\n\n{place}" if place else text,
@@ -98,6 +110,9 @@ def submit_call(data: dict[str, Any], *, operator: Any, now: datetime | None = N
             "address": data.get("address", "").strip(),
         },
     }
+    office: Agency | None = data.get("deputy_office")
+    if office is not None:
+        item["addressed_to"] = office.pk
     source = direct_source(SOURCE_CODE, name="Колл-центр", channel=Channel.PHONE, connector="phone")
     return submit(item, source=source, now=now)
 

@@ -193,3 +193,30 @@ def test_a_deputys_public_page_shows_the_record_of_the_last_year(client, council
     record = client.get(f"/deputies/{council['ivanov'].pk}/").context["record"]
     assert (record.received, record.answered_pct, record.ratings) == (4, 75.0, 2)
     assert record.on_time_pct == pytest.approx(66.7) and record.satisfaction_pct == 50.0
+
+
+def test_a_call_to_the_call_center_can_be_an_appeal_to_a_deputy(client, council):
+    from otklik.intake.tests.test_callcenter import call
+
+    make_user(Role.MODERATOR, username="operator")
+    client.login(username="operator", password=PASSWORD)
+    page = client.get("/callcenter/")
+    assert council["ivanov"].office in page.context["form"].fields["deputy_office"].queryset
+    response = client.post("/callcenter/", call(deputy_office=str(council["ivanov"].office.pk)))
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.channel == Channel.PHONE and case.agency == council["ivanov"].office
+    assert case.status == CaseStatus.ASSIGNED
+    # a call to the center (no deputy chosen) is routed as before
+    client.post(
+        "/callcenter/", call(transcript="Во дворе дома 3 на улице Мира яма на дороге, машины бьют колёса")
+    )
+    assert Case.objects.exclude(agency=council["ivanov"].office).count() == 1
+    client.post(f"/deputies/{council['ivanov'].pk}/", form_data())
+    rebuild_rollups()
+    row = next(
+        r
+        for r in services.rating(services.Deputy.objects.all(), services.rating_scope(30))
+        if r.deputy == council["ivanov"]
+    )
+    assert (row.portal, row.calls, row.received) == (1, 1, 2)  # the portal's statistics: page and phone
