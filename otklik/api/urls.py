@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from otklik.cases.api import CaseViewSet
+from otklik.deputies.api import DeputyViewSet
 from otklik.directory.api import AgencyViewSet, CategoryViewSet, TerritoryViewSet
 
 app_name = "api"
@@ -12,5 +13,6 @@ router.register("cases", CaseViewSet, basename="case")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("territories", TerritoryViewSet, basename="territory")
 router.register("agencies", AgencyViewSet, basename="agency")
+router.register("deputies", DeputyViewSet, basename="deputy")
 
 urlpatterns = router.urls

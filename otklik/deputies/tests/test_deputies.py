@@ -220,3 +220,19 @@ def test_a_call_to_the_call_center_can_be_an_appeal_to_a_deputy(client, council)
         if r.deputy == council["ivanov"]
     )
     assert (row.portal, row.calls, row.received) == (1, 1, 2)  # the portal's statistics: page and phone
+
+
+def test_the_api_lists_deputies_and_gives_the_rating_to_those_who_may_see_it(client, council):
+    make_user(Role.ANALYST, username="analyst")
+    client.login(username="analyst", password=PASSWORD)
+    listed = client.get("/api/deputies/").json()["results"]
+    assert [d["full_name"] for d in listed] == ["Иванов Пётр Сергеевич", "Петрова Анна Викторовна"]
+    assert listed[0]["office"] == council["ivanov"].office.pk and listed[0]["faction"] == "Созидание"
+    rating = client.get("/api/deputies/rating/", {"days": "90"}).json()
+    assert rating["days"] == 90 and {r["full_name"] for r in rating["results"]} == {
+        "Иванов Пётр Сергеевич",
+        "Петрова Анна Викторовна",
+    }
+    client.login(username="ivanov", password=PASSWORD)
+    assert client.get("/api/deputies/rating/").status_code == 403
+    assert client.get("/api/schema/").status_code == 200
