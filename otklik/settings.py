@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "otklik.analytics",
     "otklik.public",
     "otklik.deputies",
+    "otklik.elections",
     "otklik.api",
     "otklik.demo",
 ]
@@ -122,6 +123,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Uploaded files (observers' photos): never served as static files; views check who may see them.
+MEDIA_ROOT = Path(os.environ.get("OTKLIK_MEDIA_ROOT", VAR_DIR / "media"))
 STATICFILES_DIRS = [BASE_DIR / "otklik" / "static", ("leaflet", xstatic.pkg.leaflet.BASE_DIR)]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

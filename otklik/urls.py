@@ -20,6 +20,7 @@ urlpatterns = [
     path("public/", include("otklik.public.urls")),
     path("open311/v2/", include("otklik.public.urls_open311")),
     path("deputies/", include("otklik.deputies.urls")),
+    path("elections/", include("otklik.elections.urls")),
     path("callcenter/", include("otklik.intake.urls_callcenter")),
     path("api/", include("otklik.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -9,6 +9,8 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst")
     ADMINISTRATOR = "administrator", _("Administrator")
     COORDINATOR = "coordinator", _("Party coordinator")
+    OBSERVER = "observer", _("Election observer")
+    LAWYER = "lawyer", _("Lawyer")
 
 
 # Roles that see every case (the whole incoming flow of the center).

@@ -154,6 +154,11 @@ def _digest_line(case: Case) -> str:
     return f"{case.number} — {case.title[:80]}{deadline}"
 
 
+def notify_roles(roles: Sequence[str], subject: str, body: str) -> None:
+    """Everyone active with one of ``roles``, by email and Telegram, after commit."""
+    _send(_people(role__in=list(roles)), subject, body)
+
+
 def case_needs_center(case: Case, reason: str) -> None:
     _send(_people(role=Role.MODERATOR), f"Обращение {case.number} возвращено", reason)
 

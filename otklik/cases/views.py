@@ -68,11 +68,19 @@ def _is_htmx_target(request: HttpRequest, target: str) -> bool:
 # --- the queue -----------------------------------------------------------------------------------
 
 
+LANDING: dict[str, str] = {
+    Role.COORDINATOR: "deputies:rating",
+    Role.OBSERVER: "elections:station",
+    Role.LAWYER: "elections:dashboard",
+}
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """Incoming cases the user may see, filtered, counted per tab, sorted and paged by 50."""
-    if getattr(request.user, "role", "") == Role.COORDINATOR:  # a party coordinator: the deputies' rating
-        return redirect("deputies:rating")
+    role = str(getattr(request.user, "role", ""))
+    if role in LANDING:  # people who do not work the queue start on their own page
+        return redirect(LANDING[role])
     now = timezone.now()
     form, result = queue_cases(Case.objects.visible_to(request.user), request.GET, now=now)
     page = Paginator(result.cases, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from .models import Commission, Election, Incident, Observer, PollingStation, Report
+
+
+@admin.register(Election)
+class ElectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "day", "is_active")
+
+
+@admin.register(Commission)
+class CommissionAdmin(admin.ModelAdmin):
+    list_display = ("name", "territory")
+    search_fields = ("name",)
+
+
+@admin.register(PollingStation)
+class PollingStationAdmin(admin.ModelAdmin):
+    list_display = ("number", "commission", "registered_voters", "address")
+    list_filter = ("commission",)
+    search_fields = ("=number", "address")
+
+
+@admin.register(Observer)
+class ObserverAdmin(admin.ModelAdmin):
+    list_display = ("user", "station", "phone")
+    autocomplete_fields = ("station",)
+    search_fields = ("user__username", "user__last_name")
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ("station", "kind", "turnout", "created_at", "author")
+    list_filter = ("kind", "election")
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ("report", "status", "lawyer", "updated_at")
+    list_filter = ("status",)

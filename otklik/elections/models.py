@@ -1,0 +1,157 @@
+"""The election situational center: polling stations (УИК) under territorial commissions (ТИК),
+observers bound to one station, their reports on election day (opening, turnout by hour, violations
+with photos, closing), and incidents that lawyers take up."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from otklik.directory.models import Territory
+
+
+class Election(models.Model):
+    name = models.CharField(_("name"), max_length=300)
+    day = models.DateField(_("election day"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("election")
+        verbose_name_plural = _("elections")
+        ordering = ["-day", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.day:%d.%m.%Y})"
+
+
+class Commission(models.Model):
+    """A territorial election commission (ТИК)."""
+
+    name = models.CharField(_("name"), max_length=300, unique=True)
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("territory"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = _("territorial commission")
+        verbose_name_plural = _("territorial commissions")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PollingStation(models.Model):
+    """A precinct commission (УИК) and its polling station."""
+
+    number = models.PositiveIntegerField(_("number"), unique=True)
+    commission = models.ForeignKey(
+        Commission,
+        verbose_name=_("territorial commission"),
+        on_delete=models.PROTECT,
+        related_name="stations",
+    )
+    address = models.CharField(_("address"), max_length=400, blank=True)
+    registered_voters = models.PositiveIntegerField(_("registered voters"), default=0)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("polling station")
+        verbose_name_plural = _("polling stations")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"УИК № {self.number}"
+
+
+class Observer(models.Model):
+    """An observer (a user with the observer role) bound to one polling station."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="observer"
+    )
+    station = models.ForeignKey(
+        PollingStation, verbose_name=_("polling station"), on_delete=models.PROTECT, related_name="observers"
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("observer")
+        verbose_name_plural = _("observers")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.station}"
+
+
+class ReportKind(models.TextChoices):
+    OPENED = "opened", _("The station opened")
+    TURNOUT = "turnout", _("Turnout")
+    VIOLATION = "violation", _("Violation")
+    CLOSED = "closed", _("The station closed, counting")
+
+
+class Report(models.Model):
+    election = models.ForeignKey(
+        Election, verbose_name=_("election"), on_delete=models.CASCADE, related_name="reports"
+    )
+    station = models.ForeignKey(
+        PollingStation, verbose_name=_("polling station"), on_delete=models.PROTECT, related_name="reports"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, on_delete=models.SET_NULL
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ReportKind.choices)
+    turnout = models.PositiveIntegerField(_("voters who have voted so far"), null=True, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    photo = models.FileField(_("photo"), upload_to="elections/%Y/%m/%d/", blank=True)
+    created_at = models.DateTimeField(_("reported"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("observer's report")
+        verbose_name_plural = _("observers' reports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.station}: {self.get_kind_display()}"
+
+
+class IncidentStatus(models.TextChoices):
+    NEW = "new", _("New")
+    IN_WORK = "in_work", _("A lawyer is on it")
+    RESOLVED = "resolved", _("Resolved")
+    UNFOUNDED = "unfounded", _("Not confirmed")
+
+
+OPEN_INCIDENTS = (IncidentStatus.NEW, IncidentStatus.IN_WORK)
+
+
+class Incident(models.Model):
+    """A violation report escalated to the lawyers."""
+
+    report = models.OneToOneField(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="incident"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=IncidentStatus.choices, default=IncidentStatus.NEW
+    )
+    lawyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lawyer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incidents",
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report.station}: {self.get_status_display()}"

@@ -1,0 +1,395 @@
+"""Election day: who sees what, observers' reports, incidents for the lawyers, the dashboard's
+figures, and importing polling stations from the CEC's per-station tables.
+
+**Access.** An observer sees and reports for their own polling station only. Lawyers and the
+center (moderators, supervisors, administrators) see the dashboard, every report and incident;
+lawyers take incidents up and resolve them. Anyone else gets a 403.
+
+**Turnout.** A station's turnout at an hour is the last turnout figure its observers reported up to
+that hour; the region's is the sum over reporting stations against their registered voters.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from otklik.accounts.choices import ALL_CASES_ROLES, Role
+from otklik.cases import notifications
+from otklik.directory.choices import TerritoryKind
+from otklik.directory.models import Territory
+
+from .models import (
+    OPEN_INCIDENTS,
+    Commission,
+    Election,
+    Incident,
+    IncidentStatus,
+    Observer,
+    PollingStation,
+    Report,
+    ReportKind,
+)
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "MPO"}
+
+
+# --- access --------------------------------------------------------------------------------------
+
+
+def is_headquarters(user: Any) -> bool:
+    """The situational center: the center's roles and the lawyers."""
+    return bool(
+        user.is_authenticated
+        and (user.is_superuser or user.role in ALL_CASES_ROLES or user.role == Role.LAWYER)
+    )
+
+
+def require_headquarters(user: Any) -> None:
+    if not is_headquarters(user):
+        raise PermissionDenied(_("The situational center's pages are for its staff and lawyers."))
+
+
+def observer_station(user: Any) -> PollingStation:
+    """The observer's own station; PermissionDenied for anyone who is not a bound observer."""
+    if not user.is_authenticated or user.role != Role.OBSERVER:
+        raise PermissionDenied(_("Only observers report from a polling station."))
+    observer = Observer.objects.select_related("station__commission").filter(user=user).first()
+    if observer is None:
+        raise PermissionDenied(_("You are not bound to a polling station yet."))
+    return observer.station
+
+
+def visible_reports(user: Any) -> Any:
+    """Reports ``user`` may open: headquarters every one, an observer those of their station."""
+    if is_headquarters(user):
+        return Report.objects.all()
+    if user.is_authenticated and user.role == Role.OBSERVER:
+        return Report.objects.filter(station__observers__user=user)
+    return Report.objects.none()
+
+
+def active_election(today: Any = None) -> Election | None:
+    """The active election nearest to today (the coming one before past ones)."""
+    today = today or timezone.localdate()
+    elections = Election.objects.filter(is_active=True)
+    return elections.filter(day__gte=today).order_by("day").first() or elections.order_by("-day").first()
+
+
+# --- reports -------------------------------------------------------------------------------------
+
+
+def check_photo(photo: UploadedFile) -> None:
+    """A photo must be an image of a usual format and at most 10 MB (Pillow reads its header)."""
+    if photo.size is not None and photo.size > MAX_PHOTO_BYTES:
+        raise ValidationError(_("The photo is larger than 10 MB."))
+    try:
+        with Image.open(photo) as image:
+            image.verify()
+            kind = image.format or ""
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise ValidationError(_("The file is not a photo (JPEG, PNG, WEBP or HEIF).")) from exc
+    if kind not in PHOTO_FORMATS:
+        raise ValidationError(_("The file is not a photo (JPEG, PNG, WEBP or HEIF)."))
+    photo.seek(0)
+
+
+def file_report(
+    *,
+    observer: Any,
+    election: Election,
+    kind: str,
+    turnout: int | None = None,
+    text: str = "",
+    photo: UploadedFile | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """An observer's report from their own station; a violation opens an incident for the lawyers."""
+    station = observer_station(observer)
+    now = now or timezone.now()
+    text = text.strip()
+    if kind not in ReportKind.values:
+        raise ValidationError(_("Unknown kind of report."))
+    if kind == ReportKind.TURNOUT:
+        if turnout is None:
+            raise ValidationError(_("Give the number of voters who have voted so far."))
+        if station.registered_voters and turnout > station.registered_voters:
+            raise ValidationError(
+                _("The turnout %(turnout)s is more than the %(voters)s registered voters.")
+                % {"turnout": turnout, "voters": station.registered_voters}
+            )
+        last = latest_turnout(station, election)
+        if last is not None and turnout < last:
+            raise ValidationError(
+                _("The turnout cannot go down: %(last)s was reported before.") % {"last": last}
+            )
+    if kind == ReportKind.VIOLATION and len(text) < 10:
+        raise ValidationError(_("Describe the violation: what, where, who."))
+    if photo is not None:
+        check_photo(photo)
+    with transaction.atomic():
+        report = Report.objects.create(
+            election=election,
+            station=station,
+            author=observer,
+            kind=kind,
+            turnout=turnout if kind == ReportKind.TURNOUT else None,
+            text=text,
+            created_at=now,
+        )
+        if photo is not None:
+            report.photo.save(photo.name or "photo", photo, save=True)
+        if kind == ReportKind.VIOLATION:
+            Incident.objects.create(report=report)
+            notifications.notify_roles(
+                (Role.LAWYER, Role.SUPERVISOR),
+                f"Нарушение: {station} ({station.commission})",
+                text,
+            )
+    return report
+
+
+def latest_turnout(station: PollingStation, election: Election) -> int | None:
+    last = (
+        Report.objects.filter(station=station, election=election, kind=ReportKind.TURNOUT)
+        .order_by("-created_at", "-pk")
+        .values_list("turnout", flat=True)
+        .first()
+    )
+    return last
+
+
+def take_incident(incident: Incident, lawyer: Any) -> Incident:
+    _require_lawyer(lawyer)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.status not in OPEN_INCIDENTS:
+            raise ValidationError(_("The incident is closed already."))
+        incident.status, incident.lawyer = IncidentStatus.IN_WORK, lawyer
+        incident.save(update_fields=["status", "lawyer", "updated_at"])
+    return incident
+
+
+def close_incident(incident: Incident, lawyer: Any, *, status: str, resolution: str) -> Incident:
+    _require_lawyer(lawyer)
+    if status not in (IncidentStatus.RESOLVED, IncidentStatus.UNFOUNDED):
+        raise ValidationError(_("An incident closes as resolved or not confirmed."))
+    if len(resolution.strip()) < 10:
+        raise ValidationError(_("Say what was done or found."))
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.status not in OPEN_INCIDENTS:
+            raise ValidationError(_("The incident is closed already."))
+        incident.status, incident.resolution = status, resolution.strip()
+        incident.lawyer = incident.lawyer or lawyer
+        incident.save(update_fields=["status", "resolution", "lawyer", "updated_at"])
+    return incident
+
+
+def _require_lawyer(user: Any) -> None:
+    if not (user.is_authenticated and (user.role == Role.LAWYER or user.is_superuser)):
+        raise PermissionDenied(_("Only lawyers take up and close incidents."))
+
+
+# --- the dashboard -------------------------------------------------------------------------------
+
+
+@dataclass
+class CommissionRow:
+    commission: Commission
+    stations: int = 0
+    registered: int = 0
+    opened: int = 0
+    closed: int = 0
+    voted: int = 0
+    registered_reporting: int = 0
+    open_incidents: int = 0
+
+    @property
+    def turnout_pct(self) -> float | None:
+        return round(100 * self.voted / self.registered_reporting, 1) if self.registered_reporting else None
+
+
+@dataclass
+class Dashboard:
+    election: Election
+    rows: list[CommissionRow] = field(default_factory=list)
+    hours: list[tuple[int, float | None]] = field(default_factory=list)  # (local hour, turnout %)
+    incidents: list[Incident] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        return sum(getattr(r, name) for r in self.rows)
+
+    @property
+    def total_stations(self) -> int:
+        return self.total("stations")
+
+    @property
+    def total_opened(self) -> int:
+        return self.total("opened")
+
+    @property
+    def total_closed(self) -> int:
+        return self.total("closed")
+
+    @property
+    def total_incidents(self) -> int:
+        return self.total("open_incidents")
+
+    @property
+    def turnout_pct(self) -> float | None:
+        registered = self.total("registered_reporting")
+        return round(100 * self.total("voted") / registered, 1) if registered else None
+
+
+def dashboard(election: Election, *, now: datetime | None = None) -> Dashboard:
+    now = now or timezone.now()
+    stations = list(PollingStation.objects.select_related("commission"))
+    reports = list(
+        Report.objects.filter(election=election, created_at__lte=now)
+        .order_by("created_at", "pk")
+        .values_list("station_id", "kind", "turnout", "created_at")
+    )
+    opened, closed = set(), set()
+    turnout_series: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    for station_id, kind, turnout, at in reports:
+        if kind == ReportKind.OPENED:
+            opened.add(station_id)
+        elif kind == ReportKind.CLOSED:
+            closed.add(station_id)
+        elif kind == ReportKind.TURNOUT and turnout is not None:
+            turnout_series[station_id].append((at, turnout))
+    open_incidents: dict[int, int] = defaultdict(int)
+    for station_id in Incident.objects.filter(
+        report__election=election, status__in=OPEN_INCIDENTS
+    ).values_list("report__station_id", flat=True):
+        open_incidents[station_id] += 1
+    rows: dict[int, CommissionRow] = {}
+    registered = {s.pk: s.registered_voters for s in stations}
+    for station in stations:
+        row = rows.setdefault(station.commission_id, CommissionRow(station.commission))
+        row.stations += 1
+        row.registered += station.registered_voters
+        row.opened += station.pk in opened or station.pk in closed
+        row.closed += station.pk in closed
+        row.open_incidents += open_incidents.get(station.pk, 0)
+        series = turnout_series.get(station.pk)
+        if series:
+            row.voted += series[-1][1]
+            row.registered_reporting += station.registered_voters
+    board = Dashboard(election, rows=sorted(rows.values(), key=lambda r: r.commission.name))
+    board.hours = _hourly(election, turnout_series, registered, now)
+    board.incidents = list(
+        Incident.objects.filter(report__election=election)
+        .select_related("report__station__commission", "lawyer")
+        .order_by("status", "-report__created_at")[:50]
+    )
+    return board
+
+
+def _hourly(
+    election: Election,
+    series: dict[int, list[tuple[datetime, int]]],
+    registered: dict[int, int],
+    now: datetime,
+) -> list[tuple[int, float | None]]:
+    """Turnout % at each full hour of election day (8:00 to 20:00 local) up to now."""
+    out: list[tuple[int, float | None]] = []
+    tz = timezone.get_current_timezone()
+    for hour in range(8, 21):
+        moment = datetime(election.day.year, election.day.month, election.day.day, hour, tzinfo=tz)
+        if moment > now + timedelta(minutes=1):
+            break
+        voted = reg = 0
+        for station_id, points in series.items():
+            known = [t for at, t in points if at <= moment]
+            if known:
+                voted += known[-1]
+                reg += registered.get(station_id, 0)
+        out.append((hour, round(100 * voted / reg, 1) if reg else None))
+    return out
+
+
+# --- importing stations --------------------------------------------------------------------------
+
+UIK_RE = re.compile(r"(\d+)")
+VOTERS_COLUMNS = (
+    "Число избирателей, включенных в список избирателей",
+    "Число избирателей, внесенных в список избирателей на момент окончания голосования",
+)
+
+
+@dataclass
+class ImportResult:
+    commissions: int = 0
+    stations: int = 0
+    updated: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def _district_for(tik: str, districts: list[Territory]) -> Territory | None:
+    """The district a ТИК serves, by the stem of its name ("Энгельсская" → "Энгельсский район")."""
+    words = re.findall(r"[А-Яа-яЁё-]{4,}", tik)
+    for word in words:
+        stem = word[:-3].lower() if len(word) > 6 else word.lower()
+        found = [d for d in districts if d.name.lower().startswith(stem)]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def import_stations(path: Path, *, region: str) -> ImportResult:
+    """Commissions and stations of ``region`` from a CEC table with columns ``region``, ``tik``,
+    ``uik`` and the number of registered voters (the per-station results tables); re-running updates."""
+    result = ImportResult()
+    districts = list(
+        Territory.objects.filter(kind__in=(TerritoryKind.DISTRICT, TerritoryKind.OKRUG), parent__name=region)
+    )
+    with path.open(encoding="utf-8", newline="") as handle, transaction.atomic():
+        reader = csv.DictReader(handle)
+        missing = {"region", "tik", "uik"} - set(reader.fieldnames or [])
+        if missing:
+            raise ValidationError(f"{path.name}: no column(s) {', '.join(sorted(missing))}")
+        voters_column = next((c for c in VOTERS_COLUMNS if c in (reader.fieldnames or [])), None)
+        commissions: dict[str, Commission] = {}
+        for line, row in enumerate(reader, start=2):
+            if row["region"].strip() != region:
+                continue
+            match = UIK_RE.search(row["uik"] or "")
+            tik = (row["tik"] or "").strip()
+            if match is None or not tik:
+                result.skipped.append(f"line {line}: no УИК number or ТИК in {row['uik']!r}, {tik!r}")
+                continue
+            commission = commissions.get(tik)
+            if commission is None:
+                commission, created = Commission.objects.get_or_create(
+                    name=f"ТИК {tik}", defaults={"territory": _district_for(tik, districts)}
+                )
+                commissions[tik] = commission
+                result.commissions += created
+            try:
+                voters = int(float(row[voters_column])) if voters_column and row[voters_column] else 0
+            except ValueError:
+                result.skipped.append(
+                    f"line {line}: the number of voters is not a number: {row[voters_column]!r}"
+                )
+                continue
+            _station, created = PollingStation.objects.update_or_create(
+                number=int(match.group(1)), defaults={"commission": commission, "registered_voters": voters}
+            )
+            result.stations += created
+            result.updated += not created
+    return result

@@ -1,0 +1,267 @@
+"""Election day: observers report from their own station only, violations become incidents for the
+lawyers, the dashboard counts turnout by hour and by commission, stations import from CEC tables."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from otklik.accounts.choices import Role
+from otklik.directory.choices import TerritoryKind
+from otklik.elections import services
+from otklik.elections.models import (
+    Commission,
+    Election,
+    Incident,
+    IncidentStatus,
+    Observer,
+    PollingStation,
+    Report,
+    ReportKind,
+)
+from otklik.testing.factories import PASSWORD, make_territory, make_user
+
+pytestmark = pytest.mark.django_db
+
+SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "ru_elections_uik_results"
+
+
+@pytest.fixture
+def day(settings, tmp_path) -> dict:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    today = timezone.localdate()
+    election = Election.objects.create(name="Выборы депутатов областной думы", day=today)
+    engels = Commission.objects.create(name="ТИК Энгельсская")
+    balakovo = Commission.objects.create(name="ТИК Балаковская")
+    s1 = PollingStation.objects.create(number=101, commission=engels, registered_voters=1000)
+    s2 = PollingStation.objects.create(number=102, commission=engels, registered_voters=500)
+    s3 = PollingStation.objects.create(number=201, commission=balakovo, registered_voters=800)
+    anna = make_user(Role.OBSERVER, username="anna")
+    boris = make_user(Role.OBSERVER, username="boris")
+    Observer.objects.create(user=anna, station=s1)
+    Observer.objects.create(user=boris, station=s3)
+    return {
+        "election": election,
+        "today": today,
+        "s1": s1,
+        "s2": s2,
+        "s3": s3,
+        "anna": anna,
+        "boris": boris,
+        "lawyer": make_user(Role.LAWYER, username="lawyer"),
+        "chief": make_user(Role.SUPERVISOR, username="chief"),
+    }
+
+
+def at(d: dict, hour: int, minute: int = 0) -> datetime:
+    t = d["today"]
+    return datetime(t.year, t.month, t.day, hour, minute, tzinfo=timezone.get_current_timezone())
+
+
+def png(name: str = "ballot-box.png") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_an_observer_reports_from_their_own_station(day):
+    e, anna, turnout = day["election"], day["anna"], ReportKind.TURNOUT
+    services.file_report(observer=anna, election=e, kind=ReportKind.OPENED, now=at(day, 8))
+    services.file_report(observer=anna, election=e, kind=ReportKind.TURNOUT, turnout=120, now=at(day, 10))
+    assert set(Report.objects.values_list("station", flat=True)) == {day["s1"].pk}
+    with pytest.raises(ValidationError, match="больше числа избирателей в списке \\(1000\\)"):
+        services.file_report(
+            observer=anna, election=e, kind=ReportKind.TURNOUT, turnout=1200, now=at(day, 11)
+        )
+    with pytest.raises(ValidationError, match="не может уменьшиться"):
+        services.file_report(observer=anna, election=e, kind=turnout, turnout=100, now=at(day, 11))
+    with pytest.raises(ValidationError, match="сколько избирателей проголосовало"):
+        services.file_report(observer=anna, election=e, kind=ReportKind.TURNOUT, now=at(day, 11))
+    with pytest.raises(PermissionDenied):
+        services.file_report(observer=day["lawyer"], election=e, kind=ReportKind.OPENED)
+
+
+def test_a_violation_with_a_photo_goes_to_the_lawyers(day, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.file_report(
+            observer=day["anna"],
+            election=day["election"],
+            kind=ReportKind.VIOLATION,
+            text="Вброс: в урну опустили пачку бюллетеней в 11:20",
+            photo=png(),
+            now=at(day, 11, 25),
+        )
+    assert report.photo.name.endswith(".png") and report.incident.status == IncidentStatus.NEW
+    assert any(day["lawyer"].email in m.to and "УИК № 101" in m.subject for m in mail.outbox)
+    with pytest.raises(ValidationError, match="Опишите нарушение"):
+        services.file_report(
+            observer=day["anna"], election=day["election"], kind=ReportKind.VIOLATION, text="вброс"
+        )
+    not_a_photo = SimpleUploadedFile("act.png", b"%PDF-1.4 not an image", content_type="image/png")
+    with pytest.raises(ValidationError, match="не похож на фото"):
+        services.file_report(
+            observer=day["anna"],
+            election=day["election"],
+            kind=ReportKind.VIOLATION,
+            text="Ещё нарушение на участке",
+            photo=not_a_photo,
+        )
+
+    incident = report.incident
+    with pytest.raises(PermissionDenied):
+        services.take_incident(incident, day["anna"])
+    incident = services.take_incident(incident, day["lawyer"])
+    assert incident.status == IncidentStatus.IN_WORK and incident.lawyer == day["lawyer"]
+    incident = services.close_incident(
+        incident,
+        day["lawyer"],
+        status=IncidentStatus.RESOLVED,
+        resolution="Жалоба подана в ТИК, акт составлен.",
+    )
+    assert incident.status == IncidentStatus.RESOLVED
+    with pytest.raises(ValidationError, match="уже закрыт"):
+        services.take_incident(incident, day["lawyer"])
+
+
+def test_an_observer_sees_only_their_station(client, day):
+    theirs = services.file_report(
+        observer=day["boris"],
+        election=day["election"],
+        kind=ReportKind.VIOLATION,
+        text="Наблюдателя не пускают в помещение",
+        photo=png(),
+    )
+    client.login(username="anna", password=PASSWORD)
+    assert client.get("/cases/").url == "/elections/station/"  # an observer lands on their station
+    page = client.get("/elections/station/")
+    assert page.status_code == 200 and page.context["station"] == day["s1"]
+    assert theirs not in page.context["reports"]
+    assert client.get(f"/elections/reports/{theirs.pk}/photo/").status_code == 404
+    assert client.get("/elections/").status_code == 403
+    assert client.get(f"/elections/incidents/{theirs.incident.pk}/").status_code == 403
+    # The form has no station field: a report always goes to the observer's own station.
+    response = client.post(
+        "/elections/station/", {"kind": "turnout", "turnout": "50", "station": str(day["s3"].pk)}
+    )
+    assert response.status_code == 302
+    assert Report.objects.filter(author=day["anna"]).get().station == day["s1"]
+
+    client.login(username="boris", password=PASSWORD)
+    photo = client.get(f"/elections/reports/{theirs.pk}/photo/")
+    assert photo.status_code == 200 and b"".join(photo.streaming_content).startswith(b"\x89PNG")
+
+    client.login(username="lawyer", password=PASSWORD)
+    assert client.get("/cases/").url == "/elections/"
+    assert client.get(f"/elections/reports/{theirs.pk}/photo/").status_code == 200
+    assert client.get("/elections/station/").status_code == 403
+
+    make_user(Role.ANALYST, username="analyst")
+    client.login(username="analyst", password=PASSWORD)
+    assert client.get("/elections/").status_code == 403
+
+
+def test_the_observers_form_and_the_lawyers_page(client, day):
+    client.login(username="anna", password=PASSWORD)
+    bad = client.post("/elections/station/", {"kind": "turnout", "turnout": "5000"})
+    assert bad.status_code == 400 and not Report.objects.exists()
+    assert bad.context["form"].non_field_errors()  # the reason is shown on the form
+    sent = client.post(
+        "/elections/station/",
+        {"kind": "violation", "text": "Председатель УИК не даёт снимать процедуру подсчёта", "photo": png()},
+    )
+    assert sent.status_code == 302
+    incident = Incident.objects.get()
+    client.login(username="lawyer", password=PASSWORD)
+    assert client.post(f"/elections/incidents/{incident.pk}/", {"action": "take"}).status_code == 302
+    closed = client.post(
+        f"/elections/incidents/{incident.pk}/",
+        {"action": "close", "status": "unfounded", "resolution": "Съёмка разрешена, председатель извинился."},
+    )
+    assert closed.status_code == 302
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.UNFOUNDED and incident.lawyer == day["lawyer"]
+    client.login(username="chief", password=PASSWORD)
+    page = client.get(f"/elections/incidents/{incident.pk}/")
+    assert page.status_code == 200 and b"incident-take" not in page.content  # the center watches, lawyers act
+
+
+def test_the_dashboard_counts_turnout_by_hour_and_by_commission(client, day):
+    e = day["election"]
+    for who in ("anna", "boris"):
+        services.file_report(observer=day[who], election=e, kind=ReportKind.OPENED, now=at(day, 8))
+    services.file_report(
+        observer=day["anna"], election=e, kind=ReportKind.TURNOUT, turnout=100, now=at(day, 10)
+    )
+    services.file_report(
+        observer=day["boris"], election=e, kind=ReportKind.TURNOUT, turnout=80, now=at(day, 11)
+    )
+    services.file_report(
+        observer=day["anna"], election=e, kind=ReportKind.TURNOUT, turnout=300, now=at(day, 12)
+    )
+    services.file_report(
+        observer=day["boris"],
+        election=e,
+        kind=ReportKind.VIOLATION,
+        text="Агитация у входа на участок",
+        now=at(day, 12, 30),
+    )
+    board = services.dashboard(e, now=at(day, 13))
+    hours = dict(board.hours)
+    assert hours[9] is None and hours[10] == 10.0  # 100 of 1,000 at the only reporting station
+    assert hours[11] == pytest.approx(round(100 * 180 / 1800, 1)) and hours[13] == pytest.approx(
+        round(100 * 380 / 1800, 1)
+    )
+    assert 14 not in hours  # the future is not drawn
+    rows = {r.commission.name: r for r in board.rows}
+    assert (rows["ТИК Энгельсская"].stations, rows["ТИК Энгельсская"].opened) == (2, 1)
+    assert rows["ТИК Энгельсская"].turnout_pct == 30.0  # 300 of 1,000 (the station without reports aside)
+    assert rows["ТИК Балаковская"].open_incidents == 1 and board.total_incidents == 1
+    assert board.turnout_pct == pytest.approx(round(100 * 380 / 1800, 1))
+
+    client.login(username="chief", password=PASSWORD)
+    page = client.get("/elections/")
+    assert page.status_code == 200 and page.context["board"].total_stations == 3
+
+
+def test_stations_import_from_a_cec_table(tmp_path):
+    region = make_territory("Саратовская область", kind=TerritoryKind.REGION)
+    engels = make_territory("Энгельсский район", parent=region)
+    table = tmp_path / "uik.csv"
+    table.write_text(
+        'region,tik,uik,"Число избирателей, включенных в список избирателей"\n'
+        "Саратовская область,Энгельсская,УИК №1001,1520.0\n"
+        "Саратовская область,Энгельсская,УИК №1002,980.0\n"
+        "Саратовская область,Балаковская,УИК №1101,2010.0\n"
+        "Саратовская область,Балаковская,без номера,10\n"
+        "Курская область,Курская городская,УИК №1,900\n",
+        encoding="utf-8",
+    )
+    result = services.import_stations(table, region="Саратовская область")
+    assert (result.stations, result.commissions, len(result.skipped)) == (3, 2, 1)
+    assert PollingStation.objects.get(number=1001).registered_voters == 1520
+    assert Commission.objects.get(name="ТИК Энгельсская").territory == engels
+    again = services.import_stations(table, region="Саратовская область")
+    assert (again.stations, again.updated) == (0, 3)
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="the CEC tables live in ../shared/data (not shipped)")
+def test_the_real_saratov_table_imports_every_station():
+    result = services.import_stations(SHARED / "2024_target_regions.csv", region="Саратовская область")
+    assert result.stations > 1500 and not result.skipped
+    assert PollingStation.objects.filter(registered_voters__gt=0).count() == result.stations
+
+
+def test_no_election_no_reports(client, day):
+    Election.objects.update(is_active=False)
+    client.login(username="anna", password=PASSWORD)
+    assert client.get("/elections/station/").context["election"] is None
+    client.login(username="chief", password=PASSWORD)
+    assert b"no-election" in client.get("/elections/").content

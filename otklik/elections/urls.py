@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "elections"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("station/", views.station, name="station"),
+    path("incidents/<int:pk>/", views.incident, name="incident"),
+    path("reports/<int:pk>/photo/", views.photo, name="photo"),
+]

@@ -1,0 +1,87 @@
+"""The situational center's pages: the dashboard, an observer's station, an incident, a photo.
+Views parse, call :mod:`otklik.elections.services` and render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import services
+from .forms import CloseIncidentForm, ReportForm
+from .models import Incident, Report
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    services.require_headquarters(request.user)
+    election = services.active_election()
+    board = services.dashboard(election) if election else None
+    return render(request, "elections/dashboard.html", {"board": board, "election": election})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def station(request: HttpRequest) -> HttpResponse:
+    mine = services.observer_station(request.user)  # PermissionDenied → 403 for everyone else
+    election = services.active_election()
+    form = ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and election is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.file_report(
+                observer=request.user,
+                election=election,
+                kind=data["kind"],
+                turnout=data["turnout"],
+                text=data["text"],
+                photo=data["photo"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The report is sent to the situational center."))
+            return redirect("elections:station")
+    reports = Report.objects.filter(station=mine).select_related("incident").order_by("-created_at")[:50]
+    context = {"station": mine, "election": election, "form": form, "reports": reports}
+    return render(request, "elections/station.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident(request: HttpRequest, pk: int) -> HttpResponse:
+    services.require_headquarters(request.user)
+    found = get_object_or_404(Incident.objects.select_related("report__station__commission", "lawyer"), pk=pk)
+    form = CloseIncidentForm(request.POST if request.POST.get("action") == "close" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "take":
+                services.take_incident(found, request.user)
+                messages.success(request, _("The incident is yours."))
+                return redirect("elections:incident", pk=pk)
+            if form.is_valid():
+                services.close_incident(
+                    found,
+                    request.user,
+                    status=form.cleaned_data["status"],
+                    resolution=form.cleaned_data["resolution"],
+                )
+                messages.success(request, _("The incident is closed."))
+                return redirect("elections:incident", pk=pk)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    return render(request, "elections/incident.html", {"incident": found, "form": form})
+
+
+@login_required
+@require_GET
+def photo(request: HttpRequest, pk: int) -> FileResponse:
+    report = get_object_or_404(services.visible_reports(request.user), pk=pk)
+    if not report.photo:
+        raise Http404("No photo")
+    return FileResponse(report.photo.open("rb"), filename=report.photo.name.rsplit("/", 1)[-1])
