@@ -32,6 +32,7 @@ from .agencies import REGIONAL, DemoDirectory, setup_agencies
 from .categories import CategoryMatcher
 from .deputies import SOURCE_CODE as DEPUTY_SOURCE
 from .deputies import add_appeals, coordinate_faction, ensure_deputies
+from .elections import ensure_election_day
 from .lifecycle import Simulation
 from .messages import DEMO_SOURCES, SOURCES_BY_CODE, DemoMessage, generate_messages
 from .places import ensure_district_centers
@@ -156,6 +157,7 @@ def run_demo(
     deputies = ensure_deputies(region)
     users = ensure_demo_users(directory)
     coordinate_faction(users["coordinator"])
+    ensure_election_day(seed=seed, end=end, observer=users["observer"], lawyer=users["lawyer"])
     staff = ensure_agency_staff(directory)
     ensure_sources()
     say(

@@ -38,6 +38,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("mintrans", "mintrans-demo", Role.EXECUTOR, "Дмитрий Дорожкин", agency="mintrans"),
     DemoLogin("deputy", "deputy-demo", Role.EXECUTOR, "Пётр Иванов", agency="deputy:Иванов Пётр Сергеевич"),
     DemoLogin("coordinator", "coordinator-demo", Role.COORDINATOR, "Ольга Координаторова"),
+    DemoLogin("observer", "observer-demo", Role.OBSERVER, "Никита Наблюдателев"),
+    DemoLogin("lawyer", "lawyer-demo", Role.LAWYER, "Юлия Юристова"),
 )
 
 _TRANSLIT = dict(

@@ -109,3 +109,13 @@ def test_demo_command_builds_a_working_region(client):
     assert appeals.filter(channel="deputy", ratings__isnull=False).exists()
     coordinator = User.objects.get(username="coordinator")
     assert coordinator.coordinated_factions.get().deputies.count() >= 2
+
+    # Election day: the observer is bound to a station of the demo's election, the lawyer sees it.
+    from otklik.elections.models import Election, Observer
+
+    observer = Observer.objects.select_related("station").get(user__username="observer")
+    assert observer.station.number == 1001 and Election.objects.filter(is_active=True).exists()
+    client.login(username="lawyer", password="lawyer-demo")
+    assert client.get("/elections/").status_code == 200
+    client.login(username="observer", password="observer-demo")
+    assert client.get("/elections/station/").context["station"] == observer.station

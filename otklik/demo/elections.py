@@ -1,0 +1,123 @@
+"""The demo's election day: an election on the demo's last day, territorial commissions of the
+largest districts with polling stations (made-up numbers and voter counts), the demo observer bound to
+the first station, and the observers' reports up to the demo's hour — openings, hourly turnout and a
+few violations, one of them already taken up by the demo lawyer. Idempotent: made once per database.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from otklik.accounts.models import User
+from otklik.directory.models import Territory
+from otklik.elections.models import (
+    Commission,
+    Election,
+    Incident,
+    IncidentStatus,
+    Observer,
+    PollingStation,
+    Report,
+)
+from otklik.elections.models import ReportKind as Kind
+
+ELECTION = "Выборы депутатов Саратовской областной думы (демо)"
+DISTRICTS = (
+    "Энгельсский район",
+    "Балаковский район",
+    "Вольский район",
+    "Балашовский район",
+    "Пугачёвский район",
+)
+STATIONS_PER_COMMISSION = 8
+VIOLATIONS = (
+    "Посторонние лица в помещении для голосования фотографируют бюллетени",
+    "Агитационный материал кандидата у входа на участок",
+    "Наблюдателю отказали в ознакомлении со списком избирателей",
+)
+
+
+def ensure_election_day(*, seed: int, end: datetime, observer: User, lawyer: User) -> Election:
+    existing = Election.objects.filter(name=ELECTION).first()
+    if existing is not None:
+        return existing
+    rng = random.Random(seed + 1109)
+    local_end = timezone.localtime(end)
+    with transaction.atomic():
+        election = Election.objects.create(name=ELECTION, day=local_end.date())
+        stations: list[PollingStation] = []
+        number = 1001
+        for name in DISTRICTS:
+            district = Territory.objects.filter(name=name).first()
+            commission, _ = Commission.objects.get_or_create(
+                name=f"ТИК {name.replace('ский район', 'ская')}", defaults={"territory": district}
+            )
+            for _i in range(STATIONS_PER_COMMISSION):
+                station, _ = PollingStation.objects.get_or_create(
+                    number=number,
+                    defaults={
+                        "commission": commission,
+                        "registered_voters": rng.randrange(600, 2400),
+                        "address": f"{name}, школа № {rng.randrange(1, 30)}",
+                    },
+                )
+                stations.append(station)
+                number += 1
+        Observer.objects.get_or_create(user=observer, defaults={"station": stations[0]})
+        _reports(election, stations, rng, local_end, observer, lawyer)
+    return election
+
+
+def _reports(
+    election: Election,
+    stations: list[PollingStation],
+    rng: random.Random,
+    end: datetime,
+    observer: User,
+    lawyer: User,
+) -> None:
+    day = datetime(end.year, end.month, end.day, tzinfo=end.tzinfo)
+    opening = day + timedelta(hours=8)
+    if end < opening:
+        return  # voting has not started at the demo's hour
+    for station in stations:
+        author = observer if station == stations[0] else None
+        Report.objects.create(
+            election=election,
+            station=station,
+            author=author,
+            kind=Kind.OPENED,
+            created_at=opening + _minutes(rng, 10),
+        )
+        share = 0.0
+        for hour in range(10, 21, 2):
+            moment = day + timedelta(hours=hour) + _minutes(rng, 20)
+            if moment > end or rng.random() < 0.15:  # some observers skip a round
+                continue
+            share = min(share + rng.uniform(0.04, 0.11), 0.8)
+            Report.objects.create(
+                election=election,
+                station=station,
+                author=author,
+                kind=Kind.TURNOUT,
+                turnout=int(station.registered_voters * share),
+                created_at=moment,
+            )
+    for n, text in enumerate(VIOLATIONS):
+        moment = day + timedelta(hours=9 + 2 * n) + _minutes(rng, 50)
+        if moment > end:
+            break
+        station = rng.choice(stations[1:])
+        report = Report.objects.create(
+            election=election, station=station, kind=Kind.VIOLATION, text=text, created_at=moment
+        )
+        status = IncidentStatus.IN_WORK if n == 0 else IncidentStatus.NEW
+        Incident.objects.create(report=report, status=status, lawyer=lawyer if n == 0 else None)
+
+
+def _minutes(rng: random.Random, most: int) -> timedelta:
+    return timedelta(minutes=rng.randrange(0, most))

@@ -1,0 +1,68 @@
+"""Election day in a real browser: the observer reports turnout and a violation with a photo from
+their station; the lawyer sees it on the situational center's dashboard, takes it up and closes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from otklik.accounts.choices import Role
+from otklik.elections.models import Commission, Election, Incident, IncidentStatus, Observer, PollingStation
+from otklik.testing.factories import make_user
+from tests.browser.session import log_in, log_out
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_an_observer_reports_and_a_lawyer_resolves(
+    live_server: Any, page: Any, screenshots: Path, settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    Election.objects.create(name="Выборы депутатов областной думы", day=timezone.localdate())
+    engels = Commission.objects.create(name="ТИК Энгельсская")
+    mine = PollingStation.objects.create(number=1001, commission=engels, registered_voters=1200)
+    PollingStation.objects.create(number=1002, commission=engels, registered_voters=900)
+    Observer.objects.create(user=make_user(Role.OBSERVER, username="observer"), station=mine)
+    make_user(Role.LAWYER, username="lawyer", first_name="Юлия", last_name="Юристова")
+    photo = tmp_path / "urn.png"
+    Image.new("RGB", (64, 48), "navy").save(photo, format="PNG")
+    base = live_server.url
+
+    log_in(page, base, "observer")  # lands on their station
+    page.wait_for_selector('[data-testid="my-station"]')
+    assert "УИК № 1001" in page.inner_text("h1")
+    page.check('input[name=kind][value="turnout"]')
+    page.fill("#id_turnout", "240")
+    page.click('[data-testid="report-form"] button[type=submit]')
+    page.wait_for_selector(".flash-item.success")
+    page.check('input[name=kind][value="violation"]')
+    page.fill("#id_text", "В 11:20 в стационарный ящик опустили пачку бюллетеней, председатель не реагирует")
+    page.set_input_files("#id_photo", str(photo))
+    page.click('[data-testid="report-form"] button[type=submit]')
+    page.wait_for_selector(".flash-item.success")
+    assert page.locator('[data-testid="my-reports"] li').count() == 2
+    page.screenshot(path=str(screenshots / "elections-01-observer.png"), full_page=True)
+    log_out(page)
+
+    log_in(page, base, "lawyer")  # lands on the dashboard
+    page.wait_for_selector('[data-testid="el-kpis"]')
+    assert page.inner_text('[data-testid="el-incidents"]') == "1"
+    assert page.inner_text('[data-testid="el-turnout"]').startswith("20")  # 240 of 1,200
+    page.screenshot(path=str(screenshots / "elections-02-dashboard.png"), full_page=True)
+    incident = Incident.objects.get()
+    page.click(f'tr[data-incident="{incident.pk}"] a')
+    page.wait_for_selector('[data-testid="incident"]')
+    assert page.locator('[data-testid="incident-photo"]').count() == 1
+    page.click('[data-testid="incident-take"]')
+    page.wait_for_selector(".flash-item.success")
+    page.select_option("#id_status", "resolved")
+    page.fill("#id_resolution", "Жалоба подана в ТИК, бюллетени признаны недействительными, составлен акт.")
+    page.click('[data-testid="incident-close"] button[type=submit]')
+    page.wait_for_selector('[data-testid="incident-resolution"]')
+    page.screenshot(path=str(screenshots / "elections-03-incident.png"), full_page=True)
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.RESOLVED and incident.lawyer is not None
