@@ -220,7 +220,10 @@ def format_logins() -> list[str]:
     short_names = {spec.key: spec.short_name for spec in REGIONAL}
     lines = [f"{'login':<12} {'password':<16} role"]
     for login in DEMO_LOGINS:
-        agency = short_names.get(login.agency, login.agency.removeprefix("mo:") + " (администрация)")
+        if login.agency.startswith("deputy:"):
+            agency = "приёмная депутата " + login.agency.removeprefix("deputy:")
+        else:
+            agency = short_names.get(login.agency, login.agency.removeprefix("mo:") + " (администрация)")
         role = login.role + (f", {agency}" if login.agency else "")
         role += " — staff, superuser" if login.is_admin else ""
         lines.append(f"{login.username:<12} {login.password:<16} {role}")
