@@ -17,6 +17,9 @@ from otklik.directory.models import Territory
 from otklik.elections.models import (
     Commission,
     Election,
+    ExitPollCount,
+    ExitPollOption,
+    ExitPollSheet,
     Incident,
     IncidentStatus,
     Observer,
@@ -34,6 +37,7 @@ DISTRICTS = (
     "Пугачёвский район",
 )
 STATIONS_PER_COMMISSION = 8
+CANDIDATES = (("Кандидат № 1 (демо)", 0.42), ("Кандидат № 2 (демо)", 0.31), ("Кандидат № 3 (демо)", 0.19))
 VIOLATIONS = (
     "Посторонние лица в помещении для голосования фотографируют бюллетени",
     "Агитационный материал кандидата у входа на участок",
@@ -69,6 +73,7 @@ def ensure_election_day(*, seed: int, end: datetime, observer: User, lawyer: Use
                 number += 1
         Observer.objects.get_or_create(user=observer, defaults={"station": stations[0]})
         _reports(election, stations, rng, local_end, observer, lawyer)
+        _exit_poll(election, stations, rng, local_end)
     return election
 
 
@@ -117,6 +122,29 @@ def _reports(
         )
         status = IncidentStatus.IN_WORK if n == 0 else IncidentStatus.NEW
         Incident.objects.create(report=report, status=status, lawyer=lawyer if n == 0 else None)
+
+
+def _exit_poll(election: Election, stations: list[PollingStation], rng: random.Random, end: datetime) -> None:
+    """Interviewers at every fourth station after noon: tallies drawn around the candidates' shares,
+    each station leaning its own way (respondents at one station answer alike)."""
+    options = [
+        ExitPollOption.objects.create(election=election, name=name, order=n)
+        for n, (name, _s) in enumerate(CANDIDATES)
+    ]
+    noon = datetime(end.year, end.month, end.day, 12, tzinfo=end.tzinfo)
+    if end < noon:
+        return
+    for station in stations[::4]:
+        lean = [max(share + rng.uniform(-0.08, 0.08), 0.02) for _name, share in CANDIDATES]
+        total = sum(lean) + 0.08  # the rest: others and "against all"
+        respondents = rng.randrange(60, 160)
+        sheet = ExitPollSheet.objects.create(
+            election=election, station=station, declined=rng.randrange(5, 30), created_at=noon
+        )
+        ExitPollCount.objects.bulk_create(
+            ExitPollCount(sheet=sheet, option=option, count=round(respondents * weight / total))
+            for option, weight in zip(options, lean, strict=True)
+        )
 
 
 def _minutes(rng: random.Random, most: int) -> timedelta:

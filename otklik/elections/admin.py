@@ -1,11 +1,32 @@
 from django.contrib import admin
 
-from .models import Commission, Election, Incident, Observer, PollingStation, Report
+from .models import (
+    Commission,
+    Election,
+    ExitPollOption,
+    ExitPollSheet,
+    Incident,
+    Observer,
+    PollingStation,
+    Report,
+)
+
+
+class ExitPollOptionInline(admin.TabularInline):
+    model = ExitPollOption
+    extra = 1
 
 
 @admin.register(Election)
 class ElectionAdmin(admin.ModelAdmin):
     list_display = ("name", "day", "is_active")
+    inlines = [ExitPollOptionInline]
+
+
+@admin.register(ExitPollSheet)
+class ExitPollSheetAdmin(admin.ModelAdmin):
+    list_display = ("station", "election", "author", "declined", "created_at")
+    list_filter = ("election",)
 
 
 @admin.register(Commission)

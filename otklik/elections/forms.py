@@ -1,7 +1,9 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import IncidentStatus, ReportKind
+from .models import ExitPollOption, IncidentStatus, ReportKind
 
 
 class ReportForm(forms.Form):
@@ -22,3 +24,23 @@ class CloseIncidentForm(forms.Form):
         ],
     )
     resolution = forms.CharField(label=_("What was done or found"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExitPollForm(forms.Form):
+    """A count per option (fields ``option_<id>``) and the respondents who declined."""
+
+    declined = forms.IntegerField(label=_("Declined to answer"), min_value=0, initial=0, required=False)
+
+    def __init__(self, *args: Any, options: list[ExitPollOption], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for option in options:
+            self.fields[f"option_{option.pk}"] = forms.IntegerField(
+                label=option.name, min_value=0, initial=0, required=False
+            )
+
+    def counts(self) -> dict[int, int]:
+        return {
+            int(name.removeprefix("option_")): value or 0
+            for name, value in self.cleaned_data.items()
+            if name.startswith("option_")
+        }

@@ -155,3 +155,53 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report.station}: {self.get_status_display()}"
+
+
+class ExitPollOption(models.Model):
+    """A choice respondents name at the exit poll (a candidate or a party)."""
+
+    election = models.ForeignKey(
+        Election, verbose_name=_("election"), on_delete=models.CASCADE, related_name="exit_poll_options"
+    )
+    name = models.CharField(_("name"), max_length=300)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("exit poll option")
+        verbose_name_plural = _("exit poll options")
+        ordering = ["election", "order", "name"]
+        constraints = [models.UniqueConstraint(fields=["election", "name"], name="exit_poll_option_once")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExitPollSheet(models.Model):
+    """One interviewer's tally of respondents at a station (several sheets a day are summed)."""
+
+    election = models.ForeignKey(Election, verbose_name=_("election"), on_delete=models.CASCADE)
+    station = models.ForeignKey(PollingStation, verbose_name=_("polling station"), on_delete=models.PROTECT)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, on_delete=models.SET_NULL
+    )
+    declined = models.PositiveIntegerField(_("declined to answer"), default=0)
+    created_at = models.DateTimeField(_("entered"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("exit poll sheet")
+        verbose_name_plural = _("exit poll sheets")
+
+    def __str__(self) -> str:
+        return f"{self.station} {self.created_at:%H:%M}"
+
+
+class ExitPollCount(models.Model):
+    sheet = models.ForeignKey(ExitPollSheet, on_delete=models.CASCADE, related_name="counts")
+    option = models.ForeignKey(ExitPollOption, on_delete=models.PROTECT)
+    count = models.PositiveIntegerField(_("respondents"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["sheet", "option"], name="exit_poll_count_once")]
+
+    def __str__(self) -> str:
+        return f"{self.option}: {self.count}"

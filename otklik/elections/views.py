@@ -11,9 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import services
-from .forms import CloseIncidentForm, ReportForm
-from .models import Incident, Report
+from . import exit_polls, services
+from .forms import CloseIncidentForm, ExitPollForm, ReportForm
+from .models import ExitPollOption, Incident, Report
 
 
 @login_required
@@ -22,7 +22,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     services.require_headquarters(request.user)
     election = services.active_election()
     board = services.dashboard(election) if election else None
-    return render(request, "elections/dashboard.html", {"board": board, "election": election})
+    poll = exit_polls.aggregate(election) if election else None
+    return render(request, "elections/dashboard.html", {"board": board, "election": election, "poll": poll})
 
 
 @login_required
@@ -30,8 +31,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def station(request: HttpRequest) -> HttpResponse:
     mine = services.observer_station(request.user)  # PermissionDenied → 403 for everyone else
     election = services.active_election()
-    form = ReportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and election is not None and form.is_valid():
+    options = list(ExitPollOption.objects.filter(election=election)) if election else []
+    is_poll = request.POST.get("action") == "exitpoll"
+    form = ReportForm(
+        None if is_poll else (request.POST or None), None if is_poll else (request.FILES or None)
+    )
+    poll_form = ExitPollForm(request.POST if is_poll else None, options=options)
+    if is_poll and election is not None and poll_form.is_valid():
+        try:
+            exit_polls.enter_sheet(
+                observer=request.user,
+                election=election,
+                counts=poll_form.counts(),
+                declined=poll_form.cleaned_data.get("declined") or 0,
+            )
+        except ValidationError as exc:
+            poll_form.add_error(None, exc)
+        else:
+            messages.success(request, _("The exit poll sheet is saved."))
+            return redirect("elections:station")
+    if request.method == "POST" and not is_poll and election is not None and form.is_valid():
         data = form.cleaned_data
         try:
             services.file_report(
@@ -48,8 +67,16 @@ def station(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The report is sent to the situational center."))
             return redirect("elections:station")
     reports = Report.objects.filter(station=mine).select_related("incident").order_by("-created_at")[:50]
-    context = {"station": mine, "election": election, "form": form, "reports": reports}
-    return render(request, "elections/station.html", context, status=400 if form.errors else 200)
+    context = {
+        "station": mine,
+        "election": election,
+        "form": form,
+        "poll_form": poll_form if options else None,
+        "reports": reports,
+    }
+    return render(
+        request, "elections/station.html", context, status=400 if form.errors or poll_form.errors else 200
+    )
 
 
 @login_required

@@ -11,7 +11,15 @@ from django.utils import timezone
 from PIL import Image
 
 from otklik.accounts.choices import Role
-from otklik.elections.models import Commission, Election, Incident, IncidentStatus, Observer, PollingStation
+from otklik.elections.models import (
+    Commission,
+    Election,
+    ExitPollOption,
+    Incident,
+    IncidentStatus,
+    Observer,
+    PollingStation,
+)
 from otklik.testing.factories import make_user
 from tests.browser.session import log_in, log_out
 
@@ -22,7 +30,9 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     live_server: Any, page: Any, screenshots: Path, settings: Any, tmp_path: Path
 ) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
-    Election.objects.create(name="Выборы депутатов областной думы", day=timezone.localdate())
+    election = Election.objects.create(name="Выборы депутатов областной думы", day=timezone.localdate())
+    first = ExitPollOption.objects.create(election=election, name="Кандидат А", order=1)
+    ExitPollOption.objects.create(election=election, name="Кандидат Б", order=2)
     engels = Commission.objects.create(name="ТИК Энгельсская")
     mine = PollingStation.objects.create(number=1001, commission=engels, registered_voters=1200)
     PollingStation.objects.create(number=1002, commission=engels, registered_voters=900)
@@ -45,6 +55,10 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     page.click('[data-testid="report-form"] button[type=submit]')
     page.wait_for_selector(".flash-item.success")
     assert page.locator('[data-testid="my-reports"] li').count() == 2
+    page.fill(f"#id_option_{first.pk}", "34")
+    page.fill("#id_declined", "5")
+    page.click('[data-testid="exit-poll-form"] button[type=submit]')
+    page.wait_for_selector(".flash-item.success")
     page.screenshot(path=str(screenshots / "elections-01-observer.png"), full_page=True)
     log_out(page)
 
@@ -52,6 +66,7 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     page.wait_for_selector('[data-testid="el-kpis"]')
     assert page.inner_text('[data-testid="el-incidents"]') == "1"
     assert page.inner_text('[data-testid="el-turnout"]').startswith("20")  # 240 of 1,200
+    assert "Кандидат А" in page.inner_text('[data-testid="exit-poll"]')
     page.screenshot(path=str(screenshots / "elections-02-dashboard.png"), full_page=True)
     incident = Incident.objects.get()
     page.click(f'tr[data-incident="{incident.pk}"] a')
