@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from otklik.accounts.choices import Role
 from otklik.accounts.models import User
@@ -193,3 +194,39 @@ def _walk(
         score = rng.choices((5, 4, 3, 2, 1), weights=(45, 25, 12, 8, 10))[0]
         rated = min(approved + timedelta(days=rng.uniform(0.5, 3)), end - timedelta(minutes=10))
         actions.rate_case(case, score=score, reopen=score <= 2 and rng.random() < 0.5, now=rated)
+
+
+MEETINGS = (
+    (0, 2, "Дом культуры, Энгельс, ул. Тельмана, 22", 85),
+    (1, 5, "Школа № 12, Балаково", 40),
+    (3, 9, "Районная администрация, Балашов", None),
+)
+MEETING_QUESTIONS = (
+    "Когда отремонтируют дорогу до районной больницы?",
+    "Почему во дворах не вывозят снег после каждого снегопада?",
+    "Можно ли открыть в посёлке аптечный пункт?",
+)
+
+
+def ensure_meetings(deputies: list[Deputy], *, end: datetime) -> None:
+    """A few meetings with voters on the campaign calendar (idempotent); the first has questions."""
+    from otklik.elections.models import CampaignEvent, EventQuestion
+
+    afternoon = timezone.localtime(end).replace(hour=15, minute=0, second=0, microsecond=0)
+    for index, days, place, attendance in MEETINGS:
+        deputy = deputies[index]
+        event, created = CampaignEvent.objects.get_or_create(
+            deputy=deputy,
+            place=place,
+            defaults={
+                "candidate": deputy.full_name,
+                "starts_at": afternoon + timedelta(days=days - 3),
+                "territory": deputy.territories.first(),
+                "attendance": attendance,
+            },
+        )
+        if created and attendance:
+            EventQuestion.objects.bulk_create(
+                EventQuestion(event=event, text=text, asked_by=name)
+                for text, name in zip(MEETING_QUESTIONS, ("Татьяна", "Виктор", "Анна"), strict=True)
+            )

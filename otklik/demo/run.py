@@ -31,7 +31,7 @@ from otklik.intake.models import DeadLetter, Message, Source
 from .agencies import REGIONAL, DemoDirectory, setup_agencies
 from .categories import CategoryMatcher
 from .deputies import SOURCE_CODE as DEPUTY_SOURCE
-from .deputies import add_appeals, coordinate_faction, ensure_deputies
+from .deputies import add_appeals, coordinate_faction, ensure_deputies, ensure_meetings
 from .elections import ensure_election_day
 from .lifecycle import Simulation
 from .messages import DEMO_SOURCES, SOURCES_BY_CODE, DemoMessage, generate_messages
@@ -155,6 +155,7 @@ def run_demo(
     matcher = CategoryMatcher()
     directory = setup_agencies(region, matcher)
     deputies = ensure_deputies(region)
+    ensure_meetings(deputies, end=end)
     users = ensure_demo_users(directory)
     coordinate_faction(users["coordinator"])
     ensure_election_day(seed=seed, end=end, observer=users["observer"], lawyer=users["lawyer"])

@@ -1,8 +1,10 @@
 from django.contrib import admin
 
 from .models import (
+    CampaignEvent,
     Commission,
     Election,
+    EventQuestion,
     ExitPollOption,
     ExitPollSheet,
     Incident,
@@ -59,3 +61,17 @@ class ReportAdmin(admin.ModelAdmin):
 class IncidentAdmin(admin.ModelAdmin):
     list_display = ("report", "status", "lawyer", "updated_at")
     list_filter = ("status",)
+
+
+class EventQuestionInline(admin.TabularInline):
+    model = EventQuestion
+    extra = 0
+    raw_id_fields = ("case",)
+
+
+@admin.register(CampaignEvent)
+class CampaignEventAdmin(admin.ModelAdmin):
+    list_display = ("starts_at", "candidate", "place", "territory", "attendance")
+    list_filter = ("election",)
+    search_fields = ("candidate", "place")
+    inlines = [EventQuestionInline]

@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ExitPollOption, IncidentStatus, ReportKind
+from .models import CampaignEvent, ExitPollOption, IncidentStatus, ReportKind
 
 
 class ReportForm(forms.Form):
@@ -44,3 +44,18 @@ class ExitPollForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith("option_")
         }
+
+
+class EventForm(forms.ModelForm):
+    class Meta:
+        model = CampaignEvent
+        fields = ["candidate", "deputy", "starts_at", "place", "territory", "notes", "attendance"]
+        widgets = {
+            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        }
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    asked_by = forms.CharField(label=_("Asked by"), max_length=200, required=False)
+    contact = forms.CharField(label=_("Phone or email for the answer"), max_length=200, required=False)

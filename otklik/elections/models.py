@@ -205,3 +205,71 @@ class ExitPollCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.option}: {self.count}"
+
+
+class CampaignEvent(models.Model):
+    """A candidate's or deputy's meeting with voters, on the campaign calendar."""
+
+    election = models.ForeignKey(
+        Election,
+        verbose_name=_("election"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+    )
+    candidate = models.CharField(_("candidate"), max_length=200)
+    deputy = models.ForeignKey(
+        "deputies.Deputy",
+        verbose_name=_("deputy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        help_text=_(
+            "When the candidate is a deputy, questions asked at the meeting can become appeals to them."
+        ),
+    )
+    starts_at = models.DateTimeField(_("starts"), db_index=True)
+    place = models.CharField(_("place"), max_length=300)
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("territory"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    attendance = models.PositiveIntegerField(_("attendance"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("campaign meeting")
+        verbose_name_plural = _("campaign meetings")
+        ordering = ["starts_at"]
+
+    def __str__(self) -> str:
+        return f"{self.candidate}, {self.place}"
+
+
+class EventQuestion(models.Model):
+    """A question a voter asked at a meeting; it may become an appeal (a case) to the deputy."""
+
+    event = models.ForeignKey(
+        CampaignEvent, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="questions"
+    )
+    text = models.TextField(_("question"))
+    asked_by = models.CharField(_("asked by"), max_length=200, blank=True)
+    contact = models.CharField(_("contact"), max_length=200, blank=True)
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("appeal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("question at a meeting")
+        verbose_name_plural = _("questions at meetings")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:80]

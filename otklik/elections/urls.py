@@ -9,4 +9,6 @@ urlpatterns = [
     path("station/", views.station, name="station"),
     path("incidents/<int:pk>/", views.incident, name="incident"),
     path("reports/<int:pk>/photo/", views.photo, name="photo"),
+    path("events/", views.events, name="events"),
+    path("events/<int:pk>/", views.event, name="event"),
 ]

@@ -3,17 +3,20 @@ Views parse, call :mod:`otklik.elections.services` and render."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import exit_polls, services
-from .forms import CloseIncidentForm, ExitPollForm, ReportForm
-from .models import ExitPollOption, Incident, Report
+from . import campaign, exit_polls, services
+from .forms import CloseIncidentForm, EventForm, ExitPollForm, QuestionForm, ReportForm
+from .models import CampaignEvent, EventQuestion, ExitPollOption, Incident, Report
 
 
 @login_required
@@ -112,3 +115,43 @@ def photo(request: HttpRequest, pk: int) -> FileResponse:
     if not report.photo:
         raise Http404("No photo")
     return FileResponse(report.photo.open("rb"), filename=report.photo.name.rsplit("/", 1)[-1])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def events(request: HttpRequest) -> HttpResponse:
+    campaign.require_calendar(request.user)
+    try:
+        start = date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        start = timezone.localdate()
+    form = EventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        event = form.save()
+        messages.success(request, _("The meeting is on the calendar."))
+        return redirect("elections:event", pk=event.pk)
+    context = {"events": campaign.calendar(start=start), "start": start, "form": form}
+    return render(request, "elections/events.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign.require_calendar(request.user)
+    found = get_object_or_404(CampaignEvent.objects.select_related("deputy", "territory"), pk=pk)
+    form = QuestionForm(request.POST if request.POST.get("action") == "question" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "appeal":
+                question = get_object_or_404(EventQuestion, pk=request.POST.get("question"), event=found)
+                campaign.to_appeal(question)
+                messages.success(request, _("The question is now an appeal to the deputy."))
+                return redirect("elections:event", pk=pk)
+            if form.is_valid():
+                campaign.record_question(found, **form.cleaned_data)
+                messages.success(request, _("The question is recorded."))
+                return redirect("elections:event", pk=pk)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    questions = found.questions.select_related("case").all()
+    return render(request, "elections/event.html", {"event": found, "form": form, "questions": questions})

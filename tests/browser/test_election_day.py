@@ -81,3 +81,37 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     page.screenshot(path=str(screenshots / "elections-03-incident.png"), full_page=True)
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.RESOLVED and incident.lawyer is not None
+
+
+def test_a_question_at_a_meeting_becomes_an_appeal_to_the_deputy(
+    live_server: Any, page: Any, screenshots: Path
+) -> None:
+    from datetime import timedelta
+
+    from otklik.deputies.services import make_deputy
+    from otklik.elections.models import CampaignEvent
+
+    deputy = make_deputy("Иванов Пётр Сергеевич", council="Саратовская областная дума")
+    event = CampaignEvent.objects.create(
+        candidate=deputy.full_name,
+        deputy=deputy,
+        starts_at=timezone.now() + timedelta(hours=2),
+        place="Дом культуры, Энгельс",
+        attendance=85,
+    )
+    make_user(Role.SUPERVISOR, username="chief")
+    log_in(page, live_server.url, "chief")
+    page.goto(f"{live_server.url}/elections/events/")
+    page.click(f'tr[data-event="{event.pk}"] a')
+    page.wait_for_selector('[data-testid="question-form"]')
+    page.fill("#id_text", "Когда отремонтируют дорогу до районной больницы?")
+    page.fill("#id_asked_by", "Татьяна")
+    page.click('[data-testid="question-form"] button[type=submit]')
+    page.wait_for_selector('[data-testid="question-to-appeal"]')
+    page.click('[data-testid="question-to-appeal"]')
+    page.wait_for_selector('[data-testid="question-case"]')
+    page.screenshot(path=str(screenshots / "elections-04-meeting.png"), full_page=True)
+    page.click('[data-testid="question-case"]')
+    page.wait_for_selector("#case-card")
+    card = page.inner_text("#case-card")
+    assert "Когда отремонтируют дорогу" in card and "Иванов Пётр Сергеевич" in card  # the deputy's office
