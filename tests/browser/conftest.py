@@ -48,7 +48,8 @@ def browser() -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     # Russian first, like the operators; a wide screen, as in a regional center.
     context = browser.new_context(locale="ru-RU", viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(10_000)
+    # Generous: a loaded 2-core CI machine runs Chromium, the live server and PostgreSQL at once.
+    context.set_default_timeout(30_000)
     page = context.new_page()
     yield page
     context.close()

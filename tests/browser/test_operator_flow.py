@@ -288,7 +288,8 @@ def test_moderator_accepts_the_pipelines_suggestions_from_the_queue(
     assert page.locator("input.bulk-pick:checked").count() == 3
     page.screenshot(path=str(screenshots / "06-queue-confirm.png"), full_page=True)
     page.click('[data-testid="confirm-suggestions"]')
-    page.wait_for_selector(".flash-item.success")
+    flash = page.wait_for_selector(".flash-item")  # whatever it says, say it if it is not a success
+    assert "success" in (flash.get_attribute("class") or ""), flash.inner_text()
     assert "3 обращения подтверждены и направлены" in page.inner_text(".flash-item.success")
     assert "tab=moderation" in page.url and page.locator("tr[data-case]").count() == 0
     page.screenshot(path=str(screenshots / "07-queue-confirmed.png"), full_page=True)
