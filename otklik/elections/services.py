@@ -22,6 +22,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -292,10 +293,16 @@ def dashboard(election: Election, *, now: datetime | None = None) -> Dashboard:
             row.registered_reporting += station.registered_voters
     board = Dashboard(election, rows=sorted(rows.values(), key=lambda r: r.commission.name))
     board.hours = _hourly(election, turnout_series, registered, now)
+    # New ones first, then those a lawyer is on, then the closed; the latest first within each.
+    rank = Case(
+        When(status=IncidentStatus.NEW, then=Value(0)),
+        When(status=IncidentStatus.IN_WORK, then=Value(1)),
+        default=Value(2),
+    )
     board.incidents = list(
         Incident.objects.filter(report__election=election)
         .select_related("report__station__commission", "lawyer")
-        .order_by("status", "-report__created_at")[:50]
+        .order_by(rank, "-report__created_at")[:50]
     )
     return board
 

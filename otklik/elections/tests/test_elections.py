@@ -198,6 +198,19 @@ def test_the_dashboard_counts_turnout_by_hour_and_by_commission(client, day):
     assert rows["ТИК Балаковская"].open_incidents == 1 and board.total_incidents == 1
     assert board.turnout_pct == pytest.approx(round(100 * 380 / 1800, 1))
 
+    # New incidents come first for the lawyers, then those in work.
+    services.take_incident(board.incidents[0], day["lawyer"])
+    later = services.file_report(
+        observer=day["anna"],
+        election=e,
+        kind=ReportKind.VIOLATION,
+        text="Очередь у урны, давка",
+        now=at(day, 12, 40),
+    )
+    board = services.dashboard(e, now=at(day, 13))
+    assert [i.status for i in board.incidents] == [IncidentStatus.NEW, IncidentStatus.IN_WORK]
+    assert board.incidents[0] == later.incident
+
     client.login(username="chief", password=PASSWORD)
     page = client.get("/elections/")
     assert page.status_code == 200 and page.context["board"].total_stations == 3
