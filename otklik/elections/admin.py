@@ -11,6 +11,7 @@ from .models import (
     Observer,
     PollingStation,
     Report,
+    VoterCall,
 )
 
 
@@ -75,3 +76,9 @@ class CampaignEventAdmin(admin.ModelAdmin):
     list_filter = ("election",)
     search_fields = ("candidate", "place")
     inlines = [EventQuestionInline]
+
+
+@admin.register(VoterCall)
+class VoterCallAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "kind", "station", "phone", "operator")
+    list_filter = ("kind", "election")

@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import CampaignEvent, ExitPollOption, IncidentStatus, ReportKind
+from .models import CallKind, CampaignEvent, ExitPollOption, IncidentStatus, PollingStation, ReportKind
 
 
 class ReportForm(forms.Form):
@@ -59,3 +59,22 @@ class QuestionForm(forms.Form):
     text = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     asked_by = forms.CharField(label=_("Asked by"), max_length=200, required=False)
     contact = forms.CharField(label=_("Phone or email for the answer"), max_length=200, required=False)
+
+
+class CallForm(forms.Form):
+    kind = forms.ChoiceField(label=_("The call is about"), choices=CallKind.choices, widget=forms.RadioSelect)
+    phone = forms.CharField(label=_("Caller's phone"), max_length=40)
+    caller_name = forms.CharField(label=_("Caller's name"), max_length=200, required=False)
+    station = forms.IntegerField(label=_("Polling station number"), min_value=1, required=False)
+    text = forms.CharField(
+        label=_("What the caller says"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+
+    def clean_station(self) -> PollingStation | None:
+        number = self.cleaned_data.get("station")
+        if number is None:
+            return None
+        station = PollingStation.objects.filter(number=number).first()
+        if station is None:
+            raise forms.ValidationError(_("There is no polling station No. %(number)s.") % {"number": number})
+        return station

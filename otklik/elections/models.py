@@ -273,3 +273,49 @@ class EventQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class CallKind(models.TextChoices):
+    QUESTION = "question", _("A question (where and how to vote)")
+    VIOLATION = "violation", _("A violation at a polling station")
+    HOME_VOTING = "home_voting", _("A request to vote at home")
+    OTHER = "other", _("Other")
+
+
+class VoterCall(models.Model):
+    """A voter's call to the election-day hotline, entered by an operator of the situational center."""
+
+    election = models.ForeignKey(
+        Election, verbose_name=_("election"), on_delete=models.CASCADE, related_name="calls"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=CallKind.choices)
+    station = models.ForeignKey(
+        PollingStation, verbose_name=_("polling station"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    phone = models.CharField(_("caller's phone"), max_length=40)
+    caller_name = models.CharField(_("caller's name"), max_length=200, blank=True)
+    text = models.TextField(_("what the caller says"))
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("operator"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    report = models.OneToOneField(
+        Report,
+        verbose_name=_("report"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="call",
+    )
+    created_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("voter's call")
+        verbose_name_plural = _("voters' calls")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.phone}: {self.get_kind_display()}"

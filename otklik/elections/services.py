@@ -34,6 +34,7 @@ from otklik.directory.models import Territory
 
 from .models import (
     OPEN_INCIDENTS,
+    CallKind,
     Commission,
     Election,
     Incident,
@@ -42,6 +43,7 @@ from .models import (
     PollingStation,
     Report,
     ReportKind,
+    VoterCall,
 )
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -154,13 +156,78 @@ def file_report(
         if photo is not None:
             report.photo.save(photo.name or "photo", photo, save=True)
         if kind == ReportKind.VIOLATION:
-            Incident.objects.create(report=report)
-            notifications.notify_roles(
-                (Role.LAWYER, Role.SUPERVISOR),
-                f"Нарушение: {station} ({station.commission})",
-                text,
-            )
+            escalate(report)
     return report
+
+
+def escalate(report: Report) -> Incident:
+    """A violation report becomes an incident; the lawyers and supervisors hear of it after commit."""
+    incident = Incident.objects.create(report=report)
+    station = report.station
+    notifications.notify_roles(
+        (Role.LAWYER, Role.SUPERVISOR), f"Нарушение: {station} ({station.commission})", report.text
+    )
+    return incident
+
+
+# --- the election-day hotline --------------------------------------------------------------------
+
+HOTLINE_ROLES = (Role.MODERATOR, Role.SUPERVISOR, Role.ADMINISTRATOR)
+PHONE_RE = re.compile(r"^\+?[\d\s()-]{5,20}$")
+
+
+def may_take_calls(user: Any) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or user.role in HOTLINE_ROLES))
+
+
+def take_call(
+    *,
+    operator: Any,
+    election: Election,
+    kind: str,
+    phone: str,
+    text: str,
+    caller_name: str = "",
+    station: PollingStation | None = None,
+    now: datetime | None = None,
+) -> VoterCall:
+    """A voter's call; a violation at a named station goes to the lawyers as an incident."""
+    if not may_take_calls(operator):
+        raise PermissionDenied(_("Only the situational center's operators take calls."))
+    phone, text = phone.strip(), text.strip()
+    if not PHONE_RE.match(phone):
+        raise ValidationError(_("Enter the phone number the caller can be reached at."))
+    if len(text) < 5:
+        raise ValidationError(_("Write down what the caller says."))
+    if kind not in CallKind.values:
+        raise ValidationError(_("Unknown kind of call."))
+    if kind in (CallKind.VIOLATION, CallKind.HOME_VOTING) and station is None:
+        raise ValidationError(_("Name the polling station: the lawyers and the commission need it."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        call = VoterCall.objects.create(
+            election=election,
+            kind=kind,
+            station=station,
+            phone=phone,
+            caller_name=caller_name.strip(),
+            text=text,
+            operator=operator,
+            created_at=now,
+        )
+        if kind == CallKind.VIOLATION and station is not None:
+            report = Report.objects.create(
+                election=election,
+                station=station,
+                author=operator,
+                kind=ReportKind.VIOLATION,
+                text=f"Звонок избирателя ({phone}): {text}",
+                created_at=now,
+            )
+            call.report = report
+            call.save(update_fields=["report"])
+            escalate(report)
+    return call
 
 
 def latest_turnout(station: PollingStation, election: Election) -> int | None:

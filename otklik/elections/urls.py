@@ -10,5 +10,6 @@ urlpatterns = [
     path("incidents/<int:pk>/", views.incident, name="incident"),
     path("reports/<int:pk>/photo/", views.photo, name="photo"),
     path("events/", views.events, name="events"),
+    path("calls/", views.calls, name="calls"),
     path("events/<int:pk>/", views.event, name="event"),
 ]

@@ -7,7 +7,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import campaign, exit_polls, services
-from .forms import CloseIncidentForm, EventForm, ExitPollForm, QuestionForm, ReportForm
-from .models import CampaignEvent, EventQuestion, ExitPollOption, Incident, Report
+from .forms import CallForm, CloseIncidentForm, EventForm, ExitPollForm, QuestionForm, ReportForm
+from .models import CampaignEvent, EventQuestion, ExitPollOption, Incident, Report, VoterCall
 
 
 @login_required
@@ -155,3 +155,26 @@ def event(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, exc)
     questions = found.questions.select_related("case").all()
     return render(request, "elections/event.html", {"event": found, "form": form, "questions": questions})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calls(request: HttpRequest) -> HttpResponse:
+    if not services.may_take_calls(request.user):
+        raise PermissionDenied(_("Only the situational center's operators take calls."))
+    election = services.active_election()
+    form = CallForm(request.POST or None)
+    if request.method == "POST" and election is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            call = services.take_call(operator=request.user, election=election, **data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if call.report_id:
+                messages.warning(request, _("The violation is passed to the lawyers as an incident."))
+            messages.success(request, _("The call is recorded."))
+            return redirect("elections:calls")
+    recent = VoterCall.objects.filter(election=election).select_related("station", "report__incident")[:50]
+    context = {"form": form, "election": election, "calls": recent}
+    return render(request, "elections/calls.html", context, status=400 if form.errors else 200)

@@ -100,8 +100,25 @@ def test_a_question_at_a_meeting_becomes_an_appeal_to_the_deputy(
         attendance=85,
     )
     make_user(Role.SUPERVISOR, username="chief")
+    election = Election.objects.create(name="Выборы депутатов областной думы", day=timezone.localdate())
+    station = PollingStation.objects.create(
+        number=1001, commission=Commission.objects.create(name="ТИК Энгельсская"), registered_voters=900
+    )
     log_in(page, live_server.url, "chief")
-    page.goto(f"{live_server.url}/elections/events/")
+
+    # The hotline: a voter's call about a violation goes to the lawyers.
+    page.goto(f"{live_server.url}/elections/")
+    page.click('[data-testid="el-tab-calls"]')
+    page.check('input[name=kind][value="violation"]')
+    page.fill("#id_phone", "+7 927 555-12-34")
+    page.fill("#id_station", "1001")
+    page.fill("#id_text", "У входа на участок раздают продуктовые наборы")
+    page.click('[data-testid="call-form"] button[type=submit]')
+    page.wait_for_selector(".flash-item.success")
+    page.screenshot(path=str(screenshots / "elections-05-hotline.png"), full_page=True)
+    assert Incident.objects.get().report.station == station and election.calls.count() == 1
+
+    page.click('[data-testid="el-tab-events"]')
     page.click(f'tr[data-event="{event.pk}"] a')
     page.wait_for_selector('[data-testid="question-form"]')
     page.fill("#id_text", "Когда отремонтируют дорогу до районной больницы?")
