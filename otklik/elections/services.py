@@ -323,6 +323,28 @@ class Dashboard:
         return round(100 * self.total("voted") / registered, 1) if registered else None
 
 
+def by_territory(board: Dashboard) -> list[dict[str, Any]]:
+    """The commissions' figures summed per territory (the municipality a ТИК serves), for the map;
+    commissions without a territory are left out."""
+    groups: dict[int, list[CommissionRow]] = defaultdict(list)
+    for row in board.rows:
+        if row.commission.territory_id is not None:
+            groups[row.commission.territory_id].append(row)
+    out = []
+    for territory, rows in groups.items():
+        voted, registered = sum(r.voted for r in rows), sum(r.registered_reporting for r in rows)
+        out.append(
+            {
+                "id": territory,
+                "stations": sum(r.stations for r in rows),
+                "opened": sum(r.opened for r in rows),
+                "incidents": sum(r.open_incidents for r in rows),
+                "turnout": round(100 * voted / registered, 1) if registered else None,
+            }
+        )
+    return out
+
+
 def dashboard(election: Election, *, now: datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     stations = list(PollingStation.objects.select_related("commission"))

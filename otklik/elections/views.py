@@ -4,7 +4,9 @@ Views parse, call :mod:`otklik.elections.services` and render."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+
+from otklik.analytics.heatmap import municipal_geometry_script
 
 from . import campaign, exit_polls, services
 from .forms import CallForm, CloseIncidentForm, EventForm, ExitPollForm, QuestionForm, ReportForm
@@ -26,7 +30,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     election = services.active_election()
     board = services.dashboard(election) if election else None
     poll = exit_polls.aggregate(election) if election else None
-    return render(request, "elections/dashboard.html", {"board": board, "election": election, "poll": poll})
+    context: dict[str, Any] = {"board": board, "election": election, "poll": poll}
+    if board is not None:
+        context["map_config"] = {
+            "territories": services.by_territory(board),
+            "tiles": str(getattr(settings, "OTKLIK_MAP_TILES_URL", "") or ""),
+        }
+        context["geometry_script"] = municipal_geometry_script()
+    return render(request, "elections/dashboard.html", context)
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.utils import timezone
 from PIL import Image
 
 from otklik.accounts.choices import Role
+from otklik.directory.choices import TerritoryKind
 from otklik.elections.models import (
     Commission,
     Election,
@@ -20,7 +21,7 @@ from otklik.elections.models import (
     Observer,
     PollingStation,
 )
-from otklik.testing.factories import make_user
+from otklik.testing.factories import make_territory, make_user, square
 from tests.browser.session import log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,7 +34,10 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     election = Election.objects.create(name="Выборы депутатов областной думы", day=timezone.localdate())
     first = ExitPollOption.objects.create(election=election, name="Кандидат А", order=1)
     ExitPollOption.objects.create(election=election, name="Кандидат Б", order=2)
-    engels = Commission.objects.create(name="ТИК Энгельсская")
+    region = make_territory("Саратовская область", kind=TerritoryKind.REGION)
+    district = make_territory("Энгельсский район", parent=region, geometry=square(46.0, 51.3))
+    make_territory("Балаковский район", parent=region, geometry=square(47.6, 51.9))
+    engels = Commission.objects.create(name="ТИК Энгельсская", territory=district)
     mine = PollingStation.objects.create(number=1001, commission=engels, registered_voters=1200)
     PollingStation.objects.create(number=1002, commission=engels, registered_voters=900)
     Observer.objects.create(user=make_user(Role.OBSERVER, username="observer"), station=mine)
@@ -67,6 +71,8 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     assert page.inner_text('[data-testid="el-incidents"]') == "1"
     assert page.inner_text('[data-testid="el-turnout"]').startswith("20")  # 240 of 1,200
     assert "Кандидат А" in page.inner_text('[data-testid="exit-poll"]')
+    page.wait_for_selector('.el-map.map-ready[data-territories="1"]')  # one district with stations
+    assert page.locator("#election-map .leaflet-overlay-pane path").count() == 2
     page.screenshot(path=str(screenshots / "elections-02-dashboard.png"), full_page=True)
     incident = Incident.objects.get()
     page.click(f'tr[data-incident="{incident.pk}"] a')

@@ -198,6 +198,12 @@ def test_the_dashboard_counts_turnout_by_hour_and_by_commission(client, day):
     assert rows["ТИК Балаковская"].open_incidents == 1 and board.total_incidents == 1
     assert board.turnout_pct == pytest.approx(round(100 * 380 / 1800, 1))
 
+    # The map's figures: per territory the commissions serve (a commission without one is left out).
+    engels = make_territory("Энгельсский район", parent=make_territory("Область", kind=TerritoryKind.REGION))
+    Commission.objects.filter(name="ТИК Энгельсская").update(territory=engels)
+    cells = services.by_territory(services.dashboard(e, now=at(day, 13)))
+    assert cells == [{"id": engels.pk, "stations": 2, "opened": 1, "incidents": 0, "turnout": 30.0}]
+
     # New incidents come first for the lawyers, then those in work.
     services.take_incident(board.incidents[0], day["lawyer"])
     later = services.file_report(
