@@ -56,7 +56,8 @@ def deputy(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def rating(request: HttpRequest) -> HttpResponse:
-    deputies = services.visible_deputies(request.user)  # PermissionDenied → 403 for others
+    visible = services.visible_deputies(request.user)  # PermissionDenied → 403 for others
+    deputies = visible
     days = _int(request.GET.get("days"))
     days = days if days in PERIODS else services.RATING_DAYS
     faction, level = _int(request.GET.get("faction")), request.GET.get("level", "")
@@ -72,7 +73,7 @@ def rating(request: HttpRequest) -> HttpResponse:
         "faction": faction,
         "level": level,
         "levels": Level.choices,
-        "factions": Faction.objects.filter(deputies__in=services.visible_deputies(request.user)).distinct(),
+        "factions": Faction.objects.filter(deputies__in=visible).distinct(),
         "prior": services.PRIOR,
     }
     return render(request, "deputies/rating.html", context)

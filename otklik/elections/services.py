@@ -103,8 +103,8 @@ def check_photo(photo: UploadedFile) -> None:
         with Image.open(photo) as image:
             image.verify()
             kind = image.format or ""
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ValidationError(_("The file is not a photo (JPEG, PNG, WEBP or HEIF).")) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        kind = ""
     if kind not in PHOTO_FORMATS:
         raise ValidationError(_("The file is not a photo (JPEG, PNG, WEBP or HEIF)."))
     photo.seek(0)
@@ -180,6 +180,11 @@ def may_take_calls(user: Any) -> bool:
     return bool(user.is_authenticated and (user.is_superuser or user.role in HOTLINE_ROLES))
 
 
+def require_hotline(user: Any) -> None:
+    if not may_take_calls(user):
+        raise PermissionDenied(_("Only the situational center's operators take calls."))
+
+
 def take_call(
     *,
     operator: Any,
@@ -192,8 +197,7 @@ def take_call(
     now: datetime | None = None,
 ) -> VoterCall:
     """A voter's call; a violation at a named station goes to the lawyers as an incident."""
-    if not may_take_calls(operator):
-        raise PermissionDenied(_("Only the situational center's operators take calls."))
+    require_hotline(operator)
     phone, text = phone.strip(), text.strip()
     if not PHONE_RE.match(phone):
         raise ValidationError(_("Enter the phone number the caller can be reached at."))

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -171,8 +171,7 @@ def event(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def calls(request: HttpRequest) -> HttpResponse:
-    if not services.may_take_calls(request.user):
-        raise PermissionDenied(_("Only the situational center's operators take calls."))
+    services.require_hotline(request.user)
     election = services.active_election()
     form = CallForm(request.POST or None)
     if request.method == "POST" and election is not None and form.is_valid():
