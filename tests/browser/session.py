@@ -40,3 +40,14 @@ def open_action(page: Any, name: str) -> Any:
 
 def wait_status(page: Any, status: str) -> None:
     page.wait_for_selector(f'#case-card[data-status="{status}"]')
+
+
+def open_queue_tab(page: Any, key: str) -> None:
+    """Click one of the queue's quick-filter tabs and wait for HTMX to swap the table in.
+
+    The rows of the tab shown before may already match what a test waits for; ticking them
+    before the swap lands loses the ticks (the swap brings fresh, unticked boxes).
+    """
+    page.click(f'[data-testid="tab-{key}"]')
+    page.wait_for_selector(f'[data-testid="tab-{key}"][aria-current="page"]')
+    page.wait_for_function("document.querySelector('.htmx-request') === null")

@@ -24,7 +24,7 @@ from otklik.testing.factories import (
     make_territory,
     make_user,
 )
-from tests.browser.session import log_in, log_out, open_action, wait_status
+from tests.browser.session import log_in, log_out, open_action, open_queue_tab, wait_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -156,7 +156,7 @@ def test_moderator_executor_moderator_loop(
     assert page.locator(f'tr.row-late[data-case="{cases["late"].number}"]').count() == 1
     page.screenshot(path=str(screenshots / "02-queue.png"), full_page=True)
 
-    page.click('[data-testid="tab-moderation"]')  # HTMX: the table is swapped, the URL is pushed
+    open_queue_tab(page, "moderation")  # HTMX: the table is swapped, the URL is pushed
     page.wait_for_url("**tab=moderation**")
     page.wait_for_function("document.querySelectorAll('tr[data-case]').length === 2")
     assert queue_numbers(page) == {main.number, cases["second"].number}
@@ -281,7 +281,7 @@ def test_moderator_accepts_the_pipelines_suggestions_from_the_queue(
     assert len(waiting) == 3 and all(c.suggested_agency_id == r["admin_a"].pk for c in waiting)
 
     log_in(page, live_server.url, "moderator")
-    page.click('[data-testid="tab-moderation"]')
+    open_queue_tab(page, "moderation")
     page.wait_for_function("document.querySelectorAll('tr[data-case]').length === 3")
     assert page.locator('[data-testid="suggested-category"]').count() == 3
     page.check('input[data-check-all="case"]')  # one tick for the whole page (otklik.js)
