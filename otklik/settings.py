@@ -172,6 +172,8 @@ OTKLIK_OPEN311_CONTACT = os.environ.get("OTKLIK_OPEN311_CONTACT", "")
 OTKLIK_MAP_TILES_URL = os.environ.get("OTKLIK_MAP_TILES_URL", "")
 OTKLIK_ANALYTICS_MAX_AGE_SECONDS = int(os.environ.get("OTKLIK_ANALYTICS_MAX_AGE_SECONDS", "300"))
 OTKLIK_OVERDUE_CHECK_SECONDS = int(os.environ.get("OTKLIK_OVERDUE_CHECK_SECONDS", "60"))
+# How often the situational center's dashboard fetches fresh figures for its tables and map.
+OTKLIK_ELECTIONS_REFRESH_SECONDS = int(os.environ.get("OTKLIK_ELECTIONS_REFRESH_SECONDS", "60"))
 # The learned models are retrained when the active one is this old and this many decisions are new.
 OTKLIK_RETRAIN_HOURS = float(os.environ.get("OTKLIK_RETRAIN_HOURS", "24"))
 OTKLIK_RETRAIN_MIN_NEW = int(os.environ.get("OTKLIK_RETRAIN_MIN_NEW", "100"))

@@ -93,7 +93,10 @@ def ensure_deputies(region: Territory) -> list[Deputy]:
                     constituency=f"Избирательный округ № {number} ({spec.district})",
                     reception_hours="Вторник, 15:00–18:00, по предварительной записи",
                 )
-            district = Territory.objects.filter(parent=region, name=spec.district).first()
+            # The gazetteer writes "е" where the official name has "ё" (Пугачевский район).
+            district = Territory.objects.filter(
+                parent=region, name__in={spec.district, spec.district.replace("ё", "е")}
+            ).first()
             if district is not None:
                 deputy.territories.add(district)
             deputies.append(deputy)

@@ -1,7 +1,8 @@
 """The demo's election day: an election on the demo's last day, territorial commissions of the
-largest districts with polling stations (made-up numbers and voter counts), the demo observer bound to
-the first station, and the observers' reports up to the demo's hour — openings, hourly turnout and a
-few violations, one of them already taken up by the demo lawyer. Idempotent: made once per database.
+largest districts with polling stations (made-up numbers and voter counts, placed around the
+districts' largest towns), the demo observer bound to the first station, and the observers' reports
+up to the demo's hour — openings, hourly turnout and a few violations, one of them already taken up
+by the demo lawyer. Idempotent: made once per database.
 """
 
 from __future__ import annotations
@@ -56,17 +57,23 @@ def ensure_election_day(*, seed: int, end: datetime, observer: User, lawyer: Use
         stations: list[PollingStation] = []
         number = 1001
         for name in DISTRICTS:
-            district = Territory.objects.filter(name=name).first()
+            # The gazetteer writes "е" where the official name has "ё" (Пугачевский район).
+            district = Territory.objects.filter(name__in={name, name.replace("ё", "е")}).first()
             commission, _ = Commission.objects.get_or_create(
                 name=f"ТИК {name.replace('ский район', 'ская')}", defaults={"territory": district}
             )
-            for _i in range(STATIONS_PER_COMMISSION):
+            places = _places(district)
+            for i in range(STATIONS_PER_COMMISSION):
+                place = places[i % len(places)] if places else None
+                lat, lon = _near(place, rng)
                 station, _ = PollingStation.objects.get_or_create(
                     number=number,
                     defaults={
                         "commission": commission,
                         "registered_voters": rng.randrange(600, 2400),
-                        "address": f"{name}, школа № {rng.randrange(1, 30)}",
+                        "address": f"{place.name if place else name}, школа № {rng.randrange(1, 30)}",
+                        "lat": lat,
+                        "lon": lon,
                     },
                 )
                 stations.append(station)
@@ -75,6 +82,23 @@ def ensure_election_day(*, seed: int, end: datetime, observer: User, lawyer: Use
         _reports(election, stations, rng, local_end, observer, lawyer)
         _exit_poll(election, stations, rng, local_end)
     return election
+
+
+def _places(district: Territory | None) -> list[Territory]:
+    """The district's largest settlements with coordinates (the district itself if it has none)."""
+    if district is None:
+        return []
+    towns = list(
+        district.children.filter(lat__isnull=False, lon__isnull=False).order_by("-population", "name")[:4]
+    )
+    return towns or ([district] if district.lat is not None and district.lon is not None else [])
+
+
+def _near(place: Territory | None, rng: random.Random) -> tuple[float | None, float | None]:
+    """A point within about a kilometre and a half of the place (stations of a town spread over it)."""
+    if place is None or place.lat is None or place.lon is None:
+        return None, None
+    return round(place.lat + rng.uniform(-0.012, 0.012), 6), round(place.lon + rng.uniform(-0.02, 0.02), 6)
 
 
 def _reports(

@@ -1,5 +1,5 @@
 """Election day: who sees what, observers' reports, incidents for the lawyers, the dashboard's
-figures, and importing polling stations from the CEC's per-station tables.
+figures and the stations on its map (importing stations: :mod:`otklik.elections.stations`).
 
 **Access.** An observer sees and reports for their own polling station only. Lawyers and the
 center (moderators, supervisors, administrators) see the dashboard, every report and incident;
@@ -11,12 +11,10 @@ that hour; the region's is the sum over reporting stations against their registe
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,8 +27,6 @@ from PIL import Image, UnidentifiedImageError
 
 from otklik.accounts.choices import ALL_CASES_ROLES, Role
 from otklik.cases import notifications
-from otklik.directory.choices import TerritoryKind
-from otklik.directory.models import Territory
 
 from .models import (
     OPEN_INCIDENTS,
@@ -301,6 +297,7 @@ class Dashboard:
     rows: list[CommissionRow] = field(default_factory=list)
     hours: list[tuple[int, float | None]] = field(default_factory=list)  # (local hour, turnout %)
     incidents: list[Incident] = field(default_factory=list)
+    points: list[dict[str, Any]] = field(default_factory=list)  # the stations with coordinates
 
     def total(self, name: str) -> int:
         return sum(getattr(r, name) for r in self.rows)
@@ -366,6 +363,7 @@ def dashboard(election: Election, *, now: datetime | None = None) -> Dashboard:
             closed.add(station_id)
         elif kind == ReportKind.TURNOUT and turnout is not None:
             turnout_series[station_id].append((at, turnout))
+            opened.add(station_id)  # people vote there: it is open, whether or not "opened" was sent
     open_incidents: dict[int, int] = defaultdict(int)
     for station_id in Incident.objects.filter(
         report__election=election, status__in=OPEN_INCIDENTS
@@ -386,6 +384,11 @@ def dashboard(election: Election, *, now: datetime | None = None) -> Dashboard:
             row.registered_reporting += station.registered_voters
     board = Dashboard(election, rows=sorted(rows.values(), key=lambda r: r.commission.name))
     board.hours = _hourly(election, turnout_series, registered, now)
+    board.points = [
+        _point(station, opened, closed, turnout_series.get(station.pk), open_incidents.get(station.pk, 0))
+        for station in stations
+        if station.lat is not None and station.lon is not None
+    ]
     # New ones first, then those a lawyer is on, then the closed; the latest first within each.
     rank = Case(
         When(status=IncidentStatus.NEW, then=Value(0)),
@@ -398,6 +401,34 @@ def dashboard(election: Election, *, now: datetime | None = None) -> Dashboard:
         .order_by(rank, "-report__created_at")[:50]
     )
     return board
+
+
+def _point(
+    station: PollingStation,
+    opened: set[int],
+    closed: set[int],
+    series: list[tuple[datetime, int]] | None,
+    incidents: int,
+) -> dict[str, Any]:
+    """A station on the dashboard's map: where, whether it is waiting to open, open or counting,
+    its last reported turnout (% of its registered voters) and its open incidents."""
+    state = "closed" if station.pk in closed else "open" if station.pk in opened else "waiting"
+    voters = station.registered_voters
+    return {
+        "n": station.number,
+        "lat": round(station.lat or 0.0, 6),
+        "lon": round(station.lon or 0.0, 6),
+        "state": state,
+        "turnout": round(100 * series[-1][1] / voters, 1) if series and voters else None,
+        "incidents": incidents,
+        "address": station.address,
+        "commission": station.commission.name,
+    }
+
+
+def map_data(board: Dashboard) -> dict[str, Any]:
+    """What the dashboard's map draws: the districts' figures and the stations with coordinates."""
+    return {"territories": by_territory(board), "stations": board.points}
 
 
 def _hourly(
@@ -421,75 +452,3 @@ def _hourly(
                 reg += registered.get(station_id, 0)
         out.append((hour, round(100 * voted / reg, 1) if reg else None))
     return out
-
-
-# --- importing stations --------------------------------------------------------------------------
-
-UIK_RE = re.compile(r"(\d+)")
-VOTERS_COLUMNS = (
-    "Число избирателей, включенных в список избирателей",
-    "Число избирателей, внесенных в список избирателей на момент окончания голосования",
-)
-
-
-@dataclass
-class ImportResult:
-    commissions: int = 0
-    stations: int = 0
-    updated: int = 0
-    skipped: list[str] = field(default_factory=list)
-
-
-def _district_for(tik: str, districts: list[Territory]) -> Territory | None:
-    """The district a ТИК serves, by the stem of its name ("Энгельсская" → "Энгельсский район")."""
-    words = re.findall(r"[А-Яа-яЁё-]{4,}", tik)
-    for word in words:
-        stem = word[:-3].lower() if len(word) > 6 else word.lower()
-        found = [d for d in districts if d.name.lower().startswith(stem)]
-        if len(found) == 1:
-            return found[0]
-    return None
-
-
-def import_stations(path: Path, *, region: str) -> ImportResult:
-    """Commissions and stations of ``region`` from a CEC table with columns ``region``, ``tik``,
-    ``uik`` and the number of registered voters (the per-station results tables); re-running updates."""
-    result = ImportResult()
-    districts = list(
-        Territory.objects.filter(kind__in=(TerritoryKind.DISTRICT, TerritoryKind.OKRUG), parent__name=region)
-    )
-    with path.open(encoding="utf-8", newline="") as handle, transaction.atomic():
-        reader = csv.DictReader(handle)
-        missing = {"region", "tik", "uik"} - set(reader.fieldnames or [])
-        if missing:
-            raise ValidationError(f"{path.name}: no column(s) {', '.join(sorted(missing))}")
-        voters_column = next((c for c in VOTERS_COLUMNS if c in (reader.fieldnames or [])), None)
-        commissions: dict[str, Commission] = {}
-        for line, row in enumerate(reader, start=2):
-            if row["region"].strip() != region:
-                continue
-            match = UIK_RE.search(row["uik"] or "")
-            tik = (row["tik"] or "").strip()
-            if match is None or not tik:
-                result.skipped.append(f"line {line}: no УИК number or ТИК in {row['uik']!r}, {tik!r}")
-                continue
-            commission = commissions.get(tik)
-            if commission is None:
-                commission, created = Commission.objects.get_or_create(
-                    name=f"ТИК {tik}", defaults={"territory": _district_for(tik, districts)}
-                )
-                commissions[tik] = commission
-                result.commissions += created
-            try:
-                voters = int(float(row[voters_column])) if voters_column and row[voters_column] else 0
-            except ValueError:
-                result.skipped.append(
-                    f"line {line}: the number of voters is not a number: {row[voters_column]!r}"
-                )
-                continue
-            _station, created = PollingStation.objects.update_or_create(
-                number=int(match.group(1)), defaults={"commission": commission, "registered_voters": voters}
-            )
-            result.stations += created
-            result.updated += not created
-    return result

@@ -30,13 +30,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     election = services.active_election()
     board = services.dashboard(election) if election else None
     poll = exit_polls.aggregate(election) if election else None
-    context: dict[str, Any] = {"board": board, "election": election, "poll": poll}
+    context: dict[str, Any] = {
+        "board": board,
+        "election": election,
+        "poll": poll,
+        "refresh_seconds": settings.OTKLIK_ELECTIONS_REFRESH_SECONDS,
+    }
     if board is not None:
-        context["map_config"] = {
-            "territories": services.by_territory(board),
-            "tiles": str(getattr(settings, "OTKLIK_MAP_TILES_URL", "") or ""),
-        }
-        context["geometry_script"] = municipal_geometry_script()
+        context["map_data"] = services.map_data(board)
+        if not request.htmx:  # the periodic refresh swaps the figures in, the map keeps its view
+            context["map_config"] = {"tiles": str(getattr(settings, "OTKLIK_MAP_TILES_URL", "") or "")}
+            context["geometry_script"] = municipal_geometry_script()
     return render(request, "elections/dashboard.html", context)
 
 

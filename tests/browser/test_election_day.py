@@ -11,7 +11,9 @@ from django.utils import timezone
 from PIL import Image
 
 from otklik.accounts.choices import Role
+from otklik.accounts.models import User
 from otklik.directory.choices import TerritoryKind
+from otklik.elections import services
 from otklik.elections.models import (
     Commission,
     Election,
@@ -38,9 +40,25 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     district = make_territory("Энгельсский район", parent=region, geometry=square(46.0, 51.3))
     make_territory("Балаковский район", parent=region, geometry=square(47.6, 51.9))
     engels = Commission.objects.create(name="ТИК Энгельсская", territory=district)
-    mine = PollingStation.objects.create(number=1001, commission=engels, registered_voters=1200)
-    PollingStation.objects.create(number=1002, commission=engels, registered_voters=900)
+    mine = PollingStation.objects.create(
+        number=1001,
+        commission=engels,
+        registered_voters=1200,
+        lat=51.48,
+        lon=46.11,
+        address="Энгельс, школа № 3",
+    )
+    other = PollingStation.objects.create(
+        number=1002,
+        commission=engels,
+        registered_voters=900,
+        lat=51.5,
+        lon=46.2,
+        address="Энгельс, школа № 9",
+    )
     Observer.objects.create(user=make_user(Role.OBSERVER, username="observer"), station=mine)
+    Observer.objects.create(user=make_user(Role.OBSERVER, username="second"), station=other)
+    settings.OTKLIK_ELECTIONS_REFRESH_SECONDS = 1  # the dashboard fetches fresh figures every second
     make_user(Role.LAWYER, username="lawyer", first_name="Юлия", last_name="Юристова")
     photo = tmp_path / "urn.png"
     Image.new("RGB", (64, 48), "navy").save(photo, format="PNG")
@@ -71,9 +89,19 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     assert page.inner_text('[data-testid="el-incidents"]') == "1"
     assert page.inner_text('[data-testid="el-turnout"]').startswith("20")  # 240 of 1,200
     assert "Кандидат А" in page.inner_text('[data-testid="exit-poll"]')
-    page.wait_for_selector('.el-map.map-ready[data-territories="1"]')  # one district with stations
-    assert page.locator("#election-map .leaflet-overlay-pane path").count() == 2
+    # One district with stations; both stations on the map, the observer's open with an incident.
+    page.wait_for_selector('.el-map.map-ready[data-territories="1"][data-stations="2"]')
+    assert page.get_attribute("#election-map", "data-open") == "1"
+    assert page.get_attribute("#election-map", "data-waiting") == "1"
+    assert page.get_attribute("#election-map", "data-alarm") == "1"
+    assert page.locator("#election-map canvas").count() == 1  # drawn on a canvas: ~2,800 stations stay fast
     page.screenshot(path=str(screenshots / "elections-02-dashboard.png"), full_page=True)
+    # Live: the second station opens; the figures and the map follow without reloading the page.
+    page.evaluate("window.notReloaded = true")
+    services.file_report(observer=User.objects.get(username="second"), election=election, kind="opened")
+    page.wait_for_selector('[data-testid="el-opened"]:text-is("2")')
+    page.wait_for_selector('#election-map[data-open="2"][data-waiting="0"]')
+    assert page.evaluate("window.notReloaded") is True
     incident = Incident.objects.get()
     page.click(f'tr[data-incident="{incident.pk}"] a')
     page.wait_for_selector('[data-testid="incident"]')

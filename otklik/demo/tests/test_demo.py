@@ -14,6 +14,7 @@ from otklik.cases.routing import route
 from otklik.demo.agencies import municipal_administration_name, setup_agencies
 from otklik.demo.run import demo_messages, load_reference_data
 from otklik.demo.users import DEMO_LOGINS
+from otklik.deputies.models import Deputy
 from otklik.directory.models import Category, Territory
 from otklik.directory.regions import load_shipped_region
 
@@ -109,13 +110,23 @@ def test_demo_command_builds_a_working_region(client):
     assert appeals.filter(channel="deputy", ratings__isnull=False).exists()
     coordinator = User.objects.get(username="coordinator")
     assert coordinator.coordinated_factions.get().deputies.count() >= 2
+    assert not Deputy.objects.filter(territories__isnull=True).exists()  # each has a constituency's district
 
     # Election day: the observer is bound to a station of the demo's election, the lawyer sees it.
-    from otklik.elections.models import Election, Observer
+    from otklik.elections.models import Election, Observer, PollingStation
 
     observer = Observer.objects.select_related("station").get(user__username="observer")
     assert observer.station.number == 1001 and Election.objects.filter(is_active=True).exists()
     client.login(username="lawyer", password="lawyer-demo")
-    assert client.get("/elections/").status_code == 200
+    board = client.get("/elections/").context["board"]
+    # Every demo station is on the map, inside its district's box.
+    assert len(board.points) == board.total_stations == 40
+    for point in board.points:
+        station = PollingStation.objects.select_related("commission__territory").get(number=point["n"])
+        min_lon, min_lat, max_lon, max_lat = station.commission.territory.bbox
+        assert (
+            min_lat - 0.02 <= point["lat"] <= max_lat + 0.02
+            and min_lon - 0.03 <= point["lon"] <= max_lon + 0.03
+        )
     client.login(username="observer", password="observer-demo")
     assert client.get("/elections/station/").context["station"] == observer.station

@@ -16,7 +16,7 @@ from PIL import Image
 
 from otklik.accounts.choices import Role
 from otklik.directory.choices import TerritoryKind
-from otklik.elections import services
+from otklik.elections import services, stations
 from otklik.elections.models import (
     Commission,
     Election,
@@ -31,6 +31,7 @@ from otklik.testing.factories import PASSWORD, make_territory, make_user
 pytestmark = pytest.mark.django_db
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "ru_elections_uik_results"
+SPB = SHARED.parent / "spb_uik_2021"
 
 
 def at(d: dict, hour: int, minute: int = 0) -> datetime:
@@ -235,19 +236,76 @@ def test_stations_import_from_a_cec_table(tmp_path):
         "Курская область,Курская городская,УИК №1,900\n",
         encoding="utf-8",
     )
-    result = services.import_stations(table, region="Саратовская область")
+    result = stations.import_stations(table, region="Саратовская область")
     assert (result.stations, result.commissions, len(result.skipped)) == (3, 2, 1)
     assert PollingStation.objects.get(number=1001).registered_voters == 1520
     assert Commission.objects.get(name="ТИК Энгельсская").territory == engels
-    again = services.import_stations(table, region="Саратовская область")
+    again = stations.import_stations(table, region="Саратовская область")
     assert (again.stations, again.updated) == (0, 3)
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="the CEC tables live in ../shared/data (not shipped)")
 def test_the_real_saratov_table_imports_every_station():
-    result = services.import_stations(SHARED / "2024_target_regions.csv", region="Саратовская область")
+    result = stations.import_stations(SHARED / "2024_target_regions.csv", region="Саратовская область")
     assert result.stations > 1500 and not result.skipped
     assert PollingStation.objects.filter(registered_voters__gt=0).count() == result.stations
+
+
+def test_a_station_registry_puts_stations_on_the_map_without_touching_voters(tmp_path):
+    region = make_territory("Санкт-Петербург", kind=TerritoryKind.REGION)
+    central = make_territory("Центральный район", parent=region)
+    results = tmp_path / "results.csv"
+    results.write_text(
+        "uik,tik,registered_voters\n"
+        "2218.0,Территориальная избирательная комиссия №64  ,1918\n"
+        "2219.0,Территориальная избирательная комиссия №64,2100\n",
+        encoding="utf-8",
+    )
+    first = stations.import_stations(results)
+    assert (first.stations, first.commissions, first.placed) == (2, 1, 0)
+    registry = tmp_path / "registry.csv"
+    registry.write_text(
+        "uik,tik,venue_name,district,street,building,latitude,longitude\n"
+        "2218.0,64,ФГБОУ ВО СПбГЭУ,Центральный район,улица Марата,дом 27,59.927178,30.352271\n"
+        "2219.0,64,ГБОУ СОШ № 1,Центральный район,улица Марата,дом 30,,\n"  # no coordinates: kept off the map
+        "2220.0,64,ГБОУ СОШ № 2,Центральный район,Невский проспект,дом 1,159.9,30.3\n"  # not on Earth
+        ",,Законодательное собрание,,Исаакиевская площадь,дом 6,,\n"  # not a polling station
+        "2218,64,ФГБОУ ВО СПбГЭУ,Центральный район,улица Марата,дом 27а,59.9272,30.3523\n",
+        encoding="utf-8",
+    )
+    second = stations.import_stations(registry, region="Санкт-Петербург")
+    assert (second.stations, second.updated, second.commissions, second.placed) == (0, 2, 0, 1)
+    assert [s.split(":")[0] for s in second.skipped] == ["line 4", "line 5"]
+    assert second.repeated == ["line 6: УИК № 2218 again (line 2); this row wins"]
+    marata = PollingStation.objects.get(number=2218)
+    assert (marata.registered_voters, marata.lat, marata.lon) == (1918, 59.9272, 30.3523)
+    assert marata.address == "ФГБОУ ВО СПбГЭУ, улица Марата, дом 27а"
+    assert marata.commission.name == "ТИК № 64" and marata.commission.territory == central
+    assert PollingStation.objects.get(number=2219).lat is None
+    with pytest.raises(ValidationError, match="--region"):
+        stations.import_stations(
+            SHARED / "2024_target_regions.csv" if SHARED.exists() else _regional(tmp_path)
+        )
+
+
+def _regional(tmp_path: Path) -> Path:
+    table = tmp_path / "regional.csv"
+    table.write_text("region,tik,uik\nСаратовская область,Энгельсская,1\n", encoding="utf-8")
+    return table
+
+
+@pytest.mark.skipif(not SPB.exists(), reason="the station registry lives in ../shared/data (not shipped)")
+def test_the_real_saint_petersburg_registry_places_its_stations():
+    registry = stations.import_stations(SPB / "spb_polling_stations_2021.csv")
+    assert registry.stations > 1900 and registry.placed > 0.98 * registry.stations
+    assert len(registry.skipped) < 60  # rows of venues with no commission (the parliament, …)
+    results = stations.import_stations(SPB / "spb_duma2021_party_list_by_uik.csv")
+    assert results.updated > 1900 and results.commissions == 0  # "№24" and "24" are one commission
+    placed = PollingStation.objects.filter(lat__isnull=False)
+    assert placed.filter(registered_voters__gt=0).count() > 0.95 * placed.count()
+    in_city = placed.filter(lat__gt=59.6, lat__lt=60.3, lon__gt=29.4, lon__lt=30.8)
+    abroad = placed.exclude(pk__in=in_city.values("pk"))  # the stations at consulates (Bonn, Sofia, …)
+    assert abroad.count() < 10 and all(s.number >= 8000 for s in abroad)
 
 
 def test_no_election_no_reports(client, day):
