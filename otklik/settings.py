@@ -172,6 +172,8 @@ OTKLIK_OPEN311_CONTACT = os.environ.get("OTKLIK_OPEN311_CONTACT", "")
 OTKLIK_MAP_TILES_URL = os.environ.get("OTKLIK_MAP_TILES_URL", "")
 OTKLIK_ANALYTICS_MAX_AGE_SECONDS = int(os.environ.get("OTKLIK_ANALYTICS_MAX_AGE_SECONDS", "300"))
 OTKLIK_OVERDUE_CHECK_SECONDS = int(os.environ.get("OTKLIK_OVERDUE_CHECK_SECONDS", "60"))
+# Days after an appeal to a deputy when the resident is asked whether they got a reply (WriteToThem).
+OTKLIK_DEPUTY_FOLLOW_UP_DAYS = int(os.environ.get("OTKLIK_DEPUTY_FOLLOW_UP_DAYS", "14"))
 # How often the situational center's dashboard fetches fresh figures for its tables and map.
 OTKLIK_ELECTIONS_REFRESH_SECONDS = int(os.environ.get("OTKLIK_ELECTIONS_REFRESH_SECONDS", "60"))
 # The learned models are retrained when the active one is this old and this many decisions are new.
@@ -196,6 +198,10 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-analytics-rollups": {
         "task": "otklik.analytics.tasks.refresh_rollups_task",
         "schedule": float(OTKLIK_OVERDUE_CHECK_SECONDS),
+    },
+    "ask-about-deputies-replies": {
+        "task": "otklik.deputies.tasks.ask_about_replies_task",
+        "schedule": 3600.0,
     },
     "retrain-models": {
         "task": "otklik.understanding.tasks.retrain_models_task",

@@ -59,3 +59,4 @@ class EventKind(models.TextChoices):
     ESCALATED = "escalated", _("Escalated")
     REOPENED = "reopened", _("Reopened")
     COMMENT = "comment", _("Comment")
+    REPLY_CHECKED = "reply_checked", _("Resident said whether a reply came")

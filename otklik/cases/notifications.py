@@ -176,6 +176,12 @@ def answer_returned(case: Case, comment: str) -> None:
         )
 
 
+def notify_agency(agency_id: int | None, subject: str, body: str) -> None:
+    """The agency's executors (for a deputy's office: the deputy and the assistants)."""
+    if agency_id:
+        _send(_people(role=Role.EXECUTOR, agency_id=agency_id), subject, body)
+
+
 def case_reopened(case: Case, reason: str) -> None:
     if case.agency_id:
         _send(

@@ -20,7 +20,8 @@ from otklik.accounts.models import User
 from otklik.cases import actions
 from otklik.cases.choices import AnswerKind, CaseStatus
 from otklik.cases.models import Case
-from otklik.deputies.models import Deputy, Faction, Level
+from otklik.deputies import followup
+from otklik.deputies.models import Deputy, Faction, Level, Reply, ReplyCheck
 from otklik.deputies.services import make_deputy
 from otklik.directory.choices import Channel
 from otklik.directory.models import Territory
@@ -170,10 +171,24 @@ def add_appeals(deputies: list[Deputy], *, seed: int, start: datetime, end: date
             if not result.case_ids:
                 continue  # delivered before: the demo is idempotent
             new += 1
-            _walk(
-                Case.objects.get(pk=result.case_ids[0]), rng, posted, end, staff[deputy.office_id], moderator
-            )
+            case = Case.objects.get(pk=result.case_ids[0])
+            _walk(case, rng, posted, end, staff[deputy.office_id], moderator)
+            _reply_check(case, deputy, rng, posted, end)
     return new
+
+
+def _reply_check(case: Case, deputy: Deputy, rng: random.Random, posted: datetime, end: datetime) -> None:
+    """Two weeks on, the resident is asked whether a reply came; two in three answer. Most of those
+    the office answered in the system say yes; some of the others were answered by phone."""
+    asked = posted + timedelta(days=followup.follow_up_days())
+    if asked >= end - timedelta(hours=1):
+        return
+    ReplyCheck.objects.create(case=case, deputy=deputy, asked_at=asked)
+    if rng.random() < 0.65:
+        case.refresh_from_db()
+        got = rng.random() < (0.9 if case.answered_at is not None else 0.35)
+        at = min(asked + timedelta(days=rng.uniform(0.2, 3)), end - timedelta(minutes=20))
+        followup.record_reply(case, Reply.YES if got else Reply.NO, now=at)
 
 
 def _walk(

@@ -197,7 +197,9 @@ def run_demo(
                 run_batch([m.item for m in batch], now=now)
                 simulation.add_cases(_new_cases(batch, simulation.plans), now)
         with transaction.atomic():
-            appeals = add_appeals(deputies, seed=seed, start=start, end=end, moderator=users["moderator"])
+            # Appeals to deputies go back six weeks at least, so the two-week question has some to ask about.
+            since = min(start, end - timedelta(weeks=6))
+            appeals = add_appeals(deputies, seed=seed, start=since, end=end, moderator=users["moderator"])
             simulation.run_until(end)
             actions.mark_overdue(end)
             check_bursts(end)

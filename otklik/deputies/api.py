@@ -83,4 +83,5 @@ def _row(row: services.DeputyScore) -> dict[str, Any]:
         "visits": row.visits,
         "from_page": row.portal,
         "by_phone": row.calls,
+        "reply_questions": {"asked": row.replies.asked, "yes": row.replies.yes, "no": row.replies.no},
     }

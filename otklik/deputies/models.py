@@ -88,3 +88,33 @@ class PageVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deputy} {self.day}: {self.count}"
+
+
+class Reply(models.TextChoices):
+    YES = "yes", _("Yes, I got a reply")
+    NO = "no", _("No reply")
+
+
+class ReplyCheck(models.Model):
+    """The question WriteToThem asks: two weeks after an appeal to a deputy, did the resident get a
+    reply? Asked once per appeal (by email where the resident left an address, and on the appeal's
+    status page); the answers feed the deputies' rating and the public responsiveness table."""
+
+    case = models.OneToOneField(
+        "cases.Case", verbose_name=_("appeal"), on_delete=models.CASCADE, related_name="reply_check"
+    )
+    deputy = models.ForeignKey(
+        Deputy, verbose_name=_("deputy"), on_delete=models.CASCADE, related_name="reply_checks"
+    )
+    asked_at = models.DateTimeField(_("asked"), db_index=True)
+    emailed = models.BooleanField(_("asked by email"), default=False)
+    reply = models.CharField(_("the resident's answer"), max_length=8, choices=Reply.choices, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reply check")
+        verbose_name_plural = _("reply checks")
+        ordering = ["-asked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.reply or '—'}"

@@ -8,7 +8,9 @@ ratings and good ratings (4–5 of 5). Four shares make the score:
 * responsiveness — answered / received;
 * speed — answered on time / answered;
 * quality — 1 − reopened / answered (an answer that did not solve the problem comes back);
-* feedback — good ratings / ratings.
+* feedback — good ratings / ratings;
+* replied — residents who say they got a reply / residents who answered the two-week question
+  (:mod:`otklik.deputies.followup`: a deputy may reply outside the system, the resident knows).
 
 Each share is smoothed toward the mean of all deputies in the table with the weight of
 :data:`PRIOR` appeals (a Bayesian average), so a deputy with two appeals and two good ratings does
@@ -34,6 +36,7 @@ from otklik.cases.models import Case
 from otklik.directory.choices import AgencyKind, Channel
 from otklik.directory.models import Agency
 
+from . import followup
 from .models import Deputy, Faction, Level, PageVisit
 
 PRIOR = 5.0  # appeals' worth of the mean a deputy's shares start from
@@ -115,22 +118,25 @@ class DeputyScore:
     calls: int = 0  # appeals taken by the call center
     shares: dict[str, float | None] = field(default_factory=dict)  # raw, for the table
     score: float | None = None
+    replies: followup.Replies = field(default_factory=lambda: followup.Replies(0, 0, 0))
 
     @property
     def received(self) -> int:
         return self.kpi.received
 
 
-SHARES = ("responsiveness", "speed", "quality", "feedback")
+SHARES = ("responsiveness", "speed", "quality", "feedback", "replied")
 
 
-def _parts(k: kpi.AgencyKpi) -> dict[str, tuple[float, float]]:
+def _parts(row: DeputyScore) -> dict[str, tuple[float, float]]:
     """Each share as (successes, trials)."""
+    k = row.kpi
     return {
         "responsiveness": (k.answered, k.received),
         "speed": (k.on_time, k.answered),
         "quality": (k.answered - k.reopened, k.answered),
         "feedback": (k.ratings_good, k.ratings),
+        "replied": (row.replies.yes, row.replies.answered),
     }
 
 
@@ -175,17 +181,19 @@ def rating(deputies: QuerySet[Deputy], scope: Scope) -> list[DeputyScore]:
         )
         for d in chosen
     ]
+    replies = followup.replies_by_deputy(scope.date_from, scope.date_to, chosen)
     for row in rows:
         row.portal = channels.get((row.deputy.office_id, Channel.DEPUTY), 0)
         row.calls = channels.get((row.deputy.office_id, Channel.PHONE), 0)
+        row.replies = replies.get(row.deputy.pk, row.replies)
     totals = {name: [0.0, 0.0] for name in SHARES}
     for row in rows:
-        for name, (hit, n) in _parts(row.kpi).items():
+        for name, (hit, n) in _parts(row).items():
             totals[name][0] += hit
             totals[name][1] += n
     means = {name: (hit / n if n else 1.0) for name, (hit, n) in totals.items()}
     for row in rows:
-        parts = _parts(row.kpi)
+        parts = _parts(row)
         row.shares = {name: (hit / n if n else None) for name, (hit, n) in parts.items()}
         if row.kpi.received:
             smoothed = [(hit + PRIOR * means[name]) / (n + PRIOR) for name, (hit, n) in parts.items()]

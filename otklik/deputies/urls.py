@@ -7,5 +7,6 @@ app_name = "deputies"
 urlpatterns = [
     path("", views.directory, name="directory"),
     path("rating/", views.rating, name="rating"),
+    path("responsiveness/", views.responsiveness, name="responsiveness"),
     path("<int:pk>/", views.deputy, name="deputy"),
 ]

@@ -1,5 +1,6 @@
 """The deputies' pages: the public directory, a deputy's page with the appeal form (the public
-form's flow, addressed to the deputy's reception office), and the rating for the party."""
+form's flow, addressed to the deputy's reception office), the public responsiveness table, and the
+rating for the party."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from otklik.analytics.filters import municipalities
 from otklik.public.views import take_appeal
 
-from . import services
+from . import followup, services
 from .models import Deputy, Faction, Level
 
 PERIODS = (30, 90, 365)
@@ -77,3 +78,20 @@ def rating(request: HttpRequest) -> HttpResponse:
         "prior": services.PRIOR,
     }
     return render(request, "deputies/rating.html", context)
+
+
+@require_GET
+def responsiveness(request: HttpRequest) -> HttpResponse:
+    """The public table (WriteToThem's): for each deputy, the residents asked two weeks after their
+    appeal whether they got a reply, and the share who said yes."""
+    days = _int(request.GET.get("days"))
+    days = days if days in PERIODS else services.RATING_DAYS
+    scope = services.rating_scope(days)
+    context = {
+        "rows": followup.responsiveness(scope.date_from, scope.date_to),
+        "days": days,
+        "periods": PERIODS,
+        "min_responses": followup.MIN_RESPONSES,
+        "follow_up_days": followup.follow_up_days(),
+    }
+    return render(request, "deputies/responsiveness.html", context)

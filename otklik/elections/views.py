@@ -38,7 +38,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     if board is not None:
         context["map_data"] = services.map_data(board)
-        if not request.htmx:  # the periodic refresh swaps the figures in, the map keeps its view
+        # The periodic refresh swaps the figures in; the map keeps its view and its geometry.
+        if not getattr(request, "htmx", False):
             context["map_config"] = {"tiles": str(getattr(settings, "OTKLIK_MAP_TILES_URL", "") or "")}
             context["geometry_script"] = municipal_geometry_script()
     return render(request, "elections/dashboard.html", context)

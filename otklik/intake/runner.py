@@ -71,10 +71,12 @@ class Runner(threading.Thread):
             if jobs:
                 from otklik.analytics.tasks import run_periodic_jobs as refresh_analytics
                 from otklik.cases.tasks import run_periodic_jobs
+                from otklik.deputies.tasks import run_periodic_jobs as ask_deputies_residents
                 from otklik.understanding.retraining import retrain_if_due
 
                 run_periodic_jobs()
                 refresh_analytics()
+                ask_deputies_residents()
                 retrain_if_due()
         except Exception:  # the runner must outlive one bad tick
             log.exception("runner tick failed")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from otklik.cases import actions
 from otklik.cases.choices import AnswerStatus, CaseStatus
 from otklik.cases.models import Answer, Case, Rating
+from otklik.deputies.models import ReplyCheck
 from otklik.directory.choices import Channel
 from otklik.directory.models import Agency, Territory
 from otklik.intake.direct import Submitted, current_case, direct_source, submit
@@ -147,6 +148,7 @@ class PublicView:
     answers: list[Answer]
     rating: Rating | None
     can_rate: bool
+    reply_check: ReplyCheck | None = None  # an appeal to a deputy: "did you get a reply?"
 
 
 def public_view(case: Case) -> PublicView:
@@ -160,6 +162,7 @@ def public_view(case: Case) -> PublicView:
         answers=answers,
         rating=rating,
         can_rate=shown.status == CaseStatus.PUBLISHED,
+        reply_check=ReplyCheck.objects.filter(case=case).select_related("deputy").first(),
     )
 
 

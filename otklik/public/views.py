@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from otklik.analytics.heatmap import municipal_geometry_script
+from otklik.deputies import followup
 from otklik.directory.models import Agency
 from otklik.intake.direct import SubmissionError
 
@@ -187,4 +188,17 @@ def rate(request: HttpRequest, number: str, token: str) -> HttpResponse:
             messages.success(request, _("Thank you. The case is reopened and returned to work."))
         else:
             messages.success(request, _("Thank you for your rating."))
+    return redirect(_status_url(number, token))
+
+
+@require_POST
+def reply(request: HttpRequest, number: str, token: str) -> HttpResponse:
+    """The resident's answer to "did the deputy reply?" (:mod:`otklik.deputies.followup`)."""
+    case = _case_or_404(number, token)
+    try:
+        followup.record_reply(case, request.POST.get("reply", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Thank you. Your answer counts in the deputies' responsiveness table."))
     return redirect(_status_url(number, token))

@@ -1,18 +1,21 @@
 """«Избиратель – депутат» in a real browser: a resident finds the deputy and writes; the deputy sees
-only the appeals to them and answers; the center publishes; the resident rates; the party
-coordinator sees the rating."""
+only the appeals to them and answers; the center publishes; the resident rates and, two weeks on,
+says the reply came; the public responsiveness table and the party coordinator's rating count it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from otklik.accounts.choices import Role
 from otklik.analytics.rollups import rebuild_rollups
 from otklik.cases.choices import CaseStatus
 from otklik.cases.models import Case
+from otklik.deputies import followup
 from otklik.deputies.models import Faction, Level
 from otklik.deputies.services import make_deputy
 from otklik.directory.choices import Channel, DeadlineUnit, TerritoryKind
@@ -99,6 +102,18 @@ def test_a_resident_writes_to_a_deputy_who_answers(live_server: Any, page: Any, 
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
 
+    # --- two weeks on, "did the deputy reply?" on the same page ----------------------------------
+    assert case in {c.case for c in followup.ask_about_replies(timezone.now() + timedelta(days=15))}
+    page.goto(status_url)
+    page.click('[data-testid="reply-yes"]')
+    page.wait_for_selector('[data-testid="reply-given"]')
+    assert "Да, ответ получен" in page.inner_text('[data-testid="reply-given"]')
+    page.screenshot(path=str(screenshots / "deputies-06-reply-check.png"), full_page=True)
+    page.goto(f"{base}/deputies/responsiveness/")
+    row = page.locator(f'[data-testid="responsiveness"] tr[data-deputy="{ivanov.pk}"]')
+    assert "мало ответов" in row.inner_text()  # one answer is not a share yet
+    page.screenshot(path=str(screenshots / "deputies-07-responsiveness.png"), full_page=True)
+
     # --- the party coordinator: the rating of the faction's deputies ------------------------------
     rebuild_rollups()
     log_in(page, base, "coordinator")
@@ -106,6 +121,7 @@ def test_a_resident_writes_to_a_deputy_who_answers(live_server: Any, page: Any, 
     rows = page.locator('[data-testid="deputy-rating"] tbody tr[data-deputy]')
     assert rows.count() == 1 and "Иванов Пётр Сергеевич" in rows.first.inner_text()
     assert rows.first.locator('[data-testid="score"]').inner_text() != "—"
+    assert rows.first.locator('[data-testid="replied"]').inner_text().startswith("100 %")
     page.screenshot(path=str(screenshots / "deputies-04-rating.png"), full_page=True)
 
     page.goto(f"{base}/deputies/{ivanov.pk}/")

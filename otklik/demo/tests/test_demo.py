@@ -111,6 +111,12 @@ def test_demo_command_builds_a_working_region(client):
     coordinator = User.objects.get(username="coordinator")
     assert coordinator.coordinated_factions.get().deputies.count() >= 2
     assert not Deputy.objects.filter(territories__isnull=True).exists()  # each has a constituency's district
+    # Residents were asked two weeks on whether a reply came; the public table has figures.
+    from otklik.deputies.models import ReplyCheck
+
+    assert ReplyCheck.objects.exclude(reply="").exists()
+    table = client.get("/deputies/responsiveness/").context["rows"]
+    assert table and any(r.replies.answered for r in table)
 
     # Election day: the observer is bound to a station of the demo's election, the lawyer sees it.
     from otklik.elections.models import Election, Observer, PollingStation

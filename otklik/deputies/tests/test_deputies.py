@@ -13,7 +13,7 @@ from otklik.analytics.rollups import rebuild_rollups
 from otklik.cases.choices import CaseStatus
 from otklik.cases.models import Case, Rating
 from otklik.deputies import services
-from otklik.deputies.models import Faction, Level, PageVisit
+from otklik.deputies.models import PageVisit
 from otklik.directory.choices import AgencyKind, Channel
 from otklik.intake.models import DeadLetter
 from otklik.intake.pipeline import run_batch
@@ -21,34 +21,6 @@ from otklik.public.tests.appeal_data import TEXT, form_data
 from otklik.testing.factories import PASSWORD, make_case, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def council(region) -> dict:
-    party = Faction.objects.create(name="Фракция «Созидание»", short_name="Созидание")
-    other = Faction.objects.create(name="Фракция «Развитие»", short_name="Развитие")
-    ivanov = services.make_deputy(
-        "Иванов Пётр Сергеевич",
-        council="Саратовская областная дума",
-        faction=party,
-        constituency="Энгельсский одномандатный округ № 5",
-    )
-    ivanov.territories.add(region["engels_district"])
-    petrova = services.make_deputy(
-        "Петрова Анна Викторовна",
-        council="Энгельсское городское собрание",
-        level=Level.MUNICIPAL,
-        faction=other,
-    )
-    return {
-        **region,
-        "party": party,
-        "other": other,
-        "ivanov": ivanov,
-        "petrova": petrova,
-        "ivanov_user": make_user(Role.EXECUTOR, agency=ivanov.office, username="ivanov"),
-        "petrova_user": make_user(Role.EXECUTOR, agency=petrova.office, username="petrova"),
-    }
 
 
 def test_a_deputy_has_a_reception_office_of_their_own(council):
@@ -161,7 +133,13 @@ def test_the_rating_is_robust_to_a_handful_of_appeals(council):
     assert ivanov.kpi.received == 40 and worst.shares["responsiveness"] == pytest.approx(10 / 20)
     assert worst.shares["speed"] == pytest.approx(5 / 10) and worst.shares["quality"] == pytest.approx(8 / 10)
     assert worst.shares["feedback"] == pytest.approx(3 / 8)
-    assert petrova.shares == {"responsiveness": 1.0, "speed": 1.0, "quality": 1.0, "feedback": 1.0}
+    assert petrova.shares == {
+        "responsiveness": 1.0,
+        "speed": 1.0,
+        "quality": 1.0,
+        "feedback": 1.0,
+        "replied": None,  # nobody was asked yet
+    }
     assert ivanov.score is not None and petrova.score is not None and worst.score is not None
     assert ivanov.score > petrova.score > worst.score and petrova.score < 95
 

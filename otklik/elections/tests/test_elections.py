@@ -314,3 +314,39 @@ def test_no_election_no_reports(client, day):
     assert client.get("/elections/station/").context["election"] is None
     client.login(username="chief", password=PASSWORD)
     assert b"no-election" in client.get("/elections/").content
+
+
+def test_the_map_shows_each_placed_station_and_refreshes_without_the_geometry(client, day):
+    PollingStation.objects.filter(pk=day["s1"].pk).update(lat=51.49, lon=46.12, address="Энгельс, школа № 3")
+    PollingStation.objects.filter(pk=day["s3"].pk).update(lat=52.02, lon=47.78)
+    e = day["election"]
+    services.file_report(
+        observer=day["anna"], election=e, kind=ReportKind.TURNOUT, turnout=250, now=at(day, 10)
+    )
+    services.file_report(
+        observer=day["boris"],
+        election=e,
+        kind=ReportKind.VIOLATION,
+        text="Группу избирателей привезли на автобусе голосовать по открепительным",
+        now=at(day, 10, 30),
+    )
+    points = {p["n"]: p for p in services.dashboard(e, now=at(day, 11)).points}
+    assert set(points) == {101, 201}  # station 102 has no coordinates: in the tables, not on the map
+    assert points[101] == {
+        "n": 101,
+        "lat": 51.49,
+        "lon": 46.12,
+        "state": "open",  # a turnout report means it is open
+        "turnout": 25.0,
+        "incidents": 0,
+        "address": "Энгельс, школа № 3",
+        "commission": "ТИК Энгельсская",
+    }
+    assert (points[201]["state"], points[201]["turnout"], points[201]["incidents"]) == ("waiting", None, 1)
+
+    client.login(username="chief", password=PASSWORD)
+    full = client.get("/elections/")
+    assert b'id="election-map-config"' in full.content and b'id="election-live"' in full.content
+    refresh = client.get("/elections/", HTTP_HX_REQUEST="true")
+    assert b'id="election-live"' in refresh.content and b'id="election-map-config"' not in refresh.content
+    assert [p["n"] for p in refresh.context["map_data"]["stations"]] == [101, 201]

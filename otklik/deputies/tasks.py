@@ -1,0 +1,27 @@
+"""Celery task and periodic job of the deputies: the follow-up question (:mod:`.followup`)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import followup
+
+log = logging.getLogger("otklik.deputies.tasks")
+
+
+def run_periodic_jobs(now: datetime | None = None) -> dict[str, Any]:
+    """Ask the residents whose appeals to deputies are two weeks old whether they got a reply."""
+    asked = followup.ask_about_replies(now or timezone.now())
+    if asked:
+        log.info("asked about replies to %d appeal(s) to deputies", len(asked))
+    return {"asked": len(asked)}
+
+
+@shared_task(name="otklik.deputies.tasks.ask_about_replies_task", ignore_result=True)
+def ask_about_replies_task() -> int:
+    return int(run_periodic_jobs()["asked"])
