@@ -422,13 +422,18 @@ def _point(
         "turnout": round(100 * series[-1][1] / voters, 1) if series and voters else None,
         "incidents": incidents,
         "address": station.address,
-        "commission": station.commission.name,
+        "c": station.commission_id,  # the commissions' names are sent once (map_data)
     }
 
 
 def map_data(board: Dashboard) -> dict[str, Any]:
     """What the dashboard's map draws: the districts' figures and the stations with coordinates."""
-    return {"territories": by_territory(board), "stations": board.points}
+    names = {row.commission.pk: row.commission.name for row in board.rows}
+    return {
+        "territories": by_territory(board),
+        "stations": board.points,
+        "commissions": {c: names[c] for c in {p["c"] for p in board.points}},
+    }
 
 
 def _hourly(
@@ -437,18 +442,31 @@ def _hourly(
     registered: dict[int, int],
     now: datetime,
 ) -> list[tuple[int, float | None]]:
-    """Turnout % at each full hour of election day (8:00 to 20:00 local) up to now."""
-    out: list[tuple[int, float | None]] = []
+    """Turnout % at each full hour of election day (8:00 to 20:00 local) up to now.
+
+    One pass per station over its reports (they come in time order): at each hour, the last figure
+    reported by then counts."""
     tz = timezone.get_current_timezone()
+    day = election.day
+    moments = []
     for hour in range(8, 21):
-        moment = datetime(election.day.year, election.day.month, election.day.day, hour, tzinfo=tz)
+        moment = datetime(day.year, day.month, day.day, hour, tzinfo=tz)
         if moment > now + timedelta(minutes=1):
             break
-        voted = reg = 0
-        for station_id, points in series.items():
-            known = [t for at, t in points if at <= moment]
-            if known:
-                voted += known[-1]
-                reg += registered.get(station_id, 0)
-        out.append((hour, round(100 * voted / reg, 1) if reg else None))
-    return out
+        moments.append((hour, moment))
+    voted = [0] * len(moments)
+    reg = [0] * len(moments)
+    for station_id, points in series.items():
+        voters = registered.get(station_id, 0)
+        i, last = 0, None
+        for slot, (_hour, moment) in enumerate(moments):
+            while i < len(points) and points[i][0] <= moment:
+                last = points[i][1]
+                i += 1
+            if last is not None:
+                voted[slot] += last
+                reg[slot] += voters
+    return [
+        (hour, round(100 * voted[slot] / reg[slot], 1) if reg[slot] else None)
+        for slot, (hour, _moment) in enumerate(moments)
+    ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from otklik.cases.choices import AnswerKind, CaseStatus
@@ -130,3 +133,18 @@ def hours(minutes: Any) -> str:
     if minutes is None:
         return ""
     return duration_text(int(minutes) * 60)
+
+
+_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def json_data(value: Any, element_id: str) -> SafeString:
+    """Django's ``json_script``, compact and in UTF-8: a Cyrillic letter stays two bytes instead of
+    the six of a ``\\u`` escape (the situational center's thousands of station addresses)."""
+    text = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return format_html(
+        '<script id="{}" type="application/json">{}</script>',
+        element_id,
+        mark_safe(text.translate(_JSON_ESCAPES)),
+    )

@@ -318,7 +318,7 @@ def test_no_election_no_reports(client, day):
 
 def test_the_map_shows_each_placed_station_and_refreshes_without_the_geometry(client, day):
     PollingStation.objects.filter(pk=day["s1"].pk).update(lat=51.49, lon=46.12, address="Энгельс, школа № 3")
-    PollingStation.objects.filter(pk=day["s3"].pk).update(lat=52.02, lon=47.78)
+    PollingStation.objects.filter(pk=day["s3"].pk).update(lat=52.02, lon=47.78, address="</script> &")
     e = day["election"]
     services.file_report(
         observer=day["anna"], election=e, kind=ReportKind.TURNOUT, turnout=250, now=at(day, 10)
@@ -340,7 +340,7 @@ def test_the_map_shows_each_placed_station_and_refreshes_without_the_geometry(cl
         "turnout": 25.0,
         "incidents": 0,
         "address": "Энгельс, школа № 3",
-        "commission": "ТИК Энгельсская",
+        "c": day["s1"].commission_id,
     }
     assert (points[201]["state"], points[201]["turnout"], points[201]["incidents"]) == ("waiting", None, 1)
 
@@ -349,4 +349,12 @@ def test_the_map_shows_each_placed_station_and_refreshes_without_the_geometry(cl
     assert b'id="election-map-config"' in full.content and b'id="election-live"' in full.content
     refresh = client.get("/elections/", HTTP_HX_REQUEST="true")
     assert b'id="election-live"' in refresh.content and b'id="election-map-config"' not in refresh.content
-    assert [p["n"] for p in refresh.context["map_data"]["stations"]] == [101, 201]
+    live = refresh.context["map_data"]
+    assert [p["n"] for p in live["stations"]] == [101, 201]
+    assert live["commissions"] == {
+        day["s1"].commission_id: "ТИК Энгельсская",
+        day["s3"].commission_id: "ТИК Балаковская",
+    }
+    # The data travels as UTF-8, not \u-escaped (a big region's stations are half a megabyte less).
+    assert '"address":"Энгельс, школа № 3"' in refresh.content.decode()
+    assert '"address":"\\u003C/script\\u003E \\u0026"' in refresh.content.decode()  # cannot close the script

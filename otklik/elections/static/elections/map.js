@@ -30,12 +30,12 @@
              fillColor: fill, fillOpacity: 0.95 };
   }
 
-  function stationTooltip(s, labels) {
+  function stationTooltip(s, labels, commissions) {
     var box = document.createElement("div");
     var title = document.createElement("strong");
     title.textContent = "УИК № " + s.n;
     box.appendChild(title);
-    [s.commission, s.address,
+    [commissions[s.c], s.address,
      labels[s.state] + (s.turnout === null ? "" : " · " + s.turnout + " %") + (s.incidents ? " · ⚠ " + s.incidents : "")
     ].forEach(function (text) {
       if (!text) { return; }
@@ -90,7 +90,7 @@
       // Stations with incidents last, so they are drawn on top.
       data.stations.slice().sort(function (a, b) { return a.incidents - b.incidents; }).forEach(function (s) {
         var marker = window.L.circleMarker([s.lat, s.lon], stationStyle(s));
-        marker.bindTooltip(stationTooltip(s, labels));
+        marker.bindTooltip(stationTooltip(s, labels, data.commissions || {}));
         stations.addLayer(marker);
         counts[s.state] += 1;
         if (s.incidents > 0) { counts.alarm += 1; }
