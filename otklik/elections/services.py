@@ -426,6 +426,54 @@ def _point(
     }
 
 
+@dataclass
+class StationRecord:
+    """One station as the situational center sees it: who observes it and what they reported."""
+
+    station: PollingStation
+    observers: list[Observer]
+    reports: list[Report]  # of the election, newest first, each with its incident if any
+    state: str  # "waiting", "open" or "closed"
+    turnout: int | None  # the latest figure
+    open_incidents: int
+
+    @property
+    def turnout_pct(self) -> float | None:
+        voters = self.station.registered_voters
+        return round(100 * self.turnout / voters, 1) if self.turnout is not None and voters else None
+
+
+def find_station(number: str) -> PollingStation | None:
+    digits = re.sub(r"\D", "", number or "")
+    return PollingStation.objects.filter(number=int(digits)).first() if digits else None
+
+
+def station_record(station: PollingStation, election: Election | None) -> StationRecord:
+    reports = list(
+        Report.objects.filter(station=station, election=election)
+        .select_related("incident__lawyer", "author")
+        .order_by("-created_at", "-pk")
+    )
+    kinds = {r.kind for r in reports}
+    turnouts = [r.turnout for r in reports if r.kind == ReportKind.TURNOUT and r.turnout is not None]
+    state = (
+        "closed"
+        if ReportKind.CLOSED in kinds
+        else "open"
+        if kinds & {ReportKind.OPENED, ReportKind.TURNOUT}
+        else "waiting"
+    )
+    incidents = [r.incident for r in reports if hasattr(r, "incident")]
+    return StationRecord(
+        station=station,
+        observers=list(station.observers.select_related("user").order_by("user__last_name", "pk")),
+        reports=reports,
+        state=state,
+        turnout=turnouts[0] if turnouts else None,
+        open_incidents=sum(1 for i in incidents if i.status in OPEN_INCIDENTS),
+    )
+
+
 def map_data(board: Dashboard) -> dict[str, Any]:
     """What the dashboard's map draws: the districts' figures and the stations with coordinates."""
     names = {row.commission.pk: row.commission.name for row in board.rows}

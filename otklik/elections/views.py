@@ -12,15 +12,25 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from otklik.accounts.choices import Role
 from otklik.analytics.heatmap import municipal_geometry_script
 
 from . import campaign, exit_polls, services
 from .forms import CallForm, CloseIncidentForm, EventForm, ExitPollForm, QuestionForm, ReportForm
-from .models import CampaignEvent, EventQuestion, ExitPollOption, Incident, Report, VoterCall
+from .models import (
+    CampaignEvent,
+    EventQuestion,
+    ExitPollOption,
+    Incident,
+    PollingStation,
+    Report,
+    VoterCall,
+)
 
 
 @login_required
@@ -40,7 +50,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["map_data"] = services.map_data(board)
         # The periodic refresh swaps the figures in; the map keeps its view and its geometry.
         if not getattr(request, "htmx", False):
-            context["map_config"] = {"tiles": str(getattr(settings, "OTKLIK_MAP_TILES_URL", "") or "")}
+            context["map_config"] = {
+                "tiles": str(getattr(settings, "OTKLIK_MAP_TILES_URL", "") or ""),
+                "station_url": reverse("elections:station_detail", args=[0]),
+            }
             context["geometry_script"] = municipal_geometry_script()
     return render(request, "elections/dashboard.html", context)
 
@@ -96,6 +109,31 @@ def station(request: HttpRequest) -> HttpResponse:
     return render(
         request, "elections/station.html", context, status=400 if form.errors or poll_form.errors else 200
     )
+
+
+@login_required
+@require_GET
+def find_station(request: HttpRequest) -> HttpResponse:
+    """The dashboard's "go to station" box."""
+    services.require_headquarters(request.user)
+    found = services.find_station(request.GET.get("number", ""))
+    if found is None:
+        messages.error(request, _("No polling station with that number."))
+        return redirect("elections:dashboard")
+    return redirect("elections:station_detail", number=found.number)
+
+
+@login_required
+@require_GET
+def station_detail(request: HttpRequest, number: int) -> HttpResponse:
+    """A station for the center and the lawyers: observers, reports, incidents. Its own observer is
+    sent to their page; other observers get a 403."""
+    station = get_object_or_404(PollingStation.objects.select_related("commission"), number=number)
+    if request.user.role == Role.OBSERVER and station.observers.filter(user=request.user).exists():
+        return redirect("elections:station")
+    services.require_headquarters(request.user)
+    record = services.station_record(station, services.active_election())
+    return render(request, "elections/station_detail.html", {"record": record})
 
 
 @login_required

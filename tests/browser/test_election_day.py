@@ -102,6 +102,15 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     page.wait_for_selector('[data-testid="el-opened"]:text-is("2")')
     page.wait_for_selector('#election-map[data-open="2"][data-waiting="0"]')
     assert page.evaluate("window.notReloaded") is True
+    # "What is going on at 1001?": the station's page from the dashboard's search box.
+    page.fill("#el-find-number", "1001")
+    page.click('[data-testid="find-station"] button')
+    page.wait_for_selector('[data-testid="station-reports"]')
+    assert page.inner_text('[data-testid="station-incidents"]') == "1"
+    assert page.locator('[data-testid="station-reports"] li[data-report]').count() == 2
+    page.screenshot(path=str(screenshots / "elections-02b-station.png"), full_page=True)
+    page.go_back()
+    page.wait_for_selector('[data-testid="el-kpis"]')
     incident = Incident.objects.get()
     page.click(f'tr[data-incident="{incident.pk}"] a')
     page.wait_for_selector('[data-testid="incident"]')

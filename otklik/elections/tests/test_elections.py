@@ -22,6 +22,7 @@ from otklik.elections.models import (
     Election,
     Incident,
     IncidentStatus,
+    Observer,
     PollingStation,
     Report,
     ReportKind,
@@ -358,3 +359,37 @@ def test_the_map_shows_each_placed_station_and_refreshes_without_the_geometry(cl
     # The data travels as UTF-8, not \u-escaped (a big region's stations are half a megabyte less).
     assert '"address":"Энгельс, школа № 3"' in refresh.content.decode()
     assert '"address":"\\u003C/script\\u003E \\u0026"' in refresh.content.decode()  # cannot close the script
+
+
+def test_the_center_opens_a_station_and_observers_only_their_own(client, day):
+    e = day["election"]
+    Observer.objects.filter(user=day["anna"]).update(phone="+7 927 000-11-22")
+    services.file_report(observer=day["anna"], election=e, kind=ReportKind.OPENED, now=at(day, 8))
+    services.file_report(
+        observer=day["anna"], election=e, kind=ReportKind.TURNOUT, turnout=120, now=at(day, 10)
+    )
+    services.file_report(
+        observer=day["anna"],
+        election=e,
+        kind=ReportKind.VIOLATION,
+        text="Председатель комиссии не пускает наблюдателя к сейфу с бюллетенями",
+        now=at(day, 10, 5),
+    )
+    record = services.station_record(day["s1"], e)
+    assert (record.state, record.turnout, record.turnout_pct, record.open_incidents) == ("open", 120, 12.0, 1)
+    assert [r.kind for r in record.reports] == ["violation", "turnout", "opened"]  # newest first
+    assert [o.user for o in record.observers] == [day["anna"]]
+
+    client.login(username="chief", password=PASSWORD)
+    page = client.get("/elections/stations/101/")
+    assert page.status_code == 200 and b"+7 927 000-11-22" in page.content
+    assert client.get("/elections/stations/", {"number": "УИК № 201"}).url == "/elections/stations/201/"
+    missing = client.get("/elections/stations/", {"number": "9999"}, follow=True)
+    assert "Нет участка с таким номером." in missing.content.decode()
+    assert client.get("/elections/stations/9999/").status_code == 404
+
+    client.login(username="anna", password=PASSWORD)  # her own station: her page
+    assert client.get("/elections/stations/101/").url == "/elections/station/"
+    assert client.get("/elections/stations/201/").status_code == 403  # someone else's: no
+    client.login(username="lawyer", password=PASSWORD)
+    assert client.get("/elections/stations/201/").status_code == 200

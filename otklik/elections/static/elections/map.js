@@ -91,6 +91,9 @@
       data.stations.slice().sort(function (a, b) { return a.incidents - b.incidents; }).forEach(function (s) {
         var marker = window.L.circleMarker([s.lat, s.lon], stationStyle(s));
         marker.bindTooltip(stationTooltip(s, labels, data.commissions || {}));
+        if (cfg.station_url) {  // a click opens the station: its observers, reports and incidents
+          marker.on("click", function () { window.location.href = cfg.station_url.replace("/0/", "/" + s.n + "/"); });
+        }
         stations.addLayer(marker);
         counts[s.state] += 1;
         if (s.incidents > 0) { counts.alarm += 1; }
