@@ -129,7 +129,8 @@ def station_detail(request: HttpRequest, number: int) -> HttpResponse:
     """A station for the center and the lawyers: observers, reports, incidents. Its own observer is
     sent to their page; other observers get a 403."""
     station = get_object_or_404(PollingStation.objects.select_related("commission"), number=number)
-    if request.user.role == Role.OBSERVER and station.observers.filter(user=request.user).exists():
+    user: Any = request.user  # login_required: a signed-in User
+    if user.role == Role.OBSERVER and station.observers.filter(user=user).exists():
         return redirect("elections:station")
     services.require_headquarters(request.user)
     record = services.station_record(station, services.active_election())
