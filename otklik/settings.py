@@ -111,8 +111,14 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "cases:queue"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Password-reset and invitation links (otklik.accounts.links) work once and for this long.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("OTKLIK_INVITATION_DAYS", "7")) * 86400
 
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]

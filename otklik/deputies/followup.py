@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
-from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from otklik.accounts.links import absolute_url
 from otklik.cases import notifications
 from otklik.cases.actions import log_event
 from otklik.cases.choices import CaseStatus, EventKind
@@ -71,8 +71,7 @@ def due(now: datetime) -> QuerySet[Case]:
 
 def status_url(case: Case) -> str:
     """The appeal's status page, absolute (``OTKLIK_PUBLIC_BASE_URL``; the local server without it)."""
-    path = reverse("public:status", args=[case.number, status_token(case)])
-    return urljoin(str(getattr(settings, "OTKLIK_PUBLIC_BASE_URL", "") or "http://127.0.0.1:8000"), path)
+    return absolute_url(reverse("public:status", args=[case.number, status_token(case)]))
 
 
 def question_message(case: Case, deputy: Deputy, name: str) -> tuple[str, str]:

@@ -175,3 +175,27 @@ def test_a_question_at_a_meeting_becomes_an_appeal_to_the_deputy(
     page.wait_for_selector("#case-card")
     card = page.inner_text("#case-card")
     assert "Когда отремонтируют дорогу" in card and "Иванов Пётр Сергеевич" in card  # the deputy's office
+
+
+def test_an_imported_observer_sets_a_password_by_the_invitation(
+    live_server: Any, page: Any, screenshots: Path, tmp_path: Path
+) -> None:
+    from otklik.elections.observers import import_observers
+
+    Election.objects.create(name="Выборы депутатов областной думы", day=timezone.localdate())
+    commission = Commission.objects.create(name="ТИК Энгельсская")
+    PollingStation.objects.create(number=1001, commission=commission, registered_voters=1200)
+    table = tmp_path / "observers.csv"
+    table.write_text(
+        "station,full_name,phone\n1001,Иванова Анна Сергеевна,8 927 000-11-22\n", encoding="utf-8"
+    )
+    link = import_observers(table, send_email=False).invitations[0].link
+    page.goto(live_server.url + link.removeprefix("http://127.0.0.1:8000"))
+    page.wait_for_selector('[data-testid="password-set"]')
+    assert "obs79270001122" in page.inner_text(".login-card")
+    page.fill("#id_new_password1", "Урна-1001-Энгельс")
+    page.fill("#id_new_password2", "Урна-1001-Энгельс")
+    page.screenshot(path=str(screenshots / "elections-06-invitation.png"), full_page=True)
+    page.click('[data-testid="password-set"] button[type=submit]')
+    page.wait_for_selector('[data-testid="my-station"]')  # signed in, on her station
+    assert "УИК № 1001" in page.inner_text("h1")
