@@ -172,6 +172,8 @@ OTKLIK_OPEN311_JURISDICTION = os.environ.get("OTKLIK_OPEN311_JURISDICTION", "")
 # local Bot API server or a test fake.
 OTKLIK_TELEGRAM_BOT_TOKEN = os.environ.get("OTKLIK_TELEGRAM_BOT_TOKEN", "")
 OTKLIK_TELEGRAM_API_URL = os.environ.get("OTKLIK_TELEGRAM_API_URL", "https://api.telegram.org")
+# The bot's @username, for the profile page's "connect Telegram" link (t.me/<username>?start=<code>).
+OTKLIK_TELEGRAM_BOT_USERNAME = os.environ.get("OTKLIK_TELEGRAM_BOT_USERNAME", "")
 OTKLIK_OPEN311_CONTACT = os.environ.get("OTKLIK_OPEN311_CONTACT", "")
 # Analytics: optional map tiles (empty: the heat map draws only the project's own geometry) and
 # how old the rollups may get before a page refreshes them itself (the periodic job normally does).
@@ -204,6 +206,10 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-analytics-rollups": {
         "task": "otklik.analytics.tasks.refresh_rollups_task",
         "schedule": float(OTKLIK_OVERDUE_CHECK_SECONDS),
+    },
+    "telegram-bot": {
+        "task": "otklik.cases.tasks.telegram_bot_task",
+        "schedule": 10.0,
     },
     "ask-about-deputies-replies": {
         "task": "otklik.deputies.tasks.ask_about_replies_task",

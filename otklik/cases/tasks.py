@@ -84,3 +84,11 @@ def run_periodic_jobs(now: datetime | None = None) -> dict[str, Any]:
 @shared_task(name="otklik.cases.tasks.mark_overdue_task", ignore_result=True)
 def mark_overdue_task() -> int:
     return int(run_periodic_jobs()["overdue"])
+
+
+@shared_task(name="otklik.cases.tasks.telegram_bot_task", ignore_result=True)
+def telegram_bot_task() -> int:
+    """Answer the notification bot's pending messages (staff linking their chats)."""
+    from .telegram_bot import process_updates
+
+    return process_updates()

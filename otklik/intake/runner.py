@@ -3,7 +3,8 @@
 A daemon thread that, every few seconds, ingests files dropped into the inbox folder
 (``var/inbox/*.jsonl`` / ``*.csv``, moved to ``done/`` or ``failed/`` afterwards) through the same
 pipeline as ``otklik ingest``, fetches the sources that are due (connectors, with back-off), and
-once a minute runs the periodic jobs (overdue → escalation).
+answers the staff notification bot (linking Telegram chats), and once a minute runs the periodic
+jobs (overdue → escalation, bursts, rollups, the deputies' two-week question).
 With ``OTKLIK_PIPELINE=celery`` the same work runs in Celery workers and beat instead.
 """
 
@@ -68,6 +69,9 @@ class Runner(threading.Thread):
             from .fetching import fetch_due_sources
 
             fetch_due_sources()
+            from otklik.cases.telegram_bot import process_updates
+
+            process_updates()  # staff linking their Telegram chats: answered within a tick
             if jobs:
                 from otklik.analytics.tasks import run_periodic_jobs as refresh_analytics
                 from otklik.cases.tasks import run_periodic_jobs

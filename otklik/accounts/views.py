@@ -1,0 +1,36 @@
+"""The user's own profile: who they are, and their Telegram chat for notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from . import telegram
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if request.method == "POST" and request.POST.get("action") == "unlink-telegram":
+        user.telegram_chat_id = ""
+        user.save(update_fields=["telegram_chat_id"])
+        messages.success(request, _("Telegram is disconnected: notifications come by email only."))
+        return redirect("accounts:profile")
+    code = telegram.link_code(user)
+    context = {
+        "bot_enabled": bool(getattr(settings, "OTKLIK_TELEGRAM_BOT_TOKEN", "")),
+        "code": code,
+        "bot_link": telegram.bot_link(code),
+        "code_days": telegram.CODE_DAYS,
+    }
+    return render(request, "accounts/profile.html", context)
