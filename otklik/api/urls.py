@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from otklik.cases.api import CaseViewSet
 from otklik.deputies.api import DeputyViewSet
 from otklik.directory.api import AgencyViewSet, CategoryViewSet, TerritoryViewSet
+from otklik.elections.api import DashboardViewSet, IncidentViewSet, ReportViewSet, StationViewSet
 
 app_name = "api"
 
@@ -14,5 +15,9 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("territories", TerritoryViewSet, basename="territory")
 router.register("agencies", AgencyViewSet, basename="agency")
 router.register("deputies", DeputyViewSet, basename="deputy")
+router.register("elections/stations", StationViewSet, basename="election-station")
+router.register("elections/reports", ReportViewSet, basename="election-report")
+router.register("elections/incidents", IncidentViewSet, basename="election-incident")
+router.register("elections/dashboard", DashboardViewSet, basename="election-dashboard")
 
 urlpatterns = router.urls

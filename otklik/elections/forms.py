@@ -1,3 +1,4 @@
+import uuid
 from typing import Any
 
 from django import forms
@@ -13,6 +14,13 @@ class ReportForm(forms.Form):
         label=_("Details"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000
     )
     photo = forms.FileField(label=_("Photo"), required=False)
+    # A fresh id with every form shown: sending the same form twice makes one report.
+    client_id = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["client_id"] = uuid.uuid4().hex
 
 
 class CloseIncidentForm(forms.Form):

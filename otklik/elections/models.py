@@ -108,11 +108,21 @@ class Report(models.Model):
     text = models.TextField(_("text"), blank=True)
     photo = models.FileField(_("photo"), upload_to="elections/%Y/%m/%d/", blank=True)
     created_at = models.DateTimeField(_("reported"), default=timezone.now, db_index=True)
+    # The sender's own id of the report (a form's or an app's): sent again over a bad connection, the
+    # same report is not made twice.
+    client_id = models.CharField(_("client's report id"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("observer's report")
         verbose_name_plural = _("observers' reports")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_id"],
+                condition=~models.Q(client_id=""),
+                name="report_once_per_client_id",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.station}: {self.get_kind_display()}"

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -115,10 +115,19 @@ def file_report(
     text: str = "",
     photo: UploadedFile | None = None,
     now: datetime | None = None,
+    client_id: str = "",
 ) -> Report:
-    """An observer's report from their own station; a violation opens an incident for the lawyers."""
+    """An observer's report from their own station; a violation opens an incident for the lawyers.
+
+    ``client_id`` is the sender's id of the report: the same id from the same observer again (a
+    form sent twice, an app retrying over a bad connection) returns the first report, unchanged."""
     station = observer_station(observer)
     now = now or timezone.now()
+    client_id = client_id.strip()[:64]
+    if client_id:
+        earlier = Report.objects.filter(author=observer, client_id=client_id).first()
+        if earlier is not None:
+            return earlier
     text = text.strip()
     if kind not in ReportKind.values:
         raise ValidationError(_("Unknown kind of report."))
@@ -139,20 +148,27 @@ def file_report(
         raise ValidationError(_("Describe the violation: what, where, who."))
     if photo is not None:
         check_photo(photo)
-    with transaction.atomic():
-        report = Report.objects.create(
-            election=election,
-            station=station,
-            author=observer,
-            kind=kind,
-            turnout=turnout if kind == ReportKind.TURNOUT else None,
-            text=text,
-            created_at=now,
-        )
-        if photo is not None:
-            report.photo.save(photo.name or "photo", photo, save=True)
-        if kind == ReportKind.VIOLATION:
-            escalate(report)
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                election=election,
+                station=station,
+                author=observer,
+                kind=kind,
+                turnout=turnout if kind == ReportKind.TURNOUT else None,
+                text=text,
+                created_at=now,
+                client_id=client_id,
+            )
+            if photo is not None:
+                report.photo.save(photo.name or "photo", photo, save=True)
+            if kind == ReportKind.VIOLATION:
+                escalate(report)
+    except IntegrityError:  # the same client id sent twice at once: the other request made it
+        earlier = Report.objects.filter(author=observer, client_id=client_id).first() if client_id else None
+        if earlier is None:
+            raise
+        return earlier
     return report
 
 

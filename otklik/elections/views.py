@@ -92,6 +92,7 @@ def station(request: HttpRequest) -> HttpResponse:
                 turnout=data["turnout"],
                 text=data["text"],
                 photo=data["photo"],
+                client_id=data["client_id"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -393,3 +393,14 @@ def test_the_center_opens_a_station_and_observers_only_their_own(client, day):
     assert client.get("/elections/stations/201/").status_code == 403  # someone else's: no
     client.login(username="lawyer", password=PASSWORD)
     assert client.get("/elections/stations/201/").status_code == 200
+
+
+def test_the_observers_form_sent_twice_makes_one_report(client, day):
+    client.login(username="anna", password=PASSWORD)
+    form = client.get("/elections/station/").context["form"]
+    client_id = form.initial["client_id"]
+    assert len(client_id) == 32
+    for _ in range(2):  # a double tap, a reload that re-posts
+        client.post("/elections/station/", {"kind": "opened", "client_id": client_id})
+    assert Report.objects.filter(author=day["anna"]).count() == 1
+    assert client.get("/elections/station/").context["form"].initial["client_id"] != client_id
