@@ -56,14 +56,14 @@ def test_start_with_the_code_links_the_chat_and_stop_unlinks_it(bot, client):
     bot.add_chat_message(private(778), "/start", date=int(time.time()))
     bot.add_chat_message(private(779), "/start 1_abc_forged", date=int(time.time()))
     bot.add_chat_message({"id": -100, "type": "group"}, f"/start@cur_test_bot {code}", date=int(time.time()))
-    bot.add_chat_message(private(780), "привет", date=int(time.time()))  # not a command: silence
+    bot.add_chat_message(private(780), "привет", date=int(time.time()))  # a stranger: how to connect
 
-    assert process_updates() == 4
+    assert process_updates() == 5
     olga.refresh_from_db()
     assert olga.telegram_chat_id == "777"
     said = {m["chat_id"]: m["text"] for m in bot.sent}
     assert said["777"].startswith("Готово, Ольга Белова") and said["778"] == NO_CODE
-    assert said["779"] == BAD_CODE and said["-100"] == PRIVATE_ONLY and "780" not in said
+    assert said["779"] == BAD_CODE and said["-100"] == PRIVATE_ONLY and said["780"] == NO_CODE
     assert bot.updates == []  # confirmed: Telegram keeps nothing for the next run
     assert b'data-testid="telegram-linked"' in client.get("/accounts/profile/").content
 

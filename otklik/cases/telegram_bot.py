@@ -1,22 +1,28 @@
-"""The staff notification bot's side of linking chats (:mod:`otklik.accounts.telegram`).
+"""The staff notification bot: linking chats (:mod:`otklik.accounts.telegram`) and the messages of
+linked users that other apps answer.
 
 :func:`process_updates` reads the bot's pending updates (``getUpdates``, no long polling) and answers
 private chats:
 
 * ``/start <code>`` — binds the chat to the account the code was made for and says so;
 * ``/start`` without a code, or with a bad or expired one — explains where to get a link;
-* ``/stop`` — unbinds every account from this chat.
+* ``/stop`` — unbinds every account from this chat;
+* anything else from a linked chat goes to the handlers other apps register with
+  :func:`register_handler` (the elections app takes observers' reports this way); from a chat no
+  account is linked to, the bot explains how to connect.
 
 Group chats are told to write to the bot privately. Then it confirms what it read (``offset``), so
 Telegram keeps nothing for the next run; a run that fails before confirming reads the same updates
-again, which is harmless: every answer is idempotent. Called by the in-process runner's tick and by
-Celery beat. Without ``OTKLIK_TELEGRAM_BOT_TOKEN`` it does nothing.
+again, which is harmless: linking is idempotent and handlers key what they make by the message.
+Called by the in-process runner's tick and by Celery beat. Without ``OTKLIK_TELEGRAM_BOT_TOKEN`` it
+does nothing.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -46,20 +52,41 @@ def _api() -> tuple[str, str]:
     return token, api
 
 
+# A handler gets the linked user and the Telegram message; it returns the reply, or None when the
+# message is not its business.
+Handler = Callable[[Any, dict[str, Any]], "str | None"]
+_handlers: list[Handler] = []
+
+
+def register_handler(handler: Handler) -> None:
+    if handler not in _handlers:
+        _handlers.append(handler)
+
+
 def answer(message: dict[str, Any]) -> str | None:
     """What the bot says to one message (and what it changes), or None to stay silent."""
-    text = str(message.get("text") or "").strip()
+    text = str(message.get("text") or message.get("caption") or "").strip()
     chat = message.get("chat") or {}
-    if not text.startswith("/") or "id" not in chat:
+    if "id" not in chat:
         return None
     command, _, argument = text.partition(" ")
-    command = command.split("@", 1)[0].lower()  # "/start@cur_bot" in groups
-    if command not in ("/start", "/stop"):
-        return None
-    if chat.get("type", "private") != "private":
+    command = command.split("@", 1)[0].lower() if text.startswith("/") else ""  # "/start@cur_bot"
+    private = chat.get("type", "private") == "private"
+    if command in ("/start", "/stop") and not private:
         return PRIVATE_ONLY
+    if not private:
+        return None
     chat_id = str(chat["id"])
     users = get_user_model().objects
+    if command not in ("/start", "/stop"):
+        linked = users.filter(telegram_chat_id=chat_id, is_active=True).first()
+        if linked is None:
+            return NO_CODE
+        for handler in _handlers:
+            reply = handler(linked, message)
+            if reply is not None:
+                return reply
+        return None
     if command == "/stop":
         users.filter(telegram_chat_id=chat_id).update(telegram_chat_id="")
         return STOPPED
@@ -72,6 +99,24 @@ def answer(message: dict[str, Any]) -> str | None:
     user.save(update_fields=["telegram_chat_id"])
     log.info("telegram chat linked to user %s", user.pk)
     return LINKED.format(name=user.get_full_name() or user.username)
+
+
+def download_file(file_id: str) -> bytes | None:
+    """A file a user sent the bot (a photo), or None when Telegram does not give it."""
+    token, api = _api()
+    if not token:
+        return None
+    try:
+        with httpx.Client(timeout=30) as client:
+            found = client.get(f"{api}/bot{token}/getFile", params={"file_id": file_id}).json()
+            path = (found.get("result") or {}).get("file_path") if found.get("ok") else None
+            if not path:
+                return None
+            response = client.get(f"{api}/file/bot{token}/{path}")
+    except (httpx.HTTPError, ValueError) as exc:
+        log.warning("telegram file %s could not be read: %s", file_id, exc)
+        return None
+    return response.content if response.status_code == 200 else None
 
 
 def process_updates() -> int:

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ElectionsConfig(AppConfig):
     name = "otklik.elections"
     verbose_name = _("Elections")
+
+    def ready(self) -> None:
+        # Observers report through the notification bot (otklik.elections.telegram).
+        from otklik.cases.telegram_bot import register_handler
+
+        from .telegram import observer_message
+
+        register_handler(observer_message)

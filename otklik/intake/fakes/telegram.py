@@ -1,9 +1,10 @@
 """A fake of the Telegram Bot API (https://core.telegram.org/bots/api) for the Telegram connector.
 
 ``/bot<token>/getUpdates`` (``offset`` confirms and forgets earlier updates, ``limit``),
-``/bot<token>/getMe`` and ``/bot<token>/sendMessage``. Answers are ``{"ok": true, "result": …}`` or
-``{"ok": false, "error_code", "description", "parameters": {"retry_after"}}`` with the HTTP status
-of the error code, as the Bot API does.
+``/bot<token>/getMe``, ``/bot<token>/sendMessage``, ``/bot<token>/getFile`` and the file download
+``/file/bot<token>/<file_path>`` (files seeded with :meth:`FakeTelegram.add_file`). Answers are
+``{"ok": true, "result": …}`` or ``{"ok": false, "error_code", "description", "parameters":
+{"retry_after"}}`` with the HTTP status of the error code, as the Bot API does.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class FakeTelegram(FakeServer):
         self.token = token
         self.updates: list[dict[str, Any]] = []
         self.sent: list[dict[str, Any]] = []
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id → (file_path, content)
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(500)
 
@@ -38,6 +40,9 @@ class FakeTelegram(FakeServer):
         update = {"update_id": next(self._update_ids), kind: payload}
         self.updates.append(update)
         return update
+
+    def add_file(self, file_id: str, content: bytes, *, file_path: str = "") -> None:
+        self.files[file_id] = (file_path or f"photos/{file_id}.jpg", content)
 
     def add_raw_update(self, update: dict[str, Any]) -> None:
         self.updates.append(update)
@@ -62,6 +67,14 @@ class FakeTelegram(FakeServer):
     # --- the API --------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
         parts = request.path.strip("/").split("/")
+        if len(parts) >= 3 and parts[0] == "file" and parts[1].startswith("bot"):
+            if self.token is not None and parts[1].removeprefix("bot") != self.token:
+                return tg_error(401, "Unauthorized")
+            wanted = "/".join(parts[2:])
+            for path, content in self.files.values():
+                if path == wanted:
+                    return Response(200, content, content_type="application/octet-stream")
+            return tg_error(404, "Not Found")
         if len(parts) != 2 or not parts[0].startswith("bot"):
             return Response(404, {"ok": False, "error_code": 404, "description": "Not Found"})
         token, method = parts[0].removeprefix("bot"), parts[1]
@@ -80,6 +93,12 @@ class FakeTelegram(FakeServer):
             return self._get_updates(params)
         if method == "sendMessage":
             return self._send_message(params)
+        if method == "getFile":
+            found = self.files.get(params.get("file_id", ""))
+            if found is None:
+                return tg_error(400, "Bad Request: invalid file_id")
+            result = {"file_id": params["file_id"], "file_size": len(found[1]), "file_path": found[0]}
+            return Response(200, {"ok": True, "result": result})
         return tg_error(404, "Not Found: method not found")
 
     def _get_updates(self, params: dict[str, str]) -> Response:
