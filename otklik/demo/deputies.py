@@ -45,12 +45,12 @@ class DemoDeputy:
 
 
 DEPUTIES: tuple[DemoDeputy, ...] = (
-    DemoDeputy("Иванов Пётр Сергеевич", 0, "Энгельсский район", appeals=14),
-    DemoDeputy("Орлова Наталья Викторовна", 0, "Балаковский район", appeals=10),
-    DemoDeputy("Кузнецов Андрей Павлович", 1, "Вольский район", appeals=7),
-    DemoDeputy("Белова Ирина Олеговна", 1, "Балашовский район", appeals=9),
-    DemoDeputy("Громов Виктор Ильич", 0, "Пугачёвский район", appeals=3),
-    DemoDeputy("Смирнова Елена Андреевна", 1, "Энгельсский район", level=Level.MUNICIPAL, appeals=6),
+    DemoDeputy("Иванов Пётр Сергеевич", 0, "Энгельсский район", appeals=28),
+    DemoDeputy("Орлова Наталья Викторовна", 0, "Балаковский район", appeals=20),
+    DemoDeputy("Кузнецов Андрей Павлович", 1, "Вольский район", appeals=14),
+    DemoDeputy("Белова Ирина Олеговна", 1, "Балашовский район", appeals=18),
+    DemoDeputy("Громов Виктор Ильич", 0, "Пугачёвский район", appeals=5),
+    DemoDeputy("Смирнова Елена Андреевна", 1, "Энгельсский район", level=Level.MUNICIPAL, appeals=12),
 )
 DEMO_DEPUTY = DEPUTIES[0].full_name  # the demo's "deputy" login answers for this office
 
@@ -178,13 +178,13 @@ def add_appeals(deputies: list[Deputy], *, seed: int, start: datetime, end: date
 
 
 def _reply_check(case: Case, deputy: Deputy, rng: random.Random, posted: datetime, end: datetime) -> None:
-    """Two weeks on, the resident is asked whether a reply came; two in three answer. Most of those
+    """Two weeks on, the resident is asked whether a reply came; three in four answer. Most of those
     the office answered in the system say yes; some of the others were answered by phone."""
     asked = posted + timedelta(days=followup.follow_up_days())
     if asked >= end - timedelta(hours=1):
         return
     ReplyCheck.objects.create(case=case, deputy=deputy, asked_at=asked)
-    if rng.random() < 0.65:
+    if rng.random() < 0.75:
         case.refresh_from_db()
         got = rng.random() < (0.9 if case.answered_at is not None else 0.35)
         at = min(asked + timedelta(days=rng.uniform(0.2, 3)), end - timedelta(minutes=20))

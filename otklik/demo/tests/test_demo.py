@@ -116,7 +116,7 @@ def test_demo_command_builds_a_working_region(client):
 
     assert ReplyCheck.objects.exclude(reply="").exists()
     table = client.get("/deputies/responsiveness/").context["rows"]
-    assert table and any(r.replies.answered for r in table)
+    assert sum(r.replies.enough for r in table) >= 3  # a share for most deputies, not "too few answers"
 
     # Election day: the observer is bound to a station of the demo's election, the lawyer sees it.
     from otklik.elections.models import Election, Observer, PollingStation
