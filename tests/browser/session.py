@@ -51,3 +51,14 @@ def open_queue_tab(page: Any, key: str) -> None:
     page.click(f'[data-testid="tab-{key}"]')
     page.wait_for_selector(f'[data-testid="tab-{key}"][aria-current="page"]')
     page.wait_for_function("document.querySelector('.htmx-request') === null")
+
+
+def fits(page: Any) -> None:
+    """Nothing runs off the screen: the page is no wider than the viewport (a phone's, say). The
+    assertion names what sticks out (leaving aside the top menu, which scrolls sideways by design)."""
+    width = page.viewport_size["width"]
+    wide = page.evaluate(
+        f"[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > {width + 1}"
+        " && !e.closest('.mainnav')).map(e => e.tagName + '.' + e.className).slice(0, 12)"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, wide

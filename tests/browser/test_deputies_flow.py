@@ -20,7 +20,7 @@ from otklik.deputies.models import Faction, Level
 from otklik.deputies.services import make_deputy
 from otklik.directory.choices import Channel, DeadlineUnit, TerritoryKind
 from otklik.testing.factories import make_case, make_policy, make_territory, make_user
-from tests.browser.session import log_in, log_out, open_action, wait_status
+from tests.browser.session import fits, log_in, log_out, open_action, wait_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,8 +45,10 @@ def test_a_resident_writes_to_a_deputy_who_answers(live_server: Any, page: Any, 
     party.coordinators.add(make_user(Role.COORDINATOR, username="coordinator"))
     base = live_server.url
 
-    # --- the resident: find the deputy of the district, write -------------------------------------
+    # --- the resident, on a phone: find the deputy of the district, write --------------------------
+    page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{base}/deputies/")
+    fits(page)
     page.select_option("#dp-territory", str(engels.pk))
     page.click('[data-testid="dp-filters"] button[type=submit]')
     page.wait_for_url("**territory=**")
@@ -58,6 +60,7 @@ def test_a_resident_writes_to_a_deputy_who_answers(live_server: Any, page: Any, 
     page.fill("#id_contact", "+7 927 555-12-34")
     page.fill("#id_text", "На улице Тельмана в Энгельсе уже месяц не горят фонари, вечером идти страшно.")
     page.check("#id_consent")
+    fits(page)
     page.screenshot(path=str(screenshots / "deputies-02-appeal.png"), full_page=True)
     page.click('[data-testid="deputy-appeal"] button[type=submit]')
     page.wait_for_selector('[data-testid="case-number"]')
@@ -65,6 +68,8 @@ def test_a_resident_writes_to_a_deputy_who_answers(live_server: Any, page: Any, 
     case = Case.objects.get(channel=Channel.DEPUTY, agency=ivanov.office)
     assert page.inner_text('[data-testid="case-number"]') == case.number
     assert case.status == CaseStatus.ASSIGNED and case.deadline_at is not None
+    fits(page)  # the status page
+    page.set_viewport_size({"width": 1440, "height": 900})
 
     # --- the deputy: only the appeals to them; answers --------------------------------------------
     log_in(page, base, "ivanov")
@@ -104,11 +109,14 @@ def test_a_resident_writes_to_a_deputy_who_answers(live_server: Any, page: Any, 
 
     # --- two weeks on, "did the deputy reply?" on the same page ----------------------------------
     assert case in {c.case for c in followup.ask_about_replies(timezone.now() + timedelta(days=15))}
+    page.set_viewport_size({"width": 390, "height": 844})
     page.goto(status_url)
     page.click('[data-testid="reply-yes"]')
     page.wait_for_selector('[data-testid="reply-given"]')
     assert "Да, ответ получен" in page.inner_text('[data-testid="reply-given"]')
+    fits(page)
     page.screenshot(path=str(screenshots / "deputies-06-reply-check.png"), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(f"{base}/deputies/responsiveness/")
     row = page.locator(f'[data-testid="responsiveness"] tr[data-deputy="{ivanov.pk}"]')
     assert "мало ответов" in row.inner_text()  # one answer is not a share yet

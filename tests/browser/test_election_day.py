@@ -24,7 +24,7 @@ from otklik.elections.models import (
     PollingStation,
 )
 from otklik.testing.factories import make_territory, make_user, square
-from tests.browser.session import log_in, log_out
+from tests.browser.session import fits, log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,8 +64,11 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     Image.new("RGB", (64, 48), "navy").save(photo, format="PNG")
     base = live_server.url
 
+    page.set_viewport_size({"width": 390, "height": 844})  # observers report from their phones
     log_in(page, base, "observer")  # lands on their station
     page.wait_for_selector('[data-testid="my-station"]')
+    page.screenshot(path=str(screenshots / "elections-00-observer-phone.png"), full_page=True)
+    fits(page)
     assert "УИК № 1001" in page.inner_text("h1")
     page.check('input[name=kind][value="turnout"]')
     page.fill("#id_turnout", "240")
@@ -83,6 +86,7 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     page.wait_for_selector(".flash-item.success")
     page.screenshot(path=str(screenshots / "elections-01-observer.png"), full_page=True)
     log_out(page)
+    page.set_viewport_size({"width": 1440, "height": 900})
 
     log_in(page, base, "lawyer")  # lands on the dashboard
     page.wait_for_selector('[data-testid="el-kpis"]')

@@ -14,6 +14,7 @@ from otklik.cases.choices import AnswerStatus, CaseStatus
 from otklik.cases.models import Answer
 from otklik.directory.choices import TerritoryKind
 from otklik.testing.factories import make_agency, make_case, make_category, make_territory, make_user, square
+from tests.browser.session import fits
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -92,3 +93,10 @@ def test_a_resident_explores_the_problem_map(live_server: Any, page: Any, screen
     page.wait_for_url("**status=open**")
     page.wait_for_selector('.pm-map.map-ready[data-points="3"]')
     assert page.locator(f'path[data-problem="{hole.number}"]').count() == 0
+
+    # On a phone: the map, a problem's page and the appeal form fit the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/public/map/", f"/public/problems/{hole.number}/", "/public/appeal/"):
+        page.goto(f"{live_server.url}{path}")
+        fits(page)
+    page.screenshot(path=str(screenshots / "public-04-appeal-phone.png"), full_page=True)
