@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.choices import Role
 from otklik.directory.models import Agency, Category, DeadlinePolicy, Territory
+from otklik.understanding.quality import assess_answer
 
 from . import bulk, deadlines, notifications
 from .choices import AnswerKind, AnswerStatus, CaseStatus, EventKind
@@ -537,6 +538,7 @@ def write_answer(
     with transaction.atomic():
         case = _locked(case)
         _require_agency_or_center(user, case)
+        quality = assess_answer(case.text or case.title, text)
         answer = Answer.objects.create(
             case=case,
             kind=kind,
@@ -544,6 +546,8 @@ def write_answer(
             author=user if getattr(user, "pk", None) else None,
             agency=case.agency,
             created_at=now,
+            quality_score=quality.score,
+            quality_flags=quality.flags,
         )
         if case.first_answer_at is None:
             case.first_answer_at = now

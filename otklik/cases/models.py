@@ -200,6 +200,10 @@ class Answer(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     publish_result = models.JSONField(_("publication result"), default=dict, blank=True)
+    # The answer-quality check when it was written (otklik.understanding.quality): a score in [0, 1]
+    # and the flags of a formal non-answer ("отписка"); empty for answers written before it was kept.
+    quality_score = models.FloatField(_("quality score"), null=True, blank=True)
+    quality_flags = models.JSONField(_("quality flags"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("answer")

@@ -135,6 +135,8 @@ def test_executor_and_analyst_cannot_moderate(world):
 def test_returned_answer_goes_back_to_work(world, django_capture_on_commit_callbacks):
     case = make_case(agency=world["agency"], status=CaseStatus.IN_PROGRESS)
     answer = actions.write_answer(case, world["executor"], text="Работы будут выполнены.")
+    # The answer-quality check is kept with the answer: no date here, so flagged.
+    assert answer.quality_score is not None and answer.quality_score < 1 and "no_date" in answer.quality_flags
     with django_capture_on_commit_callbacks(execute=True):
         actions.return_answer(answer, world["moderator"], comment="Нет срока и конкретики")
     case.refresh_from_db()

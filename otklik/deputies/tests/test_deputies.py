@@ -139,6 +139,7 @@ def test_the_rating_is_robust_to_a_handful_of_appeals(council):
         "quality": 1.0,
         "feedback": 1.0,
         "replied": None,  # nobody was asked yet
+        "concrete": None,  # no published answer in the system
     }
     assert ivanov.score is not None and petrova.score is not None and worst.score is not None
     assert ivanov.score > petrova.score > worst.score and petrova.score < 95
@@ -214,3 +215,34 @@ def test_the_api_lists_deputies_and_gives_the_rating_to_those_who_may_see_it(cli
     client.login(username="ivanov", password=PASSWORD)
     assert client.get("/api/deputies/rating/").status_code == 403
     assert client.get("/api/schema/").status_code == 200
+
+
+def test_formal_non_answers_lower_the_concrete_share(council):
+    from otklik.cases.choices import AnswerKind, AnswerStatus
+    from otklik.cases.models import Answer
+
+    concrete = (
+        "Направил депутатский запрос в администрацию района. Освещение на улице Тельмана восстановлено "
+        "14 марта, опоры заменены подрядчиком."
+    )
+    formal = "Ваше обращение рассмотрено. Информация принята к сведению, вопрос находится на контроле."
+    for office, texts in (
+        (council["ivanov"].office, [concrete] * 3),
+        (council["petrova"].office, [formal, concrete]),
+    ):
+        for text in texts:
+            case = make_case(agency=office, channel=Channel.DEPUTY, status=CaseStatus.CLOSED, text=TEXT)
+            Answer.objects.create(case=case, kind=AnswerKind.FINAL, status=AnswerStatus.PUBLISHED, text=text)
+    Answer.objects.create(  # a draft does not count
+        case=Case.objects.filter(agency=council["petrova"].office).first(),
+        kind=AnswerKind.FINAL,
+        status=AnswerStatus.DRAFT,
+        text=formal,
+    )
+    rebuild_rollups()
+    rows = {r.deputy: r for r in services.rating(services.Deputy.objects.all(), services.rating_scope(30))}
+    assert rows[council["ivanov"]].concrete == (3, 3) and rows[council["ivanov"]].shares["concrete"] == 1.0
+    assert rows[council["petrova"]].concrete == (1, 2)
+    # Answers written before the check was kept were assessed once, and kept.
+    assert not Answer.objects.filter(status=AnswerStatus.PUBLISHED, quality_score__isnull=True).exists()
+    assert "boilerplate" in Answer.objects.get(status=AnswerStatus.PUBLISHED, text=formal).quality_flags
