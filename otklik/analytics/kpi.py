@@ -57,6 +57,8 @@ class AgencyKpi:
     reopened: int = 0
     ratings: int = 0
     ratings_good: int = 0
+    published: int = 0  # cases with a published final answer
+    concrete: int = 0  # … whose answer passes the answer-quality check (not an "отписка")
     first: dict[int, int] = field(default_factory=dict)
     final: dict[int, int] = field(default_factory=dict)
 
@@ -75,6 +77,10 @@ class AgencyKpi:
     @property
     def satisfaction_pct(self) -> float | None:
         return self._pct(self.ratings_good, self.ratings)
+
+    @property
+    def concrete_pct(self) -> float | None:
+        return self._pct(self.concrete, self.published)
 
     @property
     def first_median(self) -> float | None:
@@ -108,10 +114,21 @@ class AgencyKpi:
             "reopen_pct": self.reopen_pct,
             "satisfaction_pct": self.satisfaction_pct,
             "ratings": self.ratings,
+            "concrete_pct": self.concrete_pct,
         }
 
 
-COUNTS = ("received", "answered", "on_time", "open", "reopened", "ratings", "ratings_good")
+COUNTS = (
+    "received",
+    "answered",
+    "on_time",
+    "open",
+    "reopened",
+    "ratings",
+    "ratings_good",
+    "published",
+    "concrete",
+)
 
 
 def agency_kpis(scope: Scope, *, agency: int | None = None) -> dict[int, AgencyKpi]:
@@ -151,6 +168,7 @@ RANKINGS: dict[str, tuple[str, bool]] = {
     "received": ("received", True),
     "overdue": ("overdue", False),
     "satisfaction": ("satisfaction_pct", True),
+    "concrete": ("concrete_pct", True),
     "final_median": ("final_median", False),
 }
 

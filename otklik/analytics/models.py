@@ -33,6 +33,9 @@ class CaseFact(models.Model):
     reopened = models.BooleanField(default=False)
     ratings = models.IntegerField(default=0)
     ratings_good = models.IntegerField(default=0)
+    # db_default too: rows written by raw SQL that predates these columns stay valid.
+    published = models.BooleanField(default=False, db_default=False)  # a final answer was published
+    concrete = models.BooleanField(default=False, db_default=False)  # … and the latest passes the check
     first_minutes = models.IntegerField(null=True)
     final_minutes = models.IntegerField(null=True)
 
@@ -225,7 +228,8 @@ class HexTotalWeek(models.Model):
 
 
 class AgencyCounts(models.Model):
-    """What the KPIs of an agency sum: cases received, answered, on time, open, overdue, reopened, rated."""
+    """What the KPIs of an agency sum: cases received, answered, on time, open, overdue, reopened, rated,
+    answered in public and concretely."""
 
     agency = models.IntegerField()
     received = models.IntegerField(default=0)
@@ -236,6 +240,8 @@ class AgencyCounts(models.Model):
     reopened = models.IntegerField(default=0)
     ratings = models.IntegerField(default=0)
     ratings_good = models.IntegerField(default=0)
+    published = models.IntegerField(default=0, db_default=0)  # cases with a published final answer
+    concrete = models.IntegerField(default=0, db_default=0)  # … whose answer passes the quality check
 
     class Meta:
         abstract = True

@@ -34,6 +34,7 @@ from django.utils import timezone
 from otklik.cases.choices import AWAITING_AGENCY, OPEN, CaseStatus
 from otklik.cases.deadlines import get_calendar
 from otklik.cases.models import Case, CaseEvent, Rating
+from otklik.cases.quality import published_quality
 from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Category, Territory
 
@@ -111,6 +112,8 @@ class Fact:
     reopened: bool
     ratings: int
     ratings_good: int
+    published: bool
+    concrete: bool
     first_minutes: int | None
     final_minutes: int | None
 
@@ -230,8 +233,10 @@ def fact_of(
     directory: Directory,
     tz: Any,
     clock: WorkingClock | None = None,
+    concrete: bool | None = None,
 ) -> Fact:
-    """The contribution of one case (``row`` is ``Case.objects.values(*CASE_FIELDS)``)."""
+    """The contribution of one case (``row`` is ``Case.objects.values(*CASE_FIELDS)``); ``concrete``
+    is None without a published final answer, else whether the latest passes the quality check."""
     top, sub = directory.category.get(row["category_id"] or 0, (0, 0))
     lo = hi = ""
     if row["lat"] is not None and row["lon"] is not None:
@@ -262,6 +267,8 @@ def fact_of(
         reopened=row["reopen_count"] > 0,
         ratings=ratings[0],
         ratings_good=ratings[1],
+        published=concrete is not None,
+        concrete=bool(concrete),
         first_minutes=first_minutes,
         final_minutes=row["answer_working_minutes"] if answered else None,
     )
@@ -275,7 +282,18 @@ HEX_KEY = ("resolution", "week", "cell", "category", "channel")
 HEX_VALUES = ("cases", "messages", "open", "overdue")
 HEX_EXTRA = ("lat", "lon")
 AGENCY_KEY = ("day", "agency")
-AGENCY_VALUES = ("received", "answered", "on_time", "open", "overdue", "reopened", "ratings", "ratings_good")
+AGENCY_VALUES = (
+    "received",
+    "answered",
+    "on_time",
+    "open",
+    "overdue",
+    "reopened",
+    "ratings",
+    "ratings_good",
+    "published",
+    "concrete",
+)
 DURATION_KEY = ("day", "agency", "kind", "bucket")
 DURATION_VALUES = ("count",)
 
@@ -317,7 +335,18 @@ def add_fact(deltas: Deltas, fact: Fact, sign: int) -> None:
             put("hex", (resolution, week, cell, f.category, f.channel), flags)
             put("hex_total", (resolution, week, cell), flags)
     if f.agency:
-        agency = (1, f.answered, f.on_time, f.is_open, f.is_overdue, f.reopened, f.ratings, f.ratings_good)
+        agency = (
+            1,
+            f.answered,
+            f.on_time,
+            f.is_open,
+            f.is_overdue,
+            f.reopened,
+            f.ratings,
+            f.ratings_good,
+            f.published,
+            f.concrete,
+        )
         put("agency", (f.day, f.agency), agency)
         put("agency" + MONTH, (month_of(f.day), f.agency), agency)
         for kind, minutes in ((FIRST, f.first_minutes), (FINAL, f.final_minutes)):
@@ -475,9 +504,11 @@ def recount(ids: list[int], directory: Directory, tz: Any, *, version: int = 0) 
     old = {f.case_id: f for f in CaseFact.objects.filter(case_id__in=ids)}
     rows = list(Case.objects.filter(pk__in=ids).values(*CASE_FIELDS))
     ratings = _ratings(ids)
+    concrete = published_quality(Q(case_id__in=ids))
     new: dict[int, Fact] = {}
     for row in rows:
-        new[row["pk"]] = fact_of(row, ratings.get(row["pk"], (0, 0)), directory, tz, directory.clock)
+        pk = row["pk"]
+        new[pk] = fact_of(row, ratings.get(pk, (0, 0)), directory, tz, directory.clock, concrete.get(pk))
     changed_new: list[Fact] = []
     gone: list[int] = []
     days: set[date] = set()
@@ -536,7 +567,11 @@ def _full_build(directory: Directory, tz: Any, *, version: int = 0) -> RefreshRe
             .values("case_id")
             .annotate(n=Count("pk"), good=Count("pk", filter=Q(score__gte=4)))
         }
-        facts = [fact_of(r, ratings.get(r["pk"], (0, 0)), directory, tz, directory.clock) for r in rows]
+        concrete = published_quality(Q(case_id__gte=first, case_id__lte=last))
+        facts = [
+            fact_of(r, ratings.get(r["pk"], (0, 0)), directory, tz, directory.clock, concrete.get(r["pk"]))
+            for r in rows
+        ]
         with (
             connection.cursor() as cursor,
             cursor.copy(f"COPY analytics_casefact ({', '.join(fields)}) FROM STDIN") as copy,
@@ -595,9 +630,10 @@ def _full_build(directory: Directory, tz: Any, *, version: int = 0) -> RefreshRe
         )
         cursor.execute(
             "INSERT INTO analytics_agencyday (day, agency, received, answered, on_time, open, overdue, "
-            "reopened, ratings, ratings_good) "
+            "reopened, ratings, ratings_good, published, concrete) "
             "SELECT day, agency, count(*), sum(answered::int), sum(on_time::int), sum(is_open::int), "
-            "sum(is_overdue::int), sum(reopened::int), sum(ratings), sum(ratings_good) "
+            "sum(is_overdue::int), sum(reopened::int), sum(ratings), sum(ratings_good), "
+            "sum(published::int), sum(concrete::int) "
             "FROM analytics_casefact WHERE agency <> 0 GROUP BY 1, 2 ORDER BY 1, 2"
         )
         cursor.execute(

@@ -11,9 +11,9 @@ ratings and good ratings (4–5 of 5). Four shares make the score:
 * feedback — good ratings / ratings;
 * replied — residents who say they got a reply / residents who answered the two-week question
   (:mod:`otklik.deputies.followup`: a deputy may reply outside the system, the resident knows);
-* concrete — published final answers that pass the answer-quality check / published final answers
-  (:mod:`otklik.understanding.quality`: an action and a date, on the question, no stock phrases —
-  not a formal non-answer, "отписка").
+* concrete — cases whose published final answer passes the answer-quality check / cases with a
+  published final answer (:mod:`otklik.cases.quality`: an action and a date, on the question, no
+  stock phrases — not a formal non-answer, "отписка"), from the rollups like the rest.
 
 Each share is smoothed toward the mean of all deputies in the table with the weight of
 :data:`PRIOR` appeals (a Bayesian average), so a deputy with two appeals and two good ratings does
@@ -30,17 +30,15 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 
 from otklik.accounts.choices import ALL_CASES_ROLES, Role
 from otklik.analytics import kpi, rollups
 from otklik.analytics.filters import Scope
-from otklik.cases.choices import AnswerKind, AnswerStatus
-from otklik.cases.models import Answer, Case
+from otklik.cases.models import Case
 from otklik.directory.choices import AgencyKind, Channel
 from otklik.directory.models import Agency
-from otklik.understanding.quality import PASSING_SCORE, assess_answer
 
 from . import followup
 from .models import Deputy, Faction, Level, PageVisit
@@ -125,7 +123,6 @@ class DeputyScore:
     shares: dict[str, float | None] = field(default_factory=dict)  # raw, for the table
     score: float | None = None
     replies: followup.Replies = field(default_factory=lambda: followup.Replies(0, 0, 0))
-    concrete: tuple[int, int] = (0, 0)  # published final answers passing the quality check, of all
 
     @property
     def received(self) -> int:
@@ -144,7 +141,7 @@ def _parts(row: DeputyScore) -> dict[str, tuple[float, float]]:
         "quality": (k.answered - k.reopened, k.answered),
         "feedback": (k.ratings_good, k.ratings),
         "replied": (row.replies.yes, row.replies.answered),
-        "concrete": row.concrete,
+        "concrete": (row.kpi.concrete, row.kpi.published),
     }
 
 
@@ -190,9 +187,7 @@ def rating(deputies: QuerySet[Deputy], scope: Scope) -> list[DeputyScore]:
         for d in chosen
     ]
     replies = followup.replies_by_deputy(scope.date_from, scope.date_to, chosen)
-    concrete = answer_quality([d.office_id for d in chosen], scope)
     for row in rows:
-        row.concrete = concrete.get(row.deputy.office_id, (0, 0))
         row.portal = channels.get((row.deputy.office_id, Channel.DEPUTY), 0)
         row.calls = channels.get((row.deputy.office_id, Channel.PHONE), 0)
         row.replies = replies.get(row.deputy.pk, row.replies)
@@ -214,29 +209,6 @@ def rating(deputies: QuerySet[Deputy], scope: Scope) -> list[DeputyScore]:
             row.score = round(100 * sum(smoothed) / len(smoothed), 1)
     rows.sort(key=lambda r: (r.score is None, -(r.score or 0), -r.received, r.deputy.full_name))
     return rows
-
-
-def answer_quality(offices: list[int], scope: Scope) -> dict[int, tuple[int, int]]:
-    """Per office: (published final answers passing the quality check, all of them) for the appeals
-    made in the period. Answers written before the check was kept are assessed now, once."""
-    answers = Answer.objects.filter(
-        case__agency__in=offices,
-        kind=AnswerKind.FINAL,
-        status=AnswerStatus.PUBLISHED,
-        case__created_at__date__gte=scope.date_from,
-        case__created_at__date__lte=scope.date_to,
-    )
-    missing = list(answers.filter(quality_score__isnull=True).select_related("case"))
-    for answer in missing:
-        quality = assess_answer(answer.case.text or answer.case.title, answer.text)
-        answer.quality_score, answer.quality_flags = quality.score, quality.flags
-    Answer.objects.bulk_update(missing, ["quality_score", "quality_flags"], batch_size=500)
-    return {
-        agency: (good, total)
-        for agency, good, total in answers.values("case__agency")
-        .annotate(good=Count("pk", filter=Q(quality_score__gte=PASSING_SCORE)), total=Count("pk"))
-        .values_list("case__agency", "good", "total")
-    }
 
 
 def rating_scope(days: int = RATING_DAYS, *, today: date | None = None) -> Scope:

@@ -239,3 +239,43 @@ def test_refresh_rollups_command(world: dict[str, Any]) -> None:
     call_command("refresh_rollups", "--rebuild", stdout=out)
     assert "5 case(s) counted" in out.getvalue()
     assert sum(AreaDay.objects.values_list("cases", flat=True)) == 5
+
+
+def test_concrete_answers_are_counted_when_published(world: dict[str, Any]) -> None:
+    from otklik.accounts.choices import Role
+    from otklik.testing.factories import make_user
+
+    refresh_rollups(now=at(6, 12))
+    moderator = make_user(Role.MODERATOR, username="moderator")
+    water = world["water_co"].pk
+    assert kpi.agency_kpis(WEEK)[water].concrete_pct is None  # nothing published yet
+    answer = actions.write_answer(
+        world["late"],
+        world["executor"],
+        text="Ваше обращение рассмотрено, информация принята к сведению и находится на контроле.",
+        now=at(3, 16),
+    )
+    actions.approve_answer(answer, moderator, now=at(3, 17))
+    actions.publish_answer(answer, moderator, now=at(3, 17))
+    refresh_rollups(now=at(6, 13))
+    figures = kpi.agency_kpis(WEEK)[water]
+    assert (figures.published, figures.concrete, figures.concrete_pct) == (1, 0, 0.0)  # a formal non-answer
+    # Reopened and answered again, concretely: the latest published answer counts.
+    actions.rate_case(world["late"], score=1, reopen=True, now=at(4, 9))
+    actions.start_work(world["late"], world["executor"], now=at(4, 10))
+    again = actions.write_answer(
+        world["late"],
+        world["executor"],
+        text="Батареи в подъезде прогреты 4 ноября, мастер заменил стояк и проверил температуру.",
+        now=at(4, 12),
+    )
+    actions.approve_answer(again, moderator, now=at(4, 13))
+    actions.publish_answer(again, moderator, now=at(4, 13))
+    refresh_rollups(now=at(6, 14))
+    assert kpi.agency_kpis(WEEK)[water].concrete_pct == 100.0
+    incremental = list(AgencyDay.objects.filter(agency=water).values_list("day", "published", "concrete"))
+    rebuild_rollups(now=at(6, 15))
+    assert (
+        list(AgencyDay.objects.filter(agency=water).values_list("day", "published", "concrete"))
+        == incremental
+    )
