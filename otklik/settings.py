@@ -184,6 +184,8 @@ OTKLIK_OVERDUE_CHECK_SECONDS = int(os.environ.get("OTKLIK_OVERDUE_CHECK_SECONDS"
 OTKLIK_DEPUTY_FOLLOW_UP_DAYS = int(os.environ.get("OTKLIK_DEPUTY_FOLLOW_UP_DAYS", "14"))
 # How often the situational center's dashboard fetches fresh figures for its tables and map.
 OTKLIK_ELECTIONS_REFRESH_SECONDS = int(os.environ.get("OTKLIK_ELECTIONS_REFRESH_SECONDS", "60"))
+# A voting station silent this long is listed for the center to call its observer.
+OTKLIK_ELECTIONS_SILENT_HOURS = float(os.environ.get("OTKLIK_ELECTIONS_SILENT_HOURS", "2"))
 # The learned models are retrained when the active one is this old and this many decisions are new.
 OTKLIK_RETRAIN_HOURS = float(os.environ.get("OTKLIK_RETRAIN_HOURS", "24"))
 OTKLIK_RETRAIN_MIN_NEW = int(os.environ.get("OTKLIK_RETRAIN_MIN_NEW", "100"))

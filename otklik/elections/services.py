@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
 from otklik.accounts.choices import ALL_CASES_ROLES, Role
@@ -307,6 +309,28 @@ class CommissionRow:
         return round(100 * self.voted / self.registered_reporting, 1) if self.registered_reporting else None
 
 
+@dataclass(frozen=True)
+class Silence:
+    """A station the center has not heard from as it should have: not opened by 8:15, nothing for
+    ``OTKLIK_ELECTIONS_SILENT_HOURS`` while voting, not closed by 20:30."""
+
+    station: PollingStation
+    reason: str  # "not_opened", "quiet" or "not_closed"
+    since: datetime  # the last report, or when it was due
+    phones: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return str(SILENCE_LABELS[self.reason])
+
+
+SILENCE_LABELS = {
+    "not_opened": gettext_lazy("no report of the opening"),
+    "quiet": gettext_lazy("no reports for a long time"),
+    "not_closed": gettext_lazy("no report of the closing"),
+}
+
+
 @dataclass
 class Dashboard:
     election: Election
@@ -314,6 +338,7 @@ class Dashboard:
     hours: list[tuple[int, float | None]] = field(default_factory=list)  # (local hour, turnout %)
     incidents: list[Incident] = field(default_factory=list)
     points: list[dict[str, Any]] = field(default_factory=list)  # the stations with coordinates
+    silent: list[Silence] = field(default_factory=list)  # stations to call, longest silence first
 
     def total(self, name: str) -> int:
         return sum(getattr(r, name) for r in self.rows)
@@ -400,8 +425,18 @@ def dashboard(election: Election, *, now: datetime | None = None) -> Dashboard:
             row.registered_reporting += station.registered_voters
     board = Dashboard(election, rows=sorted(rows.values(), key=lambda r: r.commission.name))
     board.hours = _hourly(election, turnout_series, registered, now)
+    last_report = {station_id: at for station_id, _kind, _turnout, at in reports}  # in time order
+    board.silent = _silent(election, stations, opened, closed, last_report, now)
+    quiet = {s.station.pk for s in board.silent}
     board.points = [
-        _point(station, opened, closed, turnout_series.get(station.pk), open_incidents.get(station.pk, 0))
+        _point(
+            station,
+            opened,
+            closed,
+            turnout_series.get(station.pk),
+            open_incidents.get(station.pk, 0),
+            silent=station.pk in quiet,
+        )
         for station in stations
         if station.lat is not None and station.lon is not None
     ]
@@ -419,15 +454,52 @@ def dashboard(election: Election, *, now: datetime | None = None) -> Dashboard:
     return board
 
 
+def _silent(
+    election: Election,
+    stations: list[PollingStation],
+    opened: set[int],
+    closed: set[int],
+    last_report: dict[int, datetime],
+    now: datetime,
+) -> list[Silence]:
+    """Stations with an observer (or that have reported) that the center should call now."""
+    tz = timezone.get_current_timezone()
+    local = timezone.localtime(now, tz)
+    if local.date() != election.day:
+        return []
+    day = datetime(election.day.year, election.day.month, election.day.day, tzinfo=tz)
+    quiet_after = timedelta(hours=float(getattr(settings, "OTKLIK_ELECTIONS_SILENT_HOURS", 2)))
+    watched = set(Observer.objects.values_list("station_id", flat=True)) | set(last_report)
+    phones: dict[int, list[str]] = defaultdict(list)
+    for station_id, phone in Observer.objects.exclude(phone="").values_list("station_id", "phone"):
+        phones[station_id].append(phone)
+    out = []
+    for station in stations:
+        if station.pk not in watched or station.pk in closed:
+            continue
+        last = last_report.get(station.pk)
+        if station.pk not in opened:
+            if now >= day + timedelta(hours=8, minutes=15):
+                out.append(Silence(station, "not_opened", last or day + timedelta(hours=8)))
+        elif now >= day + timedelta(hours=20, minutes=30):
+            out.append(Silence(station, "not_closed", day + timedelta(hours=20)))
+        elif last is not None and now - last >= quiet_after and now < day + timedelta(hours=20):
+            out.append(Silence(station, "quiet", last))
+    out = [Silence(s.station, s.reason, s.since, tuple(phones.get(s.station.pk, ()))) for s in out]
+    return sorted(out, key=lambda s: (s.since, s.station.number))
+
+
 def _point(
     station: PollingStation,
     opened: set[int],
     closed: set[int],
     series: list[tuple[datetime, int]] | None,
     incidents: int,
+    *,
+    silent: bool = False,
 ) -> dict[str, Any]:
     """A station on the dashboard's map: where, whether it is waiting to open, open or counting,
-    its last reported turnout (% of its registered voters) and its open incidents."""
+    its last reported turnout (% of its registered voters), its open incidents, whether it is silent."""
     state = "closed" if station.pk in closed else "open" if station.pk in opened else "waiting"
     voters = station.registered_voters
     return {
@@ -439,6 +511,7 @@ def _point(
         "incidents": incidents,
         "address": station.address,
         "c": station.commission_id,  # the commissions' names are sent once (map_data)
+        "silent": silent,  # the center should call its observer
     }
 
 

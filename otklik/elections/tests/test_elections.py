@@ -342,6 +342,7 @@ def test_the_map_shows_each_placed_station_and_refreshes_without_the_geometry(cl
         "incidents": 0,
         "address": "Энгельс, школа № 3",
         "c": day["s1"].commission_id,
+        "silent": False,
     }
     assert (points[201]["state"], points[201]["turnout"], points[201]["incidents"]) == ("waiting", None, 1)
 
@@ -404,3 +405,34 @@ def test_the_observers_form_sent_twice_makes_one_report(client, day):
         client.post("/elections/station/", {"kind": "opened", "client_id": client_id})
     assert Report.objects.filter(author=day["anna"]).count() == 1
     assert client.get("/elections/station/").context["form"].initial["client_id"] != client_id
+
+
+def test_silent_stations_are_listed_for_the_center_to_call(day):
+    e = day["election"]
+    Observer.objects.filter(user=day["boris"]).update(phone="+79270005566")
+    assert [(s.station.number, s.reason) for s in services.dashboard(e, now=at(day, 8, 10)).silent] == []
+    early = services.dashboard(e, now=at(day, 8, 30)).silent  # nobody has opened: both watched stations
+    assert [(s.station.number, s.reason) for s in early] == [(101, "not_opened"), (201, "not_opened")]
+    assert early[1].phones == ("+79270005566",)  # 102 has no observer and no report: not watched
+    for who in ("anna", "boris"):
+        services.file_report(observer=day[who], election=e, kind=ReportKind.OPENED, now=at(day, 8, 40))
+    services.file_report(
+        observer=day["anna"], election=e, kind=ReportKind.TURNOUT, turnout=90, now=at(day, 10)
+    )
+    board = services.dashboard(e, now=at(day, 10, 45))
+    assert [(s.station.number, s.reason, s.since) for s in board.silent] == [(201, "quiet", at(day, 8, 40))]
+    assert {p["n"]: p["silent"] for p in board.points} == {}  # no coordinates in this fixture
+    later = services.dashboard(e, now=at(day, 12, 30)).silent
+    assert [s.station.number for s in later] == [201, 101]  # the longest silence first
+    services.file_report(observer=day["anna"], election=e, kind=ReportKind.CLOSED, now=at(day, 20, 5))
+    assert [(s.station.number, s.reason) for s in services.dashboard(e, now=at(day, 20, 40)).silent] == [
+        (201, "not_closed")
+    ]
+    # The dashboard lists them with the observers' phones (the page rendered at 20:40).
+    from django.template.loader import render_to_string
+
+    html = render_to_string(
+        "elections/dashboard.html",
+        {"board": services.dashboard(e, now=at(day, 20, 40)), "refresh_seconds": 60},
+    )
+    assert 'data-silent="201"' in html and "tel:+79270005566" in html and "нет сообщения о закрытии" in html

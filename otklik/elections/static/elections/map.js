@@ -8,8 +8,8 @@
   var STATE_COLOR = { waiting: "#94a3b8", closed: "#334155" };
   // Stations sit on shaded districts: their own, stronger scale of blue.
   var STATION_SHADES = ["#93c5fd", "#60a5fa", "#3b82f6", "#2563eb", "#1d4ed8", "#1e3a8a"];
-  var STATE_LABEL = { ru: { waiting: "не открыт", open: "голосование", closed: "закрыт, подсчёт" },
-                      en: { waiting: "not opened", open: "voting", closed: "closed, counting" } };
+  var STATE_LABEL = { ru: { waiting: "не открыт", open: "голосование", closed: "закрыт, подсчёт", silent: "молчит" },
+                      en: { waiting: "not opened", open: "voting", closed: "closed, counting", silent: "silent" } };
 
   function shade(turnout) {
     if (turnout === null || turnout === undefined) { return SHADES[0]; }
@@ -26,7 +26,8 @@
       ? STATION_SHADES[Math.min(STATION_SHADES.length - 1, Math.floor((s.turnout || 0) / 15))]
       : STATE_COLOR[s.state];
     var alarm = s.incidents > 0;
-    return { radius: alarm ? 7 : 5, color: alarm ? "#b42318" : "#ffffff", weight: alarm ? 3 : 1,
+    var ring = alarm ? "#b42318" : s.silent ? "#d97706" : "#ffffff";
+    return { radius: alarm || s.silent ? 7 : 5, color: ring, weight: alarm || s.silent ? 3 : 1,
              fillColor: fill, fillOpacity: 0.95 };
   }
 
@@ -36,7 +37,8 @@
     title.textContent = "УИК № " + s.n;
     box.appendChild(title);
     [commissions[s.c], s.address,
-     labels[s.state] + (s.turnout === null ? "" : " · " + s.turnout + " %") + (s.incidents ? " · ⚠ " + s.incidents : "")
+     labels[s.state] + (s.turnout === null ? "" : " · " + s.turnout + " %") + (s.incidents ? " · ⚠ " + s.incidents : "") +
+       (s.silent ? " · " + labels.silent : "")
     ].forEach(function (text) {
       if (!text) { return; }
       var line = document.createElement("div");
@@ -86,7 +88,7 @@
       data.territories.forEach(function (t) { byId[t.id] = t; });
       districts.setStyle(districts.options.style);
       stations.clearLayers();
-      var counts = { waiting: 0, open: 0, closed: 0, alarm: 0 };
+      var counts = { waiting: 0, open: 0, closed: 0, alarm: 0, silent: 0 };
       // Stations with incidents last, so they are drawn on top.
       data.stations.slice().sort(function (a, b) { return a.incidents - b.incidents; }).forEach(function (s) {
         var marker = window.L.circleMarker([s.lat, s.lon], stationStyle(s));
@@ -97,6 +99,7 @@
         stations.addLayer(marker);
         counts[s.state] += 1;
         if (s.incidents > 0) { counts.alarm += 1; }
+        if (s.silent) { counts.silent += 1; }
       });
       el.setAttribute("data-territories", String(data.territories.length));
       el.setAttribute("data-stations", String(data.stations.length));
