@@ -10,6 +10,7 @@ urlpatterns = [
     path("stations/", views.find_station, name="find_station"),
     path("stations/<int:number>/", views.station_detail, name="station_detail"),
     path("incidents/<int:pk>/", views.incident, name="incident"),
+    path("incidents.xlsx", views.incidents_xlsx, name="incidents_xlsx"),
     path("reports/<int:pk>/photo/", views.photo, name="photo"),
     path("events/", views.events, name="events"),
     path("calls/", views.calls, name="calls"),

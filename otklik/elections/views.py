@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from otklik.accounts.choices import Role
 from otklik.analytics.heatmap import municipal_geometry_script
 
-from . import campaign, exit_polls, services
+from . import campaign, exit_polls, exports, services
 from .forms import CallForm, CloseIncidentForm, EventForm, ExitPollForm, QuestionForm, ReportForm
 from .models import (
     CampaignEvent,
@@ -233,3 +233,21 @@ def calls(request: HttpRequest) -> HttpResponse:
     recent = VoterCall.objects.filter(election=election).select_related("station", "report__incident")[:50]
     context = {"form": form, "election": election, "calls": recent}
     return render(request, "elections/calls.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def incidents_xlsx(request: HttpRequest) -> HttpResponse:
+    """The active election's incidents as a spreadsheet, for the center and the lawyers."""
+    services.require_headquarters(request.user)
+    election = services.active_election()
+    if election is None:
+        raise Http404(_("No active election."))
+    body = exports.incidents_xlsx(
+        election, photo_url=lambda pk: request.build_absolute_uri(reverse("elections:photo", args=[pk]))
+    )
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="incidents-{election.day:%Y-%m-%d}.xlsx"'
+    return response

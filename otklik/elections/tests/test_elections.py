@@ -436,3 +436,43 @@ def test_silent_stations_are_listed_for_the_center_to_call(day):
         {"board": services.dashboard(e, now=at(day, 20, 40)), "refresh_seconds": 60},
     )
     assert 'data-silent="201"' in html and "tel:+79270005566" in html and "нет сообщения о закрытии" in html
+
+
+def test_the_incidents_download_as_a_spreadsheet(client, day):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    report = services.file_report(
+        observer=day["boris"],
+        election=day["election"],
+        kind=ReportKind.VIOLATION,
+        text="Посторонние фотографируют заполненные бюллетени",
+        photo=png(),
+        now=at(day, 11, 5),
+    )
+    services.close_incident(
+        services.take_incident(report.incident, day["lawyer"]),
+        day["lawyer"],
+        status=IncidentStatus.RESOLVED,
+        resolution="Составлен акт, жалоба в ТИК",
+    )
+    client.login(username="lawyer", password=PASSWORD)
+    response = client.get("/elections/incidents.xlsx")
+    assert response.status_code == 200 and response["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    assert len(rows) == 1
+    number, station, commission, _address, at_, observer, text, photo, status, lawyer, resolution, _ = rows[0]
+    assert (number, station, commission, observer, status) == (
+        report.incident.pk,
+        201,
+        "ТИК Балаковская",
+        "boris",
+        "Решено",
+    )
+    assert at_.hour == 11 and text.startswith("Посторонние") and resolution == "Составлен акт, жалоба в ТИК"
+    assert photo.endswith(f"/elections/reports/{report.pk}/photo/") and lawyer == "lawyer"
+    assert sheet["A3"].value == "№"
+    client.login(username="anna", password=PASSWORD)
+    assert client.get("/elections/incidents.xlsx").status_code == 403  # observers do not

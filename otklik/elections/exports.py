@@ -1,0 +1,79 @@
+"""The election's incidents as a spreadsheet (openpyxl), for the lawyers' complaints and the
+commission: every incident of the election with its station, commission, address, report, photo
+link, status, lawyer and resolution, in the region's time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from io import BytesIO
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from .models import Election, Incident
+
+
+def incidents_xlsx(election: Election, *, photo_url: Callable[[int], str]) -> bytes:
+    """``photo_url(report_id)`` gives the absolute link of a report's photo."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Incidents")[:31]
+    ws["A1"] = f"{_('Incidents')}: {election}"
+    ws["A1"].font = Font(bold=True, size=14)
+    header = [
+        _("No."),
+        _("Polling station"),
+        _("Territorial commission"),
+        _("Address"),
+        _("Reported"),
+        _("Observer"),
+        _("What happened"),
+        _("Photo"),
+        _("Status"),
+        _("Lawyer"),
+        _("Resolution"),
+        _("Updated"),
+    ]
+    ws.append([])
+    ws.append(header)
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE7F7")
+    incidents = (
+        Incident.objects.filter(report__election=election)
+        .select_related("report__station__commission", "report__author", "lawyer")
+        .order_by("report__created_at", "pk")
+    )
+    for incident in incidents:
+        report = incident.report
+        author = report.author
+        lawyer = incident.lawyer
+        ws.append(
+            [
+                incident.pk,
+                report.station.number,
+                report.station.commission.name,
+                report.station.address,
+                timezone.localtime(report.created_at).replace(tzinfo=None),
+                (author.get_full_name() or author.username) if author else "",
+                report.text,
+                photo_url(report.pk) if report.photo else "",
+                incident.get_status_display(),
+                (lawyer.get_full_name() or lawyer.username) if lawyer else "",
+                incident.resolution,
+                timezone.localtime(incident.updated_at).replace(tzinfo=None),
+            ]
+        )
+    for column, width in zip("ABCDEFGHIJKL", (6, 10, 26, 30, 17, 22, 60, 30, 18, 22, 50, 17), strict=True):
+        ws.column_dimensions[column].width = width
+    for row in ws.iter_rows(min_row=4):
+        for cell in row:
+            cell.alignment = Alignment(vertical="top", wrap_text=cell.column_letter in "CDGK")
+        row[4].number_format = row[11].number_format = "DD.MM.YYYY HH:MM"
+    ws.freeze_panes = "A4"
+    ws.auto_filter.ref = f"A3:L{ws.max_row}"
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
