@@ -226,13 +226,18 @@ class PublicRecord:
     median_minutes: float | None  # working minutes to the final answer
     satisfaction_pct: float | None
     ratings: int
+    replies: followup.Replies = field(default_factory=lambda: followup.Replies(0, 0, 0))  # two-week answers
 
 
 def public_record(deputy: Deputy) -> PublicRecord:
     rollups.ensure_fresh()
-    k = kpi.agency_kpis(rating_scope(), agency=deputy.office_id).get(deputy.office_id)
+    scope = rating_scope()
+    replies = followup.replies_by_deputy(scope.date_from, scope.date_to, [deputy]).get(
+        deputy.pk, followup.Replies(0, 0, 0)
+    )
+    k = kpi.agency_kpis(scope, agency=deputy.office_id).get(deputy.office_id)
     if k is None:
-        return PublicRecord(0, None, None, None, None, 0)
+        return PublicRecord(0, None, None, None, None, 0, replies)
     return PublicRecord(
         received=k.received,
         answered_pct=round(100 * k.answered / k.received, 1) if k.received else None,
@@ -240,4 +245,5 @@ def public_record(deputy: Deputy) -> PublicRecord:
         median_minutes=k.final_median,
         satisfaction_pct=k.satisfaction_pct,
         ratings=k.ratings,
+        replies=replies,
     )

@@ -142,3 +142,6 @@ def test_the_answers_make_the_replied_share_and_the_public_table(client, council
     assert "75,0 %" in html or "75.0 %" in html
     assert "мало ответов" in html
     assert client.get("/deputies/responsiveness/", {"days": "7"}).context["days"] == services.RATING_DAYS
+    record = client.get(f"/deputies/{ivanov.pk}/").context["record"]  # the deputy's own page says it too
+    assert (record.replies.replied_pct, record.replies.answered) == (75.0, 8)
+    assert "мало ответов" not in client.get(f"/deputies/{ivanov.pk}/").content.decode()
