@@ -106,6 +106,7 @@ def station(request: HttpRequest) -> HttpResponse:
         "form": form,
         "poll_form": poll_form if options else None,
         "reports": reports,
+        "telegram_bot": bool(getattr(settings, "OTKLIK_TELEGRAM_BOT_TOKEN", "")),
     }
     return render(
         request, "elections/station.html", context, status=400 if form.errors or poll_form.errors else 200

@@ -13,7 +13,7 @@ from otklik.cases.telegram_bot import NO_CODE, process_updates
 from otklik.elections.models import Incident, Report, ReportKind
 from otklik.elections.telegram import HELP, parse
 from otklik.intake.fakes.telegram import FakeTelegram
-from otklik.testing.factories import make_user
+from otklik.testing.factories import PASSWORD, make_user
 
 from .test_elections import png
 
@@ -100,3 +100,14 @@ def test_only_linked_observers_report(bot, day):
     process_updates()
     assert replies(bot, 6161) == [NO_CODE] and replies(bot, 5151) == []
     assert not Report.objects.exists()
+
+
+def test_the_station_page_tells_observers_about_the_bot(client, day, settings):
+    client.login(username="anna", password=PASSWORD)
+    settings.OTKLIK_TELEGRAM_BOT_TOKEN = ""
+    assert b"telegram-hint" not in client.get("/elections/station/").content
+    settings.OTKLIK_TELEGRAM_BOT_TOKEN = TOKEN
+    assert b"telegram-hint" in client.get("/elections/station/").content
+    day["anna"].telegram_chat_id = "4242"
+    day["anna"].save()
+    assert b"telegram-hint" not in client.get("/elections/station/").content  # connected already
