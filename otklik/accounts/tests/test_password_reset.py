@@ -32,3 +32,16 @@ def test_a_forgotten_password_is_reset_by_a_one_time_link(client):
     assert done.status_code == 302
     client.logout()
     assert client.login(username="olga", password="Очередь-вторник-7")
+
+
+def test_an_invited_observer_who_lost_the_link_gets_a_new_one(client):
+    invited = make_user(Role.OBSERVER, username="obs79270001122", email="anna@example.test")
+    invited.set_unusable_password()
+    invited.save()
+    disabled = make_user(Role.MODERATOR, username="gone", email="gone@example.test")
+    disabled.set_unusable_password()
+    disabled.last_login = disabled.date_joined  # signed in once, then disabled on purpose
+    disabled.save()
+    client.post("/accounts/password/reset/", {"email": "ANNA@example.test"})
+    client.post("/accounts/password/reset/", {"email": "gone@example.test"})
+    assert [m.to for m in mail.outbox] == [["anna@example.test"]]
