@@ -24,7 +24,7 @@ from otklik.testing.factories import (
     make_territory,
     make_user,
 )
-from tests.browser.session import log_in, log_out, open_action, open_queue_tab, wait_status
+from tests.browser.session import fits, log_in, log_out, open_action, open_queue_tab, wait_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -194,10 +194,12 @@ def test_moderator_executor_moderator_loop(
     wait_status(page, CaseStatus.ASSIGNED)
     log_out(page)
 
-    # --- executor: only their agency's cases, start work, final answer -----------------------------
+    # --- executor (on a phone): only their agency's cases, start work, final answer -----------------
+    page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, base, "executor")
+    fits(page)  # the queue
     assert queue_numbers(page) == {main.number, cases["second"].number, cases["late"].number}
-    assert "Адм. Энгельсского р-на" in page.inner_text('[data-testid="whoami"]')
+    assert "Адм. Энгельсского р-на" in (page.text_content('[data-testid="whoami"]') or "")  # hidden on phones
     page.click(f'tr[data-case="{main.number}"] td.col-num a')
     wait_status(page, CaseStatus.ASSIGNED)
     page.click('[data-testid="action-start"] button')
@@ -207,7 +209,8 @@ def test_moderator_executor_moderator_loop(
         "Подача горячей воды по ул. Гагарина восстановлена 12:40 после замены задвижки. "
         "Управляющей компании выдано предписание."
     )
-    page.screenshot(path=str(screenshots / "04-answer-form.png"), full_page=True)
+    fits(page)  # the case card
+    page.screenshot(path=str(screenshots / "04-answer-form-phone.png"), full_page=True)
     answer_form.locator("button[type=submit]").click()
     wait_status(page, CaseStatus.ANSWERED)
     # Another agency's case is a 404 for this executor.
@@ -215,6 +218,7 @@ def test_moderator_executor_moderator_loop(
     assert response is not None and response.status == 404
     page.goto(f"{base}/cases/")
     log_out(page)
+    page.set_viewport_size({"width": 1440, "height": 900})
 
     # --- moderator: approve, publish, record the resident's rating with reopen ---------------------
     log_in(page, base, "moderator")
