@@ -10,6 +10,7 @@ from .models import (
     Incident,
     Observer,
     PollingStation,
+    Protocol,
     Report,
     VoterCall,
 )
@@ -82,3 +83,12 @@ class CampaignEventAdmin(admin.ModelAdmin):
 class VoterCallAdmin(admin.ModelAdmin):
     list_display = ("created_at", "kind", "station", "phone", "operator")
     list_filter = ("kind", "election")
+
+
+@admin.register(Protocol)
+class ProtocolAdmin(admin.ModelAdmin):
+    list_display = ("station", "election", "registered", "issued", "valid", "invalid", "loaded_at")
+    list_filter = ("election",)
+    search_fields = ("station__number",)
+    list_select_related = ("station", "election")
+    raw_id_fields = ("station",)

@@ -329,3 +329,33 @@ class VoterCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone}: {self.get_kind_display()}"
+
+
+class Protocol(models.Model):
+    """A precinct commission's official result (its protocol) for a station, as published by the
+    CEC; compared with what the observers saw (:mod:`otklik.elections.protocols`)."""
+
+    election = models.ForeignKey(
+        Election, verbose_name=_("election"), on_delete=models.CASCADE, related_name="protocols"
+    )
+    station = models.ForeignKey(
+        PollingStation, verbose_name=_("polling station"), on_delete=models.PROTECT, related_name="protocols"
+    )
+    registered = models.PositiveIntegerField(_("registered voters"), default=0)
+    issued = models.PositiveIntegerField(_("ballots issued"), default=0)  # early, in the room, outside
+    valid = models.PositiveIntegerField(_("valid ballots"), default=0)
+    invalid = models.PositiveIntegerField(_("invalid ballots"), default=0)
+    votes = models.JSONField(_("votes by candidate or party"), default=dict, blank=True)
+    loaded_at = models.DateTimeField(_("loaded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("commission's protocol")
+        verbose_name_plural = _("commissions' protocols")
+        constraints = [models.UniqueConstraint(fields=["election", "station"], name="protocol_once")]
+
+    def __str__(self) -> str:
+        return f"{self.station}: {self.issued} / {self.registered}"
+
+    @property
+    def turnout_pct(self) -> float | None:
+        return round(100 * self.issued / self.registered, 1) if self.registered else None

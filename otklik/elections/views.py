@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from otklik.accounts.choices import Role
 from otklik.analytics.heatmap import municipal_geometry_script
 
-from . import campaign, exit_polls, exports, services
+from . import campaign, exit_polls, exports, protocols, services
 from .forms import CallForm, CloseIncidentForm, EventForm, ExitPollForm, QuestionForm, ReportForm
 from .models import (
     CampaignEvent,
@@ -44,6 +44,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "board": board,
         "election": election,
         "poll": poll,
+        "protocol_check": protocols.check(election) if election else None,
         "refresh_seconds": settings.OTKLIK_ELECTIONS_REFRESH_SECONDS,
     }
     if board is not None:

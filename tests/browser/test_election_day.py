@@ -3,6 +3,7 @@ their station; the lawyer sees it on the situational center's dashboard, takes i
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from otklik.elections.models import (
     IncidentStatus,
     Observer,
     PollingStation,
+    Protocol,
+    Report,
 )
 from otklik.testing.factories import make_territory, make_user, square
 from tests.browser.session import fits, log_in, log_out
@@ -128,6 +131,15 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     page.screenshot(path=str(screenshots / "elections-03-incident.png"), full_page=True)
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.RESOLVED and incident.lawyer is not None
+
+    # After the polls close: the commissions' protocols against the observers' final turnout.
+    evening = timezone.make_aware(datetime.combine(election.day, time(19, 50)))
+    Report.objects.create(election=election, station=other, kind="turnout", turnout=500, created_at=evening)
+    Protocol.objects.create(election=election, station=other, registered=900, issued=640, valid=630, votes={})
+    page.goto(f"{base}/elections/")
+    page.wait_for_selector('[data-testid="el-protocols"] tr[data-discrepancy="1002"]')
+    panel = page.locator('[data-testid="el-protocols"]')
+    panel.screenshot(path=str(screenshots / "elections-07-protocols.png"))
 
 
 def test_a_question_at_a_meeting_becomes_an_appeal_to_the_deputy(
