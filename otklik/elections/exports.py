@@ -1,6 +1,6 @@
-"""The election's incidents as a spreadsheet (openpyxl), for the lawyers' complaints and the
-commission: every incident of the election with its station, commission, address, report, photo
-link, status, lawyer and resolution, in the region's time."""
+"""Spreadsheets of the situational center (openpyxl): the election's incidents for the lawyers'
+complaints (station, commission, address, report, photo link, status, lawyer, resolution) and the
+hotline's requests to vote at home by station, to pass to the commissions; times in the region's."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from .models import Election, Incident
+from .services import home_voting_requests
 
 
 def incidents_xlsx(election: Election, *, photo_url: Callable[[int], str]) -> bytes:
@@ -74,6 +75,41 @@ def incidents_xlsx(election: Election, *, photo_url: Callable[[int], str]) -> by
         row[4].number_format = row[11].number_format = "DD.MM.YYYY HH:MM"
     ws.freeze_panes = "A4"
     ws.auto_filter.ref = f"A3:L{ws.max_row}"
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def home_voting_xlsx(election: Election) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Home voting")[:31]
+    ws["A1"] = f"{_('Requests to vote at home')}: {election}"
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([])
+    header = [_("Polling station"), _("Territorial commission"), _("Received"), _("Voter"), _("Phone")]
+    ws.append([*header, _("Address and details")])
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE7F7")
+    for call in home_voting_requests(election):
+        station = call.station
+        ws.append(
+            [
+                station.number if station else "",
+                station.commission.name if station else "",
+                timezone.localtime(call.created_at).replace(tzinfo=None),
+                call.caller_name,
+                call.phone,
+                call.text,
+            ]
+        )
+    for column, width in zip("ABCDEF", (10, 26, 17, 28, 18, 70), strict=True):
+        ws.column_dimensions[column].width = width
+    for row in ws.iter_rows(min_row=4):
+        row[2].number_format = "DD.MM.YYYY HH:MM"
+        row[5].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A4"
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -525,6 +525,7 @@ class StationRecord:
     state: str  # "waiting", "open" or "closed"
     turnout: int | None  # the latest figure
     open_incidents: int
+    home_voting: list[VoterCall] = field(default_factory=list)  # hotline requests to vote at home
 
     @property
     def turnout_pct(self) -> float | None:
@@ -560,6 +561,16 @@ def station_record(station: PollingStation, election: Election | None) -> Statio
         state=state,
         turnout=turnouts[0] if turnouts else None,
         open_incidents=sum(1 for i in incidents if i.status in OPEN_INCIDENTS),
+        home_voting=list(home_voting_requests(election).filter(station=station)),
+    )
+
+
+def home_voting_requests(election: Election | None) -> Any:
+    """The hotline's requests to vote at home, by station (the commission sends its portable box)."""
+    return (
+        VoterCall.objects.filter(election=election, kind=CallKind.HOME_VOTING)
+        .select_related("station__commission")
+        .order_by("station__number", "created_at", "pk")
     )
 
 

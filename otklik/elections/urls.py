@@ -14,5 +14,6 @@ urlpatterns = [
     path("reports/<int:pk>/photo/", views.photo, name="photo"),
     path("events/", views.events, name="events"),
     path("calls/", views.calls, name="calls"),
+    path("calls/home-voting.xlsx", views.home_voting_xlsx, name="home_voting_xlsx"),
     path("events/<int:pk>/", views.event, name="event"),
 ]

@@ -108,6 +108,8 @@ def station(request: HttpRequest) -> HttpResponse:
         "poll_form": poll_form if options else None,
         "reports": reports,
         "telegram_bot": bool(getattr(settings, "OTKLIK_TELEGRAM_BOT_TOKEN", "")),
+        # How many, never who: the voters' names and phones stay with the center.
+        "home_voting": services.home_voting_requests(election).filter(station=mine).count(),
     }
     return render(
         request, "elections/station.html", context, status=400 if form.errors or poll_form.errors else 200
@@ -252,4 +254,20 @@ def incidents_xlsx(request: HttpRequest) -> HttpResponse:
         body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="incidents-{election.day:%Y-%m-%d}.xlsx"'
+    return response
+
+
+@login_required
+@require_GET
+def home_voting_xlsx(request: HttpRequest) -> HttpResponse:
+    """The hotline's requests to vote at home, by station, to pass to the commissions."""
+    services.require_hotline(request.user)
+    election = services.active_election()
+    if election is None:
+        raise Http404(_("No active election."))
+    response = HttpResponse(
+        exports.home_voting_xlsx(election),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="home-voting-{election.day:%Y-%m-%d}.xlsx"'
     return response

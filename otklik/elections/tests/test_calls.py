@@ -75,3 +75,37 @@ def test_the_hotline_page(client, day):
     assert unknown.status_code == 400 and VoterCall.objects.count() == 1
     client.login(username="anna", password=PASSWORD)  # an observer
     assert client.get("/elections/calls/").status_code == 403
+
+
+def test_requests_to_vote_at_home_reach_the_station_and_the_commission(client, day):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    for name, text in (
+        ("Иванова Мария", "ул. Ленина, 5, кв. 3, не ходит"),
+        ("Петров Иван", "пер. Садовый, 2"),
+    ):
+        services.take_call(
+            operator=day["chief"],
+            election=day["election"],
+            kind=CallKind.HOME_VOTING,
+            phone="+7 927 000-11-22",
+            caller_name=name,
+            text=text,
+            station=day["s1"],
+        )
+    client.login(username="chief", password=PASSWORD)
+    sheet = load_workbook(BytesIO(client.get("/elections/calls/home-voting.xlsx").content)).active
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    assert [(r[0], r[3], r[5]) for r in rows] == [
+        (101, "Иванова Мария", "ул. Ленина, 5, кв. 3, не ходит"),
+        (101, "Петров Иван", "пер. Садовый, 2"),
+    ]
+    page = client.get("/elections/stations/101/").content.decode()
+    assert "Иванова Мария" in page and 'data-testid="station-home-voting"' in page
+    # The station's observer learns how many, never who.
+    client.login(username="anna", password=PASSWORD)
+    mine = client.get("/elections/station/")
+    assert mine.context["home_voting"] == 2 and "Иванова" not in mine.content.decode()
+    assert client.get("/elections/calls/home-voting.xlsx").status_code == 403
