@@ -5,7 +5,8 @@
   report (multipart with an optional photo). ``client_id`` makes a retry safe: the same id from the
   same observer returns the first report with 200 instead of 201;
 * ``/api/elections/incidents/`` — incidents, for the center and lawyers;
-* ``/api/elections/dashboard/`` — the dashboard's figures and map data, for the center and lawyers.
+* ``/api/elections/dashboard/`` — the dashboard's figures, map data, silent stations and the check of
+  the commissions' protocols, for the center and lawyers.
 
 Everything goes through :mod:`otklik.elections.services`, so the rules of the pages apply.
 """
@@ -27,7 +28,7 @@ from rest_framework.response import Response
 
 from otklik.accounts.choices import Role
 
-from . import services
+from . import protocols, services
 from .models import Incident, PollingStation, Report, ReportKind
 
 
@@ -210,5 +211,44 @@ class DashboardViewSet(viewsets.ViewSet):
                     for row in board.rows
                 ],
                 "map": services.map_data(board),
+                "silent": [
+                    {
+                        "station": silence.station.number,
+                        "reason": silence.reason,
+                        "since": silence.since,
+                        "phones": list(silence.phones),
+                    }
+                    for silence in board.silent
+                ],
+                "protocols": _protocols(election),
             }
         )
+
+
+def _protocols(election: Any) -> dict[str, Any]:
+    found = protocols.check(election)
+    return {
+        "loaded": found.protocols,
+        "turnout_pct": found.turnout_pct,
+        "compared": found.compared,
+        "discrepancies": [
+            {
+                "station": d.protocol.station.number,
+                "observed": d.observed,
+                "observed_at": d.observed_at,
+                "issued": d.protocol.issued,
+                "gap_pct": d.gap_pct,
+            }
+            for d in found.discrepancies
+        ],
+        "options": [
+            {
+                "name": o.name,
+                "official_pct": o.official_pct,
+                "exit_poll_pct": o.exit_poll_pct,
+                "margin95_pct": o.margin95_pct,
+                "outside": o.outside,
+            }
+            for o in found.options
+        ],
+    }

@@ -75,6 +75,14 @@ def test_the_center_reads_everything_and_polls_new_reports(client, day):
     board = client.get("/api/elections/dashboard/", **chief).json()
     assert (board["stations"], board["opened"], board["open_incidents"]) == (3, 2, 0)
     assert [c["name"] for c in board["commissions"]] == ["ТИК Балаковская", "ТИК Энгельсская"]
+    assert board["protocols"] == {
+        "loaded": 0,
+        "turnout_pct": None,
+        "compared": 0,
+        "discrepancies": [],
+        "options": [],
+    }
+    assert isinstance(board["silent"], list)  # who is silent depends on the hour the test runs
     assert (
         client.post("/api/elections/reports/", {"kind": "opened"}, **chief).status_code == 403
     )  # not an observer

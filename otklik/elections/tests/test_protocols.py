@@ -75,6 +75,11 @@ def test_protocols_are_checked_against_the_observers_and_the_exit_poll(tmp_path,
     assert official["Кандидат А"].official_pct == round(100 * 800 / 1310, 1)  # 61.1 % by the protocols
     assert official["Кандидат А"].exit_poll_pct == 35.0 and official["Кандидат А"].outside  # far off the poll
 
+    client.login(username="chief", password=PASSWORD)
+    api = client.get("/api/elections/dashboard/").json()["protocols"]
+    assert [(d["station"], d["gap_pct"]) for d in api["discrepancies"]] == [(201, 12.5)]
+    assert [o["outside"] for o in api["options"] if o["name"] == "Кандидат А"] == [True]
+
     again = protocols.import_protocols(
         table(tmp_path, "Область,ТИК,УИК №201,800,0,500,0,0,500,250,250\n"), election=e, region="Область"
     )
