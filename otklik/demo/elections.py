@@ -16,6 +16,7 @@ from django.utils import timezone
 from otklik.accounts.models import User
 from otklik.directory.models import Territory
 from otklik.elections.models import (
+    ChecklistQuestion,
     Commission,
     Election,
     ExitPollCount,
@@ -39,6 +40,11 @@ DISTRICTS = (
 )
 STATIONS_PER_COMMISSION = 8
 CANDIDATES = (("Кандидат № 1 (демо)", 0.42), ("Кандидат № 2 (демо)", 0.31), ("Кандидат № 3 (демо)", 0.19))
+CHECKLIST = (
+    ("Ящики для голосования показаны пустыми и опечатаны при наблюдателях?", True),
+    ("Наблюдателей допустили в помещение к началу голосования?", True),
+    ("Списки избирателей и сведения о кандидатах выложены на стенд?", False),
+)
 VIOLATIONS = (
     "Посторонние лица в помещении для голосования фотографируют бюллетени",
     "Агитационный материал кандидата у входа на участок",
@@ -111,16 +117,23 @@ def _reports(
 ) -> None:
     day = datetime(end.year, end.month, end.day, tzinfo=end.tzinfo)
     opening = day + timedelta(hours=8)
+    questions = [
+        ChecklistQuestion.objects.create(election=election, text=text, order=n, critical=critical)
+        for n, (text, critical) in enumerate(CHECKLIST)
+    ]
     if end < opening:
         return  # voting has not started at the demo's hour
     for station in stations:
         author = observer if station == stations[0] else None
+        # Nearly every station opens by the book; one in twenty has lists out late (not critical).
+        answers = {str(q.pk): q.critical or rng.random() > 0.05 for q in questions}
         Report.objects.create(
             election=election,
             station=station,
             author=author,
             kind=Kind.OPENED,
             created_at=opening + _minutes(rng, 10),
+            checklist=answers,
         )
         share = 0.0
         for hour in range(10, 21, 2):

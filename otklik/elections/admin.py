@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from .models import (
     CampaignEvent,
+    ChecklistQuestion,
     Commission,
     Election,
     EventQuestion,
@@ -21,10 +22,15 @@ class ExitPollOptionInline(admin.TabularInline):
     extra = 1
 
 
+class ChecklistQuestionInline(admin.TabularInline):
+    model = ChecklistQuestion
+    extra = 1
+
+
 @admin.register(Election)
 class ElectionAdmin(admin.ModelAdmin):
     list_display = ("name", "day", "is_active")
-    inlines = [ExitPollOptionInline]
+    inlines = [ExitPollOptionInline, ChecklistQuestionInline]
 
 
 @admin.register(ExitPollSheet)

@@ -65,6 +65,9 @@ class ReportSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=ReportKind.choices)
     incident = serializers.SerializerMethodField()
     photo = serializers.FileField(write_only=True, required=False)
+    checklist = serializers.DictField(
+        child=serializers.BooleanField(), required=False, help_text="opening checklist: question id → yes"
+    )
     has_photo = serializers.SerializerMethodField()
 
     class Meta:
@@ -78,6 +81,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "photo",
             "has_photo",
             "client_id",
+            "checklist",
             "created_at",
             "incident",
         ]
@@ -145,11 +149,19 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 text=data.get("text") or "",
                 photo=data.get("photo"),
                 client_id=client_id,
+                checklist=_checklist(data.get("checklist") or {}),
             )
         except ValidationError as exc:
             raise ApiValidationError({"detail": exc.messages}) from exc
         body = self.get_serializer(report).data
         return Response(body, status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
+
+
+def _checklist(answers: dict[str, bool]) -> dict[int, bool]:
+    try:
+        return {int(key): bool(value) for key, value in answers.items()}
+    except ValueError as exc:
+        raise ApiValidationError({"checklist": "question ids are numbers"}) from exc
 
 
 class IncidentSerializer(serializers.ModelSerializer):

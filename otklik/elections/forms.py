@@ -4,7 +4,15 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import CallKind, CampaignEvent, ExitPollOption, IncidentStatus, PollingStation, ReportKind
+from .models import (
+    CallKind,
+    CampaignEvent,
+    ChecklistQuestion,
+    ExitPollOption,
+    IncidentStatus,
+    PollingStation,
+    ReportKind,
+)
 
 
 class ReportForm(forms.Form):
@@ -17,10 +25,35 @@ class ReportForm(forms.Form):
     # A fresh id with every form shown: sending the same form twice makes one report.
     client_id = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, questions: list[ChecklistQuestion] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["client_id"] = uuid.uuid4().hex
+        self.questions = questions or []
+        for question in self.questions:  # answered with the opening report
+            self.fields[f"check_{question.pk}"] = forms.ChoiceField(
+                label=question.text,
+                choices=[("yes", _("Yes")), ("no", _("No"))],
+                widget=forms.RadioSelect,
+                required=False,
+            )
+
+    def checklist_fields(self) -> list[Any]:
+        return [self[f"check_{q.pk}"] for q in self.questions]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        unanswered = any(not data.get(f"check_{q.pk}") for q in self.questions)
+        if data.get("kind") == ReportKind.OPENED and unanswered:
+            raise forms.ValidationError(_("Answer every question of the opening checklist."))
+        return data
+
+    def checklist(self) -> dict[int, bool]:
+        return {
+            q.pk: self.cleaned_data[f"check_{q.pk}"] == "yes"
+            for q in self.questions
+            if self.cleaned_data.get(f"check_{q.pk}")
+        }
 
 
 class CloseIncidentForm(forms.Form):

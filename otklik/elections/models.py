@@ -111,6 +111,8 @@ class Report(models.Model):
     # The sender's own id of the report (a form's or an app's): sent again over a bad connection, the
     # same report is not made twice.
     client_id = models.CharField(_("client's report id"), max_length=64, blank=True)
+    # The opening checklist's answers: question id (as text) → yes (true) or no (false).
+    checklist = models.JSONField(_("checklist answers"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("observer's report")
@@ -359,3 +361,25 @@ class Protocol(models.Model):
     @property
     def turnout_pct(self) -> float | None:
         return round(100 * self.issued / self.registered, 1) if self.registered else None
+
+
+class ChecklistQuestion(models.Model):
+    """A yes/no question observers answer when the station opens (NDI Apollo's checklists): "Were
+    the ballot boxes shown empty and sealed?". A "no" to a critical one opens an incident."""
+
+    election = models.ForeignKey(
+        Election, verbose_name=_("election"), on_delete=models.CASCADE, related_name="checklist"
+    )
+    text = models.CharField(_("question"), max_length=300)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    critical = models.BooleanField(
+        _("critical"), default=True, help_text=_("A “no” opens an incident for the lawyers.")
+    )
+
+    class Meta:
+        verbose_name = _("opening checklist question")
+        verbose_name_plural = _("opening checklist")
+        ordering = ["election", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text

@@ -33,6 +33,7 @@ from otklik.cases import notifications
 from .models import (
     OPEN_INCIDENTS,
     CallKind,
+    ChecklistQuestion,
     Commission,
     Election,
     Incident,
@@ -118,6 +119,7 @@ def file_report(
     photo: UploadedFile | None = None,
     now: datetime | None = None,
     client_id: str = "",
+    checklist: dict[int, bool] | None = None,
 ) -> Report:
     """An observer's report from their own station; a violation opens an incident for the lawyers.
 
@@ -150,6 +152,10 @@ def file_report(
         raise ValidationError(_("Describe the violation: what, where, who."))
     if photo is not None:
         check_photo(photo)
+    questions = {q.pk: q for q in ChecklistQuestion.objects.filter(election=election)}
+    answers = {int(k): bool(v) for k, v in (checklist or {}).items()} if kind == ReportKind.OPENED else {}
+    if set(answers) - set(questions):
+        raise ValidationError(_("The checklist has no such question."))
     try:
         with transaction.atomic():
             report = Report.objects.create(
@@ -161,11 +167,25 @@ def file_report(
                 text=text,
                 created_at=now,
                 client_id=client_id,
+                checklist={str(k): v for k, v in answers.items()},
             )
             if photo is not None:
                 report.photo.save(photo.name or "photo", photo, save=True)
             if kind == ReportKind.VIOLATION:
                 escalate(report)
+            failed = [questions[pk].text for pk, yes in answers.items() if not yes and questions[pk].critical]
+            if failed:  # a "no" to a critical question of the opening is a violation in its own right
+                text = _("Opening checklist: “no” to — %(questions)s") % {"questions": "; ".join(failed)}
+                escalate(
+                    Report.objects.create(
+                        election=election,
+                        station=station,
+                        author=observer,
+                        kind=ReportKind.VIOLATION,
+                        text=text,
+                        created_at=now,
+                    )
+                )
     except IntegrityError:  # the same client id sent twice at once: the other request made it
         earlier = Report.objects.filter(author=observer, client_id=client_id).first() if client_id else None
         if earlier is None:
@@ -329,6 +349,48 @@ SILENCE_LABELS = {
     "quiet": gettext_lazy("no reports for a long time"),
     "not_closed": gettext_lazy("no report of the closing"),
 }
+
+
+@dataclass
+class ChecklistRow:
+    question: ChecklistQuestion
+    yes: int = 0
+    no: list[PollingStation] = field(default_factory=list)  # the stations that answered "no"
+
+    @property
+    def answered(self) -> int:
+        return self.yes + len(self.no)
+
+    @property
+    def yes_pct(self) -> float | None:
+        return round(100 * self.yes / self.answered, 1) if self.answered else None
+
+
+def checklist_summary(election: Election) -> list[ChecklistRow]:
+    """Each opening question: how many stations said yes, and which said no (their latest answer)."""
+    rows = {q.pk: ChecklistRow(q) for q in ChecklistQuestion.objects.filter(election=election)}
+    if not rows:
+        return []
+    latest: dict[int, tuple[PollingStation, dict[str, bool]]] = {}
+    for report in (
+        Report.objects.filter(election=election, kind=ReportKind.OPENED)
+        .exclude(checklist={})
+        .select_related("station")
+        .order_by("created_at", "pk")
+    ):
+        latest[report.station_id] = (report.station, report.checklist)
+    for station, answers in latest.values():
+        for key, yes in answers.items():
+            row = rows.get(int(key))
+            if row is None:
+                continue
+            if yes:
+                row.yes += 1
+            else:
+                row.no.append(station)
+    for row in rows.values():
+        row.no.sort(key=lambda s: s.number)
+    return list(rows.values())
 
 
 @dataclass

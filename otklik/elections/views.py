@@ -24,6 +24,7 @@ from . import campaign, exit_polls, exports, protocols, services
 from .forms import CallForm, CloseIncidentForm, EventForm, ExitPollForm, QuestionForm, ReportForm
 from .models import (
     CampaignEvent,
+    ChecklistQuestion,
     EventQuestion,
     ExitPollOption,
     Incident,
@@ -45,6 +46,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "election": election,
         "poll": poll,
         "protocol_check": protocols.check(election) if election else None,
+        "checklist": services.checklist_summary(election) if election else [],
         "refresh_seconds": settings.OTKLIK_ELECTIONS_REFRESH_SECONDS,
     }
     if board is not None:
@@ -66,8 +68,11 @@ def station(request: HttpRequest) -> HttpResponse:
     election = services.active_election()
     options = list(ExitPollOption.objects.filter(election=election)) if election else []
     is_poll = request.POST.get("action") == "exitpoll"
+    questions = list(ChecklistQuestion.objects.filter(election=election)) if election else []
     form = ReportForm(
-        None if is_poll else (request.POST or None), None if is_poll else (request.FILES or None)
+        None if is_poll else (request.POST or None),
+        None if is_poll else (request.FILES or None),
+        questions=questions,
     )
     poll_form = ExitPollForm(request.POST if is_poll else None, options=options)
     if is_poll and election is not None and poll_form.is_valid():
@@ -94,6 +99,7 @@ def station(request: HttpRequest) -> HttpResponse:
                 text=data["text"],
                 photo=data["photo"],
                 client_id=data["client_id"],
+                checklist=form.checklist(),
             )
         except ValidationError as exc:
             form.add_error(None, exc)

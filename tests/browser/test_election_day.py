@@ -16,6 +16,7 @@ from otklik.accounts.models import User
 from otklik.directory.choices import TerritoryKind
 from otklik.elections import services
 from otklik.elections.models import (
+    ChecklistQuestion,
     Commission,
     Election,
     ExitPollOption,
@@ -37,6 +38,7 @@ def test_an_observer_reports_and_a_lawyer_resolves(
 ) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     election = Election.objects.create(name="Выборы депутатов областной думы", day=timezone.localdate())
+    ChecklistQuestion.objects.create(election=election, text="Ящики показаны пустыми и опечатаны?", order=1)
     first = ExitPollOption.objects.create(election=election, name="Кандидат А", order=1)
     ExitPollOption.objects.create(election=election, name="Кандидат Б", order=2)
     region = make_territory("Саратовская область", kind=TerritoryKind.REGION)
@@ -70,6 +72,7 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     page.set_viewport_size({"width": 390, "height": 844})  # observers report from their phones
     log_in(page, base, "observer")  # lands on their station
     page.wait_for_selector('[data-testid="my-station"]')
+    assert page.locator('[data-testid="opening-checklist"] input[type=radio]').count() == 2
     page.screenshot(path=str(screenshots / "elections-00-observer-phone.png"), full_page=True)
     fits(page)
     assert "УИК № 1001" in page.inner_text("h1")

@@ -125,6 +125,12 @@ def test_demo_command_builds_a_working_region(client):
     assert observer.station.number == 1001 and Election.objects.filter(is_active=True).exists()
     client.login(username="lawyer", password="lawyer-demo")
     board = client.get("/elections/").context["board"]
+    # The opening checklist was answered at every station that opened (none before 8:00 local).
+    from otklik.elections.models import Report
+
+    opened = Report.objects.filter(kind="opened").count()
+    checklist = client.get("/elections/").context["checklist"]
+    assert len(checklist) == 3 and all(row.answered == opened for row in checklist)
     # Every demo station is on the map, inside its district's box.
     assert len(board.points) == board.total_stations == 40
     for point in board.points:

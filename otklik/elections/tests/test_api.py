@@ -88,3 +88,26 @@ def test_the_center_reads_everything_and_polls_new_reports(client, day):
     )  # not an observer
     client.logout()
     assert client.get("/api/elections/reports/").status_code == 403
+
+
+def test_an_app_sends_the_opening_checklist(client, day):
+    import json
+
+    from otklik.elections.models import ChecklistQuestion
+
+    sealed = ChecklistQuestion.objects.create(election=day["election"], text="Ящики опечатаны?")
+    sent = client.post(
+        "/api/elections/reports/",
+        json.dumps({"kind": "opened", "checklist": {str(sealed.pk): False}, "client_id": "open-1"}),
+        content_type="application/json",
+        **basic("anna"),
+    )
+    assert sent.status_code == 201 and sent.json()["checklist"] == {str(sealed.pk): False}
+    assert Incident.objects.get().report.station.number == 101  # a critical "no"
+    bad = client.post(
+        "/api/elections/reports/",
+        json.dumps({"kind": "opened", "checklist": {"x": True}}),
+        content_type="application/json",
+        **basic("boris"),
+    )
+    assert bad.status_code == 400

@@ -476,3 +476,38 @@ def test_the_incidents_download_as_a_spreadsheet(client, day):
     assert sheet["A3"].value == "№"
     client.login(username="anna", password=PASSWORD)
     assert client.get("/elections/incidents.xlsx").status_code == 403  # observers do not
+
+
+def test_the_opening_checklist(client, day, django_capture_on_commit_callbacks):
+    from otklik.elections.models import ChecklistQuestion
+
+    e = day["election"]
+    sealed = ChecklistQuestion.objects.create(election=e, text="Ящики показаны пустыми и опечатаны?", order=1)
+    lists = ChecklistQuestion.objects.create(
+        election=e, text="Списки избирателей выложены?", order=2, critical=False
+    )
+    client.login(username="anna", password=PASSWORD)
+    page = client.get("/elections/station/")
+    assert b'data-testid="opening-checklist"' in page.content
+    unanswered = client.post("/elections/station/", {"kind": "opened", f"check_{sealed.pk}": "yes"})
+    assert unanswered.status_code == 400 and "чек-лист" in unanswered.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/elections/station/", {"kind": "opened", f"check_{sealed.pk}": "no", f"check_{lists.pk}": "no"}
+        )
+    opened = Report.objects.get(kind=ReportKind.OPENED)
+    assert opened.checklist == {str(sealed.pk): False, str(lists.pk): False}
+    # Only the critical "no" becomes an incident for the lawyers.
+    incident = Incident.objects.get()
+    assert "Ящики показаны пустыми" in incident.report.text and "Списки" not in incident.report.text
+    services.file_report(
+        observer=day["boris"], election=e, kind=ReportKind.OPENED, checklist={sealed.pk: True, lists.pk: True}
+    )
+    rows = {r.question: r for r in services.checklist_summary(e)}
+    assert (rows[sealed].answered, rows[sealed].yes_pct, rows[sealed].no) == (2, 50.0, [day["s1"]])
+    with pytest.raises(ValidationError):
+        services.file_report(
+            observer=day["boris"], election=e, kind=ReportKind.OPENED, checklist={999999: True}
+        )
+    client.login(username="chief", password=PASSWORD)
+    assert b'data-testid="el-checklist"' in client.get("/elections/").content
