@@ -17,3 +17,15 @@ def _russian_and_fast(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.OTKLIK_SEND_REPLIES = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def bot(settings):
+    """The local fake of the Telegram Bot API, set as the notification bot's."""
+    from otklik.intake.fakes.telegram import FakeTelegram
+
+    with FakeTelegram(token="123456:TEST-token") as fake:
+        settings.OTKLIK_TELEGRAM_BOT_TOKEN = fake.token
+        settings.OTKLIK_TELEGRAM_API_URL = fake.url
+        settings.OTKLIK_TELEGRAM_BOT_USERNAME = "@cur_test_bot"
+        yield fake

@@ -12,20 +12,12 @@ from django.utils import timezone
 
 from otklik.accounts.choices import Role
 from otklik.cases import notifications
-from otklik.intake.fakes.telegram import FakeTelegram, tg_error
+from otklik.intake.fakes.telegram import tg_error
 from otklik.testing.factories import make_agency, make_case, make_user
 
 pytestmark = pytest.mark.django_db
 
 TOKEN = "123456:TEST-token"
-
-
-@pytest.fixture
-def bot(settings):
-    with FakeTelegram(token=TOKEN) as fake:
-        settings.OTKLIK_TELEGRAM_BOT_TOKEN = TOKEN
-        settings.OTKLIK_TELEGRAM_API_URL = fake.url
-        yield fake
 
 
 @pytest.fixture

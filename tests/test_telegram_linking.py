@@ -11,22 +11,11 @@ from otklik.accounts.choices import Role
 from otklik.accounts.telegram import link_code, user_for_code
 from otklik.cases import notifications
 from otklik.cases.telegram_bot import BAD_CODE, NO_CODE, PRIVATE_ONLY, STOPPED, process_updates
-from otklik.intake.fakes.telegram import FakeTelegram
 from otklik.testing.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = "123456:TEST-token"
 NOW = 1_780_000_000
-
-
-@pytest.fixture
-def bot(settings):
-    with FakeTelegram(token=TOKEN) as fake:
-        settings.OTKLIK_TELEGRAM_BOT_TOKEN = TOKEN
-        settings.OTKLIK_TELEGRAM_API_URL = fake.url
-        settings.OTKLIK_TELEGRAM_BOT_USERNAME = "@cur_test_bot"
-        yield fake
 
 
 def private(chat_id: int) -> dict:

@@ -38,6 +38,7 @@ from otklik.accounts.links import invitation_url
 from otklik.accounts.models import User
 
 from .models import Observer, PollingStation
+from .tables import open_table
 
 log = logging.getLogger("otklik.elections.observers")
 
@@ -113,14 +114,7 @@ def import_observers(path: Path, *, send_email: bool = True) -> ObserverImport:
     result = ObserverImport()
     stations = {s.number: s for s in PollingStation.objects.all()}
     with path.open(encoding="utf-8-sig", newline="") as handle, transaction.atomic():
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in reader.fieldnames or []]
-        reader.fieldnames = header
-        columns = {
-            name: next(c for c in aliases if c in header)
-            for name, aliases in COLUMNS.items()
-            if any(c in header for c in aliases)
-        }
+        reader, columns = open_table(handle, COLUMNS)
         missing = {"station", "name"} - set(columns)
         if missing or not {"phone", "email"} & set(columns):
             wanted = sorted(missing) + ([] if {"phone", "email"} & set(columns) else ["phone or email"])

@@ -13,7 +13,6 @@ Bad rows are skipped with their line and reason; the rest of the file is importe
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Territory
 
 from .models import Commission, PollingStation
+from .tables import open_table
 
 NUMBER_RE = re.compile(r"\d+")
 NUMBERED_TIK_RE = re.compile(
@@ -109,14 +109,7 @@ def import_stations(path: Path, *, region: str = "") -> ImportResult:
     districts = list(territories)
     by_name = {_key(d.name): d for d in districts}
     with path.open(encoding="utf-8-sig", newline="") as handle, transaction.atomic():
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in reader.fieldnames or []]
-        reader.fieldnames = header
-        columns = {
-            name: next(c for c in aliases if c in header)
-            for name, aliases in COLUMNS.items()
-            if any(c in header for c in aliases)
-        }
+        reader, columns = open_table(handle, COLUMNS)
         missing = {"tik", "uik"} - set(columns)
         if missing:
             raise ValidationError(f"{path.name}: no column(s) {', '.join(sorted(missing))}")

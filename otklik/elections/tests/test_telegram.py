@@ -22,14 +22,6 @@ pytestmark = pytest.mark.django_db
 TOKEN = "123456:TEST-token"
 
 
-@pytest.fixture
-def bot(settings):
-    with FakeTelegram(token=TOKEN) as fake:
-        settings.OTKLIK_TELEGRAM_BOT_TOKEN = TOKEN
-        settings.OTKLIK_TELEGRAM_API_URL = fake.url
-        yield fake
-
-
 def say(bot: FakeTelegram, chat: int, text: str | None = None, **extra) -> None:
     bot.add_chat_message({"id": chat, "type": "private"}, text, date=int(time.time()), **extra)
 
