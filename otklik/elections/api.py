@@ -263,4 +263,14 @@ def _protocols(election: Any) -> dict[str, Any]:
             }
             for o in found.options
         ],
+        "station_gaps": [
+            {
+                "station": g.protocol.station.number,
+                "option": g.option,
+                "official_pct": g.official_pct,
+                "poll_pct": g.poll_pct,
+                "respondents": g.respondents,
+            }
+            for g in found.station_gaps
+        ],
     }

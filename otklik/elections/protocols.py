@@ -11,7 +11,9 @@ turnout — the last figure reported at or after 19:30 on election day, when few
 come — and lists the stations where the protocol counts more voters than the observer saw by more
 than ``threshold_pp`` points of the registered voters (5 by default): where ballots may have been
 added. It also sets the official shares of the options against the exit poll's estimate and its 95 %
-margin: an official share outside the margin is worth a look.
+margin — an official share outside the margin is worth a look — and, station by station where the
+exit poll was taken (from 30 respondents), lists an option whose share in the protocol is more than
+20 points from its share among the respondents.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import exit_polls
-from .models import Election, PollingStation, Protocol, Report, ReportKind
+from .models import Election, ExitPollCount, PollingStation, Protocol, Report, ReportKind
 
 FINAL_FROM = time(19, 30)
 
@@ -119,6 +121,21 @@ class OptionCheck:
         return abs(self.official_pct - self.exit_poll_pct) > self.margin95_pct
 
 
+@dataclass(frozen=True)
+class StationGap:
+    """An exit-poll station whose protocol gives an option a share far from what its voters said."""
+
+    protocol: Protocol
+    option: str
+    official_pct: float
+    poll_pct: float
+    respondents: int
+
+    @property
+    def gap_pp(self) -> float:
+        return round(self.official_pct - self.poll_pct, 1)
+
+
 @dataclass
 class ProtocolCheck:
     protocols: int = 0
@@ -127,10 +144,40 @@ class ProtocolCheck:
     compared: int = 0  # protocols with an observer's final figure
     discrepancies: list[Discrepancy] = field(default_factory=list)
     options: list[OptionCheck] = field(default_factory=list)
+    station_gaps: list[StationGap] = field(default_factory=list)
 
     @property
     def turnout_pct(self) -> float | None:
         return round(100 * self.issued / self.registered, 1) if self.registered else None
+
+
+STATION_GAP_PP = 20.0  # an option's share at an exit-poll station, protocol against respondents
+STATION_MIN_RESPONDENTS = 30
+
+
+def _station_gaps(election: Election, protocols: dict[int, Protocol]) -> list[StationGap]:
+    """Exit-poll stations (with enough respondents) where an option's official share differs from the
+    respondents' by more than :data:`STATION_GAP_PP` points."""
+    counts: dict[int, dict[str, int]] = {}
+    for station_id, name, count in ExitPollCount.objects.filter(sheet__election=election).values_list(
+        "sheet__station_id", "option__name", "count"
+    ):
+        per = counts.setdefault(station_id, {})
+        per[name] = per.get(name, 0) + count
+    gaps = []
+    for station_id, per in counts.items():
+        protocol = protocols.get(station_id)
+        respondents = sum(per.values())
+        if protocol is None or not protocol.valid or respondents < STATION_MIN_RESPONDENTS:
+            continue
+        for name, said in per.items():
+            if name not in protocol.votes:
+                continue
+            official = 100 * int(protocol.votes[name]) / protocol.valid
+            poll = 100 * said / respondents
+            if abs(official - poll) > STATION_GAP_PP:
+                gaps.append(StationGap(protocol, name, round(official, 1), round(poll, 1), respondents))
+    return sorted(gaps, key=lambda g: (-abs(g.gap_pp), g.protocol.station.number, g.option))
 
 
 def check(election: Election, *, threshold_pp: float = 5.0) -> ProtocolCheck:
@@ -178,4 +225,5 @@ def check(election: Election, *, threshold_pp: float = 5.0) -> ProtocolCheck:
         ),
         key=lambda o: -o.official_pct,
     )
+    out.station_gaps = _station_gaps(election, {p.station_id: p for p in protocols})
     return out

@@ -75,8 +75,14 @@ def test_protocols_are_checked_against_the_observers_and_the_exit_poll(tmp_path,
     assert official["Кандидат А"].official_pct == round(100 * 800 / 1310, 1)  # 61.1 % by the protocols
     assert official["Кандидат А"].exit_poll_pct == 35.0 and official["Кандидат А"].outside  # far off the poll
 
+    # Station by station where the poll was taken: 201's protocol gives A 83.3 %, its respondents 40 %.
+    assert [(g.protocol.station.number, g.option, g.gap_pp) for g in report.station_gaps] == [
+        (201, "Кандидат А", 43.3),
+        (201, "Кандидат Б", -43.3),
+    ]
     client.login(username="chief", password=PASSWORD)
     api = client.get("/api/elections/dashboard/").json()["protocols"]
+    assert [(g["station"], g["option"]) for g in api["station_gaps"]][:1] == [(201, "Кандидат А")]
     assert [(d["station"], d["gap_pct"]) for d in api["discrepancies"]] == [(201, 12.5)]
     assert [o["outside"] for o in api["options"] if o["name"] == "Кандидат А"] == [True]
 
