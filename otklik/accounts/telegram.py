@@ -46,6 +46,11 @@ def user_for_code(code: str, *, now: float | None = None) -> Any | None:
     return get_user_model().objects.filter(pk=pk, is_active=True).first()
 
 
+def bot_enabled() -> bool:
+    """Whether this server has a notification bot (``OTKLIK_TELEGRAM_BOT_TOKEN``)."""
+    return bool(getattr(settings, "OTKLIK_TELEGRAM_BOT_TOKEN", ""))
+
+
 def bot_link(code: str) -> str | None:
     """The deep link to the bot, when its username is configured."""
     username = str(getattr(settings, "OTKLIK_TELEGRAM_BOT_USERNAME", "") or "").lstrip("@")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -28,7 +27,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:profile")
     code = telegram.link_code(user)
     context = {
-        "bot_enabled": bool(getattr(settings, "OTKLIK_TELEGRAM_BOT_TOKEN", "")),
+        "bot_enabled": telegram.bot_enabled(),
         "code": code,
         "bot_link": telegram.bot_link(code),
         "code_days": telegram.CODE_DAYS,

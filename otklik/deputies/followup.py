@@ -17,12 +17,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.template.loader import render_to_string
@@ -36,7 +34,7 @@ from otklik.cases.actions import log_event
 from otklik.cases.choices import CaseStatus, EventKind
 from otklik.cases.models import Case
 from otklik.directory.choices import AgencyKind
-from otklik.public.emails import email_address
+from otklik.public.emails import email_address, mail_after_commit
 from otklik.public.services import status_token
 
 from .models import Deputy, Reply, ReplyCheck
@@ -121,19 +119,9 @@ def ask_about_replies(now: datetime | None = None) -> list[ReplyCheck]:
             asked.append(check)
             if address is not None:
                 subject, body = question_message(case, deputy, name)
-                transaction.on_commit(partial(_mail, subject, body, address, case.number))
+                about = f"the reply question about appeal {case.number}"
+                mail_after_commit(to=address, subject=subject, body=body, about=about)
     return asked
-
-
-def _mail(subject: str, body: str, address: str, number: str) -> None:
-    try:
-        send_mail(subject, body, None, [address], fail_silently=False)
-    except Exception:  # the question is on the status page as well; the address is not logged
-        log.exception("the reply question about appeal %s could not be emailed", number)
-
-
-def open_question(case: Case) -> ReplyCheck | None:
-    return ReplyCheck.objects.filter(case=case).select_related("deputy").first()
 
 
 def record_reply(case: Case, reply: str, *, now: datetime | None = None) -> ReplyCheck:
@@ -192,6 +180,9 @@ class Replies:
         return self.answered >= MIN_RESPONSES
 
 
+NO_REPLIES = Replies(0, 0, 0)
+
+
 def replies_by_deputy(date_from: date, date_to: date, deputies: Any = None) -> dict[int, Replies]:
     """Per deputy id: questions asked and answered about appeals made in the period."""
     rows = ReplyCheck.objects.filter(
@@ -235,7 +226,7 @@ def responsiveness(date_from: date, date_to: date) -> list[ResponsivenessRow]:
     )
     replies = replies_by_deputy(date_from, date_to)
     rows = [
-        ResponsivenessRow(d, appeals.get(d.office_id, 0), replies.get(d.pk, Replies(0, 0, 0)))
+        ResponsivenessRow(d, appeals.get(d.office_id, 0), replies.get(d.pk, NO_REPLIES))
         for d in deputies
         if appeals.get(d.office_id)
     ]

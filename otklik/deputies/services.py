@@ -122,7 +122,7 @@ class DeputyScore:
     calls: int = 0  # appeals taken by the call center
     shares: dict[str, float | None] = field(default_factory=dict)  # raw, for the table
     score: float | None = None
-    replies: followup.Replies = field(default_factory=lambda: followup.Replies(0, 0, 0))
+    replies: followup.Replies = followup.NO_REPLIES
 
     @property
     def received(self) -> int:
@@ -226,14 +226,14 @@ class PublicRecord:
     median_minutes: float | None  # working minutes to the final answer
     satisfaction_pct: float | None
     ratings: int
-    replies: followup.Replies = field(default_factory=lambda: followup.Replies(0, 0, 0))  # two-week answers
+    replies: followup.Replies = followup.NO_REPLIES  # the two-week question's answers
 
 
 def public_record(deputy: Deputy) -> PublicRecord:
     rollups.ensure_fresh()
     scope = rating_scope()
     replies = followup.replies_by_deputy(scope.date_from, scope.date_to, [deputy]).get(
-        deputy.pk, followup.Replies(0, 0, 0)
+        deputy.pk, followup.NO_REPLIES
     )
     k = kpi.agency_kpis(scope, agency=deputy.office_id).get(deputy.office_id)
     if k is None:

@@ -20,13 +20,11 @@ import csv
 import logging
 import re
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -36,6 +34,7 @@ from django.utils.translation import gettext as _
 from otklik.accounts.choices import Role
 from otklik.accounts.links import invitation_url
 from otklik.accounts.models import User
+from otklik.public.emails import mail_after_commit
 
 from .models import Observer, PollingStation
 from .tables import open_table
@@ -103,13 +102,6 @@ def _invitation_message(user: User, station: PollingStation, link: str) -> tuple
     return subject, body.strip() + "\n"
 
 
-def _mail(subject: str, body: str, address: str, username: str) -> None:
-    try:
-        send_mail(subject, body, None, [address], fail_silently=False)
-    except Exception:  # the link is in the list for SMS as well
-        log.exception("the invitation of observer %s could not be emailed", username)
-
-
 def import_observers(path: Path, *, send_email: bool = True) -> ObserverImport:
     result = ObserverImport()
     stations = {s.number: s for s in PollingStation.objects.all()}
@@ -175,7 +167,8 @@ def import_observers(path: Path, *, send_email: bool = True) -> ObserverImport:
                 result.invitations.append(invited)
                 if send_email and user.email:
                     subject, body = _invitation_message(user, station, link)
-                    transaction.on_commit(partial(_mail, subject, body, user.email, username))
+                    about = f"the invitation of observer {username}"
+                    mail_after_commit(to=user.email, subject=subject, body=body, about=about)
                     result.emailed += 1
     return result
 

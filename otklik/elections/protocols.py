@@ -18,7 +18,6 @@ exit poll was taken (from 30 respondents), lists an option whose share in the pr
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -30,6 +29,7 @@ from django.utils import timezone
 
 from . import exit_polls
 from .models import Election, ExitPollCount, PollingStation, Protocol, Report, ReportKind
+from .tables import open_table
 
 FINAL_FROM = time(19, 30)
 
@@ -50,9 +50,8 @@ def import_protocols(path: Path, *, election: Election, region: str = "") -> Pro
     result = ProtocolImport()
     stations = {s.number: s for s in PollingStation.objects.all()}
     with path.open(encoding="utf-8-sig", newline="") as handle, transaction.atomic():
-        reader = csv.DictReader(handle)
-        header = [" ".join((h or "").split()) for h in reader.fieldnames or []]
-        reader.fieldnames = header
+        reader, _columns = open_table(handle, {})
+        header: list[str] = reader.fieldnames
         voters = re.compile(r"Число избирателей, (включенных|внесенных)")
         registered = next((h for h in header if voters.match(h)), None)
         issued = [h for h in header if h.startswith("Число избирательных бюллетеней, выданных")]

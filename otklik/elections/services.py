@@ -531,10 +531,12 @@ def _silent(
         return []
     day = datetime(election.day.year, election.day.month, election.day.day, tzinfo=tz)
     quiet_after = timedelta(hours=float(getattr(settings, "OTKLIK_ELECTIONS_SILENT_HOURS", 2)))
-    watched = set(Observer.objects.values_list("station_id", flat=True)) | set(last_report)
+    watched = set(last_report)
     phones: dict[int, list[str]] = defaultdict(list)
-    for station_id, phone in Observer.objects.exclude(phone="").values_list("station_id", "phone"):
-        phones[station_id].append(phone)
+    for station_id, phone in Observer.objects.order_by("pk").values_list("station_id", "phone"):
+        watched.add(station_id)
+        if phone:
+            phones[station_id].append(phone)
     out = []
     for station in stations:
         if station.pk not in watched or station.pk in closed:

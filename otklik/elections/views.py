@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from otklik.accounts.choices import Role
+from otklik.accounts.telegram import bot_enabled
 from otklik.analytics.heatmap import municipal_geometry_script
 
 from . import campaign, exit_polls, exports, protocols, services
@@ -113,7 +114,7 @@ def station(request: HttpRequest) -> HttpResponse:
         "form": form,
         "poll_form": poll_form if options else None,
         "reports": reports,
-        "telegram_bot": bool(getattr(settings, "OTKLIK_TELEGRAM_BOT_TOKEN", "")),
+        "telegram_bot": bot_enabled(),
         # How many, never who: the voters' names and phones stay with the center.
         "home_voting": services.home_voting_requests(election).filter(station=mine).count(),
     }

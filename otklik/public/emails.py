@@ -45,15 +45,21 @@ def status_link_message(*, case_number: str, status_url: str, name: str = "") ->
     return subject, body.strip() + "\n"
 
 
-def send_status_link(*, to: str, case_number: str, status_url: str, name: str = "") -> None:
-    """Email the status link once the appeal is committed; a failure is logged, not raised."""
-    subject, body = status_link_message(case_number=case_number, status_url=status_url, name=name)
+def mail_after_commit(*, to: str, subject: str, body: str, about: str) -> None:
+    """Email one resident (or observer) once the transaction commits. A mail server that is away is
+    logged and never fails what was stored — the page shows the same; the address is personal data,
+    so the log names only ``about`` ("the status link of appeal 2611-000001")."""
 
     def deliver() -> None:
         try:
             send_mail(subject, body, None, [to], fail_silently=False)
-        except Exception:  # the appeal is stored and its page shows the link: the email is a courtesy
-            # The address is personal data: the log names the case only.
-            log.exception("the status link of appeal %s could not be emailed", case_number)
+        except Exception:
+            log.exception("%s could not be emailed", about)
 
     transaction.on_commit(deliver)
+
+
+def send_status_link(*, to: str, case_number: str, status_url: str, name: str = "") -> None:
+    """Email the status link once the appeal is committed; a failure is logged, not raised."""
+    subject, body = status_link_message(case_number=case_number, status_url=status_url, name=name)
+    mail_after_commit(to=to, subject=subject, body=body, about=f"the status link of appeal {case_number}")
