@@ -24,9 +24,12 @@ import django
 
 django.setup()
 
-from otklik.understanding import ner  # noqa: E402
-from otklik.understanding import place_evaluation as ev  # noqa: E402
-from otklik.understanding.places import locate, scan_tokens  # noqa: E402
+from otklik.understanding.places import evaluation as ev  # noqa: E402
+from otklik.understanding.places import (  # noqa: E402
+    locate,
+    ner,
+    scan_tokens,
+)
 
 
 def rate(label: str, texts: list, work, repeat: int = 1) -> float:  # type: ignore[no-untyped-def,type-arg]

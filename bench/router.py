@@ -40,7 +40,7 @@ from django.db import transaction  # noqa: E402
 from otklik.directory.regions import load_region  # noqa: E402
 from otklik.understanding import agency_model, ml  # noqa: E402
 from otklik.understanding.classify import place_tokens  # noqa: E402
-from otklik.understanding.place_evaluation import region_gazetteer  # noqa: E402
+from otklik.understanding.places.evaluation import region_gazetteer  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 KURSK = DATA / "kursk_pos_2022"

@@ -753,7 +753,7 @@ def mark_overdue(now: datetime | None = None) -> list[int]:
 def _learn_institution(case: Case) -> None:
     """A place the moderator confirmed teaches the region's registry the institution the text names
     ("школа № 12" in that town); learning must never stand in the moderator's way."""
-    from otklik.understanding.institutions import learn_from_case
+    from otklik.understanding.places.institutions import learn_from_case
 
     try:
         with transaction.atomic():

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.directory.models import Category, Territory
 
-from .place_data import INSTITUTION_KINDS, institution_label
+from .places.data import INSTITUTION_KINDS, institution_label
 
 
 class BurstAlert(models.Model):

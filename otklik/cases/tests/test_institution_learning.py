@@ -1,5 +1,5 @@
 """A place the moderator confirms (``moderate_case``, ``set_case_place``) teaches the region's registry
-the institution the case's text names (``otklik.understanding.institutions``)."""
+the institution the case's text names (``otklik.understanding.places.institutions``)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from otklik.accounts.models import Role
 from otklik.cases import actions
 from otklik.testing.factories import make_case, make_category, make_user
-from otklik.understanding.institutions import learn_from_case, learn_institution
 from otklik.understanding.models import Institution
 from otklik.understanding.places import locate
+from otklik.understanding.places.institutions import learn_from_case, learn_institution
 from otklik.understanding.tests.institution_region import institution_region
 
 pytestmark = pytest.mark.django_db

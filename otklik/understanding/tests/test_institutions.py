@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from otklik.understanding.institutions import import_csv
 from otklik.understanding.models import Institution
-from otklik.understanding.place_data import extract_institution
 from otklik.understanding.places import get_gazetteer, locate
+from otklik.understanding.places.data import extract_institution
+from otklik.understanding.places.institutions import import_csv
 
 from .institution_region import institution_region
 

@@ -90,7 +90,8 @@ def test_the_word_registry_gives_the_same_features_warm_cold_and_after_a_reset(m
     featurizer = ml.Featurizer(embeddings=False).fit(prepared)
     cold = featurizer.transform(prepared)
     warm = featurizer.transform(prepared)
-    monkeypatch.setattr(ml, "_WORD_CACHE_LIMIT", 5)  # every batch with a new word starts a new registry
+    # every batch with a new word starts a new registry
+    monkeypatch.setattr(ml.features, "_WORD_CACHE_LIMIT", 5)
     featurizer.transform(docs(["Совсем другие слова здесь"]))
     reset = featurizer.transform(prepared)
     for other in (warm, reset):

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from otklik.understanding import ner
+from otklik.understanding.places import ner
 
 
 @pytest.mark.skipif(not ner.available(), reason="natasha is not installed")

@@ -9,7 +9,6 @@ from django.conf import settings
 
 from otklik.directory.choices import TerritoryKind
 from otklik.testing.factories import make_territory
-from otklik.understanding.place_data import ExtraSettlement, KnownStreet, extract_institution
 from otklik.understanding.places import (
     Gazetteer,
     extract_address,
@@ -18,6 +17,7 @@ from otklik.understanding.places import (
     scan_tokens,
     scan_tokens_of,
 )
+from otklik.understanding.places.data import ExtraSettlement, KnownStreet, extract_institution
 from otklik.understanding.text import tokenize
 
 pytestmark = pytest.mark.django_db
@@ -250,7 +250,7 @@ SHARED = Path(settings.BASE_DIR).parent / "shared" / "data"
     not (SHARED / "kursk_pos_2022").exists(), reason="../shared/data (Kursk appeals) is absent"
 )
 def test_districts_found_in_real_kursk_appeals_match_the_executor() -> None:
-    from otklik.understanding import place_evaluation as ev
+    from otklik.understanding.places import evaluation as ev
 
     region_row = ev.load_kursk()
     gazetteer = ev.region_gazetteer(region_row)

@@ -33,7 +33,7 @@ from otklik.understanding.classify import (
     place_tokens,
     with_rule_features,
 )
-from otklik.understanding.place_evaluation import region_gazetteer
+from otklik.understanding.places.evaluation import region_gazetteer
 from otklik.understanding.reports import render_html
 
 

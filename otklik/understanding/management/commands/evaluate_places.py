@@ -14,8 +14,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from otklik.understanding import place_data
-from otklik.understanding import place_evaluation as ev
+from otklik.understanding.places import data as place_data
+from otklik.understanding.places import evaluation as ev
 
 
 class _Rollback(Exception):

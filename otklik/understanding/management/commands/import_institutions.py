@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from otklik.understanding.institutions import import_csv
+from otklik.understanding.places.institutions import import_csv
 
 
 class Command(BaseCommand):

@@ -29,12 +29,14 @@ from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Territory
 from otklik.directory.regions import load_region
 
-from .place_data import DATA_DIR, KnownStreet, extract_institution, street_key
-from .places import Gazetteer, known_institutions, locate
-from .text import fold, tokenize
+from ..text import fold, tokenize
+from .cache import known_institutions
+from .data import DATA_DIR, KnownStreet, extract_institution, street_key
+from .gazetteer import Gazetteer
+from .resolver import locate
 
 KURSK_REGION = "Курская область"
-ANNOTATIONS = Path(__file__).resolve().parent / "data" / "annotations" / "kursk_places.csv"
+ANNOTATIONS = Path(__file__).resolve().parent.parent / "data" / "annotations" / "kursk_places.csv"
 
 
 def shared_data() -> Path:
@@ -132,7 +134,7 @@ def evaluate_by_executor(
 def learn_institutions(rows: Iterable[dict[str, str]], gazetteer: Gazetteer) -> int:
     """Fill the registry as moderators would: every routed appeal that names a numbered institution
     confirms it in the executor's municipality, through the same
-    :func:`~otklik.understanding.institutions.learn_institution` a moderator's confirmation calls."""
+    :func:`~otklik.understanding.places.institutions.learn_institution` a moderator's confirmation calls."""
     from .institutions import learn_institution
 
     learned = 0
@@ -171,7 +173,7 @@ def derive_streets(
 ) -> list[KnownStreet]:
     """Streets → municipality from routed appeals: a street is kept when at least ``min_share`` of
     its mentions went to one municipality (so "ул. Ленина", found in every town, stays out)."""
-    from .places import extract_address
+    from .addresses import extract_address
 
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     names: dict[str, str] = {}

@@ -22,9 +22,9 @@ from django.db import transaction
 from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Territory
 
-from .models import Institution
-from .place_data import extract_institution
-from .text import fold
+from ..models import Institution
+from ..text import fold
+from .data import extract_institution
 
 _KEEP_CASE_IDS = 200  # the latest cases that confirmed a row (a case counts once)
 CSV_COLUMNS = ("region", "municipality", "settlement", "kind", "number", "name", "address", "lat", "lon")
@@ -101,7 +101,8 @@ def learn_from_case(case: Any) -> Institution | None:
         return None
     if territory.kind == TerritoryKind.REGION:
         return None
-    from .places import get_gazetteer, locate
+    from .cache import get_gazetteer
+    from .resolver import locate
 
     named = locate(text, gazetteer=get_gazetteer()).territory
     if named is not None and named.pk > 0 and named.pk != territory.pk and territory.pk in _chain_ids(named):
@@ -129,7 +130,7 @@ class ImportResult:
 
 
 def _territory_named(name: str, candidates: Iterable[Territory]) -> Territory | None:
-    from .places import clean_name
+    from .names import clean_name
 
     wanted = fold(clean_name(name))
     found = [t for t in candidates if fold(clean_name(t.name)) == wanted]

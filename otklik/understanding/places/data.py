@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .text import fold, word_readings
+from ..text import fold, word_readings
 
-DATA_DIR = Path(__file__).resolve().parent / "data" / "gazetteer"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "gazetteer"
 
 
 @dataclass(frozen=True)
