@@ -79,8 +79,8 @@ class EventQuestionInline(admin.TabularInline):
 
 @admin.register(CampaignEvent)
 class CampaignEventAdmin(admin.ModelAdmin):
-    list_display = ("starts_at", "candidate", "place", "territory", "attendance")
-    list_filter = ("election",)
+    list_display = ("starts_at", "candidate", "faction", "place", "territory", "attendance")
+    list_filter = ("election", "faction")
     search_fields = ("candidate", "place")
     inlines = [EventQuestionInline]
 

@@ -3,7 +3,10 @@ there. A question to a deputy becomes an appeal to the deputy's reception office
 pipeline (source ``campaign-meetings``), so it is answered, approved, published and rated like any
 appeal; the question keeps the link to its case.
 
-The calendar is for the situational center (the center's roles, lawyers) and party coordinators.
+The calendar is for the situational center (the center's roles, lawyers), which sees every meeting,
+and party coordinators, who see only their factions' meetings (a meeting's faction is its deputy's,
+or the one chosen when it was entered): :func:`visible_events` is the only way to list meetings and
+:func:`access_event` to open one — anything out of scope is a 404, as for cases.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.choices import Role
+from otklik.deputies.models import Faction
 from otklik.directory.choices import Channel
 from otklik.intake.direct import SubmissionError, direct_source, submit
 
@@ -36,12 +41,35 @@ def require_calendar(user: Any) -> None:
         raise PermissionDenied(_("The campaign calendar is for the situational center and coordinators."))
 
 
-def calendar(*, start: date, days: int = 14) -> QuerySet[CampaignEvent]:
-    """Meetings from ``start`` for ``days`` days, with their question counts."""
+def coordinated_factions(user: Any) -> QuerySet[Faction]:
+    """The factions whose meetings ``user`` may enter: all for the center, their own for a coordinator."""
+    if is_headquarters(user):
+        return Faction.objects.all()
+    if user.is_authenticated and user.role == Role.COORDINATOR:
+        return Faction.objects.filter(coordinators=user)
+    return Faction.objects.none()
+
+
+def visible_events(user: Any) -> QuerySet[CampaignEvent]:
+    """Meetings ``user`` may see: every one for the center, their factions' for a coordinator."""
+    if is_headquarters(user):
+        return CampaignEvent.objects.all()  # meetings of no faction too
+    return CampaignEvent.objects.filter(faction__in=coordinated_factions(user))
+
+
+def access_event(user: Any, pk: Any) -> CampaignEvent:
+    """One meeting for ``user``: a 403 for those without the calendar, a 404 for a meeting out of scope."""
+    require_calendar(user)
+    return get_object_or_404(visible_events(user).select_related("deputy", "territory", "faction"), pk=pk)
+
+
+def calendar(user: Any, *, start: date, days: int = 14) -> QuerySet[CampaignEvent]:
+    """The meetings ``user`` may see from ``start`` for ``days`` days, with their question counts."""
     tz = timezone.get_current_timezone()
     begin = datetime(start.year, start.month, start.day, tzinfo=tz)
     return (
-        CampaignEvent.objects.filter(starts_at__gte=begin, starts_at__lt=begin + timedelta(days=days))
+        visible_events(user)
+        .filter(starts_at__gte=begin, starts_at__lt=begin + timedelta(days=days))
         .select_related("deputy", "territory")
         .annotate(question_count=Count("questions"))
         .order_by("starts_at")

@@ -88,12 +88,33 @@ class ExitPollForm(forms.Form):
 
 
 class EventForm(forms.ModelForm):
+    """A meeting on the campaign calendar. ``factions`` are those the user may enter meetings for
+    (:func:`otklik.elections.campaign.coordinated_factions`): a coordinator picks one of theirs or a
+    deputy of one of theirs; the center may leave both empty."""
+
     class Meta:
         model = CampaignEvent
-        fields = ["candidate", "deputy", "starts_at", "place", "territory", "notes", "attendance"]
+        fields = ["candidate", "deputy", "faction", "starts_at", "place", "territory", "notes", "attendance"]
         widgets = {
             "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
         }
+
+    def __init__(self, *args: Any, factions: Any, faction_required: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.faction_required = faction_required
+        self.fields["faction"].queryset = factions  # type: ignore[attr-defined]
+        if faction_required:  # a coordinator: only their factions' deputies
+            deputy_field: Any = self.fields["deputy"]
+            deputy_field.queryset = deputy_field.queryset.filter(faction__in=factions)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        deputy, faction = data.get("deputy"), data.get("faction")
+        if deputy is not None and faction is not None and deputy.faction_id not in (None, faction.pk):
+            self.add_error("faction", _("The deputy is in another faction."))
+        elif self.faction_required and faction is None and (deputy is None or deputy.faction_id is None):
+            self.add_error("faction", _("Choose your faction or its deputy."))
+        return data
 
 
 class QuestionForm(forms.Form):

@@ -242,6 +242,18 @@ class CampaignEvent(models.Model):
             "When the candidate is a deputy, questions asked at the meeting can become appeals to them."
         ),
     )
+    faction = models.ForeignKey(
+        "deputies.Faction",
+        verbose_name=_("faction"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        help_text=_(
+            "Whose meeting it is: the faction's coordinators see it. A deputy's meeting takes the "
+            "deputy's faction; a meeting of no faction is seen only by the situational center."
+        ),
+    )
     starts_at = models.DateTimeField(_("starts"), db_index=True)
     place = models.CharField(_("place"), max_length=300)
     territory = models.ForeignKey(
@@ -257,6 +269,12 @@ class CampaignEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate}, {self.place}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # A deputy's meeting belongs to the deputy's faction, whoever entered it.
+        if self.deputy_id is not None and self.deputy is not None and self.deputy.faction_id is not None:
+            self.faction_id = self.deputy.faction_id
+        super().save(*args, **kwargs)
 
 
 class EventQuestion(models.Model):

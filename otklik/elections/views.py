@@ -24,7 +24,6 @@ from otklik.analytics.heatmap import municipal_geometry_script
 from . import campaign, exit_polls, exports, protocols, services
 from .forms import CallForm, CloseIncidentForm, EventForm, ExitPollForm, QuestionForm, ReportForm
 from .models import (
-    CampaignEvent,
     ChecklistQuestion,
     EventQuestion,
     ExitPollOption,
@@ -192,20 +191,23 @@ def events(request: HttpRequest) -> HttpResponse:
         start = date.fromisoformat(request.GET.get("from", ""))
     except ValueError:
         start = timezone.localdate()
-    form = EventForm(request.POST or None)
+    form = EventForm(
+        request.POST or None,
+        factions=campaign.coordinated_factions(request.user),
+        faction_required=not services.is_headquarters(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         event = form.save()
         messages.success(request, _("The meeting is on the calendar."))
         return redirect("elections:event", pk=event.pk)
-    context = {"events": campaign.calendar(start=start), "start": start, "form": form}
+    context = {"events": campaign.calendar(request.user, start=start), "start": start, "form": form}
     return render(request, "elections/events.html", context, status=400 if form.errors else 200)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def event(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign.require_calendar(request.user)
-    found = get_object_or_404(CampaignEvent.objects.select_related("deputy", "territory"), pk=pk)
+    found = campaign.access_event(request.user, pk)
     form = QuestionForm(request.POST if request.POST.get("action") == "question" else None)
     if request.method == "POST":
         try:
