@@ -9,7 +9,7 @@ makes ``--stations`` polling stations in 80 territorial commissions over the reg
 coordinates, and the observers' reports of an election day up to 18:30 (opened, turnout every two
 hours, a violation at one station in twenty, each an incident). Then it prints p50/p95 of
 
-* ``services.dashboard`` (all the figures: per commission, per hour, per station for the map);
+* ``dashboard.build`` (all the figures: per commission, per hour, per station for the map);
 * the dashboard page (the full Django view through the test client, as a supervisor) and its
   periodic in-place refresh (the HTMX request), with their sizes;
 
@@ -144,14 +144,14 @@ def main() -> None:
 
     from otklik.accounts.choices import Role
     from otklik.accounts.models import User
-    from otklik.elections import services
+    from otklik.elections import dashboard
     from otklik.elections.models import Incident, Report
 
     election, now = generate(args.stations)
     reports = Report.objects.filter(election=election).count()
     print(f"{args.stations:,} stations, {reports:,} reports, {Incident.objects.count():,} incidents")
     floor = data.measure(lambda: data.sql(FLOOR, [election.pk, now]), args.runs)  # type: ignore[attr-defined]
-    board = data.measure(lambda: services.dashboard(election, now=now), args.runs)  # type: ignore[arg-type]
+    board = data.measure(lambda: dashboard.build(election, now=now), args.runs)  # type: ignore[arg-type]
 
     chief, _ = User.objects.get_or_create(username="bench-chief", defaults={"role": Role.SUPERVISOR})
     client = Client()
@@ -173,7 +173,7 @@ def main() -> None:
     print(f"{'':42} {'p50 ms':>8} {'p95 ms':>8} {'× floor':>8}")
     print(f"{'floor: bare SELECT of the reports':42} {floor[0]:8.1f} {floor[1]:8.1f} {1:8.1f}")
     for name, (p50, p95) in {
-        "services.dashboard (figures + map points)": board,
+        "dashboard.build (figures + map points)": board,
         f"GET /elections/ ({sizes['page'] / 1024:.0f} KB)": full,
         f"HTMX refresh ({sizes['refresh'] / 1024:.0f} KB)": refresh,
     }.items():

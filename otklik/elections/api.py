@@ -8,7 +8,7 @@
 * ``/api/elections/dashboard/`` — the dashboard's figures, map data, silent stations and the check of
   the commissions' protocols, for the center and lawyers.
 
-Everything goes through :mod:`otklik.elections.services`, so the rules of the pages apply.
+Everything goes through the app's services (access, reports, dashboard), so the rules of the pages apply.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from rest_framework.response import Response
 
 from otklik.accounts.choices import Role
 
-from . import protocols, services
+from . import access, dashboard, protocols, reports
 from .models import Incident, PollingStation, Report, ReportKind
 
 
@@ -53,7 +53,7 @@ class StationViewSet(viewsets.ReadOnlyModelViewSet):
         stations = PollingStation.objects.select_related("commission").order_by("number")
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema reads the model only
             return stations.none()
-        if services.is_headquarters(user):
+        if access.is_headquarters(user):
             return stations
         if user.role == Role.OBSERVER:
             return stations.filter(observers__user=user)
@@ -112,15 +112,15 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Report]:
         if getattr(self, "swagger_fake_view", False):
             return Report.objects.none()
-        election = services.active_election()
-        reports = services.visible_reports(self.request.user).filter(election=election)
+        election = access.active_election()
+        found = access.visible_reports(self.request.user).filter(election=election)
         station = self.request.query_params.get("station")
         if station and station.isdigit():
-            reports = reports.filter(station__number=int(station))
+            found = found.filter(station__number=int(station))
         since = self.request.query_params.get("since")
         if since:
-            reports = reports.filter(pk__gt=int(since)) if since.isdigit() else reports.none()
-        return reports.select_related("station", "incident").order_by("-created_at", "-pk")
+            found = found.filter(pk__gt=int(since)) if since.isdigit() else found.none()
+        return found.select_related("station", "incident").order_by("-created_at", "-pk")
 
     @extend_schema(
         parameters=[
@@ -135,13 +135,13 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        election = services.active_election()
+        election = access.active_election()
         if election is None:
             raise ApiValidationError({"detail": _("No active election: reports cannot be sent.")})
         client_id = str(data.get("client_id") or "")
         replay = bool(client_id) and Report.objects.filter(author=request.user, client_id=client_id).exists()
         try:
-            report = services.file_report(
+            report = reports.file_report(
                 observer=request.user,
                 election=election,
                 kind=data["kind"],
@@ -184,9 +184,9 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Incident]:
         if getattr(self, "swagger_fake_view", False):
             return Incident.objects.none()
-        services.require_headquarters(self.request.user)
+        access.require_headquarters(self.request.user)
         return (
-            Incident.objects.filter(report__election=services.active_election())
+            Incident.objects.filter(report__election=access.active_election())
             .select_related("report__station", "lawyer")
             .order_by("-report__created_at", "-pk")
         )
@@ -197,11 +197,11 @@ class DashboardViewSet(viewsets.ViewSet):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def list(self, request: Request) -> Response:
-        services.require_headquarters(request.user)
-        election = services.active_election()
+        access.require_headquarters(request.user)
+        election = access.active_election()
         if election is None:
             return Response({"election": None})
-        board = services.dashboard(election)
+        board = dashboard.build(election)
         return Response(
             {
                 "election": {"id": election.pk, "name": election.name, "day": election.day},
@@ -222,7 +222,7 @@ class DashboardViewSet(viewsets.ViewSet):
                     }
                     for row in board.rows
                 ],
-                "map": services.map_data(board),
+                "map": dashboard.map_data(board),
                 "silent": [
                     {
                         "station": silence.station.number,

@@ -26,8 +26,8 @@ from otklik.deputies.models import Faction
 from otklik.directory.choices import Channel
 from otklik.intake.direct import SubmissionError, direct_source, submit
 
+from .access import is_headquarters
 from .models import CampaignEvent, EventQuestion
-from .services import is_headquarters
 
 SOURCE_CODE = "campaign-meetings"
 

@@ -25,8 +25,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .access import observer_station
 from .models import Election, ExitPollCount, ExitPollOption, ExitPollSheet
-from .services import observer_station
 
 Z95, Z99 = 1.959964, 2.575829
 

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from .hotline import home_voting_requests
 from .models import Election, Incident
-from .services import home_voting_requests
 
 
 def incidents_xlsx(election: Election, *, photo_url: Callable[[int], str]) -> bytes:

@@ -7,7 +7,7 @@ observer who has connected Telegram (profile → "Connect Telegram") writes to t
   lawyers;
 * «закрыт» (or /closed) — the station closed.
 
-Each message becomes a report through :func:`otklik.elections.services.file_report`, with the same
+Each message becomes a report through :func:`otklik.elections.reports.file_report`, with the same
 checks as the web form; the Telegram message is the report's ``client_id``, so an update read twice
 makes one report. The bot answers what it took or why it did not.
 """
@@ -23,7 +23,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from otklik.accounts.choices import Role
 from otklik.cases.telegram_bot import download_file
 
-from . import services
+from . import access, reports
 from .models import ReportKind
 
 HELP = "Сообщения с участка: «открыт», «явка 450», «нарушение: что, где, кто» (можно с фото), «закрыт»."
@@ -54,7 +54,7 @@ def observer_message(user: Any, message: dict[str, Any]) -> str | None:
     if parsed is None:
         return HELP
     kind, argument = parsed
-    election = services.active_election()
+    election = access.active_election()
     if election is None:
         return NO_ELECTION
     photo = None
@@ -67,7 +67,7 @@ def observer_message(user: Any, message: dict[str, Any]) -> str | None:
         photo = SimpleUploadedFile("telegram.jpg", content, content_type="image/jpeg")
     turnout = int(re.sub(r"\s", "", argument)) if kind == ReportKind.TURNOUT else None
     try:
-        report = services.file_report(
+        report = reports.file_report(
             observer=user,
             election=election,
             kind=kind,

@@ -1,5 +1,5 @@
 """The situational center's pages: the dashboard, an observer's station, an incident, a photo.
-Views parse, call :mod:`otklik.elections.services` and render."""
+Views parse, call the app's services (access, reports, hotline, dashboard, campaign, …) and render."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from otklik.accounts.choices import Role
 from otklik.accounts.telegram import bot_enabled
 from otklik.analytics.heatmap import municipal_geometry_script
 
-from . import campaign, exit_polls, exports, protocols, services
+from . import access, campaign, exit_polls, exports, hotline, protocols, reports
+from . import dashboard as situation  # the view below is named dashboard
 from .forms import CallForm, CloseIncidentForm, EventForm, ExitPollForm, QuestionForm, ReportForm
 from .models import (
     ChecklistQuestion,
@@ -37,20 +38,20 @@ from .models import (
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    services.require_headquarters(request.user)
-    election = services.active_election()
-    board = services.dashboard(election) if election else None
+    access.require_headquarters(request.user)
+    election = access.active_election()
+    board = situation.build(election) if election else None
     poll = exit_polls.aggregate(election) if election else None
     context: dict[str, Any] = {
         "board": board,
         "election": election,
         "poll": poll,
         "protocol_check": protocols.check(election) if election else None,
-        "checklist": services.checklist_summary(election) if election else [],
+        "checklist": situation.checklist_summary(election) if election else [],
         "refresh_seconds": settings.OTKLIK_ELECTIONS_REFRESH_SECONDS,
     }
     if board is not None:
-        context["map_data"] = services.map_data(board)
+        context["map_data"] = situation.map_data(board)
         # The periodic refresh swaps the figures in; the map keeps its view and its geometry.
         if not getattr(request, "htmx", False):
             context["map_config"] = {
@@ -64,8 +65,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def station(request: HttpRequest) -> HttpResponse:
-    mine = services.observer_station(request.user)  # PermissionDenied → 403 for everyone else
-    election = services.active_election()
+    mine = access.observer_station(request.user)  # PermissionDenied → 403 for everyone else
+    election = access.active_election()
     options = list(ExitPollOption.objects.filter(election=election)) if election else []
     is_poll = request.POST.get("action") == "exitpoll"
     questions = list(ChecklistQuestion.objects.filter(election=election)) if election else []
@@ -91,7 +92,7 @@ def station(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not is_poll and election is not None and form.is_valid():
         data = form.cleaned_data
         try:
-            services.file_report(
+            reports.file_report(
                 observer=request.user,
                 election=election,
                 kind=data["kind"],
@@ -106,16 +107,16 @@ def station(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The report is sent to the situational center."))
             return redirect("elections:station")
-    reports = Report.objects.filter(station=mine).select_related("incident").order_by("-created_at")[:50]
+    recent = Report.objects.filter(station=mine).select_related("incident").order_by("-created_at")[:50]
     context = {
         "station": mine,
         "election": election,
         "form": form,
         "poll_form": poll_form if options else None,
-        "reports": reports,
+        "reports": recent,
         "telegram_bot": bot_enabled(),
         # How many, never who: the voters' names and phones stay with the center.
-        "home_voting": services.home_voting_requests(election).filter(station=mine).count(),
+        "home_voting": hotline.home_voting_requests(election).filter(station=mine).count(),
     }
     return render(
         request, "elections/station.html", context, status=400 if form.errors or poll_form.errors else 200
@@ -126,8 +127,8 @@ def station(request: HttpRequest) -> HttpResponse:
 @require_GET
 def find_station(request: HttpRequest) -> HttpResponse:
     """The dashboard's "go to station" box."""
-    services.require_headquarters(request.user)
-    found = services.find_station(request.GET.get("number", ""))
+    access.require_headquarters(request.user)
+    found = situation.find_station(request.GET.get("number", ""))
     if found is None:
         messages.error(request, _("No polling station with that number."))
         return redirect("elections:dashboard")
@@ -143,25 +144,25 @@ def station_detail(request: HttpRequest, number: int) -> HttpResponse:
     user: Any = request.user  # login_required: a signed-in User
     if user.role == Role.OBSERVER and station.observers.filter(user=user).exists():
         return redirect("elections:station")
-    services.require_headquarters(request.user)
-    record = services.station_record(station, services.active_election())
+    access.require_headquarters(request.user)
+    record = situation.station_record(station, access.active_election())
     return render(request, "elections/station_detail.html", {"record": record})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident(request: HttpRequest, pk: int) -> HttpResponse:
-    services.require_headquarters(request.user)
+    access.require_headquarters(request.user)
     found = get_object_or_404(Incident.objects.select_related("report__station__commission", "lawyer"), pk=pk)
     form = CloseIncidentForm(request.POST if request.POST.get("action") == "close" else None)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "take":
-                services.take_incident(found, request.user)
+                reports.take_incident(found, request.user)
                 messages.success(request, _("The incident is yours."))
                 return redirect("elections:incident", pk=pk)
             if form.is_valid():
-                services.close_incident(
+                reports.close_incident(
                     found,
                     request.user,
                     status=form.cleaned_data["status"],
@@ -177,7 +178,7 @@ def incident(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def photo(request: HttpRequest, pk: int) -> FileResponse:
-    report = get_object_or_404(services.visible_reports(request.user), pk=pk)
+    report = get_object_or_404(access.visible_reports(request.user), pk=pk)
     if not report.photo:
         raise Http404("No photo")
     return FileResponse(report.photo.open("rb"), filename=report.photo.name.rsplit("/", 1)[-1])
@@ -229,13 +230,13 @@ def event(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def calls(request: HttpRequest) -> HttpResponse:
-    services.require_hotline(request.user)
-    election = services.active_election()
+    access.require_hotline(request.user)
+    election = access.active_election()
     form = CallForm(request.POST or None)
     if request.method == "POST" and election is not None and form.is_valid():
         data = form.cleaned_data
         try:
-            call = services.take_call(operator=request.user, election=election, **data)
+            call = hotline.take_call(operator=request.user, election=election, **data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -252,8 +253,8 @@ def calls(request: HttpRequest) -> HttpResponse:
 @require_GET
 def incidents_xlsx(request: HttpRequest) -> HttpResponse:
     """The active election's incidents as a spreadsheet, for the center and the lawyers."""
-    services.require_headquarters(request.user)
-    election = services.active_election()
+    access.require_headquarters(request.user)
+    election = access.active_election()
     if election is None:
         raise Http404(_("No active election."))
     body = exports.incidents_xlsx(
@@ -270,8 +271,8 @@ def incidents_xlsx(request: HttpRequest) -> HttpResponse:
 @require_GET
 def home_voting_xlsx(request: HttpRequest) -> HttpResponse:
     """The hotline's requests to vote at home, by station, to pass to the commissions."""
-    services.require_hotline(request.user)
-    election = services.active_election()
+    access.require_hotline(request.user)
+    election = access.active_election()
     if election is None:
         raise Http404(_("No active election."))
     response = HttpResponse(

@@ -14,7 +14,7 @@ from PIL import Image
 from otklik.accounts.choices import Role
 from otklik.accounts.models import User
 from otklik.directory.choices import TerritoryKind
-from otklik.elections import services
+from otklik.elections import reports
 from otklik.elections.models import (
     ChecklistQuestion,
     Commission,
@@ -108,7 +108,7 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     page.screenshot(path=str(screenshots / "elections-02-dashboard.png"), full_page=True)
     # Live: the second station opens; the figures and the map follow without reloading the page.
     page.evaluate("window.notReloaded = true")
-    services.file_report(observer=User.objects.get(username="second"), election=election, kind="opened")
+    reports.file_report(observer=User.objects.get(username="second"), election=election, kind="opened")
     page.wait_for_selector('[data-testid="el-opened"]:text-is("2")')
     page.wait_for_selector('#election-map[data-open="2"][data-waiting="0"]')
     assert page.evaluate("window.notReloaded") is True

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from otklik.elections import services
+from otklik.elections import hotline
 from otklik.elections.models import CallKind, Incident, IncidentStatus, VoterCall
 from otklik.testing.factories import PASSWORD
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_violation_call_goes_to_the_lawyers(day, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        call = services.take_call(
+        call = hotline.take_call(
             operator=day["chief"],
             election=day["election"],
             kind=CallKind.VIOLATION,
@@ -34,7 +34,7 @@ def test_a_violation_call_goes_to_the_lawyers(day, django_capture_on_commit_call
 
 def test_a_call_is_checked_and_only_operators_take_calls(day):
     e = day["election"]
-    question = services.take_call(
+    question = hotline.take_call(
         operator=day["chief"],
         election=e,
         kind=CallKind.QUESTION,
@@ -43,15 +43,15 @@ def test_a_call_is_checked_and_only_operators_take_calls(day):
     )
     assert question.report is None and not Incident.objects.exists()
     with pytest.raises(ValidationError):  # a violation needs the station
-        services.take_call(
+        hotline.take_call(
             operator=day["chief"], election=e, kind=CallKind.VIOLATION, phone="89271112233", text="Вброс"
         )
     with pytest.raises(ValidationError):  # a phone to call back
-        services.take_call(
+        hotline.take_call(
             operator=day["chief"], election=e, kind=CallKind.QUESTION, phone="нет", text="Где участок?"
         )
     with pytest.raises(PermissionDenied):
-        services.take_call(
+        hotline.take_call(
             operator=day["lawyer"], election=e, kind=CallKind.QUESTION, phone="89271112233", text="Где?"
         )
 
@@ -86,7 +86,7 @@ def test_requests_to_vote_at_home_reach_the_station_and_the_commission(client, d
         ("Иванова Мария", "ул. Ленина, 5, кв. 3, не ходит"),
         ("Петров Иван", "пер. Садовый, 2"),
     ):
-        services.take_call(
+        hotline.take_call(
             operator=day["chief"],
             election=day["election"],
             kind=CallKind.HOME_VOTING,

@@ -16,7 +16,7 @@ from PIL import Image
 
 from otklik.accounts.choices import Role
 from otklik.directory.choices import TerritoryKind
-from otklik.elections import services, stations
+from otklik.elections import dashboard, reports, stations
 from otklik.elections.models import (
     Commission,
     Election,
@@ -48,24 +48,22 @@ def png(name: str = "ballot-box.png") -> SimpleUploadedFile:
 
 def test_an_observer_reports_from_their_own_station(day):
     e, anna, turnout = day["election"], day["anna"], ReportKind.TURNOUT
-    services.file_report(observer=anna, election=e, kind=ReportKind.OPENED, now=at(day, 8))
-    services.file_report(observer=anna, election=e, kind=ReportKind.TURNOUT, turnout=120, now=at(day, 10))
+    reports.file_report(observer=anna, election=e, kind=ReportKind.OPENED, now=at(day, 8))
+    reports.file_report(observer=anna, election=e, kind=ReportKind.TURNOUT, turnout=120, now=at(day, 10))
     assert set(Report.objects.values_list("station", flat=True)) == {day["s1"].pk}
     with pytest.raises(ValidationError, match="больше числа избирателей в списке \\(1000\\)"):
-        services.file_report(
-            observer=anna, election=e, kind=ReportKind.TURNOUT, turnout=1200, now=at(day, 11)
-        )
+        reports.file_report(observer=anna, election=e, kind=ReportKind.TURNOUT, turnout=1200, now=at(day, 11))
     with pytest.raises(ValidationError, match="не может уменьшиться"):
-        services.file_report(observer=anna, election=e, kind=turnout, turnout=100, now=at(day, 11))
+        reports.file_report(observer=anna, election=e, kind=turnout, turnout=100, now=at(day, 11))
     with pytest.raises(ValidationError, match="сколько избирателей проголосовало"):
-        services.file_report(observer=anna, election=e, kind=ReportKind.TURNOUT, now=at(day, 11))
+        reports.file_report(observer=anna, election=e, kind=ReportKind.TURNOUT, now=at(day, 11))
     with pytest.raises(PermissionDenied):
-        services.file_report(observer=day["lawyer"], election=e, kind=ReportKind.OPENED)
+        reports.file_report(observer=day["lawyer"], election=e, kind=ReportKind.OPENED)
 
 
 def test_a_violation_with_a_photo_goes_to_the_lawyers(day, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        report = services.file_report(
+        report = reports.file_report(
             observer=day["anna"],
             election=day["election"],
             kind=ReportKind.VIOLATION,
@@ -76,12 +74,12 @@ def test_a_violation_with_a_photo_goes_to_the_lawyers(day, django_capture_on_com
     assert report.photo.name.endswith(".png") and report.incident.status == IncidentStatus.NEW
     assert any(day["lawyer"].email in m.to and "УИК № 101" in m.subject for m in mail.outbox)
     with pytest.raises(ValidationError, match="Опишите нарушение"):
-        services.file_report(
+        reports.file_report(
             observer=day["anna"], election=day["election"], kind=ReportKind.VIOLATION, text="вброс"
         )
     not_a_photo = SimpleUploadedFile("act.png", b"%PDF-1.4 not an image", content_type="image/png")
     with pytest.raises(ValidationError, match="не похож на фото"):
-        services.file_report(
+        reports.file_report(
             observer=day["anna"],
             election=day["election"],
             kind=ReportKind.VIOLATION,
@@ -91,10 +89,10 @@ def test_a_violation_with_a_photo_goes_to_the_lawyers(day, django_capture_on_com
 
     incident = report.incident
     with pytest.raises(PermissionDenied):
-        services.take_incident(incident, day["anna"])
-    incident = services.take_incident(incident, day["lawyer"])
+        reports.take_incident(incident, day["anna"])
+    incident = reports.take_incident(incident, day["lawyer"])
     assert incident.status == IncidentStatus.IN_WORK and incident.lawyer == day["lawyer"]
-    incident = services.close_incident(
+    incident = reports.close_incident(
         incident,
         day["lawyer"],
         status=IncidentStatus.RESOLVED,
@@ -102,11 +100,11 @@ def test_a_violation_with_a_photo_goes_to_the_lawyers(day, django_capture_on_com
     )
     assert incident.status == IncidentStatus.RESOLVED
     with pytest.raises(ValidationError, match="уже закрыт"):
-        services.take_incident(incident, day["lawyer"])
+        reports.take_incident(incident, day["lawyer"])
 
 
 def test_an_observer_sees_only_their_station(client, day):
-    theirs = services.file_report(
+    theirs = reports.file_report(
         observer=day["boris"],
         election=day["election"],
         kind=ReportKind.VIOLATION,
@@ -170,24 +168,24 @@ def test_the_observers_form_and_the_lawyers_page(client, day):
 def test_the_dashboard_counts_turnout_by_hour_and_by_commission(client, day):
     e = day["election"]
     for who in ("anna", "boris"):
-        services.file_report(observer=day[who], election=e, kind=ReportKind.OPENED, now=at(day, 8))
-    services.file_report(
+        reports.file_report(observer=day[who], election=e, kind=ReportKind.OPENED, now=at(day, 8))
+    reports.file_report(
         observer=day["anna"], election=e, kind=ReportKind.TURNOUT, turnout=100, now=at(day, 10)
     )
-    services.file_report(
+    reports.file_report(
         observer=day["boris"], election=e, kind=ReportKind.TURNOUT, turnout=80, now=at(day, 11)
     )
-    services.file_report(
+    reports.file_report(
         observer=day["anna"], election=e, kind=ReportKind.TURNOUT, turnout=300, now=at(day, 12)
     )
-    services.file_report(
+    reports.file_report(
         observer=day["boris"],
         election=e,
         kind=ReportKind.VIOLATION,
         text="Агитация у входа на участок",
         now=at(day, 12, 30),
     )
-    board = services.dashboard(e, now=at(day, 13))
+    board = dashboard.build(e, now=at(day, 13))
     hours = dict(board.hours)
     assert hours[9] is None and hours[10] == 10.0  # 100 of 1,000 at the only reporting station
     assert hours[11] == pytest.approx(round(100 * 180 / 1800, 1)) and hours[13] == pytest.approx(
@@ -203,19 +201,19 @@ def test_the_dashboard_counts_turnout_by_hour_and_by_commission(client, day):
     # The map's figures: per territory the commissions serve (a commission without one is left out).
     engels = make_territory("Энгельсский район", parent=make_territory("Область", kind=TerritoryKind.REGION))
     Commission.objects.filter(name="ТИК Энгельсская").update(territory=engels)
-    cells = services.by_territory(services.dashboard(e, now=at(day, 13)))
+    cells = dashboard.by_territory(dashboard.build(e, now=at(day, 13)))
     assert cells == [{"id": engels.pk, "stations": 2, "opened": 1, "incidents": 0, "turnout": 30.0}]
 
     # New incidents come first for the lawyers, then those in work.
-    services.take_incident(board.incidents[0], day["lawyer"])
-    later = services.file_report(
+    reports.take_incident(board.incidents[0], day["lawyer"])
+    later = reports.file_report(
         observer=day["anna"],
         election=e,
         kind=ReportKind.VIOLATION,
         text="Очередь у урны, давка",
         now=at(day, 12, 40),
     )
-    board = services.dashboard(e, now=at(day, 13))
+    board = dashboard.build(e, now=at(day, 13))
     assert [i.status for i in board.incidents] == [IncidentStatus.NEW, IncidentStatus.IN_WORK]
     assert board.incidents[0] == later.incident
 
@@ -321,17 +319,17 @@ def test_the_map_shows_each_placed_station_and_refreshes_without_the_geometry(cl
     PollingStation.objects.filter(pk=day["s1"].pk).update(lat=51.49, lon=46.12, address="Энгельс, школа № 3")
     PollingStation.objects.filter(pk=day["s3"].pk).update(lat=52.02, lon=47.78, address="</script> &")
     e = day["election"]
-    services.file_report(
+    reports.file_report(
         observer=day["anna"], election=e, kind=ReportKind.TURNOUT, turnout=250, now=at(day, 10)
     )
-    services.file_report(
+    reports.file_report(
         observer=day["boris"],
         election=e,
         kind=ReportKind.VIOLATION,
         text="Группу избирателей привезли на автобусе голосовать по открепительным",
         now=at(day, 10, 30),
     )
-    points = {p["n"]: p for p in services.dashboard(e, now=at(day, 11)).points}
+    points = {p["n"]: p for p in dashboard.build(e, now=at(day, 11)).points}
     assert set(points) == {101, 201}  # station 102 has no coordinates: in the tables, not on the map
     assert points[101] == {
         "n": 101,
@@ -365,18 +363,18 @@ def test_the_map_shows_each_placed_station_and_refreshes_without_the_geometry(cl
 def test_the_center_opens_a_station_and_observers_only_their_own(client, day):
     e = day["election"]
     Observer.objects.filter(user=day["anna"]).update(phone="+7 927 000-11-22")
-    services.file_report(observer=day["anna"], election=e, kind=ReportKind.OPENED, now=at(day, 8))
-    services.file_report(
+    reports.file_report(observer=day["anna"], election=e, kind=ReportKind.OPENED, now=at(day, 8))
+    reports.file_report(
         observer=day["anna"], election=e, kind=ReportKind.TURNOUT, turnout=120, now=at(day, 10)
     )
-    services.file_report(
+    reports.file_report(
         observer=day["anna"],
         election=e,
         kind=ReportKind.VIOLATION,
         text="Председатель комиссии не пускает наблюдателя к сейфу с бюллетенями",
         now=at(day, 10, 5),
     )
-    record = services.station_record(day["s1"], e)
+    record = dashboard.station_record(day["s1"], e)
     assert (record.state, record.turnout, record.turnout_pct, record.open_incidents) == ("open", 120, 12.0, 1)
     assert [r.kind for r in record.reports] == ["violation", "turnout", "opened"]  # newest first
     assert [o.user for o in record.observers] == [day["anna"]]
@@ -410,22 +408,22 @@ def test_the_observers_form_sent_twice_makes_one_report(client, day):
 def test_silent_stations_are_listed_for_the_center_to_call(day):
     e = day["election"]
     Observer.objects.filter(user=day["boris"]).update(phone="+79270005566")
-    assert [(s.station.number, s.reason) for s in services.dashboard(e, now=at(day, 8, 10)).silent] == []
-    early = services.dashboard(e, now=at(day, 8, 30)).silent  # nobody has opened: both watched stations
+    assert [(s.station.number, s.reason) for s in dashboard.build(e, now=at(day, 8, 10)).silent] == []
+    early = dashboard.build(e, now=at(day, 8, 30)).silent  # nobody has opened: both watched stations
     assert [(s.station.number, s.reason) for s in early] == [(101, "not_opened"), (201, "not_opened")]
     assert early[1].phones == ("+79270005566",)  # 102 has no observer and no report: not watched
     for who in ("anna", "boris"):
-        services.file_report(observer=day[who], election=e, kind=ReportKind.OPENED, now=at(day, 8, 40))
-    services.file_report(
+        reports.file_report(observer=day[who], election=e, kind=ReportKind.OPENED, now=at(day, 8, 40))
+    reports.file_report(
         observer=day["anna"], election=e, kind=ReportKind.TURNOUT, turnout=90, now=at(day, 10)
     )
-    board = services.dashboard(e, now=at(day, 10, 45))
+    board = dashboard.build(e, now=at(day, 10, 45))
     assert [(s.station.number, s.reason, s.since) for s in board.silent] == [(201, "quiet", at(day, 8, 40))]
     assert {p["n"]: p["silent"] for p in board.points} == {}  # no coordinates in this fixture
-    later = services.dashboard(e, now=at(day, 12, 30)).silent
+    later = dashboard.build(e, now=at(day, 12, 30)).silent
     assert [s.station.number for s in later] == [201, 101]  # the longest silence first
-    services.file_report(observer=day["anna"], election=e, kind=ReportKind.CLOSED, now=at(day, 20, 5))
-    assert [(s.station.number, s.reason) for s in services.dashboard(e, now=at(day, 20, 40)).silent] == [
+    reports.file_report(observer=day["anna"], election=e, kind=ReportKind.CLOSED, now=at(day, 20, 5))
+    assert [(s.station.number, s.reason) for s in dashboard.build(e, now=at(day, 20, 40)).silent] == [
         (201, "not_closed")
     ]
     # The dashboard lists them with the observers' phones (the page rendered at 20:40).
@@ -433,7 +431,7 @@ def test_silent_stations_are_listed_for_the_center_to_call(day):
 
     html = render_to_string(
         "elections/dashboard.html",
-        {"board": services.dashboard(e, now=at(day, 20, 40)), "refresh_seconds": 60},
+        {"board": dashboard.build(e, now=at(day, 20, 40)), "refresh_seconds": 60},
     )
     assert 'data-silent="201"' in html and "tel:+79270005566" in html and "нет сообщения о закрытии" in html
 
@@ -443,7 +441,7 @@ def test_the_incidents_download_as_a_spreadsheet(client, day):
 
     from openpyxl import load_workbook
 
-    report = services.file_report(
+    report = reports.file_report(
         observer=day["boris"],
         election=day["election"],
         kind=ReportKind.VIOLATION,
@@ -451,8 +449,8 @@ def test_the_incidents_download_as_a_spreadsheet(client, day):
         photo=png(),
         now=at(day, 11, 5),
     )
-    services.close_incident(
-        services.take_incident(report.incident, day["lawyer"]),
+    reports.close_incident(
+        reports.take_incident(report.incident, day["lawyer"]),
         day["lawyer"],
         status=IncidentStatus.RESOLVED,
         resolution="Составлен акт, жалоба в ТИК",
@@ -500,13 +498,13 @@ def test_the_opening_checklist(client, day, django_capture_on_commit_callbacks):
     # Only the critical "no" becomes an incident for the lawyers.
     incident = Incident.objects.get()
     assert "Ящики показаны пустыми" in incident.report.text and "Списки" not in incident.report.text
-    services.file_report(
+    reports.file_report(
         observer=day["boris"], election=e, kind=ReportKind.OPENED, checklist={sealed.pk: True, lists.pk: True}
     )
-    rows = {r.question: r for r in services.checklist_summary(e)}
+    rows = {r.question: r for r in dashboard.checklist_summary(e)}
     assert (rows[sealed].answered, rows[sealed].yes_pct, rows[sealed].no) == (2, 50.0, [day["s1"]])
     with pytest.raises(ValidationError):
-        services.file_report(
+        reports.file_report(
             observer=day["boris"], election=e, kind=ReportKind.OPENED, checklist={999999: True}
         )
     client.login(username="chief", password=PASSWORD)

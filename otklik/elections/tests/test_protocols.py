@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from otklik.elections import protocols, services
+from otklik.elections import protocols, reports
 from otklik.elections.models import ExitPollOption, PollingStation, Protocol, ReportKind
 from otklik.testing.factories import PASSWORD
 
@@ -36,11 +36,11 @@ def table(tmp_path: Path, rows: str) -> Path:
 def test_protocols_are_checked_against_the_observers_and_the_exit_poll(tmp_path, day, client):
     e = day["election"]
     for who, turnout in (("anna", 400), ("boris", 500)):
-        services.file_report(observer=day[who], election=e, kind=ReportKind.OPENED, now=at(day, 8))
-        services.file_report(
+        reports.file_report(observer=day[who], election=e, kind=ReportKind.OPENED, now=at(day, 8))
+        reports.file_report(
             observer=day[who], election=e, kind=ReportKind.TURNOUT, turnout=turnout, now=at(day, 19, 50)
         )
-    services.file_report(
+    reports.file_report(
         observer=day["anna"], election=e, kind=ReportKind.TURNOUT, turnout=410, now=at(day, 19, 55)
     )
     a = ExitPollOption.objects.create(election=e, name="Кандидат А", order=1)

@@ -9,9 +9,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from otklik.elections.access import active_election
 from otklik.elections.models import Election
 from otklik.elections.protocols import import_protocols
-from otklik.elections.services import active_election
 
 
 class Command(BaseCommand):

@@ -1,12 +1,8 @@
-"""Election day: who sees what, observers' reports, incidents for the lawyers, the dashboard's
-figures and the stations on its map (importing stations: :mod:`otklik.elections.stations`).
+"""The situational center's dashboard: figures per commission and per hour, the stations on its
+map, the silent stations to call, the opening checklist's answers, and one station's record.
 
-**Access.** An observer sees and reports for their own polling station only. Lawyers and the
-center (moderators, supervisors, administrators) see the dashboard, every report and incident;
-lawyers take incidents up and resolve them. Anyone else gets a 403.
-
-**Turnout.** A station's turnout at an hour is the last turnout figure its observers reported up to
-that hour; the region's is the sum over reporting stations against their registered voters.
+**Turnout.** The region's turnout is the sum over reporting stations of their latest figure
+against their registered voters; at an hour, each station's last figure reported by then counts.
 """
 
 from __future__ import annotations
@@ -18,21 +14,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from PIL import Image, UnidentifiedImageError
 
-from otklik.accounts.choices import ALL_CASES_ROLES, Role
-from otklik.cases import notifications
-
+from . import hotline
 from .models import (
     OPEN_INCIDENTS,
-    CallKind,
     ChecklistQuestion,
     Commission,
     Election,
@@ -44,273 +32,6 @@ from .models import (
     ReportKind,
     VoterCall,
 )
-
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
-PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "MPO"}
-
-
-# --- access --------------------------------------------------------------------------------------
-
-
-def is_headquarters(user: Any) -> bool:
-    """The situational center: the center's roles and the lawyers."""
-    return bool(
-        user.is_authenticated
-        and (user.is_superuser or user.role in ALL_CASES_ROLES or user.role == Role.LAWYER)
-    )
-
-
-def require_headquarters(user: Any) -> None:
-    if not is_headquarters(user):
-        raise PermissionDenied(_("The situational center's pages are for its staff and lawyers."))
-
-
-def observer_station(user: Any) -> PollingStation:
-    """The observer's own station; PermissionDenied for anyone who is not a bound observer."""
-    if not user.is_authenticated or user.role != Role.OBSERVER:
-        raise PermissionDenied(_("Only observers report from a polling station."))
-    observer = Observer.objects.select_related("station__commission").filter(user=user).first()
-    if observer is None:
-        raise PermissionDenied(_("You are not bound to a polling station yet."))
-    return observer.station
-
-
-def visible_reports(user: Any) -> Any:
-    """Reports ``user`` may open: headquarters every one, an observer those of their station."""
-    if is_headquarters(user):
-        return Report.objects.all()
-    if user.is_authenticated and user.role == Role.OBSERVER:
-        return Report.objects.filter(station__observers__user=user)
-    return Report.objects.none()
-
-
-def active_election(today: Any = None) -> Election | None:
-    """The active election nearest to today (the coming one before past ones)."""
-    today = today or timezone.localdate()
-    elections = Election.objects.filter(is_active=True)
-    return elections.filter(day__gte=today).order_by("day").first() or elections.order_by("-day").first()
-
-
-# --- reports -------------------------------------------------------------------------------------
-
-
-def check_photo(photo: UploadedFile) -> None:
-    """A photo must be an image of a usual format and at most 10 MB (Pillow reads its header)."""
-    if photo.size is not None and photo.size > MAX_PHOTO_BYTES:
-        raise ValidationError(_("The photo is larger than 10 MB."))
-    try:
-        with Image.open(photo) as image:
-            image.verify()
-            kind = image.format or ""
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        kind = ""
-    if kind not in PHOTO_FORMATS:
-        raise ValidationError(_("The file is not a photo (JPEG, PNG, WEBP or HEIF)."))
-    photo.seek(0)
-
-
-def file_report(
-    *,
-    observer: Any,
-    election: Election,
-    kind: str,
-    turnout: int | None = None,
-    text: str = "",
-    photo: UploadedFile | None = None,
-    now: datetime | None = None,
-    client_id: str = "",
-    checklist: dict[int, bool] | None = None,
-) -> Report:
-    """An observer's report from their own station; a violation opens an incident for the lawyers.
-
-    ``client_id`` is the sender's id of the report: the same id from the same observer again (a
-    form sent twice, an app retrying over a bad connection) returns the first report, unchanged."""
-    station = observer_station(observer)
-    now = now or timezone.now()
-    client_id = client_id.strip()[:64]
-    if client_id:
-        earlier = Report.objects.filter(author=observer, client_id=client_id).first()
-        if earlier is not None:
-            return earlier
-    text = text.strip()
-    if kind not in ReportKind.values:
-        raise ValidationError(_("Unknown kind of report."))
-    if kind == ReportKind.TURNOUT:
-        if turnout is None:
-            raise ValidationError(_("Give the number of voters who have voted so far."))
-        if station.registered_voters and turnout > station.registered_voters:
-            raise ValidationError(
-                _("The turnout %(turnout)s is more than the %(voters)s registered voters.")
-                % {"turnout": turnout, "voters": station.registered_voters}
-            )
-        last = latest_turnout(station, election)
-        if last is not None and turnout < last:
-            raise ValidationError(
-                _("The turnout cannot go down: %(last)s was reported before.") % {"last": last}
-            )
-    if kind == ReportKind.VIOLATION and len(text) < 10:
-        raise ValidationError(_("Describe the violation: what, where, who."))
-    if photo is not None:
-        check_photo(photo)
-    questions = {q.pk: q for q in ChecklistQuestion.objects.filter(election=election)}
-    answers = {int(k): bool(v) for k, v in (checklist or {}).items()} if kind == ReportKind.OPENED else {}
-    if set(answers) - set(questions):
-        raise ValidationError(_("The checklist has no such question."))
-    try:
-        with transaction.atomic():
-            report = Report.objects.create(
-                election=election,
-                station=station,
-                author=observer,
-                kind=kind,
-                turnout=turnout if kind == ReportKind.TURNOUT else None,
-                text=text,
-                created_at=now,
-                client_id=client_id,
-                checklist={str(k): v for k, v in answers.items()},
-            )
-            if photo is not None:
-                report.photo.save(photo.name or "photo", photo, save=True)
-            if kind == ReportKind.VIOLATION:
-                escalate(report)
-            failed = [questions[pk].text for pk, yes in answers.items() if not yes and questions[pk].critical]
-            if failed:  # a "no" to a critical question of the opening is a violation in its own right
-                text = _("Opening checklist: “no” to — %(questions)s") % {"questions": "; ".join(failed)}
-                escalate(
-                    Report.objects.create(
-                        election=election,
-                        station=station,
-                        author=observer,
-                        kind=ReportKind.VIOLATION,
-                        text=text,
-                        created_at=now,
-                    )
-                )
-    except IntegrityError:  # the same client id sent twice at once: the other request made it
-        earlier = Report.objects.filter(author=observer, client_id=client_id).first() if client_id else None
-        if earlier is None:
-            raise
-        return earlier
-    return report
-
-
-def escalate(report: Report) -> Incident:
-    """A violation report becomes an incident; the lawyers and supervisors hear of it after commit."""
-    incident = Incident.objects.create(report=report)
-    station = report.station
-    notifications.notify_roles(
-        (Role.LAWYER, Role.SUPERVISOR), f"Нарушение: {station} ({station.commission})", report.text
-    )
-    return incident
-
-
-# --- the election-day hotline --------------------------------------------------------------------
-
-HOTLINE_ROLES = (Role.MODERATOR, Role.SUPERVISOR, Role.ADMINISTRATOR)
-PHONE_RE = re.compile(r"^\+?[\d\s()-]{5,20}$")
-
-
-def may_take_calls(user: Any) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or user.role in HOTLINE_ROLES))
-
-
-def require_hotline(user: Any) -> None:
-    if not may_take_calls(user):
-        raise PermissionDenied(_("Only the situational center's operators take calls."))
-
-
-def take_call(
-    *,
-    operator: Any,
-    election: Election,
-    kind: str,
-    phone: str,
-    text: str,
-    caller_name: str = "",
-    station: PollingStation | None = None,
-    now: datetime | None = None,
-) -> VoterCall:
-    """A voter's call; a violation at a named station goes to the lawyers as an incident."""
-    require_hotline(operator)
-    phone, text = phone.strip(), text.strip()
-    if not PHONE_RE.match(phone):
-        raise ValidationError(_("Enter the phone number the caller can be reached at."))
-    if len(text) < 5:
-        raise ValidationError(_("Write down what the caller says."))
-    if kind not in CallKind.values:
-        raise ValidationError(_("Unknown kind of call."))
-    if kind in (CallKind.VIOLATION, CallKind.HOME_VOTING) and station is None:
-        raise ValidationError(_("Name the polling station: the lawyers and the commission need it."))
-    now = now or timezone.now()
-    with transaction.atomic():
-        call = VoterCall.objects.create(
-            election=election,
-            kind=kind,
-            station=station,
-            phone=phone,
-            caller_name=caller_name.strip(),
-            text=text,
-            operator=operator,
-            created_at=now,
-        )
-        if kind == CallKind.VIOLATION and station is not None:
-            report = Report.objects.create(
-                election=election,
-                station=station,
-                author=operator,
-                kind=ReportKind.VIOLATION,
-                text=f"Звонок избирателя ({phone}): {text}",
-                created_at=now,
-            )
-            call.report = report
-            call.save(update_fields=["report"])
-            escalate(report)
-    return call
-
-
-def latest_turnout(station: PollingStation, election: Election) -> int | None:
-    last = (
-        Report.objects.filter(station=station, election=election, kind=ReportKind.TURNOUT)
-        .order_by("-created_at", "-pk")
-        .values_list("turnout", flat=True)
-        .first()
-    )
-    return last
-
-
-def take_incident(incident: Incident, lawyer: Any) -> Incident:
-    _require_lawyer(lawyer)
-    with transaction.atomic():
-        incident = Incident.objects.select_for_update().get(pk=incident.pk)
-        if incident.status not in OPEN_INCIDENTS:
-            raise ValidationError(_("The incident is closed already."))
-        incident.status, incident.lawyer = IncidentStatus.IN_WORK, lawyer
-        incident.save(update_fields=["status", "lawyer", "updated_at"])
-    return incident
-
-
-def close_incident(incident: Incident, lawyer: Any, *, status: str, resolution: str) -> Incident:
-    _require_lawyer(lawyer)
-    if status not in (IncidentStatus.RESOLVED, IncidentStatus.UNFOUNDED):
-        raise ValidationError(_("An incident closes as resolved or not confirmed."))
-    if len(resolution.strip()) < 10:
-        raise ValidationError(_("Say what was done or found."))
-    with transaction.atomic():
-        incident = Incident.objects.select_for_update().get(pk=incident.pk)
-        if incident.status not in OPEN_INCIDENTS:
-            raise ValidationError(_("The incident is closed already."))
-        incident.status, incident.resolution = status, resolution.strip()
-        incident.lawyer = incident.lawyer or lawyer
-        incident.save(update_fields=["status", "resolution", "lawyer", "updated_at"])
-    return incident
-
-
-def _require_lawyer(user: Any) -> None:
-    if not (user.is_authenticated and (user.role == Role.LAWYER or user.is_superuser)):
-        raise PermissionDenied(_("Only lawyers take up and close incidents."))
-
-
-# --- the dashboard -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -449,7 +170,9 @@ def by_territory(board: Dashboard) -> list[dict[str, Any]]:
     return out
 
 
-def dashboard(election: Election, *, now: datetime | None = None) -> Dashboard:
+def build(election: Election, *, now: datetime | None = None) -> Dashboard:
+    """Every figure of the dashboard at ``now``: per commission, per hour, per station for the map,
+    the silent stations and the latest incidents."""
     now = now or timezone.now()
     stations = list(PollingStation.objects.select_related("commission"))
     reports = list(
@@ -625,16 +348,7 @@ def station_record(station: PollingStation, election: Election | None) -> Statio
         state=state,
         turnout=turnouts[0] if turnouts else None,
         open_incidents=sum(1 for i in incidents if i.status in OPEN_INCIDENTS),
-        home_voting=list(home_voting_requests(election).filter(station=station)),
-    )
-
-
-def home_voting_requests(election: Election | None) -> Any:
-    """The hotline's requests to vote at home, by station (the commission sends its portable box)."""
-    return (
-        VoterCall.objects.filter(election=election, kind=CallKind.HOME_VOTING)
-        .select_related("station__commission")
-        .order_by("station__number", "created_at", "pk")
+        home_voting=list(hotline.home_voting_requests(election).filter(station=station)),
     )
 
 

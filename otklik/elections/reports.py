@@ -1,0 +1,183 @@
+"""Observers' reports from their station (opening with its checklist, turnout, violations with a
+photo, closing) and the incidents a violation opens for the lawyers.
+
+**Turnout.** A station's turnout at an hour is the last turnout figure its observers reported up to
+that hour; it never goes down and never exceeds the registered voters.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from otklik.accounts.choices import Role
+from otklik.cases import notifications
+
+from .access import observer_station, require_lawyer
+from .models import (
+    OPEN_INCIDENTS,
+    ChecklistQuestion,
+    Election,
+    Incident,
+    IncidentStatus,
+    PollingStation,
+    Report,
+    ReportKind,
+)
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "MPO"}
+
+
+def check_photo(photo: UploadedFile) -> None:
+    """A photo must be an image of a usual format and at most 10 MB (Pillow reads its header)."""
+    if photo.size is not None and photo.size > MAX_PHOTO_BYTES:
+        raise ValidationError(_("The photo is larger than 10 MB."))
+    try:
+        with Image.open(photo) as image:
+            image.verify()
+            kind = image.format or ""
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        kind = ""
+    if kind not in PHOTO_FORMATS:
+        raise ValidationError(_("The file is not a photo (JPEG, PNG, WEBP or HEIF)."))
+    photo.seek(0)
+
+
+def file_report(
+    *,
+    observer: Any,
+    election: Election,
+    kind: str,
+    turnout: int | None = None,
+    text: str = "",
+    photo: UploadedFile | None = None,
+    now: datetime | None = None,
+    client_id: str = "",
+    checklist: dict[int, bool] | None = None,
+) -> Report:
+    """An observer's report from their own station; a violation opens an incident for the lawyers.
+
+    ``client_id`` is the sender's id of the report: the same id from the same observer again (a
+    form sent twice, an app retrying over a bad connection) returns the first report, unchanged."""
+    station = observer_station(observer)
+    now = now or timezone.now()
+    client_id = client_id.strip()[:64]
+    if client_id:
+        earlier = Report.objects.filter(author=observer, client_id=client_id).first()
+        if earlier is not None:
+            return earlier
+    text = text.strip()
+    if kind not in ReportKind.values:
+        raise ValidationError(_("Unknown kind of report."))
+    if kind == ReportKind.TURNOUT:
+        if turnout is None:
+            raise ValidationError(_("Give the number of voters who have voted so far."))
+        if station.registered_voters and turnout > station.registered_voters:
+            raise ValidationError(
+                _("The turnout %(turnout)s is more than the %(voters)s registered voters.")
+                % {"turnout": turnout, "voters": station.registered_voters}
+            )
+        last = latest_turnout(station, election)
+        if last is not None and turnout < last:
+            raise ValidationError(
+                _("The turnout cannot go down: %(last)s was reported before.") % {"last": last}
+            )
+    if kind == ReportKind.VIOLATION and len(text) < 10:
+        raise ValidationError(_("Describe the violation: what, where, who."))
+    if photo is not None:
+        check_photo(photo)
+    questions = {q.pk: q for q in ChecklistQuestion.objects.filter(election=election)}
+    answers = {int(k): bool(v) for k, v in (checklist or {}).items()} if kind == ReportKind.OPENED else {}
+    if set(answers) - set(questions):
+        raise ValidationError(_("The checklist has no such question."))
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                election=election,
+                station=station,
+                author=observer,
+                kind=kind,
+                turnout=turnout if kind == ReportKind.TURNOUT else None,
+                text=text,
+                created_at=now,
+                client_id=client_id,
+                checklist={str(k): v for k, v in answers.items()},
+            )
+            if photo is not None:
+                report.photo.save(photo.name or "photo", photo, save=True)
+            if kind == ReportKind.VIOLATION:
+                escalate(report)
+            failed = [questions[pk].text for pk, yes in answers.items() if not yes and questions[pk].critical]
+            if failed:  # a "no" to a critical question of the opening is a violation in its own right
+                text = _("Opening checklist: “no” to — %(questions)s") % {"questions": "; ".join(failed)}
+                escalate(
+                    Report.objects.create(
+                        election=election,
+                        station=station,
+                        author=observer,
+                        kind=ReportKind.VIOLATION,
+                        text=text,
+                        created_at=now,
+                    )
+                )
+    except IntegrityError:  # the same client id sent twice at once: the other request made it
+        earlier = Report.objects.filter(author=observer, client_id=client_id).first() if client_id else None
+        if earlier is None:
+            raise
+        return earlier
+    return report
+
+
+def escalate(report: Report) -> Incident:
+    """A violation report becomes an incident; the lawyers and supervisors hear of it after commit."""
+    incident = Incident.objects.create(report=report)
+    station = report.station
+    notifications.notify_roles(
+        (Role.LAWYER, Role.SUPERVISOR), f"Нарушение: {station} ({station.commission})", report.text
+    )
+    return incident
+
+
+def latest_turnout(station: PollingStation, election: Election) -> int | None:
+    last = (
+        Report.objects.filter(station=station, election=election, kind=ReportKind.TURNOUT)
+        .order_by("-created_at", "-pk")
+        .values_list("turnout", flat=True)
+        .first()
+    )
+    return last
+
+
+def take_incident(incident: Incident, lawyer: Any) -> Incident:
+    require_lawyer(lawyer)
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.status not in OPEN_INCIDENTS:
+            raise ValidationError(_("The incident is closed already."))
+        incident.status, incident.lawyer = IncidentStatus.IN_WORK, lawyer
+        incident.save(update_fields=["status", "lawyer", "updated_at"])
+    return incident
+
+
+def close_incident(incident: Incident, lawyer: Any, *, status: str, resolution: str) -> Incident:
+    require_lawyer(lawyer)
+    if status not in (IncidentStatus.RESOLVED, IncidentStatus.UNFOUNDED):
+        raise ValidationError(_("An incident closes as resolved or not confirmed."))
+    if len(resolution.strip()) < 10:
+        raise ValidationError(_("Say what was done or found."))
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.status not in OPEN_INCIDENTS:
+            raise ValidationError(_("The incident is closed already."))
+        incident.status, incident.resolution = status, resolution.strip()
+        incident.lawyer = incident.lawyer or lawyer
+        incident.save(update_fields=["status", "resolution", "lawyer", "updated_at"])
+    return incident
