@@ -195,7 +195,7 @@ def events(request: HttpRequest) -> HttpResponse:
     form = EventForm(
         request.POST or None,
         factions=campaign.coordinated_factions(request.user),
-        faction_required=not services.is_headquarters(request.user),
+        faction_required=not access.is_headquarters(request.user),
     )
     if request.method == "POST" and form.is_valid():
         event = form.save()
