@@ -4,15 +4,21 @@ A rule matches when its category is empty, the case's category or one of its anc
 territory is empty, the case's territory or one of its ancestors. Among matching non-fallback rules
 the most specific wins (exact category over its parent over any; then territory likewise), then
 the highest priority. Fallback rules are used only when nothing else matches.
+
+Where no rule covers a case, :func:`suggest_agency` names the agency to suggest to the moderator
+(never to assign): the learned router's pick, else where most of the latest routed cases of its
+category went.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from otklik.directory.models import Agency, Category, RoutingRule, Territory
+from otklik.understanding import agency_model, routing_practice
 
 
 @dataclass(frozen=True)
@@ -126,3 +132,53 @@ def best_rule(
             r.pk,
         ),
     )
+
+
+@dataclass(frozen=True)
+class AgencySuggestion:
+    """No routing rule covers the case: the agency the learned router picks, else the one most of
+    the latest routed cases of its category went to — suggested to the moderator, never assigned.
+    ``why`` is kept as the case's ``understanding["routing"]``: {"model": version, "confidence": p}
+    or {"practice": [its cases, the decisions looked at]}."""
+
+    agency: Agency
+    why: dict[str, Any]
+
+
+Unrouted = tuple[str, Category | None, Territory | None]  # a case's text, category and territory
+
+
+def suggest_agency(cases: Sequence[Unrouted]) -> list[AgencySuggestion | None]:
+    """For each case no rule routes: the active agency the learned router (the active AGENCY model)
+    is sure enough of; for the rest, where most of the latest routed cases of their category went;
+    None when neither knows. Two queries for any number of cases, one more for the agencies."""
+    if not cases:
+        return []
+    learned = agency_model.suggest_agencies(
+        [
+            agency_model.RoutingRow(
+                text,
+                category.code if category is not None else None,
+                territory.pk if territory is not None else None,
+            )
+            for text, category, territory in cases
+        ]
+    )
+    known = Agency.objects.filter(is_active=True).in_bulk({s.agency_id for s in learned if s is not None})
+    out: list[AgencySuggestion | None] = [None] * len(cases)
+    by_category: list[tuple[int, int]] = []  # (position, category id)
+    for position, ((_text, category, _territory), suggestion) in enumerate(zip(cases, learned, strict=True)):
+        if suggestion is not None and suggestion.agency_id in known:
+            why = {"model": suggestion.model, "confidence": suggestion.confidence}
+            out[position] = AgencySuggestion(known[suggestion.agency_id], why)
+        elif category is not None:
+            by_category.append((position, category.pk))
+    if not by_category:
+        return out
+    found = routing_practice.leading_agencies({category_id for _position, category_id in by_category})
+    agencies = Agency.objects.in_bulk({hit[0] for hit in found.values() if hit is not None})
+    for position, category_id in by_category:
+        hit = found.get(category_id)
+        if hit is not None and hit[0] in agencies:
+            out[position] = AgencySuggestion(agencies[hit[0]], {"practice": [hit[1], hit[2]]})
+    return out

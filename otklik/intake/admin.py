@@ -8,8 +8,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .deadletters import replay_dead_letter
 from .models import DeadLetter, Message, Source
-from .pipeline import replay_dead_letter
 
 
 @admin.register(Source)

@@ -37,7 +37,6 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import deadletters
 from .connectors.base import (
     Connector,
     ConnectorError,
@@ -47,12 +46,12 @@ from .connectors.base import (
     connector_for,
     get_connector_class,
 )
+from .deadletters import unreadable
 from .models import DeadLetter, Source
-from .pipeline import BatchResult, payload_text, run_batch
+from .pipeline import BatchResult, run_batch
 
 log = logging.getLogger("otklik.fetching")
 
-STAGE_CONNECTOR = "connector"  # DeadLetter.stage of a payload the connector could not normalize
 DEFAULT_INTERVAL = timedelta(seconds=300)
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
@@ -135,18 +134,6 @@ def _normalize_all(
             continue
         dead.append(unreadable(source, connector, payload, reason, now))
     return items, dead
-
-
-def unreadable(source: Source, connector: Connector, payload: Any, reason: str, now: datetime) -> DeadLetter:
-    """The (unsaved) dead letter of a payload the connector could not normalize."""
-    return DeadLetter(
-        source=source,
-        external_id=connector.payload_id(payload),
-        stage=STAGE_CONNECTOR,
-        reason=reason,
-        payload=payload_text(payload),
-        created_at=now,
-    )
 
 
 # --- state on the Source -------------------------------------------------------------------------
@@ -233,7 +220,7 @@ def fetch_source(
             items, dead = _normalize_all(connector, source, fetched.payloads, now, report)
             with transaction.atomic():
                 batch = run(items, now=now, source=source) if items else BatchResult()
-                report.dead_letters += deadletters.keep(dead)
+                report.dead_letters += DeadLetter.objects.keep(dead)
                 _save_state(source, cursor=fetched.cursor, last_fetched_at=now)
             report.result.add(batch)
             cursor = fetched.cursor
@@ -314,42 +301,11 @@ def check_health(
     return health
 
 
-def replay_connector_dead_letter(
-    dead_letter: DeadLetter, *, now: datetime | None = None
-) -> BatchResult | None:
-    """Replay a payload its connector could not read: normalize it again (the connector may have been
-    fixed), then run the pipeline. Returns None when it still cannot be normalized."""
-    import json
-
-    now = now or timezone.now()
-    source = dead_letter.source
-    try:
-        if source is None:
-            raise NormalizeError("the dead letter has no source")
-        item = connector_for(source).normalize(json.loads(dead_letter.payload))
-    except (NormalizeError, SkipPayload, ValueError, ConnectorError) as exc:
-        dead_letter.attempts += 1
-        dead_letter.reason = f"{dead_letter.reason.split(' | ')[0]} | replay: {exc}"[:2000]
-        dead_letter.save(update_fields=["attempts", "reason"])
-        return None
-    result = run_batch([item], now=now, source=source, store_dead_letters=False)
-    if result.dead_letters:
-        dead_letter.attempts += 1
-        dead_letter.stage, dead_letter.reason = result.failures[0]
-        dead_letter.save(update_fields=["attempts", "stage", "reason"])
-    else:
-        dead_letter.replayed_at = now
-        dead_letter.save(update_fields=["replayed_at"])
-    return result
-
-
 __all__ = [
-    "STAGE_CONNECTOR",
     "FetchReport",
     "backoff_delay",
     "check_health",
     "due_sources",
     "fetch_due_sources",
     "fetch_source",
-    "replay_connector_dead_letter",
 ]

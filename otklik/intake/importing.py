@@ -32,8 +32,10 @@ from otklik.directory.choices import Channel
 
 from . import cur_schema
 from .cur_schema import CUR43_HEADERS, RowError
+from .deadletters import record_dead_letter
 from .models import Message, Source
-from .pipeline import SOURCE_CODE_RE, BatchResult, record_dead_letter, run_batch
+from .pipeline import BatchResult, run_batch
+from .pipeline.schema import SOURCE_CODE_RE
 
 IMPORT_STAGE = "import"
 TABLE_FORMATS = ("csv", "xlsx")

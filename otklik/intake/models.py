@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -82,6 +86,68 @@ class Message(models.Model):
         return f"{self.source.code}:{self.external_id}"
 
 
+def payload_text(payload: Any) -> str:
+    """A raw payload as the text a dead letter keeps (JSON where it can be)."""
+    if isinstance(payload, str):
+        return payload
+    try:
+        return json.dumps(payload, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(payload)
+
+
+DeadLetterKey = tuple[int | None, str, str, str]
+
+
+class DeadLetterQuerySet(models.QuerySet["DeadLetter"]):
+    """Keeping dead letters: the same failure read again counts an attempt instead of a second row.
+
+    A dead letter is identified by its source, stage, external id and raw payload. While it is not
+    replayed, the same payload failing at the same stage again (a file or a feed read twice, a
+    webhook retried) only raises its ``attempts`` and takes the newest reason, so the operator sees
+    one row per problem with how often it came. A replayed letter that fails again is a new row.
+    """
+
+    def keep(self, letters: Sequence[DeadLetter]) -> int:
+        """Store ``letters`` (unsaved ones); return how many became new rows."""
+        return self._store(letters)[1] if letters else 0
+
+    def keep_one(self, letter: DeadLetter) -> DeadLetter:
+        """Store one letter; return its row, new or the one already kept."""
+        return self._store([letter])[0][0]
+
+    def _store(self, letters: Sequence[DeadLetter]) -> tuple[list[DeadLetter], int]:
+        wanted: dict[DeadLetterKey, DeadLetter] = {}
+        for letter in letters:
+            wanted.setdefault(letter.key, letter)
+        groups: dict[tuple[int | None, str], list[DeadLetter]] = {}
+        for letter in wanted.values():
+            groups.setdefault((letter.source_id, letter.stage), []).append(letter)
+        known: dict[DeadLetterKey, DeadLetter] = {}
+        for (source_id, stage), group in groups.items():
+            same_source = Q(source__isnull=True) if source_id is None else Q(source_id=source_id)
+            rows = self.filter(
+                same_source,
+                stage=stage,
+                replayed_at=None,
+                external_id__in={d.external_id for d in group},
+                payload__in={d.payload for d in group},
+            ).order_by("pk")
+            for stored in rows:
+                known.setdefault(stored.key, stored)
+        fresh: list[DeadLetter] = []
+        for key, letter in wanted.items():
+            row = known.get(key)
+            if row is None:
+                fresh.append(letter)
+                continue
+            self.filter(pk=row.pk).update(attempts=F("attempts") + 1, reason=letter.reason)
+            row.attempts += 1
+            row.reason = letter.reason
+        DeadLetter.objects.bulk_create(fresh)
+        return [known.get(key) or letter for key, letter in wanted.items()], len(fresh)
+
+
 class DeadLetter(models.Model):
     """Anything that failed to parse or process, kept with its raw payload and the reason."""
 
@@ -101,6 +167,8 @@ class DeadLetter(models.Model):
     replayed_at = models.DateTimeField(_("replayed"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=1)
 
+    objects = DeadLetterQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("dead letter")
         verbose_name_plural = _("dead letters")
@@ -108,6 +176,32 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage}: {self.reason[:60]}"
+
+    @classmethod
+    def for_payload(
+        cls,
+        payload: Any,
+        *,
+        stage: str,
+        reason: str,
+        source: Source | None = None,
+        external_id: str = "",
+        now: datetime | None = None,
+    ) -> DeadLetter:
+        """The (unsaved) dead letter of ``payload``; store it with ``DeadLetter.objects.keep``."""
+        return cls(
+            source=source,
+            external_id=external_id[:200],
+            stage=stage,
+            reason=reason,
+            payload=payload_text(payload),
+            created_at=now or timezone.now(),
+        )
+
+    @property
+    def key(self) -> DeadLetterKey:
+        """What makes two letters one problem (see :class:`DeadLetterQuerySet`)."""
+        return (self.source_id, self.stage, self.external_id, self.payload)
 
 
 class MonitoringQuery(models.Model):

@@ -34,7 +34,7 @@ def inbox_dir() -> Path:
 def drain_inbox(ingest: Callable[[Path], object] | None = None) -> list[Path]:
     """Ingest every file waiting in the inbox; return the files handled."""
     if ingest is None:
-        from .pipeline import ingest_file
+        from .ingest import ingest_file
 
         def ingest(path: Path) -> object:
             return ingest_file(path)

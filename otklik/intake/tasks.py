@@ -1,6 +1,6 @@
 """The pipeline on Celery workers: one task per BATCH of raw items (not per message).
 
-``OTKLIK_PIPELINE=celery`` makes :func:`otklik.intake.pipeline.ingest_file` call
+``OTKLIK_PIPELINE=celery`` makes :func:`otklik.intake.ingest.ingest_file` call
 :func:`enqueue_batches`; a worker (``celery -A otklik worker``) runs :func:`run_batch_task`, which
 is :func:`~otklik.intake.pipeline.run_batch` — the same stages as the in-process runner.
 
@@ -23,6 +23,9 @@ from celery import shared_task
 from celery.signals import worker_init
 from django.db import InterfaceError, OperationalError, connections
 
+from .models import Source
+from .pipeline import run_batch, warm_up
+
 log = logging.getLogger("otklik.intake.tasks")
 
 TASK_NAME = "otklik.intake.tasks.run_batch_task"
@@ -33,8 +36,6 @@ BATCH_SIZE = 500
 def warm_up_worker(**_kwargs: Any) -> None:
     """Build the pipeline's caches once in the worker's main process, before its pool forks: every
     pool process inherits them, so no worker's first batch pays for them."""
-    from .pipeline import warm_up
-
     try:
         log.info("pipeline warmed up in %.1f s", warm_up())
     except Exception:  # e.g. a database not migrated yet: the first batch will build them
@@ -55,9 +56,6 @@ def warm_up_worker(**_kwargs: Any) -> None:
 )
 def run_batch_task(items: list[Any], source: str | None = None, now: str | None = None) -> dict[str, int]:
     """Run one batch through the pipeline; returns the counters (kept only with a result backend)."""
-    from .models import Source
-    from .pipeline import run_batch
-
     default = Source.objects.filter(code=source).first() if source else None
     moment = datetime.fromisoformat(now) if now else None
     result = run_batch(items, now=moment, source=default)

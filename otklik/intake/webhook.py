@@ -25,12 +25,11 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import deadletters
 from .connectors.base import NormalizeError
 from .connectors.webhook import WebhookAuthError, WebhookConnector
-from .fetching import unreadable
+from .deadletters import record_dead_letter, unreadable
 from .models import DeadLetter, Source
-from .pipeline import Stage, record_dead_letter, run_batch
+from .pipeline import Stage, run_batch
 
 MAX_ITEMS = 1000
 
@@ -69,7 +68,7 @@ def accept_push(
             errors.append({"index": index, "reason": str(exc)})
             dead.append(unreadable(source, connector, payload, f"webhook: {exc}", now))
     with transaction.atomic():
-        deadletters.keep(dead)
+        DeadLetter.objects.keep(dead)
         result = run_batch(items, now=now, source=source) if items else None
     counters: dict[str, Any] = {"received": len(payloads)}
     if result is not None:

@@ -30,12 +30,11 @@ from otklik.cases.choices import AnswerStatus, CaseStatus
 from otklik.cases.models import Answer, Case
 from otklik.directory.choices import Channel
 from otklik.directory.models import Category
-from otklik.intake import deadletters
 from otklik.intake.connectors.base import NormalizeError
 from otklik.intake.connectors.open311 import Open311Connector
+from otklik.intake.deadletters import unreadable
 from otklik.intake.direct import SubmissionError, current_case, submit
-from otklik.intake.fetching import unreadable
-from otklik.intake.models import Message, Source
+from otklik.intake.models import DeadLetter, Message, Source
 
 from .services import PUBLIC_STATUS
 
@@ -152,7 +151,7 @@ def post_request(source: Source, fields: dict[str, str], *, now: datetime | None
         if item["category"] not in codes:
             raise NormalizeError(f"service_code {item['category']!r} not found")
     except NormalizeError as exc:
-        deadletters.keep([unreadable(source, connector, fields, f"open311: {exc}", now)])
+        DeadLetter.objects.keep([unreadable(source, connector, fields, f"open311: {exc}", now)])
         raise Open311Error(400, str(exc)) from exc
     try:
         submitted = submit(item, source=source, now=now)

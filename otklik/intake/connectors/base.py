@@ -167,7 +167,7 @@ class Connector:
         raise NotImplementedError(f"{self.kind} cannot fetch")
 
     def normalize(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """One raw payload → one pipeline item (see ``otklik.intake.pipeline``); NormalizeError if not."""
+        """One raw payload → one pipeline item (``otklik.intake.pipeline.schema``); NormalizeError if not."""
         raise NotImplementedError
 
     def payload_id(self, payload: Any) -> str:

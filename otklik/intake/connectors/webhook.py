@@ -6,7 +6,7 @@ Source settings (secrets live in the environment, the settings name the variable
      "token_env": "PARTNER_WEBHOOK_TOKEN",    # or/and a bearer token: Authorization: Bearer <token>
      "reply_url": "https://partner.example/otklik-replies"}   # optional: answers are POSTed back, signed
 
-The body is one item or a list of items of the pipeline's schema (:mod:`otklik.intake.pipeline`;
+The body is one item or a list of items of the pipeline's schema (:mod:`otklik.intake.pipeline.schema`;
 ``source`` is taken from the URL). A source with neither secret configured accepts nothing.
 Nothing is fetched: the connector only authenticates, validates and sends replies back.
 """

@@ -13,8 +13,9 @@ from otklik.directory.choices import Channel
 from otklik.intake.connectors.base import connector_for
 from otklik.intake.connectors.vk import VKConnector
 from otklik.intake.fakes.vk import FakeVK, vk_error
-from otklik.intake.fetching import STAGE_CONNECTOR, fetch_due_sources, fetch_source
+from otklik.intake.fetching import fetch_due_sources, fetch_source
 from otklik.intake.models import DeadLetter, Message, Source
+from otklik.intake.pipeline import Stage
 from otklik.intake.replies import publish_reply
 
 from .conftest import NOW
@@ -201,7 +202,7 @@ def test_vk_malformed_item_lands_in_dead_letters_while_the_rest_go_through(regio
 
     assert report.ok and report.dead_letters == 1
     letter = DeadLetter.objects.get()
-    assert letter.stage == STAGE_CONNECTOR and letter.source == source
+    assert letter.stage == Stage.CONNECTOR and letter.source == source
     assert "unix time" in letter.reason
     assert json.loads(letter.payload)["item"]["date"] == "вчера"  # the raw payload is kept
     assert Message.objects.filter(source=source).count() == 3

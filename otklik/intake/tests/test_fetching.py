@@ -14,6 +14,7 @@ from otklik.cases.choices import AnswerStatus
 from otklik.cases.models import Answer
 from otklik.directory.choices import Channel
 from otklik.intake.connectors.base import ConnectorError, FetchResult, connector_for
+from otklik.intake.deadletters import replay_dead_letter
 from otklik.intake.fakes.server import Response
 from otklik.intake.fakes.social_json import FakeSocialFeed
 from otklik.intake.fetching import (
@@ -22,7 +23,6 @@ from otklik.intake.fetching import (
     due_sources,
     fetch_due_sources,
     fetch_source,
-    replay_connector_dead_letter,
 )
 from otklik.intake.models import DeadLetter, Message, Source
 from otklik.intake.pipeline import run_batch
@@ -137,14 +137,14 @@ def test_connector_dead_letter_replays_through_the_connector(region, feed):
     fetch_source(source, now=NOW)
     letter = DeadLetter.objects.get()
 
-    assert replay_connector_dead_letter(letter, now=NOW) is None  # still unreadable
+    assert replay_dead_letter(letter, now=NOW) is None  # still unreadable
     letter.refresh_from_db()
     assert letter.attempts == 2 and letter.replayed_at is None
 
     fixed = json.loads(letter.payload) | {"created_at": AT}
     letter.payload = json.dumps(fixed)
     letter.save()
-    result = replay_connector_dead_letter(letter, now=NOW)
+    result = replay_dead_letter(letter, now=NOW)
 
     assert result is not None and result.created_cases == 1
     letter.refresh_from_db()

@@ -19,8 +19,9 @@ import pytest
 from django.core.management import call_command
 
 from otklik.cases.models import Case, CaseEvent
+from otklik.intake.ingest import ingest_file
 from otklik.intake.models import DeadLetter, Message, SimilarityKey
-from otklik.intake.pipeline import Stage, ingest_file
+from otklik.intake.pipeline import Stage
 from otklik.intake.tasks import enqueue_batches
 
 from .celery_workers import poll, require_postgresql, start_worker, stop_workers

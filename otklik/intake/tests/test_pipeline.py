@@ -11,9 +11,12 @@ from otklik.cases.choices import CaseStatus, EventKind
 from otklik.cases.models import Case
 from otklik.directory.choices import Channel, TerritoryKind
 from otklik.directory.models import Category
-from otklik.intake import pipeline
+from otklik.intake.deadletters import replay_dead_letter
 from otklik.intake.models import DeadLetter, Message, Source
-from otklik.intake.pipeline import Stage, make_title, moderation_reason, replay_dead_letter, run_batch
+from otklik.intake.pipeline import Stage, run_batch, runner
+from otklik.intake.pipeline.decide import moderation_reason
+from otklik.intake.pipeline.normalize import parse_posted_at
+from otklik.intake.pipeline.titles import make_title
 from otklik.understanding.classify import Classification
 
 from .conftest import NOW
@@ -67,7 +70,7 @@ def test_items_become_categorized_placed_routed_cases_with_a_deadline(region) ->
     assert water.category_confidence >= 0.6
     assert water.address == "ул. Тельмана, 12"
     assert (water.lat, water.lon) == (51.49, 46.12)
-    assert water.created_at == pipeline.parse_posted_at(WATER["posted_at"])
+    assert water.created_at == parse_posted_at(WATER["posted_at"])
     assert water.assigned_at == NOW and water.deadline_at > NOW
     assert water.title.startswith("Третий день нет горячей воды")
     assert "горячая вода" in water.understanding["matched_terms"]
@@ -141,8 +144,8 @@ def test_same_message_twice_in_one_batch_is_one_message(region) -> None:
 def test_concurrent_redelivery_is_decided_by_the_unique_constraint(region, monkeypatch) -> None:
     run_batch([WATER], now=NOW)
     # Another worker stored the message after this batch's dedup looked: the insert must lose quietly.
-    stages = [(name, fn) for name, fn in pipeline.STAGES if name != Stage.DEDUP]
-    monkeypatch.setattr(pipeline, "STAGES", stages)
+    stages = [(name, fn) for name, fn in runner.STAGES if name != Stage.DEDUP]
+    monkeypatch.setattr(runner, "STAGES", stages)
     result = run_batch([WATER], now=NOW)
     assert (result.duplicates, result.created_cases, result.dead_letters) == (1, 0, 0)
     assert (Message.objects.count(), Case.objects.count()) == (1, 1)

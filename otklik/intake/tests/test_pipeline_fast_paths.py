@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from razdel import sentenize
 
 from otklik.cases.models import Case
-from otklik.intake import dedup, pipeline
+from otklik.intake import dedup
 from otklik.intake.models import DeadLetter, Message, Source
-from otklik.intake.pipeline import make_title, run_batch
+from otklik.intake.pipeline import normalize, run_batch, runner, titles
+from otklik.intake.pipeline.titles import make_title
 from otklik.understanding import classify, places
 
 from .conftest import NOW
@@ -59,18 +60,18 @@ def test_remembered_link_hosts_decide_as_the_url_validator_does() -> None:
     ]
     combos = [host + rest for host in hosts for rest in rests]
     for seed in (1, 2):
-        pipeline._GOOD_URL_HOSTS.clear()
+        normalize._GOOD_URL_HOSTS.clear()
         random.Random(seed).shuffle(combos)
         for url in combos:
-            assert _accepted(pipeline._check_url, url) == _accepted(pipeline._url_validator, url), url
-    assert "http://vk.com" in pipeline._GOOD_URL_HOSTS
-    assert "https://a_b" not in pipeline._GOOD_URL_HOSTS
+            assert _accepted(normalize._check_url, url) == _accepted(normalize._url_validator, url), url
+    assert "http://vk.com" in normalize._GOOD_URL_HOSTS
+    assert "https://a_b" not in normalize._GOOD_URL_HOSTS
 
 
-def _title_the_long_way(text: str, limit: int = pipeline.TITLE_LENGTH) -> str:
+def _title_the_long_way(text: str, limit: int = titles.TITLE_LENGTH) -> str:
     flat = " ".join(text.split())
     sentences = [s.text for s in sentenize(flat)] or [flat]
-    meaningful = [s for s in sentences if not (len(s.split()) <= 4 and pipeline._OPENERS.match(s))]
+    meaningful = [s for s in sentences if not (len(s.split()) <= 4 and titles._OPENERS.match(s))]
     sentence = (meaningful or sentences)[0]
     if len(sentence) <= limit:
         return sentence
@@ -146,7 +147,7 @@ def test_a_large_batch_pauses_the_garbage_collector_and_restores_it(region) -> N
             "text": f"Нет света в доме {n} на улице Тельмана в Энгельсе",
             "posted_at": "2026-03-02T09:15:00+04:00",
         }
-        for n in range(pipeline._GC_PAUSE_ITEMS)
+        for n in range(runner._GC_PAUSE_ITEMS)
     ]
     timings: dict[str, float] = {}
     assert gc.isenabled()
@@ -168,7 +169,7 @@ def test_warm_up_builds_the_caches_and_writes_nothing(region, caplog) -> None:
     places.invalidate_cache()
     sources = Source.objects.count()
 
-    assert pipeline.warm_up() > 0
+    assert runner.warm_up() > 0
 
     assert "warm-up" not in caplog.text  # its sample went through every stage
     assert classify._cached is not None and places.cache._gazetteer is not None

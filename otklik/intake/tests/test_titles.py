@@ -2,7 +2,7 @@
 
 import pytest
 
-from otklik.intake.pipeline import make_title
+from otklik.intake.pipeline.titles import make_title
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,8 @@ from otklik.cases.choices import CaseStatus
 from otklik.cases.models import Case
 from otklik.directory.choices import Channel
 from otklik.directory.models import Category
-from otklik.intake.fetching import STAGE_CONNECTOR
 from otklik.intake.models import DeadLetter, Message, Source
+from otklik.intake.pipeline import Stage
 from otklik.testing.factories import make_case, make_user
 
 pytestmark = pytest.mark.django_db
@@ -143,7 +143,7 @@ def test_a_bad_request_is_a_400_and_a_dead_letter(client, region, api_key, field
     [error] = response.json()
     assert error["code"] == 400 and reason in error["description"]
     letter = DeadLetter.objects.get()
-    assert letter.stage == STAGE_CONNECTOR and reason in letter.reason
+    assert letter.stage == Stage.CONNECTOR and reason in letter.reason
     assert letter.source.code == "city-app" and "api_key" not in letter.payload
     assert not Message.objects.exists()
     assert post(client, api_key, **fields).status_code == 400  # the client retries: one row, counted

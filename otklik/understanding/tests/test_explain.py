@@ -8,7 +8,7 @@ from django.utils import translation
 from otklik.testing.factories import make_category
 from otklik.understanding.explain import explain
 
-# the shape the pipeline stores (intake.pipeline._understanding_json)
+# the shape the pipeline stores (intake.pipeline.decide._understanding_json)
 UNDERSTANDING = {
     "matched_terms": ["горячая вода", "нет горячей воды"],
     "version": "rules-0b21aed35f",

@@ -1,6 +1,6 @@
 """``otklik ingest FILE``: load a JSONL or CSV file of messages through the pipeline.
 
-The item schema is documented in :mod:`otklik.intake.pipeline`. A line that is not JSON becomes a
+The item schema is documented in :mod:`otklik.intake.pipeline.schema`. A line that is not JSON becomes a
 dead letter like any invalid item; the run goes on and ends with a one-line summary.
 """
 
@@ -14,8 +14,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from otklik.directory.choices import Channel
+from otklik.intake.ingest import FORMATS, count_lines, detect_format, ingest_file
 from otklik.intake.models import Source
-from otklik.intake.pipeline import FORMATS, SOURCE_CODE_RE, count_lines, detect_format, ingest_file
+from otklik.intake.pipeline.schema import SOURCE_CODE_RE
 
 
 class Command(BaseCommand):

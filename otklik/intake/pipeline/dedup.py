@@ -1,0 +1,87 @@
+"""Stage *dedup*: the same message delivered again drops out; the same text attaches to an open case.
+
+An exact duplicate is the same (source, external id), stored before or earlier in the batch; it is
+counted and goes no further (under concurrency the unique constraint decides, in :mod:`.persist`).
+A message whose normalized text (``text_hash``) equals that of a message of an open case posted
+within :data:`NEAR_DUPLICATE_WINDOW` attaches to that case; its twin later in the same batch joins
+the earlier item. Reworded near-duplicates are found later, by :mod:`.similar`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from otklik.cases.choices import OPEN
+from otklik.cases.models import Case
+
+from ..models import Message
+from .schema import CASE_PLACE, Batch, Item
+
+NEAR_DUPLICATE_WINDOW = timedelta(days=3)
+NEAR_DUPLICATE_MIN_WORDS = 4  # "Когда починят?" from two people is not the same problem
+
+
+def stage_dedup(batch: Batch) -> None:
+    """Exact duplicates drop out; near-duplicates (same normalized text) attach to an open case."""
+    live = list(batch.live())
+    wanted: set[tuple[int, str]] = set()
+    for item in live:
+        assert item.source is not None
+        wanted.add((item.source.pk, item.external_id))
+    stored: set[tuple[int, str]] = set()
+    if wanted:  # one query for all sources; the pairs are picked out here
+        stored = wanted.intersection(
+            Message.objects.filter(
+                source_id__in={s for s, _ in wanted}, external_id__in={e for _, e in wanted}
+            ).values_list("source_id", "external_id")
+        )
+    seen: set[tuple[int, str]] = set()
+    for item in live:
+        assert item.source is not None
+        key = (item.source.pk, item.external_id)
+        if key in stored or key in seen:
+            item.done = True
+            batch.result.duplicates += 1
+        seen.add(key)
+
+    candidates = [
+        i
+        for i in batch.live()
+        if i.word_count >= NEAR_DUPLICATE_MIN_WORDS and i.posted_at and i.addressed_to is None
+    ]
+    if not candidates:
+        return
+    earliest = min(i.posted_at for i in candidates if i.posted_at) - NEAR_DUPLICATE_WINDOW
+    latest = max(i.posted_at for i in candidates if i.posted_at) + NEAR_DUPLICATE_WINDOW
+    existing: dict[str, list[tuple[datetime, int]]] = {}
+    for digest, posted_at, case_id in Message.objects.filter(
+        text_hash__in={i.text_hash for i in candidates},
+        case__isnull=False,
+        case__status__in=OPEN,
+        posted_at__gte=earliest,
+        posted_at__lte=latest,
+    ).values_list("text_hash", "posted_at", "case_id"):
+        existing.setdefault(digest, []).append((posted_at, case_id))
+    cases = Case.objects.only(*CASE_PLACE).in_bulk(
+        {case_id for rows in existing.values() for _, case_id in rows}
+    )
+    first_in_batch: dict[str, Item] = {}
+    for item in candidates:
+        assert item.posted_at is not None
+        near = [
+            (abs(posted_at - item.posted_at), case_id)
+            for posted_at, case_id in existing.get(item.text_hash, [])
+            if abs(posted_at - item.posted_at) <= NEAR_DUPLICATE_WINDOW and case_id in cases
+        ]
+        if near:
+            item.attach_to = cases[min(near)[1]]
+            continue
+        twin = first_in_batch.get(item.text_hash)
+        if (
+            twin is not None
+            and twin.posted_at
+            and abs(twin.posted_at - item.posted_at) <= NEAR_DUPLICATE_WINDOW
+        ):
+            item.twin_of = twin
+        else:
+            first_in_batch[item.text_hash] = item

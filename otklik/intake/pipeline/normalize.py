@@ -1,0 +1,168 @@
+"""Stage *normalize*: validate every item against the schema (:mod:`.schema`) and bring it to typed
+fields; the text is tokenized here once, and every later stage reads those tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils import timezone
+
+from otklik.directory.choices import Channel
+from otklik.understanding.text import message_tokens, normalize_tokens
+
+from ..models import Source
+from .schema import SOURCE_CODE_RE, Batch, InvalidItem, Item, Stage
+
+log = logging.getLogger("otklik.pipeline")
+
+_CHANNELS = frozenset(Channel.values)  # Channel.values builds a new list on every call
+_url_validator = URLValidator(schemes=["http", "https"])
+# A link is its scheme://host part and the rest ("/wall-1_2", "?w=…"); URLValidator accepts any rest
+# of non-space characters after a host it accepts, so a host it accepted once need not be checked again.
+_URL_PARTS = re.compile(r"([a-z0-9.+-]*://[^/?#\s]+)(?:[/?#]\S*)?\Z", re.IGNORECASE)
+_GOOD_URL_HOSTS: set[str] = set()
+_GOOD_URL_HOSTS_MAX = 10_000
+
+
+def _check_url(url: str) -> None:
+    """``URLValidator(schemes=["http", "https"])(url)``, with the hosts it accepted remembered."""
+    parts = _URL_PARTS.match(url)
+    if parts is None or len(url) > _url_validator.max_length:
+        _url_validator(url)
+        return
+    host = parts.group(1)
+    if host in _GOOD_URL_HOSTS:
+        return
+    _url_validator(url)
+    try:
+        _url_validator(host)  # ("http://a_b?c@d.ru" passes with a_b?c as the user: the host alone may not)
+    except ValidationError:
+        return
+    if len(_GOOD_URL_HOSTS) >= _GOOD_URL_HOSTS_MAX:
+        _GOOD_URL_HOSTS.clear()
+    _GOOD_URL_HOSTS.add(host)
+
+
+def _string(payload: dict[str, Any], key: str, limit: int = 200) -> str:
+    value = payload.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()[:limit]
+
+
+def _float(payload: dict[str, Any], key: str) -> float | None:
+    value = payload.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        return float(str(value).replace(",", "."))
+    except ValueError as exc:
+        raise InvalidItem(f"“{key}” is not a number: {value!r}") from exc
+
+
+def parse_posted_at(value: Any) -> datetime:
+    if value in (None, ""):
+        raise InvalidItem("“posted_at” is required (ISO 8601)")
+    try:
+        moment = datetime.fromisoformat(str(value).strip())
+    except ValueError as exc:
+        raise InvalidItem(f"“posted_at” is not an ISO 8601 date and time: {value!r}") from exc
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _source_for(batch: Batch, code: str, channel: str) -> Source:
+    if code in batch.sources:
+        return batch.sources[code]
+    if not SOURCE_CODE_RE.match(code):
+        raise InvalidItem(f"“source” is not a valid code (letters, digits, - and _): {code!r}")
+    source, created = Source.objects.get_or_create(
+        code=code, defaults={"name": code, "channel": channel or Channel.IMPORT, "connector": "file"}
+    )
+    if created:
+        log.info("created source %s from an ingested item", code)
+    batch.sources[code] = source
+    return source
+
+
+def _normalize_one(batch: Batch, item: Item) -> None:
+    payload = item.payload
+    if not isinstance(payload, dict):
+        raise InvalidItem(f"an item must be an object, got {type(payload).__name__}")
+    item.external_id = _string(payload, "external_id", 1000)
+    channel = _string(payload, "channel", 20)
+    valid_channel = channel in _CHANNELS
+    code = _string(payload, "source", 64)
+    if code:
+        item.source = _source_for(batch, code, channel if valid_channel else "")
+    elif batch.default_source is not None:
+        item.source = batch.default_source
+    else:
+        raise InvalidItem("“source” is required (or give the batch a default source)")
+    if channel and not valid_channel:
+        raise InvalidItem(f"unknown “channel” {channel!r}; one of: {', '.join(Channel.values)}")
+    if not item.external_id:
+        raise InvalidItem("“external_id” is required")
+    if len(item.external_id) > 200:
+        raise InvalidItem("“external_id” is longer than 200 characters")
+    text = payload.get("text")
+    item.text = str(text).strip() if text is not None else ""
+    if not item.text:
+        raise InvalidItem("“text” is required and must not be empty")
+    item.posted_at = parse_posted_at(payload.get("posted_at"))
+    item.channel = channel or item.source.channel
+    item.author_name = _string(payload, "author_name")
+    item.author_id = _string(payload, "author_id")
+    item.author_contact = _string(payload, "author_contact")
+    item.url = _string(payload, "url", 1000)
+    if item.url:
+        if len(item.url) > 500:
+            raise InvalidItem("“url” is longer than 500 characters")
+        try:
+            _check_url(item.url)
+        except ValidationError as exc:
+            raise InvalidItem(f"“url” is not an http(s) link: {item.url!r}") from exc
+    item.lat, item.lon = _float(payload, "lat"), _float(payload, "lon")
+    if (item.lat is None) != (item.lon is None):
+        raise InvalidItem("give both “lat” and “lon”, or neither")
+    if (
+        item.lat is not None
+        and item.lon is not None
+        and not (-90 <= item.lat <= 90 and -180 <= item.lon <= 180)
+    ):
+        raise InvalidItem(f"coordinates out of range: {item.lat}, {item.lon}")
+    item.category_code = _string(payload, "category", 64)
+    addressed = _string(payload, "addressed_to", 20)
+    if addressed:
+        if not addressed.isdigit():
+            raise InvalidItem(f"“addressed_to” is not an agency id: {addressed!r}")
+        item.addressed_to = int(addressed)
+    # Tokenized once here; normalize, relevance, categorize, urgency and place share the tokens.
+    item.tokens, item.words = message_tokens(item.text)
+    item.normalized = normalize_tokens(item.words)  # normalize_text(item.text)
+    item.word_count = len(item.words)
+    # text_hash() of the same normalized text, without tokenizing it a second time
+    item.text_hash = hashlib.sha1(item.normalized.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def stage_normalize(batch: Batch) -> None:
+    """Validate every item against the schema and bring it to typed fields."""
+    _read_sources(batch)
+    batch.each(Stage.NORMALIZE, lambda item: _normalize_one(batch, item))
+
+
+def _read_sources(batch: Batch) -> None:
+    """The batch's sources in one query (unknown ones are created item by item)."""
+    codes = {_string(i.payload, "source", 64) for i in batch.items if isinstance(i.payload, dict)}
+    codes -= {"", *batch.sources}
+    if codes:
+        batch.sources.update((s.code, s) for s in Source.objects.filter(code__in=codes))

@@ -1,0 +1,187 @@
+"""The runner: a batch through :data:`STAGES` in one transaction; the warm-up of a process's caches.
+
+To add a stage, write ``stage_<name>(batch)`` in a module of this package (one function over the
+whole batch; :meth:`~.schema.Batch.each` runs work item by item and dead-letters an item's permanent
+failure), name it in :class:`~.schema.Stage` and put it in its place in :data:`STAGES`.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from otklik.cases.routing import RuleIndex, active_rules
+from otklik.directory.choices import Channel
+from otklik.understanding import places
+from otklik.understanding.classify import get_classifier
+
+from .. import dedup, monitoring
+from ..models import DeadLetter, Source
+from .decide import stage_decide
+from .dedup import stage_dedup
+from .normalize import stage_normalize
+from .persist import stage_persist
+from .route import stage_route
+from .schema import Batch, BatchResult, Item, Stage, log
+from .similar import stage_similar
+from .titles import make_title
+from .understand import stage_categorize, stage_place, stage_relevance
+
+STAGES: list[tuple[str, Callable[[Batch], None]]] = [
+    (Stage.NORMALIZE, stage_normalize),
+    (Stage.DEDUP, stage_dedup),
+    (Stage.RELEVANCE, stage_relevance),
+    (Stage.CATEGORIZE, stage_categorize),
+    (Stage.PLACE, stage_place),
+    (Stage.SIMILAR, stage_similar),
+    (Stage.ROUTE, stage_route),
+    (Stage.DECIDE, stage_decide),
+    (Stage.PERSIST, stage_persist),
+]
+
+
+def run_batch(
+    items: list[dict[str, Any]],
+    *,
+    now: datetime | None = None,
+    source: Source | None = None,
+    store_dead_letters: bool = True,
+    timings: dict[str, float] | None = None,
+) -> BatchResult:
+    """Take a batch of raw items through every stage; return what happened to them.
+
+    ``now`` is the moment of assignment (deadlines start then; default: the current time);
+    ``source`` is the default for items without a ``source`` code; ``timings``, when given, gets
+    the seconds spent per stage added (``setup``, the stages, ``dead_letters``, ``commit``).
+
+    The batch is one transaction: it is stored whole or not at all, so a run killed at any point
+    leaves nothing half-done and running the same batch again is safe (at-least-once delivery with
+    idempotent writes). A caller moves its cursor only after this returns.
+    """
+    with _collector_paused(len(items)):  # (resumed once the batch's objects are freed)
+        return _run(_new_batch(items, now, source, store_dead_letters), _Clock(timings))
+
+
+# A problem message touching every part of the understanding (phrases, urgency, address, institution).
+_WARM_UP_TEXT = (
+    "Здравствуйте! Третий день нет горячей воды и отопления в доме 5 на улице Ленина, рядом со "
+    "школой № 2, в подъезде пахнет газом. Управляющая компания не отвечает, просим срочно помочь."
+)
+
+
+def warm_up() -> float:
+    """Build what a process's first batch would otherwise build: the rules and the learned model, the
+    monitoring queries, the gazetteer, the routing rules, the relevance and urgency phrase lists and
+    the word analyser's caches. Nothing is written. A worker calls it when it starts, so that its
+    first batch is as fast as the others; returns the seconds it took."""
+    start = time.perf_counter()
+    item = {
+        "external_id": "warm-up",
+        "channel": Channel.WEB_FORM,
+        "text": _WARM_UP_TEXT,
+        "posted_at": "2026-01-15T10:00:00+03:00",
+    }
+    batch = _new_batch([item], None, Source(code="warm-up", channel=Channel.WEB_FORM))
+    with transaction.atomic():
+        _setup(batch)
+        for stage in (stage_normalize, stage_relevance, stage_categorize, stage_place):
+            stage(batch)
+        make_title(_WARM_UP_TEXT)
+        dedup.fingerprints([_WARM_UP_TEXT])
+        transaction.set_rollback(True)
+    if batch.result.failures:
+        log.warning("warm-up: %s", batch.result.failures[0])
+    return time.perf_counter() - start
+
+
+def _run(batch: Batch, clock: _Clock) -> BatchResult:
+    with transaction.atomic():
+        _setup(batch)
+        clock.lap("setup")
+        for name, stage in STAGES:
+            stage(batch)
+            clock.lap(name)
+        _store_dead_letters(batch)
+        clock.lap("dead_letters")
+    clock.lap("commit")
+    return batch.result
+
+
+def _new_batch(
+    items: list[dict[str, Any]], now: datetime | None, source: Source | None, store_dead_letters: bool = True
+) -> Batch:
+    batch = Batch(
+        items=[Item(index=i, payload=payload) for i, payload in enumerate(items)],
+        now=now or timezone.now(),
+        default_source=source,
+        result=BatchResult(received=len(items)),
+        store_dead_letters=store_dead_letters,
+    )
+    if source is not None:
+        batch.sources[source.code] = source
+    return batch
+
+
+def _setup(batch: Batch) -> None:
+    """Caches built once per batch: keyword rules, monitoring queries, the gazetteer, routing rules."""
+    batch.classifier = get_classifier()
+    batch.scanner = monitoring.active_scanner()
+    batch.gazetteer = places.get_gazetteer()
+    batch.rules = RuleIndex(active_rules())
+
+
+def _store_dead_letters(batch: Batch) -> None:
+    if batch.dead and batch.store_dead_letters:
+        DeadLetter.objects.keep(batch.dead)
+
+
+# A batch allocates many objects that live until its end. Were the cyclic garbage collector to run in
+# the middle, it would promote them to its oldest generation, whose collections scan the whole heap
+# (pymorphy3's dictionaries, the caches): measured at about a third of a batch's CPU. Nothing the
+# pipeline makes needs the collector (reference counting frees it), so it waits for the batch's end.
+_GC_PAUSE_ITEMS = 50  # a webhook's single message is not worth it
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def _collector_paused(size: int) -> Iterator[None]:
+    global _gc_pauses, _gc_was_enabled
+    if size < _GC_PAUSE_ITEMS:
+        yield
+        return
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+class _Clock:
+    """Adds the seconds since the last lap to ``timings[name]`` (nothing when timings is None)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+            self.last = now

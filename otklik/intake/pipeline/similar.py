@@ -1,0 +1,216 @@
+"""Stage *similar*: near-duplicates, reposts and quotes attach to the case they repeat.
+
+A message is fingerprinted (MinHash of word shingles, :mod:`otklik.intake.dedup`); its similarity
+keys are looked up among the stored keys of messages of open cases posted within
+:data:`otklik.intake.dedup.WINDOW`, and among the earlier items of the batch. The best match in the
+same place (when both places are known) is the case it attaches to. Stored messages' fingerprints
+are kept in this process, so a text already seen is not fingerprinted again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+
+from otklik.cases.choices import OPEN
+from otklik.cases.models import Case
+from otklik.directory.models import Territory
+
+from .. import dedup
+from ..models import Message, SimilarityKey
+from .schema import CASE_PLACE, Batch, Item
+
+
+def stage_similar(batch: Batch) -> None:
+    """Near-duplicates, reposts and quotes of a message of an open case (or of an earlier item of the
+    batch) within the window, in the same place when known, attach to that case (:mod:`.dedup`)."""
+    targets = [
+        i
+        for i in batch.understood()
+        if i.twin_of is None
+        and i.word_count >= dedup.MIN_WORDS
+        and i.posted_at is not None
+        and i.addressed_to is None  # written to someone: never joined to another agency's case
+    ]
+    if not targets:
+        return
+    for item, made in zip(targets, dedup.fingerprints([i.text for i in targets]), strict=True):
+        item.fingerprint = made
+    lookups = {id(i): i.fingerprint.lookup_keys() for i in targets if i.fingerprint is not None}
+    earliest = min(i.posted_at for i in targets if i.posted_at) - dedup.WINDOW
+    latest = max(i.posted_at for i in targets if i.posted_at) + dedup.WINDOW
+    wanted = sorted({k for keys in lookups.values() for k in keys})
+    by_key: dict[int, list[tuple[int, int]]] = {}  # key → (message id, posted at in µs)
+    found_in: dict[int, tuple[str, int]] = {}  # message id → (its text hash, its case id)
+    for key, message_id, posted_at, digest, case_id in _keys_found(wanted, earliest, latest):
+        by_key.setdefault(key, []).append((message_id, posted_at))
+        found_in[message_id] = (digest, case_id)
+    for key, rows in by_key.items():  # a template many residents copy: the latest few stand for all
+        if len(rows) > _MAX_PER_KEY:
+            by_key[key] = sorted(rows, key=lambda row: row[1])[-_MAX_PER_KEY:]
+    stored: dict[int, tuple[dedup.Fingerprint, int]] = {}
+    cases: dict[int, tuple[int | None, str]] = {}  # case id → (its territory or the suggested one, address)
+    if by_key:
+        ids = {mid for rows in by_key.values() for mid, _ in rows}
+        for mid in ids:  # fingerprints kept in this process (written or read before): no text needed
+            digest, case_id = found_in[mid]
+            known = _FINGERPRINTS.get((mid, digest))
+            if known is not None:
+                stored[mid] = (known, case_id)
+        missing = [mid for mid in ids if mid not in stored]
+        if missing:
+            texts = Message.objects.filter(pk__in=missing).values_list("pk", "text", "text_hash", "case_id")
+            for mid, text, digest, case_id in texts:
+                stored[mid] = (_stored_fingerprint(mid, digest, text), case_id)
+        cases = {
+            pk: (territory_id or suggested_id, address)
+            for pk, territory_id, suggested_id, address in Case.objects.filter(
+                pk__in={case_id for _, case_id in stored.values()}
+            ).values_list("pk", "territory_id", "suggested_territory_id", "address")
+        }
+    parents = _territory_parents() if cases else {}
+    local: dict[int, list[Item]] = {}
+    attached: dict[int, int] = {}  # id(item) → the stored case it attaches to
+    for item in targets:
+        fp, keys = item.fingerprint, lookups[id(item)]
+        assert fp is not None and item.posted_at is not None
+        posted = _microseconds(item.posted_at)
+        best: tuple[float, float, int | Item, int | None] | None = None
+        for mid in {
+            mid for k in keys for mid, at in by_key.get(k, ()) if abs(at - posted) <= _WINDOW_MICROSECONDS
+        }:
+            old, case_id = stored[mid]
+            place = cases.get(case_id)
+            if place is None or not _same_place(item, place[0], place[1], parents):
+                continue
+            score = dedup.match_score(fp, old)
+            if score and (best is None or score > best[0]):
+                best = (score, 0.0, case_id, mid)
+        for other in {id(o): o for k in keys for o in local.get(k, ())}.values():
+            assert other.fingerprint is not None and other.posted_at is not None
+            if abs(other.posted_at - item.posted_at) > dedup.WINDOW or other.done:
+                continue
+            if not _same_place(
+                item, _territory_id(other), other.place.address if other.place else "", parents
+            ):
+                continue
+            score = dedup.match_score(fp, other.fingerprint)
+            if score and (best is None or score > best[0]):
+                best = (score, 1.0, other, None)
+        if best is None:
+            for k in fp.stored_keys:
+                bucket = local.setdefault(k, [])
+                bucket.append(item)
+                if len(bucket) > _MAX_PER_KEY:
+                    del bucket[0]
+            continue
+        score, _, target, found = best
+        item.similar_to = {"score": round(score, 3), "message": found}
+        if isinstance(target, int):
+            attached[id(item)] = target
+        elif id(target) in attached:
+            attached[id(item)] = attached[id(target)]
+        else:
+            item.twin_of = target
+    if attached:  # the cases as objects, read only for the messages that attach to them
+        objects = Case.objects.only(*CASE_PLACE).in_bulk(set(attached.values()))
+        for item in targets:
+            if id(item) in attached:  # (a case gone meanwhile leaves the message on its own)
+                item.attach_to = objects.get(attached[id(item)])
+
+
+_MAX_PER_KEY = 8  # candidates kept per similarity key: bounds the work on mass templated complaints
+# (stored message id, its text hash) → fingerprint, in this process; the hash guards against an id
+# reused after a rolled-back transaction.
+_FINGERPRINTS: dict[tuple[int, str], dedup.Fingerprint] = {}
+_FINGERPRINT_CACHE_SIZE = 50_000
+
+
+def _stored_fingerprint(message_id: int, digest: str, text: str) -> dedup.Fingerprint:
+    found = _FINGERPRINTS.get((message_id, digest))
+    if found is None:
+        found = remember_fingerprint(message_id, digest, dedup.fingerprint(text))
+    return found
+
+
+def remember_fingerprint(message_id: int, digest: str, fp: dedup.Fingerprint) -> dedup.Fingerprint:
+    """Keep a stored message's fingerprint (also when written: later batches look it up)."""
+    if len(_FINGERPRINTS) >= _FINGERPRINT_CACHE_SIZE:
+        _FINGERPRINTS.clear()
+    _FINGERPRINTS[(message_id, digest)] = fp
+    return fp
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_WINDOW_MICROSECONDS = dedup.WINDOW // _MICROSECOND
+
+
+def _microseconds(moment: datetime) -> int:
+    """A moment as whole microseconds since 1970 (exact: compared with the database's)."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def _keys_found(
+    keys: list[int], earliest: datetime, latest: datetime
+) -> list[tuple[int, int, int, str, int]]:
+    """(key, message id, posted at in µs since 1970, text hash, case id) of stored similarity keys
+    among ``keys``, messages of open cases."""
+    if not keys:
+        return []
+    if connection.vendor == "postgresql":  # one array parameter instead of thousands
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # (the moment as an integer: tens of thousands of timestamps parsed cost more)
+                "SELECT k.key, k.message_id, (EXTRACT(EPOCH FROM k.posted_at) * 1000000)::bigint, "
+                "m.text_hash, m.case_id FROM intake_similaritykey k "
+                "JOIN intake_message m ON m.id = k.message_id JOIN cases_case c ON c.id = m.case_id "
+                "WHERE k.key = ANY(%s::bigint[]) AND k.posted_at BETWEEN %s AND %s AND c.status = ANY(%s)",
+                # an array literal: psycopg adapts a list of thousands of ints element by element
+                ["{" + ",".join(map(str, keys)) + "}", earliest, latest, list(OPEN)],
+            )
+            return list(cursor.fetchall())
+    rows: list[tuple[int, int, int, str, int]] = []
+    for start in range(0, len(keys), 2000):
+        rows += [
+            (key, message_id, _microseconds(posted_at), digest, case_id)
+            for key, message_id, posted_at, digest, case_id in SimilarityKey.objects.filter(
+                key__in=keys[start : start + 2000],
+                posted_at__gte=earliest,
+                posted_at__lte=latest,
+                message__case__status__in=OPEN,
+            ).values_list("key", "message_id", "posted_at", "message__text_hash", "message__case_id")
+        ]
+    return rows
+
+
+def _territory_id(item: Item) -> int | None:
+    territory = item.place.territory if item.place else None
+    return territory.pk if territory is not None else None
+
+
+def _territory_parents() -> dict[int, int | None]:
+    return dict(Territory.objects.values_list("pk", "parent_id"))
+
+
+def _chain(territory_id: int, parents: dict[int, int | None]) -> list[int]:
+    chain: list[int] = []
+    node: int | None = territory_id
+    while node is not None and len(chain) < 10:
+        chain.append(node)
+        node = parents.get(node)
+    return chain
+
+
+def _same_place(item: Item, territory_id: int | None, address: str, parents: dict[int, int | None]) -> bool:
+    """Same place when known: the same address, and one territory inside the other."""
+    mine = item.place.address if item.place else ""
+    if mine and address and mine.casefold() != address.casefold():
+        return False
+    own = _territory_id(item)
+    if own is None or territory_id is None or own == territory_id:
+        return True
+    if not parents:
+        parents.update(_territory_parents())
+    return territory_id in _chain(own, parents) or own in _chain(territory_id, parents)
