@@ -60,12 +60,18 @@ INSTALLED_APPS = [
     "otklik.deputies",
     "otklik.elections",
     "otklik.api",
+    "otklik.ops",
     "otklik.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Request and case ids for the logs, the client's address behind trusted proxies, metrics,
+    # replica reads (docs/deploy/).
+    "otklik.ops.middleware.RequestContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and API answers gzipped (static files come pre-compressed from whitenoise).
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -132,8 +138,41 @@ STATIC_ROOT = VAR_DIR / "static"
 # Uploaded files (observers' photos): never served as static files; views check who may see them.
 MEDIA_ROOT = Path(os.environ.get("OTKLIK_MEDIA_ROOT", VAR_DIR / "media"))
 STATICFILES_DIRS = [BASE_DIR / "otklik" / "static", ("leaflet", xstatic.pkg.leaflet.BASE_DIR)]
-WHITENOISE_USE_FINDERS = True
+# Development serves static files from the apps' folders; production (DEBUG=false) from
+# `otklik collectstatic`'s STATIC_ROOT with hashed names (cached forever) and gzip/brotli copies.
+OTKLIK_STATIC_MANIFEST = env_bool("OTKLIK_STATIC_MANIFEST", not DEBUG)
+WHITENOISE_USE_FINDERS = not OTKLIK_STATIC_MANIFEST
 WHITENOISE_AUTOREFRESH = DEBUG
+STATIC_ROOT = Path(os.environ.get("OTKLIK_STATIC_ROOT", STATIC_ROOT))
+# Media (observers' photos): the local folder, or S3-compatible storage shared by several web
+# machines (OTKLIK_MEDIA_STORAGE=s3 with the AWS_* variables; MinIO, Yandex Object Storage, Ceph…).
+OTKLIK_MEDIA_STORAGE = os.environ.get("OTKLIK_MEDIA_STORAGE", "local")
+STORAGES: dict[str, dict[str, object]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if OTKLIK_STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+if OTKLIK_MEDIA_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", "otklik-media"),
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("OTKLIK_S3_PREFIX", "media"),
+            # Private objects: photos are served through the views that check who may see them.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif OTKLIK_MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured("OTKLIK_MEDIA_STORAGE is 'local' or 's3'.")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -200,6 +239,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Queues by kind of work, so that a machine can run only some (docs/deploy/scale.md): the pipeline's
+# batches, heavy understanding (retraining), notifications and replies, periodic jobs.
+OTKLIK_CELERY_QUEUES = ["intake", "understanding", "notify", "periodic"]
+CELERY_TASK_DEFAULT_QUEUE = "periodic"
+CELERY_TASK_ROUTES = {
+    "otklik.intake.tasks.*": {"queue": "intake"},
+    "otklik.understanding.tasks.*": {"queue": "understanding"},
+    "otklik.cases.tasks.telegram_bot_task": {"queue": "notify"},
+    "*.notify_*": {"queue": "notify"},
+    "*.send_*": {"queue": "notify"},
+    "*.publish_*": {"queue": "notify"},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "mark-overdue": {
         "task": "otklik.cases.tasks.mark_overdue_task",
@@ -223,12 +276,83 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+# Mail by SMTP when EMAIL_HOST is set (production); else kept in memory (development, the demo).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND", f"django.core.mail.backends.{'smtp' if EMAIL_HOST else 'locmem'}.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "otklik@localhost")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
+# Logs to stderr (journald under systemd): text, or one JSON object a line with OTKLIK_LOG_FORMAT=json;
+# every line carries the request id and, on a case's pages, the case id (otklik.ops.context).
+OTKLIK_LOG_FORMAT = os.environ.get("OTKLIK_LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "otklik.ops.context.ContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(case_id)s %(process)d",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "json" if OTKLIK_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-    "loggers": {"otklik": {"level": os.environ.get("OTKLIK_LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "otklik": {"level": os.environ.get("OTKLIK_LOG_LEVEL", "INFO")},
+        # One line per request (method, path, status, ms, view, client, user): INFO in production.
+        "otklik.access": {"level": os.environ.get("OTKLIK_ACCESS_LOG", "WARNING")},
+    },
 }
+
+# --- Production run (docs/deploy/) ---------------------------------------------------------------
+# Redis as the shared cache of every web and worker process (sessions stay in the database, so web
+# servers hold no state); empty: each process keeps its own.
+OTKLIK_CACHE_URL = os.environ.get("OTKLIK_CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": OTKLIK_CACHE_URL}
+    if OTKLIK_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+# Analytics reads from a PostgreSQL replica (otklik.ops.db_router): GET requests under these paths.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["otklik.ops.db_router.ReplicaRouter"]
+OTKLIK_REPLICA_PATHS = env_list("OTKLIK_REPLICA_PATHS", "/analytics/")
+# The reverse proxies whose X-Forwarded-For names the client (addresses or networks).
+OTKLIK_TRUSTED_PROXIES = env_list("OTKLIK_TRUSTED_PROXIES", "127.0.0.1,::1")
+# Who may read /metrics and the details of /readyz: addresses or networks, or the bearer token.
+OTKLIK_METRICS_ALLOWED = env_list("OTKLIK_METRICS_ALLOWED", "127.0.0.1,::1")
+OTKLIK_METRICS_TOKEN = os.environ.get("OTKLIK_METRICS_TOKEN", "")
+# The pipeline's lag (oldest unprocessed item) above which the health check warns.
+OTKLIK_READY_MAX_LAG_SECONDS = int(os.environ.get("OTKLIK_READY_MAX_LAG_SECONDS", "300"))
+
+# Errors and slow transactions to Sentry (or a compatible server such as GlitchTip) when set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:  # pragma: no cover - exercised by otklik/ops/tests/test_sentry.py in a subprocess
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        send_default_pii=False,  # residents' and staff's personal data stay here
+    )

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from otklik.ops.urls import root_urlpatterns as ops_root_urls
+
 admin.site.site_header = _("Otklik administration")
 admin.site.site_title = _("Otklik")
 admin.site.index_title = _("Reference data and settings")
@@ -25,6 +27,8 @@ urlpatterns = [
     path("api/", include("otklik.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("ops/", include("otklik.ops.urls")),
+    *ops_root_urls,  # /healthz, /readyz, /metrics
 ]
 
 if settings.DEBUG:  # pragma: no cover - static files come from whitenoise in production too

@@ -1,0 +1,137 @@
+"""Prometheus metrics (prometheus-client).
+
+Counted where they happen: HTTP requests by view, method and status with their durations
+(:class:`~otklik.ops.middleware.RequestContextMiddleware`), messages into the pipeline by source and
+outcome, its stage times, replies out by source (:func:`observe_batch`, :func:`observe_reply`).
+Read from the database and the broker when scraped (:class:`StateCollector`): overdue cases, dead
+letters of the last 24 hours, queue depth and the oldest task's age, each connector's failures in a
+row, each periodic job's age.
+
+Under gunicorn with several processes (and Celery workers on the same machine) the counters go
+through ``PROMETHEUS_MULTIPROC_DIR`` and every process's figures are summed at ``/metrics``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+
+log = logging.getLogger("otklik.ops.metrics")
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
+
+HTTP_REQUESTS = Counter("otklik_http_requests", "HTTP requests served", ["method", "view", "status"])
+HTTP_DURATION = Histogram(
+    "otklik_http_request_duration_seconds",
+    "Time to serve a request",
+    ["method", "view"],
+    buckets=_LATENCY_BUCKETS,
+)
+PIPELINE_ITEMS = Counter(
+    "otklik_pipeline_items", "Items through the pipeline by source and outcome", ["source", "outcome"]
+)
+PIPELINE_BATCHES = Counter("otklik_pipeline_batches", "Batches through the pipeline", ["mode"])
+PIPELINE_STAGE = Histogram(
+    "otklik_pipeline_stage_seconds",
+    "Seconds a batch spent in each pipeline stage",
+    ["stage"],
+    buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+REPLIES = Counter("otklik_replies", "Answers published back to sources", ["source", "sent"])
+CONNECTOR_ERRORS = Counter("otklik_connector_errors", "Failed fetches by source", ["source", "retriable"])
+
+
+def observe_batch(
+    outcomes: Mapping[str, Mapping[str, int]], timings: Mapping[str, float] | None = None, *, mode: str
+) -> None:
+    """Count one pipeline batch: ``outcomes`` is {source: {outcome: n}}, ``timings`` {stage: seconds}."""
+    PIPELINE_BATCHES.labels(mode).inc()
+    for source, counts in outcomes.items():
+        for outcome, n in counts.items():
+            if n:
+                PIPELINE_ITEMS.labels(source or "-", outcome).inc(n)
+    for stage, seconds in (timings or {}).items():
+        PIPELINE_STAGE.labels(stage).observe(seconds)
+
+
+def observe_reply(source: str, sent: bool) -> None:
+    REPLIES.labels(source or "-", "yes" if sent else "no").inc()
+
+
+class StateCollector:
+    """Gauges read when scraped, from the database and the broker (a failure is logged, not raised,
+    so a scrape still returns the counters)."""
+
+    def collect(self) -> Iterator[Metric]:
+        from . import state
+
+        started = time.perf_counter()
+        try:
+            yield from _gauges(state.snapshot())
+        except Exception:
+            log.exception("could not read the state for the metrics")
+        scrape = GaugeMetricFamily("otklik_state_scrape_seconds", "Time to read the state gauges")
+        scrape.add_metric([], time.perf_counter() - started)
+        yield scrape
+
+
+def _gauges(snap: Mapping[str, Any]) -> Iterable[Metric]:
+    overdue = GaugeMetricFamily("otklik_overdue_cases", "Open cases past their deadline")
+    overdue.add_metric([], snap["overdue_cases"])
+    yield overdue
+    dead = GaugeMetricFamily("otklik_dead_letters_24h", "Dead letters of the last 24 hours", labels=["stage"])
+    for stage, n in snap["dead_letters_24h"].items():
+        dead.add_metric([stage], n)
+    yield dead
+    depth = GaugeMetricFamily("otklik_queue_depth", "Tasks waiting in a Celery queue", labels=["queue"])
+    age = GaugeMetricFamily(
+        "otklik_queue_oldest_seconds", "Age of the oldest task waiting in a queue", labels=["queue"]
+    )
+    for queue in snap["queues"]:
+        depth.add_metric([queue.name], queue.depth)
+        age.add_metric([queue.name], queue.oldest_age or 0.0)
+    yield depth
+    yield age
+    failing = GaugeMetricFamily(
+        "otklik_connector_failures_in_row", "A source's failed fetches in a row", labels=["source"]
+    )
+    for source in snap["sources"]:
+        failing.add_metric([source["code"]], source["retry_count"])
+    yield failing
+    job_age = GaugeMetricFamily(
+        "otklik_periodic_job_age_seconds", "Seconds since a periodic job last started", labels=["job"]
+    )
+    job_ok = GaugeMetricFamily("otklik_periodic_job_ok", "1 when a job's last run succeeded", labels=["job"])
+    for job in snap["jobs"]:
+        if job["age"] is not None:
+            job_age.add_metric([job["name"]], job["age"])
+        job_ok.add_metric([job["name"]], 1.0 if job["ok"] else 0.0)
+    yield job_age
+    yield job_ok
+
+
+class _Combined:
+    def __init__(self, *collectors: Any) -> None:
+        self.collectors = collectors
+
+    def collect(self) -> Iterator[Metric]:
+        for collector in self.collectors:
+            yield from collector.collect()
+
+
+def registry(*, with_state: bool = False) -> Any:
+    """What ``/metrics`` exposes: every process's counters (multiprocess mode) or this process's,
+    plus, for the web, the state gauges."""
+    extra = [StateCollector()] if with_state else []
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        reg = CollectorRegistry()
+        MultiProcessCollector(reg)
+        return _Combined(reg, *extra)
+    return _Combined(REGISTRY, *extra)
