@@ -14,8 +14,8 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     args = list(sys.argv if argv is None else ["otklik", *argv])
-    if len(args) > 1:
-        args[1] = args[1].replace("-", "_")  # `otklik load-region` → load_region
+    if len(args) > 1 and not args[1].startswith("-"):
+        args[1] = args[1].replace("-", "_")  # `otklik load-region` → load_region; `--help` stays
     execute_from_command_line(args)
 
 

@@ -12,7 +12,7 @@ from .models import Agency, CalendarDay, Category, DeadlinePolicy, RoutingRule, 
 class TerritoryAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "parent", "oktmo", "population", "has_geometry")
     list_filter = ("kind", ("parent", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("name", "oktmo")
+    search_fields = ("name", "oktmo", "aliases")
     autocomplete_fields = ("parent",)
     list_select_related = ("parent",)
 
@@ -31,8 +31,8 @@ class SubcategoryInline(admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "parent", "order", "is_active")
-    list_filter = ("is_active", ("parent", admin.RelatedOnlyFieldListFilter))
+    list_display = ("name", "code", "parent", "order", "is_active", "is_public")
+    list_filter = ("is_active", "is_public", ("parent", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "code", "keywords")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)

@@ -33,6 +33,11 @@ class Territory(models.Model):
     bbox = models.JSONField(
         _("bounding box"), null=True, blank=True, help_text="[min_lon, min_lat, max_lon, max_lat]"
     )
+    aliases = models.TextField(
+        _("other names"),
+        blank=True,
+        help_text=_("One per line: a former name (a renamed okrug), a short or colloquial name."),
+    )
 
     class Meta:
         verbose_name = _("territory")
@@ -46,6 +51,9 @@ class Territory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
     def ancestors(self) -> list[Territory]:
         """This territory and every parent up to the region, nearest first."""
@@ -86,6 +94,11 @@ class Category(models.Model):
         ),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    is_public = models.BooleanField(
+        _("public"),
+        default=True,
+        help_text=_("Shown to residents: the public map and the services offered to city apps."),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:

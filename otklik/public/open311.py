@@ -84,8 +84,12 @@ def discovery(base_url: str) -> dict[str, Any]:
 
 
 def services() -> list[Category]:
-    """The active categories without active subcategories, in the tree's order."""
-    active = list(Category.objects.filter(is_active=True).select_related("parent").order_by("order", "name"))
+    """The active public categories without active subcategories, in the tree's order."""
+    active = list(
+        Category.objects.filter(is_active=True, is_public=True)
+        .select_related("parent")
+        .order_by("order", "name")
+    )
     parents = {c.parent_id for c in active if c.parent_id is not None}
     by_id = {c.pk: c for c in active}
     leaves = [c for c in active if c.pk not in parents and (c.parent_id is None or c.parent_id in by_id)]
@@ -209,7 +213,8 @@ def _with_relations(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def public_cases() -> QuerySet[Case]:
-    return _with_relations(Case.objects.filter(~Q(status__in=NOT_PUBLIC) | Q(channel=Channel.OPEN311)))
+    shown = Case.objects.filter(~Q(status__in=NOT_PUBLIC) | Q(channel=Channel.OPEN311))
+    return _with_relations(shown.exclude(category__is_public=False))  # a category kept from residents
 
 
 def _moment(value: datetime | None) -> str | None:

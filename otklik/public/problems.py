@@ -46,7 +46,9 @@ class MapFilter:
 
 
 def top_categories() -> list[Category]:
-    return list(Category.objects.filter(is_active=True, parent=None).order_by("order", "name"))
+    return list(
+        Category.objects.filter(is_active=True, is_public=True, parent=None).order_by("order", "name")
+    )
 
 
 def _service_codes(code: str) -> list[str]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import BurstAlert, Institution
+from .models import Building, BurstAlert, Institution, NamedPlace, Street
 
 
 @admin.register(BurstAlert)
@@ -33,3 +33,29 @@ class InstitutionAdmin(admin.ModelAdmin):
     search_fields = ("kind", "number", "name", "address", "territory__name")
     autocomplete_fields = ("territory",)
     readonly_fields = ("confirmations", "created_at", "updated_at")
+
+
+class BuildingInline(admin.TabularInline):
+    model = Building
+    extra = 0
+    fields = ("house", "korpus", "litera", "stroenie", "lat", "lon", "territory")
+    autocomplete_fields = ("territory",)
+
+
+@admin.register(Street)
+class StreetAdmin(admin.ModelAdmin):
+    """The region's address registry (``otklik import-addresses``, ``otklik import-osm``)."""
+
+    list_display = ("kind", "name", "settlement", "region", "source")
+    list_filter = ("kind", "source", "region")
+    search_fields = ("name", "settlement")
+    readonly_fields = ("key",)
+    inlines = (BuildingInline,)
+
+
+@admin.register(NamedPlace)
+class NamedPlaceAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "territory", "lat", "lon", "source")
+    list_filter = ("kind", "source", "region")
+    search_fields = ("name", "aliases")
+    autocomplete_fields = ("territory",)

@@ -143,3 +143,117 @@ class Institution(models.Model):
     @property
     def label(self) -> str:
         return institution_label(self.kind, self.number)
+
+
+class Street(models.Model):
+    """A street of the region's address registry (``otklik import-addresses``, ``otklik import-osm``):
+    its type ("ул.", "пр-т" …) and name ("Ломоносова", "реки Фонтанки") in a settlement of the region
+    (empty: the region's own city). The place resolver finds it in a text by its name's lemmas next
+    to a street word or a house number."""
+
+    region = models.ForeignKey(
+        Territory, verbose_name=_("region"), on_delete=models.CASCADE, related_name="streets"
+    )
+    settlement = models.CharField(_("settlement"), max_length=120, blank=True)
+    kind = models.CharField(_("type"), max_length=20)
+    name = models.CharField(_("name"), max_length=200)
+    key = models.CharField(_("lemma key"), max_length=200, db_index=True)
+    lat = models.FloatField(
+        _("latitude"), null=True, blank=True, help_text=_("A point of a street without buildings.")
+    )
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=20, default="import")
+
+    class Meta:
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
+        ordering = ["name", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "settlement", "kind", "name"], name="street_unique_in_settlement"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        text = f"{self.kind} {self.name}"
+        return f"{text} ({self.settlement})" if self.settlement else text
+
+
+class Building(models.Model):
+    """A building of the address registry: house number, корпус, литера, строение and its point; the
+    territory is the deepest one whose polygon holds the point (worked out on import)."""
+
+    street = models.ForeignKey(
+        Street, verbose_name=_("street"), on_delete=models.CASCADE, related_name="buildings"
+    )
+    house = models.CharField(_("house"), max_length=30)
+    korpus = models.CharField(_("building (корпус)"), max_length=10, blank=True)
+    litera = models.CharField(_("letter (литера)"), max_length=10, blank=True)
+    stroenie = models.CharField(_("structure (строение)"), max_length=10, blank=True)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    territory = models.ForeignKey(
+        Territory, verbose_name=_("territory"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        ordering = ["street", "house", "korpus", "litera", "stroenie"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street", "house", "korpus", "litera", "stroenie"], name="building_unique_address"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        parts = [str(self.street), f"д. {self.house}"]
+        parts += [
+            f"{label} {value}"
+            for label, value in (("к.", self.korpus), ("лит.", self.litera), ("стр.", self.stroenie))
+            if value
+        ]
+        return ", ".join(parts)
+
+
+class NamedPlace(models.Model):
+    """A named place of the region that is no territory of its own: a neighbourhood («Купчино»), a
+    square, a park, a metro station; found in a text by its name (a metro station after "метро")."""
+
+    class Kind(models.TextChoices):
+        SUBURB = "suburb", _("part of the city")
+        NEIGHBOURHOOD = "neighbourhood", _("neighbourhood")
+        SQUARE = "square", _("square")
+        PARK = "park", _("park or garden")
+        METRO = "metro", _("metro station")
+        OTHER = "other", _("other")
+
+    region = models.ForeignKey(
+        Territory, verbose_name=_("region"), on_delete=models.CASCADE, related_name="named_places"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    aliases = models.TextField(_("other names"), blank=True, help_text=_("One per line."))
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    territory = models.ForeignKey(
+        Territory,
+        verbose_name=_("territory"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Where a text naming it is placed; empty: the territory holding its point."),
+    )
+    source = models.CharField(_("source"), max_length=20, default="import")
+
+    class Meta:
+        verbose_name = _("named place")
+        verbose_name_plural = _("named places")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kind", "name"], name="named_place_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"

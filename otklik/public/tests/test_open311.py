@@ -263,3 +263,19 @@ def test_a_request_merged_into_another_case_follows_that_case(client, region, ap
     assert token[0]["service_request_id"] == target.number  # the token leads to the live case
     listed = [r["service_request_id"] for r in client.get(f"{BASE}/requests.json").json()]
     assert number not in listed and target.number in listed  # a list names each problem once
+
+
+@pytest.mark.django_db
+def test_a_category_kept_from_residents_is_no_service_and_its_cases_stay_private() -> None:
+    from otklik.cases.choices import CaseStatus
+    from otklik.public import open311 as service_list
+    from otklik.testing.factories import make_case, make_category
+
+    shown = make_category("Дороги", code="roads-public")
+    internal = make_category("Служебные проверки", code="internal-checks", is_public=False)
+    codes = {c.code for c in service_list.services()}
+    assert "roads-public" in codes and "internal-checks" not in codes
+    visible = make_case(category=shown, status=CaseStatus.ASSIGNED)
+    hidden = make_case(category=internal, status=CaseStatus.ASSIGNED)
+    ids = set(service_list.public_cases().values_list("pk", flat=True))
+    assert visible.pk in ids and hidden.pk not in ids

@@ -19,6 +19,8 @@ from .data import (
 )
 from .gazetteer import Gazetteer
 from .polygons import PolygonIndex
+from .registry import build_index
+from .registry import fingerprint as address_registry_fingerprint
 
 _lock = threading.Lock()
 _gazetteer: Gazetteer | None = None
@@ -27,7 +29,15 @@ _polygons: tuple[str, PolygonIndex] | None = None
 
 def _fingerprint() -> str:
     rows = Territory.objects.order_by("pk").values_list(
-        "pk", "parent_id", "kind", "name", "lat", "lon", "population", Length(Cast("geometry", TextField()))
+        "pk",
+        "parent_id",
+        "kind",
+        "name",
+        "aliases",
+        "lat",
+        "lon",
+        "population",
+        Length(Cast("geometry", TextField())),
     )
     digest = hashlib.sha1(usedforsecurity=False)
     for row in rows:
@@ -36,6 +46,7 @@ def _fingerprint() -> str:
         n=Count("pk"), ids=Sum("pk"), last=Max("updated_at")
     )
     digest.update(repr(sorted(registry.items())).encode())
+    digest.update(repr(address_registry_fingerprint()).encode())
     return f"places-{digest.hexdigest()[:10]}"
 
 
@@ -67,7 +78,10 @@ def get_gazetteer(*, recheck: bool = True) -> Gazetteer:
         if _gazetteer is None or _gazetteer.version != version:
             territories = list(Territory.objects.defer("geometry").order_by("pk"))
             _gazetteer = Gazetteer(territories, version, institutions=known_institutions())
-        return _gazetteer
+        current = _gazetteer
+    if current.registry is None:  # outside the lock: the registry places points by the polygons
+        current.registry = build_index(version, get_polygons(current).locate)
+    return current
 
 
 def get_polygons(gazetteer: Gazetteer) -> PolygonIndex:
@@ -93,6 +107,10 @@ def invalidate_cache() -> None:
         _polygons = None
 
 
+@receiver(post_save, sender="understanding.Street", dispatch_uid="understanding_places_street_save")
+@receiver(post_delete, sender="understanding.Street", dispatch_uid="understanding_places_street_delete")
+@receiver(post_save, sender="understanding.NamedPlace", dispatch_uid="understanding_places_named_save")
+@receiver(post_delete, sender="understanding.NamedPlace", dispatch_uid="understanding_places_named_delete")
 @receiver(post_save, sender=Territory, dispatch_uid="understanding_places_save")
 @receiver(post_delete, sender=Territory, dispatch_uid="understanding_places_delete")
 @receiver(post_save, sender="understanding.Institution", dispatch_uid="understanding_places_institution_save")

@@ -23,7 +23,8 @@ from .data import (
     street_key,
     street_name_key,
 )
-from .names import _DEPTH, clean_name, is_common_word, name_forms
+from .names import clean_name, is_common_word, name_forms
+from .registry import AddressIndex
 
 
 class Mention(NamedTuple):
@@ -108,6 +109,8 @@ def _town_twins(territories: list[Territory]) -> dict[int, int]:
 # moderators' confirmations (``Gazetteer.resolve_institution``).
 ALONE_MIN_CONFIRMATIONS = 2
 
+_BARE_DISTRICT = re.compile(r"^[А-ЯЁ][а-яё]+(?:ский|цкий|ской)$")
+
 
 @dataclass(frozen=True)
 class _Entry:
@@ -133,6 +136,7 @@ class Gazetteer:
         institutions: Iterable[KnownInstitution] = (),
     ) -> None:
         self.version = version
+        self.registry: AddressIndex | None = None  # the address registry of the same version, if any
         self.territories = {t.pk: t for t in territories}
         self._depths: dict[int, int] = {}
         self._chains: dict[int, list[int]] = {}
@@ -151,9 +155,14 @@ class Gazetteer:
         for t in self.territories.values():
             core = clean_name(t.name)
             self._nominative[t.pk] = fold(core)
-            needs_capital = is_common_word(core)
-            for form in name_forms(core):
-                self.forms[form].append(_Entry(t.pk, needs_capital))
+            for name in (core, *(clean_name(alias) for alias in t.alias_list())):
+                needs_capital = is_common_word(name)
+                forms = name_forms(name)
+                if t.kind == TerritoryKind.DISTRICT and _BARE_DISTRICT.match(name):
+                    forms |= name_forms(f"{name} район")  # a city's "Выборгский": "Выборгского района"
+                for form in forms:
+                    if _Entry(t.pk, needs_capital) not in self.forms[form]:
+                        self.forms[form].append(_Entry(t.pk, needs_capital))
         self.twins = _town_twins(list(self.territories.values()))
         self.first_words = frozenset(form[0] for form in self.forms)
         self.max_words = max((len(f) for f in self.forms), default=1)
@@ -180,11 +189,10 @@ class Gazetteer:
     # The territories do not change inside a gazetteer: what is derived from them is remembered.
 
     def depth(self, territory_id: int) -> int:
+        """How far below the region: a city's okrug under its district is deeper than the district."""
         found = self._depths.get(territory_id)
         if found is None:
-            found = self._depths[territory_id] = _DEPTH.get(
-                TerritoryKind(self.territories[territory_id].kind), 1
-            )
+            found = self._depths[territory_id] = len(self.chain(territory_id)) - 1
         return found
 
     def chain(self, territory_id: int) -> list[int]:
@@ -198,9 +206,12 @@ class Gazetteer:
         return a in self.chain(b) or b in self.chain(a)
 
     def municipality_of(self, territory_id: int) -> int:
+        """The territory right under the region that holds it (a district, an urban okrug, a city's
+        district over its okrugs): the resolver's votes are counted by it."""
         found = self._municipalities.get(territory_id)
         if found is None:
-            found = self._municipalities[territory_id] = self.territories[territory_id].municipality.pk
+            chain = self.chain(territory_id)
+            found = self._municipalities[territory_id] = chain[-2] if len(chain) >= 2 else territory_id
         return found
 
     def scan(self, tokens: list[Token], text: str | None = None) -> list[Mention]:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Territory
 
-from ..text import Token, tokenize
-from .addresses import extract_address
+from ..text import Token, fold, tokenize
+from .addresses import Address, extract_address
 from .cache import get_gazetteer, get_polygons
 from .data import (
     INSTITUTION_PATTERNS,
@@ -18,6 +18,7 @@ from .data import (
 )
 from .gazetteer import _OWN_VILLAGE, Gazetteer
 from .names import clean_name
+from .registry import AddressIndex, Geocoded
 
 _WORD = re.compile(r"\w+(?:-\w+)*")
 
@@ -105,6 +106,40 @@ def _ner_place(text: str, gazetteer: Gazetteer) -> tuple[Territory | None, list[
     return None, matched, list(dict.fromkeys(unresolved)), ""
 
 
+def _geocode(text: str, words: list[Token], registry: AddressIndex) -> Geocoded | None:
+    folded = [fold(t.text) for t in words]
+    return registry.find_street(text, words, folded) or registry.find_place(words, folded)
+
+
+def _with_geocoded(
+    found: Geocoded, territory: Territory | None, source: str, gazetteer: Gazetteer
+) -> tuple[Territory | None, str]:
+    """The registry's territory against the one the names of the text gave: the deeper of the two
+    when they agree; a building over a name elsewhere; a street or a place only where the text
+    names nothing (or only the region)."""
+    kind = "place" if found.precision == "place" else "address"
+    tid = found.territory_id
+    if tid is None and found.candidates and territory is not None:
+        # streets of that name in several settlements: the one in the place the text names
+        related = [
+            c for c in found.candidates if c in gazetteer.territories and gazetteer.related(c, territory.pk)
+        ]
+        tid = related[0] if len(set(related)) == 1 else None
+    ours = gazetteer.territories.get(tid) if tid is not None else None
+    if ours is None:  # a point outside every territory still is a point
+        none_named = territory is None and found.lat is not None
+        return (territory, kind) if none_named else (territory, source)
+    if territory is None or territory.kind == TerritoryKind.REGION:
+        return ours, kind
+    if gazetteer.related(ours.pk, territory.pk):
+        return (
+            (ours, kind) if gazetteer.depth(ours.pk) >= gazetteer.depth(territory.pk) else (territory, source)
+        )
+    if found.precision == "building":
+        return ours, kind
+    return territory, source
+
+
 def locate(
     text: str,
     *,
@@ -127,10 +162,19 @@ def locate(
     address = extract_address(text)
     institution = extract_institution(text) if _MAYBE_INSTITUTION.search(text) else None
     words = scan_tokens(text) if tokens is None else scan_tokens_of(text, tokens)
+    geocoded = _geocode(text, words, gazetteer.registry) if gazetteer.registry else None
+    if geocoded is not None:  # the street's or the place's words name no town ("ул. Ломоносова")
+        words = [t for t in words if t.stop <= geocoded.start or t.start >= geocoded.stop]
     if address is not None:
         words = [t for t in words if t.stop <= address.start or t.start >= address.stop]
     territory, matched = gazetteer.resolve(gazetteer.scan(words, text))
     source = "text" if territory is not None else "none"
+    if geocoded is not None:
+        territory, source = _with_geocoded(geocoded, territory, source, gazetteer)
+        if geocoded.precision != "place":
+            address = Address(geocoded.address, geocoded.start, geocoded.stop)
+        else:
+            matched = [*matched, geocoded.address]
     if territory is not None and territory.pk in gazetteer.twins and _OWN_VILLAGE.search(text):
         # "для нашей деревни … до вокзала ст. Льгов 2": the writer's village is in the district
         territory = gazetteer.territories[gazetteer.twins[territory.pk]]
@@ -157,7 +201,11 @@ def locate(
             territory = found  # the institution's settlement inside the district the text names
     settlement = ""
     named = territory is not None and source in ("text", "ner", "institution")
-    if named and territory is not None and territory.kind in (TerritoryKind.SETTLEMENT, TerritoryKind.OKRUG):
+    town = territory is not None and (
+        territory.kind == TerritoryKind.SETTLEMENT
+        or (territory.kind == TerritoryKind.OKRUG and gazetteer.depth(territory.pk) <= 1)
+    )
+    if named and territory is not None and town:
         settlement = clean_name(territory.name)  # an urban okrug named in the text is its town
         if territory.pk < 0:  # an extra settlement: place the case in its municipality
             territory = territory.parent
@@ -182,6 +230,8 @@ def locate(
     point_lon: float | None
     if known is not None and known.lat is not None and known.lon is not None:
         point_lat, point_lon, precision = known.lat, known.lon, "institution"
+    elif geocoded is not None and geocoded.lat is not None and source in ("address", "place"):
+        point_lat, point_lon, precision = geocoded.lat, geocoded.lon, geocoded.precision
     else:
         point_lat, point_lon = _point_of(territory)
         precision = str(territory.kind) if territory is not None else "none"
