@@ -267,7 +267,6 @@ def test_a_request_merged_into_another_case_follows_that_case(client, region, ap
 
 @pytest.mark.django_db
 def test_a_category_kept_from_residents_is_no_service_and_its_cases_stay_private() -> None:
-    from otklik.cases.choices import CaseStatus
     from otklik.public import open311 as service_list
     from otklik.testing.factories import make_case, make_category
 
