@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
+    """The roles; what each may do is its row in :mod:`otklik.accounts.permissions`."""
+
     MODERATOR = "moderator", _("Moderator")
     EXECUTOR = "executor", _("Agency executor")
     SUPERVISOR = "supervisor", _("Supervisor")
@@ -11,7 +13,3 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Party coordinator")
     OBSERVER = "observer", _("Election observer")
     LAWYER = "lawyer", _("Lawyer")
-
-
-# Roles that see every case (the whole incoming flow of the center).
-ALL_CASES_ROLES = frozenset({Role.MODERATOR, Role.SUPERVISOR, Role.ADMINISTRATOR})

@@ -9,7 +9,7 @@ password is set or after ``PASSWORD_RESET_TIMEOUT`` (three days by default), and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from django.conf import settings
@@ -18,6 +18,9 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+if TYPE_CHECKING:
+    from .models import User
+
 LOCAL_SERVER = "http://127.0.0.1:8000"
 
 
@@ -25,7 +28,7 @@ def absolute_url(path: str) -> str:
     return urljoin(str(getattr(settings, "OTKLIK_PUBLIC_BASE_URL", "") or LOCAL_SERVER), path)
 
 
-def invitation_url(user: Any) -> str:
+def invitation_url(user: User) -> str:
     """The one-time "set your password" link for ``user``."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)

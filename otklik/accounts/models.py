@@ -5,11 +5,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ALL_CASES_ROLES, Role
+from .choices import Role
 
 
 class User(AbstractUser):
-    """A person working in Otklik; what they see is decided by ``role`` (and ``agency``)."""
+    """A person working in Otklik; what they may do is the row of ``role`` in
+    :mod:`otklik.accounts.permissions` (bound to ``agency`` for those who answer for one)."""
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MODERATOR)
     agency = models.ForeignKey(
@@ -28,17 +29,8 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def clean(self) -> None:
+        from .permissions import Capability, role_grants
+
         super().clean()
-        if self.role == Role.EXECUTOR and self.agency_id is None:
+        if role_grants(self.role, Capability.ANSWER_FOR_AGENCY) and self.agency_id is None:
             raise ValidationError({"agency": _("An executor must belong to an agency.")})
-
-    @property
-    def sees_all_cases(self) -> bool:
-        return self.is_superuser or self.role in ALL_CASES_ROLES
-
-    @property
-    def is_executor(self) -> bool:
-        return self.role == Role.EXECUTOR
-
-    def has_role(self, *roles: str) -> bool:
-        return self.is_superuser or self.role in roles

@@ -10,11 +10,11 @@ for :data:`CODE_DAYS` — nothing to store, nothing to clean up.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.utils.crypto import constant_time_compare, salted_hmac
+
+from .models import User
 
 SALT = "otklik.accounts.telegram-link"
 CODE_DAYS = 1
@@ -24,12 +24,12 @@ def _signature(pk: int, stamp: str) -> str:
     return salted_hmac(SALT, f"{pk}:{stamp}").hexdigest()[:20]
 
 
-def link_code(user: Any, *, now: float | None = None) -> str:
+def link_code(user: User, *, now: float | None = None) -> str:
     stamp = format(int(now if now is not None else time.time()), "x")
     return f"{user.pk}_{stamp}_{_signature(user.pk, stamp)}"
 
 
-def user_for_code(code: str, *, now: float | None = None) -> Any | None:
+def user_for_code(code: str, *, now: float | None = None) -> User | None:
     """The active user a code was made for, or None (malformed, tampered, expired)."""
     parts = code.strip().split("_")
     if len(parts) != 3 or not parts[0].isdigit():
@@ -43,7 +43,7 @@ def user_for_code(code: str, *, now: float | None = None) -> Any | None:
         return None
     if (now if now is not None else time.time()) - made > CODE_DAYS * 86400:
         return None
-    return get_user_model().objects.filter(pk=pk, is_active=True).first()
+    return User.objects.filter(pk=pk, is_active=True).first()
 
 
 def bot_enabled() -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -13,13 +11,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from . import telegram
+from .permissions import signed_in
 
 
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
+    user = signed_in(request.user)
     if request.method == "POST" and request.POST.get("action") == "unlink-telegram":
         user.telegram_chat_id = ""
         user.save(update_fields=["telegram_chat_id"])

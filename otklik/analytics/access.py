@@ -3,24 +3,12 @@ only, personal data masked); an executor sees only the KPI page of their own age
 
 from __future__ import annotations
 
-from typing import Any
-
-from otklik.accounts.choices import Role
-
-ANALYTICS_ROLES = (Role.ANALYST, Role.SUPERVISOR, Role.MODERATOR, Role.ADMINISTRATOR)
+from otklik.accounts.permissions import AnyUser, Capability, answers_for_agency, can
 
 
-def can_see_analytics(user: Any) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.has_role(*ANALYTICS_ROLES))
+def can_see_analytics(user: AnyUser) -> bool:
+    return can(user, Capability.READ_ANALYTICS)
 
 
-def can_see_agency(user: Any, agency_id: int) -> bool:
-    if can_see_analytics(user):
-        return True
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and user.role == Role.EXECUTOR
-        and user.agency_id is not None
-        and user.agency_id == agency_id
-    )
+def can_see_agency(user: AnyUser, agency_id: int) -> bool:
+    return can_see_analytics(user) or answers_for_agency(user, agency_id)

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from otklik.accounts.permissions import agency_of
 from otklik.directory.models import Agency
 
 from . import charts, dynamics, export_cache, exports, heatmap, kpi, rollups, summary
@@ -72,11 +73,11 @@ def _base(request: HttpRequest, section: str) -> dict[str, Any]:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    if can_see_analytics(user):
+    if can_see_analytics(request.user):
         return redirect("analytics:heatmap")
-    if user.agency_id and can_see_agency(user, user.agency_id):
-        return redirect("analytics:agency", agency_id=user.agency_id)
+    agency_id = agency_of(request.user)
+    if agency_id is not None:
+        return redirect("analytics:agency", agency_id=agency_id)
     raise PermissionDenied
 
 

@@ -2,36 +2,33 @@
 
 ``Case.objects.visible_to(user)`` and :func:`access_case` are the only ways views, the API and
 exports reach cases. Anything out of scope is a 404, never a 403, so its existence does not leak.
+Who sees what is the table of :mod:`otklik.accounts.permissions`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.http import Http404
 
-from otklik.accounts.choices import Role
+from otklik.accounts.permissions import AnyUser, Capability, agency_of, can
 
 if TYPE_CHECKING:
     from .models import Case, CaseQuerySet
 
 
-def scope_cases(qs: CaseQuerySet, user: Any) -> CaseQuerySet:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.sees_all_cases:
+def scope_cases(qs: CaseQuerySet, user: AnyUser | None) -> CaseQuerySet:
+    """Every case for those who see all (the center; analysts, read-only), the cases routed to their
+    agency for an executor, nothing for anyone else."""
+    if can(user, Capability.SEE_ALL_CASES):
         return qs
-    if user.role == Role.EXECUTOR:
-        if user.agency_id is None:
-            return qs.none()
-        return qs.filter(agency_id=user.agency_id)
-    if user.role == Role.ANALYST:
-        # Analysts read aggregates; the case list is open to them read-only.
-        return qs
+    agency_id = agency_of(user)
+    if agency_id is not None:
+        return qs.filter(agency_id=agency_id)
     return qs.none()
 
 
-def access_case(user: Any, case_id: int | str, *, for_update: bool = False) -> Case:
+def access_case(user: AnyUser | None, case_id: int | str, *, for_update: bool = False) -> Case:
     """Fetch one case for ``user`` or raise Http404 when it does not exist or is out of scope."""
     from .models import Case
 
@@ -44,9 +41,6 @@ def access_case(user: Any, case_id: int | str, *, for_update: bool = False) -> C
         raise Http404("No such case") from exc
 
 
-def can_work_cases(user: Any) -> bool:
+def can_work_cases(user: AnyUser | None) -> bool:
     """Whether the user may change cases at all (analysts only read)."""
-    return bool(
-        user.is_authenticated
-        and user.has_role(Role.MODERATOR, Role.SUPERVISOR, Role.EXECUTOR, Role.ADMINISTRATOR)
-    )
+    return can(user, Capability.MODERATE) or can(user, Capability.ANSWER_FOR_AGENCY)

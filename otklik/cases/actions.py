@@ -19,7 +19,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from otklik.accounts.choices import Role
+from otklik.accounts.models import User
+from otklik.accounts.permissions import Capability, answers_for_agency, can
 from otklik.directory.models import Agency, Category, DeadlinePolicy, Territory
 from otklik.understanding.quality import assess_answer
 
@@ -30,22 +31,20 @@ from .models import Answer, Case, CaseEvent, Rating
 
 log = logging.getLogger("otklik.cases")
 
-CENTER_ROLES = (Role.MODERATOR, Role.SUPERVISOR, Role.ADMINISTRATOR)
-SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR)
-
 
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _require_center(user: Any) -> None:
-    if user is not None and not user.has_role(*CENTER_ROLES):
+# ``user`` None is the system itself (the pipeline, periodic jobs, commands): it may do anything.
+
+
+def _require_center(user: User | None) -> None:
+    if user is not None and not can(user, Capability.MODERATE):
         raise PermissionDenied(_("Only the center's moderators and supervisors may do this."))
 
 
-def _require_agency_or_center(user: Any, case: Case) -> None:
-    if user is None or user.has_role(*CENTER_ROLES):
-        return
-    if user.role == Role.EXECUTOR and user.agency_id and user.agency_id == case.agency_id:
+def _require_agency_or_center(user: User | None, case: Case) -> None:
+    if user is None or can(user, Capability.MODERATE) or answers_for_agency(user, case.agency_id):
         return
     raise PermissionDenied(_("Only the executor of the agency the case is routed to may do this."))
 
@@ -57,7 +56,7 @@ def _ref(obj: Any) -> dict[str, Any] | None:
 def log_event(
     case: Case,
     kind: str,
-    actor: Any = None,
+    actor: User | None = None,
     *,
     from_status: str = "",
     to_status: str = "",
@@ -82,7 +81,7 @@ def log_event(
 def _set_status(
     case: Case,
     target: str,
-    actor: Any,
+    actor: User | None,
     kind: str = EventKind.STATUS_CHANGED,
     *,
     comment: str = "",
@@ -125,7 +124,7 @@ def _start_deadline(case: Case, now: datetime) -> None:
 
 
 def send_to_moderation(
-    case: Case, actor: Any = None, *, reason: str = "", now: datetime | None = None
+    case: Case, actor: User | None = None, *, reason: str = "", now: datetime | None = None
 ) -> Case:
     with transaction.atomic():
         case = _locked(case)
@@ -135,7 +134,7 @@ def send_to_moderation(
 
 def moderate_case(
     case: Case,
-    user: Any,
+    user: User | None,
     *,
     category: Category | None,
     territory: Territory | None,
@@ -210,7 +209,9 @@ class Confirmation:
     skipped: list[tuple[Case, str]] = field(default_factory=list)  # the case and why
 
 
-def confirm_suggestions(cases: Iterable[Case], user: Any, *, now: datetime | None = None) -> Confirmation:
+def confirm_suggestions(
+    cases: Iterable[Case], user: User | None, *, now: datetime | None = None
+) -> Confirmation:
     """Accept the pipeline's category, territory and agency for each case, exactly as the moderator
     would by submitting them in the case's moderation form (:func:`moderate_case`); a case that no
     longer waits for moderation or lacks a suggestion is skipped with the reason. Each case is its
@@ -239,7 +240,7 @@ def confirm_suggestions(cases: Iterable[Case], user: Any, *, now: datetime | Non
     return result
 
 
-def _assign(case: Case, actor: Any, agency: Agency, now: datetime, *, comment: str = "") -> None:
+def _assign(case: Case, actor: User | None, agency: Agency, now: datetime, *, comment: str = "") -> None:
     before = {
         "agency": _ref(case.agency),
         "deadline_at": case.deadline_at.isoformat() if case.deadline_at else None,
@@ -263,7 +264,7 @@ def _assign(case: Case, actor: Any, agency: Agency, now: datetime, *, comment: s
 
 
 def assign_case(
-    case: Case, user: Any, agency: Agency, *, comment: str = "", now: datetime | None = None
+    case: Case, user: User | None, agency: Agency, *, comment: str = "", now: datetime | None = None
 ) -> Case:
     """Route the case to an agency: the deadline starts now (policy + production calendar)."""
     _require_center(user)
@@ -437,7 +438,7 @@ def attach_messages(attached: dict[int, list[int]], *, now: datetime | None = No
     )
 
 
-def start_work(case: Case, user: Any, *, now: datetime | None = None) -> Case:
+def start_work(case: Case, user: User | None, *, now: datetime | None = None) -> Case:
     with transaction.atomic():
         case = _locked(case)
         _require_agency_or_center(user, case)
@@ -446,7 +447,7 @@ def start_work(case: Case, user: Any, *, now: datetime | None = None) -> Case:
 
 
 def redirect_case(
-    case: Case, user: Any, *, reason: str, agency: Agency | None = None, now: datetime | None = None
+    case: Case, user: User | None, *, reason: str, agency: Agency | None = None, now: datetime | None = None
 ) -> Case:
     """An executor hands a case back as not theirs; the center may redirect it straight to another agency."""
     if not reason.strip():
@@ -474,7 +475,7 @@ def redirect_case(
     return case
 
 
-def reject_case(case: Case, user: Any, *, reason: str, now: datetime | None = None) -> Case:
+def reject_case(case: Case, user: User | None, *, reason: str, now: datetime | None = None) -> Case:
     """Not a resident's problem (spam, advertising, off-topic)."""
     _require_center(user)
     if not reason.strip():
@@ -487,7 +488,7 @@ def reject_case(case: Case, user: Any, *, reason: str, now: datetime | None = No
     return case
 
 
-def merge_cases(case: Case, target: Case, user: Any, *, now: datetime | None = None) -> Case:
+def merge_cases(case: Case, target: Case, user: User | None, *, now: datetime | None = None) -> Case:
     """Attach a duplicate case to ``target``: its messages move there, it becomes ``merged``."""
     _require_center(user)
     if case.pk == target.pk:
@@ -528,7 +529,7 @@ def refresh_counters(case: Case) -> None:
 
 
 def write_answer(
-    case: Case, user: Any, *, text: str, kind: str = AnswerKind.FINAL, now: datetime | None = None
+    case: Case, user: User | None, *, text: str, kind: str = AnswerKind.FINAL, now: datetime | None = None
 ) -> Answer:
     """An executor (or the center) writes an interim or final answer; a final one awaits approval."""
     text = text.strip()
@@ -571,7 +572,7 @@ def _locked_answer(answer: Answer) -> tuple[Answer, Case]:
     return answer, case
 
 
-def approve_answer(answer: Answer, user: Any, *, now: datetime | None = None) -> Answer:
+def approve_answer(answer: Answer, user: User | None, *, now: datetime | None = None) -> Answer:
     _require_center(user)
     now = now or timezone.now()
     with transaction.atomic():
@@ -588,7 +589,7 @@ def approve_answer(answer: Answer, user: Any, *, now: datetime | None = None) ->
     return answer
 
 
-def return_answer(answer: Answer, user: Any, *, comment: str, now: datetime | None = None) -> Answer:
+def return_answer(answer: Answer, user: User | None, *, comment: str, now: datetime | None = None) -> Answer:
     """Send an answer back to the executor for rework."""
     _require_center(user)
     if not comment.strip():
@@ -611,7 +612,7 @@ def return_answer(answer: Answer, user: Any, *, comment: str, now: datetime | No
     return answer
 
 
-def publish_answer(answer: Answer, user: Any, *, now: datetime | None = None) -> Answer:
+def publish_answer(answer: Answer, user: User | None, *, now: datetime | None = None) -> Answer:
     """Publish an approved answer back where the resident wrote (reply, email, call-back record)."""
     _require_center(user)
     now = now or timezone.now()
@@ -645,7 +646,7 @@ def rate_case(
     score: int,
     comment: str = "",
     reopen: bool = False,
-    actor: Any = None,
+    actor: User | None = None,
     now: datetime | None = None,
 ) -> Rating:
     """The resident rates the published answer; the case closes, or reopens if they say it is not solved."""
@@ -667,7 +668,7 @@ def rate_case(
     return rating
 
 
-def close_case(case: Case, user: Any, *, now: datetime | None = None) -> Case:
+def close_case(case: Case, user: User | None, *, now: datetime | None = None) -> Case:
     _require_center(user)
     now = now or timezone.now()
     with transaction.atomic():
@@ -678,7 +679,7 @@ def close_case(case: Case, user: Any, *, now: datetime | None = None) -> Case:
     return case
 
 
-def _reopen(case: Case, actor: Any, reason: str, now: datetime) -> None:
+def _reopen(case: Case, actor: User | None, reason: str, now: datetime) -> None:
     _set_status(case, CaseStatus.REOPENED, actor, EventKind.REOPENED, comment=reason, at=now)
     case.reopen_count += 1
     case.closed_at = None
@@ -689,7 +690,7 @@ def _reopen(case: Case, actor: Any, reason: str, now: datetime) -> None:
     notifications.case_reopened(case, reason)
 
 
-def reopen_case(case: Case, user: Any, *, reason: str, now: datetime | None = None) -> Case:
+def reopen_case(case: Case, user: User | None, *, reason: str, now: datetime | None = None) -> Case:
     _require_center(user)
     if not reason.strip():
         raise ValidationError(_("Say why the case is reopened."))
@@ -699,7 +700,7 @@ def reopen_case(case: Case, user: Any, *, reason: str, now: datetime | None = No
     return case
 
 
-def escalate_case(case: Case, actor: Any = None, *, reason: str, now: datetime | None = None) -> Case:
+def escalate_case(case: Case, actor: User | None = None, *, reason: str, now: datetime | None = None) -> Case:
     """Hand a case to the supervisor (overdue, sensitive, or on an operator's request)."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -764,7 +765,7 @@ def _learn_institution(case: Case) -> None:
 
 def set_case_place(
     case: Case,
-    user: Any,
+    user: User | None,
     *,
     lat: float,
     lon: float,

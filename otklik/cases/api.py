@@ -16,7 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
-from otklik.accounts.choices import Role
+from otklik.accounts.permissions import Capability, can
 from otklik.directory.choices import Channel
 from otklik.directory.models import Agency, Category, Territory
 from otklik.intake.models import Message
@@ -111,8 +111,8 @@ class MessageSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: Message) -> dict[str, Any]:
         data = super().to_representation(instance)
-        user = self.context.get("request").user if self.context.get("request") else None
-        if user is None or (getattr(user, "role", None) == Role.ANALYST and not user.is_superuser):
+        request = self.context.get("request")
+        if not can(request.user if request is not None else None, Capability.SEE_PERSONAL_DATA):
             data["author_name"] = _mask(data["author_name"] or "")
             data["author_contact"] = ""
         return data

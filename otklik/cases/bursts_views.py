@@ -7,34 +7,32 @@ Alerts are raised by :func:`otklik.cases.tasks.check_bursts` (the periodic job).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from otklik.accounts.models import User
+from otklik.accounts.permissions import AnyUser, Capability, require
 from otklik.understanding.models import BurstAlert
 
-from .actions import CENTER_ROLES
 from .models import Case
 
 RECENTLY_HANDLED_DAYS = 7
 HANDLED_SHOWN = 20
 
 
-def _require_center(user: Any) -> None:
-    if not user.has_role(*CENTER_ROLES):
-        raise PermissionDenied(_("Only the center's moderators and supervisors see bursts."))
+def _require_center(user: AnyUser) -> User:
+    return require(user, Capability.MODERATE, _("Only the center's moderators and supervisors see bursts."))
 
 
-def acknowledge_alert(alert_id: int, user: Any, *, now: datetime | None = None) -> bool:
+def acknowledge_alert(alert_id: int, user: AnyUser, *, now: datetime | None = None) -> bool:
     """Mark an open alert handled by ``user``; False when it was acknowledged already."""
-    _require_center(user)
+    user = _require_center(user)
     now = now or timezone.now()
     updated = BurstAlert.objects.filter(pk=alert_id, acknowledged_at__isnull=True).update(
         acknowledged_at=now, acknowledged_by=user
@@ -44,7 +42,7 @@ def acknowledge_alert(alert_id: int, user: Any, *, now: datetime | None = None) 
     return bool(updated)
 
 
-def _with_cases(alerts: list[BurstAlert], user: Any) -> None:
+def _with_cases(alerts: list[BurstAlert], user: AnyUser) -> None:
     """Attach the cases behind each alert (one query for all alerts, scoped to the user)."""
     ids = {case_id for alert in alerts for case_id in alert.case_ids}
     cases = {

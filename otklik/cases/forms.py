@@ -13,10 +13,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from otklik.accounts.choices import Role
+from otklik.accounts.permissions import AnyUser, Capability, answers_for_agency, can
 from otklik.directory.models import Agency, Territory
 
-from .actions import CENTER_ROLES
 from .choices import FINAL, AnswerKind, AnswerStatus, CaseStatus
 from .filters import CategoryChoiceField, TerritoryChoiceField, category_tree
 from .lifecycle import allowed_targets, can_transition
@@ -27,20 +26,15 @@ EXECUTOR = "executor"
 WORKER = "worker"  # the center or the executor of the case's agency
 
 
-def is_center(user: Any) -> bool:
-    return bool(user.is_authenticated and user.has_role(*CENTER_ROLES))
+def is_center(user: AnyUser) -> bool:
+    return can(user, Capability.MODERATE)
 
 
-def is_case_executor(user: Any, case: Case) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.role == Role.EXECUTOR
-        and user.agency_id
-        and user.agency_id == case.agency_id
-    )
+def is_case_executor(user: AnyUser, case: Case) -> bool:
+    return answers_for_agency(user, case.agency_id)
 
 
-def role_allows(who: str, user: Any, case: Case) -> bool:
+def role_allows(who: str, user: AnyUser, case: Case) -> bool:
     if who == CENTER:
         return is_center(user)
     if who == EXECUTOR:
@@ -58,7 +52,7 @@ def active_agencies() -> Any:
 class CaseActionForm(forms.Form):
     """Base of every action form: knows the case and the user it is shown to."""
 
-    def __init__(self, *args: Any, case: Case, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case, user: AnyUser, **kwargs: Any) -> None:
         self.case = case
         self.user = user
         super().__init__(*args, **kwargs)
@@ -240,7 +234,7 @@ class ActionSpec:
     def url_name(self) -> str:
         return f"cases:{self.name}"
 
-    def form_for(self, user: Any) -> type[CaseActionForm]:
+    def form_for(self, user: AnyUser) -> type[CaseActionForm]:
         if self.executor_form_class is not None and not is_center(user):
             return self.executor_form_class
         return self.form_class
@@ -370,12 +364,12 @@ ACTIONS_BY_NAME: dict[str, ActionSpec] = {
 }
 
 
-def available_actions(case: Case, user: Any) -> list[ActionSpec]:
+def available_actions(case: Case, user: AnyUser) -> list[ActionSpec]:
     """Case-level actions the user may run on the case in its current status."""
     return [spec for spec in CASE_ACTIONS if role_allows(spec.who, user, case) and spec.allowed(case)]
 
 
-def available_answer_actions(answer: Answer, case: Case, user: Any) -> list[ActionSpec]:
+def available_answer_actions(answer: Answer, case: Case, user: AnyUser) -> list[ActionSpec]:
     """Actions on one answer (approve, return, publish) the user may run now."""
     result = []
     for spec in ANSWER_ACTIONS:

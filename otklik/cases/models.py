@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -14,9 +14,12 @@ from otklik.directory.choices import Channel
 
 from .choices import AWAITING_AGENCY, AnswerKind, AnswerStatus, CaseStatus, EventKind
 
+if TYPE_CHECKING:
+    from otklik.accounts.permissions import AnyUser
+
 
 class CaseQuerySet(models.QuerySet["Case"]):
-    def visible_to(self, user: Any) -> CaseQuerySet:
+    def visible_to(self, user: AnyUser | None) -> CaseQuerySet:
         """The only way to list cases for a user: executors see their agency's cases only."""
         from .access import scope_cases
 

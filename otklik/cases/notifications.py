@@ -18,9 +18,10 @@ import httpx
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils.timezone import localtime
 
-from otklik.accounts.choices import Role
+from otklik.accounts.permissions import Capability, holders
 
 if TYPE_CHECKING:
     from otklik.understanding.models import BurstAlert
@@ -46,11 +47,17 @@ class Recipients:
             self.chats.append(chat)
 
 
-def _people(**filters: Any) -> Recipients:
+# Who is told (the duties of the permissions table): an agency's executors, the center's moderators
+# on duty, and, for what is urgent, the supervisors as well.
+_EXECUTORS = holders(Capability.ANSWER_FOR_AGENCY)
+_URGENT = holders(Capability.MODERATION_DUTY, Capability.SUPERVISE)
+
+
+def _people(*conditions: Q, **filters: Any) -> Recipients:
     from django.contrib.auth import get_user_model
 
     found = Recipients()
-    rows = get_user_model().objects.filter(is_active=True, **filters).order_by("pk")
+    rows = get_user_model().objects.filter(*conditions, is_active=True, **filters).order_by("pk")
     for email, chat in rows.values_list("email", "telegram_chat_id"):
         found.add(email, chat.strip())
     return found
@@ -114,7 +121,7 @@ def _assigned_message(case: Case) -> tuple[str, str]:
 
 def case_assigned(case: Case) -> None:
     if case.agency_id:
-        _send(_people(role=Role.EXECUTOR, agency_id=case.agency_id), *_assigned_message(case))
+        _send(_people(_EXECUTORS, agency_id=case.agency_id), *_assigned_message(case))
 
 
 def cases_assigned(cases: Sequence[Case]) -> None:
@@ -128,7 +135,7 @@ def cases_assigned(cases: Sequence[Case]) -> None:
     recipients: dict[int, Recipients] = {}
     for agency_id, email, chat in (
         get_user_model()
-        .objects.filter(is_active=True, role=Role.EXECUTOR, agency_id__in=agency_ids)
+        .objects.filter(_EXECUTORS, is_active=True, agency_id__in=agency_ids)
         .order_by("pk")
         .values_list("agency_id", "email", "telegram_chat_id")
     ):
@@ -154,23 +161,25 @@ def _digest_line(case: Case) -> str:
     return f"{case.number} — {case.title[:80]}{deadline}"
 
 
-def notify_roles(roles: Sequence[str], subject: str, body: str) -> None:
-    """Everyone active with one of ``roles``, by email and Telegram, after commit."""
-    _send(_people(role__in=list(roles)), subject, body)
+def notify_holders(capabilities: Sequence[Capability], subject: str, body: str) -> None:
+    """Everyone active whose role holds one of ``capabilities`` (duties, mostly), by email and Telegram,
+    after commit."""
+    _send(_people(holders(*capabilities)), subject, body)
 
 
 def case_needs_center(case: Case, reason: str) -> None:
-    _send(_people(role=Role.MODERATOR), f"Обращение {case.number} возвращено", reason)
+    _send(_people(holders(Capability.MODERATION_DUTY)), f"Обращение {case.number} возвращено", reason)
 
 
 def answer_awaits_approval(case: Case) -> None:
-    _send(_people(role=Role.MODERATOR), f"Ответ по обращению {case.number} ждёт согласования", case.title)
+    subject = f"Ответ по обращению {case.number} ждёт согласования"
+    _send(_people(holders(Capability.MODERATION_DUTY)), subject, case.title)
 
 
 def answer_returned(case: Case, comment: str) -> None:
     if case.agency_id:
         _send(
-            _people(role=Role.EXECUTOR, agency_id=case.agency_id),
+            _people(_EXECUTORS, agency_id=case.agency_id),
             f"Ответ по {case.number} возвращён на доработку",
             comment,
         )
@@ -179,20 +188,20 @@ def answer_returned(case: Case, comment: str) -> None:
 def notify_agency(agency_id: int | None, subject: str, body: str) -> None:
     """The agency's executors (for a deputy's office: the deputy and the assistants)."""
     if agency_id:
-        _send(_people(role=Role.EXECUTOR, agency_id=agency_id), subject, body)
+        _send(_people(_EXECUTORS, agency_id=agency_id), subject, body)
 
 
 def case_reopened(case: Case, reason: str) -> None:
     if case.agency_id:
         _send(
-            _people(role=Role.EXECUTOR, agency_id=case.agency_id),
+            _people(_EXECUTORS, agency_id=case.agency_id),
             f"Обращение {case.number} открыто повторно",
             reason,
         )
 
 
 def case_escalated(case: Case, reason: str) -> None:
-    _send(_people(role=Role.SUPERVISOR), f"Эскалация: обращение {case.number}", reason)
+    _send(_people(holders(Capability.SUPERVISE)), f"Эскалация: обращение {case.number}", reason)
 
 
 def _urgent_message(case: Case) -> tuple[str, str]:
@@ -212,14 +221,14 @@ def _urgent_message(case: Case) -> tuple[str, str]:
 
 def case_urgent(case: Case) -> None:
     """An urgent case (a threat to life or health, an emergency): moderators and supervisors at once."""
-    _send(_people(role__in=[Role.MODERATOR, Role.SUPERVISOR]), *_urgent_message(case))
+    _send(_people(_URGENT), *_urgent_message(case))
 
 
 def cases_urgent(cases: Sequence[Case]) -> None:
     """:func:`case_urgent` for many cases: the recipients are read once."""
     if not cases:
         return
-    recipients = _people(role__in=[Role.MODERATOR, Role.SUPERVISOR])
+    recipients = _people(_URGENT)
     for case in cases:
         _send(recipients, *_urgent_message(case))
 
@@ -241,7 +250,7 @@ def burst_detected(alert: BurstAlert) -> None:
             f"Обращения: {', '.join(numbers)}",
         ]
     )
-    _send(_people(role=Role.SUPERVISOR), f"Всплеск: {alert.category} — {alert.territory}", body)
+    _send(_people(holders(Capability.SUPERVISE)), f"Всплеск: {alert.category} — {alert.territory}", body)
 
 
 ReplyPublisher = Callable[["Case", "Answer"], dict[str, Any]]

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db.models import Count, Max, OuterRef, Subquery
 
+from otklik.accounts.permissions import AnyUser
 from otklik.understanding.quality import PastCase, SimilarCase, SimilarCaseIndex
 
 from .choices import AnswerKind, AnswerStatus
@@ -124,7 +125,7 @@ def invalidate() -> None:
 
 
 def similar_for(
-    case: Case, user: Any, *, limit: int = LIMIT, exclude: Sequence[int] = ()
+    case: Case, user: AnyUser, *, limit: int = LIMIT, exclude: Sequence[int] = ()
 ) -> list[SimilarCase]:
     """The past cases most like ``case`` that ``user`` may open, best first, with their answers."""
     text = case.text or case.title

@@ -27,8 +27,8 @@ from typing import Any
 
 import httpx
 from django.conf import settings
-from django.contrib.auth import get_user_model
 
+from otklik.accounts.models import User
 from otklik.accounts.telegram import user_for_code
 
 from .notifications import send_telegram
@@ -54,7 +54,7 @@ def _api() -> tuple[str, str]:
 
 # A handler gets the linked user and the Telegram message; it returns the reply, or None when the
 # message is not its business.
-Handler = Callable[[Any, dict[str, Any]], "str | None"]
+Handler = Callable[[User, dict[str, Any]], "str | None"]
 _handlers: list[Handler] = []
 
 
@@ -77,7 +77,7 @@ def answer(message: dict[str, Any]) -> str | None:
     if not private:
         return None
     chat_id = str(chat["id"])
-    users = get_user_model().objects
+    users = User.objects
     if command not in ("/start", "/stop"):
         linked = users.filter(telegram_chat_id=chat_id, is_active=True).first()
         if linked is None:

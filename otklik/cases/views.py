@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from otklik.accounts.choices import Role
+from otklik.accounts import permissions
+from otklik.accounts.models import User
 from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Territory
 from otklik.understanding.explain import explain
@@ -65,22 +66,20 @@ def _is_htmx_target(request: HttpRequest, target: str) -> bool:
     return bool(htmx) and getattr(htmx, "target", None) == target
 
 
+def me(request: HttpRequest) -> User:
+    """The signed-in user an action is done by (every view here is behind ``login_required``)."""
+    return permissions.signed_in(request.user)
+
+
 # --- the queue -----------------------------------------------------------------------------------
-
-
-LANDING: dict[str, str] = {
-    Role.COORDINATOR: "deputies:rating",
-    Role.OBSERVER: "elections:station",
-    Role.LAWYER: "elections:dashboard",
-}
 
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """Incoming cases the user may see, filtered, counted per tab, sorted and paged by 50."""
-    role = str(getattr(request.user, "role", ""))
-    if role in LANDING:  # people who do not work the queue start on their own page
-        return redirect(LANDING[role])
+    home = permissions.home(request.user)
+    if home != permissions.QUEUE and not permissions.works_queue(request.user):
+        return redirect(home)  # people who do not work the queue start on their own page
     now = timezone.now()
     form, result = queue_cases(Case.objects.visible_to(request.user), request.GET, now=now)
     page = Paginator(result.cases, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -123,7 +122,7 @@ def confirm_suggestions(request: HttpRequest) -> HttpResponse:
         .order_by("pk")
     )
     try:
-        result = actions.confirm_suggestions(cases, request.user)
+        result = actions.confirm_suggestions(cases, me(request))
     except PermissionDenied as exc:
         messages.error(request, str(exc))
         return redirect(back)
@@ -336,7 +335,7 @@ def moderate(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
     was_urgent = case.is_urgent
     moderated = actions.moderate_case(
         case,
-        request.user,
+        me(request),
         category=data["category"],
         territory=data["territory"],
         agency=data["agency"],
@@ -348,71 +347,71 @@ def moderate(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
 
 @case_action("place")
 def set_place(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
-    actions.set_case_place(case, request.user, lat=data["lat"], lon=data["lon"])
+    actions.set_case_place(case, me(request), lat=data["lat"], lon=data["lon"])
 
 
 @case_action("assign")
 def assign(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
-    actions.assign_case(case, request.user, data["agency"], comment=data["comment"])
+    actions.assign_case(case, me(request), data["agency"], comment=data["comment"])
 
 
 @case_action("start")
 def start(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
-    actions.start_work(case, request.user)
+    actions.start_work(case, me(request))
 
 
 @case_action("answer")
 def answer(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
-    actions.write_answer(case, request.user, text=data["text"], kind=data["kind"])
+    actions.write_answer(case, me(request), text=data["text"], kind=data["kind"])
 
 
 @case_action("redirect")
 def redirect_to_agency(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
-    actions.redirect_case(case, request.user, reason=data["reason"], agency=data.get("agency"))
+    actions.redirect_case(case, me(request), reason=data["reason"], agency=data.get("agency"))
 
 
 @case_action("escalate")
 def escalate(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
-    actions.escalate_case(case, request.user, reason=data["reason"])
+    actions.escalate_case(case, me(request), reason=data["reason"])
 
 
 @case_action("merge")
 def merge(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
-    actions.merge_cases(case, data["target"], request.user)
+    actions.merge_cases(case, data["target"], me(request))
 
 
 @case_action("reject")
 def reject(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
-    actions.reject_case(case, request.user, reason=data["reason"])
+    actions.reject_case(case, me(request), reason=data["reason"])
 
 
 @case_action("rate")
 def rate(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
     actions.rate_case(
-        case, score=data["score"], comment=data["comment"], reopen=data["reopen"], actor=request.user
+        case, score=data["score"], comment=data["comment"], reopen=data["reopen"], actor=me(request)
     )
 
 
 @case_action("close")
 def close(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
-    actions.close_case(case, request.user)
+    actions.close_case(case, me(request))
 
 
 @case_action("reopen")
 def reopen(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
-    actions.reopen_case(case, request.user, reason=data["reason"])
+    actions.reopen_case(case, me(request), reason=data["reason"])
 
 
 @case_action("approve")
 def approve(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
-    actions.approve_answer(data["answer"], request.user)
+    actions.approve_answer(data["answer"], me(request))
 
 
 @case_action("return")
 def return_answer(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
-    actions.return_answer(data["answer"], request.user, comment=data["comment"])
+    actions.return_answer(data["answer"], me(request), comment=data["comment"])
 
 
 @case_action("publish")
 def publish(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
-    actions.publish_answer(data["answer"], request.user)
+    actions.publish_answer(data["answer"], me(request))

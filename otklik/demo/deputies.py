@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from otklik.accounts.choices import Role
 from otklik.accounts.models import User
+from otklik.accounts.permissions import Capability, holders
 from otklik.cases import actions
 from otklik.cases.choices import AnswerKind, CaseStatus
 from otklik.cases.models import Case
@@ -113,7 +114,11 @@ def ensure_office_staff(deputies: list[Deputy]) -> dict[int, User]:
     """An executor for each office (the demo's "deputy" login where there is one): office id → user."""
     staff: dict[int, User] = {}
     for deputy in deputies:
-        existing = User.objects.filter(role=Role.EXECUTOR, agency=deputy.office).order_by("pk").first()
+        existing = (
+            User.objects.filter(holders(Capability.ANSWER_FOR_AGENCY), agency=deputy.office)
+            .order_by("pk")
+            .first()
+        )
         if existing is None:
             first, _, last = deputy.full_name.partition(" ")
             existing = User.objects.create(

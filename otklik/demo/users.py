@@ -12,6 +12,7 @@ from django.db import transaction
 
 from otklik.accounts.choices import Role
 from otklik.accounts.models import User
+from otklik.accounts.permissions import Capability, holders
 from otklik.directory.models import Agency, Territory
 
 from .agencies import DemoDirectory
@@ -140,7 +141,9 @@ def ensure_agency_staff(directory: DemoDirectory) -> dict[int, User]:
     staff: dict[int, User] = {}
     logins = {
         u.agency_id: u
-        for u in User.objects.filter(role=Role.EXECUTOR, username__in=[x.username for x in DEMO_LOGINS])
+        for u in User.objects.filter(
+            holders(Capability.ANSWER_FOR_AGENCY), username__in=[x.username for x in DEMO_LOGINS]
+        )
     }
     agencies = list(directory.agencies.values()) + list(directory.municipal.values())
     with transaction.atomic():

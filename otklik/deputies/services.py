@@ -33,7 +33,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 
-from otklik.accounts.choices import ALL_CASES_ROLES, Role
+from otklik.accounts.permissions import AnyUser, Capability, can
 from otklik.analytics import kpi, rollups
 from otklik.analytics.filters import Scope
 from otklik.cases.models import Case
@@ -145,15 +145,13 @@ def _parts(row: DeputyScore) -> dict[str, tuple[float, float]]:
     }
 
 
-def visible_deputies(user: Any) -> QuerySet[Deputy]:
+def visible_deputies(user: AnyUser) -> QuerySet[Deputy]:
     """Whose rating ``user`` may see: the center and analysts every deputy, a party coordinator the
     deputies of the factions they coordinate; anyone else nobody (PermissionDenied)."""
     deputies = Deputy.objects.select_related("faction", "office")
-    if not user.is_authenticated:
-        raise PermissionDenied
-    if user.is_superuser or user.role in ALL_CASES_ROLES or user.role == Role.ANALYST:
+    if can(user, Capability.READ_DEPUTY_RATINGS):
         return deputies
-    if user.role == Role.COORDINATOR:
+    if can(user, Capability.COORDINATE_FACTION):
         return deputies.filter(faction__coordinators=user)
     raise PermissionDenied
 

@@ -14,42 +14,41 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from otklik.accounts.choices import ALL_CASES_ROLES, Role
+from otklik.accounts.models import User
+from otklik.accounts.permissions import AnyUser, Capability, can, observer_station_id, require
 
 from .models import Election, Observer, PollingStation, Report
 
-HOTLINE_ROLES = (Role.MODERATOR, Role.SUPERVISOR, Role.ADMINISTRATOR)
 
-
-def is_headquarters(user: Any) -> bool:
+def is_headquarters(user: AnyUser) -> bool:
     """The situational center: the center's roles and the lawyers."""
-    return bool(
-        user.is_authenticated
-        and (user.is_superuser or user.role in ALL_CASES_ROLES or user.role == Role.LAWYER)
+    return can(user, Capability.RUN_ELECTION_CENTER)
+
+
+def require_headquarters(user: AnyUser) -> User:
+    return require(
+        user,
+        Capability.RUN_ELECTION_CENTER,
+        _("The situational center's pages are for its staff and lawyers."),
     )
 
 
-def require_headquarters(user: Any) -> None:
-    if not is_headquarters(user):
-        raise PermissionDenied(_("The situational center's pages are for its staff and lawyers."))
-
-
-def observer_station(user: Any) -> PollingStation:
+def observer_station(user: AnyUser) -> PollingStation:
     """The observer's own station; PermissionDenied for anyone who is not a bound observer."""
-    if not user.is_authenticated or user.role != Role.OBSERVER:
-        raise PermissionDenied(_("Only observers report from a polling station."))
+    user = require(user, Capability.REPORT_AS_OBSERVER, _("Only observers report from a polling station."))
     observer = Observer.objects.select_related("station__commission").filter(user=user).first()
     if observer is None:
         raise PermissionDenied(_("You are not bound to a polling station yet."))
     return observer.station
 
 
-def visible_reports(user: Any) -> Any:
+def visible_reports(user: AnyUser) -> Any:
     """Reports ``user`` may open: headquarters every one, an observer those of their station."""
     if is_headquarters(user):
         return Report.objects.all()
-    if user.is_authenticated and user.role == Role.OBSERVER:
-        return Report.objects.filter(station__observers__user=user)
+    station_id = observer_station_id(user)
+    if station_id is not None:
+        return Report.objects.filter(station_id=station_id)
     return Report.objects.none()
 
 
@@ -60,15 +59,13 @@ def active_election(today: Any = None) -> Election | None:
     return elections.filter(day__gte=today).order_by("day").first() or elections.order_by("-day").first()
 
 
-def may_take_calls(user: Any) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or user.role in HOTLINE_ROLES))
+def may_take_calls(user: AnyUser) -> bool:
+    return can(user, Capability.TAKE_CALLS)
 
 
-def require_hotline(user: Any) -> None:
-    if not may_take_calls(user):
-        raise PermissionDenied(_("Only the situational center's operators take calls."))
+def require_hotline(user: AnyUser) -> User:
+    return require(user, Capability.TAKE_CALLS, _("Only the situational center's operators take calls."))
 
 
-def require_lawyer(user: Any) -> None:
-    if not (user.is_authenticated and (user.role == Role.LAWYER or user.is_superuser)):
-        raise PermissionDenied(_("Only lawyers take up and close incidents."))
+def require_lawyer(user: AnyUser) -> User:
+    return require(user, Capability.HANDLE_INCIDENTS, _("Only lawyers take up and close incidents."))

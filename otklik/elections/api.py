@@ -26,7 +26,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from otklik.accounts.choices import Role
+from otklik.accounts.permissions import Capability, can
 
 from . import access, dashboard, protocols, reports
 from .models import Incident, PollingStation, Report, ReportKind
@@ -49,13 +49,13 @@ class StationViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "number"
 
     def get_queryset(self) -> QuerySet[PollingStation]:
-        user: Any = self.request.user
+        user = self.request.user
         stations = PollingStation.objects.select_related("commission").order_by("number")
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI schema reads the model only
             return stations.none()
         if access.is_headquarters(user):
             return stations
-        if user.role == Role.OBSERVER:
+        if can(user, Capability.REPORT_AS_OBSERVER):
             return stations.filter(observers__user=user)
         raise PermissionDenied
 

@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from otklik.accounts.choices import Role
+from otklik.accounts.permissions import AnyUser, Capability, can
 from otklik.deputies.models import Faction
 from otklik.directory.choices import Channel
 from otklik.intake.direct import SubmissionError, direct_source, submit
@@ -32,38 +32,38 @@ from .models import CampaignEvent, EventQuestion
 SOURCE_CODE = "campaign-meetings"
 
 
-def may_see_calendar(user: Any) -> bool:
-    return is_headquarters(user) or (user.is_authenticated and user.role == Role.COORDINATOR)
+def may_see_calendar(user: AnyUser) -> bool:
+    return is_headquarters(user) or can(user, Capability.COORDINATE_FACTION)
 
 
-def require_calendar(user: Any) -> None:
+def require_calendar(user: AnyUser) -> None:
     if not may_see_calendar(user):
         raise PermissionDenied(_("The campaign calendar is for the situational center and coordinators."))
 
 
-def coordinated_factions(user: Any) -> QuerySet[Faction]:
+def coordinated_factions(user: AnyUser) -> QuerySet[Faction]:
     """The factions whose meetings ``user`` may enter: all for the center, their own for a coordinator."""
     if is_headquarters(user):
         return Faction.objects.all()
-    if user.is_authenticated and user.role == Role.COORDINATOR:
+    if can(user, Capability.COORDINATE_FACTION):
         return Faction.objects.filter(coordinators=user)
     return Faction.objects.none()
 
 
-def visible_events(user: Any) -> QuerySet[CampaignEvent]:
+def visible_events(user: AnyUser) -> QuerySet[CampaignEvent]:
     """Meetings ``user`` may see: every one for the center, their factions' for a coordinator."""
     if is_headquarters(user):
         return CampaignEvent.objects.all()  # meetings of no faction too
     return CampaignEvent.objects.filter(faction__in=coordinated_factions(user))
 
 
-def access_event(user: Any, pk: Any) -> CampaignEvent:
+def access_event(user: AnyUser, pk: Any) -> CampaignEvent:
     """One meeting for ``user``: a 403 for those without the calendar, a 404 for a meeting out of scope."""
     require_calendar(user)
     return get_object_or_404(visible_events(user).select_related("deputy", "territory", "faction"), pk=pk)
 
 
-def calendar(user: Any, *, start: date, days: int = 14) -> QuerySet[CampaignEvent]:
+def calendar(user: AnyUser, *, start: date, days: int = 14) -> QuerySet[CampaignEvent]:
     """The meetings ``user`` may see from ``start`` for ``days`` days, with their question counts."""
     tz = timezone.get_current_timezone()
     begin = datetime(start.year, start.month, start.day, tzinfo=tz)

@@ -18,12 +18,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from otklik.accounts.permissions import AnyUser, signed_in
 
 from .access import observer_station
 from .models import Election, ExitPollCount, ExitPollOption, ExitPollSheet
@@ -61,10 +62,11 @@ class ExitPoll:
 
 
 def enter_sheet(
-    *, observer: Any, election: Election, counts: dict[int, int], declined: int = 0
+    *, observer: AnyUser, election: Election, counts: dict[int, int], declined: int = 0
 ) -> ExitPollSheet:
     """An observer's tally at their own station: option id → respondents."""
     station = observer_station(observer)
+    observer = signed_in(observer)
     options = {o.pk: o for o in ExitPollOption.objects.filter(election=election)}
     unknown = set(counts) - set(options)
     if unknown:

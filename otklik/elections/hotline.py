@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from otklik.accounts.permissions import AnyUser
+
 from .access import require_hotline
 from .models import CallKind, Election, PollingStation, Report, ReportKind, VoterCall
 from .reports import escalate
@@ -22,7 +24,7 @@ PHONE_RE = re.compile(r"^\+?[\d\s()-]{5,20}$")
 
 def take_call(
     *,
-    operator: Any,
+    operator: AnyUser,
     election: Election,
     kind: str,
     phone: str,
@@ -32,7 +34,7 @@ def take_call(
     now: datetime | None = None,
 ) -> VoterCall:
     """A voter's call; a violation at a named station goes to the lawyers as an incident."""
-    require_hotline(operator)
+    operator = require_hotline(operator)
     phone, text = phone.strip(), text.strip()
     if not PHONE_RE.match(phone):
         raise ValidationError(_("Enter the phone number the caller can be reached at."))

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from otklik.accounts.choices import Role
 from otklik.accounts.links import invitation_url
 from otklik.accounts.models import User
+from otklik.accounts.permissions import Capability, role_grants
 from otklik.public.emails import mail_after_commit
 
 from .models import Observer, PollingStation
@@ -147,7 +148,7 @@ def import_observers(path: Path, *, send_email: bool = True) -> ObserverImport:
                 continue
             seen.add(username)
             user = User.objects.filter(username=username).first()
-            if user is not None and user.role != Role.OBSERVER:
+            if user is not None and not role_grants(user.role, Capability.REPORT_AS_OBSERVER):
                 result.skipped.append(f"line {line}: {username} is a staff account, not an observer")
                 continue
             first, last = _split_name(full_name)

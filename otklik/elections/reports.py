@@ -8,7 +8,6 @@ that hour; it never goes down and never exceeds the registered voters.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -17,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from otklik.accounts.choices import Role
+from otklik.accounts.permissions import AnyUser, Capability, signed_in
 from otklik.cases import notifications
 
 from .access import observer_station, require_lawyer
@@ -53,7 +52,7 @@ def check_photo(photo: UploadedFile) -> None:
 
 def file_report(
     *,
-    observer: Any,
+    observer: AnyUser,
     election: Election,
     kind: str,
     turnout: int | None = None,
@@ -68,6 +67,7 @@ def file_report(
     ``client_id`` is the sender's id of the report: the same id from the same observer again (a
     form sent twice, an app retrying over a bad connection) returns the first report, unchanged."""
     station = observer_station(observer)
+    observer = signed_in(observer)
     now = now or timezone.now()
     client_id = client_id.strip()[:64]
     if client_id:
@@ -140,8 +140,10 @@ def escalate(report: Report) -> Incident:
     """A violation report becomes an incident; the lawyers and supervisors hear of it after commit."""
     incident = Incident.objects.create(report=report)
     station = report.station
-    notifications.notify_roles(
-        (Role.LAWYER, Role.SUPERVISOR), f"Нарушение: {station} ({station.commission})", report.text
+    notifications.notify_holders(
+        (Capability.HANDLE_INCIDENTS, Capability.SUPERVISE),
+        f"Нарушение: {station} ({station.commission})",
+        report.text,
     )
     return incident
 
@@ -156,8 +158,8 @@ def latest_turnout(station: PollingStation, election: Election) -> int | None:
     return last
 
 
-def take_incident(incident: Incident, lawyer: Any) -> Incident:
-    require_lawyer(lawyer)
+def take_incident(incident: Incident, lawyer: AnyUser) -> Incident:
+    lawyer = require_lawyer(lawyer)
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         if incident.status not in OPEN_INCIDENTS:
@@ -167,8 +169,8 @@ def take_incident(incident: Incident, lawyer: Any) -> Incident:
     return incident
 
 
-def close_incident(incident: Incident, lawyer: Any, *, status: str, resolution: str) -> Incident:
-    require_lawyer(lawyer)
+def close_incident(incident: Incident, lawyer: AnyUser, *, status: str, resolution: str) -> Incident:
+    lawyer = require_lawyer(lawyer)
     if status not in (IncidentStatus.RESOLVED, IncidentStatus.UNFOUNDED):
         raise ValidationError(_("An incident closes as resolved or not confirmed."))
     if len(resolution.strip()) < 10:

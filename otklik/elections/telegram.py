@@ -20,7 +20,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from otklik.accounts.choices import Role
+from otklik.accounts.models import User
+from otklik.accounts.permissions import Capability, can
 from otklik.cases.telegram_bot import download_file
 
 from . import access, reports
@@ -46,9 +47,9 @@ def parse(text: str) -> tuple[str, str] | None:
     return None
 
 
-def observer_message(user: Any, message: dict[str, Any]) -> str | None:
+def observer_message(user: User, message: dict[str, Any]) -> str | None:
     """The bot's handler (registered in the app's ``ready``): an observer's report, or None for others."""
-    if user.role != Role.OBSERVER:
+    if not can(user, Capability.REPORT_AS_OBSERVER):
         return None
     parsed = parse(str(message.get("text") or message.get("caption") or ""))
     if parsed is None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from otklik.accounts.choices import Role
+from otklik.accounts.permissions import observes_station
 from otklik.accounts.telegram import bot_enabled
 from otklik.analytics.heatmap import municipal_geometry_script
 
@@ -141,8 +141,7 @@ def station_detail(request: HttpRequest, number: int) -> HttpResponse:
     """A station for the center and the lawyers: observers, reports, incidents. Its own observer is
     sent to their page; other observers get a 403."""
     station = get_object_or_404(PollingStation.objects.select_related("commission"), number=number)
-    user: Any = request.user  # login_required: a signed-in User
-    if user.role == Role.OBSERVER and station.observers.filter(user=user).exists():
+    if observes_station(request.user, station.pk):
         return redirect("elections:station")
     access.require_headquarters(request.user)
     record = situation.station_record(station, access.active_election())

@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,19 +24,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from otklik.accounts.choices import Role
+from otklik.accounts.models import User
+from otklik.accounts.permissions import AnyUser, Capability, can, require
 from otklik.directory.choices import AgencyKind, Channel, TerritoryKind
 from otklik.directory.models import Agency, Territory
 
 from .direct import FORM_TOKEN_RE, SubmissionError, Submitted, direct_source, submit
 
 SOURCE_CODE = "call-center"
-OPERATOR_ROLES = (Role.MODERATOR, Role.SUPERVISOR, Role.ADMINISTRATOR)
 PHONE_RE = re.compile(r"^\+?[\d\s()-]{5,20}$")
 
 
-def may_enter_calls(user: Any) -> bool:
-    return bool(user.is_authenticated and user.has_role(*OPERATOR_ROLES))
+def may_enter_calls(user: AnyUser) -> bool:
+    return can(user, Capability.TAKE_CALLS)
 
 
 class CallForm(forms.Form):
@@ -88,7 +88,7 @@ class CallForm(forms.Form):
         return token
 
 
-def submit_call(data: dict[str, Any], *, operator: Any, now: datetime | None = None) -> Submitted:
+def submit_call(data: dict[str, Any], *, operator: User, now: datetime | None = None) -> Submitted:
     """One call → one message of channel "phone" through the pipeline."""
     now = now or timezone.now()
     district: Territory | None = data.get("district")
@@ -120,8 +120,9 @@ def submit_call(data: dict[str, Any], *, operator: Any, now: datetime | None = N
 @login_required
 @require_http_methods(["GET", "POST"])
 def callcenter(request: HttpRequest) -> HttpResponse:
-    if not may_enter_calls(request.user):
-        raise PermissionDenied(_("Only moderators, supervisors and administrators enter calls."))
+    operator = require(
+        request.user, Capability.TAKE_CALLS, _("Only moderators, supervisors and administrators enter calls.")
+    )
     if request.method != "POST":
         form = CallForm(initial={"form_token": uuid.uuid4().hex})
         return render(request, "intake/callcenter.html", {"form": form})
@@ -129,7 +130,7 @@ def callcenter(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "intake/callcenter.html", {"form": form}, status=400)
     try:
-        submitted = submit_call(form.cleaned_data, operator=request.user)
+        submitted = submit_call(form.cleaned_data, operator=operator)
     except SubmissionError as exc:
         form.add_error(None, str(exc))
         return render(request, "intake/callcenter.html", {"form": form}, status=400)
