@@ -45,6 +45,8 @@ class Capability(StrEnum):
     RUN_ELECTION_CENTER = "run_election_center"  # the situational center: dashboard, stations, incidents
     REPORT_AS_OBSERVER = "report_as_observer"  # bound to the observer's polling station
     HANDLE_INCIDENTS = "handle_incidents"  # takes up and closes incidents (the lawyers)
+    # operations
+    MONITOR = "monitor"  # the system's health page (staff see it too)
     # duties: who is told (the recipients of notifications; never a permission)
     MODERATION_DUTY = "moderation_duty"  # a case or an answer waits for the center; urgent cases
     SUPERVISE = "supervise"  # escalations, bursts, urgent cases, election violations
@@ -82,8 +84,8 @@ _CENTER = frozenset(
 # THE table. Every role has a row (checked by the tests).
 ROLES: Mapping[str, Rights] = {
     Role.MODERATOR: Rights(_CENTER | {C.MODERATION_DUTY}),
-    Role.SUPERVISOR: Rights(_CENTER | {C.SUPERVISE}),
-    Role.ADMINISTRATOR: Rights(_CENTER),
+    Role.SUPERVISOR: Rights(_CENTER | {C.SUPERVISE, C.MONITOR}),
+    Role.ADMINISTRATOR: Rights(_CENTER | {C.MONITOR}),
     Role.EXECUTOR: Rights(frozenset({C.ANSWER_FOR_AGENCY, C.SEE_PERSONAL_DATA})),
     Role.ANALYST: Rights(frozenset({C.SEE_ALL_CASES, C.READ_ANALYTICS, C.READ_DEPUTY_RATINGS})),
     Role.COORDINATOR: Rights(frozenset({C.COORDINATE_FACTION}), home="deputies:rating"),

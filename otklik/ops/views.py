@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from otklik.accounts.choices import Role
+from otklik.accounts.permissions import Capability, can
 
 from . import metrics, state
 from .middleware import _trusted
@@ -69,15 +69,12 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse(generate_latest(metrics.registry(with_state=True)), content_type=CONTENT_TYPE_LATEST)
 
 
-HEALTH_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR)
-
-
 @never_cache
 @login_required
 def health_page(request: HttpRequest) -> HttpResponse:
     """The same checks in Russian, with the jobs, queues, connectors and recent dead letters."""
-    user: Any = request.user
-    if not (user.is_staff or user.has_role(*HEALTH_ROLES)):
+    user = request.user
+    if not (user.is_staff or can(user, Capability.MONITOR)):
         raise PermissionDenied
     checks = state.checks()
     ready = not any(c.status == state.FAIL and c.critical for c in checks)
