@@ -5,10 +5,12 @@ secret, or ``Authorization: Bearer <token>`` (see :mod:`otklik.intake.connectors
 is one item or a list of at most :data:`MAX_ITEMS` items of the pipeline's schema.
 
 Answers (JSON): ``200`` with the counters when every item was taken (a re-delivery is counted as a
-duplicate, so retrying is always safe); ``400`` with ``errors`` (index or stage, and reason) when the
-body is not JSON or some items are invalid — the invalid ones are kept as dead letters, the valid
-ones of the same request are stored; ``401``/``403`` bad or missing credentials; ``404`` no such
-enabled webhook source; ``405`` not a POST; ``413`` too big.
+duplicate, so retrying is always safe) — with ``OTKLIK_PIPELINE=celery`` ``202`` with ``queued``: the
+items are valid and handed to the workers through the broker (``503`` when the broker is away: retry);
+``400`` with ``errors`` (index or stage, and reason) when the body is not JSON or some items are
+invalid — the invalid ones are kept as dead letters, the valid ones of the same request are stored;
+``401``/``403`` bad or missing credentials; ``404`` no such enabled webhook source; ``405`` not a
+POST; ``413`` too big.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
@@ -67,6 +70,8 @@ def accept_push(
         except NormalizeError as exc:
             errors.append({"index": index, "reason": str(exc)})
             dead.append(unreadable(source, connector, payload, f"webhook: {exc}", now))
+    if settings.OTKLIK_PIPELINE == "celery":
+        return _queue(source, payloads, items, errors, dead, now)
     with transaction.atomic():
         DeadLetter.objects.keep(dead)
         result = run_batch(items, now=now, source=source) if items else None
@@ -84,6 +89,34 @@ def accept_push(
             {"error": f"{len(errors)} of {len(payloads)} item(s) are invalid", "errors": errors, **counters},
         )
     return PushResult(200, counters)
+
+
+def _queue(
+    source: Source,
+    payloads: list[Any],
+    items: list[dict[str, Any]],
+    errors: list[dict[str, Any]],
+    dead: list[DeadLetter],
+    now: datetime,
+) -> PushResult:
+    """Celery mode: the valid items go to the workers (the web server does no pipeline work)."""
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from .tasks import enqueue_batches
+
+    DeadLetter.objects.keep(dead)
+    if items:
+        try:
+            enqueue_batches(items, source=source.code, now=now)
+        except BrokerError as exc:
+            return PushResult(503, {"error": f"the queue is not reachable, retry later: {exc}"})
+    counters = {"received": len(payloads), "queued": len(items), "dead_letters": len(errors)}
+    if errors:
+        return PushResult(
+            400,
+            {"error": f"{len(errors)} of {len(payloads)} item(s) are invalid", "errors": errors, **counters},
+        )
+    return PushResult(202, counters)
 
 
 @csrf_exempt

@@ -21,6 +21,7 @@ from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -139,8 +140,14 @@ def client_for(api_key: str) -> Source:
 
 @dataclass(frozen=True)
 class Posted:
-    message: Message
-    case: Case | None
+    token: str
+    case: Case | None  # None: not a problem, or (Celery mode) not made yet — ask GET /tokens/{token}
+
+
+# With OTKLIK_PIPELINE=celery a request is queued for the workers and answered with its token only
+# (GeoReport v2's way); the token is "pending" in the shared cache until a worker stored it.
+PENDING_KEY = "open311:pending:{}"
+PENDING_SECONDS = 7 * 86400
 
 
 def post_request(source: Source, fields: dict[str, str], *, now: datetime | None = None) -> Posted:
@@ -157,18 +164,34 @@ def post_request(source: Source, fields: dict[str, str], *, now: datetime | None
     except NormalizeError as exc:
         DeadLetter.objects.keep([unreadable(source, connector, fields, f"open311: {exc}", now)])
         raise Open311Error(400, str(exc)) from exc
+    if settings.OTKLIK_PIPELINE == "celery":
+        return _queue(source, item, now)
     try:
         submitted = submit(item, source=source, now=now)
     except SubmissionError as exc:
         raise Open311Error(400, str(exc)) from exc
-    return Posted(message=submitted.message, case=submitted.case)
+    return Posted(token=submitted.message.external_id, case=submitted.case)
+
+
+def _queue(source: Source, item: dict[str, Any], now: datetime) -> Posted:
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from otklik.intake.tasks import enqueue_batches
+
+    token = str(item["external_id"])
+    try:
+        enqueue_batches([item], source=source.code, now=now)
+    except BrokerError as exc:
+        raise Open311Error(503, "the service is busy, retry later") from exc
+    cache.set(PENDING_KEY.format(token), 1, PENDING_SECONDS)
+    return Posted(token=token, case=None)
 
 
 def posted_rows(posted: Posted, fields: dict[str, str]) -> list[dict[str, Any]]:
     return [
         {
             "service_request_id": posted.case.number if posted.case is not None else None,
-            "token": posted.message.external_id,
+            "token": posted.token,
             "service_notice": "",
             "account_id": fields.get("account_id") or None,
         }
@@ -182,6 +205,8 @@ def token_rows(token: str) -> list[dict[str, Any]]:
         .first()
     )
     if message is None:
+        if cache.get(PENDING_KEY.format(token)):
+            return [{"service_request_id": None, "token": token}]  # queued, not made yet
         raise Open311Error(404, f"token {token!r} not found")
     case = current_case(message.case)
     return [{"service_request_id": case.number if case is not None else None, "token": token}]

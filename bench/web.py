@@ -1,0 +1,419 @@
+"""Web bench: the production server on PostgreSQL while operators click and messages arrive.
+
+Two measurements, each printing its figures (copy them to docs/benchmarks.md with `uptime`):
+
+    # gunicorn against granian (`.venv/bin/pip install granian` first): closed loop, N clients
+    # without pauses on the queue, the card and the public map, with the server's CPU per request
+    # (the choice in docs/decisions/0005-web-server.md)
+    .venv/bin/python bench/web.py compare --clients 20 --seconds 30
+
+    # 50 operators clicking every ~5 s (queue, filters, card, moderation, answer) on gunicorn while
+    # 500 messages/s arrive through the Celery pipeline for 5 minutes
+    .venv/bin/python bench/web.py operators --operators 50 --think 5 --seconds 300 --rate 500 --workers 2
+
+Both run against ``DATABASE_URL`` (PostgreSQL with the demo region: `otklik migrate && otklik demo`)
+and start every process themselves (web server, Celery workers, a private Redis on a free port), with
+``DEBUG=false`` and the collected static files, as docs/deploy/ installs them. Nothing but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+OPERATORS = [("moderator", "moderator-demo"), ("supervisor", "supervisor-demo")]
+EXECUTORS = [("engels", "engels-demo"), ("vodokanal", "vodokanal-demo"), ("mintrans", "mintrans-demo")]
+CASE_LINK = re.compile(r'href="/cases/(\d+)/"')
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, int] = defaultdict(int)
+        self.error_samples: list[str] = []
+
+    def add(self, page: str, seconds: float, ok: bool, detail: str = "") -> None:
+        self.times[page].append(seconds)
+        if not ok:
+            self.errors[page] += 1
+            if len(self.error_samples) < 10:
+                self.error_samples.append(f"{page}: {detail}")
+
+    def table(self, elapsed: float) -> str:
+        rows = [f"{'page':<22}{'n':>7}{'err':>5}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"]
+        for page in sorted(self.times):
+            t = self.times[page]
+            rows.append(
+                f"{page:<22}{len(t):>7}{self.errors[page]:>5}{len(t) / elapsed:>8.1f}"
+                f"{pct(t, 0.5) * 1000:>9.0f}{pct(t, 0.95) * 1000:>9.0f}{max(t) * 1000:>9.0f}"
+            )
+        return "\n".join(rows)
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str) -> None:
+    await client.get("/accounts/login/")
+    token = client.cookies.get("csrftoken", "")
+    response = await client.post(
+        "/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+        headers={"Referer": str(client.base_url) + "/accounts/login/"},
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"login of {username} failed: {response.status_code}")
+
+
+async def timed(
+    rec: Recorder, client: httpx.AsyncClient, page: str, method: str, url: str, **kw: Any
+) -> httpx.Response | None:
+    started = time.perf_counter()
+    try:
+        response = await client.request(method, url, **kw)
+    except httpx.HTTPError as exc:
+        rec.add(page, time.perf_counter() - started, False, repr(exc))
+        return None
+    ok = response.status_code < 400
+    rec.add(page, time.perf_counter() - started, ok, f"{response.status_code} {url}")
+    return response
+
+
+# --- the stack ---------------------------------------------------------------------------------------
+
+
+def production_env(workdir: Path, broker: str, pipeline: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "CELERY_BROKER_URL": broker,
+        "OTKLIK_PIPELINE": pipeline,
+        "DEBUG": "false",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + uuid.uuid4().hex),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "OTKLIK_STATIC_ROOT": str(workdir / "static"),
+        "OTKLIK_VAR_DIR": str(workdir),
+        "OTKLIK_LOG_FORMAT": "json",
+        "CELERY_VISIBILITY_TIMEOUT": "30",
+    }
+
+
+def collectstatic(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "otklik.cli", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+    )
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of a process group: a server's
+    cost per request that does not depend on what else the machine is doing."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, …, utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+# --- compare ---------------------------------------------------------------------------------------
+
+
+async def closed_loop(base: str, clients: int, seconds: float, case_ids: list[int]) -> tuple[Recorder, float]:
+    rec = Recorder()
+    stop_at = time.monotonic() + seconds
+
+    async def client_loop(i: int) -> None:
+        async with httpx.AsyncClient(
+            base_url=base, timeout=60, headers={"Accept-Encoding": "gzip"}
+        ) as client:
+            await login(client, *OPERATORS[i % len(OPERATORS)])
+            n = 0
+            while time.monotonic() < stop_at:
+                kind = n % 3
+                if kind == 0:
+                    await timed(rec, client, "queue", "GET", "/cases/")
+                elif kind == 1:
+                    await timed(rec, client, "card", "GET", f"/cases/{random.choice(case_ids)}/")
+                else:
+                    await timed(rec, client, "public map", "GET", "/public/map/")
+                n += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(client_loop(i) for i in range(clients)))
+    return rec, time.monotonic() - started
+
+
+def run_compare(args: argparse.Namespace) -> None:
+    from otklik.testing.stack import Stack
+
+    case_ids = sample_case_ids()
+    print(
+        f"# compare: {args.clients} clients without pauses, {args.seconds:.0f} s each; "
+        f"load before {load_average()}"
+    )
+    for server in args.servers.split(","):
+        with tempfile.TemporaryDirectory(prefix="otklik-bench-") as tmp:
+            workdir = Path(tmp)
+            stack = Stack(workdir=workdir, env={})
+            try:
+                broker = stack.start_redis()
+                stack.env.update(production_env(workdir, broker, "inprocess"))
+                collectstatic(stack.env)
+                stack.start_web(server, workers=args.web_workers, threads=args.threads)
+                stack.wait_ready()
+                asyncio.run(closed_loop(stack.base_url, 2, 3, case_ids))  # warm every worker
+                cpu_before = group_cpu_seconds(stack.procs["web"].pid)
+                rec, elapsed = asyncio.run(closed_loop(stack.base_url, args.clients, args.seconds, case_ids))
+                cpu = group_cpu_seconds(stack.procs["web"].pid) - cpu_before
+                total = sum(len(t) for t in rec.times.values())
+                every = [x for t in rec.times.values() for x in t]
+                print(
+                    f"\n## {server} ({args.web_workers} processes × {args.threads} threads): "
+                    f"{total / elapsed:.1f} req/s, p95 {pct(every, 0.95) * 1000:.0f} ms, "
+                    f"CPU {cpu / max(total, 1) * 1000:.1f} ms per request, "
+                    f"errors {sum(rec.errors.values())}; load after {load_average()}"
+                )
+                print(rec.table(elapsed))
+            finally:
+                stack.stop()
+
+
+def sample_case_ids(n: int = 500) -> list[int]:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
+    django.setup()
+    from otklik.cases.models import Case
+
+    ids = list(Case.objects.order_by("-pk").values_list("pk", flat=True)[:n])
+    if not ids:
+        raise SystemExit("no cases: load the demo first (otklik migrate && otklik demo)")
+    return ids
+
+
+# --- operators + ingest ------------------------------------------------------------------------------
+
+
+async def operator(
+    i: int, base: str, rec: Recorder, stop_at: float, think: float, case_ids: list[int]
+) -> None:
+    executor = i % 5 == 4  # one in five is an agency's executor
+    username, password = (EXECUTORS if executor else OPERATORS)[i % (3 if executor else 2)]
+    async with httpx.AsyncClient(base_url=base, timeout=60, headers={"Accept-Encoding": "gzip"}) as client:
+        await asyncio.sleep(random.uniform(0, think))  # not all at the same second
+        await login(client, username, password)
+        mine: list[int] = []
+        while time.monotonic() < stop_at:
+            roll = random.random()
+            if roll < 0.35 or not mine:
+                response = await timed(rec, client, "queue", "GET", "/cases/")
+                if response is not None and response.status_code == 200:
+                    mine = [int(x) for x in CASE_LINK.findall(response.text)] or mine
+            elif roll < 0.55:
+                params = random.choice(
+                    [
+                        {"status": "moderation"},
+                        {"overdue": "1"},
+                        {"channel": "vk"},
+                        {"q": "вода"},
+                        {"status": "assigned", "page": "2"},
+                    ]
+                )
+                await timed(rec, client, "queue filtered", "GET", "/cases/", params=params)
+            elif roll < 0.80:
+                await timed(rec, client, "card", "GET", f"/cases/{random.choice(mine)}/")
+            elif executor:
+                token = client.cookies.get("csrftoken", "")
+                await timed(
+                    rec,
+                    client,
+                    "answer",
+                    "POST",
+                    f"/cases/{random.choice(mine)}/answer/",
+                    data={
+                        "kind": "interim",
+                        "text": "Заявка принята в работу, выезд бригады сегодня.",
+                        "csrfmiddlewaretoken": token,
+                    },
+                )
+            else:
+                token = client.cookies.get("csrftoken", "")
+                await timed(
+                    rec,
+                    client,
+                    "moderation",
+                    "POST",
+                    "/cases/confirm/",
+                    data={"case": random.sample(mine, min(2, len(mine))), "csrfmiddlewaretoken": token},
+                )
+            await asyncio.sleep(random.uniform(think * 0.8, think * 1.2))
+
+
+def feeder(rate: int, seconds: float, broker: str, stats: dict[str, Any], stop: threading.Event) -> None:
+    """``rate`` messages a second to the Celery pipeline, as connectors would hand them over."""
+    from django.utils import timezone
+
+    from otklik.demo.messages import generate_messages
+    from otklik.directory.models import Territory
+    from otklik.intake.tasks import enqueue_batches
+
+    region = Territory.objects.filter(parent__isnull=True).order_by("pk").first()
+    now = timezone.now()
+    pool = [
+        m.item
+        for m in generate_messages(
+            seed=4242, count=min(rate * 20, 20000), start=now - timedelta(days=2), end=now, region=region
+        )
+    ]
+    run = uuid.uuid4().hex[:8]
+    started = time.monotonic()
+    sent = 0
+    while not stop.is_set() and time.monotonic() - started < seconds:
+        tick = time.monotonic()
+        items = []
+        for _ in range(rate):
+            item = dict(pool[sent % len(pool)])
+            item["external_id"] = f"bench-{run}-{sent}"
+            items.append(item)
+            sent += 1
+        enqueue_batches(items, batch_size=250, broker_url=broker)
+        stats["sent"] = sent
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
+    stats["prefix"] = f"bench-{run}-"
+
+
+def run_operators(args: argparse.Namespace) -> None:
+    from otklik.testing.stack import Stack
+
+    case_ids = sample_case_ids()
+    from otklik.intake.models import Message
+
+    with tempfile.TemporaryDirectory(prefix="otklik-bench-") as tmp:
+        workdir = Path(tmp)
+        stack = Stack(workdir=workdir, env={})
+        try:
+            broker = stack.start_redis()
+            stack.env.update(production_env(workdir, broker, "celery"))
+            collectstatic(stack.env)
+            stack.start_web("gunicorn", workers=args.web_workers, threads=args.threads)
+            for w in range(args.workers):
+                stack.start_worker(f"worker{w}", concurrency=1)
+            stack.wait_ready()
+            print(
+                f"# operators: {args.operators} clicking every ~{args.think:.0f} s for {args.seconds:.0f} s, "
+                f"{args.rate} msg/s to {args.workers} Celery worker(s); load before {load_average()}"
+            )
+            rec = Recorder()
+            stats: dict[str, Any] = {"sent": 0}
+            stop = threading.Event()
+            os.environ["CELERY_BROKER_URL"] = broker
+            before = Message.objects.count()
+            feed = threading.Thread(
+                target=feeder, args=(args.rate, args.seconds, broker, stats, stop), daemon=True
+            )
+            lag: list[float] = []
+            started = time.monotonic()
+            if args.rate:
+                feed.start()
+
+            async def main() -> None:
+                stop_at = time.monotonic() + args.seconds
+
+                async def watch() -> None:
+                    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as client:
+                        while time.monotonic() < stop_at:
+                            body = (await client.get("/readyz")).json()
+                            lag.append(body.get("checks", {}).get("lag", {}).get("seconds", 0.0))
+                            await asyncio.sleep(5)
+
+                await asyncio.gather(
+                    watch(),
+                    *(
+                        operator(i, stack.base_url, rec, stop_at, args.think, case_ids)
+                        for i in range(args.operators)
+                    ),
+                )
+
+            asyncio.run(main())
+            elapsed = time.monotonic() - started
+            stop.set()
+            feed.join(timeout=30) if args.rate else None
+            stored_at_end = Message.objects.count() - before
+            drain_started = time.monotonic()
+            while Message.objects.count() - before < stats["sent"] and time.monotonic() - drain_started < 600:
+                time.sleep(1)
+            drained = Message.objects.count() - before
+            print(rec.table(elapsed))
+            print(f"errors: {sum(rec.errors.values())} {rec.error_samples[:5]}")
+            print(
+                f"ingest: sent {stats['sent']} ({stats['sent'] / elapsed:.0f}/s), "
+                f"stored by the end {stored_at_end}, "
+                f"all {drained} stored {time.monotonic() - drain_started:.0f} s after; "
+                f"pipeline lag max {max(lag or [0]):.0f} s, last {lag[-1] if lag else 0:.0f} s"
+            )
+            print(f"load after: {load_average()}")
+        finally:
+            stack.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    compare = sub.add_parser("compare")
+    compare.add_argument("--servers", default="gunicorn,granian")
+    compare.add_argument("--clients", type=int, default=20)
+    compare.add_argument("--seconds", type=float, default=30)
+    ops = sub.add_parser("operators")
+    ops.add_argument("--operators", type=int, default=50)
+    ops.add_argument("--think", type=float, default=5.0)
+    ops.add_argument("--seconds", type=float, default=300)
+    ops.add_argument("--rate", type=int, default=500)
+    ops.add_argument("--workers", type=int, default=2)
+    for p in (compare, ops):
+        p.add_argument("--web-workers", type=int, default=3)
+        p.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("set DATABASE_URL to PostgreSQL with the demo loaded")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
+    {"compare": run_compare, "operators": run_operators}[args.command](args)
+    _ = statistics
+
+
+if __name__ == "__main__":
+    main()

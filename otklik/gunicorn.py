@@ -1,0 +1,54 @@
+"""gunicorn's settings for Otklik: ``gunicorn -c python:otklik.gunicorn otklik.wsgi:application``.
+
+Why gunicorn and these numbers: docs/decisions/0005-web-server.md. Every value can be changed from
+the environment file (docs/deploy/otklik.env) without editing this file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+_cores = os.cpu_count() or 2
+
+bind = os.environ.get("OTKLIK_BIND", "127.0.0.1:8000")
+# Threads overlap the waits on PostgreSQL; processes use the cores (one GIL each).
+worker_class = "gthread"
+workers = int(os.environ.get("OTKLIK_WEB_WORKERS", str(_cores + 1)))
+threads = int(os.environ.get("OTKLIK_WEB_THREADS", "4"))
+# Django and the caches are loaded once in the master and shared by the forked workers.
+preload_app = True
+timeout = int(os.environ.get("OTKLIK_WEB_TIMEOUT", "60"))  # a summary PDF of a big region may take long
+graceful_timeout = 30
+keepalive = 5
+# A worker is replaced after this many requests (with jitter, never all at once): memory stays flat.
+max_requests = int(os.environ.get("OTKLIK_WEB_MAX_REQUESTS", "5000"))
+max_requests_jitter = max_requests // 10
+# nginx in front: trust its X-Forwarded-Proto from these addresses only.
+forwarded_allow_ips = os.environ.get("OTKLIK_TRUSTED_PROXIES", "127.0.0.1,::1")
+accesslog = None  # Django's otklik.access logger writes one line per request with its ids
+errorlog = "-"
+loglevel = os.environ.get("OTKLIK_WEB_LOG_LEVEL", "info")
+proc_name = "otklik-web"
+
+# Prometheus counters of every worker process, summed at /metrics (prometheus-client's
+# multiprocess mode): a folder of the web server's own, emptied at start.
+_metrics_dir = Path(
+    os.environ.get("OTKLIK_WEB_METRICS_DIR", "")
+    or Path(os.environ.get("OTKLIK_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+    / "prometheus-web"
+)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_metrics_dir)
+
+
+def on_starting(server: Any) -> None:
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    _metrics_dir.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
