@@ -246,36 +246,14 @@ OTKLIK_CELERY_QUEUES = ["intake", "understanding", "notify", "periodic"]
 CELERY_TASK_DEFAULT_QUEUE = "periodic"
 CELERY_TASK_ROUTES = {
     "otklik.intake.tasks.*": {"queue": "intake"},
-    "otklik.understanding.tasks.*": {"queue": "understanding"},
-    "otklik.cases.tasks.telegram_bot_task": {"queue": "notify"},
     "*.notify_*": {"queue": "notify"},
     "*.send_*": {"queue": "notify"},
     "*.publish_*": {"queue": "notify"},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE = {
-    "mark-overdue": {
-        "task": "otklik.cases.tasks.mark_overdue_task",
-        "schedule": float(OTKLIK_OVERDUE_CHECK_SECONDS),
-    },
-    "refresh-analytics-rollups": {
-        "task": "otklik.analytics.tasks.refresh_rollups_task",
-        "schedule": float(OTKLIK_OVERDUE_CHECK_SECONDS),
-    },
-    "telegram-bot": {
-        "task": "otklik.cases.tasks.telegram_bot_task",
-        "schedule": 10.0,
-    },
-    "ask-about-deputies-replies": {
-        "task": "otklik.deputies.tasks.ask_about_replies_task",
-        "schedule": 3600.0,
-    },
-    "retrain-models": {
-        "task": "otklik.understanding.tasks.retrain_models_task",
-        "schedule": 3600.0,
-    },
-}
+# Beat's schedule is the registry of periodic jobs (otklik.periodic; each app registers its own).
+CELERY_BEAT_SCHEDULER = "otklik.celery:Scheduler"
 
 # Mail by SMTP when EMAIL_HOST is set (production); else kept in memory (development, the demo).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

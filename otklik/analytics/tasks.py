@@ -1,8 +1,7 @@
 """The periodic job of analytics: bring the rollups up to date (incremental; cheap when nothing changed),
 then render the default summaries ahead so their download is served from the cache.
 
-``otklik.cases`` may not import analytics (data flows one way), so the job is wired where jobs are
-scheduled: Celery beat (``otklik.analytics.tasks.refresh_rollups_task``) and the in-process runner.
+The job "refresh-analytics-rollups", registered in :mod:`otklik.analytics.apps` (:mod:`otklik.periodic`).
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from celery import shared_task
 from django.utils import timezone
 
 from . import export_cache
@@ -35,8 +33,3 @@ def run_periodic_jobs(now: datetime | None = None) -> dict[str, Any]:
         "rollup_rows": result.rows,
         "exports_rendered": rendered,
     }
-
-
-@shared_task(name="otklik.analytics.tasks.refresh_rollups_task", ignore_result=True)
-def refresh_rollups_task() -> int:
-    return int(run_periodic_jobs()["rollup_cases"])

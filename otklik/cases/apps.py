@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from otklik import periodic
 
 
 class CasesConfig(AppConfig):
@@ -9,3 +12,10 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         # Registers the receivers that drop the cached production calendar when CalendarDay changes.
         from . import deadlines  # noqa: F401
+
+        # Overdue cases escalated, bursts raised, the similar-cases index refreshed.
+        periodic.register(
+            "mark-overdue", settings.OTKLIK_OVERDUE_CHECK_SECONDS, "otklik.cases.tasks.run_periodic_jobs"
+        )
+        # Staff linking their Telegram chats to the notification bot.
+        periodic.register("telegram-bot", 10, "otklik.cases.telegram_bot.process_updates", queue="notify")

@@ -1,9 +1,9 @@
-"""Celery tasks and the periodic jobs of cases: thin wrappers around :mod:`otklik.cases.actions`.
+"""The periodic jobs of cases: thin wrappers around :mod:`otklik.cases.actions`.
 
-With Celery, beat sends ``mark_overdue_task`` (``CELERY_BEAT_SCHEDULE``); in the embedded mode the
-in-process runner calls :func:`run_periodic_jobs` every minute. Both do the same work: overdue
-cases, bursts of one category in one territory (a new alert emails the supervisors once) and the
-similar-cases index when it is stale.
+:func:`run_periodic_jobs` is the job "mark-overdue" (registered in :mod:`otklik.cases.apps`, run
+every ``OTKLIK_OVERDUE_CHECK_SECONDS`` by the in-process runner or Celery beat, :mod:`otklik.periodic`):
+overdue cases, bursts of one category in one territory (a new alert emails the supervisors once) and
+the similar-cases index when it is stale.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
@@ -79,16 +78,3 @@ def run_periodic_jobs(now: datetime | None = None) -> dict[str, Any]:
         "burst_alert_ids": [alert.pk for alert in bursts],
         "similar_index_rebuilt": rebuilt,
     }
-
-
-@shared_task(name="otklik.cases.tasks.mark_overdue_task", ignore_result=True)
-def mark_overdue_task() -> int:
-    return int(run_periodic_jobs()["overdue"])
-
-
-@shared_task(name="otklik.cases.tasks.telegram_bot_task", ignore_result=True)
-def telegram_bot_task() -> int:
-    """Answer the notification bot's pending messages (staff linking their chats)."""
-    from .telegram_bot import process_updates
-
-    return process_updates()

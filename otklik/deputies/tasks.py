@@ -1,4 +1,4 @@
-"""Celery task and periodic job of the deputies: the follow-up question (:mod:`.followup`)."""
+"""The periodic job "ask-about-deputies-replies": the follow-up question (:mod:`.followup`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from celery import shared_task
 from django.utils import timezone
 
 from . import followup
@@ -20,8 +19,3 @@ def run_periodic_jobs(now: datetime | None = None) -> dict[str, Any]:
     if asked:
         log.info("asked about replies to %d appeal(s) to deputies", len(asked))
     return {"asked": len(asked)}
-
-
-@shared_task(name="otklik.deputies.tasks.ask_about_replies_task", ignore_result=True)
-def ask_about_replies_task() -> int:
-    return int(run_periodic_jobs()["asked"])

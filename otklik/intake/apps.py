@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from otklik import periodic
+
 
 class IntakeConfig(AppConfig):
     name = "otklik.intake"
@@ -12,3 +14,5 @@ class IntakeConfig(AppConfig):
         from .replies import publish_reply
 
         register_reply_publisher(publish_reply)
+        # The connectors' sources whose next attempt has come (each keeps its own interval and back-off).
+        periodic.register("fetch-sources", 5, "otklik.intake.fetching.fetch_due_sources", queue="intake")

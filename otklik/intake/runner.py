@@ -2,10 +2,10 @@
 
 A daemon thread that, every few seconds, ingests files dropped into the inbox folder
 (``var/inbox/*.jsonl`` / ``*.csv``, moved to ``done/`` or ``failed/`` afterwards) through the same
-pipeline as ``otklik ingest``, fetches the sources that are due (connectors, with back-off), and
-answers the staff notification bot (linking Telegram chats), and once a minute runs the periodic
-jobs (overdue → escalation, bursts, rollups, the deputies' two-week question).
-With ``OTKLIK_PIPELINE=celery`` the same work runs in Celery workers and beat instead.
+pipeline as ``otklik ingest`` and runs each registered periodic job (:mod:`otklik.periodic`: the
+connectors' fetch, the notification bot, overdue → escalation, bursts, rollups, the deputies'
+two-week question, retraining…) once its interval has passed.
+With ``OTKLIK_PIPELINE=celery`` the same jobs run in Celery workers, sent by beat, instead.
 """
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
+
+from otklik import periodic
 
 log = logging.getLogger("otklik.runner")
 
@@ -56,36 +59,42 @@ def drain_inbox(ingest: Callable[[Path], object] | None = None) -> list[Path]:
 
 
 class Runner(threading.Thread):
-    def __init__(self, *, inbox_seconds: float = 5.0, jobs_seconds: float | None = None) -> None:
+    def __init__(self, *, inbox_seconds: float = 5.0) -> None:
         super().__init__(name="otklik-runner", daemon=True)
         self.inbox_seconds = inbox_seconds
-        self.jobs_seconds = jobs_seconds or float(settings.OTKLIK_OVERDUE_CHECK_SECONDS)
         self.stopping = threading.Event()
+        self.last_run: dict[str, float] = {}  # job name → when it last started (time.monotonic)
 
-    def tick(self, *, jobs: bool) -> None:
+    def due_jobs(self, clock: float) -> list[periodic.Job]:
+        return [
+            job
+            for job in periodic.jobs()
+            if job.name not in self.last_run or clock - self.last_run[job.name] >= job.every
+        ]
+
+    def tick(self, clock: float | None = None) -> list[str]:
+        """Drain the inbox, then run the jobs that are due; one failing step never stops the others.
+        Returns the names of the jobs run."""
+        clock = time.monotonic() if clock is None else clock
+        ran = []
         close_old_connections()
         try:
-            drain_inbox()
-            from .fetching import fetch_due_sources
-
-            fetch_due_sources()
-            from otklik.cases.telegram_bot import process_updates
-
-            process_updates()  # staff linking their Telegram chats: answered within a tick
-            if jobs:
-                from otklik.analytics.tasks import run_periodic_jobs as refresh_analytics
-                from otklik.cases.tasks import run_periodic_jobs
-                from otklik.deputies.tasks import run_periodic_jobs as ask_deputies_residents
-                from otklik.understanding.retraining import retrain_if_due
-
-                run_periodic_jobs()
-                refresh_analytics()
-                ask_deputies_residents()
-                retrain_if_due()
-        except Exception:  # the runner must outlive one bad tick
-            log.exception("runner tick failed")
+            try:
+                drain_inbox()
+            except Exception:
+                log.exception("draining the inbox failed")
+            for job in self.due_jobs(clock):
+                self.last_run[job.name] = clock
+                ran.append(job.name)
+                try:
+                    periodic.run(job)
+                except Exception:  # the runner must outlive one bad job
+                    log.exception("periodic job %s failed", job.name)
+                finally:
+                    close_old_connections()
         finally:
             close_old_connections()
+        return ran
 
     def run(self) -> None:
         try:
@@ -96,11 +105,8 @@ class Runner(threading.Thread):
             log.exception("warm-up failed; the first batch builds the caches")
         finally:
             close_old_connections()
-        since_jobs = self.jobs_seconds
         while not self.stopping.is_set():
-            due = since_jobs >= self.jobs_seconds
-            self.tick(jobs=due)
-            since_jobs = 0.0 if due else since_jobs + self.inbox_seconds
+            self.tick()
             self.stopping.wait(self.inbox_seconds)
 
     def stop(self) -> None:

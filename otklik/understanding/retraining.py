@@ -1,6 +1,6 @@
 """Scheduled retraining: the learned models follow the moderators' newest decisions.
 
-Called by the periodic jobs (the in-process runner's, Celery beat's ``retrain_models_task``) as
+Called by the periodic job "retrain-models" (:mod:`otklik.understanding.apps`) as
 often as they like: a model is retrained only when the active one is older than
 ``OTKLIK_RETRAIN_HOURS`` and at least ``OTKLIK_RETRAIN_MIN_NEW`` decisions were made since it was
 trained (or, with no model yet, that many decisions exist at all):

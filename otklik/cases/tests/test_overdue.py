@@ -10,7 +10,8 @@ from django.utils import timezone
 from otklik.accounts.choices import Role
 from otklik.cases import actions, deadlines
 from otklik.cases.choices import CaseStatus, EventKind
-from otklik.cases.tasks import mark_overdue_task, run_periodic_jobs
+from otklik.cases.tasks import run_periodic_jobs
+from otklik.celery import run_periodic_job
 from otklik.directory.choices import Channel, DeadlineUnit
 from otklik.testing.factories import make_agency, make_case, make_policy, make_user
 
@@ -121,7 +122,7 @@ def test_celery_task_marks_cases_past_deadline_now(world, django_capture_on_comm
     case = actions.assign_case(make_case(channel=Channel.VK), world["moderator"], world["agency"], now=past)
     assert case.deadline_at < timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
-        assert mark_overdue_task.delay().get() == 1
+        assert run_periodic_job.delay("mark-overdue").get()["overdue"] == 1
     case.refresh_from_db()
     assert case.is_overdue and case.status == CaseStatus.ESCALATED
-    assert mark_overdue_task() == 0
+    assert run_periodic_job("mark-overdue")["overdue"] == 0
