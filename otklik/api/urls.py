@@ -5,7 +5,13 @@ from rest_framework.routers import DefaultRouter
 from otklik.cases.api import CaseViewSet
 from otklik.deputies.api import DeputyViewSet
 from otklik.directory.api import AgencyViewSet, CategoryViewSet, TerritoryViewSet
-from otklik.elections.api import DashboardViewSet, IncidentViewSet, ReportViewSet, StationViewSet
+from otklik.elections.api import (
+    DashboardViewSet,
+    IncidentViewSet,
+    ReportViewSet,
+    StationViewSet,
+    ViolationTypeViewSet,
+)
 
 app_name = "api"
 
@@ -19,5 +25,6 @@ router.register("elections/stations", StationViewSet, basename="election-station
 router.register("elections/reports", ReportViewSet, basename="election-report")
 router.register("elections/incidents", IncidentViewSet, basename="election-incident")
 router.register("elections/dashboard", DashboardViewSet, basename="election-dashboard")
+router.register("elections/violation-types", ViolationTypeViewSet, basename="election-violation-type")
 
 urlpatterns = router.urls

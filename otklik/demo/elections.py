@@ -27,6 +27,7 @@ from otklik.elections.models import (
     Observer,
     PollingStation,
     Report,
+    ViolationType,
 )
 from otklik.elections.models import ReportKind as Kind
 
@@ -45,10 +46,11 @@ CHECKLIST = (
     ("Наблюдателей допустили в помещение к началу голосования?", True),
     ("Списки избирателей и сведения о кандидатах выложены на стенд?", False),
 )
-VIOLATIONS = (
-    "Посторонние лица в помещении для голосования фотографируют бюллетени",
-    "Агитационный материал кандидата у входа на участок",
-    "Наблюдателю отказали в ознакомлении со списком избирателей",
+VIOLATIONS = (  # (text, type of violation)
+    ("Посторонние лица в помещении для голосования фотографируют бюллетени", "pressure"),
+    ("Агитационный материал кандидата у входа на участок", "campaigning"),
+    ("Наблюдателю отказали в ознакомлении со списком избирателей", "observers"),
+    ("Переносной ящик увезли без заявлений избирателей, наблюдателя не взяли", "mobile_box"),
 )
 
 
@@ -149,13 +151,19 @@ def _reports(
                 turnout=int(station.registered_voters * share),
                 created_at=moment,
             )
-    for n, text in enumerate(VIOLATIONS):
+    types = {t.code: t for t in ViolationType.objects.all()}
+    for n, (text, code) in enumerate(VIOLATIONS):
         moment = day + timedelta(hours=9 + 2 * n) + _minutes(rng, 50)
         if moment > end:
             break
         station = rng.choice(stations[1:])
         report = Report.objects.create(
-            election=election, station=station, kind=Kind.VIOLATION, text=text, created_at=moment
+            election=election,
+            station=station,
+            kind=Kind.VIOLATION,
+            text=text,
+            created_at=moment,
+            violation_type=types.get(code),
         )
         status = IncidentStatus.IN_WORK if n == 0 else IncidentStatus.NEW
         Incident.objects.create(report=report, status=status, lawyer=lawyer if n == 0 else None)

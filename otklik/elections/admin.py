@@ -13,6 +13,7 @@ from .models import (
     PollingStation,
     Protocol,
     Report,
+    ViolationType,
     VoterCall,
 )
 
@@ -61,8 +62,8 @@ class ObserverAdmin(admin.ModelAdmin):
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
-    list_display = ("station", "kind", "turnout", "created_at", "author")
-    list_filter = ("kind", "election")
+    list_display = ("station", "kind", "violation_type", "turnout", "created_at", "author")
+    list_filter = ("kind", "violation_type", "election")
 
 
 @admin.register(Incident)
@@ -98,3 +99,10 @@ class ProtocolAdmin(admin.ModelAdmin):
     search_fields = ("station__number",)
     list_select_related = ("station", "election")
     raw_id_fields = ("station",)
+
+
+@admin.register(ViolationType)
+class ViolationTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "keywords", "order", "is_active")
+    list_editable = ("order", "is_active")
+    search_fields = ("name", "code")

@@ -4,7 +4,8 @@
 * ``/api/elections/reports/`` — reports of the active election (same scoping); an observer POSTs a
   report (multipart with an optional photo). ``client_id`` makes a retry safe: the same id from the
   same observer returns the first report with 200 instead of 201;
-* ``/api/elections/incidents/`` — incidents, for the center and lawyers;
+* ``/api/elections/incidents/`` — incidents with their type of violation, for the center and lawyers;
+* ``/api/elections/violation-types/`` — the types of violations a report may name (by code);
 * ``/api/elections/dashboard/`` — the dashboard's figures, map data, silent stations and the check of
   the commissions' protocols, for the center and lawyers.
 
@@ -29,7 +30,7 @@ from rest_framework.response import Response
 from otklik.accounts.permissions import Capability, can
 
 from . import access, dashboard, protocols, reports
-from .models import Incident, PollingStation, Report, ReportKind
+from .models import Incident, PollingStation, Report, ReportKind, ViolationType
 
 
 class StationSerializer(serializers.ModelSerializer):
@@ -69,6 +70,14 @@ class ReportSerializer(serializers.ModelSerializer):
         child=serializers.BooleanField(), required=False, help_text="opening checklist: question id → yes"
     )
     has_photo = serializers.SerializerMethodField()
+    violation_type = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=ViolationType.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="a violation's type (code from /api/elections/violation-types/); "
+        "when absent, the type the text names",
+    )
 
     class Meta:
         model = Report
@@ -82,6 +91,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "has_photo",
             "client_id",
             "checklist",
+            "violation_type",
             "created_at",
             "incident",
         ]
@@ -150,6 +160,7 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 photo=data.get("photo"),
                 client_id=client_id,
                 checklist=_checklist(data.get("checklist") or {}),
+                violation_type=data.get("violation_type"),
             )
         except ValidationError as exc:
             raise ApiValidationError({"detail": exc.messages}) from exc
@@ -164,15 +175,43 @@ def _checklist(answers: dict[str, bool]) -> dict[int, bool]:
         raise ApiValidationError({"checklist": "question ids are numbers"}) from exc
 
 
+class ViolationTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ViolationType
+        fields = ["code", "name"]
+        read_only_fields = fields
+
+
+class ViolationTypeViewSet(viewsets.ReadOnlyModelViewSet):
+    """The types of violations an observer's report may name (the active reference list)."""
+
+    serializer_class = ViolationTypeSerializer
+    lookup_field = "code"
+    queryset = ViolationType.objects.filter(is_active=True).order_by("order", "name")
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     station = serializers.IntegerField(source="report.station.number", read_only=True)
     text = serializers.CharField(source="report.text", read_only=True)
     reported_at = serializers.DateTimeField(source="report.created_at", read_only=True)
     lawyer = serializers.CharField(source="lawyer.username", read_only=True, allow_null=True, default=None)
+    violation_type = serializers.CharField(
+        source="report.violation_type.code", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Incident
-        fields = ["id", "station", "text", "reported_at", "status", "lawyer", "resolution", "updated_at"]
+        fields = [
+            "id",
+            "station",
+            "violation_type",
+            "text",
+            "reported_at",
+            "status",
+            "lawyer",
+            "resolution",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -187,7 +226,7 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
         access.require_headquarters(self.request.user)
         return (
             Incident.objects.filter(report__election=access.active_election())
-            .select_related("report__station", "lawyer")
+            .select_related("report__station", "report__violation_type", "lawyer")
             .order_by("-report__created_at", "-pk")
         )
 

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -25,13 +24,13 @@ from .models import (
     Commission,
     Election,
     Incident,
-    IncidentStatus,
     Observer,
     PollingStation,
     Report,
     ReportKind,
     VoterCall,
 )
+from .reports import incident_list
 
 
 @dataclass
@@ -191,10 +190,13 @@ def build(election: Election, *, now: datetime | None = None) -> Dashboard:
             turnout_series[station_id].append((at, turnout))
             opened.add(station_id)  # people vote there: it is open, whether or not "opened" was sent
     open_incidents: dict[int, int] = defaultdict(int)
-    for station_id in Incident.objects.filter(
+    open_types: dict[int, set[int]] = defaultdict(set)  # station → the types of its open incidents
+    for station_id, type_id in Incident.objects.filter(
         report__election=election, status__in=OPEN_INCIDENTS
-    ).values_list("report__station_id", flat=True):
+    ).values_list("report__station_id", "report__violation_type_id"):
         open_incidents[station_id] += 1
+        if type_id is not None:
+            open_types[station_id].add(type_id)
     rows: dict[int, CommissionRow] = {}
     registered = {s.pk: s.registered_voters for s in stations}
     for station in stations:
@@ -221,21 +223,12 @@ def build(election: Election, *, now: datetime | None = None) -> Dashboard:
             turnout_series.get(station.pk),
             open_incidents.get(station.pk, 0),
             silent=station.pk in quiet,
+            types=open_types.get(station.pk),
         )
         for station in stations
         if station.lat is not None and station.lon is not None
     ]
-    # New ones first, then those a lawyer is on, then the closed; the latest first within each.
-    rank = Case(
-        When(status=IncidentStatus.NEW, then=Value(0)),
-        When(status=IncidentStatus.IN_WORK, then=Value(1)),
-        default=Value(2),
-    )
-    board.incidents = list(
-        Incident.objects.filter(report__election=election)
-        .select_related("report__station__commission", "lawyer")
-        .order_by(rank, "-report__created_at")[:50]
-    )
+    board.incidents = list(incident_list(election)[:50])  # new, in work, closed
     return board
 
 
@@ -284,9 +277,11 @@ def _point(
     incidents: int,
     *,
     silent: bool = False,
+    types: set[int] | None = None,
 ) -> dict[str, Any]:
     """A station on the dashboard's map: where, whether it is waiting to open, open or counting,
-    its last reported turnout (% of its registered voters), its open incidents, whether it is silent."""
+    its last reported turnout (% of its registered voters), its open incidents and their types (for
+    the map's filter; only where there are some), whether it is silent."""
     state = "closed" if station.pk in closed else "open" if station.pk in opened else "waiting"
     voters = station.registered_voters
     return {
@@ -299,7 +294,7 @@ def _point(
         "address": station.address,
         "c": station.commission_id,  # the commissions' names are sent once (map_data)
         "silent": silent,  # the center should call its observer
-    }
+    } | ({"v": sorted(types)} if types else {})
 
 
 @dataclass

@@ -4,7 +4,7 @@ hotline's requests to vote at home by station, to pass to the commissions; times
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from io import BytesIO
 
 from django.utils import timezone
@@ -16,8 +16,11 @@ from .hotline import home_voting_requests
 from .models import Election, Incident
 
 
-def incidents_xlsx(election: Election, *, photo_url: Callable[[int], str]) -> bytes:
-    """``photo_url(report_id)`` gives the absolute link of a report's photo."""
+def incidents_xlsx(
+    election: Election, incidents: Iterable[Incident], *, photo_url: Callable[[int], str]
+) -> bytes:
+    """The incidents given (of ``election``, filtered as the lawyer chose, in time order);
+    ``photo_url(report_id)`` gives the absolute link of a report's photo."""
     wb = Workbook()
     ws = wb.active
     ws.title = _("Incidents")[:31]
@@ -30,6 +33,7 @@ def incidents_xlsx(election: Election, *, photo_url: Callable[[int], str]) -> by
         _("Address"),
         _("Reported"),
         _("Observer"),
+        _("Type of violation"),
         _("What happened"),
         _("Photo"),
         _("Status"),
@@ -42,11 +46,6 @@ def incidents_xlsx(election: Election, *, photo_url: Callable[[int], str]) -> by
     for cell in ws[3]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE7F7")
-    incidents = (
-        Incident.objects.filter(report__election=election)
-        .select_related("report__station__commission", "report__author", "lawyer")
-        .order_by("report__created_at", "pk")
-    )
     for incident in incidents:
         report = incident.report
         author = report.author
@@ -59,6 +58,7 @@ def incidents_xlsx(election: Election, *, photo_url: Callable[[int], str]) -> by
                 report.station.address,
                 timezone.localtime(report.created_at).replace(tzinfo=None),
                 (author.get_full_name() or author.username) if author else "",
+                report.violation_type.name if report.violation_type else "",
                 report.text,
                 photo_url(report.pk) if report.photo else "",
                 incident.get_status_display(),
@@ -67,14 +67,15 @@ def incidents_xlsx(election: Election, *, photo_url: Callable[[int], str]) -> by
                 timezone.localtime(incident.updated_at).replace(tzinfo=None),
             ]
         )
-    for column, width in zip("ABCDEFGHIJKL", (6, 10, 26, 30, 17, 22, 60, 30, 18, 22, 50, 17), strict=True):
+    widths = (6, 10, 26, 30, 17, 22, 28, 60, 30, 18, 22, 50, 17)
+    for column, width in zip("ABCDEFGHIJKLM", widths, strict=True):
         ws.column_dimensions[column].width = width
     for row in ws.iter_rows(min_row=4):
         for cell in row:
-            cell.alignment = Alignment(vertical="top", wrap_text=cell.column_letter in "CDGK")
-        row[4].number_format = row[11].number_format = "DD.MM.YYYY HH:MM"
+            cell.alignment = Alignment(vertical="top", wrap_text=cell.column_letter in "CDGHL")
+        row[4].number_format = row[12].number_format = "DD.MM.YYYY HH:MM"
     ws.freeze_panes = "A4"
-    ws.auto_filter.ref = f"A3:L{ws.max_row}"
+    ws.auto_filter.ref = f"A3:M{ws.max_row}"
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -4,18 +4,37 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import violations
 from .models import (
     CallKind,
     CampaignEvent,
     ChecklistQuestion,
+    Commission,
     ExitPollOption,
     IncidentStatus,
     PollingStation,
     ReportKind,
+    ViolationType,
 )
 
 
-class ReportForm(forms.Form):
+class TypedViolationForm(forms.Form):
+    """A form with the type of a violation, from the active reference list (required with a
+    violation; the list is seeded with the common kinds if it is empty)."""
+
+    violation_type = forms.ModelChoiceField(
+        label=_("Type of violation"),
+        queryset=ViolationType.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("— choose —"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        violations.active_types()
+
+
+class ReportForm(TypedViolationForm):
     kind = forms.ChoiceField(label=_("What to report"), choices=ReportKind.choices, widget=forms.RadioSelect)
     turnout = forms.IntegerField(label=_("Voters who have voted so far"), min_value=0, required=False)
     text = forms.CharField(
@@ -46,6 +65,8 @@ class ReportForm(forms.Form):
         unanswered = any(not data.get(f"check_{q.pk}") for q in self.questions)
         if data.get("kind") == ReportKind.OPENED and unanswered:
             raise forms.ValidationError(_("Answer every question of the opening checklist."))
+        if data.get("kind") == ReportKind.VIOLATION and not data.get("violation_type"):
+            self.add_error("violation_type", _("Choose the type of violation."))
         return data
 
     def checklist(self) -> dict[int, bool]:
@@ -123,7 +144,7 @@ class QuestionForm(forms.Form):
     contact = forms.CharField(label=_("Phone or email for the answer"), max_length=200, required=False)
 
 
-class CallForm(forms.Form):
+class CallForm(TypedViolationForm):
     kind = forms.ChoiceField(label=_("The call is about"), choices=CallKind.choices, widget=forms.RadioSelect)
     phone = forms.CharField(label=_("Caller's phone"), max_length=40)
     caller_name = forms.CharField(label=_("Caller's name"), max_length=200, required=False)
@@ -140,3 +161,37 @@ class CallForm(forms.Form):
         if station is None:
             raise forms.ValidationError(_("There is no polling station No. %(number)s.") % {"number": number})
         return station
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == CallKind.VIOLATION and not data.get("violation_type"):
+            self.add_error("violation_type", _("Choose the type of violation."))
+        return data
+
+
+class IncidentTypeForm(TypedViolationForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["violation_type"].required = True
+
+
+class IncidentFilterForm(forms.Form):
+    """The lawyers' list of incidents: by type, status and commission."""
+
+    type = forms.ModelChoiceField(
+        label=_("Type of violation"),
+        queryset=ViolationType.objects.all(),
+        required=False,
+        empty_label=_("all"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("all")), ("open", _("open")), *IncidentStatus.choices],
+        required=False,
+    )
+    commission = forms.ModelChoiceField(
+        label=_("Territorial commission"),
+        queryset=Commission.objects.all(),
+        required=False,
+        empty_label=_("all"),
+    )

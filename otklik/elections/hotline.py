@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.permissions import AnyUser
 
+from . import violations
 from .access import require_hotline
-from .models import CallKind, Election, PollingStation, Report, ReportKind, VoterCall
+from .models import CallKind, Election, PollingStation, Report, ReportKind, ViolationType, VoterCall
 from .reports import escalate
 
 PHONE_RE = re.compile(r"^\+?[\d\s()-]{5,20}$")
@@ -32,8 +33,10 @@ def take_call(
     caller_name: str = "",
     station: PollingStation | None = None,
     now: datetime | None = None,
+    violation_type: ViolationType | None = None,
 ) -> VoterCall:
-    """A voter's call; a violation at a named station goes to the lawyers as an incident."""
+    """A voter's call; a violation at a named station goes to the lawyers as an incident, of the type
+    the operator chose (else the one the caller's words name)."""
     operator = require_hotline(operator)
     phone, text = phone.strip(), text.strip()
     if not PHONE_RE.match(phone):
@@ -45,6 +48,7 @@ def take_call(
     if kind in (CallKind.VIOLATION, CallKind.HOME_VOTING) and station is None:
         raise ValidationError(_("Name the polling station: the lawyers and the commission need it."))
     now = now or timezone.now()
+    typed = (violation_type or violations.classify(text)) if kind == CallKind.VIOLATION else None
     with transaction.atomic():
         call = VoterCall.objects.create(
             election=election,
@@ -55,6 +59,7 @@ def take_call(
             text=text,
             operator=operator,
             created_at=now,
+            violation_type=typed,
         )
         if kind == CallKind.VIOLATION and station is not None:
             report = Report.objects.create(
@@ -64,6 +69,7 @@ def take_call(
                 kind=ReportKind.VIOLATION,
                 text=f"Звонок избирателя ({phone}): {text}",
                 created_at=now,
+                violation_type=typed,
             )
             call.report = report
             call.save(update_fields=["report"])

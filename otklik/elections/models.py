@@ -86,6 +86,37 @@ class Observer(models.Model):
         return f"{self.user} — {self.station}"
 
 
+class ViolationType(models.Model):
+    """A kind of violation (the reference list of the observers' movement's «Карта нарушений»):
+    ballot stuffing, carousel voting, pressure on voters… Set in the admin; the list is seeded with
+    the common kinds. ``keywords`` let a Telegram report («нарушение: вброс …») find its type."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    keywords = models.CharField(
+        _("keywords"),
+        max_length=400,
+        blank=True,
+        help_text=_(
+            "Beginnings of words, comma-separated, that name this kind in an observer's message "
+            "(«вброс, пачк»); the earliest found in the text decides."
+        ),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("type of violation")
+        verbose_name_plural = _("types of violations")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def stems(self) -> list[str]:
+        return [w.strip().casefold().replace("ё", "е") for w in self.keywords.split(",") if w.strip()]
+
+
 class ReportKind(models.TextChoices):
     OPENED = "opened", _("The station opened")
     TURNOUT = "turnout", _("Turnout")
@@ -113,6 +144,14 @@ class Report(models.Model):
     client_id = models.CharField(_("client's report id"), max_length=64, blank=True)
     # The opening checklist's answers: question id (as text) → yes (true) or no (false).
     checklist = models.JSONField(_("checklist answers"), default=dict, blank=True)
+    violation_type = models.ForeignKey(
+        ViolationType,
+        verbose_name=_("type of violation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
 
     class Meta:
         verbose_name = _("observer's report")
@@ -332,6 +371,14 @@ class VoterCall(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    violation_type = models.ForeignKey(
+        ViolationType,
+        verbose_name=_("type of violation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     report = models.OneToOneField(
         Report,
         verbose_name=_("report"),
@@ -392,6 +439,15 @@ class ChecklistQuestion(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     critical = models.BooleanField(
         _("critical"), default=True, help_text=_("A “no” opens an incident for the lawyers.")
+    )
+    violation_type = models.ForeignKey(
+        ViolationType,
+        verbose_name=_("type of violation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The type of the incident a critical “no” opens (else “other”)."),
     )
 
     class Meta:

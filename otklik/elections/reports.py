@@ -12,6 +12,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -19,7 +20,8 @@ from PIL import Image, UnidentifiedImageError
 from otklik.accounts.permissions import AnyUser, Capability, signed_in
 from otklik.cases import notifications
 
-from .access import observer_station, require_lawyer
+from . import violations
+from .access import observer_station, require_headquarters, require_lawyer
 from .models import (
     OPEN_INCIDENTS,
     ChecklistQuestion,
@@ -29,6 +31,7 @@ from .models import (
     PollingStation,
     Report,
     ReportKind,
+    ViolationType,
 )
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
@@ -61,8 +64,10 @@ def file_report(
     now: datetime | None = None,
     client_id: str = "",
     checklist: dict[int, bool] | None = None,
+    violation_type: ViolationType | None = None,
 ) -> Report:
     """An observer's report from their own station; a violation opens an incident for the lawyers.
+    A violation's type is the one chosen, else the one its text names (:func:`violations.classify`).
 
     ``client_id`` is the sender's id of the report: the same id from the same observer again (a
     form sent twice, an app retrying over a bad connection) returns the first report, unchanged."""
@@ -110,14 +115,20 @@ def file_report(
                 created_at=now,
                 client_id=client_id,
                 checklist={str(k): v for k, v in answers.items()},
+                violation_type=(violation_type or violations.classify(text))
+                if kind == ReportKind.VIOLATION
+                else None,
             )
             if photo is not None:
                 report.photo.save(photo.name or "photo", photo, save=True)
             if kind == ReportKind.VIOLATION:
                 escalate(report)
-            failed = [questions[pk].text for pk, yes in answers.items() if not yes and questions[pk].critical]
+            failed = [questions[pk] for pk, yes in answers.items() if not yes and questions[pk].critical]
             if failed:  # a "no" to a critical question of the opening is a violation in its own right
-                text = _("Opening checklist: “no” to — %(questions)s") % {"questions": "; ".join(failed)}
+                text = _("Opening checklist: “no” to — %(questions)s") % {
+                    "questions": "; ".join(q.text for q in failed)
+                }
+                typed = [q.violation_type for q in failed if q.violation_type is not None]
                 escalate(
                     Report.objects.create(
                         election=election,
@@ -126,6 +137,7 @@ def file_report(
                         kind=ReportKind.VIOLATION,
                         text=text,
                         created_at=now,
+                        violation_type=typed[0] if typed else violations.other(),
                     )
                 )
     except IntegrityError:  # the same client id sent twice at once: the other request made it
@@ -140,9 +152,10 @@ def escalate(report: Report) -> Incident:
     """A violation report becomes an incident; the lawyers and supervisors hear of it after commit."""
     incident = Incident.objects.create(report=report)
     station = report.station
+    kind = f" — {report.violation_type.name}" if report.violation_type is not None else ""
     notifications.notify_holders(
         (Capability.HANDLE_INCIDENTS, Capability.SUPERVISE),
-        f"Нарушение: {station} ({station.commission})",
+        f"Нарушение{kind}: {station} ({station.commission})",
         report.text,
     )
     return incident
@@ -183,3 +196,40 @@ def close_incident(incident: Incident, lawyer: AnyUser, *, status: str, resoluti
         incident.lawyer = incident.lawyer or lawyer
         incident.save(update_fields=["status", "resolution", "lawyer", "updated_at"])
     return incident
+
+
+def retype_incident(incident: Incident, user: AnyUser, violation_type: ViolationType) -> Incident:
+    """A lawyer (or the center) corrects the type of an incident's violation."""
+    require_headquarters(user)
+    report = incident.report
+    report.violation_type = violation_type
+    report.save(update_fields=["violation_type"])
+    return incident
+
+
+def incident_list(
+    election: Election,
+    *,
+    violation_type: ViolationType | None = None,
+    status: str = "",
+    commission: Any = None,
+) -> QuerySet[Incident]:
+    """The election's incidents for the lawyers, filtered by type, status ("open" for new and in work)
+    and territorial commission; new ones first, then in work, then closed, the latest first."""
+    found = Incident.objects.filter(report__election=election)
+    if violation_type is not None:
+        found = found.filter(report__violation_type=violation_type)
+    if status == "open":
+        found = found.filter(status__in=OPEN_INCIDENTS)
+    elif status in IncidentStatus.values:
+        found = found.filter(status=status)
+    if commission is not None:
+        found = found.filter(report__station__commission=commission)
+    rank = Case(
+        When(status=IncidentStatus.NEW, then=Value(0)),
+        When(status=IncidentStatus.IN_WORK, then=Value(1)),
+        default=Value(2),
+    )
+    return found.select_related(
+        "report__station__commission", "report__violation_type", "report__author", "lawyer"
+    ).order_by(rank, "-report__created_at", "-pk")

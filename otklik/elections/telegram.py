@@ -3,8 +3,8 @@ observer who has connected Telegram (profile → "Connect Telegram") writes to t
 
 * «открыт» (or /opened) — the station opened;
 * «явка 450» (or /turnout 450) — voters so far;
-* «нарушение: что, где, кто» (or /violation …), with a photo if there is one — an incident for the
-  lawyers;
+* «нарушение: вброс, что, где, кто» (or /violation …), with a photo if there is one — an incident for
+  the lawyers, of the type the message names (:func:`otklik.elections.violations.classify`);
 * «закрыт» (or /closed) — the station closed.
 
 Each message becomes a report through :func:`otklik.elections.reports.file_report`, with the same
@@ -24,10 +24,13 @@ from otklik.accounts.models import User
 from otklik.accounts.permissions import Capability, can
 from otklik.cases.telegram_bot import download_file
 
-from . import access, reports
+from . import access, reports, violations
 from .models import ReportKind
 
-HELP = "Сообщения с участка: «открыт», «явка 450», «нарушение: что, где, кто» (можно с фото), «закрыт»."
+HELP = (
+    "Сообщения с участка: «открыт», «явка 450», «нарушение: вброс (карусель, давление, агитация…), "
+    "что, где, кто» (можно с фото), «закрыт»."
+)
 NO_ELECTION = "Нет активных выборов: сообщения не принимаются."
 NO_PHOTO = "Не удалось получить фото. Отправьте его ещё раз."
 PATTERNS = (
@@ -84,5 +87,10 @@ def observer_message(user: User, message: dict[str, Any]) -> str | None:
         share = f" ({100 * (turnout or 0) / station.registered_voters:.1f} %)".replace(".", ",")
         return f"Принято: явка {turnout} на {station}{share if station.registered_voters else ''}."
     if kind == ReportKind.VIOLATION:
-        return f"Принято: нарушение на {station} передано юристам, инцидент № {report.incident.pk}."
+        typed = report.violation_type
+        kind_name = typed.name.lower() if typed and typed.code != violations.OTHER else "нарушение"
+        return (
+            f"Принято: {kind_name} на {station} — передано юристам, инцидент № {report.incident.pk}. "
+            "Если тип указан неверно, юрист поправит его."
+        )
     return f"Принято: {station} {'открыт' if kind == ReportKind.OPENED else 'закрыт'}."

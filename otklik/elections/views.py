@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,9 +22,18 @@ from otklik.accounts.permissions import observes_station
 from otklik.accounts.telegram import bot_enabled
 from otklik.analytics.heatmap import municipal_geometry_script
 
-from . import access, campaign, exit_polls, exports, hotline, protocols, reports
+from . import access, campaign, exit_polls, exports, hotline, protocols, reports, violations
 from . import dashboard as situation  # the view below is named dashboard
-from .forms import CallForm, CloseIncidentForm, EventForm, ExitPollForm, QuestionForm, ReportForm
+from .forms import (
+    CallForm,
+    CloseIncidentForm,
+    EventForm,
+    ExitPollForm,
+    IncidentFilterForm,
+    IncidentTypeForm,
+    QuestionForm,
+    ReportForm,
+)
 from .models import (
     ChecklistQuestion,
     EventQuestion,
@@ -48,6 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "poll": poll,
         "protocol_check": protocols.check(election) if election else None,
         "checklist": situation.checklist_summary(election) if election else [],
+        "violation_types": violations.active_types(),
         "refresh_seconds": settings.OTKLIK_ELECTIONS_REFRESH_SECONDS,
     }
     if board is not None:
@@ -101,6 +112,7 @@ def station(request: HttpRequest) -> HttpResponse:
                 photo=data["photo"],
                 client_id=data["client_id"],
                 checklist=form.checklist(),
+                violation_type=data.get("violation_type"),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -149,18 +161,52 @@ def station_detail(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def incidents(request: HttpRequest) -> HttpResponse:
+    """The election's incidents for the lawyers, by type of violation, status and commission."""
+    access.require_headquarters(request.user)
+    election = access.active_election()
+    form = IncidentFilterForm(request.GET or None)
+    found = (
+        reports.incident_list(election, **_incident_filters(form)) if election else Incident.objects.none()
+    )
+    page = Paginator(found, 100).get_page(request.GET.get("page"))
+    context = {"form": form, "election": election, "page": page, "query": request.GET.urlencode()}
+    return render(request, "elections/incidents.html", context)
+
+
+def _incident_filters(form: IncidentFilterForm) -> dict[str, Any]:
+    if not form.is_valid():
+        return {}
+    data = form.cleaned_data
+    return {"violation_type": data["type"], "status": data["status"], "commission": data["commission"]}
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def incident(request: HttpRequest, pk: int) -> HttpResponse:
     access.require_headquarters(request.user)
-    found = get_object_or_404(Incident.objects.select_related("report__station__commission", "lawyer"), pk=pk)
-    form = CloseIncidentForm(request.POST if request.POST.get("action") == "close" else None)
+    found = get_object_or_404(
+        Incident.objects.select_related("report__station__commission", "report__violation_type", "lawyer"),
+        pk=pk,
+    )
+    action = request.POST.get("action")
+    form = CloseIncidentForm(request.POST if action == "close" else None)
+    type_form = IncidentTypeForm(
+        request.POST if action == "retype" else None,
+        initial={"violation_type": found.report.violation_type_id},
+    )
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "take":
+            if action == "take":
                 reports.take_incident(found, request.user)
                 messages.success(request, _("The incident is yours."))
                 return redirect("elections:incident", pk=pk)
-            if form.is_valid():
+            if action == "retype" and type_form.is_valid():
+                reports.retype_incident(found, request.user, type_form.cleaned_data["violation_type"])
+                messages.success(request, _("The type of violation is changed."))
+                return redirect("elections:incident", pk=pk)
+            if action == "close" and form.is_valid():
                 reports.close_incident(
                     found,
                     request.user,
@@ -171,7 +217,8 @@ def incident(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("elections:incident", pk=pk)
         except ValidationError as exc:
             form.add_error(None, exc)
-    return render(request, "elections/incident.html", {"incident": found, "form": form})
+    context = {"incident": found, "form": form, "type_form": type_form}
+    return render(request, "elections/incident.html", context)
 
 
 @login_required
@@ -256,8 +303,11 @@ def incidents_xlsx(request: HttpRequest) -> HttpResponse:
     election = access.active_election()
     if election is None:
         raise Http404(_("No active election."))
+    chosen = _incident_filters(IncidentFilterForm(request.GET or None))
     body = exports.incidents_xlsx(
-        election, photo_url=lambda pk: request.build_absolute_uri(reverse("elections:photo", args=[pk]))
+        election,
+        reports.incident_list(election, **chosen).order_by("report__created_at", "pk"),
+        photo_url=lambda pk: request.build_absolute_uri(reverse("elections:photo", args=[pk])),
     )
     response = HttpResponse(
         body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -81,6 +81,7 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     page.click('[data-testid="report-form"] button[type=submit]')
     page.wait_for_selector(".flash-item.success")
     page.check('input[name=kind][value="violation"]')
+    page.select_option("#id_violation_type", label="Вброс бюллетеней")
     page.fill("#id_text", "В 11:20 в стационарный ящик опустили пачку бюллетеней, председатель не реагирует")
     page.set_input_files("#id_photo", str(photo))
     page.click('[data-testid="report-form"] button[type=submit]')
@@ -105,6 +106,12 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     assert page.get_attribute("#election-map", "data-waiting") == "1"
     assert page.get_attribute("#election-map", "data-alarm") == "1"
     assert page.locator("#election-map canvas").count() == 1  # drawn on a canvas: ~2,800 stations stay fast
+    assert "Вброс бюллетеней" in page.inner_text('[data-testid="el-incident-list"]')
+    # The map's filter by type: campaigning rings no station, stuffing the observer's.
+    page.select_option('[data-testid="el-map-type"]', label="Агитация в день голосования")
+    page.wait_for_selector('#election-map[data-alarm="0"]')
+    page.select_option('[data-testid="el-map-type"]', label="Вброс бюллетеней")
+    page.wait_for_selector('#election-map[data-alarm="1"]')
     page.screenshot(path=str(screenshots / "elections-02-dashboard.png"), full_page=True)
     # Live: the second station opens; the figures and the map follow without reloading the page.
     page.evaluate("window.notReloaded = true")
@@ -172,6 +179,7 @@ def test_a_question_at_a_meeting_becomes_an_appeal_to_the_deputy(
     page.goto(f"{live_server.url}/elections/")
     page.click('[data-testid="el-tab-calls"]')
     page.check('input[name=kind][value="violation"]')
+    page.select_option("#id_violation_type", label="Давление на избирателей, подкуп")
     page.fill("#id_phone", "+7 927 555-12-34")
     page.fill("#id_station", "1001")
     page.fill("#id_text", "У входа на участок раздают продуктовые наборы")

@@ -26,6 +26,7 @@ from otklik.elections.models import (
     PollingStation,
     Report,
     ReportKind,
+    ViolationType,
 )
 from otklik.testing.factories import PASSWORD, make_territory, make_user
 
@@ -149,8 +150,20 @@ def test_the_observers_form_and_the_lawyers_page(client, day):
         "/elections/station/",
         {"kind": "violation", "text": "Председатель УИК не даёт снимать процедуру подсчёта", "photo": png()},
     )
+    assert sent.status_code == 400 and sent.context["form"].errors["violation_type"]  # the type is asked for
+    observers = ViolationType.objects.get(code="observers")
+    sent = client.post(
+        "/elections/station/",
+        {
+            "kind": "violation",
+            "violation_type": observers.pk,
+            "text": "Председатель УИК не даёт снимать процедуру подсчёта",
+            "photo": png(),
+        },
+    )
     assert sent.status_code == 302
     incident = Incident.objects.get()
+    assert incident.report.violation_type == observers
     client.login(username="lawyer", password=PASSWORD)
     assert client.post(f"/elections/incidents/{incident.pk}/", {"action": "take"}).status_code == 302
     closed = client.post(
@@ -461,7 +474,10 @@ def test_the_incidents_download_as_a_spreadsheet(client, day):
     sheet = load_workbook(BytesIO(response.content)).active
     rows = list(sheet.iter_rows(min_row=4, values_only=True))
     assert len(rows) == 1
-    number, station, commission, _address, at_, observer, text, photo, status, lawyer, resolution, _ = rows[0]
+    number, station, commission, _address, at_, observer, kind, text, photo, status, lawyer, resolution, _ = (
+        rows[0]
+    )
+    assert kind == "Другое"  # «посторонние фотографируют» names no type
     assert (number, station, commission, observer, status) == (
         report.incident.pk,
         201,

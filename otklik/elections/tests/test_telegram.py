@@ -65,7 +65,9 @@ def test_an_observer_reports_from_telegram(bot, day):
     assert said[1] == "Принято: явка 250 на УИК № 101 (25,0 %)."
     assert "не может уменьшиться" in said[2]
     incident = Incident.objects.get()
-    assert said[3] == f"Принято: нарушение на УИК № 101 передано юристам, инцидент № {incident.pk}."
+    assert said[3].startswith(
+        f"Принято: нарушение на УИК № 101 — передано юристам, инцидент № {incident.pk}."
+    )
     assert incident.report.photo and incident.report.text == "у входа раздают продуктовые наборы"
     assert said[4] == HELP
     assert list(Report.objects.order_by("pk").values_list("kind", flat=True)) == [

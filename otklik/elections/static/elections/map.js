@@ -21,11 +21,18 @@
     return el ? JSON.parse(el.textContent) : fallback;
   }
 
+  // The map's filter by type of violation: only incidents of that type ring a station in red.
+  var typeFilter = null;
+
+  function alarmed(s) {
+    return s.incidents > 0 && (typeFilter === null || (s.v || []).indexOf(typeFilter) >= 0);
+  }
+
   function stationStyle(s) {
     var fill = s.state === "open"
       ? STATION_SHADES[Math.min(STATION_SHADES.length - 1, Math.floor((s.turnout || 0) / 15))]
       : STATE_COLOR[s.state];
-    var alarm = s.incidents > 0;
+    var alarm = alarmed(s);
     var ring = alarm ? "#b42318" : s.silent ? "#d97706" : "#ffffff";
     return { radius: alarm || s.silent ? 7 : 5, color: ring, weight: alarm || s.silent ? 3 : 1,
              fillColor: fill, fillOpacity: 0.95 };
@@ -90,7 +97,7 @@
       stations.clearLayers();
       var counts = { waiting: 0, open: 0, closed: 0, alarm: 0, silent: 0 };
       // Stations with incidents last, so they are drawn on top.
-      data.stations.slice().sort(function (a, b) { return a.incidents - b.incidents; }).forEach(function (s) {
+      data.stations.slice().sort(function (a, b) { return alarmed(a) - alarmed(b); }).forEach(function (s) {
         var marker = window.L.circleMarker([s.lat, s.lon], stationStyle(s));
         marker.bindTooltip(stationTooltip(s, labels, data.commissions || {}));
         if (cfg.station_url) {  // a click opens the station: its observers, reports and incidents
@@ -98,7 +105,7 @@
         }
         stations.addLayer(marker);
         counts[s.state] += 1;
-        if (s.incidents > 0) { counts.alarm += 1; }
+        if (alarmed(s)) { counts.alarm += 1; }
         if (s.silent) { counts.silent += 1; }
       });
       el.setAttribute("data-territories", String(data.territories.length));
@@ -107,6 +114,13 @@
       return data;
     }
 
+    var filter = document.getElementById("el-map-type");
+    if (filter) {
+      filter.addEventListener("change", function () {
+        typeFilter = filter.value ? Number(filter.value) : null;
+        draw();
+      });
+    }
     var first = draw();
     if (districts.getLayers().length) { map.fitBounds(districts.getBounds(), { padding: [8, 8] }); }
     else if (first.stations.length) {
