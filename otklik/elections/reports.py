@@ -25,6 +25,7 @@ from .access import observer_station, require_headquarters, require_lawyer
 from .models import (
     OPEN_INCIDENTS,
     ChecklistQuestion,
+    Commission,
     Election,
     Incident,
     IncidentStatus,
@@ -212,7 +213,7 @@ def incident_list(
     *,
     violation_type: ViolationType | None = None,
     status: str = "",
-    commission: Any = None,
+    commission: Commission | None = None,
 ) -> QuerySet[Incident]:
     """The election's incidents for the lawyers, filtered by type, status ("open" for new and in work)
     and territorial commission; new ones first, then in work, then closed, the latest first."""
