@@ -274,6 +274,10 @@ def _upsert(
     lookup: dict[str, Any] = {"kind": kind, "name": name}
     lookup.update({"parent": parent} if parent is not None else {"parent__isnull": True})
     obj = Territory.objects.filter(**lookup).order_by("pk").first()
+    if obj is None and parent is not None and parent.parent_id is None:
+        # a municipality moved under a district of the region (otklik import-territories) stays there
+        moved = Territory.objects.filter(kind=kind, name=name, parent__parent=parent).order_by("pk")
+        obj = moved.first()
     if obj is None:
         result.created += 1
         return Territory.objects.create(parent=parent, kind=kind, name=name, **values)
@@ -290,16 +294,17 @@ def load_region(
     *,
     name: str,
     geojson_path: str | Path,
-    towns_csv_path: str | Path,
+    towns_csv_path: str | Path | None,
     region_filter: str | None = None,
     oktmo: str | None = None,
     name_property: str = "district",
 ) -> RegionLoadResult:
-    """Create or update a region, its municipalities and settlements. Re-running updates, never duplicates."""
+    """Create or update a region, its municipalities and settlements. Re-running updates, never
+    duplicates. Without a towns file only the polygons are loaded (a city's okrugs)."""
     features = read_features(geojson_path, name_property)
     if not features:
         raise ValueError(f"No polygon features with a '{name_property}' name in {geojson_path}")
-    towns = read_towns(towns_csv_path, region_filter)
+    towns = read_towns(towns_csv_path, region_filter) if towns_csv_path else []
     polygons: dict[str, BaseGeometry] = {}
     geojson: dict[str, dict[str, Any]] = {}
     for feature_name, geometry in features:

@@ -26,7 +26,9 @@ class Command(BaseCommand):
             "--name", help="Region name, e.g. 'Курская область' (default: the shipped region's)"
         )
         parser.add_argument("--geojson", help="Polygons of districts and urban okrugs (property 'district')")
-        parser.add_argument("--towns", help="hflabs/city CSV (the full file or a region's subset)")
+        parser.add_argument(
+            "--towns", help="hflabs/city CSV (the full file or a region's subset); none for a city's okrugs"
+        )
         parser.add_argument("--region-filter", help="Keep towns whose 'region' contains this, e.g. 'Курская'")
         parser.add_argument(
             "--oktmo", help="The region's OKTMO code (default: derived from the towns' codes)"
@@ -52,8 +54,8 @@ class Command(BaseCommand):
             self._make_shipped(options)
             return
         if options["geojson"]:
-            if not (options["towns"] and options["name"]):
-                raise CommandError("--geojson needs --towns and --name as well.")
+            if not options["name"]:
+                raise CommandError("--geojson needs --name as well (and --towns for a region's towns).")
             result = load_region(
                 name=options["name"],
                 geojson_path=options["geojson"],
