@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from otklik import periodic
 from otklik.celery import Scheduler, app, run_periodic_job
 from otklik.intake.runner import Runner
+from otklik.ops.models import JobRun
 
 # What the apps register (name → interval in seconds, queue): the schedule beat had before.
 EXPECTED = {
@@ -63,9 +64,12 @@ def test_beat_schedules_every_registered_job_on_its_queue(tmp_path: Path) -> Non
         scheduler.close()
 
 
-def test_the_celery_task_runs_a_job_by_its_name(only_these_jobs) -> None:
+@pytest.mark.django_db
+def test_the_celery_task_runs_a_job_by_its_name_and_its_run_is_recorded(only_these_jobs) -> None:
     periodic.register("answer", 60, lambda: 42)
     assert run_periodic_job.delay("answer").get() == 42
+    row = JobRun.objects.get(name="answer")  # for the health page (otklik.ops.signals)
+    assert (row.runs, row.every, row.ok) == (1, 60.0, True) and row.finished_at is not None
     with pytest.raises(LookupError):
         run_periodic_job("missing")
 

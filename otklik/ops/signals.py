@@ -40,21 +40,23 @@ def serve_worker_metrics(**_kwargs: Any) -> None:
 # --- periodic jobs sent by beat: each run recorded on its JobRun row (the health page, /readyz) ----
 
 
-def _beat_jobs() -> dict[str, tuple[str, float | None]]:
-    """Celery task name → (the beat entry's name, its interval in seconds)."""
-    from django.conf import settings
+def _beat_job(task: Any, args: Any) -> tuple[str, float] | None:
+    """(name, interval in seconds) of the registered periodic job a task runs: beat sends
+    ``otklik.periodic.run_job`` with the job's name (:mod:`otklik.periodic`)."""
+    from otklik import periodic
 
-    jobs = {}
-    for name, entry in getattr(settings, "CELERY_BEAT_SCHEDULE", {}).items():
-        schedule = entry.get("schedule")
-        every = float(schedule) if isinstance(schedule, int | float) else None
-        jobs[entry["task"]] = (name, every)
-    return jobs
+    if getattr(task, "name", "") != periodic.TASK_NAME or not args:
+        return None
+    try:
+        job = periodic.get(str(args[0]))
+    except LookupError:
+        return None
+    return job.name, job.every
 
 
 @task_prerun.connect
-def job_started(task: Any = None, **_kwargs: Any) -> None:
-    job = _beat_jobs().get(getattr(task, "name", ""))
+def job_started(task: Any = None, args: Any = None, **_kwargs: Any) -> None:
+    job = _beat_job(task, args)
     if job is None:
         return
     from django.db.models import F
@@ -72,8 +74,10 @@ def job_started(task: Any = None, **_kwargs: Any) -> None:
 
 
 @task_postrun.connect
-def job_finished(task: Any = None, state: str | None = None, retval: Any = None, **_kwargs: Any) -> None:
-    job = _beat_jobs().get(getattr(task, "name", ""))
+def job_finished(
+    task: Any = None, args: Any = None, state: str | None = None, retval: Any = None, **_kwargs: Any
+) -> None:
+    job = _beat_job(task, args)
     if job is None:
         return
     from django.utils import timezone
