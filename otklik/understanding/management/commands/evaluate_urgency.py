@@ -1,0 +1,41 @@
+"""``otklik evaluate-urgency``: precision and recall of the urgency rules on the hand-annotated appeals.
+
+Reads the texts from ``../shared/data`` and the labels from ``data/annotations/*_urgency.csv``; prints
+the development and held-out figures (``docs/annotation/urgency.md``, ``docs/benchmarks.md``). The
+held-out part is for reporting: tune on ``--part development``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from otklik.understanding import urgency_annotations as ua
+from otklik.understanding.annotations import shared_data
+from otklik.understanding.urgency_evaluation import evaluate, format_report
+
+
+class Command(BaseCommand):
+    help = "Precision and recall of urgency on the hand-annotated real appeals (../shared/data)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--part", choices=["development", "held-out", "both"], default="both")
+        parser.add_argument("--details", action="store_true", help="list every row the rules got wrong")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not (shared_data() / ua.SPB).exists() or not (shared_data() / ua.KURSK).exists():
+            raise CommandError(f"No shared data at {shared_data()}")
+        started = time.perf_counter()
+        appeals = ua.read_appeals()
+        rows = ua.annotated_appeals(appeals=appeals)
+        strata = ua.stratify(appeals)
+        drawn = ua.draw_sample(strata)
+        if set(drawn) != {(r.dataset, r.id, r.stratum, r.wave) for r in rows}:
+            raise CommandError("The annotation files do not match the documented draw (urgency.md).")
+        parts = ("development", "held-out") if options["part"] == "both" else (options["part"],)
+        report = evaluate(rows, strata, parts=parts)
+        for line in format_report(report, details=options["details"]):
+            self.stdout.write(line)
+        self.stdout.write(f"({time.perf_counter() - started:.1f} s)")

@@ -1,0 +1,248 @@
+"""The hand-annotated appeals for urgency (``docs/annotation/urgency.md``) joined with their texts.
+
+Two sets, by row id: ``spb_urgency.csv`` (``spb_our_city_dev``) and ``kursk_urgency.csv``
+(``kursk_pos_2022``, both files). Texts are read from ``../shared/data`` at evaluation time.
+
+The rows were drawn as a **stratified random sample of distinct texts**: every distinct text (lower
+case, words only) of a data set falls in one of three strata by cue words — ``cue_strong`` (words of
+a likely emergency, or flagged by the urgency rules as they stood before this annotation),
+``cue_broad`` (words that may touch one: water, heating, wires, children, trees, …) and ``no_cue``
+(the rest) — and each stratum was sampled at random at its own rate. So figures can be given both
+on the annotated rows and, weighting each row by its stratum's size over its sample size, for the
+whole data set (:func:`population_weights`). :func:`draw_sample` repeats the draw.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .annotations import ANNOTATIONS_DIR, held_out, read_annotations, shared_data
+
+SPB = "spb_our_city_dev"
+KURSK = "kursk_pos_2022"
+FILES = {SPB: ANNOTATIONS_DIR / "spb_urgency.csv", KURSK: ANNOTATIONS_DIR / "kursk_urgency.csv"}
+# Rows the urgency rules of commit c502b1a flagged (dataset,id): part of the ``cue_strong`` stratum.
+OLD_RULES_FILE = ANNOTATIONS_DIR / "urgency_draw_old_rules.csv"
+
+
+class UrgencyLabel:
+    LIFE_HEALTH = "life_health"
+    UTILITY = "utility_emergency"
+    CHILD = "child_in_danger"
+    NONE = "none"
+
+
+LABELS = (UrgencyLabel.LIFE_HEALTH, UrgencyLabel.UTILITY, UrgencyLabel.CHILD, UrgencyLabel.NONE)
+URGENT = frozenset(LABELS) - {UrgencyLabel.NONE}
+
+STRATA = ("cue_strong", "cue_broad", "no_cue")
+# Cue words that only decide which rows were read (never the rules under test).
+STRONG_CUES = re.compile(
+    r"пожар|возгоран|задымл|горит|горят|огонь|пламя|запах газа|пахнет газ|утечк|взрыв|затоп|заливает"
+    r"|залило|залили|топит|потоп|прорыв|прорвал|порыв|хлещ|кипят|фонтан|авари|нет отоплен|без отоплен"
+    r"|отключ\w* отоплен|холодн\w* батаре|батаре\w* холодн|мерзн|мёрзн|замерза|без воды|нет воды"
+    r"|воды нет|без света|нет света|света нет|оборван|оголен|оголён|искр|бь[её]т током|удар\w* током"
+    r"|откры\w* люк|люк\w* откры|без крышки|провалил|обруш|обвал|рухн|угроз|опасн\w* для жизни|угрожа"
+    r"|жизн|погиб|смерт|убь[её]т|убить|убило|умер|скорая|скорой|без сознан|травм|покусал|укусил|напал"
+    r"|сосул|наледь|глыб|застрял|инсулин|упал[аио]? (дерев|столб|ветк)|падени\w* (дерев|сосул|льда|снега)",
+    re.IGNORECASE,
+)
+BROAD_CUES = re.compile(
+    r"гор(ит|ел|ят)|огон|дым|газ(?!он|ет|ел)|запах|вонь|воня|затоп|залив|протеч|протек|теч[её]т|течь"
+    r"|капа|вода|воды|отоплен|батаре|радиатор|холодн|тепл|температур|градус|отключ|свет(?!офор)|электр"
+    r"|провод|кабел|ток|столб|люк|колод|яма|ямы|провал|трещин|аварийн|пада|упал|опасн|здоров|ребен"
+    r"|ребён|дети|детей|малыш|собак|стая|лифт|снег с крыш|крыш|дерев|балкон|козыр|плит|кирпич|стекл"
+    r"|штукатур|лед|лёд|гололед|скольз|нож|драк|наркот|пьян|лекарств|больн|пенсионер|инвалид",
+    re.IGNORECASE,
+)
+# (seed, {(dataset, stratum): rows}, held-out rows only) of the three waves, in the order drawn.
+WAVES = (
+    (
+        20261206,
+        {
+            (SPB, "cue_strong"): 200,
+            (SPB, "cue_broad"): 130,
+            (SPB, "no_cue"): 80,
+            (KURSK, "cue_strong"): 150,
+            (KURSK, "cue_broad"): 100,
+            (KURSK, "no_cue"): 50,
+        },
+        False,
+    ),
+    (20261207, {(SPB, "cue_strong"): 150, (KURSK, "cue_strong"): 100}, False),
+    (20261208, {(SPB, "cue_strong"): 90, (KURSK, "cue_strong"): 60}, True),
+    # Read after the first held-out figure: the second round's fresh held-out rows (urgency.md).
+    (
+        20261209,
+        {(SPB, "cue_strong"): 100, (SPB, "cue_broad"): 40, (KURSK, "cue_strong"): 50, (KURSK, "cue_broad"): 30},
+        True,
+    ),
+    # Read after the second held-out figure: the third round's fresh held-out rows.
+    (
+        20261210,
+        {(SPB, "cue_strong"): 71, (SPB, "cue_broad"): 50, (KURSK, "cue_strong"): 1, (KURSK, "cue_broad"): 50},
+        True,
+    ),
+)
+FRESH_WAVE = 5  # the latest round's rows: no rule was written or changed after seeing them
+
+
+@dataclass(frozen=True)
+class Appeal:
+    """One appeal of a data set: its text and the month it was written (None when unknown)."""
+
+    dataset: str
+    id: str
+    text: str
+    month: int | None
+
+
+@dataclass(frozen=True)
+class AnnotatedAppeal:
+    dataset: str
+    id: str
+    text: str
+    month: int | None
+    label: str
+    stratum: str
+    note: str
+    wave: int = 1
+
+    @property
+    def held_out(self) -> bool:
+        return held_out(self.dataset, self.id)
+
+    @property
+    def urgent(self) -> bool:
+        return self.label in URGENT
+
+    @property
+    def borderline(self) -> bool:
+        return self.note.startswith("?")
+
+
+def read_appeals(data: Path | None = None) -> dict[str, list[Appeal]]:
+    """Every appeal of both data sets, in file order (``../shared/data`` must be there)."""
+    import gzip
+
+    data = data or shared_data()
+    spb: list[Appeal] = []
+    with gzip.open(data / SPB / "appeals.csv.gz", "rt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            created = row.get("created") or ""
+            month = int(created[5:7]) if len(created) >= 7 and created[5:7].isdigit() else None
+            spb.append(Appeal(SPB, row["id"], row["text"], month))
+    kursk: list[Appeal] = []
+    for name in ("train_clean.csv", "test_clean.csv"):
+        with (data / KURSK / name).open(encoding="utf-8", newline="") as handle:
+            kursk.extend(Appeal(KURSK, row["id"], row["text_clean"], None) for row in csv.DictReader(handle))
+    return {SPB: spb, KURSK: kursk}
+
+
+def annotated_appeals(data: Path | None = None, *, appeals: Mapping[str, list[Appeal]] | None = None) -> list[AnnotatedAppeal]:
+    """Every annotated appeal with its text."""
+    appeals = appeals or read_appeals(data)
+    out: list[AnnotatedAppeal] = []
+    for dataset, path in FILES.items():
+        by_id = {a.id: a for a in appeals[dataset]}
+        for a in read_annotations(path, LABELS, known_ids=by_id.keys()):
+            row = by_id[a.id]
+            wave = int(a.extra.get("wave") or 1)
+            out.append(AnnotatedAppeal(dataset, a.id, row.text, row.month, a.label, a.stratum, a.note, wave))
+    return out
+
+
+# --- the draw ------------------------------------------------------------------------------------
+
+
+def distinct_key(text: str) -> str:
+    """A text's identity for the draw: lower case, ``ё`` as ``е``, words only."""
+    return " ".join(re.findall(r"\w+", text.lower().replace("ё", "е")))
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A distinct text of a data set: its first row's id and every row id with the same text."""
+
+    dataset: str
+    id: str
+    text: str
+    ids: tuple[str, ...]
+
+
+def units(appeals: Iterable[Appeal]) -> list[Unit]:
+    groups: dict[tuple[str, str], list[Appeal]] = {}
+    for appeal in appeals:
+        key = distinct_key(appeal.text)
+        if key:
+            groups.setdefault((appeal.dataset, key), []).append(appeal)
+    return [Unit(rows[0].dataset, rows[0].id, rows[0].text, tuple(r.id for r in rows)) for rows in groups.values()]
+
+
+def read_old_rules(path: Path = OLD_RULES_FILE) -> set[tuple[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {(row["dataset"], row["id"]) for row in csv.DictReader(handle)}
+
+
+def stratum_of(unit: Unit, old_rules: set[tuple[str, str]]) -> str:
+    if any((unit.dataset, i) in old_rules for i in unit.ids) or STRONG_CUES.search(unit.text):
+        return "cue_strong"
+    return "cue_broad" if BROAD_CUES.search(unit.text) else "no_cue"
+
+
+def stratify(
+    appeals: Mapping[str, list[Appeal]], old_rules: set[tuple[str, str]] | None = None
+) -> dict[tuple[str, str], list[Unit]]:
+    """The distinct texts of each data set by stratum, sorted by id."""
+    old_rules = read_old_rules() if old_rules is None else old_rules
+    out: dict[tuple[str, str], list[Unit]] = defaultdict(list)
+    for dataset in (SPB, KURSK):
+        for unit in units(appeals[dataset]):
+            out[(dataset, stratum_of(unit, old_rules))].append(unit)
+    for rows in out.values():
+        rows.sort(key=lambda u: int(u.id))
+    return dict(out)
+
+
+def draw_sample(strata: Mapping[tuple[str, str], list[Unit]]) -> list[tuple[str, str, str, int]]:
+    """(dataset, id, stratum, wave) of the appeals read, as ``urgency.md`` describes (seeded waves)."""
+    taken: set[tuple[str, str]] = set()
+    out: list[tuple[str, str, str, int]] = []
+    for wave, (seed, sizes, held_only) in enumerate(WAVES, start=1):
+        rng = random.Random(seed)
+        for (dataset, stratum), n in sizes.items():
+            free = [
+                u
+                for u in strata[(dataset, stratum)]
+                if (dataset, u.id) not in taken and (not held_only or held_out(dataset, u.id))
+            ]
+            for unit in rng.sample(free, n):
+                taken.add((dataset, unit.id))
+                out.append((dataset, unit.id, stratum, wave))
+    return out
+
+
+def population_weights(
+    rows: Iterable[AnnotatedAppeal], strata: Mapping[tuple[str, str], list[Unit]]
+) -> dict[tuple[str, str], float]:
+    """(dataset, id) → how many distinct texts of its data set, stratum and part the row stands for."""
+    rows = list(rows)
+    sampled: dict[tuple[str, str, bool], int] = defaultdict(int)
+    for r in rows:
+        sampled[(r.dataset, r.stratum, r.held_out)] += 1
+    size: dict[tuple[str, str, bool], int] = defaultdict(int)
+    for (dataset, stratum), units_ in strata.items():
+        for u in units_:
+            size[(dataset, stratum, held_out(dataset, u.id))] += 1
+    return {
+        (r.dataset, r.id): size[(r.dataset, r.stratum, r.held_out)] / sampled[(r.dataset, r.stratum, r.held_out)]
+        for r in rows
+    }
+
+
