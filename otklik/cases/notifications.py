@@ -19,9 +19,11 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.timezone import localtime
 
 from otklik.accounts.permissions import Capability, holders
+from otklik.understanding.explain import urgency_kinds
 
 if TYPE_CHECKING:
     from otklik.understanding.models import BurstAlert
@@ -209,7 +211,8 @@ def _urgent_message(case: Case) -> tuple[str, str]:
     urgency = data.get("urgency")
     if not isinstance(urgency, dict):
         urgency = {}
-    kinds = ", ".join(str(k) for k in urgency.get("kinds") or [])
+    with translation.override(settings.LANGUAGE_CODE):
+        kinds = ", ".join(urgency_kinds(urgency.get("kinds") or []))
     terms = ", ".join(str(t) for t in urgency.get("terms") or [])
     lines = [case.title or case.text[:200]]
     if kinds:

@@ -397,6 +397,7 @@ def generate_messages(
         )
         templates = list(problem.texts)
         first_text = ""
+        is_urgent = problem.urgent
         for k in range(size):
             if len(messages) >= count:
                 break
@@ -413,8 +414,10 @@ def generate_messages(
             if k > 0 and rng.random() < EXACT_REPOST_SHARE * 5:
                 text = first_text  # a repost: the very same words from someone else
             else:
-                body = writer.fill(rng.choice(templates), place, street, house)
-                text = writer.dress(body, source, place, urgent=problem.urgent, repeat=k > 0)
+                template = rng.choice(templates)
+                is_urgent = problem.urgent or isinstance(template, catalog.UrgentText)
+                body = writer.fill(template, place, street, house)
+                text = writer.dress(body, source, place, urgent=is_urgent, repeat=k > 0)
             first_text = first_text or text
             with_point = source.channel in (Channel.VK, Channel.TELEGRAM, Channel.OK, Channel.WEB_FORM) and (
                 rng.random() < COORDINATES_SHARE
@@ -426,7 +429,7 @@ def generate_messages(
                     place,
                     incident,
                     is_spam=False,
-                    is_urgent=problem.urgent,
+                    is_urgent=is_urgent,
                 )
             )
         if size == 1 and rng.random() < EXACT_REPOST_SHARE and len(messages) < count:
@@ -441,7 +444,7 @@ def generate_messages(
                         place,
                         incident,
                         is_spam=False,
-                        is_urgent=problem.urgent,
+                        is_urgent=original.is_urgent,
                     )
                 )
     messages.sort(key=lambda m: (m.item["posted_at"], m.item["source"], m.item["external_id"]))

@@ -113,6 +113,11 @@ def _value(section: str, field: str, value: Any) -> str:
     return str(names.get(str(value), value)) if names else str(value)
 
 
+def urgency_kinds(kinds: Any) -> list[str]:
+    """The urgency kinds of an ``understanding`` JSON in words ("затопление, прорыв трубы")."""
+    return _values("urgency", "kinds", list(kinds) if isinstance(kinds, list | tuple) else kinds)
+
+
 def _values(section: str, field: str, value: Any) -> list[str]:
     if value in (None, "", [], {}):
         return []

@@ -80,7 +80,12 @@ WAVES = (
     # Read after the first held-out figure: the second round's fresh held-out rows (urgency.md).
     (
         20261209,
-        {(SPB, "cue_strong"): 100, (SPB, "cue_broad"): 40, (KURSK, "cue_strong"): 50, (KURSK, "cue_broad"): 30},
+        {
+            (SPB, "cue_strong"): 100,
+            (SPB, "cue_broad"): 40,
+            (KURSK, "cue_strong"): 50,
+            (KURSK, "cue_broad"): 30,
+        },
         True,
     ),
     # Read after the second held-out figure: the third round's fresh held-out rows.
@@ -145,7 +150,9 @@ def read_appeals(data: Path | None = None) -> dict[str, list[Appeal]]:
     return {SPB: spb, KURSK: kursk}
 
 
-def annotated_appeals(data: Path | None = None, *, appeals: Mapping[str, list[Appeal]] | None = None) -> list[AnnotatedAppeal]:
+def annotated_appeals(
+    data: Path | None = None, *, appeals: Mapping[str, list[Appeal]] | None = None
+) -> list[AnnotatedAppeal]:
     """Every annotated appeal with its text."""
     appeals = appeals or read_appeals(data)
     out: list[AnnotatedAppeal] = []
@@ -182,7 +189,9 @@ def units(appeals: Iterable[Appeal]) -> list[Unit]:
         key = distinct_key(appeal.text)
         if key:
             groups.setdefault((appeal.dataset, key), []).append(appeal)
-    return [Unit(rows[0].dataset, rows[0].id, rows[0].text, tuple(r.id for r in rows)) for rows in groups.values()]
+    return [
+        Unit(rows[0].dataset, rows[0].id, rows[0].text, tuple(r.id for r in rows)) for rows in groups.values()
+    ]
 
 
 def read_old_rules(path: Path = OLD_RULES_FILE) -> set[tuple[str, str]]:
@@ -241,8 +250,7 @@ def population_weights(
         for u in units_:
             size[(dataset, stratum, held_out(dataset, u.id))] += 1
     return {
-        (r.dataset, r.id): size[(r.dataset, r.stratum, r.held_out)] / sampled[(r.dataset, r.stratum, r.held_out)]
+        (r.dataset, r.id): size[(r.dataset, r.stratum, r.held_out)]
+        / sampled[(r.dataset, r.stratum, r.held_out)]
         for r in rows
     }
-
-

@@ -144,7 +144,7 @@ def format_report(report: Report, *, details: bool = False) -> list[str]:
     names = {SPB: "St Petersburg", KURSK: "Kursk"}
     for part, r in report.parts.items():
         s = r.rows
-        n = int(round(s.total))
+        n = round(s.total)
         p_lo, p_hi = wilson(s.tp, s.tp + s.fp)
         r_lo, r_hi = wilson(s.tp, s.tp + s.fn)
         lines.append(f"{part}: {n} annotated appeals, {int(s.tp + s.fn)} urgent")
@@ -165,15 +165,20 @@ def format_report(report: Report, *, details: bool = False) -> list[str]:
             w = Scores()  # drawn from two strata only: no estimate for the whole data sets
         if w.total:
             lines.append(
-            f"  whole data sets (weighted by stratum): urgent {w.prevalence:.1%} of distinct texts, "
-            f"precision {w.precision:.3f}, recall {w.recall:.3f}"
+                f"  whole data sets (weighted by stratum): urgent {w.prevalence:.1%} of distinct texts, "
+                f"precision {w.precision:.3f}, recall {w.recall:.3f}"
             )
         kinds = sorted({a for a, _ in r.labels} | {b for _, b in r.labels})
-        lines.append("  labels (rows annotated → found): " + "; ".join(
-            f"{a}→{b} {r.labels[(a, b)]}" for a in kinds for b in kinds if r.labels[(a, b)]
-        ))
+        lines.append(
+            "  labels (rows annotated → found): "
+            + "; ".join(f"{a}→{b} {r.labels[(a, b)]}" for a in kinds for b in kinds if r.labels[(a, b)])
+        )
         if details and part != FRESH:
             for row, found in r.errors:
-                what = "missed" if row.urgent else f"false alarm {','.join(found.kinds)} ({'; '.join(found.terms)})"
+                what = (
+                    "missed"
+                    if row.urgent
+                    else f"false alarm {','.join(found.kinds)} ({'; '.join(found.terms)})"
+                )
                 lines.append(f"    {row.dataset} {row.id} [{row.label}] {what}: {row.note}")
     return lines

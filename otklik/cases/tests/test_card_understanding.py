@@ -352,7 +352,7 @@ def test_moderator_marking_a_case_urgent_notifies_moderators_and_supervisors(
     urgent = [m for m in mail.outbox if m.subject == f"Срочно: {case.number}"]
     assert len(urgent) == 1
     assert set(urgent[0].to) == {region["moderator"].email, region["supervisor"].email}
-    assert "gas" in urgent[0].body and "пахнет газом" in urgent[0].body
+    assert "запах газа" in urgent[0].body and "пахнет газом" in urgent[0].body  # the kind in words
 
 
 def test_no_urgent_notification_when_the_case_was_urgent_already_or_is_not(

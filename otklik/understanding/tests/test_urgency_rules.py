@@ -1,0 +1,124 @@
+"""Urgency rules on the situations real appeals showed (docs/annotation/urgency.md): what reads like
+an emergency and is not, and the emergencies written in everyday words. The texts are short quotes
+of annotated appeals (St Petersburg and Kursk)."""
+
+from __future__ import annotations
+
+import pytest
+
+from otklik.understanding import urgency
+from otklik.understanding.urgency import UrgencyKind, UrgencyLabel
+
+
+def kinds(text: str, month: int = 1) -> list[str]:
+    return urgency.assess(text, month=month).kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # negation and lamps: "не горит свет" is no fire, and neither is a lamp that is on
+        "Не горит свет на 4 этаже, подъезд №4",
+        "В доме КРУГЛОСУТОЧНО горит свет в подвале",
+        "Система оповещения о пожаре горит красными лампочками, но пожара нет",
+        "Газом не пахнет, просто проверьте плиту",
+        # past events
+        "свалка мусора, в прошлом году был пожар",
+        "Восстановить штукатурку и покраску после потопа, 20 парадная",
+        "Упавшая наледь повредила штукатурный элемент фасада",
+        "12.12.2020 произошла авария, лопнуло соединение трубы. Кто должен возмещать ущерб?",
+        # fears of what has not happened
+        "Висящие провода на 14 этаже в парадной. А если будет пожар?",
+        "Брошенные автомобили в сухой траве, под газопроводом. Опасность возгорания, взрыва.",
+        "Тополя опасны тем, что могут просто рухнуть на людей",
+        # what recurs at rain or habitually
+        "при сильном ливне затапливает файе первого этажа",
+        "Часто сидим без света, провода заросли деревьями",
+        # common areas, hot and cold water, quality and chronic trouble
+        "Нет отопления на лестничной клетке с начала отопительного сезона",
+        "Слабый напор холодной воды, на пятый этаж не доходит",
+        "В квартире 47 холодная вода еле течет",
+        "Отсутствие циркуляции горячего водоснабжения",
+        "В квартирах очень жарко, батареи так же топят, как и зимой",
+        "уже 3 месяца нет горячей воды из-за ремонтных работ",
+        # the season's end is a policy question, not an accident
+        "16 апреля в городе отключено отопление! Родители замерзают в своей квартире",
+        # things that look like a hazard and are not
+        "Провалился люк, нормально не подъехать",
+        "Оборван интернет кабель после урагана",
+        "Висит провод.",
+        "Сыпется штукатурка со стен в подъезде",
+        "дворовая зона с убитой древней площадкой",  # "убитый" (worn out) is no threat
+        "Нет возможности перекрыть воду: не работает отсекающий кран горячей воды - нет возможности",
+    ],
+)
+def test_look_alikes_are_not_urgent(text: str) -> None:
+    assert kinds(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Прорыв и протечка батареи на лестнице, вода течёт по ступеням", UrgencyKind.FLOOD),
+        ("В квартире, в ванной по стояку течет вода с потолка", UrgencyKind.FLOOD),
+        ("В подвале течет канализация, подвал затапливает", UrgencyKind.FLOOD),
+        ("Течет канализация фонтаном на улицу", UrgencyKind.SEWAGE),
+        ("Отопления нет, батареи ледяные, в квартире холодно", UrgencyKind.NO_HEATING),
+        ("С ночи в квартире нет холодной воды. Объявлений об отключении нет", UrgencyKind.NO_WATER),
+        ("Отсутствие электроэнергии с 7.30 до настоящего времени", UrgencyKind.NO_POWER),
+        ("Открытый люк, прикрыт гнилым палетом", UrgencyKind.MANHOLE),
+        ("Треснута крышка люка. Наступишь провалишься", UrgencyKind.MANHOLE),
+        ("На фасаде дома висит оборванный провод. Очень опасно!", UrgencyKind.WIRES),
+        ("Выключатели в арке дома искрят и коротят при включении", UrgencyKind.WIRES),
+        ("Сосульки над входом в 3 парадную", UrgencyKind.ICE),
+        ("Наледь на крыше над парадной и аркой", UrgencyKind.ICE),
+        ("Падает на землю штукатурка с фасада", UrgencyKind.FALLING),
+        ("козырёк над входом в аварийном состоянии и может упасть гражданам на голову", UrgencyKind.FALLING),
+        ("Фасад дома обрушается со стороны двора", UrgencyKind.COLLAPSE),
+        ("Дерево наклонено над тротуаром, нависает над проводами", UrgencyKind.TREE),
+        ("Этот столб скоро упадет", UrgencyKind.POLE),
+        ("Стаи собак нападают на гуляющих во дворе людей", UrgencyKind.DOGS),
+        ("Врач не пришел к пенсионеру с температурой", UrgencyKind.HEALTH),
+        ("Сильный запах газа в подъезде!", UrgencyKind.GAS),
+        ("Горит мусорный контейнер у подъезда, дым валит", UrgencyKind.FIRE),
+    ],
+)
+def test_emergencies_in_everyday_words(text: str, kind: str) -> None:
+    assert kind in kinds(text)
+
+
+def test_figurative_killing_by_falling_ice_is_falling_ice_not_a_threat() -> None:
+    result = urgency.assess("Висят огромные сосульки, если упадут - могут и убить", month=1)
+    assert result.kinds == [UrgencyKind.ICE]
+    assert result.label == UrgencyLabel.LIFE_HEALTH
+    assert urgency.assess("Я тебя убью, если не сделаете", month=1).kinds == [UrgencyKind.THREAT]
+
+
+def test_a_cold_water_leak_is_a_leak_never_no_heating() -> None:
+    assert kinds("Течёт труба холодной воды в подвале") == [UrgencyKind.FLOOD]
+    assert kinds("В квартире из батареи течёт холодная вода") == [UrgencyKind.FLOOD]
+
+
+def test_no_heating_counts_in_the_cold_season_only() -> None:
+    text = "Нет отопления в одной комнате с 10 октября по настоящее время"
+    assert kinds(text, month=11) == [UrgencyKind.NO_HEATING]
+    assert kinds(text, month=7) == []
+
+
+def test_a_rain_condition_drops_a_flood_unless_the_text_says_it_is_now() -> None:
+    assert kinds("при сильном ливне затапливает квартиру") == []
+    text = "после каждого дождя затапливается подъезд. Сегодня опять прошёл дождь - в квартирах потоп"
+    assert kinds(text) == [UrgencyKind.FLOOD]
+
+
+def test_a_hazard_where_children_are_is_a_child_in_danger() -> None:
+    result = urgency.assess("На стадионе около школы открытый люк. Здесь постоянно гуляют дети", month=1)
+    assert result.kinds == [UrgencyKind.CHILD, UrgencyKind.MANHOLE]
+    assert result.label == UrgencyLabel.CHILD
+    assert urgency.assess("Вчера моего ребенка укусила собака во дворе", month=1).label == UrgencyLabel.CHILD
+
+
+def test_labels_of_kinds() -> None:
+    assert urgency.label_of([]) == UrgencyLabel.NONE
+    assert urgency.label_of([UrgencyKind.NO_WATER, UrgencyKind.FLOOD]) == UrgencyLabel.UTILITY
+    assert urgency.label_of([UrgencyKind.FLOOD, UrgencyKind.WIRES]) == UrgencyLabel.LIFE_HEALTH

@@ -1,0 +1,113 @@
+"""Urgency: a threat to life or health, an emergency in the utilities, a child in danger — with the
+words that decided it.
+
+Built on hand-annotated real appeals (``docs/annotation/urgency.md``; figures in
+``docs/benchmarks.md``): what a ЦУР moderator would put before everything else in the queue, not
+every text that mentions fire or water. Each **cue** is a few words by lemma (any word form, any
+order, within a few tokens of one sentence), of one **kind**; a cue is dropped by its **guards**,
+which read the sentence around it the way a person does:
+
+* **negation** — "не горит свет" is not a fire, "газом не пахнет" is no gas leak;
+* **past events** — "после пожара", "после потопа", "в прошлом году был пожар" tell what happened
+  and is over;
+* **hypotheses** — "опасность возгорания", "а если будет пожар", "может прорвать" fear an event
+  that has not happened (a *hazard* that is there now — icicles that "могут упасть на голову" — is
+  urgent, so hazards carry no such guard);
+* **conditions and habits** — "при сильном дожде затапливает подвал", "часто сидим без света"
+  describe what recurs, not what is going on now (unless the text says it is: "сегодня опять");
+* **places and kinds of supply** — no heating or light on a staircase is not an outage in a home;
+  a cold-water leak is a leak, never "no heating"; hot water off by schedule is not an accident;
+* **chronic trouble** — weak pressure, under-heating for years are complaints for the day's work.
+
+Heating counts in the cold season only (pass ``now`` or ``month``). Tone is assessed apart
+(:func:`assess_tone`): obscenity (word roots, so any form and disguise such as "бл*"), insults and
+shouting (mostly capitals). Tone never makes a case urgent; a threat of violence or suicide is an
+urgency of its own, read from first-person threats ("убью", "подожгу"), so "сосулька может и убить"
+is falling ice, not a threat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from ..text import AnalyzedText, analyze, fold
+from .cues import Cue, anchors, cues
+from .kinds import CHILD_HAZARDS, COLD_MONTHS, UTILITY_KINDS, UrgencyKind, UrgencyLabel, label_of
+from .reading import Reading, guarded
+from .tone import Tone, assess_tone
+from .vocabulary import CHILDREN, THREATS
+
+__all__ = [
+    "COLD_MONTHS",
+    "UTILITY_KINDS",
+    "Cue",
+    "Tone",
+    "Urgency",
+    "UrgencyKind",
+    "UrgencyLabel",
+    "assess",
+    "assess_tone",
+    "cues",
+    "is_cold_season",
+    "label_of",
+]
+
+
+@dataclass(frozen=True)
+class Urgency:
+    is_urgent: bool
+    kinds: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    tone: Tone = field(default_factory=Tone)
+
+    @property
+    def label(self) -> str:
+        """The annotation's label: a child in danger, a threat to life or health, a utility emergency."""
+        return label_of(self.kinds)
+
+
+def is_cold_season(now: datetime) -> bool:
+    return _month(now) in COLD_MONTHS
+
+
+def _month(now: datetime) -> int:
+    return timezone.localtime(now).month if timezone.is_aware(now) else now.month
+
+
+def assess(text: str | AnalyzedText, *, now: datetime | None = None, month: int | None = None) -> Urgency:
+    """Urgency kinds and tone of a message written ``now``; ``month`` is the local month of ``now``
+    when the caller knows it (a batch reads the time zone once, not per message)."""
+    analyzed = analyze(text) if isinstance(text, str) else text
+    if month is None:
+        month = _month(now or timezone.now())
+    kinds: dict[str, None] = {}
+    terms: set[str] = set()
+    raw = analyzed.text
+    tokens = analyzed.tokens
+    present = analyzed.lemma_set | {fold(t.text) for t in tokens}
+    anchored = anchors()
+    hits = sorted({i for word in present & anchored.keys() for i in anchored[word]})
+    every = cues()
+    candidates = [every[i] for i in hits if all(slot & present for slot in every[i].slots)]
+    reading = Reading(analyzed) if candidates else None  # most messages hold no cue's words at all
+    for cue in candidates:
+        assert reading is not None
+        for combo in reading.find(cue):
+            if guarded(cue, combo, reading, month):
+                continue
+            kinds.setdefault(cue.kind, None)
+            terms.add(raw[tokens[min(combo)].start : tokens[max(combo)].stop])
+            if cue.kind in CHILD_HAZARDS and reading.has(reading.sentence_span(min(combo)), CHILDREN):
+                kinds.setdefault(UrgencyKind.CHILD, None)
+            break
+    for match in THREATS.finditer(raw):
+        kinds.setdefault(UrgencyKind.THREAT, None)
+        terms.add(match.group(0))
+    ordered = [k for k in _KIND_ORDER if k in kinds]
+    return Urgency(is_urgent=bool(ordered), kinds=ordered, terms=sorted(terms), tone=assess_tone(analyzed))
+
+
+_KIND_ORDER = [v for k, v in vars(UrgencyKind).items() if k.isupper()]

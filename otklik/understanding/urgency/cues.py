@@ -1,0 +1,330 @@
+"""The cues: a few words by lemma per kind, each with the guards that may drop it.
+
+A cue is one line of a kind's specs: slots joined by " + ", alternatives by "|" (a line ending with
+"|" goes on on the next one); "=word" stands for that word form only; a line starting with "^" wants
+its words in that order. Every alternative matches any reading of a token (``text.word_readings``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..text import fold, word_readings
+from .kinds import UrgencyKind
+from .vocabulary import (
+    BETWEEN,
+    CHRONIC,
+    COLD_WATER,
+    COMMON,
+    DEBT,
+    DRAIN,
+    HABIT,
+    HYPO,
+    INFRA,
+    MODAL,
+    NEG,
+    NOW,
+    PAST,
+    PLANNED,
+    RAIN,
+    REQUEST,
+    ROAD,
+    SEASON,
+    TELECOM,
+    TICKS,
+    TREE_MODAL,
+)
+
+
+@dataclass(frozen=True)
+class Cue:
+    kind: str
+    text: str
+    slots: tuple[frozenset[str], ...]
+    window: int
+    guards: frozenset[str]
+    ordered: bool = False  # the slots' words in this order
+
+
+EVENT = frozenset({NEG, PAST, HYPO})
+
+
+def _readings(alternatives: str) -> frozenset[str]:
+    """Every reading of each alternative; "=word" stands for that word form only."""
+    out: set[str] = set()
+    for word in alternatives.split("|"):
+        word = fold(word.strip())
+        if word.startswith("="):
+            out.add(word[1:])
+        elif word:
+            out.update(word_readings(word))
+            out.add(word)
+    return frozenset(out)
+
+
+def _cues(kind: str, specs: str, *, window: int = 4, guards: Iterable[str] = (NEG,)) -> list[Cue]:
+    """Cues of one kind: one per line of ``specs``, slots joined by " + ", alternatives by "|"; a line
+    starting with "^" wants its words in that order."""
+    out = []
+    joined: list[str] = []
+    for raw in specs.strip().splitlines():  # a line ending with "|" goes on on the next one
+        raw = raw.strip()
+        if joined and joined[-1].endswith("|"):
+            joined[-1] += raw
+        else:
+            joined.append(raw)
+    for line in joined:
+        ordered = line.startswith("^")
+        line = line.lstrip("^ ")
+        if not line:
+            continue
+        slots = tuple(_readings(slot) for slot in line.split(" + "))
+        out.append(Cue(kind, line, slots, window, frozenset(guards), ordered))
+    return out
+
+
+_BUILDING = (
+    "фасад|фасадный|стена|потолок|балкон|перекрытие|плита|козырек|козырёк|крыша|кровля|лестница|"
+    "дом|здание|кладка|мост|карниз"
+)
+_PIPES = (
+    "труба|трубопровод|батарея|радиатор|стояк|канализация|водопровод|теплотрасса|теплосеть|"
+    "отопление|магистраль"
+)
+_INDOORS = (
+    "квартира|подвал|подъезд|парадная|паркинг|лифт|щитовая|этаж|сосед|подвальный|лифтовый|"
+    "помещение|жилец|житель"
+)
+_PEOPLE = (
+    "голова|пешеход|прохожий|человек|люди|гражданин|житель|жилец|кто-нибудь|кто-то|ребенок|дети|посетитель"
+)
+
+
+@lru_cache(maxsize=1)
+def cues() -> tuple[Cue, ...]:
+    K = UrgencyKind
+    out: list[Cue] = []
+    out += _cues(K.GAS, "запах|пахнуть|вонять|утечка|травить|шипеть + газ", guards=EVENT)
+    out += _cues(
+        K.FIRE,
+        f"""
+        пожар|возгорание|задымление|пламя
+        гореть|загореться|полыхать + {_BUILDING}|квартира|подъезд|машина|автомобиль|мусор|трава|лес|подвал|
+        щиток|проводка|сарай|гараж|контейнер|свалка|балкон
+        дым + валить|повалить
+        ^ дым + из|в + окно|подъезд|квартира|подвал
+        """,
+        guards=(*EVENT, HABIT),
+    )
+    out += _cues(
+        K.FLOOD,
+        f"""
+        прорыв|порыв|прорвать|лопнуть|разорвать|авария + {_PIPES}
+        течь|протечка|протекать|подтекать + стояк|батарея|радиатор|труба|трубопровод|водопровод
+        утечка|течь|протечка + вода + подвал|квартира|подъезд|стояк|этаж
+        протечка|протекать|течь|потечь + потолок|квартира
+        течь|литься|хлестать|бить|капать|стекать + вода|кипяток + потолок|стояк|ступень|ступенька|лестница|
+        розетка|проводка|люстра|квартира|подвал|этаж
+        затопить|заливать|затапливать|залить|затопление|подтопить|подтопление|потоп + {_INDOORS}
+        вода|кипяток + подвал|паркинг + стоять|залить|затопить|поступать|идти
+        пар + подвал|валить|идти + вода|подвал
+        откачать|откачивать|откачка + вода|фекалия|фикалия|стоки
+        кипяток + фонтан|бить|течь|литься
+        бить|хлестать|фонтанировать|фонтан + вода + асфальт|земля|грунт
+        """,
+        window=6,
+        guards=(*EVENT, RAIN, DRAIN, CHRONIC),
+    )
+    out += _cues(
+        K.SEWAGE,
+        """
+        канализация|фекалия|нечистоты|стоки|коллектор|канализационный + течь|литься|потечь|прорыв|прорвать|
+        фонтан|затопить|затапливать|разливаться|хлестать
+        """,
+        window=5,
+        guards=(*EVENT, RAIN),
+    )
+    out += _cues(
+        K.NO_HEATING,
+        """
+        нет|нету|отсутствовать|отсутствие|отключить|без + отопление
+        """,
+        window=4,
+        guards=(COMMON, CHRONIC, SEASON, HABIT, BETWEEN),
+    )
+    out += _cues(
+        K.NO_HEATING,
+        """
+        батарея|радиатор + холодный|ледяной
+        батарея|радиатор + не + греть|нагреваться|работать|топить
+        """,
+        window=4,
+        guards=(COMMON, CHRONIC, SEASON, HABIT, COLD_WATER),
+    )
+    out += _cues(
+        K.NO_WATER,
+        """
+        нет|нету + =воды|=водоснабжения|хвс|гвс
+        ^ без|отсутствие + =воды|=водоснабжения|хвс|гвс
+        отсутствовать|пропасть|отключить + вода|водоснабжение|хвс|гвс
+        """,
+        window=5,
+        guards=(CHRONIC, PLANNED, DRAIN, HABIT, PAST, DEBT, REQUEST, BETWEEN, INFRA, HYPO),
+    )
+    out += _cues(
+        K.NO_POWER,
+        """
+        нет|отсутствовать|отсутствие|пропасть|отключить|без + электроэнергия|электричество|электроснабжение
+        нет|нету|отсутствовать|пропасть|без + свет
+        """,
+        window=3,
+        guards=(CHRONIC, HABIT, COMMON, DEBT, NOW, PAST, REQUEST, BETWEEN, HYPO),
+    )
+    out += _cues(
+        K.COLLAPSE,
+        f"""
+        обрушение|обрушиться|обрушаться|обваливаться|обвалиться|обвал|рухнуть|обрушиваться + {_BUILDING}|
+        элемент|пол
+        угроза|риск + обрушение
+        выпирать|выпучиться + стена|кладка
+        """,
+        window=5,
+        guards=(NEG, PAST, ROAD),
+    )
+    out += _cues(
+        K.FALLING,
+        f"""
+        ^ упасть|падать|падение|лететь|свалиться|рухнуть|придавить|обрушиться|отвалиться|сыпаться|
+        осыпаться + на + {_PEOPLE}|пешеходный
+        отваливаться|отвалиться|отходить|отойти|оторваться|сорваться + лист|кронштейн|крепление|панель|блок|
+        облицовка + кровля|крыша|фасад|фасадный|антенна|балкон
+        падать|сыпаться|отваливаться|обваливаться|обрушаться|осыпаться|лететь|обрушение|падение + штукатурка|
+        кирпич|кусок|облицовка|декор|камень|бетон|плитка|часть|отделка|фрагмент|плита|панель + фасад|
+        фасадный|балкон|крыша|кровля|карниз|арка|козырек|козырёк|земля|тротуар
+        """,
+        window=7,
+        guards=(NEG, PAST, TREE_MODAL),
+    )
+    out += _cues(
+        K.ICE,
+        """
+        сосулька|сосуля
+        ^ наледь|лед|глыба|льдина + на|с|со|над + крыша|кровля|водосток|труба|балкон|козырек|козырёк|карниз
+        ^ на|с|со|над + крыша|кровля|водосток|труба|балкон|козырек|козырёк|карниз + наледь|лед|глыба|льдина
+        наледь|лед|глыба|льдина + падать|упасть|лететь|свалиться
+        """,
+        window=6,
+        guards=(NEG, PAST, MODAL),
+    )
+    out += _cues(
+        K.WIRES,
+        """
+        оборвать|обрыв|оборванный|порвать + провод|линия|лэп
+        оголить|оголенный|голый|полуоголенный|торчать + провод|контакт|проводка
+        открытый|открыть + провод
+        =искрит|=искрят|=искрило|=искрение|=искрения|=искрением|=искры|=искрами|=искрится|=искрятся
+        бить|ударить + ток
+        провод + земля|вода|лежать
+        ^ висеть + на + провод
+        открытый|открыть + щиток|электрощиток
+        """,
+        window=4,
+        guards=(NEG, PAST, TELECOM, HYPO),
+    )
+    out += _cues(
+        K.POLE,
+        "столб|опора + упасть|рухнуть|накрениться|наклониться|падать|завалиться",
+        window=6,
+        guards=(NEG, PAST),
+    )
+    out += _cues(
+        K.TREE,
+        """
+        дерево|ветка|ветвь|сук|тополь|береза|клен|ствол + наклонить|накрениться|наклониться|наклон|
+        завалиться|висеть|повиснуть|трещать|надломиться|обломиться
+        дерево|ветка|ветвь|сук + упасть|падать|повалиться + на + провод|линия|лэп
+        """,
+        window=6,
+        guards=(NEG, PAST, RAIN, CHRONIC),
+    )
+    out += _cues(
+        K.MANHOLE,
+        """
+        открытый|открыть|открыт|полуприкрытый|приоткрытый|полуоткрытый|полуоткрыть + люк|колодец|яма
+        люк|колодец + без + крышка
+        крышка + провалиться|упасть + внутрь
+        яма|провал|котлован|дыра + не + огородить
+        неогороженный|=глубже|увеличиваться + яма|провал|котлован|дыра
+        провалиться + прохожий|человек|ребенок|пешеход|любой|дети|кто-нибудь|кто-то
+        """,
+        window=4,
+        guards=(NEG, PAST),
+    )
+    out += _cues(
+        K.MANHOLE,
+        """
+        нет|отсутствовать|отсутствие + крышка + люк|колодец
+        нет|отсутствовать|отсутствие + люк
+        """,
+        window=4,
+        guards=(NEG, PAST, BETWEEN),
+    )
+    out += _cues(
+        K.MANHOLE,
+        """
+        разбить|сломать|повредить|повреждённый|поврежденный|лопнуть|треснуть|украсть|обрушиться|обрушаться|
+        разрушить|разрушенный + люк|крышка
+        """,
+        window=1,
+        guards=(NEG, PAST),
+    )
+    out += _cues(K.TRAPPED, "застрять + лифт", guards=(NEG, PAST))
+    out += _cues(
+        K.HEALTH,
+        """
+        =скорая|=скорую|=скорой|=скорые + не + приехать|ехать|приезжать
+        =скорая|=скорую|=скорой|=скорые + ждать|прождать
+        =скорая|=скорую|=скорой|=скорые + нет + место
+        врач + не + прийти|приходить
+        инсулин + нет|не|отсутствовать|закупить|получать|выдавать
+        без + сознание
+        отказать + госпитализация
+        """,
+        window=5,
+        guards=(PAST,),
+    )
+    out += _cues(
+        K.DOGS,
+        """
+        собака|пес|пёс|стая|свора + укусить|покусать|напасть|нападать|кидаться|бросаться|кинуться
+        ^ укусить|покусать + за + нога|рука
+        ^ напасть|нападать|наброситься + на + я|мы|человек|прохожий|ребенок|женщина|мужчина
+        укусить|покусать + человек|женщина|мужчина|прохожий|ребенок
+        """,
+        window=9,
+        guards=(NEG, HYPO, TICKS),
+    )
+    out += _cues(
+        K.CHILD,
+        """
+        ребенок|сын|дочь + укусить|покусать
+        ребенок + выпасть|пропасть
+        ^ дети|ребенок + на + крыша|лед
+        """,
+        window=5,
+        guards=(NEG, PAST, HYPO),
+    )
+    out += _cues(K.THREAT, "угрожать + убийство|нож|расправа", guards=(NEG,))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def anchors() -> dict[str, list[int]]:
+    """Word → the cues whose smallest slot holds it: a text without any of them matches no cue."""
+    out: dict[str, list[int]] = {}
+    for i, cue in enumerate(cues()):
+        for word in min(cue.slots, key=len):
+            out.setdefault(word, []).append(i)
+    return out

@@ -1,0 +1,290 @@
+"""A text read by sentence, and the guards that drop a cue's match the way a person reads it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from itertools import product
+
+from ..text import AnalyzedText, fold, morph
+from .cues import Cue
+from .kinds import COLD_MONTHS, UrgencyKind
+from .vocabulary import (
+    ABBREVIATIONS,
+    AFTERMATH,
+    BETWEEN,
+    CHRONIC,
+    CHRONIC_WORDS,
+    COLD_WATER,
+    COMMON,
+    COMMON_WORDS,
+    DEBT,
+    DEBT_WORDS,
+    DRAIN,
+    DRAIN_WORDS,
+    DURATION,
+    FIRE_SAFETY,
+    HABIT,
+    HABIT_WORDS,
+    HABITUAL_NEXT,
+    HOME,
+    HYPO,
+    HYPOTHESIS,
+    INFRA,
+    INFRA_WORDS,
+    LIGHTS,
+    MODAL,
+    NEG,
+    NEGATIONS,
+    NOW,
+    NOW_WORDS,
+    PAST,
+    PAST_EVENTS,
+    PAST_FORM,
+    PAST_SEASONS,
+    PAST_WORDS,
+    PLANNED,
+    PLANNED_WORDS,
+    RAIN,
+    RAIN_CONDITION,
+    RAIN_WORDS,
+    REQUEST,
+    REQUEST_WORDS,
+    ROAD,
+    ROAD_WORDS,
+    SEASON,
+    SEASON_POLICY,
+    SENTENCE_END,
+    TELECOM,
+    TELECOM_WORDS,
+    TICKS,
+    TIME_RE,
+    TIMES,
+    TREE_MODAL,
+    TREES,
+    YEAR,
+)
+
+
+class Reading:
+    """One text's tokens by sentence, for matching cues and reading their guards."""
+
+    def __init__(self, analyzed: AnalyzedText) -> None:
+        self.analyzed = analyzed
+        self.words = [fold(t.text) for t in analyzed.tokens]
+        self.readings = [frozenset(r) | {w} for r, w in zip(analyzed.readings, self.words, strict=True)]
+        self.sentence: list[int] = []
+        text, current, previous = analyzed.text, 0, 0
+        last_word = ""
+        for token in analyzed.tokens:
+            end = SENTENCE_END.search(text, previous, token.start)
+            if end and not (
+                end.group() == "." and last_word in ABBREVIATIONS and "\n" not in text[previous : token.start]
+            ):
+                current += 1
+            self.sentence.append(current)
+            previous = token.stop
+            last_word = fold(token.text)
+        self.positions: dict[str, list[int]] = {}
+        for i, options in enumerate(self.readings):
+            for option in options:
+                self.positions.setdefault(option, []).append(i)
+        self.lemma_set = frozenset(self.positions)
+        self.now = bool(self.lemma_set & NOW_WORDS) or bool(TIME_RE.search(analyzed.text.lower()))
+
+    def sentence_span(self, i: int) -> range:
+        s = self.sentence[i]
+        start = i
+        while start > 0 and self.sentence[start - 1] == s:
+            start -= 1
+        stop = i
+        while stop + 1 < len(self.sentence) and self.sentence[stop + 1] == s:
+            stop += 1
+        return range(start, stop + 1)
+
+    def has(self, indices: Iterable[int], lemmas: frozenset[str]) -> bool:
+        return any(self.readings[j] & lemmas for j in indices)
+
+    def find(self, cue: Cue) -> list[tuple[int, ...]]:
+        options: list[list[int]] = []
+        for slot in cue.slots:
+            at = sorted({p for r in slot & self.lemma_set for p in self.positions[r]})
+            if not at:
+                return []
+            options.append(at[:12])
+        found = []
+        for combo in product(*options):
+            if len(set(combo)) != len(combo):
+                continue
+            if cue.ordered and list(combo) != sorted(combo):
+                continue
+            if max(combo) - min(combo) > cue.window + len(combo) - 1:
+                continue
+            if len({self.sentence[i] for i in combo}) != 1:
+                continue
+            found.append(combo)
+        return found
+
+
+def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> bool:
+    """Whether a guard drops this match of the cue."""
+    first, last = min(combo), max(combo)
+    span = r.sentence_span(first)
+    before = [j for j in range(span.start, last) if j not in combo]
+    sentence = span
+    g = cue.guards
+    words = r.words
+    if NEG in g:
+        for k in combo:
+            if any(j in span and j not in combo and words[j] in NEGATIONS for j in (k - 1, k - 2)):
+                return True
+        if cue.kind in (UrgencyKind.FIRE, UrgencyKind.GAS) and last + 1 in span and words[last + 1] == "нет":
+            return True
+    if PAST in g:
+        if any(words[j] == "после" for j in range(max(span.start, first - 3), first)):
+            return True
+        if r.has(before, PAST_WORDS):
+            return True
+        if any(words[j] in ("был", "была", "было", "были") for j in range(max(span.start, first - 2), first)):
+            return True
+        if any(w in PAST_EVENTS for w in (words[j] for j in sentence)) and any(
+            words[j] in PAST_SEASONS for j in sentence
+        ):
+            return True
+        if any(YEAR.match(words[j]) and j > 0 and words[j - 1] in ("в", "во") for j in sentence):
+            return True
+        if any(
+            YEAR.match(words[j]) and j > 1 and words[j - 2] in ("в", "во") and j - 1 != first
+            for j in sentence
+        ):
+            return True
+        if cue.kind == UrgencyKind.FIRE and any(
+            "гореть" in r.readings[k] and PAST_FORM.search(words[k]) for k in combo
+        ):
+            return True
+        if r.has(range(len(words)), AFTERMATH) and not r.now:
+            return True
+        if any(words[k].startswith("упавш") for k in combo):
+            return True
+    if HYPO in g and r.has(before, HYPOTHESIS):
+        return True
+    if MODAL in g and any("мочь" in r.readings[j] for j in range(max(span.start, first - 3), first)):
+        return True
+    if TREE_MODAL in g and r.has(sentence, TREES) and r.has(before, frozenset({"мочь"})):
+        return True
+    if REQUEST in g and r.has(before, REQUEST_WORDS):
+        return True
+    if cue.kind == UrgencyKind.FIRE and r.has(sentence, FIRE_SAFETY):
+        return True
+    if cue.kind == UrgencyKind.TREE and any(
+        r.readings[k] & TREES and k - 1 in span and words[k - 1] == "на" for k in combo
+    ):
+        return True  # "на дереве висит пакет": something on a tree
+    if BETWEEN in g:
+        for k in combo:
+            nxt = k + 1
+            if (
+                words[k] in ("нет", "нету")
+                and k == last
+                and nxt in span
+                and _is_noun(words[nxt])
+                and not r.readings[nxt] & (DURATION | TIMES)
+            ):
+                return True  # "воды - нет возможности перекрыть": "нет" is the next noun's
+    if (
+        cue.kind == UrgencyKind.FIRE
+        and any("гореть" in r.readings[k] for k in combo)
+        and r.has(range(max(span.start, first - 3), min(span.stop, last + 4)), LIGHTS)
+    ):
+        return True  # "горит свет в подвале", "не горит фонарь": a lamp, not a fire
+    if RAIN in g and not r.now:
+        for j in sentence:
+            if r.readings[j] & RAIN_WORDS and any(
+                words[i] in RAIN_CONDITION or r.readings[i] & {"каждый", "время"}
+                for i in range(max(span.start, j - 3), j)
+            ):
+                return True
+    if HABIT in g and (
+        r.has(sentence, HABIT_WORDS)
+        or any(
+            words[j] in ("по", "несколько") and words[j + 1] in HABITUAL_NEXT
+            for j in sentence
+            if j + 1 in sentence
+        )
+        or any("каждый" in r.readings[j] and r.readings[j + 1] & TIMES for j in sentence if j + 1 in sentence)
+    ):
+        return True
+    where = range(len(words)) if cue.kind == UrgencyKind.NO_POWER else sentence
+    if COMMON in g and r.has(where, COMMON_WORDS) and not r.has(sentence, HOME):
+        return True
+    if CHRONIC in g and (r.has(sentence, CHRONIC_WORDS) or _chronic(r)):
+        return True
+    if (
+        PLANNED in g
+        and r.has(range(len(words)), PLANNED_WORDS)
+        and r.has(range(max(span.start, first - 2), last + 1), frozenset({"горячий", "гвс"}))
+        and not r.has(range(max(span.start, first - 2), last + 1), frozenset({"холодный", "хвс"}))
+    ):
+        return True
+    if DRAIN in g and r.has(sentence, DRAIN_WORDS):
+        return True
+    if DEBT in g and r.has(range(len(words)), DEBT_WORDS):
+        return True
+    if BETWEEN in g and any(
+        _is_noun(words[j]) and not _is_preposition(words[j - 1])
+        for j in range(first + 1, last)
+        if j not in combo
+    ):
+        return True
+    if COLD_WATER in g and any(
+        r.readings[k] & {"холодный", "ледяной"}
+        and r.has((j for j in (k - 1, k + 1) if 0 <= j < len(words)), frozenset({"вода", "водоснабжение"}))
+        for k in combo
+    ):
+        return True
+    if INFRA in g and r.has(range(first, last + 1), INFRA_WORDS):
+        return True
+    if ROAD in g and r.has(sentence, ROAD_WORDS):
+        return True
+    if TICKS in g and r.has(range(len(words)), frozenset({"клещ", "змея", "комар"})):
+        return True
+    if TELECOM in g and r.has(sentence, TELECOM_WORDS):
+        return True
+    if NOW in g and not (r.now or r.has(sentence, DURATION)):
+        return True
+    if SEASON in g:
+        if month is not None and month not in COLD_MONTHS:
+            return True
+        everywhere = range(len(words))
+        if r.has(everywhere, SEASON_POLICY) or r.has(everywhere, frozenset({"апрель", "май"})):
+            return True
+        if r.has(sentence, frozenset({"город"})) or any(words[j] == "всех" for j in sentence):
+            return True
+    return False
+
+
+_YEARS_OF_IT = re.compile(
+    r"(?:на\s+протяжении|в\s+течени[ие]|уже|более|больше|около|почти|свыше)\s+"
+    r"(?:(?:\d{1,2}(?:[.,]\d)?(?:-?х)?|нескольк\w*|многи\w*|много|полутора|двух|тр[её]х|пяти|десяти)\s+)?"
+    r"(?:лет|года|годами|отопительных\s+сезонов|сезонов)(?![а-я])"
+    r"|из\s+года\s+в\s+год|(?<![а-я])годами(?![а-я])",
+    re.IGNORECASE,
+)
+
+
+def _chronic(r: Reading) -> bool:
+    """Years of it: "на протяжении 2-х лет", "из года в год", "20 лет"."""
+    return bool(_YEARS_OF_IT.search(r.analyzed.text))
+
+
+@lru_cache(maxsize=50_000)
+def _is_noun(word: str) -> bool:
+    parses = morph().parse(word)
+    return bool(parses) and parses[0].tag.POS == "NOUN"
+
+
+@lru_cache(maxsize=5_000)
+def _is_preposition(word: str) -> bool:
+    parses = morph().parse(word)
+    return bool(parses) and parses[0].tag.POS == "PREP"

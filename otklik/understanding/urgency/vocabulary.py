@@ -1,0 +1,218 @@
+"""The guards' names and the words they read: negations, past and hypothetical markers, habits,
+common areas, chronic trouble, planned works — and where a sentence ends."""
+
+from __future__ import annotations
+
+import re
+
+# --- guards ----------------------------------------------------------------------------------------
+
+NEG = "negation"  # a negation right before a word of the cue
+PAST = "past"  # "после …", "в прошлом году", "был пожар"
+HYPO = "hypothesis"  # "может", "если", "опасность", "риск" … before the cue in its sentence
+RAIN = "rain"  # "при дожде", "во время ливня", "после дождя" — unless the text says it is now
+HABIT = "habit"  # "постоянно", "часто", "каждый год" in the sentence
+COMMON = "common_area"  # a staircase, a landing, a street lamp: not a home's supply
+CHRONIC = "chronic"  # pressure, under-heating, years of it
+PLANNED = "planned"  # supply off by schedule or for repairs
+SEASON = "season"  # heating: only in the cold season, never about the season's start or end
+DEBT = "debt"  # supply cut for debts
+DRAIN = "drain"  # a roof drain pipe, rain water, puddles: not the water supply
+NOW = "now"  # the text must say the outage is now or name its start or length
+TELECOM = "telecom"  # internet and phone cables
+COLD_WATER = "cold_water"  # "холодная вода из батареи": the cold is the water's, not the radiator's
+BETWEEN = "between"  # "отопления вопросов нет": another noun between the words of an absence cue
+TICKS = "ticks"  # a tick bite is for the health service, not an attack
+ROAD = "road"  # "угроза обрушения дорожного покрытия": a sinking road surface, not a building
+INFRA = "infrastructure"  # "нет центрального водоснабжения": the network was never built
+REQUEST = "request"  # "нужно отключить воду", "нет возможности перекрыть": asked for, not happening
+MODAL = "modal"  # "могут образоваться сосульки": a modal right before the cue
+TREE_MODAL = "tree_modal"  # "деревья могут рухнуть на людей": a fear about trees (the tree cues judge them)
+
+NEGATIONS = frozenset({"не", "нет", "ни"})
+HYPOTHESIS = frozenset(
+    {
+        "мочь",
+        "возможно",
+        "возможный",
+        "если",
+        "случай",
+        "опасность",
+        "риск",
+        "вероятность",
+        "чтобы",
+        "избежание",
+        "допустить",
+        "вдруг",
+        "предотвратить",
+        "предотвращение",
+        "угроза",
+        "грозить",
+        "опасаться",
+    }
+)
+PAST_WORDS = frozenset({"прошлый", "назад", "ранее", "след"})
+# Who pays for the damage: the flood or fire is over.
+AFTERMATH = frozenset({"ущерб", "возмещать", "возместить", "возмещение", "компенсация", "компенсировать"})
+PAST_SEASONS = frozenset({"зимой", "летом", "осенью", "весной"})
+PAST_EVENTS = frozenset({"произошел", "произошла", "произошло", "был", "была", "было", "были"})
+YEAR = re.compile(r"^(?:19|20)\d\d$")
+REQUEST_WORDS = frozenset({"нужно", "надо", "необходимо", "возможность", "просить", "просьба", "требоваться"})
+LIGHTS = frozenset(
+    {"свет", "лампа", "лампочка", "фонарь", "светильник", "освещение", "прожектор", "индикатор"}
+)
+FIRE_SAFETY = frozenset(
+    {
+        "тушение",
+        "противопожарный",
+        "безопасность",
+        "предписание",
+        "надзор",
+        "норма",
+        "правило",
+        "требование",
+        "оповещение",
+        "сигнализация",
+        "извещатель",
+    }
+)
+TREES = frozenset({"дерево", "тополь", "береза", "клен", "ветка", "ветвь", "сук"})
+RAIN_WORDS = frozenset({"дождь", "ливень", "осадки", "таяние", "снегопад", "оттепель", "гроза"})
+RAIN_CONDITION = frozenset({"при", "время", "после", "когда", "каждый", "в", "во"})
+NOW_WORDS = frozenset({"сейчас", "сегодня", "опять", "снова", "сей", "настоящий", "данный", "сегодняшний"})
+HABIT_WORDS = frozenset(
+    {
+        "постоянно",
+        "постоянный",
+        "регулярно",
+        "часто",
+        "периодически",
+        "систематически",
+        "ежегодно",
+        "иногда",
+        "перебой",
+    }
+)
+# "по утрам", "несколько раз": a habit
+HABITUAL_NEXT = frozenset({"утрам", "вечерам", "ночам", "выходным", "праздникам", "раз"})
+# "каждый" is a habit before a time word only ("каждый год", "после каждого дождя"; not "в каждой квартире")
+TIMES = frozenset(
+    {
+        "год",
+        "раз",
+        "день",
+        "зима",
+        "весна",
+        "лето",
+        "осень",
+        "дождь",
+        "ливень",
+        "месяц",
+        "неделя",
+        "ночь",
+        "утро",
+        "вечер",
+    }
+)
+COMMON_WORDS = frozenset(
+    {
+        "лестничный",
+        "лестница",
+        "клетка",
+        "подъезд",
+        "парадная",
+        "парадный",
+        "площадка",
+        "холл",
+        "тамбур",
+        "мусоропровод",
+        "арка",
+        "фасад",
+        "этаж",
+        "фонарь",
+        "освещение",
+        "лампа",
+        "лампочка",
+        "светильник",
+        "уличный",
+        "мопа",
+        "моп",
+    }
+)
+HOME = frozenset({"квартира", "комната", "кухня", "спальня", "зал"})
+CHRONIC_WORDS = frozenset(
+    {"напор", "давление", "еле", "годами", "ночной", "циркуляция", "полотенцесушитель", "давно"}
+)
+PLANNED_WORDS = frozenset(
+    {
+        "график",
+        "плановый",
+        "планово",
+        "профилактика",
+        "профилактический",
+        "ремонт",
+        "ремонтный",
+        "опрессовка",
+        "промывка",
+    }
+)
+SEASON_POLICY = frozenset({"продлить", "продление", "окончание", "завершение", "включение"})
+DEBT_WORDS = frozenset({"задолженность", "долг", "неуплата", "неплатёж", "неплатеж"})
+DRAIN_WORDS = frozenset(
+    {
+        "водосток",
+        "водосточный",
+        "отток",
+        "сток",
+        "отвод",
+        "лужа",
+        "ливнёвка",
+        "ливневка",
+        "ливневый",
+        "талый",
+        "канава",
+        "кювет",
+        "проезжий",
+        "изоляция",
+        "теплоизоляция",
+        "утепление",
+    }
+)
+INFRA_WORDS = frozenset({"центральный", "централизованный", "система"})
+ROAD_WORDS = frozenset(
+    {"асфальт", "асфальтовый", "покрытие", "дорожный", "грунт", "земля", "дорога", "проезжий", "тротуар"}
+)
+TELECOM_WORDS = frozenset({"интернет", "интернетовский", "телефонный", "оптоволокно", "провайдер", "антенна"})
+DURATION = frozenset(
+    {
+        "сутки",
+        "день",
+        "неделя",
+        "месяц",
+        "час",
+        "утро",
+        "ночь",
+        "вечер",
+        "уже",
+        "третий",
+        "второй",
+        "четвёртый",
+    }
+)
+CHILDREN = frozenset({"ребенок", "ребёнок", "дети", "детский", "малыш", "школьник", "школа", "садик"})
+TIME_RE = re.compile(
+    r"(?<![а-я])(?:с|со|в)\s+\d{1,2}[:.]\d{2}(?!\d)|(?<![а-я])с\s+\d{1,2}\.\d{1,2}(?!\d)|(?<![а-я])с\s+\d{1,2}\s+[а-я]+"
+)
+# First-person threats by their forms ("может и убить" is not one).
+THREATS = re.compile(
+    r"(?<![а-яё])(?:убью|прибью|зарежу|подожгу|взорву|покончу\s+с\s+собой|размахивает\s+ножом)(?![а-яё])",
+    re.IGNORECASE,
+)
+# Cues whose fire word is a past form: "горел", "горела" — the fire was, it is not.
+PAST_FORM = re.compile(r"(?:ел|ела|ело|ели)$")
+SENTENCE_END = re.compile(r"[.!?;\n]")
+# "ул. Ленина", "д. 5", "г. Курск": a period after an abbreviation ends no sentence
+ABBREVIATIONS = frozenset(
+    {"ул", "д", "г", "пр", "просп", "кв", "корп", "к", "стр", "пер", "пос", "п", "с", "им", "обл", "наб"}
+    | {"пл", "ш", "б", "мкр", "тел", "т", "е", "ст", "дер", "р-н", "р", "лит"}
+)
