@@ -133,6 +133,21 @@ def _raw_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
     return headers, ((n, values) for n, values in enumerate(reader, start=2))
 
 
+def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Every column of every non-empty row, as text keyed by the file's own headers (a table passed
+    through, e.g. to add predictions to it)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileProblems([f"{path}: no such file"])
+    names, raw = _raw_rows(path)
+    rows = [
+        (number, {name: _text(values[i]) if i < len(values) else "" for i, name in enumerate(names) if name})
+        for number, values in raw
+        if any(_text(v) for v in values)
+    ]
+    return [n for n in names if n], rows
+
+
 def read_table(
     path: str | Path,
     headers: Mapping[str, tuple[str, ...]],

@@ -63,7 +63,7 @@ class Suggestion:
     model: str  # the model version
 
 
-def _territory_chains(ids: Iterable[int | None]) -> dict[int, list[int]]:
+def territory_chains(ids: Iterable[int | None]) -> dict[int, list[int]]:
     """Each territory id with the ids of the territories above it, nearest first (one query per
     level of the tree)."""
     from otklik.directory.models import Territory
@@ -106,7 +106,7 @@ def routing_examples() -> list[ml.Example]:
             "text", "agency_id", "created_at", "category__code", "territory_id"
         )
     )
-    chains = _territory_chains(row[4] for row in rows)
+    chains = territory_chains(row[4] for row in rows)
     return [
         ml.Example(
             text=text,
@@ -187,7 +187,7 @@ def suggest_agencies(rows: Sequence[RoutingRow]) -> list[Suggestion | None]:
     if active is None:
         return [None] * len(rows)
     version, model, thresholds = active
-    chains = _territory_chains(r.territory for r in rows)
+    chains = territory_chains(r.territory for r in rows)
     docs = [ml.prepare(r.text, routing_tokens(r.category, r.territory, chains)) for r in rows]
     out: list[Suggestion | None] = []
     for prediction in model.predict(docs):

@@ -16,6 +16,7 @@ region-only answer is no prediction. Precision = correct / predicted, recall = c
 from __future__ import annotations
 
 import csv
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -262,3 +263,131 @@ def evaluate_annotations(
                 score.predicted += 1
                 score.confusions[("—", predicted[score])] += 1
     return [district, settlement, street]
+
+
+# --- any labelled file ---------------------------------------------------------------------------
+
+_HOUSE_WORDS = re.compile(r"(?<![\w-])(?:дом|д\.)\s*№?\s*\d", re.IGNORECASE)
+_METRO_NAMED = re.compile(r"(?<![\w-])(?:метро|м\.|ст\.\s*м\.?)\s*«?[А-ЯЁ]", re.IGNORECASE)
+
+
+def names_address_or_place(text: str, gazetteer: Gazetteer) -> bool:
+    """Does the text name an address or a place, by its words alone (no address registry): a street
+    with its type word ("ул. Ломоносова", "на Садовой улице"), a house ("д. 5"), a metro station
+    ("у метро Ладожская") or a territory of the region below the region itself ("в Купчино")."""
+    from .addresses import extract_address
+
+    if extract_address(text) is not None or _HOUSE_WORDS.search(text) or _METRO_NAMED.search(text):
+        return True
+    return any(any(gazetteer.depth(t) > 0 for t in m.ids) for m in gazetteer.scan(tokenize(text)))
+
+
+@dataclass
+class FileScores:
+    """District- and okrug-level figures of a labelled file, on every row and on the rows naming an
+    address or a place; "district" is the level right under the region, "okrug" the one below."""
+
+    district: Score = field(default_factory=lambda: Score("district, every row"))
+    okrug: Score = field(default_factory=lambda: Score("okrug, every row"))
+    district_named: Score = field(default_factory=lambda: Score("district, texts naming an address or place"))
+    okrug_named: Score = field(default_factory=lambda: Score("okrug, texts naming an address or place"))
+    rows: int = 0
+    truth_by: Counter[str] = field(default_factory=Counter)
+    sources: Counter[str] = field(default_factory=Counter)  # what placed the named rows
+    texts_per_second: float = 0.0
+
+    def lines(self) -> list[str]:
+        by = ", ".join(f"{k} {v}" for k, v in self.truth_by.most_common())
+        out = [f"{self.rows} rows; true territory by {by}"]
+        out += [s.line() for s in (self.district, self.okrug, self.district_named, self.okrug_named)]
+        placed = ", ".join(f"{k} {v}" for k, v in self.sources.most_common())
+        out.append(f"what placed the texts naming an address or place: {placed}")
+        out.append(f"resolver speed: {self.texts_per_second:,.0f} texts/s")
+        return out
+
+
+def _levels(territory: Territory | None, gazetteer: Gazetteer) -> tuple[Territory | None, Territory | None]:
+    """(the territory at the district level, at the okrug level) of a territory, None where it is
+    not that deep."""
+    if territory is None or territory.pk not in gazetteer.territories:
+        return None, None
+    chain = gazetteer.chain(territory.pk)  # the territory … the region
+    top_down = list(reversed(chain))
+    district = gazetteer.territories[top_down[1]] if len(top_down) > 1 else None
+    okrug = gazetteer.territories[top_down[2]] if len(top_down) > 2 else None
+    return district, okrug
+
+
+def evaluate_file(
+    path: str | Path,
+    region: Territory,
+    *,
+    text_col: str = "text",
+    territory_col: str | None = None,
+    lat_col: str | None = None,
+    lon_col: str | None = None,
+    gazetteer: Gazetteer | None = None,
+    use_ner: bool = False,
+) -> FileScores:
+    """Precision and recall of :func:`locate` on a labelled file: the true territory of a row is
+    the one its ``territory_col`` names (any spelling, former names too), else the polygon holding
+    its ``lat_col``/``lon_col`` point. The resolver reads the text only (never the point)."""
+    from otklik.directory.tables import FileProblems, read_rows
+
+    from .cache import get_gazetteer, get_polygons
+    from .names import territory_lookup
+
+    if not territory_col and not (lat_col and lon_col):
+        raise FileProblems(["give the true territory: a territory column, or latitude and longitude columns"])
+    headers, rows = read_rows(path)
+    missing = [c for c in (text_col, territory_col, lat_col, lon_col) if c and c not in headers]
+    if missing:
+        columns = ", ".join(headers)
+        raise FileProblems([f"{Path(path).name}: no column {', '.join(missing)} (found: {columns})"])
+    gazetteer = gazetteer or get_gazetteer()
+    lookup = territory_lookup(region) if territory_col else None
+    polygons = get_polygons(gazetteer) if lat_col and lon_col else None
+    scores = FileScores()
+    named_truth: dict[str, Territory | None] = {}
+    labelled: list[tuple[str, Territory]] = []
+    for _line, values in rows:
+        text = values.get(text_col, "")
+        if not text.strip():
+            continue
+        truth: Territory | None = None
+        if lookup is not None and values.get(territory_col or ""):
+            name = values[territory_col or ""]
+            if name not in named_truth:
+                named_truth[name] = lookup(name)
+            truth = named_truth[name]
+            scores.truth_by["name" if truth is not None else "unknown name"] += 1
+        if truth is None and polygons is not None:
+            try:
+                lat, lon = float(values.get(lat_col or "", "")), float(values.get(lon_col or "", ""))
+            except ValueError:
+                lat = lon = None  # type: ignore[assignment]
+            found = polygons.locate(lat, lon) if lat is not None and lon is not None else None
+            truth = gazetteer.territories.get(found.pk) if found is not None else None
+            scores.truth_by["point" if truth is not None else "no point"] += 1
+        if truth is not None:
+            labelled.append((text, truth))
+    started = time.perf_counter()
+    predictions = [locate(text, gazetteer=gazetteer, use_ner=use_ner) for text, _truth in labelled]
+    elapsed = time.perf_counter() - started
+    scores.texts_per_second = len(labelled) / elapsed if elapsed else 0.0
+    scores.rows = len(labelled)
+    for (text, truth), place in zip(labelled, predictions, strict=True):
+        true_district, true_okrug = _levels(truth, gazetteer)
+        got_district, got_okrug = _levels(place.territory, gazetteer)
+        named = names_address_or_place(text, gazetteer)
+        if named:
+            scores.sources[place.source] += 1
+        for score, true, got, on in (
+            (scores.district, true_district, got_district, True),
+            (scores.okrug, true_okrug, got_okrug, True),
+            (scores.district_named, true_district, got_district, named),
+            (scores.okrug_named, true_okrug, got_okrug, named),
+        ):
+            if on and true is not None:
+                score.add(true.name, got.name if got is not None else "")
+    return scores
