@@ -2,7 +2,9 @@
 
 Every notification goes, after the action commits, by email to the people concerned who have an
 address and by the Telegram bot (``OTKLIK_TELEGRAM_BOT_TOKEN``) to those with a Telegram chat id
-(set in the admin: Users → Telegram chat id). A failed delivery is logged and never fails the action.
+(set in the admin: Users → Telegram chat id): one :func:`send_notification` task per message, sent
+after commit (:func:`otklik.aftercommit.task_after_commit`; a Celery worker's ``notify`` queue, or
+this process in the embedded mode). A failed delivery is logged and never fails the action.
 A pipeline batch that assigns many cases sends each Telegram chat one digest, not a message a case:
 the Bot API allows about one message a second to a chat.
 """
@@ -15,14 +17,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Q
 from django.utils import translation
 from django.utils.timezone import localtime
 
 from otklik.accounts.permissions import Capability, holders
+from otklik.aftercommit import task_after_commit
 from otklik.understanding.explain import urgency_kinds
 
 if TYPE_CHECKING:
@@ -94,26 +97,34 @@ def send_telegram(chats: Sequence[str], text: str) -> int:
     return sent
 
 
+@shared_task(name="otklik.cases.notifications.send_notification", ignore_result=True)
+def send_notification(subject: str, body: str, emails: list[str], chats: list[str], about: str = "") -> None:
+    """The email to every address and the same words to every Telegram chat. A failure is logged,
+    naming ``about`` when given (a resident's address is personal data), else the addresses."""
+    if emails:
+        try:
+            send_mail(subject, body, None, emails, fail_silently=False)
+        except Exception:  # a mail server outage must not fail anything
+            log.exception("%s could not be emailed", about or f"notification to {emails}")
+    if chats:
+        try:
+            send_telegram(chats, f"{subject}\n{body}")
+        except Exception:
+            log.exception("telegram notification to %s failed", chats)
+
+
+def send_after_commit(recipients: Recipients, subject: str, body: str, *, about: str = "") -> None:
+    """:func:`send_notification` to ``recipients`` once the transaction commits (nothing for none)."""
+    if recipients.emails or recipients.chats:
+        task_after_commit(
+            send_notification, subject, body, list(recipients.emails), list(recipients.chats), about
+        )
+
+
 def _send(recipients: Recipients, subject: str, body: str, *, to_chats: bool = True) -> None:
     """After commit: the email to every address and, unless ``to_chats`` is off, the same words to
     every Telegram chat."""
-    emails, chats = list(recipients.emails), list(recipients.chats) if to_chats else []
-    if not emails and not chats:
-        return
-
-    def deliver() -> None:
-        if emails:
-            try:
-                send_mail(subject, body, None, emails, fail_silently=False)
-            except Exception:  # a mail server outage must not fail the case action
-                log.exception("notification to %s failed", emails)
-        if chats:
-            try:
-                send_telegram(chats, f"{subject}\n{body}")
-            except Exception:
-                log.exception("telegram notification to %s failed", chats)
-
-    transaction.on_commit(deliver)
+    send_after_commit(Recipients(recipients.emails, recipients.chats if to_chats else []), subject, body)
 
 
 def _assigned_message(case: Case) -> tuple[str, str]:

@@ -1,25 +1,21 @@
 """The resident's email with the status link of their appeal.
 
 Sent with Django's mail (``settings.EMAIL_BACKEND``, ``DEFAULT_FROM_EMAIL``) after the transaction
-commits, as :mod:`otklik.cases.notifications` sends the staff's emails: a mail server that is away
-is logged and never fails the appeal, which is already stored. The text is in the project's language
-(Russian), whatever language the page was shown in.
+commits, by the same task as the staff's notifications (:mod:`otklik.cases.notifications`): a mail
+server that is away is logged and never fails the appeal, which is already stored. The text is in
+the project's language (Russian), whatever language the page was shown in.
 """
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-log = logging.getLogger("otklik.public.emails")
+from otklik.cases.notifications import Recipients, send_after_commit
 
 
 def email_address(contact: str) -> str | None:
@@ -49,14 +45,7 @@ def mail_after_commit(*, to: str, subject: str, body: str, about: str) -> None:
     """Email one resident (or observer) once the transaction commits. A mail server that is away is
     logged and never fails what was stored — the page shows the same; the address is personal data,
     so the log names only ``about`` ("the status link of appeal 2611-000001")."""
-
-    def deliver() -> None:
-        try:
-            send_mail(subject, body, None, [to], fail_silently=False)
-        except Exception:
-            log.exception("%s could not be emailed", about)
-
-    transaction.on_commit(deliver)
+    send_after_commit(Recipients(emails=[to]), subject, body, about=about)
 
 
 def send_status_link(*, to: str, case_number: str, status_url: str, name: str = "") -> None:
