@@ -16,6 +16,7 @@ from django.utils import timezone
 from otklik.accounts.models import User
 from otklik.directory.models import Territory
 from otklik.elections.models import (
+    CallOutcome,
     ChecklistQuestion,
     Commission,
     Election,
@@ -25,6 +26,7 @@ from otklik.elections.models import (
     Incident,
     IncidentStatus,
     Observer,
+    ObserverCall,
     PollingStation,
     Report,
     ViolationType,
@@ -86,10 +88,104 @@ def ensure_election_day(*, seed: int, end: datetime, observer: User, lawyer: Use
                 )
                 stations.append(station)
                 number += 1
-        Observer.objects.get_or_create(user=observer, defaults={"station": stations[0]})
+        Observer.objects.get_or_create(
+            user=observer, defaults={"station": stations[0], "phone": "+79270000001"}
+        )
+        _observers(stations, rng, local_end)
         _reports(election, stations, rng, local_end, observer, lawyer)
+        _calls(election, stations, rng, local_end, lawyer)
         _exit_poll(election, stations, rng, local_end)
     return election
+
+
+FIRST_NAMES = (
+    "Анна",
+    "Борис",
+    "Вера",
+    "Глеб",
+    "Дарья",
+    "Егор",
+    "Жанна",
+    "Илья",
+    "Ксения",
+    "Лев",
+    "Мария",
+    "Олег",
+)
+NOTES = ("Отчёт об открытии забыли отправить, отправят сейчас", "", "Открылись с опозданием на 10 минут")
+LAST_NAMES = ("Смирнов", "Волков", "Соколов", "Лебедев", "Козлов", "Новиков", "Морозов", "Павлов", "Семёнов")
+
+
+def _observers(stations: list[PollingStation], rng: random.Random, end: datetime) -> None:
+    """One or two observers at nearly every station, with phones (made up, in the +7 9xx range),
+    as ``otklik import-observers`` brings them; every twelfth station has none, and one observer in
+    eight never signed in (the invitation unused). Their accounts have no password: the demo signs
+    in as the ``observer`` login only."""
+    from otklik.accounts.choices import Role
+
+    users, bound = [], []
+    for index, station in enumerate(stations):
+        if index % 12 == 11:
+            continue  # not covered
+        have = 1 if index == 0 else 0  # the demo login observes the first station
+        for n in range(have, rng.choice((1, 2, 2))):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            female = first[-1] in "аяю"
+            user = User(
+                username=f"observer-{station.number}-{n + 1}",
+                role=Role.OBSERVER,
+                first_name=first,
+                last_name=last + ("а" if female else ""),
+                last_login=None if rng.random() < 0.125 else end - timedelta(days=rng.randrange(1, 9)),
+                password="!",  # unusable: an invitation sets it
+            )
+            users.append(user)
+            bound.append((user, station, f"+79{rng.randrange(10**8, 10**9):09d}"))
+    User.objects.bulk_create(users, batch_size=1000)
+    made = {u.username: u for u in User.objects.filter(username__in=[u.username for u in users])}
+    Observer.objects.bulk_create(
+        [Observer(user=made[u.username], station=s, phone=phone) for u, s, phone in bound], batch_size=1000
+    )
+
+
+def _calls(
+    election: Election, stations: list[PollingStation], rng: random.Random, end: datetime, caller: User | None
+) -> None:
+    """The center's calls to observers of stations that were late with the opening: some not
+    reached at first, then reached."""
+    day = datetime(end.year, end.month, end.day, tzinfo=end.tzinfo)
+    if end < day + timedelta(hours=8, minutes=20):
+        return
+    by_station: dict[int, Observer] = {}
+    for o in Observer.objects.filter(station__in=stations).exclude(phone="").order_by("pk"):
+        by_station.setdefault(o.station_id, o)
+    calls = []
+    for station in rng.sample(stations, min(6, len(stations))):
+        observer = by_station.get(station.pk)
+        if observer is None:
+            continue
+        moment = day + timedelta(hours=8, minutes=20 + rng.randrange(0, 30))
+        if rng.random() < 0.5:
+            calls.append((observer, CallOutcome.NO_ANSWER, "", moment))
+            moment += timedelta(minutes=rng.randrange(5, 20))
+        note = rng.choice(
+            ("Отчёт об открытии забыли отправить, отправят сейчас", "", "Открылись с опозданием на 10 минут")
+        )
+        calls.append((observer, CallOutcome.REACHED, note, moment))
+    ObserverCall.objects.bulk_create(
+        ObserverCall(
+            election=election,
+            station=o.station,
+            observer=o,
+            phone=o.phone,
+            caller=caller,
+            outcome=outcome,
+            note=note,
+            called_at=moment,
+        )
+        for o, outcome, note, moment in calls
+        if moment <= end
+    )
 
 
 def _places(district: Territory | None) -> list[Territory]:

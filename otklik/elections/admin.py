@@ -10,6 +10,7 @@ from .models import (
     ExitPollSheet,
     Incident,
     Observer,
+    ObserverCall,
     PollingStation,
     Protocol,
     Report,
@@ -106,3 +107,12 @@ class ViolationTypeAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "keywords", "order", "is_active")
     list_editable = ("order", "is_active")
     search_fields = ("name", "code")
+
+
+@admin.register(ObserverCall)
+class ObserverCallAdmin(admin.ModelAdmin):
+    list_display = ("called_at", "station", "phone", "outcome", "caller")
+    list_filter = ("outcome", "election")
+    search_fields = ("=station__number", "phone")
+    list_select_related = ("station", "caller")
+    raw_id_fields = ("station", "observer")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from . import hotline
+from .coordination import latest_calls
 from .models import (
     OPEN_INCIDENTS,
     ChecklistQuestion,
@@ -25,12 +26,18 @@ from .models import (
     Election,
     Incident,
     Observer,
+    ObserverCall,
     PollingStation,
     Report,
     ReportKind,
     VoterCall,
 )
 from .reports import incident_list
+
+
+def clock() -> datetime:
+    """The dashboard's "now" (a seam: browser tests set the hour of election day they show)."""
+    return timezone.now()
 
 
 @dataclass
@@ -58,6 +65,7 @@ class Silence:
     reason: str  # "not_opened", "quiet" or "not_closed"
     since: datetime  # the last report, or when it was due
     phones: tuple[str, ...] = ()
+    last_call: ObserverCall | None = None  # the center's latest call to the station's observers
 
     @property
     def label(self) -> str:
@@ -172,7 +180,7 @@ def by_territory(board: Dashboard) -> list[dict[str, Any]]:
 def build(election: Election, *, now: datetime | None = None) -> Dashboard:
     """Every figure of the dashboard at ``now``: per commission, per hour, per station for the map,
     the silent stations and the latest incidents."""
-    now = now or timezone.now()
+    now = now or clock()
     stations = list(PollingStation.objects.select_related("commission"))
     reports = list(
         Report.objects.filter(election=election, created_at__lte=now)
@@ -265,7 +273,11 @@ def _silent(
             out.append(Silence(station, "not_closed", day + timedelta(hours=20)))
         elif last is not None and now - last >= quiet_after and now < day + timedelta(hours=20):
             out.append(Silence(station, "quiet", last))
-    out = [Silence(s.station, s.reason, s.since, tuple(phones.get(s.station.pk, ()))) for s in out]
+    calls = latest_calls(election, [s.station.pk for s in out])
+    out = [
+        Silence(s.station, s.reason, s.since, tuple(phones.get(s.station.pk, ())), calls.get(s.station.pk))
+        for s in out
+    ]
     return sorted(out, key=lambda s: (s.since, s.station.number))
 
 
@@ -308,6 +320,7 @@ class StationRecord:
     turnout: int | None  # the latest figure
     open_incidents: int
     home_voting: list[VoterCall] = field(default_factory=list)  # hotline requests to vote at home
+    calls: list[ObserverCall] = field(default_factory=list)  # the center's calls to its observers
 
     @property
     def turnout_pct(self) -> float | None:
@@ -344,6 +357,11 @@ def station_record(station: PollingStation, election: Election | None) -> Statio
         turnout=turnouts[0] if turnouts else None,
         open_incidents=sum(1 for i in incidents if i.status in OPEN_INCIDENTS),
         home_voting=list(hotline.home_voting_requests(election).filter(station=station)),
+        calls=list(
+            ObserverCall.objects.filter(election=election, station=station)
+            .select_related("observer__user", "caller")
+            .order_by("-called_at", "-pk")
+        ),
     )
 
 

@@ -7,11 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from . import violations
 from .models import (
     CallKind,
+    CallOutcome,
     CampaignEvent,
     ChecklistQuestion,
     Commission,
     ExitPollOption,
     IncidentStatus,
+    Observer,
     PollingStation,
     ReportKind,
     ViolationType,
@@ -194,4 +196,48 @@ class IncidentFilterForm(forms.Form):
         queryset=Commission.objects.all(),
         required=False,
         empty_label=_("all"),
+    )
+
+
+class ObserverCallForm(forms.Form):
+    """A call to one of a station's observers (or another number given) and its outcome."""
+
+    observer = forms.ModelChoiceField(
+        label=_("Observer"), queryset=Observer.objects.none(), required=False, empty_label=_("another number")
+    )
+    phone = forms.CharField(label=_("Another number"), max_length=40, required=False)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=CallOutcome.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+
+    def __init__(self, *args: Any, station: PollingStation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["observer"]
+        field.queryset = station.observers.select_related("user").order_by("user__last_name", "pk")
+        field.label_from_instance = lambda o: " · ".join(
+            x for x in (o.user.get_full_name() or o.user.username, o.phone) if x
+        )
+        first = field.queryset.exclude(phone="").first()
+        if first is not None and not self.is_bound:
+            self.initial["observer"] = first.pk
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("observer") and not (data.get("phone") or "").strip():
+            self.add_error("phone", _("Choose the observer or enter the number called."))
+        return data
+
+
+class CoverageFilterForm(forms.Form):
+    commission = forms.ModelChoiceField(
+        label=_("Territorial commission"),
+        queryset=Commission.objects.all(),
+        required=False,
+        empty_label=_("all"),
+    )
+    outcome = forms.ChoiceField(
+        label=_("Calls"),
+        choices=[("", _("all")), ("unreached", _("not reached")), *CallOutcome.choices],
+        required=False,
     )

@@ -398,6 +398,63 @@ class VoterCall(models.Model):
         return f"{self.phone}: {self.get_kind_display()}"
 
 
+class CallOutcome(models.TextChoices):
+    REACHED = "reached", _("Reached: all is well")
+    PROBLEM = "problem", _("Reached: there is a problem")
+    NO_ANSWER = "no_answer", _("No answer")
+    BUSY = "busy", _("Busy")
+    UNAVAILABLE = "unavailable", _("Switched off or out of reach")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+
+REACHED_OUTCOMES = (CallOutcome.REACHED, CallOutcome.PROBLEM)
+
+
+class ObserverCall(models.Model):
+    """A call the situational center made to a station's observer (a silent station, a check): who
+    called whom, when, the outcome and a note — the log a center keeps so nobody calls twice and the
+    day's calls are counted."""
+
+    election = models.ForeignKey(
+        Election, verbose_name=_("election"), on_delete=models.CASCADE, related_name="observer_calls"
+    )
+    station = models.ForeignKey(
+        PollingStation, verbose_name=_("polling station"), on_delete=models.PROTECT, related_name="calls"
+    )
+    observer = models.ForeignKey(
+        Observer,
+        verbose_name=_("observer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+    )
+    phone = models.CharField(_("phone called"), max_length=40)
+    caller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("called by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=CallOutcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    called_at = models.DateTimeField(_("called"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("call to an observer")
+        verbose_name_plural = _("calls to observers")
+        ordering = ["-called_at", "-pk"]
+        indexes = [models.Index(fields=["election", "station", "called_at"], name="observer_call_station")]
+
+    def __str__(self) -> str:
+        return f"{self.station} {self.phone}: {self.get_outcome_display()}"
+
+    @property
+    def reached(self) -> bool:
+        return self.outcome in REACHED_OUTCOMES
+
+
 class Protocol(models.Model):
     """A precinct commission's official result (its protocol) for a station, as published by the
     CEC; compared with what the observers saw (:mod:`otklik.elections.protocols`)."""

@@ -9,6 +9,7 @@ urlpatterns = [
     path("station/", views.station, name="station"),
     path("stations/", views.find_station, name="find_station"),
     path("stations/<int:number>/", views.station_detail, name="station_detail"),
+    path("observers/", views.observers, name="observers"),
     path("incidents/", views.incidents, name="incidents"),
     path("incidents/<int:pk>/", views.incident, name="incident"),
     path("incidents.xlsx", views.incidents_xlsx, name="incidents_xlsx"),

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,15 +23,17 @@ from otklik.accounts.permissions import observes_station
 from otklik.accounts.telegram import bot_enabled
 from otklik.analytics.heatmap import municipal_geometry_script
 
-from . import access, campaign, exit_polls, exports, hotline, protocols, reports, violations
+from . import access, campaign, coordination, exit_polls, exports, hotline, protocols, reports, violations
 from . import dashboard as situation  # the view below is named dashboard
 from .forms import (
     CallForm,
     CloseIncidentForm,
+    CoverageFilterForm,
     EventForm,
     ExitPollForm,
     IncidentFilterForm,
     IncidentTypeForm,
+    ObserverCallForm,
     QuestionForm,
     ReportForm,
 )
@@ -148,16 +151,69 @@ def find_station(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def station_detail(request: HttpRequest, number: int) -> HttpResponse:
-    """A station for the center and the lawyers: observers, reports, incidents. Its own observer is
-    sent to their page; other observers get a 403."""
+    """A station for the center and the lawyers: observers with their phones, the center's calls to
+    them (an operator logs a call here), reports, incidents. Its own observer is sent to their page;
+    other observers get a 403."""
     station = get_object_or_404(PollingStation.objects.select_related("commission"), number=number)
     if observes_station(request.user, station.pk):
         return redirect("elections:station")
     access.require_headquarters(request.user)
-    record = situation.station_record(station, access.active_election())
-    return render(request, "elections/station_detail.html", {"record": record})
+    election = access.active_election()
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    form = None
+    if access.may_take_calls(request.user) and election is not None:
+        form = ObserverCallForm(request.POST or None, station=station)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                coordination.log_call(
+                    caller=request.user,
+                    election=election,
+                    station=station,
+                    outcome=data["outcome"],
+                    observer=data["observer"],
+                    phone=data["phone"],
+                    note=data["note"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("The call is logged."))
+                return redirect(back or reverse("elections:station_detail", args=[station.number]))
+    elif request.method == "POST":
+        access.require_hotline(request.user)  # a lawyer cannot log calls: 403
+    record = situation.station_record(station, election)
+    context = {"record": record, "call_form": form, "next": back}
+    return render(
+        request, "elections/station_detail.html", context, status=400 if form and form.errors else 200
+    )
+
+
+@login_required
+@require_GET
+def observers(request: HttpRequest) -> HttpResponse:
+    """Coordinating observers: coverage by commission, stations without an observer, observers who
+    never signed in, and the log of the center's calls to observers."""
+    access.require_hotline(request.user)
+    election = access.active_election()
+    form = CoverageFilterForm(request.GET or None)
+    chosen: dict[str, Any] = form.cleaned_data if form.is_valid() else {"commission": None, "outcome": ""}
+    calls = None
+    if election is not None:
+        log = coordination.call_log(election, outcome=chosen["outcome"], commission=chosen["commission"])
+        calls = Paginator(log, 50).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "election": election,
+        "coverage": coordination.coverage(commission=chosen["commission"]),
+        "summary": coordination.call_summary(election) if election else None,
+        "calls": calls,
+    }
+    return render(request, "elections/observers.html", context)
 
 
 @login_required

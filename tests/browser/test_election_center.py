@@ -70,3 +70,49 @@ def test_a_lawyer_works_the_incidents_by_type(live_server: Any, page: Any, scree
     page.wait_for_selector('[data-testid="incident-table"]')
     fits(page)
     page.screenshot(path=str(screenshots / "elections-11-incidents-phone.png"), full_page=True)
+
+
+def test_an_operator_calls_a_silent_station_and_sees_the_coverage(
+    live_server: Any, page: Any, screenshots: Path, monkeypatch: Any
+) -> None:
+    from datetime import datetime, time
+
+    from otklik.elections import dashboard
+
+    day = _election_day()
+    # 10:30 on election day: nobody has reported the opening, every watched station is silent.
+    ten_thirty = timezone.make_aware(datetime.combine(day["election"].day, time(10, 30)))
+    monkeypatch.setattr(dashboard, "clock", lambda: ten_thirty)
+    second = day["observers"][1]
+    second.user.last_login = timezone.now()
+    second.user.save()
+    reports.file_report(
+        observer=second.user, election=day["election"], kind=ReportKind.OPENED, now=ten_thirty
+    )
+    PollingStation.objects.create(
+        number=2002, commission=day["stations"][2].commission, registered_voters=700
+    )
+    make_user(Role.SUPERVISOR, username="chief", first_name="Ирина", last_name="Старшая")
+    log_in(page, live_server.url, "chief")
+    page.goto(f"{live_server.url}/elections/")
+    row = page.locator('[data-testid="el-silent-list"] tr[data-silent="1001"]')
+    assert row.locator('a[href="tel:+79270000000"]').count() == 1  # click-to-call from the import's phone
+    row.locator('[data-testid="log-call"]').click()
+    page.wait_for_selector('[data-testid="observer-call-form"]')
+    page.check('input[name=outcome][value="no_answer"]')
+    page.click('[data-testid="observer-call-form"] button[type=submit]')
+    page.wait_for_selector('[data-testid="el-silent-list"]')  # back on the dashboard
+    assert "Не отвечает" in page.inner_text('[data-testid="el-silent-list"] tr[data-silent="1001"]')
+    page.screenshot(path=str(screenshots / "elections-12-silent-called.png"), full_page=True)
+
+    page.click('[data-testid="el-tab-observers"]')
+    page.wait_for_selector('[data-testid="coverage-table"]')
+    assert page.inner_text('[data-testid="cov-never"]') == "2"  # of three observers, one signed in
+    assert "2002" in page.inner_text('[data-testid="uncovered"]')
+    assert "Не отвечает" in page.inner_text('[data-testid="call-log"]')
+    page.screenshot(path=str(screenshots / "elections-13-observers.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.wait_for_selector('[data-testid="coverage-table"]')
+    fits(page)
+    page.screenshot(path=str(screenshots / "elections-14-observers-phone.png"), full_page=True)

@@ -140,5 +140,12 @@ def test_demo_command_builds_a_working_region(client):
             min_lat - 0.02 <= point["lat"] <= max_lat + 0.02
             and min_lon - 0.03 <= point["lon"] <= max_lon + 0.03
         )
+    # Observers with phones at nearly every station (a few uncovered, a few never signed in).
+    from otklik.elections import coordination
+
+    coverage = coordination.coverage()
+    assert 40 < coverage.total_observers and 0 < coverage.total_uncovered < 10
+    assert 0 < coverage.total_never_signed_in < coverage.total_observers / 3
+    assert not Observer.objects.filter(phone="").exists()
     client.login(username="observer", password="observer-demo")
     assert client.get("/elections/station/").context["station"] == observer.station
