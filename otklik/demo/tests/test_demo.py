@@ -144,7 +144,7 @@ def test_demo_command_builds_a_working_region(client):
     from otklik.elections import coordination
 
     coverage = coordination.coverage()
-    assert 40 < coverage.total_observers and 0 < coverage.total_uncovered < 10
+    assert coverage.total_observers > 40 and 0 < coverage.total_uncovered < 10
     assert 0 < coverage.total_never_signed_in < coverage.total_observers / 3
     assert not Observer.objects.filter(phone="").exists()
     client.login(username="observer", password="observer-demo")
