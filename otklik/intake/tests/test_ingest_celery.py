@@ -42,6 +42,11 @@ def worker(broker: str, monkeypatch) -> Iterator[Callable[[], str]]:
     # What ingest_file sends goes through this broker to this queue (as a deployment's settings would).
     monkeypatch.setenv("CELERY_BROKER_URL", broker)
     monkeypatch.setitem(app.conf, "task_default_queue", queue)
+    # The pipeline's batches are routed to the "intake" queue by name: route them to this test's
+    # queue instead (and back afterwards; Celery caches its router).
+    routes = app.conf.task_routes
+    app.conf.task_routes = {"otklik.intake.tasks.*": {"queue": queue}}
+    _flush_routes(app)
     sentinels = iter(range(1, 1000))
 
     def drain() -> str:
@@ -62,8 +67,17 @@ def worker(broker: str, monkeypatch) -> Iterator[Callable[[], str]]:
         assert proc.poll() is None, "the worker died"
         return external_id
 
-    yield drain
-    stop_workers([proc], queue, broker)
+    try:
+        yield drain
+    finally:
+        app.conf.task_routes = routes
+        _flush_routes(app)
+        stop_workers([proc], queue, broker)
+
+
+def _flush_routes(app) -> None:
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
 
 
 def _file(tmp_path: Path) -> tuple[Path, dict[str, str]]:
