@@ -99,8 +99,10 @@ class Scope:
         )
         return sum_parts(querysets, group, measures)
 
-    def queue_params(self) -> dict[str, Any]:
-        """The same filters in the operator queue's names (otklik/cases/filters.py)."""
+    def case_params(self) -> dict[str, Any]:
+        """The same filters as parameters of the one case filter (otklik.cases.filters.CaseFilter), for
+        the drill-down from a figure to its cases in the queue. It matches cases as the rollups count
+        them: by the decided category and territory or, while none is decided, the suggested ones."""
         params: dict[str, Any] = {}
         if self.subcategory or self.category:
             params["category"] = self.subcategory or self.category

@@ -210,7 +210,9 @@ CASE_FIELDS = (
     "pk",
     "created_at",
     "territory_id",
+    "suggested_territory_id",
     "category_id",
+    "suggested_category_id",
     "channel",
     "agency_id",
     "status",
@@ -237,7 +239,10 @@ def fact_of(
 ) -> Fact:
     """The contribution of one case (``row`` is ``Case.objects.values(*CASE_FIELDS)``); ``concrete``
     is None without a published final answer, else whether the latest passes the quality check."""
-    top, sub = directory.category.get(row["category_id"] or 0, (0, 0))
+    # A case counts where and under what it shows (as the one case filter matches it): the decided
+    # category and territory or, while none is decided, the suggested ones. Agencies count only
+    # what was routed to them.
+    top, sub = directory.category.get(row["category_id"] or row["suggested_category_id"] or 0, (0, 0))
     lo = hi = ""
     if row["lat"] is not None and row["lon"] is not None:
         lo, hi = cells(round(row["lat"], 5), round(row["lon"], 5))
@@ -251,7 +256,7 @@ def fact_of(
     return Fact(
         case_id=row["pk"],
         day=row["created_at"].astimezone(tz).date(),
-        territory=directory.municipality.get(row["territory_id"] or 0, 0),
+        territory=directory.municipality.get(row["territory_id"] or row["suggested_territory_id"] or 0, 0),
         category=top or 0,
         subcategory=sub or 0,
         channel=row["channel"],

@@ -101,7 +101,7 @@ def heatmap_page(request: HttpRequest) -> HttpResponse:
             "hexUrl": reverse("analytics:heatmap-hex"),
             "queueUrl": reverse("cases:queue"),
             "queueQuery": urlencode(
-                {k: v for k, v in ctx["scope"].queue_params().items() if k != "territory"}
+                {k: v for k, v in ctx["scope"].case_params().items() if k != "territory"}
             ),
             "query": ctx["query"],
             "metric": metric,

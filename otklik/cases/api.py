@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet, prefetch_related_objects
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.db.models import QuerySet, prefetch_related_objects
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import ValidationError
 
 from otklik.accounts.permissions import Capability, can
 from otklik.directory.choices import Channel
@@ -22,7 +20,8 @@ from otklik.directory.models import Agency, Category, Territory
 from otklik.intake.models import Message
 
 from .access import access_case
-from .choices import AWAITING_AGENCY, CaseStatus
+from .choices import CaseStatus
+from .filters import CaseFilter
 from .models import Answer, Case, CaseEvent, Rating
 
 # --- serializers ----------------------------------------------------------------------------------
@@ -46,11 +45,25 @@ class AgencyRefSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "short_name"]
 
 
+LIST_RELATIONS = (
+    "category",
+    "territory",
+    "agency",
+    "suggested_category",
+    "suggested_territory",
+    "suggested_agency",
+)
+
+
 class CaseListSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     category = CategoryRefSerializer(read_only=True)
     territory = TerritoryRefSerializer(read_only=True)
     agency = AgencyRefSerializer(read_only=True)
+    # What the pipeline suggested; the filters match it while nothing is decided.
+    suggested_category = CategoryRefSerializer(read_only=True)
+    suggested_territory = TerritoryRefSerializer(read_only=True)
+    suggested_agency = AgencyRefSerializer(read_only=True)
 
     class Meta:
         model = Case
@@ -61,9 +74,7 @@ class CaseListSerializer(serializers.ModelSerializer):
             "status_label",
             "title",
             "channel",
-            "category",
-            "territory",
-            "agency",
+            *LIST_RELATIONS,
             "is_urgent",
             "is_overdue",
             "address",
@@ -194,57 +205,8 @@ class CaseDetailSerializer(CaseListSerializer):
         read_only_fields = fields
 
 
-# --- filters ----------------------------------------------------------------------------------------
-
-
-def _id(params: Any, name: str) -> int | None:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError({name: _("Give a number.")}) from exc
-
-
-def _choices(params: Any, name: str, allowed: list[str]) -> list[str]:
-    values = [v.strip() for v in (params.get(name) or "").split(",") if v.strip()]
-    unknown = [v for v in values if v not in allowed]
-    if unknown:
-        raise ValidationError({name: _("Unknown value: %(values)s.") % {"values": ", ".join(unknown)}})
-    return values
-
-
-def filter_cases(qs: QuerySet[Case], params: Any, *, now: Any = None) -> QuerySet[Case]:
-    """Apply the list filters of the API to an already scoped queryset."""
-    statuses = _choices(params, "status", list(CaseStatus.values))
-    if statuses:
-        qs = qs.filter(status__in=statuses)
-    channels = _choices(params, "channel", list(Channel.values))
-    if channels:
-        qs = qs.filter(channel__in=channels)
-    category = _id(params, "category")
-    if category is not None:  # a top category covers its subcategories
-        qs = qs.filter(Q(category_id=category) | Q(category__parent_id=category))
-    territory = _id(params, "territory")
-    if territory is not None:  # a district covers its settlements
-        qs = qs.filter(
-            Q(territory_id=territory)
-            | Q(territory__parent_id=territory)
-            | Q(territory__parent__parent_id=territory)
-        )
-    agency = _id(params, "agency")
-    if agency is not None:
-        qs = qs.filter(agency_id=agency)
-    overdue = (params.get("overdue") or "").strip().lower()
-    if overdue:
-        if overdue not in ("true", "false", "1", "0", "yes", "no"):
-            raise ValidationError({"overdue": _("Give true or false.")})
-        late = Q(status__in=AWAITING_AGENCY, deadline_at__lt=now or timezone.now())
-        qs = qs.filter(late) if overdue in ("true", "1", "yes") else qs.exclude(late)
-    return qs
-
-
+# The filters' documentation (the one filter itself is otklik.cases.filters.CaseFilter).
+SHOWN = "; matches the decided value or, while none is decided, the suggested one"
 CASE_FILTERS = [
     OpenApiParameter(
         "status", OpenApiTypes.STR, description="Statuses, comma-separated: " + ", ".join(CaseStatus.values)
@@ -253,13 +215,20 @@ CASE_FILTERS = [
         "channel", OpenApiTypes.STR, description="Channels, comma-separated: " + ", ".join(Channel.values)
     ),
     OpenApiParameter(
-        "category", OpenApiTypes.INT, description="Category id; a top category covers its subcategories"
+        "category",
+        OpenApiTypes.INT,
+        description="Category id; a top category covers its subcategories" + SHOWN,
     ),
     OpenApiParameter(
-        "territory", OpenApiTypes.INT, description="Territory id; a district covers its settlements"
+        "territory", OpenApiTypes.INT, description="Territory id; a district covers its settlements" + SHOWN
     ),
-    OpenApiParameter("agency", OpenApiTypes.INT, description="Agency id"),
-    OpenApiParameter("overdue", OpenApiTypes.BOOL, description="Awaiting the agency past the deadline"),
+    OpenApiParameter("agency", OpenApiTypes.INT, description="Agency id" + SHOWN),
+    OpenApiParameter(
+        "overdue",
+        OpenApiTypes.BOOL,
+        description="true: awaiting the agency past the deadline; false: every other case",
+    ),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Search in the number, title, text and address"),
 ]
 
 
@@ -267,18 +236,29 @@ CASE_FILTERS = [
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Cases visible to the user", parameters=CASE_FILTERS),
+    list=extend_schema(
+        summary="Cases visible to the user",
+        description="Filtered as the operator queue is: category, territory and agency match the decided "
+        "value or, while none is decided, the suggested one (suggested_category, suggested_territory, "
+        "suggested_agency). A bad parameter is a 400 that names it.",
+        parameters=CASE_FILTERS,
+    ),
     retrieve=extend_schema(summary="One case with its messages, answers, ratings and history"),
 )
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CaseListSerializer
     queryset = Case.objects.none()  # the real queryset is always scoped to the user: see get_queryset
+    filter_backends = [DjangoFilterBackend]  # a bad parameter is a 400 naming it
+    filterset_class = CaseFilter
 
     def get_queryset(self) -> QuerySet[Case]:
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
-        scoped = Case.objects.visible_to(self.request.user).select_related("category", "territory", "agency")
-        return filter_cases(scoped, self.request.query_params).order_by("-created_at", "-id")
+        return (
+            Case.objects.visible_to(self.request.user)
+            .select_related(*LIST_RELATIONS)
+            .order_by("-created_at", "-id")
+        )
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return CaseDetailSerializer if self.action == "retrieve" else CaseListSerializer
@@ -288,9 +268,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         self.check_object_permissions(self.request, case)
         prefetch_related_objects(
             [case],
-            "category",
-            "territory",
-            "agency",
+            *LIST_RELATIONS,
             "deadline_policy",
             "messages__source",
             "answers__author",

@@ -1,7 +1,9 @@
-"""The incoming queue: filters, quick tabs with counts and sorting over ``Case.objects.visible_to``.
+"""The one case filter (:class:`CaseFilter`, a django-filter FilterSet) and the incoming queue built on
+it: quick tabs with counts and sorting over ``Case.objects.visible_to``.
 
-Views parse ``request.GET`` into :class:`QueueFilterForm` and call :func:`queue_cases`; nothing here
-reaches cases except through the queryset the caller passes in (already scoped to the user).
+The queue, the REST API, case exports and the analytics drill-down all filter cases with
+:class:`CaseFilter`; nothing here reaches cases except through the queryset the caller passes in
+(already scoped to the user).
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import django_filters
 from django import forms
 from django.db import connection
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +26,7 @@ from otklik.directory.choices import Channel, TerritoryKind
 from otklik.directory.models import Agency, Category, Territory
 
 from .choices import AWAITING_AGENCY, CaseStatus
-from .models import CaseQuerySet
+from .models import Case, CaseQuerySet
 
 PAGE_SIZE = 50
 
@@ -104,89 +108,177 @@ def category_tree() -> Any:
     )
 
 
-class QueueFilterForm(forms.Form):
-    """Everything the queue can be narrowed by; every field is optional and invalid values are ignored."""
-
-    tab = forms.ChoiceField(
-        choices=[(t.key, t.label) for t in TABS], required=False, widget=forms.HiddenInput
-    )
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any status")), *CaseStatus.choices]
-    )
-    category = CategoryChoiceField(
-        label=_("Category"), required=False, empty_label=_("Any category"), queryset=Category.objects.none()
-    )
-    territory = TerritoryChoiceField(
-        label=_("Territory"),
-        required=False,
-        empty_label=_("Any territory"),
-        queryset=Territory.objects.none(),
-    )
-    agency = forms.ModelChoiceField(
-        label=_("Agency"), required=False, empty_label=_("Any agency"), queryset=Agency.objects.none()
-    )
-    channel = forms.ChoiceField(
-        label=_("Channel"), required=False, choices=[("", _("Any channel")), *Channel.choices]
-    )
-    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-    sort = forms.ChoiceField(
-        label=_("Sort"), required=False, choices=[(key, label) for key, (label, _order) in SORTS.items()]
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        fields: dict[str, Any] = dict(self.fields)
-        fields["category"].queryset = category_tree()
-        fields["territory"].queryset = Territory.objects.filter(
-            kind__in=[TerritoryKind.REGION, TerritoryKind.DISTRICT, TerritoryKind.OKRUG]
-        ).order_by("kind", "name")
-        fields["agency"].queryset = Agency.objects.order_by("name")
-
-    def cleaned(self) -> dict[str, Any]:
-        """Valid values only: a bad parameter in the URL narrows nothing instead of failing the page."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {}) or {}
-        return {name: data.get(name) for name in self.fields if name not in self.errors}
+# --- the one case filter -------------------------------------------------------------------------
 
 
-def _as_shown(field: str, match: Callable[[str], Q]) -> Q:
-    """Match what the queue shows in a column: the decided value or, while none is decided, the
-    pipeline's suggestion (a moderator filters the waiting cases by what was suggested)."""
+def shown_q(field: str, match: Callable[[str], Q]) -> Q:
+    """Match a case by the value it shows for ``field`` (category, territory, agency): the decided one
+    or, while none is decided, the pipeline's suggestion (docs/decisions/0006-one-case-filter.md)."""
     return match(field) | (Q(**{f"{field}__isnull": True}) & match(f"suggested_{field}"))
 
 
-def apply_filters(qs: CaseQuerySet, params: dict[str, Any], now: datetime) -> CaseQuerySet:
-    """Every filter except the tab (so the tab counts stay meaningful)."""
-    if params.get("status"):
-        qs = qs.filter(status=params["status"])
-    if category := params.get("category"):
-        qs = qs.filter(_as_shown("category", lambda f: Q(**{f: category}) | Q(**{f"{f}__parent": category})))
-    if territory := params.get("territory"):
-        qs = qs.filter(
-            _as_shown(
-                "territory",
-                lambda f: (
-                    Q(**{f: territory})
-                    | Q(**{f"{f}__parent": territory})
-                    | Q(**{f"{f}__parent__parent": territory})
-                ),
-            )
-        )
-    if agency := params.get("agency"):
-        qs = qs.filter(_as_shown("agency", lambda f: Q(**{f: agency})))
-    if params.get("channel"):
-        qs = qs.filter(channel=params["channel"])
-    if params.get("overdue"):
-        qs = qs.filter(overdue_q(now))
-    if text := (params.get("q") or "").strip():
+class YesNoWidget(forms.CheckboxInput):
+    """A tick box in a form; in a URL ``true``/``false`` (and ``1``/``0``, ``yes``/``no``, ``on``/``off``).
+    No value means "either", never "no"."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, check_test=lambda v: str(v).strip().lower() in YES)
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+
+YES = frozenset({"true", "1", "yes", "on"})
+NO = frozenset({"false", "0", "no", "off"})
+
+
+class YesNoField(forms.Field):
+    widget = YesNoWidget
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in YES or text in NO:
+            return text in YES
+        raise forms.ValidationError(_("Give true or false."), code="invalid")
+
+
+class YesNoFilter(django_filters.Filter):
+    field_class = YesNoField
+
+
+class ChoicesFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
+    """One value or several separated by commas (``assigned,in_progress``); each must be a choice."""
+
+
+class OfferedChoiceIterator(ModelChoiceIterator):
+    def __init__(self, field: forms.ModelChoiceField) -> None:
+        super().__init__(field)
+        offered = getattr(field, "offered", None)
+        if offered is not None:
+            self.queryset = offered
+
+
+class OfferedChoices:
+    """A model choice field that accepts any row but offers (renders) only some."""
+
+    iterator: type[ModelChoiceIterator] = OfferedChoiceIterator
+    offered: Any = None
+
+    def offer(self, queryset: Any) -> None:
+        field: Any = self
+        self.offered = queryset
+        field.widget.choices = field.choices
+
+
+class OfferedCategoryField(OfferedChoices, CategoryChoiceField):
+    pass
+
+
+class OfferedTerritoryField(OfferedChoices, TerritoryChoiceField):
+    pass
+
+
+class OfferedAgencyField(OfferedChoices, forms.ModelChoiceField):
+    pass
+
+
+class CategoryFilter(django_filters.ModelChoiceFilter):
+    field_class = OfferedCategoryField
+
+
+class TerritoryFilter(django_filters.ModelChoiceFilter):
+    field_class = OfferedTerritoryField
+
+
+class AgencyFilter(django_filters.ModelChoiceFilter):
+    field_class = OfferedAgencyField
+
+
+class CaseFilter(django_filters.FilterSet):
+    """The one filter over cases: the operator queue, the REST API, case exports and the analytics
+    drill-down all narrow ``Case.objects.visible_to(user)`` with it (it never widens a scope).
+
+    Category, territory and agency match by the value a case shows — decided, or while none is
+    decided, suggested — and a category covers its subcategories, a territory the places under it.
+    ``.qs`` ignores a bad parameter (the queue narrows nothing for it); ``is_valid()`` and ``errors``
+    name it (the API answers 400, an export refuses to start)."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="search", max_length=200)
+    status = ChoicesFilter(label=_("Status"), choices=CaseStatus.choices, empty_label=_("Any status"))
+    category = CategoryFilter(
+        label=_("Category"),
+        queryset=Category.objects.all(),
+        method="by_category",
+        empty_label=_("Any category"),
+        help_text=_("A top category covers its subcategories."),
+    )
+    territory = TerritoryFilter(
+        label=_("Territory"),
+        queryset=Territory.objects.all(),
+        method="by_territory",
+        empty_label=_("Any territory"),
+        help_text=_("A district covers its settlements."),
+    )
+    agency = AgencyFilter(
+        label=_("Agency"), queryset=Agency.objects.all(), method="by_agency", empty_label=_("Any agency")
+    )
+    channel = ChoicesFilter(label=_("Channel"), choices=Channel.choices, empty_label=_("Any channel"))
+    overdue = YesNoFilter(
+        label=_("Overdue only"),
+        method="by_overdue",
+        help_text=_("true: awaiting the agency past the deadline; false: all others."),
+    )
+
+    def __init__(
+        self, data: Any = None, queryset: Any = None, *, now: datetime | None = None, **kw: Any
+    ) -> None:
+        super().__init__(data, queryset if queryset is not None else Case.objects.all(), **kw)
+        self.now = now or timezone.now()
+
+    def by_category(self, qs: CaseQuerySet, name: str, value: Category) -> CaseQuerySet:
+        return qs.filter(shown_q("category", lambda f: Q(**{f: value}) | Q(**{f"{f}__parent": value})))
+
+    def by_territory(self, qs: CaseQuerySet, name: str, value: Territory) -> CaseQuerySet:
+        def under(f: str) -> Q:
+            return Q(**{f: value}) | Q(**{f"{f}__parent": value}) | Q(**{f"{f}__parent__parent": value})
+
+        return qs.filter(shown_q("territory", under))
+
+    def by_agency(self, qs: CaseQuerySet, name: str, value: Agency) -> CaseQuerySet:
+        return qs.filter(shown_q("agency", lambda f: Q(**{f: value})))
+
+    def by_overdue(self, qs: CaseQuerySet, name: str, value: bool | None) -> CaseQuerySet:
+        if value is None:
+            return qs
+        return qs.filter(overdue_q(self.now)) if value else qs.exclude(overdue_q(self.now))
+
+    def search(self, qs: CaseQuerySet, name: str, value: str) -> CaseQuerySet:
+        text = value.strip()
+        if not text:
+            return qs
         condition = Q(number__icontains=text)
-        for variant in _case_variants(text):
-            condition |= (
-                Q(title__icontains=variant) | Q(text__icontains=variant) | Q(address__icontains=variant)
-            )
-        qs = qs.filter(condition)
-    return qs
+        for v in _case_variants(text):
+            condition |= Q(title__icontains=v) | Q(text__icontains=v) | Q(address__icontains=v)
+        return qs.filter(condition)
+
+    def offer_queue_choices(self) -> CaseFilter:
+        """The queue's form offers the category tree, the region and its municipalities, and the
+        agencies by name — and the chosen value, wherever it came from (any value still filters)."""
+        offered = {
+            "category": category_tree(),
+            "territory": Territory.objects.filter(
+                kind__in=[TerritoryKind.REGION, TerritoryKind.DISTRICT, TerritoryKind.OKRUG]
+            ).order_by("kind", "name"),
+            "agency": Agency.objects.order_by("name"),
+        }
+        for name, queryset in offered.items():
+            chosen = str(self.data.get(name) or "") if self.data is not None else ""
+            if chosen.isdigit():
+                queryset = queryset | queryset.model.objects.filter(pk=int(chosen))
+            self.form.fields[name].offer(queryset)  # type: ignore[attr-defined]
+        return self
 
 
 def _case_variants(text: str) -> list[str]:
@@ -208,19 +300,19 @@ class QueueResult:
     counts: dict[str, int]
     tab: str
     sort: str
-    params: dict[str, Any]
 
 
 def queue_cases(
     visible: CaseQuerySet, data: Any, *, now: datetime | None = None
-) -> tuple[QueueFilterForm, QueueResult]:
+) -> tuple[forms.Form, QueueResult]:
     """Filter, count and sort the cases the user may see; ``data`` is ``request.GET``."""
     now = now or timezone.now()
-    form = QueueFilterForm(data)
-    params = form.cleaned()
-    tab: str = params["tab"] if params.get("tab") in TAB_KEYS else DEFAULT_TAB
-    sort: str = params["sort"] if params.get("sort") in SORTS else DEFAULT_SORT
-    filtered = apply_filters(visible, params, now)
+    filters = CaseFilter(data, visible, now=now).offer_queue_choices()
+    filtered: CaseQuerySet = filters.qs
+    tab = str(data.get("tab") or "")
+    tab = tab if tab in TAB_KEYS else DEFAULT_TAB
+    sort = str(data.get("sort") or "")
+    sort = sort if sort in SORTS else DEFAULT_SORT
     counts = tab_counts(filtered, now)
     current = next(t for t in TABS if t.key == tab)
     cases = (
@@ -238,4 +330,4 @@ def queue_cases(
         )
         .order_by(*SORTS[sort][1])
     )
-    return form, QueueResult(cases=cases, counts=counts, tab=tab, sort=sort, params=params)
+    return filters.form, QueueResult(cases=cases, counts=counts, tab=tab, sort=sort)
