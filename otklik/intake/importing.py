@@ -16,13 +16,14 @@ order) as CSV or XLSX.
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -141,6 +142,8 @@ def detect_mapping(headers: Iterable[str], given: Mapping[str, str] | None = Non
 
 def detect_table_format(path: Path) -> str:
     suffix = path.suffix.lower().lstrip(".")
+    if suffix == "gz":  # a gzipped CSV: appeals.csv.gz
+        suffix = Path(path.stem).suffix.lower().lstrip(".")
     if suffix in ("xlsx", "xlsm"):
         return "xlsx"
     if suffix in ("csv", "tsv", "txt"):
@@ -155,8 +158,15 @@ class Table:
     total: int
 
 
+def _open_text(path: Path) -> IO[str]:
+    """A CSV file as text, gzipped or not."""
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+    return path.open(encoding="utf-8-sig", newline="")
+
+
 def _csv_dialect(path: Path) -> type[csv.Dialect] | csv.Dialect:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+    with _open_text(path) as fh:
         sample = fh.read(64 * 1024)
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -165,7 +175,7 @@ def _csv_dialect(path: Path) -> type[csv.Dialect] | csv.Dialect:
 
 
 def _csv_rows(path: Path, dialect: Any) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+    with _open_text(path) as fh:
         reader = csv.reader(fh, dialect)
         headers = [h.strip() for h in next(reader, [])]
         for number, values in enumerate(reader, start=2):
@@ -205,7 +215,7 @@ def open_table(path: Path | str, fmt: str | None = None) -> Table:
         headers, rows, total = _xlsx_rows(path)
         return Table(headers, rows, total)
     dialect = _csv_dialect(path)
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+    with _open_text(path) as fh:
         reader = csv.reader(fh, dialect)
         headers = [h.strip() for h in next(reader, [])]
         total = sum(1 for values in reader if any(v.strip() for v in values))

@@ -139,7 +139,8 @@ class LabelMap:
         ]
         for label, n in self.rows.most_common(limit):
             if label in self.target:
-                out.append(f"  “{label}” → {self.target[label]} (by {self.how[label]}, {n} rows)")
+                target = f"agency #{self.target[label]}" if self.what == "agencies" else self.target[label]
+                out.append(f"  “{label}” → {target} (by {self.how[label]}, {n} rows)")
             else:
                 out.append(f"  “{label}”: unknown — {self.unknown[label]} ({n} rows)")
         if len(self.rows) > limit:

@@ -188,8 +188,11 @@ class AddressIndex:
                     if streets:
                         found = self._place_street(text, tokens, streets, kinds, tokens[a].start, i + 1)
             elif _NUMBER.match(word) and i > 0:
-                at = i - 1 if folded[i - 1] in ("д", "дом") else i
+                marked = folded[i - 1] in ("д", "дом")
+                at = i - 1 if marked else i
                 streets, a, b = self._street_at(lemmas, n, at, forward=False)
+                if streets and b - a == 1 and not marked:
+                    streets = _bare_adjective_streets(text, tokens[a], streets)
                 if streets:
                     found = self._place_street(text, tokens, streets, frozenset(), tokens[a].start, b)
             if found is not None:
@@ -298,6 +301,36 @@ class AddressIndex:
                     )
             i += 1
         return None
+
+
+_KIND_GENDER = {"ул.": "femn", "наб.": "femn", "пл.": "femn", "ал.": "femn", "линия": "femn", "дор.": "femn"}
+_KIND_GENDER["ш."] = "neut"
+_SENTENCE_END = re.compile(r"(?:^|[.!?\n])[\s\"«(#№-]*$")
+
+
+def _bare_adjective_streets(text: str, token: Token, streets: list[StreetEntry]) -> list[StreetEntry]:
+    """A one-word street name read off a house number alone ("Садовая 5", "Ломоносова 5"): an
+    adjective there is as often a thing of the house ("парадная 4", "в новом 2021 году") as a street,
+    so it counts only written with a capital inside a sentence and agreeing in gender with the
+    street's type ("Садовая" is a street, "Советский бульвар" no "советская"). Other words (a
+    person's name in the genitive) stand as they are."""
+    genders = _adjective_genders(fold(token.text))
+    if genders is None:
+        return streets
+    capital = token.text[:1].isupper() and not _SENTENCE_END.search(text, 0, token.start)
+    if not capital:
+        return []
+    return [s for s in streets if not genders or _KIND_GENDER.get(s.kind, "masc") in genders]
+
+
+def _adjective_genders(word: str) -> frozenset[str] | None:
+    """The genders an adjective form can have (empty for a plural), None for no adjective."""
+    from ..text import morph
+
+    parses = [p for p in morph().parse(word) if p.tag.POS in ("ADJF", "PRTF") and p.score >= 0.1]
+    if not parses:
+        return None
+    return frozenset(str(p.tag.gender) for p in parses if p.tag.gender)
 
 
 def _is_given_name(word: str) -> bool:

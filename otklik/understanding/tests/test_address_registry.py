@@ -248,3 +248,26 @@ def test_a_broken_openstreetmap_file_is_refused(city: dict, tmp_path: Path) -> N
     with pytest.raises(FileProblems):
         import_osm(write(tmp_path, "broken.osm", "<osm><node id='1' lat='x'"), city["spb"])
     assert Building.objects.count() == 0
+
+
+def test_an_adjective_before_a_number_is_a_street_only_written_as_a_name(city: dict, tmp_path: Path) -> None:
+    """ "Парадная 4" is the fourth entrance far more often than Парадная улица, house 4; "Садовая 5"
+    inside a sentence is the street; a year is no house."""
+    path = write(
+        tmp_path,
+        "addresses.csv",
+        "full_address,latitude,longitude\n"
+        '"г.Санкт-Петербург, Парадная улица, дом 4, литера А",59.83,30.35\n'
+        '"г.Санкт-Петербург, Садовая улица, дом 5, литера А",59.83,30.36\n'
+        '"г.Санкт-Петербург, Новое шоссе, дом 2021, литера А",59.81,30.12\n',
+    )
+    import_addresses(path, city["spb"])
+    gazetteer = get_gazetteer()
+    for text in (
+        "Не убирают парадную 4 уже месяц",
+        "Парадная 4. Сломан доводчик",
+        "В новом 2021 году не убирали",
+    ):
+        assert locate(text, gazetteer=gazetteer).source != "address", text
+    assert locate("Мусор у дома на Садовой 5 не вывозят", gazetteer=gazetteer).territory == city["kupchino"]
+    assert locate("Грязно, ул. Парадная 4", gazetteer=gazetteer).territory == city["kupchino"]

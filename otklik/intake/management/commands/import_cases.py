@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
+from otklik.directory.choices import Channel
 from otklik.intake.importing import FIELDS, TABLE_FORMATS, MappingError, ensure_source, import_table
 
 
@@ -35,6 +36,13 @@ class Command(BaseCommand):
             help=f"map a column to a field ({', '.join(FIELDS)}); repeatable; the rest is detected",
         )
         parser.add_argument("--source", metavar="CODE", help="source code for rows that carry none")
+        parser.add_argument(
+            "--channel",
+            choices=Channel.values,
+            default=Channel.IMPORT,
+            help="the channel of the --source when it is new (web_form for a portal's appeals: written "
+            "to the center on purpose, never judged off-topic); default: import",
+        )
         parser.add_argument("--tz", help="time zone of dates without an offset (default: the project's)")
         parser.add_argument(
             "--batch-size", type=int, default=500, help="rows per pipeline batch (default 500)"
@@ -60,7 +68,9 @@ class Command(BaseCommand):
             except (ZoneInfoNotFoundError, ValueError) as exc:
                 raise CommandError(f"Unknown time zone {options['tz']!r}") from exc
         try:
-            source = ensure_source(options["source"]) if options["source"] else None
+            source = (
+                ensure_source(options["source"], channel=options["channel"]) if options["source"] else None
+            )
         except ValueError as exc:
             raise CommandError(f"--source: {exc}") from exc
         with tqdm(
