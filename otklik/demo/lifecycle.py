@@ -23,6 +23,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from otklik.accounts.models import User
 from otklik.cases import actions
 from otklik.cases.choices import AnswerKind, AnswerStatus, CaseStatus, EventKind
 from otklik.cases.lifecycle import IllegalTransition
@@ -139,9 +140,9 @@ class Simulation:
         seed: int,
         end: datetime,
         directory: DemoDirectory,
-        staff: dict[int, Any],
-        moderator: Any,
-        supervisor: Any,
+        staff: dict[int, User],
+        moderator: User,
+        supervisor: User,
         matcher: CategoryMatcher,
     ) -> None:
         self.seed = seed

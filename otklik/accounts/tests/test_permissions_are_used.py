@@ -2,7 +2,8 @@
 
 Outside ``otklik/accounts/permissions.py`` no module (tests aside) may compare a role, filter users
 by role, define its own set of roles, or use the model's old role shortcuts; no template may read
-``user.role``; and every ``can.<name>`` a template asks is a capability of the table.
+``user.role``; every ``can.<name>`` a template asks is a capability of the table; and a parameter
+that is a person is typed (``User``, ``AnyUser``), never ``Any``.
 """
 
 from __future__ import annotations
@@ -96,3 +97,45 @@ def test_no_template_reads_a_role_and_every_can_is_a_capability():
     assert _templates(), "no templates found: the check would pass vacuously"
     assert not offenders, "use {% if can.<capability> %}:\n" + "\n".join(offenders)
     assert not unknown, "\n".join(unknown)
+
+
+PEOPLE = {
+    "user",
+    "actor",
+    "lawyer",
+    "observer",
+    "operator",
+    "coordinator",
+    "author",
+    "moderator",
+    "supervisor",
+}
+
+
+def untyped_people(source: str) -> list[tuple[int, str]]:
+    """Parameters naming a person annotated ``Any``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                annotation = arg.annotation
+                text = ast.unparse(annotation) if annotation is not None else ""
+                if arg.arg in PEOPLE and text.strip("'\"") in ("Any", "Any | None", "Optional[Any]"):
+                    found.append((node.lineno, f"{node.name}({arg.arg}: {text})"))
+    return found
+
+
+def test_the_untyped_check_catches_a_person_typed_any():
+    assert untyped_people("def f(user: Any) -> None: ...")
+    assert untyped_people("def f(*, lawyer: 'Any') -> None: ...")
+    assert not untyped_people("def f(user: User, data: Any) -> None: ...")
+
+
+def test_every_person_parameter_is_typed():
+    offenders = [
+        f"{path.relative_to(ROOT.parent)}:{line}: {what}"
+        for path in _modules()
+        for line, what in untyped_people(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, "type it User (signed in) or AnyUser (request.user):\n" + "\n".join(offenders)
