@@ -245,12 +245,17 @@ CELERY_TIMEZONE = TIME_ZONE
 # batches, heavy understanding (retraining), notifications and replies, periodic jobs.
 OTKLIK_CELERY_QUEUES = ["intake", "understanding", "notify", "periodic"]
 CELERY_TASK_DEFAULT_QUEUE = "periodic"
+OTKLIK_INTAKE_QUEUE = "intake"  # the pipeline's batches (intake.tasks.enqueue_batches)
 CELERY_TASK_ROUTES = {
-    "otklik.intake.tasks.*": {"queue": "intake"},
+    "otklik.understanding.tasks.*": {"queue": "understanding"},
     "*.notify_*": {"queue": "notify"},
     "*.send_*": {"queue": "notify"},
     "*.publish_*": {"queue": "notify"},
 }
+# Batches on several workers decide in the order sent; a batch waits at most this long for the one
+# sent before it (a killed worker's batch comes back after CELERY_VISIBILITY_TIMEOUT): see
+# otklik/intake/pipeline/order.py.
+OTKLIK_PIPELINE_ORDER_WAIT_SECONDS = float(os.environ.get("OTKLIK_PIPELINE_ORDER_WAIT_SECONDS", "30"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Beat's schedule is the registry of periodic jobs (otklik.periodic; each app registers its own).

@@ -287,3 +287,17 @@ class SimilarityKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} → {self.message_id}"
+
+
+class QueuedBatch(models.Model):
+    """A batch sent to the workers and not yet committed; its id is the order it was sent in
+    (:mod:`otklik.intake.pipeline.order`: batches on several workers decide in that order)."""
+
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("batch in the queue")
+        verbose_name_plural = _("batches in the queue")
+
+    def __str__(self) -> str:
+        return str(self.pk)

@@ -21,10 +21,11 @@ from typing import Any
 
 from celery import shared_task
 from celery.signals import worker_init
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 
 from .models import Source
-from .pipeline import run_batch, warm_up
+from .pipeline import order, run_batch, warm_up
 
 log = logging.getLogger("otklik.intake.tasks")
 
@@ -54,11 +55,13 @@ def warm_up_worker(**_kwargs: Any) -> None:
     max_retries=20,
     ignore_result=True,
 )
-def run_batch_task(items: list[Any], source: str | None = None, now: str | None = None) -> dict[str, int]:
+def run_batch_task(
+    items: list[Any], source: str | None = None, now: str | None = None, sequence: int | None = None
+) -> dict[str, int]:
     """Run one batch through the pipeline; returns the counters (kept only with a result backend)."""
     default = Source.objects.filter(code=source).first() if source else None
     moment = datetime.fromisoformat(now) if now else None
-    result = run_batch(items, now=moment, source=default)
+    result = run_batch(items, now=moment, source=default, sequence=sequence)
     log.info("batch of %d: %s", len(items), result.summary())
     return {name: getattr(result, name) for name in result.COUNTERS}
 
@@ -80,7 +83,7 @@ def enqueue_batches(
 
     from otklik.celery import app
 
-    options: dict[str, Any] = {"queue": queue} if queue else {}
+    options: dict[str, Any] = {"queue": queue or settings.OTKLIK_INTAKE_QUEUE}
     sent = 0
     chunk: list[Any] = []
     with app.connection_for_write(broker_url) as connection, warnings.catch_warnings():
@@ -90,7 +93,13 @@ def enqueue_batches(
             nonlocal sent
             if chunk:
                 kwargs = {"items": list(chunk), "source": source, "now": now.isoformat() if now else None}
-                app.send_task(TASK_NAME, kwargs=kwargs, connection=connection, **options)
+                # Its place in the order: the workers decide batches in the order they were sent.
+                kwargs["sequence"] = order.register()
+                try:
+                    app.send_task(TASK_NAME, kwargs=kwargs, connection=connection, **options)
+                except Exception:
+                    order.unregister(kwargs["sequence"])
+                    raise
                 sent += 1
                 chunk.clear()
 

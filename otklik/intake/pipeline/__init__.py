@@ -35,6 +35,11 @@ gets the suggestions (category, territory, agency), the confidence and an ``unde
 is assigned automatically when the confidence reaches ``settings.OTKLIK_AUTO_ROUTE_CONFIDENCE``, the
 category is set and a routing rule finds an agency; otherwise it goes to moderation.
 
+**One process or many, the same result.** On PostgreSQL the runner understands a batch (normalize,
+relevance, categorize, place) outside the transaction, in parallel on every worker, and then decides
+(dedup onwards) one batch at a time, in the order the batches were sent: two workers make exactly
+the cases, joins and dead letters of one process (:mod:`.order`).
+
 Files are read by :mod:`otklik.intake.ingest`, dead letters kept and replayed by
 :mod:`otklik.intake.deadletters`, batches sent to Celery workers by :mod:`otklik.intake.tasks`.
 """

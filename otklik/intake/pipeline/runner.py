@@ -25,6 +25,7 @@ from otklik.understanding.classify import get_classifier
 
 from .. import dedup, monitoring
 from ..models import DeadLetter, Source
+from . import order
 from .decide import stage_decide
 from .dedup import stage_dedup
 from .normalize import stage_normalize
@@ -46,6 +47,12 @@ STAGES: list[tuple[str, Callable[[Batch], None]]] = [
     (Stage.DECIDE, stage_decide),
     (Stage.PERSIST, stage_persist),
 ]
+# On PostgreSQL these run first, outside the transaction and side by side on every worker; the rest
+# decide one batch at a time, in the order the batches were sent (pipeline.order).
+UNDERSTANDING = (Stage.RELEVANCE, Stage.CATEGORIZE, Stage.PLACE)
+# What understanding leaves on an item; cleared again on an item that dedup then attaches to a case
+# (such an item is never understood when the stages run in their listed order).
+UNDERSTOOD_FIELDS = ("analyzed", "relevance", "classification", "urgency", "place", "monitoring")
 
 
 def run_batch(
@@ -55,19 +62,24 @@ def run_batch(
     source: Source | None = None,
     store_dead_letters: bool = True,
     timings: dict[str, float] | None = None,
+    sequence: int | None = None,
 ) -> BatchResult:
     """Take a batch of raw items through every stage; return what happened to them.
 
     ``now`` is the moment of assignment (deadlines start then; default: the current time);
     ``source`` is the default for items without a ``source`` code; ``timings``, when given, gets
-    the seconds spent per stage added (``setup``, the stages, ``dead_letters``, ``commit``).
+    the seconds spent per stage added (``setup``, the stages, ``dead_letters``, ``commit``);
+    ``sequence`` is the batch's place in the order it was sent to the workers (pipeline.order).
 
     The batch is one transaction: it is stored whole or not at all, so a run killed at any point
     leaves nothing half-done and running the same batch again is safe (at-least-once delivery with
     idempotent writes). A caller moves its cursor only after this returns.
     """
     with _collector_paused(len(items)):  # (resumed once the batch's objects are freed)
-        return _run(_new_batch(items, now, source, store_dead_letters), _Clock(timings))
+        batch = _new_batch(items, now, source, store_dead_letters)
+        if order.is_ordered():
+            return _run_ordered(batch, _Clock(timings), sequence)
+        return _run(batch, _Clock(timings))
 
 
 # A problem message touching every part of the understanding (phrases, urgency, address, institution).
@@ -113,6 +125,57 @@ def _run(batch: Batch, clock: _Clock) -> BatchResult:
         clock.lap("dead_letters")
     clock.lap("commit")
     return batch.result
+
+
+def _run_ordered(batch: Batch, clock: _Clock, sequence: int | None) -> BatchResult:
+    """PostgreSQL: understand outside the transaction, then decide one batch at a time, in order —
+    the same result as the stages in their listed order (see :mod:`.order`)."""
+    _setup(batch)
+    clock.lap("setup")
+    batch.deferred = []
+    for name, stage in STAGES:
+        if name == Stage.NORMALIZE or name in UNDERSTANDING:
+            stage(batch)
+            clock.lap(name)
+    if sequence is not None:
+        order.wait_turn(sequence)
+        clock.lap("wait")
+    with transaction.atomic():
+        order.take_turn()
+        clock.lap("lock")
+        for name, stage in STAGES:
+            if name == Stage.NORMALIZE or name in UNDERSTANDING:
+                continue
+            if name == Stage.DEDUP:
+                _dedup_understood(batch)
+            else:
+                stage(batch)
+            clock.lap(name)
+        _store_dead_letters(batch)
+        if sequence is not None:
+            order.mark_committed(sequence)
+        clock.lap("dead_letters")
+    clock.lap("commit")
+    return batch.result
+
+
+def _dedup_understood(batch: Batch) -> None:
+    """Dedup after understanding, leaving each item as dedup before understanding would have: an
+    item it attaches to a case forgets what understanding found (and a failure there), a duplicate
+    drops out, any other item's failure in understanding stands."""
+    deferred = batch.deferred or []
+    batch.deferred = None
+    for item, _stage, _reason in deferred:
+        item.done = False  # dedup sees it, as it did before understanding failed on it
+    live_before = [item for item in batch.live()]
+    stage_dedup(batch)
+    for item in live_before:
+        if item.attach_to is not None:
+            for name in UNDERSTOOD_FIELDS:
+                setattr(item, name, None)
+    for item, stage, reason in deferred:
+        if not item.done and item.attach_to is None:
+            batch.fail(item, stage, reason)
 
 
 def _new_batch(

@@ -183,6 +183,9 @@ class Batch:
     scanner: monitoring.Scanner | None = None
     dead: list[DeadLetter] = field(default_factory=list)
     touched_cases: dict[int, list[int]] = field(default_factory=dict)  # case id → attached message ids
+    # Understanding ahead of dedup (pipeline.order): an item's failure waits until dedup has shown
+    # whether the item is understood at all (a duplicate or an attached message never is).
+    deferred: list[tuple[Item, str, str]] | None = None
 
     def live(self) -> Iterator[Item]:
         return (item for item in self.items if not item.done)
@@ -192,6 +195,10 @@ class Batch:
         return [i for i in self.live() if i.needs_understanding and i.is_relevant]
 
     def fail(self, item: Item, stage: str, reason: str) -> None:
+        if self.deferred is not None and stage != Stage.NORMALIZE:
+            item.done = True  # no later understanding stage touches it, as after a real failure
+            self.deferred.append((item, stage, reason))
+            return
         item.done = True
         self.result.dead_letters += 1
         self.result.failures.append((stage, reason))

@@ -16,6 +16,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from otklik.cases.models import Case, CaseEvent
@@ -47,6 +48,7 @@ def worker(broker: str, monkeypatch) -> Iterator[Callable[[], str]]:
     routes = app.conf.task_routes
     app.conf.task_routes = {"otklik.intake.tasks.*": {"queue": queue}}
     _flush_routes(app)
+    monkeypatch.setattr(settings, "OTKLIK_INTAKE_QUEUE", queue)  # not the production "intake" queue
     sentinels = iter(range(1, 1000))
 
     def drain() -> str:
