@@ -92,13 +92,18 @@ def enqueue_batches(
         def send() -> None:
             nonlocal sent
             if chunk:
-                kwargs = {"items": list(chunk), "source": source, "now": now.isoformat() if now else None}
                 # Its place in the order: the workers decide batches in the order they were sent.
-                kwargs["sequence"] = order.register()
+                sequence = order.register()
+                kwargs = {
+                    "items": list(chunk),
+                    "source": source,
+                    "now": now.isoformat() if now else None,
+                    "sequence": sequence,
+                }
                 try:
                     app.send_task(TASK_NAME, kwargs=kwargs, connection=connection, **options)
                 except Exception:
-                    order.unregister(kwargs["sequence"])
+                    order.unregister(sequence)
                     raise
                 sent += 1
                 chunk.clear()
