@@ -11,8 +11,9 @@ that a scheduler process does not load every app's machinery) and the Celery que
 Who runs them: in the embedded mode the in-process runner (:mod:`otklik.intake.runner`) runs each
 job when its interval has passed; with Celery, beat sends one task per run
 (:func:`otklik.celery.run_periodic_job` with the job's name, on the job's queue; the schedule is
-:func:`beat_schedule`). Both go through :func:`run` — the one place that decides how a job runs
-(to make it run once however many processes schedule it, claim it there by name and interval).
+:func:`beat_schedule`). Both go through :func:`run`, which claims the job by name and interval
+(:func:`otklik.ops.jobs.run_once`): a job runs once per interval however many web processes, runners
+or beats schedule it, and each run is recorded (the health page, ``/readyz``, the metrics).
 """
 
 from __future__ import annotations
@@ -80,9 +81,13 @@ def get(name: str) -> Job:
 
 
 def run(job: Job) -> Any:
-    """Run ``job`` now and return what it returned. Every scheduler runs jobs through here."""
+    """Run ``job`` unless another process ran it less than its interval ago; return what it returned
+    (None when skipped or failed — a failure is logged and recorded, never raised). Every scheduler
+    runs jobs through here."""
+    from otklik.ops.jobs import run_once
+
     log.debug("running periodic job %s", job.name)
-    return job.function()
+    return run_once(job.name, job.every, job.function).result
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:

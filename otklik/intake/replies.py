@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from otklik.ops.metrics import observe_reply
+
 from .connectors.base import ConnectorError, connector_for
 from .models import Message
 
@@ -52,6 +54,7 @@ def publish_reply(case: Case, answer: Answer) -> dict[str, Any]:
     finally:
         connector.close()
     result_dict = result.as_dict()
+    observe_reply(message.source.code, result.sent)
     if not result.sent:
         result_dict["reason"] = result.detail
     return {**base, **result_dict}

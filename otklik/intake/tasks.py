@@ -24,6 +24,8 @@ from celery.signals import worker_init
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 
+from otklik.ops import metrics
+
 from .models import Source
 from .pipeline import order, run_batch, warm_up
 
@@ -61,8 +63,11 @@ def run_batch_task(
     """Run one batch through the pipeline; returns the counters (kept only with a result backend)."""
     default = Source.objects.filter(code=source).first() if source else None
     moment = datetime.fromisoformat(now) if now else None
-    result = run_batch(items, now=moment, source=default, sequence=sequence)
+    timings: dict[str, float] = {}
+    result = run_batch(items, now=moment, source=default, sequence=sequence, timings=timings)
     log.info("batch of %d: %s", len(items), result.summary())
+    counters = {name: getattr(result, name) for name in result.COUNTERS}
+    metrics.observe_batch({source or "-": counters}, timings, mode="celery")
     return {name: getattr(result, name) for name in result.COUNTERS}
 
 

@@ -162,11 +162,17 @@ def _oldest_inbox_file_age() -> float:
 
 
 def read_jobs() -> list[dict[str, Any]]:
+    """Every registered periodic job with its last run (a job never run yet shows as late)."""
+    from otklik import periodic
+
     from .models import JobRun
 
     now = timezone.now()
+    rows = {row.name: row for row in JobRun.objects.all()}
+    for job in periodic.jobs():
+        rows.setdefault(job.name, JobRun(name=job.name, every=job.every))
     jobs = []
-    for row in JobRun.objects.all():
+    for row in sorted(rows.values(), key=lambda r: r.name):
         age = (now - row.started_at).total_seconds() if row.started_at else None
         stale = age is None or (row.every is not None and age > 3 * row.every + 60)
         jobs.append(

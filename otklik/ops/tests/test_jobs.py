@@ -36,3 +36,14 @@ def test_failure_is_recorded_not_raised():
     assert outcome.ran and outcome.error
     row = JobRun.objects.get(name="broken")
     assert not row.ok and "KeyError" in row.error
+
+
+def test_a_registered_job_runs_once_however_many_schedulers_call_it():
+    from otklik import periodic
+
+    calls = []
+    job = periodic.Job("scheduled-twice", 60, lambda: calls.append(1) or "done")
+    assert periodic.run(job) == "done"  # a web process's runner
+    assert periodic.run(job) is None  # beat, or a second web process, in the same minute
+    assert calls == [1]
+    assert JobRun.objects.get(name="scheduled-twice").runs == 1
