@@ -1,6 +1,6 @@
 """Ingest benchmark: end-to-end messages/s of the pipeline on PostgreSQL, against the raw COPY floor.
 
-    .venv/bin/python bench/ingest.py                 # 10,000 messages, in-process and 2 Celery workers
+    .venv/bin/python bench/ingest.py                 # 10,000 messages, in-process, 1 and 2 Celery workers
     .venv/bin/python bench/ingest.py --n 100000 --skip-celery
     .venv/bin/python bench/ingest.py --scan-only     # the monitoring scan only (no database)
 
@@ -10,9 +10,9 @@ policies), generates ``--n`` residents' messages with the demo generator, and me
 
 1. the pipeline in-process (``run_batch`` over batches of ``--batch-size``) — messages/s and
    relevant messages/s;
-2. the same messages through ``--workers`` Celery workers (``OTKLIK_PIPELINE=celery`` path:
+2. the same messages through 1, then 2 Celery workers (``--workers``; ``OTKLIK_PIPELINE=celery`` path:
    ``enqueue_batches``) on the broker ``--broker``, from the first enqueue until every message is
-   stored;
+   stored — and whether each made exactly the in-process run's cases, joins and dead letters;
 3. the raw floor: a bare ``COPY`` of the same rows (the message columns) into a scratch table;
 4. the monitoring scan: posts/s of one core for a set of boolean queries over the same texts.
 
@@ -108,8 +108,28 @@ def clear_pipeline_tables() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE intake_similaritykey, intake_message, intake_deadletter, cases_caseevent, "
-            "cases_answer, cases_rating, cases_case RESTART IDENTITY CASCADE"
+            "cases_answer, cases_rating, cases_case, intake_queuedbatch RESTART IDENTITY CASCADE"
         )
+
+
+def outcome() -> dict[str, int]:
+    """What the pipeline made, to compare the runs: cases, messages joined to another's case, dead
+    letters, and a digest of which messages share a case."""
+    import hashlib
+
+    from otklik.cases.models import Case
+    from otklik.intake.models import DeadLetter, Message
+
+    groups: dict[int, list[str]] = {}
+    for external_id, case_id in Message.objects.exclude(case=None).values_list("external_id", "case_id"):
+        groups.setdefault(case_id, []).append(external_id)
+    digest = hashlib.sha1("|".join(sorted(",".join(sorted(g)) for g in groups.values())).encode()).hexdigest()
+    return {
+        "cases": Case.objects.count(),
+        "joined": sum(len(g) - 1 for g in groups.values()),
+        "dead_letters": DeadLetter.objects.count(),
+        "grouping": int(digest[:8], 16),
+    }
 
 
 def relevant_count() -> int:
@@ -290,7 +310,7 @@ def main() -> None:
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--db", default="otklik_bench", help="scratch database (dropped and created)")
     parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"))
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", default="1,2", help="Celery worker counts to measure, e.g. 1,2")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-celery", action="store_true")
     parser.add_argument("--scan-only", action="store_true", help="only the monitoring scan (no database)")
@@ -336,14 +356,18 @@ def main() -> None:
     log(f"raw floor (COPY of the same rows): {len(items) / floor:,.0f} rows/s ({floor:.2f} s)")
     log(f"ratio in-process / floor: 1 : {seconds / floor:,.1f}")
 
-    if not args.skip_celery:
+    one_process = outcome()
+    log(f"in-process made: {one_process}")
+    for workers in [] if args.skip_celery else [int(w) for w in str(args.workers).split(",")]:
         clear_pipeline_tables()
-        celery_seconds = run_celery(items, args.batch_size, now, url, args.broker, args.workers)
+        celery_seconds = run_celery(items, args.batch_size, now, url, args.broker, workers)
         relevant = relevant_count()
+        made = outcome()
         log(
-            f"celery, {args.workers} workers ({args.broker.split(':', 1)[0]}): "
+            f"celery, {workers} worker(s) ({args.broker.split(':', 1)[0]}): "
             f"{len(items) / celery_seconds:,.0f} messages/s, {relevant / celery_seconds:,.0f} relevant/s "
-            f"({celery_seconds:.1f} s); ratio to the floor 1 : {celery_seconds / floor:,.1f}"
+            f"({celery_seconds:.1f} s); ratio to the floor 1 : {celery_seconds / floor:,.1f}; "
+            f"{'the same cases as in-process' if made == one_process else f'DIFFERENT: {made}'}"
         )
 
 
