@@ -22,7 +22,7 @@ threads = int(os.environ.get("OTKLIK_WEB_THREADS", "4"))
 preload_app = True
 timeout = int(os.environ.get("OTKLIK_WEB_TIMEOUT", "60"))  # a summary PDF of a big region may take long
 graceful_timeout = 30
-keepalive = 5
+keepalive = 65  # longer than a client's pause and nginx's upstream keepalive (60 s): no reset mid-request
 # A worker is replaced after this many requests (with jitter, never all at once): memory stays flat.
 max_requests = int(os.environ.get("OTKLIK_WEB_MAX_REQUESTS", "5000"))
 max_requests_jitter = max_requests // 10

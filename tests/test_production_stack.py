@@ -139,6 +139,7 @@ def test_production_stack_end_to_end(tmp_path: Path) -> None:
                 "OTKLIK_MEDIA_ROOT": str(tmp_path / "media"),
                 "OTKLIK_OVERDUE_CHECK_SECONDS": "2",
                 "CELERY_VISIBILITY_TIMEOUT": "3",
+                "OTKLIK_PIPELINE_ORDER_WAIT_SECONDS": "5",
                 "OTKLIK_E2E_WEBHOOK_SECRET": WEBHOOK_SECRET,
                 "OTKLIK_LOG_FORMAT": "json",
                 "OTKLIK_ACCESS_LOG": "INFO",

@@ -294,6 +294,7 @@ class QueuedBatch(models.Model):
     (:mod:`otklik.intake.pipeline.order`: batches on several workers decide in that order)."""
 
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    started_at = models.DateTimeField(_("taken by a worker"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("batch in the queue")

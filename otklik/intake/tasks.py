@@ -61,6 +61,7 @@ def run_batch_task(
     items: list[Any], source: str | None = None, now: str | None = None, sequence: int | None = None
 ) -> dict[str, int]:
     """Run one batch through the pipeline; returns the counters (kept only with a result backend)."""
+    order.start(sequence)
     default = Source.objects.filter(code=source).first() if source else None
     moment = datetime.fromisoformat(now) if now else None
     timings: dict[str, float] = {}

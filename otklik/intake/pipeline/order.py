@@ -14,12 +14,14 @@ splits a batch in two:
    A batch decides only after the batches before it committed, so it sees their cases.
 
 Batches sent to the workers are registered when sent (:func:`register`, a row of
-:class:`~otklik.intake.models.QueuedBatch` whose id is the order sent, removed when the batch
-commits); a batch decides only once no batch sent before it is still waiting (:func:`wait_turn`), so
-two workers decide in the order one process would, and make exactly its cases. When a predecessor
-does not commit within ``OTKLIK_PIPELINE_ORDER_WAIT_SECONDS`` (its worker was killed and the broker
-has not given it back yet) the batch goes ahead: nothing is lost or doubled then either ((source,
-external id) is unique), only the order of those two may differ.
+:class:`~otklik.intake.models.QueuedBatch` whose id is the order sent, marked when a worker takes it
+(:func:`start`), removed when it commits); a batch decides only once no batch sent before it is
+still being worked on (:func:`wait_turn`), so two workers decide in the order one process would, and
+make exactly its cases. A predecessor whose worker was killed is waited for at most
+``OTKLIK_PIPELINE_ORDER_WAIT_SECONDS`` from its start, and one that no worker took (the broker lost
+it, or has not given it back yet) for a second: then the batch goes ahead — nothing is lost or
+doubled then either ((source, external id) is unique), only the order of those two may differ, and a
+lost batch never holds the pipeline up.
 """
 
 from __future__ import annotations
@@ -58,27 +60,49 @@ def unregister(sequence: int | None) -> None:
         QueuedBatch.objects.filter(pk=sequence).delete()
 
 
-def _waiting_before(sequence: int) -> bool:
+# A batch sent earlier that no worker has started this long after we finished understanding ours is
+# not on its way (its worker died before starting it, or the broker lost it): we do not wait for it.
+START_GRACE_SECONDS = 1.0
+
+
+def start(sequence: int | None) -> None:
+    """A worker took the batch: from now on the batches sent after it wait for it (for a while)."""
+    if sequence is not None and is_ordered():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE intake_queuedbatch SET started_at = clock_timestamp() WHERE id = %s", [sequence]
+            )
+
+
+def _waiting_before(sequence: int, *, limit: float, unstarted_too: bool) -> bool:
+    """Whether a batch sent before ``sequence`` is being worked on (started within ``limit``
+    seconds: one started earlier belongs to a worker that died) — or, while ``unstarted_too``, merely
+    sent and not yet started."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM intake_queuedbatch WHERE id < %s)", [sequence])
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM intake_queuedbatch WHERE id < %s AND "
+            "(started_at > clock_timestamp() - make_interval(secs => %s) OR (%s AND started_at IS NULL)))",
+            [sequence, limit, unstarted_too],
+        )
         return bool(cursor.fetchone()[0])
 
 
 def wait_turn(sequence: int) -> float:
-    """Wait (outside a transaction) until every batch sent before ``sequence`` committed; returns the
-    seconds waited. Gives up after ``OTKLIK_PIPELINE_ORDER_WAIT_SECONDS``."""
+    """Wait (outside a transaction) until no batch sent before ``sequence`` is still being worked on;
+    returns the seconds waited. A predecessor whose worker died is waited for at most
+    ``OTKLIK_PIPELINE_ORDER_WAIT_SECONDS`` from its start; one never started, for a second."""
     started = time.monotonic()
     limit = float(settings.OTKLIK_PIPELINE_ORDER_WAIT_SECONDS)
     pause = 0.005
-    while _waiting_before(sequence):
-        waited = time.monotonic() - started
-        if waited > limit:
-            log.warning("batch %d: a batch sent before it has not committed after %.0f s; deciding now",
-                        sequence, waited)
-            break
+    while _waiting_before(
+        sequence, limit=limit, unstarted_too=time.monotonic() - started < START_GRACE_SECONDS
+    ):
         time.sleep(pause)
         pause = min(pause * 2, 0.1)
-    return time.monotonic() - started
+    waited = time.monotonic() - started
+    if waited > 5:
+        log.warning("batch %d waited %.0f s for the batches sent before it", sequence, waited)
+    return waited
 
 
 def take_turn() -> None:
@@ -90,4 +114,8 @@ def take_turn() -> None:
 def mark_committed(sequence: int) -> None:
     """Inside the batch's transaction: once it commits, the batches sent after it may decide."""
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM intake_queuedbatch WHERE id = %s", [sequence])
+        # with it, registrations of batches that never reached a worker (a broker that lost them)
+        cursor.execute(
+            "DELETE FROM intake_queuedbatch WHERE id = %s OR created_at < now() - interval '1 day'",
+            [sequence],
+        )

@@ -153,3 +153,27 @@ def test_two_workers_make_exactly_the_cases_of_one_process(region) -> None:
     assert two["without_case"] == one["without_case"]
     assert sorted(two["cases"]) == sorted(one["cases"])  # the same messages joined into the same cases
     assert two["cases"] == one["cases"]  # with the same decisions
+
+
+@pytest.mark.django_db
+def test_a_lost_or_dead_batch_never_holds_the_pipeline_up(settings) -> None:
+    import time
+
+    from otklik.intake.pipeline import order
+
+    require_postgresql()
+    settings.OTKLIK_PIPELINE_ORDER_WAIT_SECONDS = 1.5
+    lost = order.register()  # sent, never taken by a worker (the broker lost it)
+    mine = order.register()
+    assert lost is not None and mine is not None and lost < mine
+    started = time.monotonic()
+    order.wait_turn(mine)
+    assert time.monotonic() - started < order.START_GRACE_SECONDS + 1  # a second's grace, no more
+
+    dead = order.register()  # taken by a worker that was then killed
+    order.start(dead)
+    last = order.register()
+    started = time.monotonic()
+    order.wait_turn(last)
+    waited = time.monotonic() - started
+    assert 1.4 < waited < 4  # waited for it, for OTKLIK_PIPELINE_ORDER_WAIT_SECONDS
