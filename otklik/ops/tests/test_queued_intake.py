@@ -66,10 +66,9 @@ def test_webhook_says_503_when_the_broker_is_away(client, settings, monkeypatch)
     settings.OTKLIK_PIPELINE = "celery"
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     monkeypatch.setenv("OTKLIK_TEST_QUEUED_SECRET", SECRET)
-    from otklik.celery import app
-
-    monkeypatch.setattr(app.conf, "broker_url", settings.CELERY_BROKER_URL)
-    monkeypatch.setattr(app.conf, "broker_write_url", settings.CELERY_BROKER_URL)
+    # Celery reads the broker's address from the environment first (never set on app.conf here: a
+    # value left there would send later tests' tasks to the wrong broker).
+    monkeypatch.setenv("CELERY_BROKER_URL", settings.CELERY_BROKER_URL)
     good = {"external_id": "1", "text": "Нет воды в доме 5", "posted_at": "2026-03-02T09:15:00+04:00"}
     response = _push(client, [good])
     assert response.status_code == 503
