@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_htmx",
+    "otklik.caching",
     "otklik.accounts",
     "otklik.directory",
     "otklik.intake",

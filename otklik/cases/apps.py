@@ -10,8 +10,9 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        # Registers the receivers that drop the cached production calendar when CalendarDay changes.
-        from . import deadlines  # noqa: F401
+        # The receivers that give the process caches new versions: the production calendar when a
+        # CalendarDay changes, the similar-cases index when a final answer is published or withdrawn.
+        from . import deadlines, similar  # noqa: F401
 
         # Overdue cases escalated, bursts raised, the similar-cases index refreshed.
         periodic.register(

@@ -1,14 +1,12 @@
 """Deadlines: pick the policy for a case and compute when the agency must answer.
 
 The arithmetic is :mod:`otklik.cases.calendar` (pure); this module adds the database: the active
-``DeadlinePolicy`` rows and the ``CalendarDay`` overrides, read once and cached until a calendar day
-is saved or deleted (or ``CALENDAR_CACHE_SECONDS`` pass, for other processes' edits).
+``DeadlinePolicy`` rows and the ``CalendarDay`` overrides, read once per process and rebuilt when a
+calendar day is saved or deleted in any process (:class:`otklik.caching.ProcessCache`).
 """
 
 from __future__ import annotations
 
-import threading
-import time as _time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from otklik.caching import ProcessCache, bump_on_change
 from otklik.directory.choices import SOCIAL_CHANNELS, DeadlineUnit
 from otklik.directory.models import CalendarDay, Category, DeadlinePolicy
 
@@ -28,7 +26,6 @@ from .calendar import WorkingCalendar, WorkingHours
 if TYPE_CHECKING:
     from .models import Case
 
-CALENDAR_CACHE_SECONDS = 600
 # Without a matching policy an agency has one working day.
 DEFAULT_AMOUNT = 1
 DEFAULT_UNIT = DeadlineUnit.WORKING_DAYS
@@ -43,9 +40,6 @@ class DeadlineResult:
 
 # --- the calendar -------------------------------------------------------------------------------------
 
-_lock = threading.Lock()
-_cached: tuple[WorkingCalendar, float] | None = None
-
 
 def build_calendar() -> WorkingCalendar:
     """The production calendar with the database's overrides, the project's zone and office hours."""
@@ -59,33 +53,18 @@ def build_calendar() -> WorkingCalendar:
     return WorkingCalendar(overrides, hours=hours, tz=settings.TIME_ZONE)
 
 
+calendar_cache = ProcessCache("calendar", build=build_calendar)
+bump_on_change("calendar", CalendarDay)
+
+
 def get_calendar() -> WorkingCalendar:
-    global _cached
-    with _lock:
-        if _cached is not None and _time.monotonic() - _cached[1] < CALENDAR_CACHE_SECONDS:
-            return _cached[0]
-    calendar = build_calendar()
-    with _lock:
-        _cached = (calendar, _time.monotonic())
-    return calendar
-
-
-def reset_calendar_cache() -> None:
-    global _cached
-    with _lock:
-        _cached = None
-
-
-@receiver(post_save, sender=CalendarDay, dispatch_uid="otklik.cases.deadlines.calendar_day_saved")
-@receiver(post_delete, sender=CalendarDay, dispatch_uid="otklik.cases.deadlines.calendar_day_deleted")
-def _calendar_day_changed(**kwargs: Any) -> None:
-    reset_calendar_cache()
+    return calendar_cache.get()
 
 
 @receiver(setting_changed, dispatch_uid="otklik.cases.deadlines.setting_changed")
 def _setting_changed(*, setting: str, **kwargs: Any) -> None:
     if setting == "TIME_ZONE" or setting.startswith(("OTKLIK_WORKDAY_", "OTKLIK_LUNCH_")):
-        reset_calendar_cache()
+        calendar_cache.clear()
 
 
 # --- policies -----------------------------------------------------------------------------------------

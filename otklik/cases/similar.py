@@ -1,9 +1,10 @@
 """Similar past cases and their approved answers, for the executor writing an answer and the moderator.
 
 The index (:class:`otklik.understanding.quality.SimilarCaseIndex`, TF-IDF over lemmas) is built from
-every case with a published final answer and kept in the process. It is stale when it is older than
-:data:`TTL_SECONDS` or when the set of published final answers changed (one cheap aggregate query
-tells); :func:`otklik.cases.tasks.run_periodic_jobs` calls :func:`refresh`, which rebuilds a stale
+every case with a published final answer and kept in the process (:class:`otklik.caching.ProcessCache`).
+It is stale when it is older than :data:`TTL_SECONDS` or when a final answer was published
+(:data:`PUBLISHED`) or a published one deleted or withdrawn (:data:`WITHDRAWN`) in any process;
+:func:`otklik.cases.tasks.run_periodic_jobs` calls :func:`refresh`, which rebuilds a stale
 index (in the embedded mode the runner shares the web process, so requests find it fresh). Building
 takes seconds per few thousand cases (``bench/similar.py``), so a request builds only when there is
 no index, when answers disappeared, or when it is older than :data:`MAX_STALE_SECONDS`; merely newer
@@ -15,15 +16,15 @@ agency's case here.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
+from django.db.models.signals import post_delete, post_init, post_save
+from django.dispatch import receiver
 
 from otklik.accounts.permissions import AnyUser
+from otklik.caching import ProcessCache, bump
 from otklik.understanding.quality import PastCase, SimilarCase, SimilarCaseIndex
 
 from .choices import AnswerKind, AnswerStatus
@@ -35,25 +36,12 @@ CANDIDATES = 200  # ranked before scoping: an executor's agency holds a share of
 LIMIT = 5
 
 
-@dataclass(frozen=True)
-class _Cached:
-    index: SimilarCaseIndex
-    fingerprint: tuple[int, int]
-    built_at: float  # time.monotonic()
-
-
-_lock = threading.Lock()
-_cached: _Cached | None = None
+PUBLISHED = "answers-published"  # a final answer published (or a published one edited)
+WITHDRAWN = "answers-withdrawn"  # a published final answer deleted or no longer published
 
 
 def _published_finals() -> Any:
     return Answer.objects.filter(kind=AnswerKind.FINAL, status=AnswerStatus.PUBLISHED)
-
-
-def fingerprint() -> tuple[int, int]:
-    """How many published final answers there are and the newest one's id (one query)."""
-    row = _published_finals().aggregate(n=Count("id"), last=Max("id"))
-    return int(row["n"] or 0), int(row["last"] or 0)
 
 
 def past_cases() -> list[PastCase]:
@@ -70,58 +58,54 @@ def past_cases() -> list[PastCase]:
     return [PastCase(pk, text or "", answer or "", title or "") for pk, text, answer, title in rows]
 
 
-def build() -> _Cached:
-    return _Cached(SimilarCaseIndex(past_cases()), fingerprint(), time.monotonic())
-
-
-def _is_fresh(cached: _Cached | None, current: tuple[int, int]) -> bool:
-    return (
-        cached is not None
-        and cached.fingerprint == current
-        and time.monotonic() - cached.built_at < TTL_SECONDS
-    )
-
-
-def _servable(cached: _Cached | None, current: tuple[int, int]) -> bool:
-    """Fresh, or stale only by answers published since it was built (its suggestions still exist)."""
-    if cached is None:
-        return False
-    if _is_fresh(cached, current):
-        return True
-    only_grew = cached.fingerprint[0] <= current[0] and cached.fingerprint[1] <= current[1]
-    return only_grew and time.monotonic() - cached.built_at < MAX_STALE_SECONDS
+index = ProcessCache(
+    PUBLISHED,
+    WITHDRAWN,
+    build=lambda: SimilarCaseIndex(past_cases()),
+    max_age=TTL_SECONDS,
+    max_stale=MAX_STALE_SECONDS,
+)
 
 
 def get_index() -> SimilarCaseIndex:
-    """The in-process index for a request (one aggregate query when it can be served)."""
-    global _cached
-    current = fingerprint()
-    cached = _cached
-    if _servable(cached, current):
-        assert cached is not None
-        return cached.index
-    with _lock:
-        if not _servable(_cached, current):
-            _cached = build()
-        assert _cached is not None
-        return _cached.index
+    """The in-process index for a request (one query reads its versions): newly published answers
+    wait for the periodic job, withdrawn ones make the request rebuild it."""
+    return index.get(stale_ok=[PUBLISHED])
 
 
 def refresh() -> bool:
     """Rebuild the index when stale (the periodic job); whether it was rebuilt."""
-    global _cached
-    current = fingerprint()
-    if _is_fresh(_cached, current):
-        return False
-    with _lock:
-        _cached = build()
-    return True
+    return index.refresh()
 
 
 def invalidate() -> None:
-    global _cached
-    with _lock:
-        _cached = None
+    index.clear()
+
+
+def _is_published_final(answer: Answer) -> bool:
+    # read from the instance's own values: a deferred field is never loaded here (nor a query made)
+    values = answer.__dict__
+    return values.get("kind") == AnswerKind.FINAL and values.get("status") == AnswerStatus.PUBLISHED
+
+
+@receiver(post_init, sender=Answer, dispatch_uid="otklik.cases.similar.answer_loaded")
+def _answer_loaded(instance: Answer, **_kwargs: Any) -> None:
+    instance._was_published_final = _is_published_final(instance)  # type: ignore[attr-defined]
+
+
+@receiver(post_save, sender=Answer, dispatch_uid="otklik.cases.similar.answer_saved")
+def _answer_saved(instance: Answer, **_kwargs: Any) -> None:
+    if _is_published_final(instance):
+        bump(PUBLISHED)
+    elif getattr(instance, "_was_published_final", False):
+        bump(WITHDRAWN)
+    instance._was_published_final = _is_published_final(instance)  # type: ignore[attr-defined]
+
+
+@receiver(post_delete, sender=Answer, dispatch_uid="otklik.cases.similar.answer_deleted")
+def _answer_deleted(instance: Answer, **_kwargs: Any) -> None:
+    if _is_published_final(instance) or getattr(instance, "_was_published_final", False):
+        bump(WITHDRAWN)
 
 
 def similar_for(

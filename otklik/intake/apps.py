@@ -11,6 +11,7 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         from otklik.cases.notifications import register_reply_publisher
 
+        from . import monitoring  # noqa: F401  (the receivers versioning its compiled queries)
         from .replies import publish_reply
 
         register_reply_publisher(publish_reply)

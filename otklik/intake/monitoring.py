@@ -25,12 +25,12 @@ evaluated over the set of matched term ids, with word positions for phrases and 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
+from otklik.caching import ProcessCache, bump_on_change
 from otklik.understanding.text import fold, morph
 
 # Readings scoring below this share of the best one are not expanded ("стали" as сталь).
@@ -493,36 +493,28 @@ def _positive_terms(node: Node) -> set[int]:
 
 # --- the active queries of the database -----------------------------------------------------------
 
-_lock = threading.Lock()
-_cached: tuple[tuple[Any, ...], Scanner] | None = None
+QUERIES = "monitoring-queries"  # the version of the compiled queries (otklik.caching)
+bump_on_change(QUERIES, "intake.MonitoringQuery")
 
 
-def active_scanner() -> Scanner:
-    """A scanner over the active MonitoringQuery rows, rebuilt only when one of them changed."""
-    global _cached
+def _compile_active() -> Scanner:
     from .models import MonitoringQuery
 
-    rows = list(MonitoringQuery.objects.filter(is_active=True).order_by("pk").values_list("pk", "updated_at"))
-    signature = tuple(rows)
-    with _lock:
-        if _cached is not None and _cached[0] == signature:
-            return _cached[1]
     compiled = []
     for query in MonitoringQuery.objects.filter(is_active=True).order_by("pk").prefetch_related("categories"):
         try:
             compiled.append(query.compile())
         except QuerySyntaxError:  # saved around the admin's validation: skip, do not fail the pipeline
             continue
-    scanner = Scanner(compiled)
-    with _lock:
-        _cached = (signature, scanner)
-    return scanner
+    return Scanner(compiled)
 
 
-def reset_cache() -> None:
-    global _cached
-    with _lock:
-        _cached = None
+scanner_cache = ProcessCache(QUERIES, build=_compile_active)
+
+
+def active_scanner() -> Scanner:
+    """A scanner over the active MonitoringQuery rows, rebuilt only when one of them changed."""
+    return scanner_cache.get()
 
 
 __all__ = [

@@ -30,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,9 +37,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
+from otklik.caching import ProcessCache, bump_on_change
 from otklik.directory.models import Category
 
 from . import ml, places
@@ -207,8 +205,10 @@ def should_auto_route(classification: Classification) -> bool:
 
 # --- the per-process cache ----------------------------------------------------------------------
 
-_lock = threading.Lock()
-_cached: RuleClassifier | None = None
+CATEGORIES = "categories"  # the versions of the process cache (otklik.caching)
+MODELS = "classifier-models"
+bump_on_change(CATEGORIES, Category)
+bump_on_change(MODELS, "understanding.ClassifierModel")
 _unusable: set[str] = set()  # stored model versions this code cannot read (an older format)
 
 
@@ -235,46 +235,26 @@ def _learned(version: str | None) -> LearnedModel | None:
     return LearnedModel(version=version, model=model, thresholds=dict(thresholds or {}))
 
 
-def get_classifier(*, recheck: bool = True) -> RuleClassifier:
-    """The compiled classifier; with ``recheck`` the category rows and the active model's version
-    are re-read (two queries) and the classifier rebuilt only when either changed."""
-    global _cached
-    current = _cached
-    if current is not None and not recheck:
-        return current
+def _build() -> RuleClassifier:
     categories, rules_version = _load_rows()
     model_version = ml.active_model_version()
     if model_version in _unusable:
         model_version = None
-    version = f"{rules_version}+{model_version}" if model_version else rules_version
-    if current is not None and current.version == version:
-        return current
-    with _lock:
-        if _cached is None or _cached.version != version:
-            _cached = RuleClassifier(categories, rules_version, _learned(model_version))
-        return _cached
+    return RuleClassifier(categories, rules_version, _learned(model_version))
+
+
+classifier_cache = ProcessCache(CATEGORIES, MODELS, build=_build)
+
+
+def get_classifier(*, recheck: bool = True) -> RuleClassifier:
+    """The compiled classifier; with ``recheck`` one query confirms that no category and no stored
+    model changed since it was built (else it is rebuilt)."""
+    held = None if recheck else classifier_cache.peek()
+    return held if held is not None else classifier_cache.get()
 
 
 def classify(text: str | AnalyzedText) -> Classification:
     return get_classifier().classify(text)
-
-
-def invalidate_cache() -> None:
-    global _cached
-    with _lock:
-        _cached = None
-
-
-@receiver(post_save, sender=Category, dispatch_uid="understanding_classifier_save")
-@receiver(post_delete, sender=Category, dispatch_uid="understanding_classifier_delete")
-def _category_changed(**kwargs: object) -> None:
-    invalidate_cache()
-
-
-@receiver(post_save, sender="understanding.ClassifierModel", dispatch_uid="understanding_model_save")
-@receiver(post_delete, sender="understanding.ClassifierModel", dispatch_uid="understanding_model_delete")
-def _model_changed(**kwargs: object) -> None:
-    invalidate_cache()
 
 
 # --- training and the shipped rules --------------------------------------------------------------

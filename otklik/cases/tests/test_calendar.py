@@ -166,7 +166,7 @@ def test_configurable_working_hours_without_lunch():
 
 @pytest.mark.django_db
 def test_calendar_day_row_overrides_the_project_calendar():
-    deadlines.reset_calendar_cache()
+    deadlines.calendar_cache.clear()
     start = at(2026, 7, 15, 10)
     assert deadlines.get_calendar().add_working_days(start, 1) == at(2026, 7, 16, 18)
     CalendarDay.objects.create(date=date(2026, 7, 16), kind=CalendarDayKind.HOLIDAY, note="regional day off")
@@ -174,4 +174,4 @@ def test_calendar_day_row_overrides_the_project_calendar():
     assert deadlines.get_calendar().add_working_days(start, 1) == at(2026, 7, 17, 18)
     CalendarDay.objects.filter(date=date(2026, 7, 16)).delete()
     assert deadlines.get_calendar().add_working_days(start, 1) == at(2026, 7, 16, 18)
-    deadlines.reset_calendar_cache()
+    deadlines.calendar_cache.clear()

@@ -219,7 +219,7 @@ def test_request_rebuilds_the_index_when_answers_disappeared(region, past):
 def test_similar_index_is_rebuilt_after_its_ttl(region, past, monkeypatch):
     similar.get_index()
     assert similar.refresh() is False
-    monkeypatch.setattr(similar, "TTL_SECONDS", 0)
+    monkeypatch.setattr(similar.index, "max_age", 0)
     assert similar.refresh() is True
 
 

@@ -26,9 +26,9 @@ def at(m: int, d: int, hh: int, mm: int = 0) -> datetime:
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar():
-    deadlines.reset_calendar_cache()
+    deadlines.calendar_cache.clear()
     yield
-    deadlines.reset_calendar_cache()
+    deadlines.calendar_cache.clear()
 
 
 @pytest.fixture

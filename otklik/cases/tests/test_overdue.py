@@ -26,9 +26,9 @@ DEADLINE = datetime(2026, 7, 15, 15, 0, tzinfo=SARATOV)
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar():
-    deadlines.reset_calendar_cache()
+    deadlines.calendar_cache.clear()
     yield
-    deadlines.reset_calendar_cache()
+    deadlines.calendar_cache.clear()
 
 
 @pytest.fixture

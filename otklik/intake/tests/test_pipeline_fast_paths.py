@@ -165,14 +165,14 @@ def test_a_large_batch_pauses_the_garbage_collector_and_restores_it(region) -> N
 
 @pytest.mark.django_db
 def test_warm_up_builds_the_caches_and_writes_nothing(region, caplog) -> None:
-    classify.invalidate_cache()
+    classify.classifier_cache.clear()
     places.invalidate_cache()
     sources = Source.objects.count()
 
     assert runner.warm_up() > 0
 
     assert "warm-up" not in caplog.text  # its sample went through every stage
-    assert classify._cached is not None and places.cache._gazetteer is not None
+    assert classify.classifier_cache.peek() is not None and places.cache._gazetteer is not None
     assert (Message.objects.count(), Case.objects.count(), DeadLetter.objects.count()) == (0, 0, 0)
     assert Source.objects.count() == sources
     # and the pipeline runs as before

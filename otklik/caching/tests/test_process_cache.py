@@ -1,0 +1,87 @@
+"""A process cache is rebuilt exactly when the version of its data moves, in any process."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from otklik.caching import ProcessCache, bump, versions
+from otklik.caching.models import CacheVersion
+from otklik.cases import deadlines
+from otklik.directory.choices import CalendarDayKind
+from otklik.directory.models import CalendarDay
+
+pytestmark = pytest.mark.django_db
+
+
+def counting_cache(*keys: str, **options: float) -> tuple[ProcessCache[int], list[int]]:
+    builds: list[int] = []
+
+    def build() -> int:
+        builds.append(len(builds) + 1)
+        return len(builds)
+
+    return ProcessCache(*keys, build=build, **options), builds
+
+
+def test_built_once_then_one_query_a_get_until_its_version_moves() -> None:
+    cache, builds = counting_cache("things")
+    assert cache.get() == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert cache.get() == 1
+    assert len(queries) == 1 and builds == [1]
+
+    bump("things")
+    assert cache.get() == 2
+    bump("other")
+    assert cache.get() == 2
+
+
+def test_another_process_change_is_seen_at_the_next_get() -> None:
+    cache, _builds = counting_cache("things")
+    cache.get()
+    CacheVersion.objects.update_or_create(key="things", defaults={"token": "from-a-worker"})
+    assert cache.get() == 2
+    assert versions(["things", "never"]) == {"things": "from-a-worker", "never": ""}
+
+
+def test_a_rolled_back_change_never_leaves_a_stale_value() -> None:
+    cache, _builds = counting_cache("things")
+    bump("things")
+    assert cache.get() == 1
+    with pytest.raises(RuntimeError), transaction.atomic():
+        bump("things")
+        assert cache.get() == 2  # built inside the change, under its token
+        raise RuntimeError
+    assert cache.get() == 3  # the token went back: what was built under the new one is not served
+
+
+def test_a_costly_value_is_served_stale_for_some_keys_and_refreshed_by_the_job() -> None:
+    cache, builds = counting_cache("grew", "shrank", max_stale=3600)
+    cache.get()
+    bump("grew")
+    assert cache.get(stale_ok=["grew"]) == 1  # a request does not wait for the rebuild
+    assert cache.refresh() is True and cache.get(stale_ok=["grew"]) == 2
+    assert cache.refresh() is False
+    bump("shrank")
+    assert cache.get(stale_ok=["grew"]) == 3  # not allowed to be stale in that key
+    assert builds == [1, 2, 3]
+
+
+def test_max_age_rebuilds_even_with_the_same_version() -> None:
+    cache, _builds = counting_cache("things", max_age=0)
+    assert cache.get() == 1
+    assert cache.get() == 2
+    cache.clear()
+    assert cache.peek() is None
+
+
+def test_the_calendar_follows_a_calendar_day_saved_anywhere() -> None:
+    deadlines.calendar_cache.clear()
+    first = deadlines.get_calendar()
+    assert deadlines.get_calendar() is first
+    CalendarDay.objects.create(date=date(2026, 7, 15), kind=CalendarDayKind.HOLIDAY)
+    assert deadlines.get_calendar() is not first
