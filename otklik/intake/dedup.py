@@ -6,7 +6,9 @@ the earlier one instead of opening another case.
 
 * **Features** of a text: the stems (first :data:`STEM` letters) of its normalized words of three
   letters and more, stop words left out, and numbers in full (a house number tells two complaints
-  apart). The **similarity** of two texts is the Jaccard index of their feature sets.
+  apart) — dates and times left out (:data:`DATES`: "Фотофиксация 20.02.2021, 19:59" under two
+  different problems makes them no more alike). The **similarity** of two texts is the Jaccard
+  index of their feature sets.
 * **MinHash** (:data:`NUM_PERM` multiply-shift hash functions over stable CRC32 hashes, numpy)
   estimates it; **LSH** cuts the signature into :data:`BANDS` bands of :data:`ROWS` values, and
   each band's hash is a key stored in :class:`~otklik.intake.models.SimilarityKey`. Two texts of
@@ -15,13 +17,19 @@ the earlier one instead of opening another case.
   up every window of that many of its words, so it finds a message it quotes anywhere inside it.
 
 A candidate found by a key is **verified** on the texts: similarity at least :data:`THRESHOLD`, or
-the candidate's whole normalized text inside the new one; numbers that disagree (different house
-numbers), a different address or a territory outside the other's reject it.
+the candidate's whole normalized text inside the new one. It is rejected when the texts name
+different things — each has numbers the other lacks ("7 этаж" / "9 этаж", another house), or each
+has :data:`NOVEL_WORDS` or more words the other lacks (one long template describing two defects) —
+and when the places differ: a different address, a territory outside the other's, or points more
+than :data:`MAX_DISTANCE_M` apart (:func:`same_spot`). Measured on hand-annotated pairs of real
+appeals (``otklik evaluate-duplicates``, ``docs/annotation/pairs.md``): a wrong join hides a
+resident's problem, so the rules favour precision.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import zlib
 from collections.abc import Iterable, Sequence
@@ -40,7 +48,9 @@ BANDS = 10
 ROWS = 3
 HEAD_WORDS = 5
 MAX_QUOTE_WORDS = 200  # a quote is looked for in the first words of a long text only
-THRESHOLD = 0.5
+THRESHOLD = 0.55
+NOVEL_WORDS = 3  # words (stems) each text has and the other lacks: two descriptions, not one
+MAX_DISTANCE_M = 20.0  # two points farther apart are two places (a phone's GPS errs by metres to tens)
 
 _STOP_WORDS = """
     и в во на не нет но а о об от до по за из у к ко с со же ли бы то что как это так уже еще
@@ -56,6 +66,11 @@ _SHIFT = np.uint64(32)
 
 
 _WORD_RE = re.compile(r"\w+")
+DATES = re.compile(
+    r"(?<!\d)\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?(?:\s*г(?:ода|\.)?)?(?!\d)"
+    r"|(?<!\d)\d{1,2}:\d{2}(?!\d)|(?<!\d)(?:19|20)\d{2}\s*г(?:ода|\.)?(?![а-яё])",
+    re.IGNORECASE,
+)
 
 
 def normalize(text: str) -> str:
@@ -175,13 +190,18 @@ def fingerprint(text: str) -> Fingerprint:
 def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
     """Fingerprints of many texts; their MinHash signatures in one numpy pass."""
     normalized = [normalize(text) for text in texts]
-    feats = [features(n) for n in normalized]
+    # features and numbers without dates and times; the whole text for quotes
+    content = [
+        normalize(DATES.sub(" ", text)) if DATES.search(text) else n
+        for text, n in zip(texts, normalized, strict=True)
+    ]
+    feats = [features(n) for n in content]
     sigs = signatures(feats)
     out = []
-    for norm, fs, sig in zip(normalized, feats, sigs, strict=True):
+    for norm, bare, fs, sig in zip(normalized, content, feats, sigs, strict=True):
         words = norm.split()
         head = head_key(words[:HEAD_WORDS]) if len(words) >= HEAD_WORDS else None
-        out.append(Fingerprint(norm, fs, numbers(norm), band_keys(sig), head))
+        out.append(Fingerprint(norm, fs, numbers(bare), band_keys(sig), head))
     return out
 
 
@@ -192,16 +212,39 @@ def contains(outer: str, inner: str) -> bool:
 
 def match_score(new: Fingerprint, old: Fingerprint) -> float:
     """How near ``new`` is to ``old`` (0 when not a near-duplicate): similarity, or 1 for a quote."""
-    if new.numbers and old.numbers and not (new.numbers & old.numbers):
-        return 0.0
+    if (new.numbers - old.numbers) and (old.numbers - new.numbers):
+        return 0.0  # "7 этаж" and "9 этаж", house 5 and house 7: two things
     if contains(new.normalized, old.normalized):
         return 1.0
+    if len(new.features - old.features) >= NOVEL_WORDS and len(old.features - new.features) >= NOVEL_WORDS:
+        return 0.0  # each says something the other does not: two descriptions
     score = similarity(new.features, old.features)
     return score if score >= THRESHOLD else 0.0
 
 
+Point = tuple[float, float]
+
+
+def distance_m(a: Point, b: Point) -> float:
+    """Metres between two WGS 84 points (an equirectangular approximation: exact enough for metres)."""
+    dy = (a[0] - b[0]) * 111_320.0
+    dx = (a[1] - b[1]) * 111_320.0 * math.cos(math.radians((a[0] + b[0]) / 2))
+    return math.hypot(dx, dy)
+
+
+def same_spot(a: Point | None, b: Point | None) -> bool:
+    """Whether two points can be one place: unknown counts as the same, else within MAX_DISTANCE_M."""
+    return a is None or b is None or distance_m(a, b) <= MAX_DISTANCE_M
+
+
+def point(lat: float | None, lon: float | None) -> Point | None:
+    return (lat, lon) if lat is not None and lon is not None else None
+
+
 __all__ = [
     "BANDS",
+    "MAX_DISTANCE_M",
+    "NOVEL_WORDS",
     "THRESHOLD",
     "WINDOW",
     "Fingerprint",
@@ -210,6 +253,8 @@ __all__ = [
     "fingerprint",
     "fingerprints",
     "match_score",
+    "point",
+    "same_spot",
     "signature",
     "signatures",
     "similarity",

@@ -3,8 +3,10 @@
 An exact duplicate is the same (source, external id), stored before or earlier in the batch; it is
 counted and goes no further (under concurrency the unique constraint decides, in :mod:`.persist`).
 A message whose normalized text (``text_hash``) equals that of a message of an open case posted
-within :data:`NEAR_DUPLICATE_WINDOW` attaches to that case; its twin later in the same batch joins
-the earlier item. Reworded near-duplicates are found later, by :mod:`.similar`.
+within :data:`NEAR_DUPLICATE_WINDOW` attaches to that case — unless both carry points too far apart
+(:func:`otklik.intake.dedup.same_spot`: "Мусор на газоне" from two yards is two problems); its twin
+later in the same batch joins the earlier item, on the same condition. Reworded near-duplicates are
+found later, by :mod:`.similar`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime, timedelta
 from otklik.cases.choices import OPEN
 from otklik.cases.models import Case
 
+from .. import dedup
 from ..models import Message
 from .schema import CASE_PLACE, Batch, Item
 
@@ -68,10 +71,13 @@ def stage_dedup(batch: Batch) -> None:
     first_in_batch: dict[str, Item] = {}
     for item in candidates:
         assert item.posted_at is not None
+        spot = dedup.point(item.lat, item.lon)
         near = [
             (abs(posted_at - item.posted_at), case_id)
             for posted_at, case_id in existing.get(item.text_hash, [])
-            if abs(posted_at - item.posted_at) <= NEAR_DUPLICATE_WINDOW and case_id in cases
+            if abs(posted_at - item.posted_at) <= NEAR_DUPLICATE_WINDOW
+            and case_id in cases
+            and dedup.same_spot(spot, dedup.point(cases[case_id].lat, cases[case_id].lon))
         ]
         if near:
             item.attach_to = cases[min(near)[1]]
@@ -81,6 +87,7 @@ def stage_dedup(batch: Batch) -> None:
             twin is not None
             and twin.posted_at
             and abs(twin.posted_at - item.posted_at) <= NEAR_DUPLICATE_WINDOW
+            and dedup.same_spot(spot, dedup.point(twin.lat, twin.lon))
         ):
             item.twin_of = twin
         else:

@@ -57,7 +57,7 @@ log = logging.getLogger("otklik.pipeline")
 
 RETRIABLE = (OperationalError, InterfaceError)  # the database is away: fail the batch, retry it whole
 # What the pipeline reads of a case a message may attach to (not its understanding JSON and the rest).
-CASE_PLACE = ("territory", "suggested_territory", "address")
+CASE_PLACE = ("territory", "suggested_territory", "address", "lat", "lon")
 SOURCE_CODE_RE = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")  # an item's ``source``
 
 

@@ -3,7 +3,8 @@
 A message is fingerprinted (MinHash of word shingles, :mod:`otklik.intake.dedup`); its similarity
 keys are looked up among the stored keys of messages of open cases posted within
 :data:`otklik.intake.dedup.WINDOW`, and among the earlier items of the batch. The best match in the
-same place (when both places are known) is the case it attaches to. Stored messages' fingerprints
+same place (when both places are known: the same address, one territory inside the other, points
+within :data:`otklik.intake.dedup.MAX_DISTANCE_M`) is the case it attaches to. Stored messages' fingerprints
 are kept in this process, so a text already seen is not fingerprinted again.
 """
 
@@ -50,7 +51,8 @@ def stage_similar(batch: Batch) -> None:
         if len(rows) > _MAX_PER_KEY:
             by_key[key] = sorted(rows, key=lambda row: row[1])[-_MAX_PER_KEY:]
     stored: dict[int, tuple[dedup.Fingerprint, int]] = {}
-    cases: dict[int, tuple[int | None, str]] = {}  # case id → (its territory or the suggested one, address)
+    # case id → (its territory or the suggested one, address, point)
+    cases: dict[int, tuple[int | None, str, dedup.Point | None]] = {}
     if by_key:
         ids = {mid for rows in by_key.values() for mid, _ in rows}
         for mid in ids:  # fingerprints kept in this process (written or read before): no text needed
@@ -64,10 +66,10 @@ def stage_similar(batch: Batch) -> None:
             for mid, text, digest, case_id in texts:
                 stored[mid] = (_stored_fingerprint(mid, digest, text), case_id)
         cases = {
-            pk: (territory_id or suggested_id, address)
-            for pk, territory_id, suggested_id, address in Case.objects.filter(
+            pk: (territory_id or suggested_id, address, dedup.point(lat, lon))
+            for pk, territory_id, suggested_id, address, lat, lon in Case.objects.filter(
                 pk__in={case_id for _, case_id in stored.values()}
-            ).values_list("pk", "territory_id", "suggested_territory_id", "address")
+            ).values_list("pk", "territory_id", "suggested_territory_id", "address", "lat", "lon")
         }
     parents = _territory_parents() if cases else {}
     local: dict[int, list[Item]] = {}
@@ -82,7 +84,7 @@ def stage_similar(batch: Batch) -> None:
         }:
             old, case_id = stored[mid]
             place = cases.get(case_id)
-            if place is None or not _same_place(item, place[0], place[1], parents):
+            if place is None or not _same_place(item, place[0], place[1], parents, place[2]):
                 continue
             score = dedup.match_score(fp, old)
             if score and (best is None or score > best[0]):
@@ -92,7 +94,7 @@ def stage_similar(batch: Batch) -> None:
             if abs(other.posted_at - item.posted_at) > dedup.WINDOW or other.done:
                 continue
             if not _same_place(
-                item, _territory_id(other), other.place.address if other.place else "", parents
+                item, _territory_id(other), other.place.address if other.place else "", parents, _point(other)
             ):
                 continue
             score = dedup.match_score(fp, other.fingerprint)
@@ -203,10 +205,24 @@ def _chain(territory_id: int, parents: dict[int, int | None]) -> list[int]:
     return chain
 
 
-def _same_place(item: Item, territory_id: int | None, address: str, parents: dict[int, int | None]) -> bool:
-    """Same place when known: the same address, and one territory inside the other."""
+def _point(item: Item) -> dedup.Point | None:
+    """The item's point: where the place stage put it (its own coordinates or an address found)."""
+    place = item.place
+    return dedup.point(place.lat, place.lon) if place is not None else dedup.point(item.lat, item.lon)
+
+
+def _same_place(
+    item: Item,
+    territory_id: int | None,
+    address: str,
+    parents: dict[int, int | None],
+    spot: dedup.Point | None = None,
+) -> bool:
+    """Same place when known: the same address, points close enough, one territory inside the other."""
     mine = item.place.address if item.place else ""
     if mine and address and mine.casefold() != address.casefold():
+        return False
+    if not dedup.same_spot(_point(item), spot):
         return False
     own = _territory_id(item)
     if own is None or territory_id is None or own == territory_id:

@@ -100,3 +100,101 @@ def test_near_duplicate_after_the_window_or_in_another_town_opens_a_new_case(reg
     elsewhere = _item("c", PARAPHRASE.replace("Энгельсе", "Балаковском районе"), "id3", hours=2)
     elsewhere["text"] = elsewhere["text"].replace("Тельмана", "Гагарина")
     assert run_batch([elsewhere], now=NOW).created_cases == 1
+
+
+# Real St Petersburg appeals (``spb_pairs.csv``, docs/annotation/pairs.md): a wrong join hides a
+# resident's problem, so texts that name two things are not near-duplicates.
+KGIOP = (
+    "Неудовлетворительное состояние охраняемого элемента дома-памятника регионального значения - {}"
+    "  Согласно письму КГИОП от 29.01.2021 N 01-19–8/21-0-1 на долю в коммунальной квартире на праве"
+    " общедолевой собственности зарегистрировано право собственности города."
+)
+
+
+def test_two_floors_two_staircases_two_things() -> None:
+    assert (
+        dedup.match_score(
+            fp("неисправно освещение на 3 этаже на лестничном марше"),
+            fp("неисправно освещение на 1 этаже на лестничном марше"),
+        )
+        == 0.0
+    )
+    assert (
+        dedup.match_score(
+            fp("Несколько месяцев не работает домофон на лестнице №4. По лестнице ходят посторонние."),
+            fp("Несколько месяцев не работает домофон на лестнице №3. По лестнице ходят посторонние."),
+        )
+        == 0.0
+    )
+
+
+def test_one_template_describing_two_defects_is_two_things() -> None:
+    door = KGIOP.format(
+        "на средней правой створке двери 2 этажа присутствует самовольно установленная металлическая планка."
+    )
+    intercom = KGIOP.format(
+        "на деревянное полотно двери 2 этажа парадной 9 самовольно установлен домофон"
+        " (привинчен саморезами к двери)."
+    )
+    assert dedup.similarity(fp(door).features, fp(intercom).features) >= dedup.THRESHOLD  # alike in words
+    assert dedup.match_score(fp(intercom), fp(door)) == 0.0
+
+
+def test_dates_and_times_neither_join_nor_part_two_texts() -> None:
+    sign = (
+        "Требуется произвести работы по качественной очистке дорожного знака от несанкционированного"
+        " рекламного объявления, не оставляя следов. Фотофиксация от {}.прилагается."
+    )
+    assert dedup.match_score(fp(sign.format("25.12")), fp(sign.format("24.12"))) == 1.0
+    assert (
+        dedup.match_score(
+            fp("Надписи на информационном щите. Фотофиксация- 20.02.2021г., 19:59."),
+            fp("Отсутствие освещение. Фотофиксация- 20.02.2021г., 19:59."),
+        )
+        == 0.0
+    )
+
+
+def test_points_more_than_twenty_metres_apart_are_two_places() -> None:
+    here = (59.9386, 30.3141)
+    assert dedup.same_spot(here, (59.9387, 30.3142))  # about 13 m
+    assert not dedup.same_spot(here, (59.9403, 30.3141))  # about 190 m
+    assert dedup.same_spot(here, None)  # a message without a point may be the same place
+    assert abs(dedup.distance_m(here, (59.9403, 30.3141)) - 189) < 2
+
+
+def _at(external_id: str, text: str, lat: float, lon: float, minutes: float) -> dict:
+    posted = NOW - timedelta(hours=5) + timedelta(minutes=minutes)
+    return {
+        "source": "vk-engels",
+        "external_id": external_id,
+        "text": text,
+        "author_id": f"id-{external_id}",
+        "posted_at": posted.isoformat(),
+        "lat": lat,
+        "lon": lon,
+    }
+
+
+@pytest.mark.django_db
+def test_the_same_text_at_two_places_makes_two_cases_and_at_one_place_one(region) -> None:
+    grille = "Самовольно установлена решётка на лицевом фасаде"
+    run_batch([_at("a", grille, 51.4900, 46.1200, 0)], now=NOW)
+    far = run_batch([_at("b", grille, 51.4917, 46.1200, 30)], now=NOW)  # 190 m away: another facade
+    assert (far.created_cases, far.attached) == (1, 0)
+    near = run_batch([_at("c", grille + "!", 51.49005, 46.12005, 60)], now=NOW)  # the same spot
+    assert near.attached == 1
+    assert set(
+        Case.objects.get(messages__external_id="a").messages.values_list("external_id", flat=True)
+    ) == {
+        "a",
+        "c",
+    }
+    twins = run_batch(
+        [
+            _at("d", "Яма на дороге у остановки", 51.50, 46.13, 0),
+            _at("e", "Яма на дороге у остановки", 51.51, 46.13, 1),
+        ],
+        now=NOW,
+    )
+    assert twins.created_cases == 2
