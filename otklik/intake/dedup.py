@@ -18,12 +18,14 @@ the earlier one instead of opening another case.
 
 A candidate found by a key is **verified** on the texts: similarity at least :data:`THRESHOLD`, or
 the candidate's whole normalized text inside the new one. It is rejected when the texts name
-different things — each has numbers the other lacks ("7 этаж" / "9 этаж", another house), or each
-has :data:`NOVEL_WORDS` or more words the other lacks (one long template describing two defects) —
-and when the places differ: a different address, a territory outside the other's, or points more
-than :data:`MAX_DISTANCE_M` apart (:func:`same_spot`). Measured on hand-annotated pairs of real
-appeals (``otklik evaluate-duplicates``, ``docs/annotation/pairs.md``): a wrong join hides a
-resident's problem, so the rules favour precision.
+different things — each has numbers the other lacks ("7 этаж" / "9 этаж", another house; a number
+said twice counts twice), each has :data:`NOVEL_WORDS` or more words the other lacks (one long
+template describing two defects), or each names a thing the other does not (:func:`things`: the
+nouns, pymorphy3's lemmas, less the nouns of place and time: "кондиционер" / "решётка на окне",
+"опора" / "дорожный знак") — and when the places differ: a different address, a territory outside
+the other's, or points more than :data:`MAX_DISTANCE_M` apart (:func:`same_spot`). Measured on
+hand-annotated pairs of real appeals (``otklik evaluate-duplicates``, ``docs/annotation/pairs.md``):
+a wrong join hides a resident's problem, so the rules favour precision.
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 import numpy as np
 
-from otklik.understanding.text import strip_links
+from otklik.understanding.text import fold, morph, strip_links
 
 WINDOW = timedelta(days=3)
 MIN_WORDS = 4
@@ -58,6 +61,31 @@ _STOP_WORDS = """
     где когда кто чем чтобы если даже очень просто только был была были будет есть нам нас вам
     """
 STOP_WORDS = frozenset(_STOP_WORDS.split())
+
+# Nouns naming where, when or to whom, not what is wrong: two texts differing in them may still be
+# about one thing ("в подъезде" / "на лестничной клетке"). The rest of the nouns are the things.
+_SETTING_TEXT = """
+    дом здание этаж подъезд парадная лестница клетка улица проспект переулок шоссе бульвар набережная
+    двор территория адрес литера корпус строение квартира кв сторона место часть район округ город
+    дорога тротуар асфальт покрытие газон сад сквер парк площадь остановка перекресток фасад стена
+    спб петербург санкт день неделя месяц год время час раз сутки утро вечер ночь проблема вопрос
+    просьба обращение жалоба ответ администрация житель жилец фото фотография фотофиксация состояние
+    необходимость внимание помощь
+"""
+_SETTING_NOUNS = frozenset(_SETTING_TEXT.split())
+# One thing under two names, as residents write it.
+_SAME_THING = {
+    "выбоина": "яма",
+    "отход": "мусор",
+    "освещение": "свет",
+    "лампочка": "лампа",
+    "светильник": "лампа",
+    "фонарь": "лампа",
+    "граффити": "надпись",
+    "рисунок": "надпись",
+    "объявление": "реклама",
+    "листовка": "реклама",
+}
 
 _rng = np.random.default_rng(20261123)
 _A = _rng.integers(1, np.iinfo(np.uint64).max, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
@@ -90,7 +118,33 @@ def features(normalized: str) -> frozenset[str]:
 
 
 def numbers(normalized: str) -> frozenset[str]:
-    return frozenset(w for w in normalized.split() if w.isdigit())
+    """The numbers of a text, a repeated one counted ("5 парадная 5 этаж" has 5 twice: "5", "5#2")."""
+    seen: dict[str, int] = {}
+    out = []
+    for word in normalized.split():
+        if word.isdigit():
+            seen[word] = seen.get(word, 0) + 1
+            out.append(word if seen[word] == 1 else f"{word}#{seen[word]}")
+    return frozenset(out)
+
+
+@lru_cache(maxsize=200_000)
+def _thing(word: str) -> str | None:
+    """The thing a word names: its lemma when it is a noun (pymorphy3's likeliest reading) other than
+    a setting noun, in its common name; else None."""
+    parse = morph().parse(word)[0]
+    if parse.tag.POS != "NOUN":
+        return None
+    lemma = fold(parse.normal_form)
+    lemma = _SAME_THING.get(lemma, lemma)
+    return None if lemma in _SETTING_NOUNS else lemma
+
+
+def things(normalized: str) -> frozenset[str]:
+    """What a text is about: the lemmas of its nouns, setting nouns left out (see :data:`_SETTING_NOUNS`)."""
+    return frozenset(
+        t for w in normalized.split() if len(w) >= 3 and not w.isdigit() and (t := _thing(w)) is not None
+    )
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
@@ -169,6 +223,7 @@ class Fingerprint:
     numbers: frozenset[str]
     bands: list[int]
     head: int | None
+    things: frozenset[str] = frozenset()
 
     @property
     def stored_keys(self) -> list[int]:
@@ -201,7 +256,7 @@ def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
     for norm, bare, fs, sig in zip(normalized, content, feats, sigs, strict=True):
         words = norm.split()
         head = head_key(words[:HEAD_WORDS]) if len(words) >= HEAD_WORDS else None
-        out.append(Fingerprint(norm, fs, numbers(bare), band_keys(sig), head))
+        out.append(Fingerprint(norm, fs, numbers(bare), band_keys(sig), head, things(bare)))
     return out
 
 
@@ -218,6 +273,8 @@ def match_score(new: Fingerprint, old: Fingerprint) -> float:
         return 1.0
     if len(new.features - old.features) >= NOVEL_WORDS and len(old.features - new.features) >= NOVEL_WORDS:
         return 0.0  # each says something the other does not: two descriptions
+    if (new.things - old.things) and (old.things - new.things):
+        return 0.0  # each names a thing the other does not: "кондиционер" / "решётка", "опора" / "знак"
     score = similarity(new.features, old.features)
     return score if score >= THRESHOLD else 0.0
 

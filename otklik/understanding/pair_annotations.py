@@ -47,7 +47,10 @@ STRATA = (
 
 # (stratum, pairs drawn, seed): samples of the pipeline's joins on the replayed data set, each with the
 # near-duplicate logic of its round (pairs.md names the commits); pairs annotated before are not drawn.
-JOIN_WAVES = (("pipeline_join_1", 120, 20261212),)
+JOIN_WAVES = (
+    ("pipeline_join_1", 120, 20261212),
+    ("pipeline_join_2", 100, 20261213),
+)
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,43 @@ def test_one_template_describing_two_defects_is_two_things() -> None:
     assert dedup.match_score(fp(intercom), fp(door)) == 0.0
 
 
+def test_two_things_named_in_one_template_are_two_problems() -> None:
+    # joins the pipeline made on the replayed St Petersburg appeals before this rule (wave 1)
+    assert (
+        dedup.match_score(
+            fp("Самовольно установлена решётка на окне на лицевом фасаде"),
+            fp("Самовольно установлен кондиционер на лицевом фасаде"),
+        )
+        == 0.0
+    )
+    assert (
+        dedup.match_score(
+            fp("Необходимо произвести очистку дорожного знака от незаконных объявлений"),
+            fp("Необходимо произвести очистку опоры от незаконных объявлений"),
+        )
+        == 0.0
+    )
+    assert (
+        dedup.match_score(  # "5" twice against "5" and "4": another floor
+            fp("5 парадная 4 этаж отсутствуют вставки в пластроне щитка"),
+            fp("5 парадная 5 этаж Отсутствуют заглушки в пластроне щитка"),
+        )
+        == 0.0
+    )
+
+
+def test_a_place_word_or_a_detail_on_one_side_still_joins() -> None:
+    assert dedup.match_score(fp("Граффити на фасаде дома (роллшторах)"), fp("Граффити на фасаде дома")) > 0
+    assert (
+        dedup.match_score(
+            fp("Бытовой мусор. Бесхозяйная территория. В администрацию Центрального района"),
+            fp("Убрать бытовой мусор. Бесхозяйная территория. В администрацию Центрального района"),
+        )
+        > 0
+    )
+    assert dedup.things(dedup.normalize("Яма на дороге у остановки")) == {"яма"}
+
+
 def test_dates_and_times_neither_join_nor_part_two_texts() -> None:
     sign = (
         "Требуется произвести работы по качественной очистке дорожного знака от несанкционированного"
