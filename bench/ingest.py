@@ -3,6 +3,7 @@
     .venv/bin/python bench/ingest.py                 # 10,000 messages, in-process, 1 and 2 Celery workers
     .venv/bin/python bench/ingest.py --n 100000 --skip-celery
     .venv/bin/python bench/ingest.py --scan-only     # the monitoring scan only (no database)
+    .venv/bin/python bench/ingest.py --skip-celery --registry ../shared/data/spb_our_city_dev/appeals.csv.gz
 
 It creates (drops first) the scratch database ``--db`` on the PostgreSQL server of ``--server``,
 migrates it, loads the demo region (Saratov: districts, towns, agencies, routing rules, deadline
@@ -15,6 +16,10 @@ policies), generates ``--n`` residents' messages with the demo generator, and me
    stored — and whether each made exactly the in-process run's cases, joins and dead letters;
 3. the raw floor: a bare ``COPY`` of the same rows (the message columns) into a scratch table;
 4. the monitoring scan: posts/s of one core for a set of boolean queries over the same texts.
+
+``--registry FILE`` loads an address registry first (``otklik import-addresses FILE``: every building
+address of the file, e.g. the 2,978 of the Saint Petersburg appeals, into the demo region), so the
+place stage looks every street word and house number up in it as a city's pipeline does.
 
 Figures go to docs/benchmarks.md.
 """
@@ -315,6 +320,7 @@ def main() -> None:
     parser.add_argument("--skip-celery", action="store_true")
     parser.add_argument("--scan-only", action="store_true", help="only the monitoring scan (no database)")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the in-process run into FILE")
+    parser.add_argument("--registry", metavar="FILE", help="load an address registry from FILE first")
     args = parser.parse_args()
 
     url = setup_database(args.server, args.db)
@@ -322,6 +328,13 @@ def main() -> None:
     t0 = time.perf_counter()
     load_region()
     log(f"database {args.db}: migrated, demo region loaded in {time.perf_counter() - t0:.1f} s")
+    if args.registry:
+        from otklik.directory.tables import find_region
+        from otklik.understanding.places.loading import import_addresses
+
+        t0 = time.perf_counter()
+        report = import_addresses(args.registry, find_region(None))
+        log(f"address registry: {report.lines()[0]}; {report.notes[0]} ({time.perf_counter() - t0:.1f} s)")
     t0 = time.perf_counter()
     items = generate(args.n, args.seed)
     log(f"generated {len(items):,} messages in {time.perf_counter() - t0:.1f} s")

@@ -191,8 +191,8 @@ class AddressIndex:
                 marked = folded[i - 1] in ("д", "дом")
                 at = i - 1 if marked else i
                 streets, a, b = self._street_at(lemmas, n, at, forward=False)
-                if streets and b - a == 1 and not marked:
-                    streets = _bare_adjective_streets(text, tokens[a], streets)
+                if streets and b - a == 1:
+                    streets = _bare_adjective_streets(text, tokens[a], streets, marked=marked)
                 if streets:
                     found = self._place_street(text, tokens, streets, frozenset(), tokens[a].start, b)
             if found is not None:
@@ -308,17 +308,19 @@ _KIND_GENDER["ш."] = "neut"
 _SENTENCE_END = re.compile(r"(?:^|[.!?\n])[\s\"«(#№-]*$")
 
 
-def _bare_adjective_streets(text: str, token: Token, streets: list[StreetEntry]) -> list[StreetEntry]:
+def _bare_adjective_streets(
+    text: str, token: Token, streets: list[StreetEntry], *, marked: bool
+) -> list[StreetEntry]:
     """A one-word street name read off a house number alone ("Садовая 5", "Ломоносова 5"): an
     adjective there is as often a thing of the house ("парадная 4", "в новом 2021 году") as a street,
-    so it counts only written with a capital inside a sentence and agreeing in gender with the
-    street's type ("Садовая" is a street, "Советский бульвар" no "советская"). Other words (a
-    person's name in the genitive) stand as they are."""
+    so it counts only written with a capital inside a sentence (or before "д."/"дом": ``marked``)
+    and agreeing in gender with the street's type ("Садовая" is a street, "Советский бульвар" no
+    "советская"). Other words (a person's name in the genitive) stand as they are."""
     genders = _adjective_genders(fold(token.text))
     if genders is None:
         return streets
     capital = token.text[:1].isupper() and not _SENTENCE_END.search(text, 0, token.start)
-    if not capital:
+    if not (capital or marked):
         return []
     return [s for s in streets if not genders or _KIND_GENDER.get(s.kind, "masc") in genders]
 

@@ -271,3 +271,16 @@ def test_an_adjective_before_a_number_is_a_street_only_written_as_a_name(city: d
         assert locate(text, gazetteer=gazetteer).source != "address", text
     assert locate("Мусор у дома на Садовой 5 не вывозят", gazetteer=gazetteer).territory == city["kupchino"]
     assert locate("Грязно, ул. Парадная 4", gazetteer=gazetteer).territory == city["kupchino"]
+
+
+def test_a_bare_adjective_agrees_with_the_street_type(city: dict, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "addresses.csv",
+        "full_address,latitude,longitude\n"
+        '"г.Санкт-Петербург, Советский бульвар, дом 15/19, литера А",59.83,30.35\n',
+    )
+    import_addresses(path, city["spb"])
+    gazetteer = get_gazetteer()
+    assert locate("Слабый напор, 7ая советская дом 15/19", gazetteer=gazetteer).source != "address"
+    assert locate("Слабый напор на Советском бульваре 15/19", gazetteer=gazetteer).source == "address"
