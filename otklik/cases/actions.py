@@ -26,7 +26,7 @@ from otklik.understanding.quality import assess_answer
 
 from . import bulk, deadlines, notifications
 from .choices import AnswerKind, AnswerStatus, CaseStatus, EventKind
-from .lifecycle import IllegalTransition, check_transition
+from .lifecycle import IllegalTransition, check_answer_transition, check_transition
 from .models import Answer, Case, CaseEvent, Rating
 
 log = logging.getLogger("otklik.cases")
@@ -577,8 +577,7 @@ def approve_answer(answer: Answer, user: User | None, *, now: datetime | None = 
     now = now or timezone.now()
     with transaction.atomic():
         answer, case = _locked_answer(answer)
-        if answer.status != AnswerStatus.DRAFT:
-            raise ValidationError(_("Only a draft answer can be approved."))
+        check_answer_transition(answer.status, AnswerStatus.APPROVED)
         answer.status = AnswerStatus.APPROVED
         answer.reviewed_by = user
         answer.reviewed_at = now
@@ -597,8 +596,7 @@ def return_answer(answer: Answer, user: User | None, *, comment: str, now: datet
     now = now or timezone.now()
     with transaction.atomic():
         answer, case = _locked_answer(answer)
-        if answer.status not in (AnswerStatus.DRAFT, AnswerStatus.APPROVED):
-            raise ValidationError(_("This answer can no longer be returned."))
+        check_answer_transition(answer.status, AnswerStatus.RETURNED)
         answer.status = AnswerStatus.RETURNED
         answer.reviewed_by = user
         answer.reviewed_at = now
@@ -618,8 +616,7 @@ def publish_answer(answer: Answer, user: User | None, *, now: datetime | None = 
     now = now or timezone.now()
     with transaction.atomic():
         answer, case = _locked_answer(answer)
-        if answer.status != AnswerStatus.APPROVED:
-            raise ValidationError(_("Only an approved answer can be published."))
+        check_answer_transition(answer.status, AnswerStatus.PUBLISHED)
         answer.status = AnswerStatus.PUBLISHED
         answer.published_at = now
         answer.publish_result = notifications.publish_reply(case, answer)

@@ -18,7 +18,7 @@ from otklik.directory.models import Agency, Territory
 
 from .choices import FINAL, AnswerKind, AnswerStatus, CaseStatus
 from .filters import CategoryChoiceField, TerritoryChoiceField, category_tree
-from .lifecycle import allowed_targets, can_transition
+from .lifecycle import allowed_targets, answer_sources, can_transition
 from .models import Answer, Case
 
 CENTER = "center"
@@ -323,7 +323,7 @@ ANSWER_ACTIONS: tuple[ActionSpec, ...] = (
         lambda case: True,
         AnswerChoiceForm,
         per_answer=True,
-        extra={"answer_statuses": {AnswerStatus.DRAFT}, "target": CaseStatus.APPROVED},
+        extra={"answer_statuses": answer_sources(AnswerStatus.APPROVED), "target": CaseStatus.APPROVED},
     ),
     ActionSpec(
         "return",
@@ -333,10 +333,7 @@ ANSWER_ACTIONS: tuple[ActionSpec, ...] = (
         ReturnAnswerForm,
         per_answer=True,
         danger=True,
-        extra={
-            "answer_statuses": {AnswerStatus.DRAFT, AnswerStatus.APPROVED},
-            "target": CaseStatus.IN_PROGRESS,
-        },
+        extra={"answer_statuses": answer_sources(AnswerStatus.RETURNED), "target": CaseStatus.IN_PROGRESS},
     ),
     ActionSpec(
         "publish",
@@ -345,7 +342,7 @@ ANSWER_ACTIONS: tuple[ActionSpec, ...] = (
         lambda case: True,
         AnswerChoiceForm,
         per_answer=True,
-        extra={"answer_statuses": {AnswerStatus.APPROVED}, "target": CaseStatus.PUBLISHED},
+        extra={"answer_statuses": answer_sources(AnswerStatus.PUBLISHED), "target": CaseStatus.PUBLISHED},
     ),
 )
 
