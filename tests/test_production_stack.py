@@ -33,6 +33,7 @@ from otklik.directory.models import Category
 from otklik.intake.connectors.open311 import key_digest
 from otklik.intake.connectors.webhook import SIGNATURE_HEADER, sign
 from otklik.intake.models import DeadLetter, Message, Source
+from otklik.intake.pipeline import order
 from otklik.ops.models import JobRun
 from otklik.testing.factories import PASSWORD, make_agency, make_rule, make_territory, make_user
 from otklik.testing.stack import ROOT, Stack, wait_for
@@ -105,11 +106,16 @@ def _push(client: httpx.Client, items: list[dict]) -> httpx.Response:
 
 
 def _worker_in_transaction() -> bool:
+    """A worker holds the deciding lock: it is inside a batch's transaction (dedup to persist).
+
+    The lock is held from the transaction's first statement to its commit, however long the Python
+    work between statements; a probe of the statement being run would miss most of that window."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() "
-            "AND state = 'active' AND xact_start IS NOT NULL AND query ILIKE '%%intake_message%%'"
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE a.datname = current_database() AND l.pid <> pg_backend_pid() "
+            "AND l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = %s",
+            [order.DECIDE_LOCK],
         )
         return cursor.fetchone()[0] > 0
 
