@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from otklik.accounts.permissions import observes_station
 from otklik.accounts.telegram import bot_enabled
 from otklik.analytics.heatmap import municipal_geometry_script
+from otklik.security.uploads import image_response
 
 from . import access, campaign, coordination, exit_polls, exports, hotline, protocols, reports, violations
 from . import dashboard as situation  # the view below is named dashboard
@@ -283,7 +284,7 @@ def photo(request: HttpRequest, pk: int) -> FileResponse:
     report = get_object_or_404(access.visible_reports(request.user), pk=pk)
     if not report.photo:
         raise Http404("No photo")
-    return FileResponse(report.photo.open("rb"), filename=report.photo.name.rsplit("/", 1)[-1])
+    return image_response(report.photo, stem=f"report-{report.pk}")
 
 
 @login_required
