@@ -8,6 +8,7 @@ which is what the README's first command runs. Production sets ``DATABASE_URL`` 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_htmx",
+    "axes",
     "otklik.caching",
     "otklik.accounts",
     "otklik.directory",
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Login throttling (django-axes): turns a lockout into the page that says when to try again.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "otklik.urls"
@@ -116,6 +120,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# The throttle first (otklik.accounts.throttle): a locked-out account or address is refused before
+# its password is checked.
+AUTHENTICATION_BACKENDS = [
+    "otklik.accounts.throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "cases:queue"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -180,7 +190,7 @@ elif OTKLIK_MEDIA_STORAGE != "local":
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "otklik.accounts.throttle.ThrottledBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -315,6 +325,32 @@ CACHES = {
     if OTKLIK_CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# Login throttling and other abuse counters must be seen by every process: Redis when configured,
+# else a table in the database (created by the accounts app's migration) — never one process's memory.
+CACHES["throttle"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": OTKLIK_CACHE_URL,
+     "KEY_PREFIX": "throttle"}
+    if OTKLIK_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "otklik_throttle_cache"}
+)
+# Login throttling (django-axes, otklik/accounts/throttle.py): after this many failed logins an
+# account — and, separately, an address — is refused for OTKLIK_LOGIN_LOCKOUT_MINUTES, on the login
+# form, the admin and HTTP Basic on the API alike; the page says when to try again.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "throttle"
+AXES_FAILURE_LIMIT = int(os.environ.get("OTKLIK_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("OTKLIK_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# A locked-out client's further tries do not push the end of the lockout: the time told holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "otklik.accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "otklik.accounts.throttle.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Password-reset emails: per account and per address within an hour (otklik/accounts/throttle.py).
+OTKLIK_RESET_EMAILS_PER_ACCOUNT = int(os.environ.get("OTKLIK_RESET_EMAILS_PER_ACCOUNT", "3"))
+OTKLIK_RESET_EMAILS_PER_ADDRESS = int(os.environ.get("OTKLIK_RESET_EMAILS_PER_ADDRESS", "20"))
 # Analytics reads from a PostgreSQL replica (otklik.ops.db_router): GET requests under these paths.
 if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(

@@ -13,7 +13,7 @@ urlpatterns = [
     # "Forgot your password?": a one-time link by email (Django's views, the project's templates).
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
+        views.ThrottledPasswordResetView.as_view(
             template_name="accounts/password_reset.html",
             form_class=ResetOrInvitationForm,
             email_template_name="accounts/email/password_reset.txt",
@@ -34,6 +34,7 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(
             template_name="accounts/password_set.html",
             post_reset_login=True,
+            post_reset_login_backend="django.contrib.auth.backends.ModelBackend",
             success_url=reverse_lazy("cases:queue"),
         ),
         name="password_set",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import telegram
 from .permissions import signed_in
+from .throttle import reset_email_refused
 
 
 @never_cache
@@ -32,3 +36,14 @@ def profile(request: HttpRequest) -> HttpResponse:
         "code_days": telegram.CODE_DAYS,
     }
     return render(request, "accounts/profile.html", context)
+
+
+class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    """Django's "forgot your password?" with the emails counted per account and per address."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        refused = reset_email_refused(self.request, form.cleaned_data["email"])
+        if refused:
+            form.add_error(None, refused)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
