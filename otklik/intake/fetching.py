@@ -37,6 +37,8 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from otklik.ops import metrics
+
 from .connectors.base import (
     Connector,
     ConnectorError,
@@ -177,6 +179,7 @@ def _record_failure(source: Source, error: ConnectorError, report: FetchReport, 
     log.warning(
         "%s: fetch failed (%s): %s", source.code, "retriable" if error.retriable else "permanent", error
     )
+    metrics.observe_connector_error(source.code, error.retriable)
     try:
         _save_state(
             source,

@@ -24,8 +24,6 @@ from celery.signals import worker_init
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 
-from otklik.ops import metrics
-
 from .models import Source
 from .pipeline import order, run_batch, warm_up
 
@@ -64,11 +62,8 @@ def run_batch_task(
     order.start(sequence)
     default = Source.objects.filter(code=source).first() if source else None
     moment = datetime.fromisoformat(now) if now else None
-    timings: dict[str, float] = {}
-    result = run_batch(items, now=moment, source=default, sequence=sequence, timings=timings)
+    result = run_batch(items, now=moment, source=default, sequence=sequence, mode="celery")
     log.info("batch of %d: %s", len(items), result.summary())
-    counters = {name: getattr(result, name) for name in result.COUNTERS}
-    metrics.observe_batch({source or "-": counters}, timings, mode="celery")
     return {name: getattr(result, name) for name in result.COUNTERS}
 
 

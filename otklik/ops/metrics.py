@@ -2,7 +2,8 @@
 
 Counted where they happen: HTTP requests by view, method and status with their durations
 (:class:`~otklik.ops.middleware.RequestContextMiddleware`), messages into the pipeline by source and
-outcome, its stage times, replies out by source (:func:`observe_batch`, :func:`observe_reply`).
+outcome, its stage times (:func:`observe_batch`, from the pipeline's runner in every mode), failed
+fetches by source (:func:`observe_connector_error`), replies out by source (:func:`observe_reply`).
 Read from the database and the broker when scraped (:class:`StateCollector`): overdue cases, dead
 letters of the last 24 hours, queue depth and the oldest task's age, each connector's failures in a
 row, each periodic job's age.
@@ -59,6 +60,10 @@ def observe_batch(
                 PIPELINE_ITEMS.labels(source or "-", outcome).inc(n)
     for stage, seconds in (timings or {}).items():
         PIPELINE_STAGE.labels(stage).observe(seconds)
+
+
+def observe_connector_error(source: str, retriable: bool) -> None:
+    CONNECTOR_ERRORS.labels(source or "-", "yes" if retriable else "no").inc()
 
 
 def observe_reply(source: str, sent: bool) -> None:

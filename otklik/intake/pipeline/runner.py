@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from otklik.cases.routing import RuleIndex, active_rules
 from otklik.directory.choices import Channel
+from otklik.ops import metrics
 from otklik.understanding import places
 from otklik.understanding.classify import get_classifier
 
@@ -63,23 +64,33 @@ def run_batch(
     store_dead_letters: bool = True,
     timings: dict[str, float] | None = None,
     sequence: int | None = None,
+    mode: str = "inprocess",
 ) -> BatchResult:
     """Take a batch of raw items through every stage; return what happened to them.
 
     ``now`` is the moment of assignment (deadlines start then; default: the current time);
     ``source`` is the default for items without a ``source`` code; ``timings``, when given, gets
     the seconds spent per stage added (``setup``, the stages, ``dead_letters``, ``commit``);
-    ``sequence`` is the batch's place in the order it was sent to the workers (pipeline.order).
+    ``sequence`` is the batch's place in the order it was sent to the workers (pipeline.order);
+    ``mode`` labels the batch in the metrics (``inprocess`` or ``celery``).
 
     The batch is one transaction: it is stored whole or not at all, so a run killed at any point
     leaves nothing half-done and running the same batch again is safe (at-least-once delivery with
     idempotent writes). A caller moves its cursor only after this returns.
     """
+    laps: dict[str, float] = {}
     with _collector_paused(len(items)):  # (resumed once the batch's objects are freed)
         batch = _new_batch(items, now, source, store_dead_letters)
         if order.is_ordered():
-            return _run_ordered(batch, _Clock(timings), sequence)
-        return _run(batch, _Clock(timings))
+            result = _run_ordered(batch, _Clock(laps), sequence)
+        else:
+            result = _run(batch, _Clock(laps))
+    if timings is not None:
+        for name, seconds in laps.items():
+            timings[name] = timings.get(name, 0.0) + seconds
+    counters = {name: getattr(result, name) for name in result.COUNTERS}
+    metrics.observe_batch({source.code if source else "-": counters}, laps, mode=mode)
+    return result
 
 
 # A problem message touching every part of the understanding (phrases, urgency, address, institution).

@@ -263,3 +263,24 @@ def test_demo_fakes_serve_posts_every_connector_can_read(region, monkeypatch):
         ("fake-vk", True, 3),  # the community's own post is read and skipped
     ]
     assert Message.objects.count() == 8
+
+
+def test_fetches_and_their_failures_are_counted_in_the_metrics_in_process(region, feed):
+    from prometheus_client import REGISTRY
+
+    def sample(name, **labels):
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    source = feed_source(feed)
+    created = sample("otklik_pipeline_items_total", source="feed", outcome="created_cases")
+    batches = sample("otklik_pipeline_batches_total", mode="inprocess")
+    errors = sample("otklik_connector_errors_total", source="feed", retriable="yes")
+
+    report = fetch_source(source, now=NOW)
+    assert report.ok and report.result.created_cases == 2
+    assert sample("otklik_pipeline_items_total", source="feed", outcome="created_cases") == created + 2
+    assert sample("otklik_pipeline_batches_total", mode="inprocess") == batches + 1
+
+    feed.fail_next(Response(500, {"error": "down"}))
+    assert not fetch_source(Source.objects.get(pk=source.pk), now=NOW).ok
+    assert sample("otklik_connector_errors_total", source="feed", retriable="yes") == errors + 1
