@@ -78,10 +78,16 @@ class AnnotatedAnswer:
         return self.label in NON_ANSWER
 
 
-def read_spb(data: Path | None = None) -> dict[str, dict[str, str]]:
-    """``spb_our_city_dev`` rows by id."""
+# Rows read first from a draw on the texts read with universal newlines ("\r\n" inside answers
+# became "\n", so the length-based strata and every draw after them differed): kept, with this stratum.
+LF_DRAW = "lf_draw"
+
+
+def read_spb(data: Path | None = None, *, universal_newlines: bool = False) -> dict[str, dict[str, str]]:
+    """``spb_our_city_dev`` rows by id (``universal_newlines``: "\r\n" inside a text read as "\n",
+    as the :data:`LF_DRAW` rows were drawn)."""
     path = (data or shared_data()) / SPB / "appeals.csv.gz"
-    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+    with gzip.open(path, "rt", encoding="utf-8", newline=None if universal_newlines else "") as handle:
         return {row["id"]: row for row in csv.DictReader(handle)}
 
 
