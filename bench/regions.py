@@ -59,8 +59,8 @@ django.setup()
 from django.db import transaction  # noqa: E402
 
 from otklik.directory.models import Category, Territory  # noqa: E402
-from otklik.directory.onboarding.territories import import_territories  # noqa: E402
 from otklik.directory.regions import load_region  # noqa: E402
+from otklik.onboarding.territories import import_territories  # noqa: E402
 from otklik.understanding import agency_model, ml  # noqa: E402
 from otklik.understanding.annotations import held_out  # noqa: E402
 from otklik.understanding.classify import category_label_docs  # noqa: E402

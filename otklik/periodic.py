@@ -49,6 +49,15 @@ class Job:
 
 _jobs: dict[str, Job] = {}
 
+# Claims a job by name and interval and records its run (:func:`otklik.ops.jobs.run_once`), installed
+# by the ops app's ``ready()``: this module stays below every app, which all register jobs here.
+_run_once: Callable[..., Any] | None = None
+
+
+def set_run_once(function: Callable[..., Any]) -> None:
+    global _run_once
+    _run_once = function
+
 
 def register(name: str, every: float, target: str | Callable[[], Any], *, queue: str = DEFAULT_QUEUE) -> Job:
     """Add a job; registering the same job again (a second ``ready()``) changes nothing, a different
@@ -84,10 +93,10 @@ def run(job: Job) -> Any:
     """Run ``job`` unless another process ran it less than its interval ago; return what it returned
     (None when skipped or failed — a failure is logged and recorded, never raised). Every scheduler
     runs jobs through here."""
-    from otklik.ops.jobs import run_once
-
+    if _run_once is None:
+        raise ImproperlyConfigured("periodic jobs need the app otklik.ops (it claims and records each run)")
     log.debug("running periodic job %s", job.name)
-    return run_once(job.name, job.every, job.function).result
+    return _run_once(job.name, job.every, job.function).result
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "otklik.directory",
     "otklik.intake",
     "otklik.understanding",
+    "otklik.onboarding",
     "otklik.cases",
     "otklik.analytics",
     "otklik.public",

@@ -456,3 +456,20 @@ def generate(
 ) -> list[dict[str, Any]]:
     """Pipeline items only (see :func:`generate_messages` for the truth behind them)."""
     return [m.item for m in generate_messages(seed=seed, count=count, start=start, end=end, region=region)]
+
+
+def demo_texts(count: int) -> list[str]:
+    """``count`` residents' posts of the demo region for the fake sources (``otklik fake-sources``);
+    empty when no region is loaded (the fakes then serve their built-in posts)."""
+    from otklik.directory.choices import TerritoryKind
+    from otklik.directory.models import Territory
+
+    try:
+        region = Territory.objects.filter(kind=TerritoryKind.REGION).first()
+        if region is None:
+            return []
+        end = timezone.now()
+        items = generate(seed=2026, count=count, start=end - timedelta(days=1), end=end, region=region)
+    except Exception:  # no demo data: the built-in posts will do
+        return []
+    return [str(i["text"]) for i in items if i.get("text")]

@@ -11,3 +11,9 @@ class DeputiesConfig(AppConfig):
     def ready(self) -> None:
         # Two weeks after an appeal to a deputy: "did you get a reply?"
         periodic.register("ask-about-deputies-replies", 3600, "otklik.deputies.tasks.run_periodic_jobs")
+        # ... and the resident answers it on their status page (the public app knows nothing of deputies).
+        from otklik.public.services import register_status_panel
+
+        from .followup import status_panel
+
+        register_status_panel(status_panel)

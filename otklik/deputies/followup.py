@@ -124,6 +124,14 @@ def ask_about_replies(now: datetime | None = None) -> list[ReplyCheck]:
     return asked
 
 
+def status_panel(case: Case, token: str) -> tuple[str, dict[str, Any]] | None:
+    """The resident's status page asks "did the deputy reply?" once the question was put to them."""
+    check = ReplyCheck.objects.filter(case=case).select_related("deputy").first()
+    if check is None:
+        return None
+    return "deputies/reply_check.html", {"check": check, "number": case.number, "token": token}
+
+
 def record_reply(case: Case, reply: str, *, now: datetime | None = None) -> ReplyCheck:
     """The resident's answer (they may change it: a reply may come after a "no")."""
     if reply not in Reply.values:

@@ -9,4 +9,5 @@ urlpatterns = [
     path("rating/", views.rating, name="rating"),
     path("responsiveness/", views.responsiveness, name="responsiveness"),
     path("<int:pk>/", views.deputy, name="deputy"),
+    path("reply/<str:number>/<str:token>/", views.reply, name="reply"),
 ]

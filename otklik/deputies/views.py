@@ -4,13 +4,18 @@ rating for the party."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from otklik.analytics.filters import municipalities
+from otklik.public.services import case_for_status
 from otklik.public.views import take_appeal
 
 from . import followup, services
@@ -95,3 +100,18 @@ def responsiveness(request: HttpRequest) -> HttpResponse:
         "follow_up_days": followup.follow_up_days(),
     }
     return render(request, "deputies/responsiveness.html", context)
+
+
+@require_POST
+def reply(request: HttpRequest, number: str, token: str) -> HttpResponse:
+    """The resident's answer to "did the deputy reply?" on their status page (:mod:`.followup`)."""
+    case = case_for_status(number, token)
+    if case is None:
+        raise Http404("No such appeal")
+    try:
+        followup.record_reply(case, request.POST.get("reply", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Thank you. Your answer counts in the deputies' responsiveness table."))
+    return redirect(reverse("public:status", args=[number, token]))

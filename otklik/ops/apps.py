@@ -11,4 +11,9 @@ class OpsConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self) -> None:
+        from otklik import periodic
+
         from . import signals  # noqa: F401  (Celery publish/worker hooks)
+        from .jobs import run_once
+
+        periodic.set_run_once(run_once)

@@ -7,6 +7,7 @@ and an unknown number are the same 404 — nobody can walk through other people'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from otklik.cases import actions
 from otklik.cases.choices import AnswerStatus, CaseStatus
 from otklik.cases.models import Answer, Case, Rating
-from otklik.deputies.models import ReplyCheck
 from otklik.directory.choices import Channel
 from otklik.directory.models import Agency, Territory
 from otklik.intake.direct import Submitted, current_case, direct_source, submit
@@ -148,7 +148,22 @@ class PublicView:
     answers: list[Answer]
     rating: Rating | None
     can_rate: bool
-    reply_check: ReplyCheck | None = None  # an appeal to a deputy: "did you get a reply?"
+
+
+# Panels other apps add to a resident's status page (the deputies' "did you get a reply?"): each is
+# called with the case and the status link's token and returns (template, context) or None. An app
+# registers its own in ``AppConfig.ready()``, so this app never imports the apps above it.
+StatusPanel = Callable[[Case, str], "tuple[str, dict[str, Any]] | None"]
+_status_panels: list[StatusPanel] = []
+
+
+def register_status_panel(panel: StatusPanel) -> None:
+    if panel not in _status_panels:
+        _status_panels.append(panel)
+
+
+def status_panels(case: Case, token: str) -> list[tuple[str, dict[str, Any]]]:
+    return [shown for panel in _status_panels if (shown := panel(case, token)) is not None]
 
 
 def public_view(case: Case) -> PublicView:
@@ -162,7 +177,6 @@ def public_view(case: Case) -> PublicView:
         answers=answers,
         rating=rating,
         can_rate=shown.status == CaseStatus.PUBLISHED,
-        reply_check=ReplyCheck.objects.filter(case=case).select_related("deputy").first(),
     )
 
 

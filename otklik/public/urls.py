@@ -10,5 +10,4 @@ urlpatterns = [
     path("problems/<str:number>/", views.problem, name="problem"),
     path("status/<str:number>/<str:token>/", views.status, name="status"),
     path("status/<str:number>/<str:token>/rate/", views.rate, name="rate"),
-    path("status/<str:number>/<str:token>/reply/", views.reply, name="reply"),
 ]

@@ -14,13 +14,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from otklik.analytics.heatmap import municipal_geometry_script
-from otklik.deputies import followup
 from otklik.directory.models import Agency
 from otklik.intake.direct import SubmissionError
 
@@ -104,6 +104,14 @@ def take_appeal(
     return redirect(status_url)
 
 
+def _panels(request: HttpRequest, case: Any, token: str) -> list[str]:
+    """The status page's panels other apps registered (:func:`services.register_status_panel`)."""
+    return [
+        render_to_string(name, context, request=request)
+        for name, context in services.status_panels(case, token)
+    ]
+
+
 def _case_or_404(number: str, token: str):  # type: ignore[no-untyped-def]
     case = services.case_for_status(number, token)
     if case is None:
@@ -155,6 +163,7 @@ def status(request: HttpRequest, number: str, token: str) -> HttpResponse:
         "view": view,
         "token": token,
         "rating_form": RatingForm() if view.can_rate else None,
+        "panels": _panels(request, case, token),
     }
     response = render(request, "public/status.html", context)
     # The link is the key: never leak it to other sites ("same-origin": the rating form still
@@ -172,7 +181,12 @@ def rate(request: HttpRequest, number: str, token: str) -> HttpResponse:
     if not view.can_rate or not form.is_valid():
         if not view.can_rate:
             messages.error(request, _("This answer can no longer be rated."))
-        context = {"view": view, "token": token, "rating_form": form if view.can_rate else None}
+        context = {
+            "view": view,
+            "token": token,
+            "rating_form": form if view.can_rate else None,
+            "panels": _panels(request, case, token),
+        }
         return render(request, "public/status.html", context, status=400)
     try:
         services.rate(
@@ -188,17 +202,4 @@ def rate(request: HttpRequest, number: str, token: str) -> HttpResponse:
             messages.success(request, _("Thank you. The case is reopened and returned to work."))
         else:
             messages.success(request, _("Thank you for your rating."))
-    return redirect(_status_url(number, token))
-
-
-@require_POST
-def reply(request: HttpRequest, number: str, token: str) -> HttpResponse:
-    """The resident's answer to "did the deputy reply?" (:mod:`otklik.deputies.followup`)."""
-    case = _case_or_404(number, token)
-    try:
-        followup.record_reply(case, request.POST.get("reply", ""))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Thank you. Your answer counts in the deputies' responsiveness table."))
     return redirect(_status_url(number, token))

@@ -163,7 +163,7 @@ class LabelMap:
 def map_categories(labels: Counter[str], *, create: bool = False) -> LabelMap:
     """Each label → an active category's code (by code, then by name); with ``create`` the unknown
     ones become top categories (see the module)."""
-    from otklik.directory.onboarding.categories import category_code
+    from otklik.directory.names import category_code
 
     result = LabelMap("categories", rows=Counter(labels))
     categories = list(Category.objects.order_by("pk"))
@@ -203,7 +203,7 @@ def map_categories(labels: Counter[str], *, create: bool = False) -> LabelMap:
 def map_agencies(labels: Counter[str], *, create: bool = False) -> LabelMap:
     """Each label → an active agency's id (by name, then by short name); with ``create`` the unknown
     ones become agencies, their kind read off their names."""
-    from otklik.directory.onboarding.agencies import agency_key, kind_from_name
+    from otklik.directory.names import agency_key, kind_from_name
 
     result = LabelMap("agencies", rows=Counter(labels))
     agencies = list(Agency.objects.order_by("pk"))

@@ -65,6 +65,10 @@ def test_two_weeks_after_an_appeal_the_resident_is_asked_once(council, django_ca
     assert len(mail.outbox) == 1
 
 
+def reply_url(case):
+    return f"/deputies/reply/{case.number}/{status_token(case)}/"
+
+
 def test_the_resident_answers_on_the_status_page(client, council, django_capture_on_commit_callbacks):
     case = appeal(council["ivanov"], days_ago=15)
     status = f"/public/status/{case.number}/{status_token(case)}/"
@@ -76,7 +80,7 @@ def test_the_resident_answers_on_the_status_page(client, council, django_capture
     assert b'data-testid="reply-check"' in page.content and "Иванов Пётр Сергеевич" in page.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(status + "reply/", {"reply": "no"}, follow=True)
+        response = client.post(reply_url(case), {"reply": "no"}, follow=True)
     assert response.redirect_chain[-1][0] == status
     check = ReplyCheck.objects.get(case=case)
     assert check.reply == Reply.NO and check.answered_at is not None
@@ -86,19 +90,18 @@ def test_the_resident_answers_on_the_status_page(client, council, django_capture
     assert [m.to for m in mail.outbox] == [[council["ivanov_user"].email]]
     assert case.number in mail.outbox[0].subject
 
-    client.post(status + "reply/", {"reply": "yes"})  # the reply came after all
+    client.post(reply_url(case), {"reply": "yes"})  # the reply came after all
     check.refresh_from_db()
     assert check.reply == Reply.YES and case.events.filter(kind=EventKind.REPLY_CHECKED).count() == 2
     assert "Да, ответ получен" in client.get(status).content.decode()
 
-    bad = client.post(status + "reply/", {"reply": "maybe"}, follow=True)
+    bad = client.post(reply_url(case), {"reply": "maybe"}, follow=True)
     assert "Ответьте «да» или «нет»." in bad.content.decode()
     check.refresh_from_db()
     assert check.reply == Reply.YES
-    assert client.post(f"/public/status/{case.number}/{'0' * 32}/reply/", {"reply": "no"}).status_code == 404
+    assert client.post(f"/deputies/reply/{case.number}/{'0' * 32}/", {"reply": "no"}).status_code == 404
     other = appeal(council["petrova"], days_ago=1)  # not asked yet: the answer is refused, not stored
-    other_status = f"/public/status/{other.number}/{status_token(other)}/"
-    refused = client.post(other_status + "reply/", {"reply": "yes"}, follow=True)
+    refused = client.post(reply_url(other), {"reply": "yes"}, follow=True)
     assert (
         "ещё не спрашивали" in refused.content.decode() and not ReplyCheck.objects.filter(case=other).exists()
     )

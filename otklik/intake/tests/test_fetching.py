@@ -227,8 +227,8 @@ def test_fake_sources_command_configures_sources_for_the_demo(db):
 
 
 def test_demo_fakes_serve_posts_every_connector_can_read(region, monkeypatch):
-    from otklik.intake.fakes.demo import VK_GROUP, seed_all
     from otklik.intake.fakes.rss import FakeNewsSite
+    from otklik.intake.fakes.seeding import VK_GROUP, seed_all
     from otklik.intake.fakes.telegram import FakeTelegram
     from otklik.intake.fakes.vk import FakeVK
 

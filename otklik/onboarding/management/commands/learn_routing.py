@@ -10,8 +10,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from otklik.directory.onboarding.routing import HISTORY_HEADERS, learn_rules, write_rules
 from otklik.directory.tables import FileProblems, parse_mapping
+from otklik.onboarding.routing import HISTORY_HEADERS, learn_rules, write_rules
 
 
 class Command(BaseCommand):

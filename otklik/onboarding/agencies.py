@@ -17,7 +17,6 @@ is none, the same agency twice with different values).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,9 +24,10 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from ..choices import AgencyKind
-from ..models import Agency, Category, Territory
-from ..tables import FileProblems, Report, parse_bool, read_table, split_list, writing
+from otklik.directory.choices import AgencyKind
+from otklik.directory.models import Agency, Category, Territory
+from otklik.directory.names import agency_key, kind_from_name
+from otklik.directory.tables import FileProblems, Report, parse_bool, read_table, split_list, writing
 
 AGENCY_HEADERS: dict[str, tuple[str, ...]] = {
     "name": (
@@ -70,37 +70,9 @@ KIND_WORDS: dict[str, str] = {
     "other": AgencyKind.OTHER,
     "другое": AgencyKind.OTHER,
 }
+
+
 # The first word of a name and the kind it says (the usual Russian forms of organizations).
-_NAME_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^(?:министерство|комитет|департамент|управление|инспекция)\b"), AgencyKind.MINISTRY),
-    (re.compile(r"^(?:администрация|местная администрация|глава)\b"), AgencyKind.MUNICIPALITY),
-    (
-        # "ГКУ …", "СПб ГБУ …", "МУП …", "ООО …": an institution, an enterprise or a company
-        re.compile(
-            r"^(?:[а-я]{2,4}\s+)?(?:[а-я]{0,4}(?:гку|гбу|гуп|гау|муп|мку|мбу|мау)|ук|ооо|ао|пао|зао|оао|тсж|жск)\b"
-        ),
-        AgencyKind.UTILITY,
-    ),
-    (
-        re.compile(r"^(?:гу\s+)?(?:мчс|мвд|фнс|роспотребнадзор|росреестр|прокуратура|уфас)\b"),
-        AgencyKind.FEDERAL,
-    ),
-)
-
-
-def kind_from_name(name: str) -> str:
-    folded = " ".join(name.lower().replace("ё", "е").split())
-    for pattern, kind in _NAME_KINDS:
-        if pattern.match(folded):
-            return kind
-    return AgencyKind.OTHER
-
-
-def agency_key(name: str) -> str:
-    """An agency's name for matching: lower case, ё = е, without quotes, spaces collapsed."""
-    return " ".join(re.sub(r"[\"'«»“”„]", " ", name.lower().replace("ё", "е")).split())
-
-
 @dataclass
 class AgencyRow:
     name: str

@@ -10,9 +10,9 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from otklik.directory.onboarding.command import ImportCommand
-from otklik.directory.onboarding.routing import RULE_HEADERS, import_routing
 from otklik.directory.tables import Report
+from otklik.onboarding.command import ImportCommand
+from otklik.onboarding.routing import RULE_HEADERS, import_routing
 
 
 class Command(ImportCommand):

@@ -36,10 +36,10 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 
-from ..choices import TerritoryKind
-from ..models import Territory
-from ..regions import geometry_to_geojson
-from ..tables import FileProblems, Report, read_table, split_list, writing
+from otklik.directory.choices import TerritoryKind
+from otklik.directory.models import Territory
+from otklik.directory.regions import geometry_to_geojson
+from otklik.directory.tables import FileProblems, Report, read_table, split_list, writing
 
 TERRITORY_HEADERS: dict[str, tuple[str, ...]] = {
     "name": (

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ..tables import FileProblems, Report, find_region, parse_mapping
+from otklik.directory.tables import FileProblems, Report, find_region, parse_mapping
 
 
 class ImportCommand(BaseCommand):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from otklik.directory.onboarding.command import ImportCommand
-from otklik.directory.onboarding.territories import TERRITORY_HEADERS, import_territories
 from otklik.directory.tables import Report
+from otklik.onboarding.command import ImportCommand
+from otklik.onboarding.territories import TERRITORY_HEADERS, import_territories
 
 
 class Command(ImportCommand):

@@ -12,11 +12,11 @@ from django.core.management import CommandError, call_command
 
 from otklik.directory.choices import AgencyKind, DeadlineUnit, TerritoryKind
 from otklik.directory.models import Agency, Category, DeadlinePolicy, RoutingRule, Territory
-from otklik.directory.onboarding.agencies import import_agencies, kind_from_name
-from otklik.directory.onboarding.categories import category_code, import_categories, parse_term
-from otklik.directory.onboarding.routing import import_routing, learn_rules
-from otklik.directory.onboarding.territories import import_territories
 from otklik.directory.tables import FileProblems
+from otklik.onboarding.agencies import import_agencies, kind_from_name
+from otklik.onboarding.categories import category_code, import_categories, parse_term
+from otklik.onboarding.routing import import_routing, learn_rules
+from otklik.onboarding.territories import import_territories
 from otklik.testing.factories import make_territory, square
 
 

@@ -26,9 +26,10 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
-from ..choices import DeadlineUnit
-from ..models import Category, DeadlinePolicy
-from ..tables import FileProblems, Report, parse_bool, read_table, split_list, writing
+from otklik.directory.choices import DeadlineUnit
+from otklik.directory.models import Category, DeadlinePolicy
+from otklik.directory.names import CODE_LENGTH, category_code
+from otklik.directory.tables import FileProblems, Report, parse_bool, read_table, split_list, writing
 
 CATEGORY_HEADERS: dict[str, tuple[str, ...]] = {
     "code": ("код", "category code", "service_code"),
@@ -40,24 +41,12 @@ CATEGORY_HEADERS: dict[str, tuple[str, ...]] = {
     "active": ("активна", "is_active", "действует"),
     "order": ("порядок", "sort"),
 }
-CODE_LENGTH = 64
 
 _TERM = re.compile(
     r"^(?P<amount>\d{1,4})\s*(?P<working>рабоч\w*|working|раб\.?)?\s*(?:календарн\w*|calendar)?\s*"
     r"(?P<unit>час\w*|ч\.?|hours?|h|дн\w*|день|сут\w*|days?|d)$",
     re.IGNORECASE,
 )
-
-
-def category_code(name: str) -> str:
-    """A code made from a name: transliterated (iuliia's Wikipedia scheme), lower case, words joined
-    by "-", at most :data:`CODE_LENGTH` characters."""
-    import iuliia
-
-    latin = iuliia.WIKIPEDIA.translate(" ".join(name.split())).lower()
-    words = re.findall(r"[a-z0-9]+", latin)
-    code = "-".join(words)[:CODE_LENGTH].strip("-")
-    return code or "category"
 
 
 def parse_term(text: str) -> tuple[int, str] | None:

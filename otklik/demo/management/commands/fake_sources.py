@@ -13,9 +13,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from otklik.demo.messages import demo_texts
 from otklik.directory.choices import Channel
-from otklik.intake.fakes.demo import VK_GROUP, seed_all
 from otklik.intake.fakes.rss import FakeNewsSite
+from otklik.intake.fakes.seeding import VK_GROUP, seed_all
 from otklik.intake.fakes.server import FakeServer
 from otklik.intake.fakes.social_json import FakeSocialFeed
 from otklik.intake.fakes.telegram import FakeTelegram
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         port = (lambda n: base + n) if base else (lambda n: 0)
         vk, telegram = FakeVK(token=None, port=port(0)), FakeTelegram(token=None, port=port(1))
         feed, news = FakeSocialFeed(token=None, port=port(2)), FakeNewsSite(port=port(3))
-        seed_all(vk, telegram, feed, news, count=options["posts"])
+        seed_all(vk, telegram, feed, news, texts=demo_texts(options["posts"]))
         servers: list[FakeServer] = [vk, telegram, feed, news]
         for server in servers:
             server.start()

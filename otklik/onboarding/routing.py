@@ -23,8 +23,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..models import Agency, Category, RoutingRule, Territory
-from ..tables import FileProblems, Report, parse_bool, read_table, writing
+from otklik.directory.models import Agency, Category, RoutingRule, Territory
+from otklik.directory.tables import FileProblems, Report, parse_bool, read_table, writing
+
 from .agencies import agency_key
 
 RULE_HEADERS: dict[str, tuple[str, ...]] = {

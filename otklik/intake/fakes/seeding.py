@@ -1,12 +1,10 @@
-"""Seeding the fakes for the demo (``otklik fake-sources``): the demo generator's residents' posts
-(or a few built-in ones when no region is loaded) spread over VK, Telegram, a JSON feed and news."""
+"""Seeding the fakes (``otklik fake-sources``, tests): residents' posts (the demo generator's, given
+by the demo app, or a few built-in ones) spread over VK, Telegram, a JSON feed and news."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from django.utils import timezone
 
 from .rss import FakeNewsSite
 from .social_json import FakeSocialFeed
@@ -27,28 +25,20 @@ VK_GROUP = 100001
 CHAT = {"id": -1001000001, "type": "supergroup", "title": "Город: чат жителей", "username": "demo_city_chat"}
 
 
-def demo_texts(count: int) -> list[str]:
-    try:
-        from otklik.demo.messages import generate
-        from otklik.directory.choices import TerritoryKind
-        from otklik.directory.models import Territory
-
-        region = Territory.objects.filter(kind=TerritoryKind.REGION).first()
-        if region is not None:
-            end = timezone.now()
-            items = generate(seed=2026, count=count, start=end - timedelta(days=1), end=end, region=region)
-            texts = [str(i["text"]) for i in items if i.get("text")]
-            if texts:
-                return texts
-    except Exception:  # no region, no demo data: the built-in posts will do
-        pass
+def sample_texts(count: int) -> list[str]:
     return [SAMPLE_TEXTS[i % len(SAMPLE_TEXTS)] for i in range(count)]
 
 
 def seed_all(
-    vk: FakeVK, telegram: FakeTelegram, feed: FakeSocialFeed, news: FakeNewsSite, count: int = 40
+    vk: FakeVK,
+    telegram: FakeTelegram,
+    feed: FakeSocialFeed,
+    news: FakeNewsSite,
+    count: int = 40,
+    texts: list[str] | None = None,
 ) -> None:
-    texts = demo_texts(count)
+    """Spread ``texts`` (else ``count`` built-in posts) over the four fakes."""
+    texts = texts or sample_texts(count)
     start = int((datetime.now(UTC) - timedelta(hours=6)).timestamp())
     vk.add_group(VK_GROUP, "Администрация города (демо)")
     vk.add_user(1, "Ирина", "Петрова")
