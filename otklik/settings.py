@@ -51,7 +51,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "axes",
     "otklik.caching",
     "otklik.accounts",
@@ -70,13 +72,19 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # X-Forwarded-Proto/Host believed only from OTKLIK_TRUSTED_PROXIES (otklik/security/middleware.py).
+    "otklik.security.middleware.ForwardedProtoMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     # Request and case ids for the logs, the client's address behind trusted proxies, metrics,
     # replica reads (docs/deploy/).
     "otklik.ops.middleware.RequestContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages and API answers gzipped (static files come pre-compressed from whitenoise).
     "django.middleware.gzip.GZipMiddleware",
+    # With DEBUG on, Django's technical error pages only for a signed-in superuser.
+    "otklik.security.middleware.PublicErrorPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -202,6 +210,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Otklik API",
     "DESCRIPTION": "Cases, messages and reference data of a regional management center",
     "VERSION": "0.1.0",
+    # Swagger UI from the drf-spectacular-sidecar package: no CDN, and no inline script (the split view).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "otklik.cases.choices.CaseStatus",
         "AnswerStatusEnum": "otklik.cases.choices.AnswerStatus",
@@ -367,6 +379,43 @@ OTKLIK_METRICS_ALLOWED = env_list("OTKLIK_METRICS_ALLOWED", "127.0.0.1,::1")
 OTKLIK_METRICS_TOKEN = os.environ.get("OTKLIK_METRICS_TOKEN", "")
 # The pipeline's lag (oldest unprocessed item) above which the health check warns.
 OTKLIK_READY_MAX_LAG_SECONDS = int(os.environ.get("OTKLIK_READY_MAX_LAG_SECONDS", "300"))
+
+# --- HTTPS and security headers (finding 8 of issue 11; docs/deploy/README.md) --------------------
+# OTKLIK_HTTPS=true behind TLS switches on the redirect to HTTPS, HSTS and Secure cookies at once;
+# each can also be set on its own. X-Forwarded-Proto is believed only from OTKLIK_TRUSTED_PROXIES.
+OTKLIK_HTTPS = env_bool("OTKLIK_HTTPS", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", OTKLIK_HTTPS)
+# Health checks and metrics are asked over plain HTTP by the balancer and Prometheus on the inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(31536000 if OTKLIK_HTTPS else 0)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", OTKLIK_HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", OTKLIK_HTTPS)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", OTKLIK_HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", OTKLIK_HTTPS)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# The app's own pages load nothing from elsewhere (no CDN), run no inline script or style; map tiles,
+# when configured, are the one outside origin (images only). Violations can be sent to a collector.
+_TILES_ORIGIN = "/".join(OTKLIK_MAP_TILES_URL.split("/")[:3]) if "://" in OTKLIK_MAP_TILES_URL else ""
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", *([_TILES_ORIGIN] if _TILES_ORIGIN else [])],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if os.environ.get("OTKLIK_CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [os.environ["OTKLIK_CSP_REPORT_URI"]]
 
 # Errors and slow transactions to Sentry (or a compatible server such as GlitchTip) when set.
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")

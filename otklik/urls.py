@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from otklik.ops.urls import root_urlpatterns as ops_root_urls
 
@@ -26,7 +26,7 @@ urlpatterns = [
     path("callcenter/", include("otklik.intake.urls_callcenter")),
     path("api/", include("otklik.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("ops/", include("otklik.ops.urls")),
     *ops_root_urls,  # /healthz, /readyz, /metrics
 ]

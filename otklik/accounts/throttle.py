@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, status
 from rest_framework.authentication import BasicAuthentication
 
@@ -123,6 +124,16 @@ class ThrottledBasicAuthentication(BasicAuthentication):
             if request is not None and getattr(request, "axes_locked_out", False):
                 raise LockedOut(locked_until(request, {"username": userid})) from None
             raise
+
+
+class ThrottledBasicScheme(OpenApiAuthenticationExtension):
+    """The OpenAPI schema's description of :class:`ThrottledBasicAuthentication`: HTTP Basic."""
+
+    target_class = ThrottledBasicAuthentication
+    name = "basicAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "basic"}
 
 
 def _hit(key: str, limit: int) -> datetime | None:

@@ -119,7 +119,15 @@
     textarea.scrollIntoView({ block: "center" });
   }
 
+  // Bars' widths come as data-bar-width: the Content-Security-Policy allows no style attributes.
+  function bars(root) {
+    (root || document).querySelectorAll("[data-bar-width]").forEach(function (el) {
+      el.style.width = el.getAttribute("data-bar-width");
+    });
+  }
+
   function init(root) {
+    bars(root);
     initMaps(root);
     tick(root);
   }

@@ -32,12 +32,22 @@
 
   function fmt(v) { return v === null || v === undefined ? "—" : (Math.round(v * 100) / 100).toLocaleString("ru-RU"); }
 
+  // Built node by node: the Content-Security-Policy allows no style attributes in markup.
   function legend(el, cuts, label) {
-    var html = "<span>" + label + ":</span><i style=\"background:" + COLORS[0] + "\"></i><span>0</span>";
+    function add(tag, text, background) {
+      var node = document.createElement(tag);
+      if (text !== null) node.textContent = text;
+      if (background) node.style.background = background;
+      el.appendChild(node);
+    }
+    el.textContent = "";
+    add("span", label + ":");
+    add("i", null, COLORS[0]);
+    add("span", "0");
     cuts.forEach(function (cut, k) {
-      html += '<i style="background:' + shade(k, cuts) + '"></i><span>≤ ' + fmt(cut) + "</span>";
+      add("i", null, shade(k, cuts));
+      add("span", "≤ " + fmt(cut));
     });
-    el.innerHTML = html;
   }
 
   function init() {
