@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
+from django.utils.safestring import SafeString, mark_safe
 from django.views.debug import ExceptionReporter
 
 from otklik.ops.middleware import is_trusted_proxy
@@ -52,11 +53,11 @@ def error_page(request: HttpRequest | None, status: int) -> HttpResponse:
 class PublicExceptionReporter(ExceptionReporter):
     """Django's reporter for a request that may not see tracebacks: the project's 500 page."""
 
-    def get_traceback_html(self) -> str:
-        return loader.get_template("500.html").render({})
+    def get_traceback_html(self) -> SafeString:
+        return mark_safe(loader.get_template("500.html").render({}))  # our own template, escaped
 
-    def get_traceback_text(self) -> str:
-        return "Server error (500)\n"
+    def get_traceback_text(self) -> SafeString:
+        return mark_safe("Server error (500)\n")
 
 
 class PublicErrorPagesMiddleware:
