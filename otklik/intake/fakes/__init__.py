@@ -3,5 +3,5 @@
 Each fake is a real HTTP server on 127.0.0.1 with an ephemeral port (``http.server`` in a thread)
 that answers with the payloads the real API documents, errors and rate limits included:
 :class:`~.vk.FakeVK`, :class:`~.telegram.FakeTelegram`, :class:`~.social_json.FakeSocialFeed`,
-:class:`~.rss.FakeNewsSite`. ``otklik fake-sources`` runs them all, seeded with demo posts.
+:class:`~.rss.FakeNewsSite`, :class:`~.ok.FakeOK`. ``otklik fake-sources`` runs them, seeded with demo posts.
 """
