@@ -8,7 +8,6 @@ schema is :mod:`otklik.intake.pipeline.schema`'s. In-process each batch is one t
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,13 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
+
+from otklik.security import payloads
 
 from .deadletters import record_dead_letter
 from .models import Source
-from .pipeline import BatchResult, Stage, run_batch
+from .pipeline import BatchResult, Stage, both_languages, run_batch
 from .tasks import enqueue_batches
 
 FORMATS = ("jsonl", "csv")
+NOT_UTF8 = gettext_noop("line %(line)s is not valid UTF-8 text (its raw bytes are kept)")
+NOT_JSON = gettext_noop("line %(line)s is not valid JSON: %(error)s")
+NOT_CSV = gettext_noop("line %(line)s is not a valid CSV row: %(error)s")
+HAS_NUL = gettext_noop("line %(line)s contains a NUL character")
 
 
 def detect_format(path: Path) -> str:
@@ -36,30 +42,72 @@ def detect_format(path: Path) -> str:
 
 @dataclass(frozen=True)
 class Unparsed:
-    """A line of a file that is not an item (bad JSON): it becomes a dead letter."""
+    """A line of a file that is not an item (bad JSON, not UTF-8, nested too deep): a dead letter.
+    ``raw`` is the line as read (bytes when they are not UTF-8)."""
 
     line: int
-    text: str
+    raw: str | bytes
     reason: str
+
+    @property
+    def text(self) -> str:
+        return self.raw if isinstance(self.raw, str) else self.raw.decode("utf-8", errors="backslashreplace")
+
+
+def _not_utf8(text: str) -> bytes | None:
+    """The raw bytes of a line read with ``surrogateescape`` when they are not UTF-8, else None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", errors="surrogateescape")
+    return None
 
 
 def read_items(path: Path, fmt: str | None = None) -> Iterator[dict[str, Any] | Unparsed]:
-    """Items of a JSONL or CSV file, one by one; malformed JSON lines come as :class:`Unparsed`."""
+    """Items of a JSONL or CSV file, one by one. A line that is not an item — bad JSON, bytes that
+    are not UTF-8, JSON nested deeper than :data:`~otklik.security.payloads.MAX_PARSE_DEPTH` — comes
+    as :class:`Unparsed` and the next line is read: one bad line never stops the file."""
     fmt = fmt or detect_format(path)
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+    # surrogateescape: an undecodable byte becomes a marker on its own line instead of an exception
+    # that would end the whole file (UnicodeDecodeError mid-read).
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         if fmt == "csv":
-            for row in csv.DictReader(fh):
-                yield {k.strip(): (v if v != "" else None) for k, v in row.items() if k}
+            yield from _csv_items(fh)
             return
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
+            raw = _not_utf8(line)
+            if raw is not None:
+                reason = both_languages(NOT_UTF8, line=number)
+                yield Unparsed(number, raw.rstrip(b"\r\n"), reason)
+                continue
             try:
-                value = json.loads(line)
+                value = payloads.loads(line)
             except ValueError as exc:
-                yield Unparsed(number, line.rstrip("\n"), f"line {number} is not valid JSON: {exc}")
+                yield Unparsed(number, line.rstrip("\n"), both_languages(NOT_JSON, line=number, error=exc))
                 continue
             yield value
+
+
+def _csv_items(fh: Any) -> Iterator[dict[str, Any] | Unparsed]:
+    reader = csv.DictReader(fh)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Unparsed(reader.line_num, "", both_languages(NOT_CSV, line=reader.line_num, error=exc))
+            continue
+        values = [v for v in row.values() if isinstance(v, str)] + [k for k in row if k]
+        raw = next((_not_utf8(v) for v in values if _not_utf8(v) is not None), None)
+        if raw is not None or any("\x00" in v for v in values):
+            line = ",".join(v for v in row.values() if isinstance(v, str))
+            reason = both_languages(NOT_UTF8 if raw is not None else HAS_NUL, line=reader.line_num)
+            yield Unparsed(reader.line_num, line.encode("utf-8", errors="surrogateescape"), reason)
+            continue
+        yield {k.strip(): (v if v != "" else None) for k, v in row.items() if k}
 
 
 def count_lines(path: Path) -> int:
@@ -89,7 +137,7 @@ def ingest_file(
         pending: list[dict[str, Any]] = []
         for value in read_items(path, fmt):
             if isinstance(value, Unparsed):
-                record_dead_letter(value.text, stage=Stage.PARSE, reason=value.reason, source=source, now=now)
+                record_dead_letter(value.raw, stage=Stage.PARSE, reason=value.reason, source=source, now=now)
                 total.received += 1
                 total.dead_letters += 1
                 total.failures.append((Stage.PARSE, value.reason))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from otklik.directory.choices import Channel
+from otklik.security.payloads import MAX_JSON_DEPTH, printable
 
 
 class Source(models.Model):
@@ -87,13 +88,47 @@ class Message(models.Model):
 
 
 def payload_text(payload: Any) -> str:
-    """A raw payload as the text a dead letter keeps (JSON where it can be)."""
+    """A raw payload as the text a dead letter keeps (JSON where it can be), safe to store: bytes
+    that are not UTF-8, NUL characters and lone surrogates are shown as escapes (the raw bytes go to
+    ``DeadLetter.payload_bytes``), nesting deeper than the JSON limit is cut off with "…"."""
+    if isinstance(payload, bytes | bytearray):
+        return printable(bytes(payload).decode("utf-8", errors="backslashreplace"))
     if isinstance(payload, str):
-        return payload
+        return printable(payload)
     try:
-        return json.dumps(payload, ensure_ascii=False, default=str)
+        text = json.dumps(payload, ensure_ascii=False, default=str)
+    except RecursionError:
+        text = json.dumps(_trimmed(payload, MAX_JSON_DEPTH), ensure_ascii=False, default=str)
     except (TypeError, ValueError):
-        return repr(payload)
+        text = repr(payload)
+    return printable(text)
+
+
+def payload_bytes(payload: Any) -> bytes | None:
+    """The bytes of a payload whose text :func:`payload_text` had to escape (None otherwise)."""
+    if isinstance(payload, bytes | bytearray):
+        raw = bytes(payload)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw
+        return raw if "\x00" in text else None
+    if isinstance(payload, str) and printable(payload) != payload:
+        try:
+            return payload.encode("utf-8", errors="surrogateescape")
+        except UnicodeEncodeError:
+            return payload.encode("utf-8", errors="surrogatepass")
+    return None
+
+
+def _trimmed(value: Any, depth: int) -> Any:
+    if isinstance(value, dict | list | tuple):
+        if depth <= 0:
+            return "…"
+        if isinstance(value, dict):
+            return {str(k): _trimmed(v, depth - 1) for k, v in value.items()}
+        return [_trimmed(v, depth - 1) for v in value]
+    return value
 
 
 DeadLetterKey = tuple[int | None, str, str, str]
@@ -163,6 +198,8 @@ class DeadLetter(models.Model):
     stage = models.CharField(_("stage"), max_length=40)
     reason = models.TextField(_("reason"))
     payload = models.TextField(_("raw payload"))
+    # The payload's bytes as they came when its text had to be escaped (not UTF-8, a NUL character).
+    payload_bytes = models.BinaryField(_("raw bytes"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     replayed_at = models.DateTimeField(_("replayed"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=1)
@@ -195,6 +232,7 @@ class DeadLetter(models.Model):
             stage=stage,
             reason=reason,
             payload=payload_text(payload),
+            payload_bytes=payload_bytes(payload),
             created_at=now or timezone.now(),
         )
 

@@ -15,7 +15,6 @@ POST; ``413`` too big.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,16 +24,20 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+
+from otklik.security.payloads import loads as load_json
 
 from .connectors.base import NormalizeError
 from .connectors.webhook import WebhookAuthError, WebhookConnector
 from .deadletters import record_dead_letter, unreadable
 from .models import DeadLetter, Source
-from .pipeline import Stage, run_batch
+from .pipeline import Stage, both_languages, run_batch
 
 MAX_ITEMS = 1000
+NOT_JSON = gettext_noop("the webhook body is not valid JSON: %(error)s")
 
 
 @dataclass
@@ -49,13 +52,11 @@ def accept_push(
     """Validate and ingest an authenticated push; see the module doc for the answers."""
     now = now or timezone.now()
     try:
-        data = json.loads(body)
+        data = load_json(body)  # nested too deep is a ValueError too, never a RecursionError
     except ValueError as exc:
-        text = body.decode("utf-8", errors="replace")
-        record_dead_letter(
-            text, stage=Stage.PARSE, reason=f"webhook body is not JSON: {exc}", source=source, now=now
-        )
-        return PushResult(400, {"error": f"the body is not valid JSON: {exc}"})
+        reason = both_languages(NOT_JSON, error=exc)
+        record_dead_letter(body, stage=Stage.PARSE, reason=reason, source=source, now=now)
+        return PushResult(400, {"error": reason})
     payloads = data if isinstance(data, list) else [data]
     if not payloads:
         return PushResult(400, {"error": "the list of items is empty"})

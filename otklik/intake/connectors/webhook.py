@@ -78,6 +78,10 @@ class WebhookConnector(Connector):
             datetime.fromisoformat(str(payload["posted_at"]))
         except ValueError as exc:
             raise NormalizeError(f"“posted_at” is not ISO 8601: {payload['posted_at']!r}") from exc
+        if isinstance(payload["external_id"], bool) or not isinstance(payload["external_id"], str | int):
+            raise NormalizeError(
+                f"“external_id” must be a string or a number, got {payload['external_id']!r}"[:300]
+            )
         item = {k: v for k, v in payload.items() if k != "source"}
         item["external_id"] = str(item["external_id"])
         return item

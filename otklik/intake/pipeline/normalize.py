@@ -6,18 +6,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from otklik.directory.choices import Channel
+from otklik.security import payloads
 from otklik.understanding.text import message_tokens, normalize_tokens
 
 from ..models import Source
-from .schema import SOURCE_CODE_RE, Batch, InvalidItem, Item, Stage
+from .schema import MAX_TEXT_LENGTH, SOURCE_CODE_RE, Batch, InvalidItem, Item, Stage, both_languages
 
 log = logging.getLogger("otklik.pipeline")
 
@@ -49,12 +51,29 @@ def _check_url(url: str) -> None:
     _GOOD_URL_HOSTS.add(host)
 
 
+WRONG_TYPE = gettext_noop("“%(field)s” must be a string, got %(type)s")
+TOO_LONG = gettext_noop("“text” is longer than %(limit)s characters (%(length)s)")
+BAD_STRUCTURE = gettext_noop("the item cannot be stored: %(problem)s")
+OUT_OF_RANGE = gettext_noop("“posted_at” is out of range (%(earliest)s to a year ahead): %(value)s")
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_JSON_TYPES = {dict: "object", list: "array", bool: "boolean", float: "number", int: "number"}
+
+
+def _wrong_type(key: str, value: Any) -> InvalidItem:
+    kind = _JSON_TYPES.get(type(value), type(value).__name__)
+    return InvalidItem(both_languages(WRONG_TYPE, field=key, type=kind))
+
+
 def _string(payload: dict[str, Any], key: str, limit: int = 200) -> str:
+    """A text field: a string, or a whole number (ids often come as numbers); anything else — an
+    object, an array, a boolean, a fraction — is refused, never turned into its Python repr."""
     value = payload.get(key)
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise _wrong_type(key, value)
     return str(value).strip()[:limit]
 
 
@@ -69,14 +88,23 @@ def _float(payload: dict[str, Any], key: str) -> float | None:
 
 
 def parse_posted_at(value: Any) -> datetime:
+    """An aware moment between 1970 and a year from now: "9999-12-31T23:59:59+14:00" would make
+    every date computed from it (the duplicate window, deadlines) overflow."""
     if value in (None, ""):
         raise InvalidItem("“posted_at” is required (ISO 8601)")
+    if not isinstance(value, str | datetime):
+        raise _wrong_type("posted_at", value)
     try:
-        moment = datetime.fromisoformat(str(value).strip())
-    except ValueError as exc:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value.strip())
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        in_range = EARLIEST <= moment <= timezone.now() + timedelta(days=366)
+    except (ValueError, OverflowError) as exc:
         raise InvalidItem(f"“posted_at” is not an ISO 8601 date and time: {value!r}") from exc
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+    if not in_range:
+        raise InvalidItem(
+            both_languages(OUT_OF_RANGE, earliest=EARLIEST.date().isoformat(), value=str(value)[:40])
+        )
     return moment
 
 
@@ -98,6 +126,9 @@ def _normalize_one(batch: Batch, item: Item) -> None:
     payload = item.payload
     if not isinstance(payload, dict):
         raise InvalidItem(f"an item must be an object, got {type(payload).__name__}")
+    problem = payloads.problem(payload)
+    if problem:  # too deep for the JSON column, a NUL PostgreSQL refuses, broken UTF-8
+        raise InvalidItem(both_languages(BAD_STRUCTURE, problem=problem))
     item.external_id = _string(payload, "external_id", 1000)
     channel = _string(payload, "channel", 20)
     valid_channel = channel in _CHANNELS
@@ -115,9 +146,13 @@ def _normalize_one(batch: Batch, item: Item) -> None:
     if len(item.external_id) > 200:
         raise InvalidItem("“external_id” is longer than 200 characters")
     text = payload.get("text")
-    item.text = str(text).strip() if text is not None else ""
+    if text is not None and not isinstance(text, str):
+        raise _wrong_type("text", text)
+    item.text = text.strip() if text is not None else ""
     if not item.text:
         raise InvalidItem("“text” is required and must not be empty")
+    if len(item.text) > MAX_TEXT_LENGTH:
+        raise InvalidItem(both_languages(TOO_LONG, limit=MAX_TEXT_LENGTH, length=len(item.text)))
     item.posted_at = parse_posted_at(payload.get("posted_at"))
     item.channel = channel or item.source.channel
     item.author_name = _string(payload, "author_name")
@@ -162,7 +197,11 @@ def stage_normalize(batch: Batch) -> None:
 
 def _read_sources(batch: Batch) -> None:
     """The batch's sources in one query (unknown ones are created item by item)."""
-    codes = {_string(i.payload, "source", 64) for i in batch.items if isinstance(i.payload, dict)}
+    codes = {
+        i.payload["source"].strip()[:64]
+        for i in batch.items
+        if isinstance(i.payload, dict) and isinstance(i.payload.get("source"), str)
+    }
     codes -= {"", *batch.sources}
     if codes:
         batch.sources.update((s.code, s) for s in Source.objects.filter(code__in=codes))

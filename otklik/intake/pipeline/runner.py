@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from otklik.cases.routing import RuleIndex, active_rules
 from otklik.directory.choices import Channel
@@ -32,7 +33,7 @@ from .dedup import stage_dedup
 from .normalize import stage_normalize
 from .persist import stage_persist
 from .route import stage_route
-from .schema import Batch, BatchResult, Item, Stage, log
+from .schema import RETRIABLE, Batch, BatchResult, Item, Stage, both_languages, log
 from .similar import stage_similar
 from .titles import make_title
 from .understand import stage_categorize, stage_place, stage_relevance
@@ -81,16 +82,86 @@ def run_batch(
     laps: dict[str, float] = {}
     with _collector_paused(len(items)):  # (resumed once the batch's objects are freed)
         batch = _new_batch(items, now, source, store_dead_letters)
-        if order.is_ordered():
-            result = _run_ordered(batch, _Clock(laps), sequence)
-        else:
-            result = _run(batch, _Clock(laps))
+        try:
+            if order.is_ordered():
+                result = _run_ordered(batch, _Clock(laps), sequence)
+            else:
+                result = _run(batch, _Clock(laps))
+        except _StageCrashed as crash:  # the batch was rolled back whole
+            log.error("stage %s failed on a batch of %d: %r", crash.stage, len(items), crash.__cause__)
+            failure = (crash.stage, both_languages(CRASHED, error=f"{type(crash.__cause__).__name__}"))
+            return _one_by_one(batch, items, failure, source, store_dead_letters, sequence, mode)
     if timings is not None:
         for name, seconds in laps.items():
             timings[name] = timings.get(name, 0.0) + seconds
     counters = {name: getattr(result, name) for name in result.COUNTERS}
     metrics.observe_batch({source.code if source else "-": counters}, laps, mode=mode)
     return result
+
+
+def _one_by_one(
+    batch: Batch,
+    items: list[dict[str, Any]],
+    failure: tuple[str, str],
+    source: Source | None,
+    store_dead_letters: bool,
+    sequence: int | None,
+    mode: str,
+) -> BatchResult:
+    """One poison item must not cost the others: each item alone, the one that fails a dead letter."""
+    if len(items) == 1:
+        result = BatchResult(received=1, dead_letters=1, failures=[failure])
+        if store_dead_letters:
+            DeadLetter.objects.keep([_dead_letter_of(batch.items[0], batch, *failure)])
+        counters = {name: getattr(result, name) for name in result.COUNTERS}
+        metrics.observe_batch({source.code if source else "-": counters}, {}, mode=mode)
+    else:
+        result = BatchResult()
+        for single in items:
+            result.add(
+                run_batch(
+                    [single], now=batch.now, source=source, store_dead_letters=store_dead_letters, mode=mode
+                )
+            )
+    if sequence is not None and order.is_ordered():
+        with transaction.atomic():
+            order.mark_committed(sequence)
+    return result
+
+
+CRASHED = gettext_noop("the item could not be processed (%(error)s); the rest of its batch was stored")
+
+
+class _StageCrashed(Exception):
+    """A stage failed on the batch as a whole (not on one item through Batch.each)."""
+
+    def __init__(self, stage: str) -> None:
+        super().__init__(stage)
+        self.stage = stage
+
+
+def _stage(name: str, stage: Callable[[Batch], None], batch: Batch) -> None:
+    try:
+        stage(batch)
+    except RETRIABLE:
+        raise  # the database is away: the batch is retried whole
+    except Exception as exc:
+        raise _StageCrashed(name) from exc
+
+
+def _dead_letter_of(item: Item, batch: Batch, stage: str, reason: str) -> DeadLetter:
+    payload = item.payload
+    external_id = ""
+    if isinstance(payload, dict) and isinstance(payload.get("external_id"), str | int):
+        external_id = str(payload["external_id"])
+    return DeadLetter.for_payload(
+        payload,
+        stage=stage,
+        reason=reason,
+        source=item.source or batch.default_source,
+        external_id=external_id,
+        now=batch.now,
+    )
 
 
 # A problem message touching every part of the understanding (phrases, urgency, address, institution).
@@ -130,7 +201,7 @@ def _run(batch: Batch, clock: _Clock) -> BatchResult:
         _setup(batch)
         clock.lap("setup")
         for name, stage in STAGES:
-            stage(batch)
+            _stage(name, stage, batch)
             clock.lap(name)
         _store_dead_letters(batch)
         clock.lap("dead_letters")
@@ -146,7 +217,7 @@ def _run_ordered(batch: Batch, clock: _Clock, sequence: int | None) -> BatchResu
     batch.deferred = []
     for name, stage in STAGES:
         if name == Stage.NORMALIZE or name in UNDERSTANDING:
-            stage(batch)
+            _stage(name, stage, batch)
             clock.lap(name)
     if sequence is not None:
         order.wait_turn(sequence)
@@ -158,9 +229,9 @@ def _run_ordered(batch: Batch, clock: _Clock, sequence: int | None) -> BatchResu
             if name == Stage.NORMALIZE or name in UNDERSTANDING:
                 continue
             if name == Stage.DEDUP:
-                _dedup_understood(batch)
+                _stage(name, lambda b: _dedup_understood(b), batch)
             else:
-                stage(batch)
+                _stage(name, stage, batch)
             clock.lap(name)
         _store_dead_letters(batch)
         if sequence is not None:

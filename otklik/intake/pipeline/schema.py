@@ -39,6 +39,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import InterfaceError, OperationalError
+from django.utils import translation
 
 from otklik.cases import actions
 from otklik.cases.models import Case
@@ -58,6 +59,8 @@ log = logging.getLogger("otklik.pipeline")
 RETRIABLE = (OperationalError, InterfaceError)  # the database is away: fail the batch, retry it whole
 # What the pipeline reads of a case a message may attach to (not its understanding JSON and the rest).
 CASE_PLACE = ("territory", "suggested_territory", "address", "lat", "lon")
+# The longest message text taken on any channel (the longest real appeal seen was 15,000 characters).
+MAX_TEXT_LENGTH = 20_000
 SOURCE_CODE_RE = re.compile(r"^[-a-zA-Z0-9_]{1,64}$")  # an item's ``source``
 
 
@@ -80,6 +83,15 @@ class Stage:
 
 class InvalidItem(ValueError):
     """A permanent problem of one item: it goes to the dead letters, the batch goes on."""
+
+
+def both_languages(message: str, **params: Any) -> str:
+    """A dead letter's reason in Russian and English, "по-русски / in English" (``message`` is the
+    English msgid of the catalog, marked with ``gettext_noop``; ``params`` fill its %(name)s)."""
+    with translation.override("ru"):
+        russian = translation.gettext(message) % params
+    english = message % params
+    return english if russian == english else f"{russian} / {english}"
 
 
 @dataclass
