@@ -24,7 +24,9 @@ def published_quality(case_filter: Q) -> dict[int, bool]:
     answers = Answer.objects.filter(case_filter, kind=AnswerKind.FINAL, status=AnswerStatus.PUBLISHED)
     missing = list(answers.filter(quality_score__isnull=True).select_related("case"))
     for answer in missing:
-        quality = assess_answer(answer.case.text or answer.case.title, answer.text)
+        quality = assess_answer(
+            answer.case.text or answer.case.title, answer.text, answered_on=answer.created_at.date()
+        )
         answer.quality_score, answer.quality_flags = quality.score, quality.flags
     if missing:
         Answer.objects.bulk_update(missing, ["quality_score", "quality_flags"], batch_size=500)

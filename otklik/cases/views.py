@@ -210,7 +210,7 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     for answer in answers:
         # Before approval the moderator sees whether the answer looks like a formal non-answer.
         answer.quality = (  # type: ignore[attr-defined]
-            assess_answer(case.text or case.title, answer.text)
+            assess_answer(case.text or case.title, answer.text, answered_on=answer.created_at.date())
             if answer.status == AnswerStatus.DRAFT
             else None
         )

@@ -1,159 +1,70 @@
 """Answer quality before approval: formal non-answers ("отписки") and answers that miss the question,
 and similar past cases with their approved answers for the executor.
 
-:func:`assess_answer` flags, each with the words that triggered it:
+:func:`assess_answer` reads the answer as a moderator does (:mod:`.answer_reading`: what was done, what
+is promised and by when, what a check found, who else the matter belongs to, what the appeal asked
+about) and weighs those statements with the model learned from hand-annotated answers
+(:mod:`.answer_model`). The verdict is the model's; the reasons shown are the statements that pushed
+it, each with the words behind it:
 
-* ``boilerplate`` — stock phrases that say nothing ("Ваше обращение рассмотрено", "информация принята
-  к сведению", "будет рассмотрено в установленном порядке");
-* ``no_action`` — no concrete action done or planned (устранено, отремонтирован, вывезен,
-  будет заменён …);
-* ``no_date`` — no date or term (12.05.2026, "до 15 мая", "в течение 3 дней", "в III квартале");
-* ``referral_only`` — the resident is only sent elsewhere ("Вам необходимо обратиться в …");
-* ``off_topic`` — few of the question's content lemmas come back in the answer, or a rule classifier
-  puts question and answer in different top categories;
-* ``too_short`` — under a dozen words.
+* ``boilerplate`` — stock phrases that say nothing, matched as whole phrases ("ваше обращение
+  рассмотрено", "спасибо за обращение");
+* ``monitoring`` — only a plan to consider ("включено в план мониторинга", "будет рассмотрено");
+* ``deferred`` — a term past the end of the next year, or a programme years away;
+* ``funding`` — the work depends on money ("при наличии бюджетного финансирования");
+* ``no_date`` — work promised with no term;
+* ``no_action`` — nothing done, no term, no finding of a check and no step towards whom it belongs to;
+* ``referral_only`` — the resident is only sent elsewhere;
+* ``off_topic`` — few of the question's content lemmas come back in the answer (or a classifier puts
+  question and answer in different top categories).
 
-The score starts at 1 and loses a weight per flag; below 0.5 the answer should go back to the
-executor. :func:`similar_cases` ranks past cases by TF-IDF cosine over lemmas.
+Brevity is no fault: "Мусор убран." is a completion. The score is 1 − the model's probability
+rescaled so that 0.5 is the model's threshold: below 0.5 the answer should go back to the executor.
+:func:`similar_cases` ranks past cases by TF-IDF cosine over lemmas.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from .text import AnalyzedText, PhraseMatcher, analyze, morph, terms
+from .answer_model import load_model
+from .answer_reading import Reading, read_answer
+from .text import AnalyzedText, analyze, morph
 
 
 class QualityFlag:
     BOILERPLATE = "boilerplate"
+    MONITORING = "monitoring"
+    DEFERRED = "deferred"
+    FUNDING = "funding"
     NO_ACTION = "no_action"
     NO_DATE = "no_date"
     REFERRAL_ONLY = "referral_only"
     OFF_TOPIC = "off_topic"
-    TOO_SHORT = "too_short"
+    TOO_SHORT = "too_short"  # kept for answers assessed before the rebuild; no longer raised
 
 
-WEIGHTS = {
-    QualityFlag.BOILERPLATE: 0.2,
-    QualityFlag.NO_ACTION: 0.3,
-    QualityFlag.NO_DATE: 0.15,
-    QualityFlag.REFERRAL_ONLY: 0.3,
-    QualityFlag.OFF_TOPIC: 0.3,
-    QualityFlag.TOO_SHORT: 0.15,
-}
 PASSING_SCORE = 0.5
-MIN_WORDS = 12
 MIN_OVERLAP = 0.2  # share of the question's content lemmas the answer should take up
-
-BOILERPLATE = terms(
-    """
-    ваше обращение рассмотрено, обращение рассмотрено, информация принята к сведению,
-    принято к сведению, будет рассмотрено в установленном порядке, рассмотрено в установленном порядке,
-    в установленные сроки, в рамках компетенции, в пределах компетенции, ваше обращение зарегистрировано,
-    взято на контроль, находится на контроле, будет учтено при планировании, по мере финансирования,
-    при наличии финансирования, при поступлении денежных средств, в порядке очерёдности,
-    благодарим за обращение, спасибо за обращение, доводим до вашего сведения, сообщаем следующее,
-    работы будут проведены в плановом порядке, вопрос прорабатывается, вопрос находится в проработке
-    """
-)
-REFERRAL = terms(
-    """
-    вам необходимо обратиться, рекомендуем обратиться, следует обратиться, можете обратиться,
-    просим обратиться, необходимо обратиться, не входит в компетенцию, вне компетенции,
-    обращение перенаправлено, обращение направлено, направлено для рассмотрения, переадресовано,
-    по подведомственности, обратитесь в
-    """
-)
-# Verbs (lemmas) of a concrete action taken or planned; their passive participles count too.
-ACTION_LEMMAS = frozenset(
-    [
-        "устранить",
-        "устранять",
-        "отремонтировать",
-        "ремонтировать",
-        "заменить",
-        "заменять",
-        "вывезти",
-        "вывозить",
-        "убрать",
-        "убирать",
-        "восстановить",
-        "восстанавливать",
-        "установить",
-        "устанавливать",
-        "провести",
-        "проводить",
-        "выполнить",
-        "выполнять",
-        "очистить",
-        "очищать",
-        "спилить",
-        "спиливать",
-        "покосить",
-        "скосить",
-        "засыпать",
-        "заасфальтировать",
-        "залатать",
-        "подключить",
-        "подключать",
-        "возобновить",
-        "включить",
-        "починить",
-        "демонтировать",
-        "отловить",
-        "обработать",
-        "выдать",
-        "выдавать",
-        "выплатить",
-        "назначить",
-        "начислить",
-        "перечислить",
-        "произвести",
-        "производить",
-        "организовать",
-        "направить",
-        "выехать",
-        "выезжать",
-        "осмотреть",
-        "обследовать",
-        "закрыть",
-        "открыть",
-        "нанести",
-        "покрасить",
-        "подрезать",
-        "запланировать",
-        "планировать",
-        "включить",
-        "включать",
-        "завезти",
-        "доставить",
-        "оборудовать",
-        "прочистить",
-        "откачать",
-    ]
-)
-_MONTHS = (
-    r"январ[ьяе]|феврал[ьяе]|март[аеу]?|апрел[ьяе]|ма[йяе]|июн[ьяе]|июл[ьяе]|август[аеу]?|"
-    r"сентябр[ьяе]|октябр[ьяе]|ноябр[ьяе]|декабр[ьяе]"
-)
-DATE_RE = re.compile(
-    r"\b\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?\b"
-    rf"|\b\d{{1,2}}\s+(?:{_MONTHS})\b"
-    rf"|\b(?:до|в|с|по|к)\s+(?:конца\s+|начала\s+|середине\s+|середины\s+)?(?:{_MONTHS})\b"
-    r"|\bв\s+течени[ие]\s+(?:\d+|одного|двух|трёх|трех|пяти|десяти|недели|месяца|дня|суток)"
-    r"|\b(?:[IV]{1,3}|\d)\s*(?:-?м\s+)?квартал"
-    r"|\b(?:сегодня|завтра|на этой неделе|на следующей неделе|до конца (?:года|месяца|недели))\b"
-    r"|\b20\d\d\s*(?:г\.|года|году)",
-    re.IGNORECASE,
-)
+# The model's feature behind each reason shown (a reason is shown when it pushes towards the flag).
+FLAG_FEATURES = {
+    QualityFlag.BOILERPLATE: ("stock_phrase",),
+    QualityFlag.MONITORING: ("monitoring",),
+    QualityFlag.DEFERRED: ("far_term", "far_only", "capital_repair", "programme_formed"),
+    QualityFlag.FUNDING: ("funding_condition",),
+    QualityFlag.NO_DATE: ("promise_without_term",),
+    QualityFlag.NO_ACTION: ("nothing_concrete",),
+    QualityFlag.REFERRAL_ONLY: ("turn_elsewhere", "renew_filing"),
+    QualityFlag.OFF_TOPIC: ("off_topic",),
+}
 _CONTENT_POS = frozenset({"NOUN", "ADJF", "ADJS", "VERB", "INFN", "PRTF", "PRTS"})
 _STOP_LEMMAS = frozenset(
     [
@@ -193,20 +104,11 @@ class AnswerQuality:
     explanation: str
     evidence: dict[str, list[str]] = field(default_factory=dict)  # flag → the words behind it
     overlap: float = 0.0
+    probability: float = 0.0  # the model's probability of a formal non-answer
 
     @property
     def passes(self) -> bool:
         return self.score >= PASSING_SCORE
-
-
-@lru_cache(maxsize=1)
-def _boilerplate() -> PhraseMatcher[str]:
-    return PhraseMatcher(((p, QualityFlag.BOILERPLATE) for p in BOILERPLATE), slack=1)
-
-
-@lru_cache(maxsize=1)
-def _referral() -> PhraseMatcher[str]:
-    return PhraseMatcher(((p, QualityFlag.REFERRAL_ONLY) for p in REFERRAL), slack=1)
 
 
 @lru_cache(maxsize=50_000)
@@ -224,18 +126,13 @@ def content_lemmas(analyzed: AnalyzedText, *, all_readings: bool = False) -> set
     return {lemma for lemma in analyzed.lemmas if _is_content(lemma)}
 
 
-def _action_words(analyzed: AnalyzedText) -> list[str]:
-    found = []
-    for token, readings in zip(analyzed.tokens, analyzed.readings, strict=True):
-        if any(r in ACTION_LEMMAS for r in readings):
-            found.append(token.text)
-    return found
-
-
 LABELS = {
     QualityFlag.BOILERPLATE: gettext_noop("stock phrases that say nothing"),
-    QualityFlag.NO_ACTION: gettext_noop("no concrete action done or planned"),
-    QualityFlag.NO_DATE: gettext_noop("no date or term"),
+    QualityFlag.MONITORING: gettext_noop("only a plan to consider the matter"),
+    QualityFlag.DEFERRED: gettext_noop("deferred beyond next year or into a programme"),
+    QualityFlag.FUNDING: gettext_noop("depends on funding"),
+    QualityFlag.NO_ACTION: gettext_noop("nothing done, promised, found or passed on"),
+    QualityFlag.NO_DATE: gettext_noop("work promised with no term"),
     QualityFlag.REFERRAL_ONLY: gettext_noop("only sends the resident elsewhere"),
     QualityFlag.OFF_TOPIC: gettext_noop("does not take up the question"),
     QualityFlag.TOO_SHORT: gettext_noop("too short"),
@@ -246,49 +143,103 @@ def flag_label(flag: str) -> str:
     return _(LABELS.get(flag, flag))
 
 
-def assess_answer(question_text: str, answer_text: str, *, classifier: Any = None) -> AnswerQuality:
-    """Flags and a score in [0, 1]; ``classifier`` (a RuleClassifier) adds the topic check."""
+def question_overlap(question: AnalyzedText, answer: AnalyzedText) -> tuple[float, list[str]]:
+    """Share of the question's content lemmas the answer takes up (at most 12 counted), and those shared."""
+    answer_lemmas = content_lemmas(answer, all_readings=True)
+    asked = content_lemmas(question) | (content_lemmas(question, all_readings=True) & answer_lemmas)
+    if not asked:
+        return 1.0, []
+    shared = asked & answer_lemmas
+    return min(len(shared) / min(len(asked), 12), 1.0), sorted(shared)
+
+
+def answer_features(
+    question_text: str, answer_text: str, *, answered_on: date | None = None, classifier: Any = None
+) -> tuple[dict[str, float], Reading, float, list[str]]:
+    """The model's features of an answer to a question, the reading behind them and the overlap."""
+    reading = read_answer(answer_text, answered_on=answered_on)
     question, answer = analyze(question_text), analyze(answer_text)
-    evidence: dict[str, list[str]] = {}
-    boilerplate = [p.text for p in _boilerplate().find(answer)]
-    if boilerplate:
-        evidence[QualityFlag.BOILERPLATE] = boilerplate
-    actions = _action_words(answer)
-    if not actions:
-        evidence[QualityFlag.NO_ACTION] = []
-    dates = [m.group(0) for m in DATE_RE.finditer(answer_text)]
-    if not dates:
-        evidence[QualityFlag.NO_DATE] = []
-    referral = [p.text for p in _referral().find(answer)]
-    if referral and not actions:
-        evidence[QualityFlag.REFERRAL_ONLY] = referral
-    asked = content_lemmas(question, all_readings=False) | (
-        content_lemmas(question, all_readings=True) & content_lemmas(answer, all_readings=True)
-    )
-    shared = asked & content_lemmas(answer, all_readings=True)
-    overlap = len(shared) / min(len(asked), 12) if asked else 1.0
-    overlap = min(overlap, 1.0)
-    off_topic = bool(asked) and overlap < MIN_OVERLAP
+    overlap, shared = question_overlap(question, answer)
+    off_topic = overlap < MIN_OVERLAP
     if classifier is not None and not off_topic:
         q_class, a_class = classifier.classify(question), classifier.classify(answer)
         confident = min(q_class.confidence, a_class.confidence) >= 0.5
         if confident and q_class.category and a_class.category:
             off_topic = q_class.category.top.pk != a_class.category.top.pk
-    if off_topic:
-        evidence[QualityFlag.OFF_TOPIC] = sorted(shared)
-    if len(answer.tokens) < MIN_WORDS:
-        evidence[QualityFlag.TOO_SHORT] = []
-    flags = [f for f in WEIGHTS if f in evidence]
-    score = round(max(0.0, 1.0 - sum(WEIGHTS[f] for f in flags)), 2)
-    if flags:
-        parts = []
-        for flag in flags:
-            words = evidence[flag]
-            parts.append(flag_label(flag) + (f" ({', '.join(words[:4])})" if words else ""))
-        explanation = "; ".join(parts)
+    features = reading.features()
+    features["off_topic"] = float(off_topic)
+    return features, reading, overlap, shared
+
+
+def _evidence(flag: str, reading: Reading, shared: list[str]) -> list[str]:
+    return {
+        QualityFlag.BOILERPLATE: reading.stock_phrases,
+        QualityFlag.MONITORING: reading.monitoring,
+        QualityFlag.DEFERRED: [t.text for t in reading.far_terms]
+        + reading.capital_repair
+        + reading.programme_formed,
+        QualityFlag.FUNDING: reading.funding,
+        QualityFlag.NO_DATE: reading.promises,
+        QualityFlag.NO_ACTION: [],
+        QualityFlag.REFERRAL_ONLY: reading.turn_elsewhere + reading.renew_filing,
+        QualityFlag.OFF_TOPIC: shared,
+    }[flag]
+
+
+def _unique(words: Iterable[str], limit: int = 4) -> list[str]:
+    seen: dict[str, None] = {}
+    for word in words:
+        seen.setdefault(" ".join(word.split()), None)
+    return list(seen)[:limit]
+
+
+def _strengths(reading: Reading) -> list[str]:
+    """What makes the answer concrete, in the moderator's words."""
+    parts = []
+    if reading.completions:
+        parts.append(_("reports the work done") + f" ({', '.join(_unique(reading.completions))})")
+    if reading.near_terms:
+        parts.append(_("gives a term") + f" ({', '.join(_unique(t.text for t in reading.near_terms))})")
+    if reading.findings:
+        parts.append(_("reports what a check found") + f" ({', '.join(_unique(reading.findings, 2))})")
+    if reading.referral_steps:
+        steps = ", ".join(_unique(reading.referral_steps, 2))
+        parts.append(_("names a step towards the one responsible") + f" ({steps})")
+    return parts
+
+
+def _score(probability: float, threshold: float, flagged: bool) -> float:
+    """1 − probability rescaled so that 0.5 is the verdict's border (passes at 0.5 and above)."""
+    if not flagged:
+        return round(0.5 + 0.5 * (1 - min(probability, threshold) / threshold), 2)
+    return round(min(0.49, 0.49 * (1 - probability) / max(1 - threshold, 1e-9)), 2)
+
+
+def assess_answer(
+    question_text: str, answer_text: str, *, classifier: Any = None, answered_on: date | None = None
+) -> AnswerQuality:
+    """The verdict on an answer: score in [0, 1] (passes at 0.5), reasons and the words behind them.
+    ``answered_on`` (default today) places the terms; ``classifier`` (a RuleClassifier) adds the
+    topic check."""
+    features, reading, overlap, shared = answer_features(
+        question_text, answer_text, answered_on=answered_on, classifier=classifier
+    )
+    model = load_model()
+    probability = model.probability(features)
+    pushes = model.contributions(features)
+    evidence = {
+        flag: _unique(_evidence(flag, reading, shared))
+        for flag, names in FLAG_FEATURES.items()
+        if any(features.get(n, 0.0) and pushes.get(n, 0.0) > 0 for n in names)
+    }
+    flags = list(evidence)
+    score = _score(probability, model.threshold, model.flags(features))
+    if score < PASSING_SCORE:
+        parts = [flag_label(f) + (f" ({', '.join(evidence[f])})" if evidence[f] else "") for f in flags]
+        explanation = "; ".join(parts) or _("reads like a formal non-answer")
     else:
-        explanation = _("a concrete answer with an action and a date")
-    return AnswerQuality(score, flags, explanation, evidence, round(overlap, 2))
+        explanation = "; ".join(_strengths(reading)) or _("a concrete answer")
+    return AnswerQuality(score, flags, explanation, evidence, round(overlap, 2), round(probability, 3))
 
 
 # --- similar past cases --------------------------------------------------------------------------

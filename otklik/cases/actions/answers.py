@@ -39,7 +39,7 @@ def write_answer(
     with transaction.atomic():
         case = _locked(case)
         _require_agency_or_center(user, case)
-        quality = assess_answer(case.text or case.title, text)
+        quality = assess_answer(case.text or case.title, text, answered_on=now.date())
         answer = Answer.objects.create(
             case=case,
             kind=kind,
