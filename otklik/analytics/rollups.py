@@ -17,50 +17,56 @@ overlap is re-read on every run; re-counting an unchanged case yields a zero del
 
 from __future__ import annotations
 
-import bisect
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
-import h3
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
-from otklik.cases.choices import AWAITING_AGENCY, OPEN, CaseStatus
-from otklik.cases.deadlines import get_calendar
 from otklik.cases.models import Case, CaseEvent, Rating
 from otklik.cases.quality import published_quality
-from otklik.directory.choices import TerritoryKind
-from otklik.directory.models import Category, Territory
 
+from .cubes import (
+    AREA_KEY,
+    AREA_VALUES,
+    CUBES,
+    DAILY_TABLES,
+    MONTH,
+    MONTHLY_TABLES,
+    ROLLUP_MODELS,
+    Deltas,
+    _upsert,
+    add_fact,
+    apply_deltas,
+    cube_for,
+)
+from .facts import (
+    CASE_FIELDS,
+    EDGES,
+    FINAL,
+    FIRST,
+    HEX_HI,
+    HEX_LO,
+    Directory,
+    Fact,
+    bucket_bounds,
+    bucket_of,
+    cell_center,
+    fact_of,
+)
 from .models import (
     AgencyDay,
     AgencyDuration,
-    AgencyDurationMonth,
-    AgencyMonth,
     AreaDay,
-    AreaMonth,
     CaseFact,
-    HexTotalWeek,
-    HexWeek,
-    ProblemChannelDay,
-    ProblemChannelMonth,
-    ProblemDay,
-    ProblemMonth,
     RenderedExport,
     RollupChange,
     RollupState,
-    TerritoryCategoryDay,
-    TerritoryCategoryMonth,
-    TerritoryChannelDay,
-    TerritoryChannelMonth,
-    TerritoryDay,
-    TerritoryMonth,
 )
 
 log = logging.getLogger("otklik.analytics.rollups")
@@ -69,401 +75,6 @@ STATE = "cases"
 BATCH = 5000
 EVENT_OVERLAP = 500  # event ids re-read each run: a transaction may commit a lower id late
 UPDATED_OVERLAP = timedelta(minutes=5)
-HEX_LO, HEX_HI = 6, 8  # H3 resolutions: districts' scale and a town's quarter
-RESOLVED = frozenset({CaseStatus.PUBLISHED, CaseStatus.CLOSED})
-FIRST, FINAL = 1, 2
-
-# Histogram of working minutes, buckets growing about by a quarter to a third (a working day is 480
-# minutes); the last one is open. Percentiles are interpolated inside a bucket. Few buckets keep the
-# rollup small: an agency-day holds a row per bucket in use.
-EDGES: list[int] = [
-    0, 10, 20, 30, 45, 60, 90, 120, 150, 180, 240, 300, 360, 420, 480, 600, 720, 960, 1200, 1440,
-    1920, 2400, 2880, 3840, 4800, 7200, 9600, 14400, 19200, 28800,
-]  # fmt: skip
-
-
-def bucket_of(minutes: int) -> int:
-    return max(0, bisect.bisect_right(EDGES, max(0, minutes)) - 1)
-
-
-def bucket_bounds(bucket: int) -> tuple[int, int]:
-    lo = EDGES[bucket]
-    hi = EDGES[bucket + 1] if bucket + 1 < len(EDGES) else lo + 4800
-    return lo, hi
-
-
-@dataclass(frozen=True)
-class Fact:
-    case_id: int
-    day: date
-    territory: int
-    category: int
-    subcategory: int
-    channel: str
-    agency: int
-    cell_lo: str
-    cell_hi: str
-    messages: int
-    is_open: bool
-    is_overdue: bool
-    is_resolved: bool
-    answered: bool
-    on_time: bool
-    reopened: bool
-    ratings: int
-    ratings_good: int
-    published: bool
-    concrete: bool
-    first_minutes: int | None
-    final_minutes: int | None
-
-
-@lru_cache(maxsize=200_000)
-def cells(lat: float, lon: float) -> tuple[str, str]:
-    return h3.latlng_to_cell(lat, lon, HEX_LO), h3.latlng_to_cell(lat, lon, HEX_HI)
-
-
-@lru_cache(maxsize=200_000)
-def cell_center(cell: str) -> tuple[float, float]:
-    lat, lon = h3.cell_to_latlng(cell)
-    return round(lat, 5), round(lon, 5)
-
-
-class WorkingClock:
-    """Working minutes between two moments, as ``WorkingCalendar.working_minutes_between`` counts them,
-    with each day's periods computed once (a full rebuild asks for millions of spans)."""
-
-    def __init__(self, calendar: Any) -> None:
-        self.calendar = calendar
-        self._periods: dict[date, list[tuple[datetime, datetime]]] = {}
-        self._totals: dict[date, int] = {}
-
-    def periods(self, day: date) -> list[tuple[datetime, datetime]]:
-        found = self._periods.get(day)
-        if found is None:
-            found = self._periods[day] = self.calendar.periods(day)
-        return found
-
-    def total(self, day: date) -> int:
-        found = self._totals.get(day)
-        if found is None:
-            found = self._totals[day] = self._within(day, None, None)
-        return found
-
-    def _within(self, day: date, lo: datetime | None, hi: datetime | None) -> int:
-        seconds = 0.0
-        for a, b in self.periods(day):
-            start = a if lo is None or a > lo else lo
-            end = b if hi is None or b < hi else hi
-            if end > start:
-                seconds += (end - start).total_seconds()
-        return int(seconds)
-
-    def minutes(self, start: datetime, end: datetime) -> int:
-        a, b = self.calendar.localize(start), self.calendar.localize(end)
-        if b <= a:
-            return 0
-        first, last = a.date(), b.date()
-        if first == last:
-            return self._within(first, a, b) // 60
-        seconds = self._within(first, a, None) + self._within(last, None, b)
-        day = first + timedelta(days=1)
-        while day < last:
-            seconds += self.total(day)
-            day += timedelta(days=1)
-        return seconds // 60
-
-
-@dataclass
-class Directory:
-    """Territory → municipality and category → (top, sub), read once per refresh."""
-
-    municipality: dict[int, int]
-    category: dict[int, tuple[int, int]]
-    clock: WorkingClock
-
-    @classmethod
-    def load(cls) -> Directory:
-        rows = {t["pk"]: t for t in Territory.objects.values("pk", "parent_id", "kind")}
-        municipal = {TerritoryKind.DISTRICT, TerritoryKind.OKRUG}
-
-        def up(pk: int) -> int:
-            node = rows.get(pk)
-            for _step in range(10):
-                if node is None:
-                    return 0
-                if node["kind"] in municipal:
-                    return int(node["pk"])
-                node = rows.get(node["parent_id"]) if node["parent_id"] else None
-            return 0
-
-        categories = {
-            c["pk"]: ((c["parent_id"], c["pk"]) if c["parent_id"] else (c["pk"], 0))
-            for c in Category.objects.values("pk", "parent_id")
-        }
-        return cls(
-            municipality={pk: up(pk) for pk in rows}, category=categories, clock=WorkingClock(get_calendar())
-        )
-
-
-CASE_FIELDS = (
-    "pk",
-    "created_at",
-    "territory_id",
-    "suggested_territory_id",
-    "category_id",
-    "suggested_category_id",
-    "channel",
-    "agency_id",
-    "status",
-    "is_overdue",
-    "lat",
-    "lon",
-    "message_count",
-    "assigned_at",
-    "first_answer_at",
-    "answered_at",
-    "deadline_at",
-    "answer_working_minutes",
-    "reopen_count",
-)
-
-
-def fact_of(
-    row: dict[str, Any],
-    ratings: tuple[int, int],
-    directory: Directory,
-    tz: Any,
-    clock: WorkingClock | None = None,
-    concrete: bool | None = None,
-) -> Fact:
-    """The contribution of one case (``row`` is ``Case.objects.values(*CASE_FIELDS)``); ``concrete``
-    is None without a published final answer, else whether the latest passes the quality check."""
-    # A case counts where and under what it shows (as the one case filter matches it): the decided
-    # category and territory or, while none is decided, the suggested ones. Agencies count only
-    # what was routed to them.
-    top, sub = directory.category.get(row["category_id"] or row["suggested_category_id"] or 0, (0, 0))
-    lo = hi = ""
-    if row["lat"] is not None and row["lon"] is not None:
-        lo, hi = cells(round(row["lat"], 5), round(row["lon"], 5))
-    status = row["status"]
-    answered_at = row["answered_at"]
-    first_minutes = None
-    if row["assigned_at"] and row["first_answer_at"]:
-        clock = clock or WorkingClock(get_calendar())
-        first_minutes = clock.minutes(row["assigned_at"], row["first_answer_at"])
-    answered = answered_at is not None
-    return Fact(
-        case_id=row["pk"],
-        day=row["created_at"].astimezone(tz).date(),
-        territory=directory.municipality.get(row["territory_id"] or row["suggested_territory_id"] or 0, 0),
-        category=top or 0,
-        subcategory=sub or 0,
-        channel=row["channel"],
-        agency=row["agency_id"] or 0,
-        cell_lo=lo,
-        cell_hi=hi,
-        messages=row["message_count"],
-        is_open=status in OPEN,
-        is_overdue=bool(row["is_overdue"] and status in AWAITING_AGENCY),
-        is_resolved=status in RESOLVED,
-        answered=answered,
-        on_time=bool(answered and row["deadline_at"] and answered_at <= row["deadline_at"]),
-        reopened=row["reopen_count"] > 0,
-        ratings=ratings[0],
-        ratings_good=ratings[1],
-        published=concrete is not None,
-        concrete=bool(concrete),
-        first_minutes=first_minutes,
-        final_minutes=row["answer_working_minutes"] if answered else None,
-    )
-
-
-# --- contributions and deltas ---------------------------------------------------------------------
-
-AREA_KEY = ("day", "territory", "category", "subcategory", "channel")
-AREA_VALUES = ("cases", "messages", "open", "overdue", "resolved")
-HEX_KEY = ("resolution", "week", "cell", "category", "channel")
-HEX_VALUES = ("cases", "messages", "open", "overdue")
-HEX_EXTRA = ("lat", "lon")
-AGENCY_KEY = ("day", "agency")
-AGENCY_VALUES = (
-    "received",
-    "answered",
-    "on_time",
-    "open",
-    "overdue",
-    "reopened",
-    "ratings",
-    "ratings_good",
-    "published",
-    "concrete",
-)
-DURATION_KEY = ("day", "agency", "kind", "bucket")
-DURATION_VALUES = ("count",)
-
-Deltas = dict[str, dict[tuple[Any, ...], list[int]]]
-MONTH = "_month"  # the monthly twin of a daily table is named "<table>_month"
-
-
-def month_of(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_fact(deltas: Deltas, fact: Fact, sign: int) -> None:
-    def put(table: str, key: tuple[Any, ...], values: Iterable[int]) -> None:
-        acc = deltas[table].get(key)
-        vals = [sign * int(v) for v in values]
-        if acc is None:
-            deltas[table][key] = vals
-        else:
-            for i, v in enumerate(vals):
-                acc[i] += v
-
-    f = fact
-    flags = (1, f.messages, f.is_open, f.is_overdue)
-    counts = (*flags, f.is_resolved)
-    dims = {
-        "day": f.day,
-        "territory": f.territory,
-        "category": f.category,
-        "subcategory": f.subcategory,
-        "channel": f.channel,
-    }
-    monthly = {**dims, "day": month_of(f.day)}
-    for name, (_model, key, _values) in CUBES.items():
-        put(name, tuple(dims[k] for k in key), counts)
-        put(name + MONTH, tuple(monthly[k] for k in key), counts)
-    week = f.day - timedelta(days=f.day.weekday())
-    for resolution, cell in ((HEX_LO, f.cell_lo), (HEX_HI, f.cell_hi)):
-        if cell:
-            put("hex", (resolution, week, cell, f.category, f.channel), flags)
-            put("hex_total", (resolution, week, cell), flags)
-    if f.agency:
-        agency = (
-            1,
-            f.answered,
-            f.on_time,
-            f.is_open,
-            f.is_overdue,
-            f.reopened,
-            f.ratings,
-            f.ratings_good,
-            f.published,
-            f.concrete,
-        )
-        put("agency", (f.day, f.agency), agency)
-        put("agency" + MONTH, (month_of(f.day), f.agency), agency)
-        for kind, minutes in ((FIRST, f.first_minutes), (FINAL, f.final_minutes)):
-            if minutes is not None:
-                put("duration", (f.day, f.agency, kind, bucket_of(minutes)), (1,))
-                put("duration" + MONTH, (month_of(f.day), f.agency, kind, bucket_of(minutes)), (1,))
-
-
-# The area rollups, smallest first: a question is answered from the first one holding every
-# dimension it groups or filters by (see :func:`cube_for`).
-CUBES: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {
-    "territory": (TerritoryDay, ("day", "territory"), AREA_VALUES),
-    "problem": (ProblemDay, ("day", "category", "subcategory"), AREA_VALUES),
-    "territory_channel": (TerritoryChannelDay, ("day", "territory", "channel"), AREA_VALUES),
-    "territory_category": (TerritoryCategoryDay, ("day", "territory", "category"), AREA_VALUES),
-    "problem_channel": (ProblemChannelDay, ("day", "category", "subcategory", "channel"), AREA_VALUES),
-    "area": (AreaDay, AREA_KEY, AREA_VALUES),
-}
-
-
-# Each daily table's monthly twin: the same key with ``month`` (the first day) for ``day``.
-MONTHLY_MODELS: dict[str, Any] = {
-    "territory": TerritoryMonth,
-    "problem": ProblemMonth,
-    "territory_channel": TerritoryChannelMonth,
-    "territory_category": TerritoryCategoryMonth,
-    "problem_channel": ProblemChannelMonth,
-    "area": AreaMonth,
-    "agency": AgencyMonth,
-    "duration": AgencyDurationMonth,
-}
-
-
-def cube_for(dimensions: Iterable[str], *, monthly: bool = False) -> Any:
-    """The smallest area rollup that has every one of ``dimensions`` (``day`` is always there);
-    ``monthly``: its monthly twin."""
-    needed = set(dimensions) | {"day"}
-    for name, (model, key, _values) in CUBES.items():
-        if needed <= set(key):
-            return MONTHLY_MODELS[name] if monthly else model
-    raise ValueError(f"No rollup has {sorted(needed)}")
-
-
-DAILY_TABLES: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {
-    **CUBES,
-    "agency": (AgencyDay, AGENCY_KEY, AGENCY_VALUES),
-    "duration": (AgencyDuration, DURATION_KEY, DURATION_VALUES),
-}
-MONTHLY_TABLES: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {
-    name + MONTH: (MONTHLY_MODELS[name], tuple("month" if k == "day" else k for k in key), values)
-    for name, (_model, key, values) in DAILY_TABLES.items()
-}
-TABLES: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {
-    **DAILY_TABLES,
-    **MONTHLY_TABLES,
-    "hex": (HexWeek, HEX_KEY, HEX_VALUES),
-    "hex_total": (HexTotalWeek, ("resolution", "week", "cell"), HEX_VALUES),
-}
-
-
-ROLLUP_MODELS = (
-    *(model for model, _k, _v in CUBES.values()),
-    *(model for model, _k, _v in MONTHLY_TABLES.values()),
-    HexWeek,
-    HexTotalWeek,
-)
-
-
-def apply_deltas(deltas: Deltas) -> int:
-    """Add the deltas to the rollup tables in one additive upsert per table; returns rows touched."""
-    touched = 0
-    for table, rows in deltas.items():
-        model, key, values = TABLES[table]
-        items = [(k, v) for k, v in rows.items() if any(v)]
-        if not items:
-            continue
-        db_table = model._meta.db_table
-        columns = list(key) + list(values) + (list(HEX_EXTRA) if table.startswith("hex") else [])
-        updates = ", ".join(f"{c} = {db_table}.{c} + excluded.{c}" for c in values)
-        params = []
-        for k, v in items:
-            extra = list(cell_center(k[2])) if table.startswith("hex") else []
-            params.append([*k, *v, *extra])
-        _upsert(db_table, columns, params, f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}")
-        # A row whose cases all moved away stays with zeros (sums ignore it); a rebuild drops it.
-        touched += len(items)
-    return touched
-
-
-def _upsert(db_table: str, columns: list[str], rows: list[list[Any]], conflict: str) -> None:
-    """Insert-or-update ``rows``: on PostgreSQL COPY into a temporary table, then one INSERT … SELECT;
-    elsewhere (SQLite) ``executemany``."""
-    cols = ", ".join(columns)
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {db_table} ({cols}) VALUES ({placeholders}) {conflict}", rows)
-            return
-        staging = f"staging_{db_table}"
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {staging} AS SELECT {cols} FROM {db_table} WITH NO DATA"
-        )
-        cursor.execute(f"TRUNCATE {staging}")
-        with cursor.copy(f"COPY {staging} ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(f"INSERT INTO {db_table} ({cols}) SELECT {cols} FROM {staging} {conflict}")
-
-
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 # --- the refresh ----------------------------------------------------------------------------------
@@ -766,3 +377,17 @@ def ensure_fresh(*, now: datetime | None = None, max_age: timedelta = STALE_AFTE
     refreshed = last_refresh()
     if refreshed is None or now - refreshed > max_age:
         refresh_rollups(now=now)
+
+
+# Also read from here by the analytics pages, tests and benches.
+__all__ = [
+    "RefreshResult",
+    "bucket_bounds",
+    "bucket_of",
+    "cube_for",
+    "ensure_fresh",
+    "last_refresh",
+    "rebuild_rollups",
+    "recount",
+    "refresh_rollups",
+]
