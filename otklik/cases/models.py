@@ -92,6 +92,17 @@ class Case(models.Model):
         related_name="+",
         db_index=False,
     )
+    # The agency the resident wrote to (a deputy's reception office), kept even if the case is later
+    # redirected: private correspondence — never joined with another addressee's case nor shown on the
+    # public map or in Open311 (docs/decisions/0007).
+    addressed_to = models.ForeignKey(
+        "directory.Agency",
+        verbose_name=_("addressed to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     category_confidence = models.FloatField(_("category confidence"), null=True, blank=True)
     understanding = models.JSONField(_("why: matched terms, model version"), default=dict, blank=True)
     is_urgent = models.BooleanField(_("urgent"), default=False)

@@ -239,6 +239,8 @@ def _with_relations(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 def public_cases() -> QuerySet[Case]:
     shown = Case.objects.filter(~Q(status__in=NOT_PUBLIC) | Q(channel=Channel.OPEN311))
+    # Appeals written to a deputy are private correspondence (docs/decisions/0007).
+    shown = shown.filter(addressed_to__isnull=True)
     return _with_relations(shown.exclude(category__is_public=False))  # a category kept from residents
 
 

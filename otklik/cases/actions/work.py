@@ -87,6 +87,10 @@ def merge_cases(case: Case, target: Case, user: User | None, *, now: datetime | 
     with transaction.atomic():
         case = _locked(case)
         target = Case.objects.select_for_update().get(pk=target.pk)
+        if case.addressed_to_id != target.addressed_to_id:
+            raise ValidationError(
+                _("Appeals written to different addressees (a deputy, the center) are never merged.")
+            )
         if target.status == CaseStatus.MERGED:
             raise ValidationError(
                 _("The target case is itself merged; merge into %(n)s instead.") % {"n": target.merged_into}

@@ -90,6 +90,7 @@ def _new_case(item: Item) -> Case:
         suggested_category=c.category if c else None,
         suggested_territory=p.territory if p else None,
         suggested_agency=_suggested_agency(item),
+        addressed_to=item.addressed,
         category_confidence=c.confidence if c else None,
         understanding=_understanding_json(item),
         is_urgent=bool(u and u.is_urgent),

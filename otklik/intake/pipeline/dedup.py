@@ -61,6 +61,7 @@ def stage_dedup(batch: Batch) -> None:
         text_hash__in={i.text_hash for i in candidates},
         case__isnull=False,
         case__status__in=OPEN,
+        case__addressed_to__isnull=True,  # a case written to someone is joined by nobody else
         posted_at__gte=earliest,
         posted_at__lte=latest,
     ).values_list("text_hash", "posted_at", "case_id"):

@@ -158,7 +158,7 @@ def _keys_found(
     keys: list[int], earliest: datetime, latest: datetime
 ) -> list[tuple[int, int, int, str, int]]:
     """(key, message id, posted at in µs since 1970, text hash, case id) of stored similarity keys
-    among ``keys``, messages of open cases."""
+    among ``keys``, messages of open cases not addressed to anyone in particular."""
     if not keys:
         return []
     if connection.vendor == "postgresql":  # one array parameter instead of thousands
@@ -168,7 +168,8 @@ def _keys_found(
                 "SELECT k.key, k.message_id, (EXTRACT(EPOCH FROM k.posted_at) * 1000000)::bigint, "
                 "m.text_hash, m.case_id FROM intake_similaritykey k "
                 "JOIN intake_message m ON m.id = k.message_id JOIN cases_case c ON c.id = m.case_id "
-                "WHERE k.key = ANY(%s::bigint[]) AND k.posted_at BETWEEN %s AND %s AND c.status = ANY(%s)",
+                "WHERE k.key = ANY(%s::bigint[]) AND k.posted_at BETWEEN %s AND %s AND c.status = ANY(%s) "
+                "AND c.addressed_to_id IS NULL",  # a case written to someone is joined by nobody else
                 # an array literal: psycopg adapts a list of thousands of ints element by element
                 ["{" + ",".join(map(str, keys)) + "}", earliest, latest, list(OPEN)],
             )
@@ -182,6 +183,7 @@ def _keys_found(
                 posted_at__gte=earliest,
                 posted_at__lte=latest,
                 message__case__status__in=OPEN,
+                message__case__addressed_to__isnull=True,
             ).values_list("key", "message_id", "posted_at", "message__text_hash", "message__case_id")
         ]
     return rows
