@@ -350,6 +350,23 @@ def refresh_rollups(since: datetime | None = None, *, now: datetime | None = Non
     return result
 
 
+def recount_cases(ids: Iterable[int]) -> RefreshResult:
+    """Recount the given cases under a new version (after something outside the case changed what
+    it counts, e.g. its answers' verdicts re-assessed)."""
+    RollupState.objects.get_or_create(name=STATE)
+    RollupState.objects.filter(name=STATE).update(version=F("version") + 1)
+    version = RollupState.objects.get(name=STATE).version
+    directory = Directory.load()
+    tz = timezone.get_current_timezone()
+    result = RefreshResult()
+    ids = list(ids)
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        result.rows += recount(chunk, directory, tz, version=version)
+        result.cases += len(chunk)
+    return result
+
+
 def rebuild_rollups(*, now: datetime | None = None) -> RefreshResult:
     """Empty every rollup and count all cases again (after a bulk delete, a directory reshuffle…).
 

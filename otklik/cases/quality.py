@@ -3,11 +3,12 @@
 :func:`otklik.cases.actions.write_answer` stores the score and flags of every new answer;
 :func:`published_quality` is what the agencies' and deputies' figures count — for each case, whether
 its latest published final answer passes — and assesses, once, answers written before the check was
-kept (at about 0.1 ms an answer).
+kept. :func:`reassess_answers` assesses every stored answer again after the check changes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
@@ -35,3 +36,43 @@ def published_quality(case_filter: Q) -> dict[int, bool]:
     for case_id, score in rows:
         out[case_id] = score is not None and score >= PASSING_SCORE  # the latest wins
     return out
+
+
+@dataclass
+class Reassessment:
+    """What a re-assessment of stored answers changed."""
+
+    answers: int = 0
+    newly_failing: int = 0  # answers that passed the old check and fail the current one
+    newly_passing: int = 0
+    cases: list[int] = field(default_factory=list)  # cases whose counted verdict changed
+    before: dict[int, bool] = field(default_factory=dict)  # case → verdict counted before
+    after: dict[int, bool] = field(default_factory=dict)
+
+
+def reassess_answers(*, batch: int = 500, save: bool = True) -> Reassessment:
+    """Assess every stored answer again with the current check (a one-off after the check changes):
+    the new score and flags are stored, and the cases whose latest published final answer changed
+    verdict are listed (their analytics facts must be recounted: ``otklik reassess-answers``)."""
+    result = Reassessment(before=published_quality(Q()))
+    last = 0
+    while True:
+        chunk = list(Answer.objects.filter(pk__gt=last).select_related("case").order_by("pk")[:batch])
+        if not chunk:
+            break
+        last = chunk[-1].pk
+        for answer in chunk:
+            quality = assess_answer(
+                answer.case.text or answer.case.title, answer.text, answered_on=answer.created_at.date()
+            )
+            old = answer.quality_score is not None and answer.quality_score >= PASSING_SCORE
+            result.newly_failing += old and not quality.passes
+            result.newly_passing += quality.passes and not old and answer.quality_score is not None
+            answer.quality_score, answer.quality_flags = quality.score, quality.flags
+        result.answers += len(chunk)
+        if save:
+            Answer.objects.bulk_update(chunk, ["quality_score", "quality_flags"], batch_size=batch)
+    if save:
+        result.after = published_quality(Q())
+        result.cases = sorted(c for c, ok in result.after.items() if result.before.get(c) != ok)
+    return result

@@ -12,8 +12,9 @@ ratings and good ratings (4–5 of 5). Four shares make the score:
 * replied — residents who say they got a reply / residents who answered the two-week question
   (:mod:`otklik.deputies.followup`: a deputy may reply outside the system, the resident knows);
 * concrete — cases whose published final answer passes the answer-quality check / cases with a
-  published final answer (:mod:`otklik.cases.quality`: an action and a date, on the question, no
-  stock phrases — not a formal non-answer, "отписка"), from the rollups like the rest.
+  published final answer (:mod:`otklik.cases.quality`: work done, a term within the next year, a
+  check's finding or a step towards the one responsible — not a formal non-answer, "отписка"), from
+  the rollups like the rest; ``otklik reassess-answers`` re-derives it after the check changes.
 
 Each share is smoothed toward the mean of all deputies in the table with the weight of
 :data:`PRIOR` appeals (a Bayesian average), so a deputy with two appeals and two good ratings does
