@@ -219,37 +219,117 @@ def _walk(
         actions.rate_case(case, score=score, reopen=score <= 2 and rng.random() < 0.5, now=rated)
 
 
+# Past and coming meetings with voters: (deputy index, days from the demo's end, place, attendance).
 MEETINGS = (
+    (0, -52, "Дворец культуры «Россия», Энгельс", 120),
+    (1, -45, "Школа № 12, Балаково", 64),
+    (3, -38, "Районный дом культуры, Балашов", 90),
+    (2, -31, "Библиотека, Вольск, ул. Октябрьская, 5", 35),
+    (4, -24, "Дом культуры, Пугачёв", 48),
+    (0, -17, "Школа № 3, Энгельс", 70),
+    (5, -10, "Совет ветеранов, Энгельс", 40),
+    (1, -6, "Дворец культуры, Балаково", 150),
+    (3, -1, "Сельский клуб, Балашовский район", 28),
     (0, 2, "Дом культуры, Энгельс, ул. Тельмана, 22", 85),
     (1, 5, "Школа № 12, Балаково", 40),
     (3, 9, "Районная администрация, Балашов", None),
 )
+# Questions voters ask (made up here); {loc} is the district's town.
 MEETING_QUESTIONS = (
     "Когда отремонтируют дорогу до районной больницы?",
     "Почему во дворах не вывозят снег после каждого снегопада?",
     "Можно ли открыть в посёлке аптечный пункт?",
+    "Когда в {loc} заменят трубы водопровода? Вода идёт ржавая.",
+    "На улице Ленина не горят фонари уже месяц, кто за это отвечает?",
+    "Будет ли восстановлен автобусный маршрут до областного центра?",
+    "В детском саду не хватает мест, очередь на два года. Что делается?",
+    "Контейнерную площадку во дворе не убирают неделями, куда жаловаться?",
+    "Когда построят новую школу в {loc}? Старая переполнена.",
+    "Почему в поликлинике нет записи к терапевту на две недели вперёд?",
+    "Во дворе разбита детская площадка, можно ли включить её в программу благоустройства?",
+    "Отопление в домах включили с опозданием, в квартирах холодно. Кто ответит?",
+    "Когда отремонтируют крышу дома по улице Мира? Течёт после каждого дождя.",
+    "Можно ли сделать пешеходный переход у школы на Садовой?",
+    "Тарифы за вывоз мусора выросли, а вывозят реже. Как это понимать?",
+)
+VOTERS = ("Татьяна", "Виктор", "Анна", "Николай", "Людмила", "Сергей", "Ольга", "Алексей")
+MEETING_ANSWERS = (
+    "Вопрос известен, направлю депутатский запрос в администрацию района и сообщу ответ.",
+    "Работы включены в план на следующий год, финансирование предусмотрено в бюджете области.",
+    "Этим занимается управляющая компания; я передам обращение и проконтролирую исполнение.",
 )
 
 
-def ensure_meetings(deputies: list[Deputy], *, end: datetime) -> None:
-    """A few meetings with voters on the campaign calendar (idempotent); the first has questions."""
+def ensure_meetings(deputies: list[Deputy], *, end: datetime, seed: int = 2024) -> None:
+    """Meetings with voters on the campaign calendar over the demo's weeks and the next two
+    (idempotent); the past ones with the questions asked, most answered at the meeting, some later."""
+    from otklik.elections import questions
     from otklik.elections.models import CampaignEvent, EventQuestion
 
+    rng = random.Random(seed + 17)
     afternoon = timezone.localtime(end).replace(hour=15, minute=0, second=0, microsecond=0)
     for index, days, place, attendance in MEETINGS:
         deputy = deputies[index]
+        starts = afternoon + timedelta(days=days)
+        district = deputy.territories.order_by("name").first()
         event, created = CampaignEvent.objects.get_or_create(
             deputy=deputy,
             place=place,
             defaults={
                 "candidate": deputy.full_name,
-                "starts_at": afternoon + timedelta(days=days - 3),
-                "territory": deputy.territories.first(),
+                "starts_at": starts,
+                "territory": district,
                 "attendance": attendance,
             },
         )
-        if created and attendance:
-            EventQuestion.objects.bulk_create(
-                EventQuestion(event=event, text=text, asked_by=name)
-                for text, name in zip(MEETING_QUESTIONS, ("Татьяна", "Виктор", "Анна"), strict=True)
+        if not created or not attendance or starts > end:
+            continue
+        loc = place.split(",")[1].strip() if "," in place else (district.name if district else "")
+        asked = rng.sample(MEETING_QUESTIONS, k=min(len(MEETING_QUESTIONS), 3 + attendance // 25))
+        for n, text in enumerate(asked):
+            question = EventQuestion.objects.create(
+                event=event,
+                text=text.format(loc=loc),
+                asked_by=rng.choice(VOTERS),
+                created_at=starts + timedelta(minutes=10 + 5 * n),
             )
+            questions.understand(question)
+            roll = rng.random()
+            if roll < 0.55:
+                answered = starts + timedelta(minutes=15 + 5 * n)
+                questions.record_answer(
+                    question, text=rng.choice(MEETING_ANSWERS), at_meeting=True, now=answered
+                )
+            elif roll < 0.7 and starts + timedelta(days=3) < end:
+                later = starts + timedelta(days=3)
+                questions.record_answer(
+                    question, text=rng.choice(MEETING_ANSWERS), at_meeting=False, now=later
+                )
+
+
+def meeting_appeals(deputies: list[Deputy], *, seed: int, end: datetime, moderator: User) -> int:
+    """Half the questions left unanswered at past meetings become appeals to the deputy, made the
+    day after the meeting and worked by the office like any appeal. Returns how many are new."""
+    from otklik.elections import campaign
+    from otklik.elections.models import EventQuestion
+
+    rng = random.Random(seed + 23)
+    staff = ensure_office_staff(deputies)
+    new = 0
+    pending = EventQuestion.objects.filter(
+        event__deputy__in=deputies, answered_at__isnull=True, case__isnull=True, event__starts_at__lt=end
+    ).select_related("event__deputy")
+    for question in pending.order_by("pk"):
+        deputy = question.event.deputy
+        if deputy is None or rng.random() < 0.5:
+            continue
+        posted = question.event.starts_at + timedelta(days=1)
+        if posted >= end:
+            continue
+        campaign.to_appeal(question, now=posted)
+        case = question.case
+        if case is None:
+            continue
+        new += 1
+        _walk(case, rng, posted, end, staff[deputy.office_id], moderator)
+    return new

@@ -31,7 +31,7 @@ from otklik.intake.models import DeadLetter, Message, Source
 from .agencies import REGIONAL, DemoDirectory, setup_agencies
 from .categories import CategoryMatcher
 from .deputies import SOURCE_CODE as DEPUTY_SOURCE
-from .deputies import add_appeals, coordinate_faction, ensure_deputies, ensure_meetings
+from .deputies import add_appeals, coordinate_faction, ensure_deputies, ensure_meetings, meeting_appeals
 from .elections import ensure_election_day
 from .lifecycle import Simulation
 from .messages import DEMO_SOURCES, SOURCES_BY_CODE, DemoMessage, generate_messages
@@ -155,7 +155,7 @@ def run_demo(
     matcher = CategoryMatcher()
     directory = setup_agencies(region, matcher)
     deputies = ensure_deputies(region)
-    ensure_meetings(deputies, end=end)
+    ensure_meetings(deputies, end=end, seed=seed)
     users = ensure_demo_users(directory)
     coordinate_faction(users["coordinator"])
     ensure_election_day(seed=seed, end=end, observer=users["observer"], lawyer=users["lawyer"])
@@ -200,6 +200,7 @@ def run_demo(
             # Appeals to deputies go back six weeks at least, so the two-week question has some to ask about.
             since = min(start, end - timedelta(weeks=6))
             appeals = add_appeals(deputies, seed=seed, start=since, end=end, moderator=users["moderator"])
+            appeals += meeting_appeals(deputies, seed=seed, end=end, moderator=users["moderator"])
             simulation.run_until(end)
             actions.mark_overdue(end)
             check_bursts(end)

@@ -16,16 +16,18 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.permissions import AnyUser, Capability, can
-from otklik.deputies.models import Faction
+from otklik.deputies.models import Deputy, Faction
 from otklik.directory.choices import Channel
+from otklik.directory.models import Territory
 from otklik.intake.direct import SubmissionError, direct_source, submit
 
+from . import questions
 from .access import is_headquarters
 from .models import CampaignEvent, EventQuestion
 
@@ -63,16 +65,73 @@ def access_event(user: AnyUser, pk: Any) -> CampaignEvent:
     return get_object_or_404(visible_events(user).select_related("deputy", "territory", "faction"), pk=pk)
 
 
-def calendar(user: AnyUser, *, start: date, days: int = 14) -> QuerySet[CampaignEvent]:
-    """The meetings ``user`` may see from ``start`` for ``days`` days, with their question counts."""
+WHEN = ("upcoming", "past", "all")
+
+
+def within(district: Territory) -> list[int]:
+    """The territory and every territory under it."""
+    found, level = [district.pk], [district.pk]
+    while level and len(found) < 100_000:
+        level = list(Territory.objects.filter(parent__in=level).values_list("pk", flat=True))
+        found.extend(level)
+    return found
+
+
+def filter_events(
+    events: QuerySet[CampaignEvent],
+    *,
+    when: str = "all",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    district: Territory | None = None,
+    candidate: str = "",
+    deputy: Deputy | None = None,
+    faction: Faction | None = None,
+    now: datetime | None = None,
+) -> QuerySet[CampaignEvent]:
+    """Meetings by time (upcoming from today on, past before today, or all; and dates), by the
+    district they are held in, by candidate, deputy and faction; upcoming in time order, the rest
+    newest first."""
     tz = timezone.get_current_timezone()
-    begin = datetime(start.year, start.month, start.day, tzinfo=tz)
+    today = timezone.localtime(now).date() if now else timezone.localdate()
+    midnight = datetime(today.year, today.month, today.day, tzinfo=tz)
+    if when == "upcoming":
+        events = events.filter(starts_at__gte=midnight)
+    elif when == "past":
+        events = events.filter(starts_at__lt=midnight)
+    if date_from is not None:
+        events = events.filter(
+            starts_at__gte=datetime(date_from.year, date_from.month, date_from.day, tzinfo=tz)
+        )
+    if date_to is not None:
+        after = date_to + timedelta(days=1)
+        events = events.filter(starts_at__lt=datetime(after.year, after.month, after.day, tzinfo=tz))
+    if district is not None:
+        events = events.filter(territory__in=within(district))
+    if candidate:
+        events = events.filter(candidate=candidate)
+    if deputy is not None:
+        events = events.filter(deputy=deputy)
+    if faction is not None:
+        events = events.filter(faction=faction)
+    return events.order_by("starts_at" if when == "upcoming" else "-starts_at")
+
+
+def calendar(user: AnyUser, **filters: Any) -> QuerySet[CampaignEvent]:
+    """The meetings ``user`` may see under ``filters`` (:func:`filter_events`), with their question
+    counts: asked, answered (at the meeting or later) and turned into appeals."""
     return (
-        visible_events(user)
-        .filter(starts_at__gte=begin, starts_at__lt=begin + timedelta(days=days))
-        .select_related("deputy", "territory")
-        .annotate(question_count=Count("questions"))
-        .order_by("starts_at")
+        filter_events(visible_events(user), **filters)
+        .select_related("deputy", "territory", "faction")
+        .annotate(
+            question_count=Count("questions"),
+            answered_count=Count(
+                "questions",
+                filter=Q(questions__answered_at__isnull=False)
+                | Q(questions__case__answered_at__isnull=False),
+            ),
+            appeal_count=Count("questions", filter=Q(questions__case__isnull=False)),
+        )
     )
 
 
@@ -82,12 +141,13 @@ def record_question(
     text = text.strip()
     if len(text) < 10:
         raise ValidationError(_("Write the question down in a few words."))
-    return EventQuestion.objects.create(
+    question = EventQuestion.objects.create(
         event=event, text=text, asked_by=asked_by.strip(), contact=contact.strip()
     )
+    return questions.understand(question)
 
 
-def to_appeal(question: EventQuestion) -> EventQuestion:
+def to_appeal(question: EventQuestion, *, now: datetime | None = None) -> EventQuestion:
     """The question as an appeal to the meeting's deputy (once; a second call returns it as it is)."""
     event = question.event
     deputy = event.deputy
@@ -111,7 +171,7 @@ def to_appeal(question: EventQuestion) -> EventQuestion:
         "meeting": {"event": event.pk, "place": event.place},
     }
     try:
-        submitted = submit(item, source=source)
+        submitted = submit(item, source=source, now=now)
     except SubmissionError as exc:
         raise ValidationError(str(exc)) from exc
     with transaction.atomic():

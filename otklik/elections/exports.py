@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from io import BytesIO
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
+from . import questions
 from .hotline import home_voting_requests
 from .models import Election, Incident
+from .questions import Analysis, Tally
 
 
 def incidents_xlsx(
@@ -111,6 +115,125 @@ def home_voting_xlsx(election: Election) -> bytes:
         row[2].number_format = "DD.MM.YYYY HH:MM"
         row[5].alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A4"
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value: str) -> str:
+    """A free text as a spreadsheet shows it, never as a formula: a leading ``=``, ``+``, ``-``,
+    ``@``, tab or carriage return gets an apostrophe (the spreadsheet's "this is text" mark, as the
+    ЦУР export does)."""
+    return f"'{value}" if value.startswith(FORMULA_START) else value
+
+
+def _sheet(
+    wb: Workbook, title: str, header: list[str], rows: Iterable[list[Any]], widths: Iterable[int]
+) -> Any:
+    ws = wb.create_sheet(title[:31])
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE7F7")
+    for row in rows:
+        ws.append([text_cell(v) if isinstance(v, str) else v for v in row])
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(ws.max_row, 1)}"
+    return ws
+
+
+def _tallies(tallies: Iterable[Tally]) -> list[list[Any]]:
+    return [
+        [
+            t.label,
+            t.questions,
+            t.urgent,
+            t.at_meeting,
+            t.later,
+            t.answered,
+            t.answered_pct,
+            t.appeals,
+            t.appeals_answered,
+        ]
+        for t in tallies
+    ]
+
+
+def questions_xlsx(analysis: Analysis) -> bytes:
+    """The questions asked at the meetings for the headquarters: every question with its topic,
+    district, answer and appeal, and the counts by topic, district and week."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    states = {
+        questions.AT_MEETING: _("at the meeting"),
+        questions.LATER: _("later"),
+        questions.BY_APPEAL: _("by the appeal"),
+        "": _("not answered"),
+    }
+    ws = _sheet(
+        wb,
+        _("Questions"),
+        [
+            _("Meeting"),
+            _("Candidate"),
+            _("Place"),
+            _("District"),
+            _("Topic"),
+            _("Urgent"),
+            _("Question"),
+            _("Answered"),
+            _("Answer"),
+            _("Appeal"),
+            _("Appeal status"),
+            _("Final answer"),
+        ],
+        (
+            [
+                r.asked_on,
+                r.candidate,
+                r.place,
+                r.district,
+                r.topic,
+                _("yes") if r.urgent else "",
+                r.text,
+                str(states[r.state]),
+                r.answer,
+                r.case_number,
+                r.case_status,
+                timezone.localtime(r.case_answered_at).replace(tzinfo=None) if r.case_answered_at else None,
+            ]
+            for r in analysis.rows
+        ),
+        (11, 24, 28, 22, 24, 8, 60, 14, 50, 14, 16, 16),
+    )
+    for row in ws.iter_rows(min_row=2):
+        row[0].number_format = "DD.MM.YYYY"
+        row[11].number_format = "DD.MM.YYYY HH:MM"
+        for cell in (row[6], row[8]):
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    header = [
+        "",
+        _("Questions"),
+        _("Urgent"),
+        _("At the meeting"),
+        _("Later"),
+        _("Answered"),
+        _("Answered, %"),
+        _("Appeals"),
+        _("Appeals answered"),
+    ]
+    widths = (34, 11, 9, 12, 9, 10, 12, 9, 12)
+    for title, tallies, first in (
+        (_("By topic"), analysis.topics, _("Topic")),
+        (_("By district"), analysis.districts, _("District")),
+        (_("By week"), analysis.weeks, _("Week from")),
+    ):
+        _sheet(wb, title, [first, *header[1:]], _tallies(tallies), widths)
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

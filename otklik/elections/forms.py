@@ -4,6 +4,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from otklik.deputies.models import Deputy, Faction
+from otklik.directory.choices import TerritoryKind
+from otklik.directory.models import Territory
+
 from . import violations
 from .models import (
     CallKind,
@@ -241,3 +245,63 @@ class CoverageFilterForm(forms.Form):
         choices=[("", _("all")), ("unreached", _("not reached")), *CallOutcome.choices],
         required=False,
     )
+
+
+class MeetingFilterForm(forms.Form):
+    """The calendar's and the questions' analysis filters; the choices are those ``user`` may see."""
+
+    when = forms.ChoiceField(
+        label=_("Meetings"),
+        choices=[("upcoming", _("upcoming")), ("past", _("past")), ("all", _("all"))],
+        required=False,
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    district = forms.ModelChoiceField(
+        label=_("District"), queryset=Territory.objects.none(), required=False, empty_label=_("all")
+    )
+    candidate = forms.ChoiceField(label=_("Candidate"), choices=[], required=False)
+    deputy = forms.ModelChoiceField(
+        label=_("Deputy"), queryset=Deputy.objects.none(), required=False, empty_label=_("all")
+    )
+    faction = forms.ModelChoiceField(
+        label=_("Faction"), queryset=Faction.objects.none(), required=False, empty_label=_("all")
+    )
+
+    def __init__(self, data: Any, *, events: Any, factions: Any, default_when: str = "upcoming") -> None:
+        super().__init__(data)
+        self.default_when = default_when
+        self.fields["when"].initial = default_when
+        districts: Any = self.fields["district"]
+        districts.queryset = Territory.objects.filter(
+            kind__in=(TerritoryKind.DISTRICT, TerritoryKind.OKRUG)
+        ).order_by("name")
+        names = sorted(set(events.values_list("candidate", flat=True)))
+        candidate: Any = self.fields["candidate"]
+        candidate.choices = [("", _("all")), *((n, n) for n in names)]
+        deputy: Any = self.fields["deputy"]
+        deputy.queryset = Deputy.objects.filter(pk__in=events.values("deputy")).order_by("full_name")
+        faction: Any = self.fields["faction"]
+        faction.queryset = factions
+
+    def chosen(self) -> dict[str, Any]:
+        """The filter as :func:`otklik.elections.campaign.filter_events` takes it."""
+        data = dict(self.cleaned_data) if self.is_valid() else {}
+        return {
+            "when": data.get("when") or self.default_when,
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+            "district": data.get("district"),
+            "candidate": data.get("candidate") or "",
+            "deputy": data.get("deputy"),
+            "faction": data.get("faction"),
+        }
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    at_meeting = forms.BooleanField(label=_("Answered at the meeting"), required=False, initial=True)

@@ -334,6 +334,31 @@ class EventQuestion(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    # What the appeals' understanding stages made of it (otklik.elections.questions.understand).
+    category = models.ForeignKey(
+        "directory.Category",
+        verbose_name=_("topic"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    territory = models.ForeignKey(
+        Territory,
+        verbose_name=_("place"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Where the question is about: the place named in it, or the meeting's."),
+    )
+    is_urgent = models.BooleanField(_("urgent"), default=False)
+    understanding = models.JSONField(_("why: matched terms, place source"), default=dict, blank=True)
+    understood_at = models.DateTimeField(_("understood"), null=True, blank=True)
+    # The candidate's answer, at the meeting or later.
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_at_meeting = models.BooleanField(_("answered at the meeting"), default=False)
 
     class Meta:
         verbose_name = _("question at a meeting")

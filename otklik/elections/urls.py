@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import meeting_views, views
 
 app_name = "elections"
 
@@ -14,8 +14,10 @@ urlpatterns = [
     path("incidents/<int:pk>/", views.incident, name="incident"),
     path("incidents.xlsx", views.incidents_xlsx, name="incidents_xlsx"),
     path("reports/<int:pk>/photo/", views.photo, name="photo"),
-    path("events/", views.events, name="events"),
+    path("events/", meeting_views.events, name="events"),
+    path("events/questions/", meeting_views.analysis, name="questions"),
+    path("events/questions.xlsx", meeting_views.analysis_xlsx, name="questions_xlsx"),
     path("calls/", views.calls, name="calls"),
     path("calls/home-voting.xlsx", views.home_voting_xlsx, name="home_voting_xlsx"),
-    path("events/<int:pk>/", views.event, name="event"),
+    path("events/<int:pk>/", meeting_views.event, name="event"),
 ]

@@ -3,7 +3,6 @@ Views parse, call the app's services (access, reports, hotline, dashboard, campa
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +13,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -24,23 +22,20 @@ from otklik.accounts.telegram import bot_enabled
 from otklik.analytics.heatmap import municipal_geometry_script
 from otklik.security.uploads import image_response
 
-from . import access, campaign, coordination, exit_polls, exports, hotline, protocols, reports, violations
+from . import access, coordination, exit_polls, exports, hotline, protocols, reports, violations
 from . import dashboard as situation  # the view below is named dashboard
 from .forms import (
     CallForm,
     CloseIncidentForm,
     CoverageFilterForm,
-    EventForm,
     ExitPollForm,
     IncidentFilterForm,
     IncidentTypeForm,
     ObserverCallForm,
-    QuestionForm,
     ReportForm,
 )
 from .models import (
     ChecklistQuestion,
-    EventQuestion,
     ExitPollOption,
     Incident,
     PollingStation,
@@ -285,49 +280,6 @@ def photo(request: HttpRequest, pk: int) -> FileResponse:
     if not report.photo:
         raise Http404("No photo")
     return image_response(report.photo, stem=f"report-{report.pk}")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def events(request: HttpRequest) -> HttpResponse:
-    campaign.require_calendar(request.user)
-    try:
-        start = date.fromisoformat(request.GET.get("from", ""))
-    except ValueError:
-        start = timezone.localdate()
-    form = EventForm(
-        request.POST or None,
-        factions=campaign.coordinated_factions(request.user),
-        faction_required=not access.is_headquarters(request.user),
-    )
-    if request.method == "POST" and form.is_valid():
-        event = form.save()
-        messages.success(request, _("The meeting is on the calendar."))
-        return redirect("elections:event", pk=event.pk)
-    context = {"events": campaign.calendar(request.user, start=start), "start": start, "form": form}
-    return render(request, "elections/events.html", context, status=400 if form.errors else 200)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def event(request: HttpRequest, pk: int) -> HttpResponse:
-    found = campaign.access_event(request.user, pk)
-    form = QuestionForm(request.POST if request.POST.get("action") == "question" else None)
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "appeal":
-                question = get_object_or_404(EventQuestion, pk=request.POST.get("question"), event=found)
-                campaign.to_appeal(question)
-                messages.success(request, _("The question is now an appeal to the deputy."))
-                return redirect("elections:event", pk=pk)
-            if form.is_valid():
-                campaign.record_question(found, **form.cleaned_data)
-                messages.success(request, _("The question is recorded."))
-                return redirect("elections:event", pk=pk)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-    questions = found.questions.select_related("case").all()
-    return render(request, "elections/event.html", {"event": found, "form": form, "questions": questions})
 
 
 @login_required

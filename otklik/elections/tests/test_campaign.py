@@ -59,7 +59,7 @@ def test_the_calendar_pages_and_who_sees_them(client, day, meeting):
     listed = client.get("/elections/events/")
     assert [e.pk for e in listed.context["events"]] == [meeting.pk]
     later = (timezone.localdate() + timedelta(days=30)).isoformat()
-    assert list(client.get("/elections/events/", {"from": later}).context["events"]) == []
+    assert list(client.get("/elections/events/", {"date_from": later}).context["events"]) == []
     starts = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
     added = client.post(
         "/elections/events/",
