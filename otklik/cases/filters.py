@@ -288,10 +288,42 @@ def _case_variants(text: str) -> list[str]:
     return list(dict.fromkeys([text, text.lower(), text.upper(), text.capitalize(), text.title()]))
 
 
-def tab_counts(qs: CaseQuerySet, now: datetime) -> dict[str, int]:
-    """How many cases each quick tab holds, in one aggregate query."""
-    aggregates = {tab.key: Count("pk", filter=tab.q(now)) for tab in TABS}
-    return qs.aggregate(**aggregates)
+# The "all" tab and the paginator of a tab without a status count at most this many cases (200 pages):
+# beyond it they say "more than", so a page never counts the whole history of the region.
+COUNT_CAP = 10_000
+# The statuses the working tabs hold: cases still being worked on, however many were ever closed.
+WORKING = frozenset().union(*TAB_STATUSES.values(), AWAITING_AGENCY)
+
+
+def bounded_count(qs: CaseQuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows ``qs`` holds, counting at most ``cap`` (:data:`COUNT_CAP`) + 1 of them: (count,
+    more than ``cap``)."""
+    cap = COUNT_CAP if cap is None else cap
+    n = qs.order_by()[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+def tab_counts(qs: CaseQuerySet, now: datetime) -> tuple[dict[str, int], set[str]]:
+    """How many cases each quick tab holds, and the tabs whose count is "more than" that.
+
+    The working tabs are counted in one query over the working statuses only (the status index
+    reaches them without reading closed cases); "all" is a bounded count. So the cost follows the
+    cases at work and the cap, never the number of cases ever stored."""
+    rows = (
+        qs.filter(status__in=WORKING)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"), late=Count("pk", filter=Q(deadline_at__lt=now)))
+    )
+    by_status = {row["status"]: (row["n"], row["late"]) for row in rows}
+    counts: dict[str, int] = {}
+    for tab in TABS:
+        statuses = TAB_STATUSES.get(tab.key)
+        if statuses is not None:
+            counts[tab.key] = sum(by_status.get(s, (0, 0))[0] for s in statuses)
+    counts["overdue"] = sum(by_status.get(s, (0, 0))[1] for s in AWAITING_AGENCY)
+    counts["all"], more = bounded_count(qs)
+    return counts, {"all"} if more else set()
 
 
 @dataclass
@@ -300,6 +332,12 @@ class QueueResult:
     counts: dict[str, int]
     tab: str
     sort: str
+    more: set[str]  # the tabs with more cases than their count says (COUNT_CAP)
+
+    @property
+    def total(self) -> tuple[int, bool]:
+        """The current tab's count for the paginator, and whether there are more."""
+        return self.counts[self.tab], self.tab in self.more
 
 
 def queue_cases(
@@ -313,7 +351,7 @@ def queue_cases(
     tab = tab if tab in TAB_KEYS else DEFAULT_TAB
     sort = str(data.get("sort") or "")
     sort = sort if sort in SORTS else DEFAULT_SORT
-    counts = tab_counts(filtered, now)
+    counts, more = tab_counts(filtered, now)
     current = next(t for t in TABS if t.key == tab)
     cases = (
         filtered.filter(current.q(now))
@@ -330,4 +368,4 @@ def queue_cases(
         )
         .order_by(*SORTS[sort][1])
     )
-    return filters.form, QueueResult(cases=cases, counts=counts, tab=tab, sort=sort)
+    return filters.form, QueueResult(cases=cases, counts=counts, tab=tab, sort=sort, more=more)

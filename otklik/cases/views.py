@@ -13,7 +13,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -48,6 +47,7 @@ from .forms import (
 )
 from .lifecycle import IllegalTransition
 from .models import Case
+from .paging import CountedPaginator
 
 CARD_RELATIONS = (
     "category__parent",
@@ -82,7 +82,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         return redirect(home)  # people who do not work the queue start on their own page
     now = timezone.now()
     form, result = queue_cases(Case.objects.visible_to(request.user), request.GET, now=now)
-    page = Paginator(result.cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    total, more = result.total
+    page = CountedPaginator(result.cases, PAGE_SIZE, count=total).get_page(request.GET.get("page"))
     # rows whose suggestion a moderator may accept from the queue, ticking them
     confirmable: set[int] = set()
     if is_center(request.user):
@@ -92,7 +93,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "cases": page.object_list,
         "confirmable": confirmable,
-        "tabs": [{"key": t.key, "label": t.label, "count": result.counts[t.key]} for t in TABS],
+        "tabs": [
+            {"key": t.key, "label": t.label, "count": result.counts[t.key], "more": t.key in result.more}
+            for t in TABS
+        ],
+        "total_more": more,
         "tab": result.tab,
         "sort": result.sort,
         "sorts": [(key, label) for key, (label, _order) in SORTS.items()],

@@ -428,6 +428,27 @@ def test_queue_tab_counts_follow_other_filters(client, region, queue_cases):
     assert counts == {"moderation": 1, "assigned": 0, "in_progress": 0, "approval": 0, "overdue": 0, "all": 2}
 
 
+def test_queue_counts_stop_at_the_cap_and_say_more(client, region, queue_cases, monkeypatch):
+    """The "all" tab and the paginator count at most COUNT_CAP cases, never the whole history; the
+    working tabs count exactly (they read only cases at work)."""
+    from otklik.cases import filters
+
+    monkeypatch.setattr(filters, "COUNT_CAP", 3)
+    for _ in range(4):
+        make_case(status=CaseStatus.CLOSED, with_message=False)
+    client.force_login(region["moderator"])
+    response = client.get(reverse("cases:queue"))
+    tabs = {tab["key"]: tab for tab in response.context["tabs"]}
+    assert (tabs["all"]["count"], tabs["all"]["more"]) == (3, True)
+    waiting = Case.objects.filter(status__in=filters.TAB_STATUSES["moderation"]).count()
+    assert tabs["moderation"]["count"] == waiting and not tabs["moderation"]["more"]
+    assert response.context["page"].paginator.count == 3 and response.context["total_more"]
+    body = response.content.decode()
+    assert "3+" in body and "более 3 обращения" in body
+    moderation = client.get(reverse("cases:queue"), {"tab": "moderation"})
+    assert moderation.context["page"].paginator.count == waiting and not moderation.context["total_more"]
+
+
 @pytest.mark.parametrize(
     ("sort", "first"),
     [("newest", "water"), ("deadline", "late"), ("messages", "road")],
