@@ -37,6 +37,7 @@ class Capability(StrEnum):
     MODERATE = "moderate"  # the center: moderate, route, merge, reject, approve, publish, close, reopen
     ANSWER_FOR_AGENCY = "answer_for_agency"  # bound to user.agency (a deputy's office is an agency)
     TAKE_CALLS = "take_calls"  # the call center's form and the election-day hotline
+    SET_UP_MONITORING = "set_up_monitoring"  # the keyword queries that pick posts from social networks
     # analytics and deputies
     READ_ANALYTICS = "read_analytics"  # every analytics page: aggregates, personal data masked
     READ_DEPUTY_RATINGS = "read_deputy_ratings"  # the rating of every deputy
@@ -75,6 +76,7 @@ _CENTER = frozenset(
         C.SEE_PERSONAL_DATA,
         C.MODERATE,
         C.TAKE_CALLS,
+        C.SET_UP_MONITORING,
         C.READ_ANALYTICS,
         C.READ_DEPUTY_RATINGS,
         C.RUN_ELECTION_CENTER,

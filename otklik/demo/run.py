@@ -35,6 +35,7 @@ from .deputies import add_appeals, coordinate_faction, ensure_deputies, ensure_m
 from .elections import ensure_election_day
 from .lifecycle import Simulation
 from .messages import DEMO_SOURCES, SOURCES_BY_CODE, DemoMessage, generate_messages
+from .monitoring import ensure_monitoring_queries
 from .places import ensure_district_centers
 from .users import DEMO_LOGINS, ensure_agency_staff, ensure_demo_users
 
@@ -161,6 +162,7 @@ def run_demo(
     ensure_election_day(seed=seed, end=end, observer=users["observer"], lawyer=users["lawyer"])
     staff = ensure_agency_staff(directory)
     ensure_sources()
+    ensure_monitoring_queries()
     say(
         f"Region {region.name}, {len(directory.agencies) + len(directory.municipal)} agencies, "
         f"{directory.rules} routing rules, {len(DEMO_LOGINS)} demo logins."

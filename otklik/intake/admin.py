@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import admin_monitoring  # noqa: F401  (registers the monitoring queries)
 from .deadletters import replay_dead_letter
 from .models import DeadLetter, Message, Source
 

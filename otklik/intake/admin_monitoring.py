@@ -22,7 +22,7 @@ class MonitoringQueryForm(forms.ModelForm):
 
     class Meta:
         model = MonitoringQuery
-        fields = ("name", "query", "is_active", "categories")
+        fields = ("name", "query", "is_active", "sources", "territories", "categories")
 
     def clean_query(self) -> str:
         text = self.cleaned_data.get("query", "")
@@ -54,4 +54,4 @@ class MonitoringQueryAdmin(admin.ModelAdmin):
     list_display = ("name", "query", "is_active", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("name", "query")
-    filter_horizontal = ("categories",)
+    filter_horizontal = ("categories", "sources", "territories")

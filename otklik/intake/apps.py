@@ -11,9 +11,10 @@ class IntakeConfig(AppConfig):
     def ready(self) -> None:
         from otklik.cases.notifications import register_reply_publisher
 
-        from . import monitoring  # noqa: F401  (the receivers versioning its compiled queries)
+        from . import monitoring  # the receivers versioning its compiled queries
         from .replies import publish_reply
 
+        monitoring.watch_scopes()
         register_reply_publisher(publish_reply)
         # The connectors' sources whose next attempt has come (each keeps its own interval and back-off).
         periodic.register("fetch-sources", 5, "otklik.intake.fetching.fetch_due_sources", queue="intake")

@@ -262,6 +262,22 @@ class MonitoringQuery(models.Model):
         related_name="+",
         help_text=_("What the query is about (shown with the match); optional."),
     )
+    sources = models.ManyToManyField(
+        Source,
+        verbose_name=_("sources"),
+        blank=True,
+        related_name="+",
+        help_text=_("Only posts of these sources (none chosen: every source)."),
+    )
+    territories = models.ManyToManyField(
+        "directory.Territory",
+        verbose_name=_("territories"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Only posts placed in these territories or within them (none chosen: the whole region)."
+        ),
+    )
     compiled = models.JSONField(_("compiled form"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -300,7 +316,13 @@ class MonitoringQuery(models.Model):
 
         categories = [c.code for c in self.categories.all()] if self.pk else []
         return compile_query(
-            self.query, cache=self.compiled, key=self.pk, name=self.name, categories=categories
+            self.query,
+            cache=self.compiled,
+            key=self.pk,
+            name=self.name,
+            categories=categories,
+            sources=[s.pk for s in self.sources.all()] if self.pk else (),
+            territories=[t.pk for t in self.territories.all()] if self.pk else (),
         )
 
 

@@ -30,7 +30,10 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
-from otklik.caching import ProcessCache, bump_on_change
+from django.db.models.signals import m2m_changed
+from django.utils.translation import gettext as _
+
+from otklik.caching import ProcessCache, bump, bump_on_change
 from otklik.understanding.text import fold, morph
 
 # Readings scoring below this share of the best one are not expanded ("стали" as сталь).
@@ -44,7 +47,7 @@ class QuerySyntaxError(ValueError):
     """An invalid monitoring query; ``position`` is the character offset of the problem."""
 
     def __init__(self, message: str, position: int) -> None:
-        super().__init__(f"{message} (at character {position + 1})")
+        super().__init__(_("%(message)s (at character %(n)d)") % {"message": message, "n": position + 1})
         self.message = message
         self.position = position
 
@@ -161,8 +164,8 @@ def _lex(text: str) -> list[_Tok]:
         m = _TOKEN_RE.match(text, at)
         if m is None:
             if text[at] == '"':
-                raise QuerySyntaxError("a phrase is not closed with a quote", at)
-            raise QuerySyntaxError(f"unexpected character {text[at]!r}", at)
+                raise QuerySyntaxError(_("a phrase is not closed with a quote"), at)
+            raise QuerySyntaxError(_("unexpected character “%(char)s”") % {"char": text[at]}, at)
         kind = m.lastgroup or ""
         if kind == "near_n":
             kind = "near"
@@ -203,17 +206,17 @@ class _Parser:
 
     def parse(self) -> Node:
         if not self.tokens:
-            raise QuerySyntaxError("the query is empty", 0)
+            raise QuerySyntaxError(_("the query is empty"), 0)
         node = self.parse_or()
         if isinstance(node, Not) or (
             isinstance(node, And) and all(isinstance(o, Not) for o in node.operands)
         ):
-            raise QuerySyntaxError("a query cannot consist of negations only: say what to look for", 0)
+            raise QuerySyntaxError(_("a query cannot consist of negations only: say what to look for"), 0)
         token = self.peek()
         if token is not None:
             if token.kind == "rparen":
-                raise QuerySyntaxError("a closing parenthesis without an opening one", token.position)
-            raise QuerySyntaxError(f"unexpected {token.value!r}", token.position)
+                raise QuerySyntaxError(_("a closing parenthesis without an opening one"), token.position)
+            raise QuerySyntaxError(_("unexpected “%(token)s”") % {"token": token.value}, token.position)
         return node
 
     def parse_or(self) -> Node:
@@ -234,7 +237,9 @@ class _Parser:
     def parse_unary(self) -> Node:
         token = self.peek()
         if token is None:
-            raise QuerySyntaxError("the query ends where a word, a phrase or “(” is expected", len(self.text))
+            raise QuerySyntaxError(
+                _("the query ends where a word, a phrase or “(” is expected"), len(self.text)
+            )
         if token.kind == "not":
             self.take()
             return Not(self.parse_unary())
@@ -246,20 +251,22 @@ class _Parser:
             self.take()
             right = self.parse_primary()
             if not isinstance(left, Word | Phrase) or not isinstance(right, Word | Phrase):
-                raise QuerySyntaxError("NEAR/n joins two words or phrases", token.position)
+                raise QuerySyntaxError(_("NEAR/n joins two words or phrases"), token.position)
             left = Near(left, right, token.number)
         return left
 
     def parse_primary(self) -> Node:
         token = self.peek()
         if token is None:
-            raise QuerySyntaxError("the query ends where a word, a phrase or “(” is expected", len(self.text))
+            raise QuerySyntaxError(
+                _("the query ends where a word, a phrase or “(” is expected"), len(self.text)
+            )
         if token.kind == "lparen":
             self.take()
             node = self.parse_or()
             closing = self.peek()
             if closing is None or closing.kind != "rparen":
-                raise QuerySyntaxError("a parenthesis is not closed", token.position)
+                raise QuerySyntaxError(_("a parenthesis is not closed"), token.position)
             self.take()
             return node
         if token.kind == "word":
@@ -269,13 +276,13 @@ class _Parser:
             self.take()
             words = WORD_TOKEN_RE.findall(token.value)
             if not words:
-                raise QuerySyntaxError("an empty phrase", token.position)
+                raise QuerySyntaxError(_("an empty phrase"), token.position)
             terms = tuple(self.term(w, token.position) for w in words)
             slop = token.number if token.number >= 0 else None
             if len(terms) == 1:
                 return Word(terms[0])
             return Phrase(terms, slop)
-        raise QuerySyntaxError(f"unexpected {token.value!r}", token.position)
+        raise QuerySyntaxError(_("unexpected “%(token)s”") % {"token": token.value}, token.position)
 
     def term(self, raw: str, position: int) -> int:
         mode = Mode.LEXEME
@@ -283,12 +290,12 @@ class _Parser:
             mode, raw = Mode.EXACT, raw[1:]
         if raw.endswith("*"):
             if mode == Mode.EXACT:
-                raise QuerySyntaxError("“=” and “*” cannot be combined", position)
+                raise QuerySyntaxError(_("“=” and “*” cannot be combined"), position)
             mode, raw = Mode.PREFIX, raw[:-1]
             if len(raw) < 3:
-                raise QuerySyntaxError("a prefix needs at least 3 letters before “*”", position)
+                raise QuerySyntaxError(_("a prefix needs at least 3 letters before “*”"), position)
         if not raw:
-            raise QuerySyntaxError("an empty word", position)
+            raise QuerySyntaxError(_("an empty word"), position)
         spec = TermSpec(fold(raw), mode)
         if spec not in self._term_index:
             self._term_index[spec] = len(self.terms)
@@ -314,6 +321,8 @@ class CompiledQuery:
     key: Any = None  # the owner's id (a MonitoringQuery pk)
     name: str = ""
     categories: list[str] = field(default_factory=list)
+    sources: frozenset[int] = frozenset()  # only posts of these sources (empty: every source)
+    territories: frozenset[int] = frozenset()  # only posts placed in or under these (empty: anywhere)
 
     def cache(self) -> dict[str, Any]:
         """What is worth keeping between processes: the expanded word forms of each term."""
@@ -331,6 +340,8 @@ def compile_query(
     key: Any = None,
     name: str = "",
     categories: Sequence[str] = (),
+    sources: Iterable[int] = (),
+    territories: Iterable[int] = (),
 ) -> CompiledQuery:
     """Parse a query and expand its terms to word forms (reusing ``cache`` of the same text)."""
     tree, terms = parse(text)
@@ -338,7 +349,17 @@ def compile_query(
     if cache and cache.get("version") == COMPILED_VERSION and cache.get("text") == text:
         cached = cache.get("forms") or {}
     forms = [list(cached[t.key]) if t.key in cached else expand(t) for t in terms]
-    return CompiledQuery(text, tree, terms, forms, key=key, name=name, categories=list(categories))
+    return CompiledQuery(
+        text,
+        tree,
+        terms,
+        forms,
+        key=key,
+        name=name,
+        categories=list(categories),
+        sources=frozenset(sources),
+        territories=frozenset(territories),
+    )
 
 
 @dataclass(frozen=True)
@@ -348,6 +369,11 @@ class QueryMatch:
     terms: list[str]  # the query's terms found in the post, as written in the query
     found: list[str]  # the words of the post they matched
     categories: list[str]
+    territories: frozenset[int] = frozenset()  # the query's territory scope, checked once placed
+
+    def in_place(self, chain: Iterable[int]) -> bool:
+        """Whether a post placed in the territory ``chain`` (it and its ancestors' ids) is in scope."""
+        return not self.territories or not self.territories.isdisjoint(chain)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -442,27 +468,37 @@ class Scanner:
                         found.setdefault(gid, []).append(position)
         return found
 
-    def matching(self, text: str) -> list[int]:
-        """Indexes of the queries matching ``text`` (the fast path: no details)."""
+    def matching(self, text: str, source: int | None = None) -> list[int]:
+        """Indexes of the queries matching ``text`` (the fast path: no details); with ``source``, only
+        the queries that watch that source."""
         found = self.hits(text)
         if not found:
             return []
-        per_query = self._per_query(found)
+        per_query = self._per_query(found, source)
         return [qi for qi, hits in per_query.items() if evaluate(self.queries[qi].tree, hits)]
 
-    def _per_query(self, found: dict[int, list[int]]) -> dict[int, Hits]:
+    def _per_query(self, found: dict[int, list[int]], source: int | None = None) -> dict[int, Hits]:
         per_query: dict[int, Hits] = {}
         for gid, positions in found.items():
             qi, ti = self._owners[gid]
             per_query.setdefault(qi, {})[ti] = positions
+        if source is not None:
+            queries = self.queries
+            return {
+                qi: h
+                for qi, h in per_query.items()
+                if not queries[qi].sources or source in queries[qi].sources
+            }
         return per_query
 
-    def scan(self, text: str) -> list[QueryMatch]:
-        """The queries matching ``text``, with the terms and words that matched."""
+    def scan(self, text: str, source: int | None = None) -> list[QueryMatch]:
+        """The queries matching ``text``, with the terms and words that matched; with ``source`` (a
+        Source id), only the queries that watch that source. A query's territory scope is checked
+        once the post is placed (:meth:`QueryMatch.in_place`)."""
         found = self.hits(text)
         if not found:
             return []
-        per_query = self._per_query(found)
+        per_query = self._per_query(found, source)
         words: list[str] | None = None
         matches = []
         for qi, hits in per_query.items():
@@ -474,7 +510,9 @@ class Scanner:
             positive = _positive_terms(query.tree)
             terms = [query.terms[ti].key for ti in sorted(hits) if ti in positive]
             found_words = sorted({words[p] for ti in hits if ti in positive for p in hits[ti]})
-            matches.append(QueryMatch(query.key, query.name, terms, found_words, query.categories))
+            matches.append(
+                QueryMatch(query.key, query.name, terms, found_words, query.categories, query.territories)
+            )
         return sorted(matches, key=lambda m: (str(m.name), str(m.key)))
 
 
@@ -501,7 +539,8 @@ def _compile_active() -> Scanner:
     from .models import MonitoringQuery
 
     compiled = []
-    for query in MonitoringQuery.objects.filter(is_active=True).order_by("pk").prefetch_related("categories"):
+    active = MonitoringQuery.objects.filter(is_active=True).order_by("pk")
+    for query in active.prefetch_related("categories", "sources", "territories"):
         try:
             compiled.append(query.compile())
         except QuerySyntaxError:  # saved around the admin's validation: skip, do not fail the pipeline
@@ -510,6 +549,24 @@ def _compile_active() -> Scanner:
 
 
 scanner_cache = ProcessCache(QUERIES, build=_compile_active)
+
+
+def _scope_changed(**kwargs: Any) -> None:
+    if kwargs.get("action", "").startswith("post_"):
+        bump(QUERIES)
+
+
+def watch_scopes() -> None:
+    """A query's categories, sources and territories are rows of their own: a change there counts."""
+    from .models import MonitoringQuery
+
+    for relation in (MonitoringQuery.categories, MonitoringQuery.sources, MonitoringQuery.territories):
+        m2m_changed.connect(
+            _scope_changed,
+            sender=relation.through,
+            weak=False,
+            dispatch_uid=f"otklik.monitoring:{relation.field.name}",
+        )
 
 
 def active_scanner() -> Scanner:

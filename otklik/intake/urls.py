@@ -1,9 +1,13 @@
 from django.urls import path
 
-from . import webhook
+from . import views_monitoring, webhook
 
 app_name = "intake"
 
 urlpatterns = [
     path("webhook/<slug:code>/", webhook.receive, name="webhook"),
+    path("monitoring/", views_monitoring.query_list, name="monitoring"),
+    path("monitoring/new/", views_monitoring.query_edit, name="monitoring-new"),
+    path("monitoring/preview/", views_monitoring.query_preview, name="monitoring-preview"),
+    path("monitoring/<int:query_id>/", views_monitoring.query_edit, name="monitoring-edit"),
 ]

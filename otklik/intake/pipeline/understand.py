@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from otklik.directory.choices import Channel
 from otklik.understanding import places, relevance, urgency
+from otklik.understanding.places import Gazetteer
 from otklik.understanding.relevance import Relevance, Verdict
 from otklik.understanding.text import AnalyzedText, analyze
 
@@ -47,7 +48,7 @@ def stage_relevance(batch: Batch) -> None:
             item.relevance = Relevance(True, Verdict.RELEVANT)
             return
         if scanner:
-            item.monitoring = scanner.scan(item.text)
+            item.monitoring = scanner.scan(item.text, item.source.pk if item.source is not None else None)
             if not item.monitoring:
                 item.relevance = Relevance(False, NO_MONITORING_MATCH)
                 return
@@ -105,5 +106,26 @@ def stage_place(batch: Batch) -> None:
         item.place = places.locate(
             item.text, lat=item.lat, lon=item.lon, gazetteer=gazetteer, tokens=item.tokens
         )
+        if item.monitoring:
+            _keep_matches_in_place(item, gazetteer)
 
     batch.each_understood(Stage.PLACE, locate)
+
+
+def _keep_matches_in_place(item: Item, gazetteer: Gazetteer | None) -> None:
+    """Monitoring queries scoped to territories count only for posts placed there; a post that no
+    query in scope is left for is off-topic, as if nothing had matched."""
+    matches = item.monitoring or []
+    if not any(m.territories for m in matches):
+        return
+    territory = item.place.territory if item.place is not None else None
+    chain: list[int] = []
+    if territory is not None:
+        known = gazetteer is not None and territory.pk in gazetteer.territories
+        chain = (
+            gazetteer.chain(territory.pk) if known and gazetteer else [t.pk for t in territory.ancestors()]
+        )
+    kept = [m for m in matches if m.in_place(chain)]
+    item.monitoring = kept
+    if not kept:
+        item.relevance = Relevance(False, NO_MONITORING_MATCH)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from otklik.cases.models import Case
 from otklik.directory.models import Category
@@ -91,7 +92,7 @@ def test_lemma_is_expanded_to_all_forms_once() -> None:
     ],
 )
 def test_invalid_query_is_a_clear_error(query: str, problem: str) -> None:
-    with pytest.raises(QuerySyntaxError, match=problem):
+    with translation.override("en"), pytest.raises(QuerySyntaxError, match=problem):
         parse(query)
 
 
@@ -106,7 +107,7 @@ def test_scan_reports_the_terms_and_words_that_matched() -> None:
 def test_admin_form_shows_a_syntax_error_and_saves_a_valid_query() -> None:
     form = MonitoringQueryForm(data={"name": "Вода", "query": "(нет | вода", "is_active": True})
     assert not form.is_valid()
-    assert "parenthesis is not closed" in str(form.errors["query"])
+    assert "скобка не закрыта" in str(form.errors["query"])
     form = MonitoringQueryForm(data={"name": "Вода", "query": WATER_QUERY, "is_active": True})
     assert form.is_valid(), form.errors
     query = form.save()
