@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("directory", "0003_territory_aliases_category_public"),
-        ("intake", "0007_queued_batch_started"),
+        ("intake", "0008_dead_letter_payload_bytes"),
     ]
 
     operations = [
