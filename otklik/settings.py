@@ -204,7 +204,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, with the error answers every operation can give (otklik/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "otklik.api.schema.OtklikAutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Otklik API",

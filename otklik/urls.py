@@ -33,3 +33,9 @@ urlpatterns = [
 
 if settings.DEBUG:  # pragma: no cover - static files come from whitenoise in production too
     pass
+
+# The project's own error pages, JSON under /api/ (otklik/security/middleware.py).
+handler400 = "otklik.security.middleware.bad_request"
+handler403 = "otklik.security.middleware.permission_denied"
+handler404 = "otklik.security.middleware.page_not_found"
+handler500 = "otklik.security.middleware.server_error"

@@ -57,13 +57,13 @@ LIST_RELATIONS = (
 
 class CaseListSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    category = CategoryRefSerializer(read_only=True)
-    territory = TerritoryRefSerializer(read_only=True)
-    agency = AgencyRefSerializer(read_only=True)
+    category = CategoryRefSerializer(read_only=True, allow_null=True)
+    territory = TerritoryRefSerializer(read_only=True, allow_null=True)
+    agency = AgencyRefSerializer(read_only=True, allow_null=True)
     # What the pipeline suggested; the filters match it while nothing is decided.
-    suggested_category = CategoryRefSerializer(read_only=True)
-    suggested_territory = TerritoryRefSerializer(read_only=True)
-    suggested_agency = AgencyRefSerializer(read_only=True)
+    suggested_category = CategoryRefSerializer(read_only=True, allow_null=True)
+    suggested_territory = TerritoryRefSerializer(read_only=True, allow_null=True)
+    suggested_agency = AgencyRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Case
@@ -132,8 +132,8 @@ class MessageSerializer(serializers.ModelSerializer):
 class AnswerSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    agency = AgencyRefSerializer(read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    agency = AgencyRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Answer
@@ -156,7 +156,7 @@ class AnswerSerializer(serializers.ModelSerializer):
 
 class CaseEventSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = CaseEvent
@@ -187,7 +187,7 @@ class CaseDetailSerializer(CaseListSerializer):
     answers = AnswerSerializer(many=True, read_only=True)
     events = CaseEventSerializer(many=True, read_only=True)
     ratings = RatingSerializer(many=True, read_only=True)
-    deadline_policy = serializers.StringRelatedField(read_only=True)
+    deadline_policy = serializers.StringRelatedField(read_only=True, allow_null=True)
 
     class Meta(CaseListSerializer.Meta):
         fields = [

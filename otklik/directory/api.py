@@ -39,6 +39,8 @@ class TerritorySerializer(serializers.ModelSerializer):
 
 
 class AgencySerializer(serializers.ModelSerializer):
+    # Not every agency has an address: "" is an answer too (an "email" format would refuse it).
+    email = serializers.CharField(read_only=True, allow_blank=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     territories = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     categories = serializers.PrimaryKeyRelatedField(many=True, read_only=True)

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.views.debug import ExceptionReporter
 
 from otklik.ops.middleware import is_trusted_proxy
@@ -43,11 +44,39 @@ def may_see_technical_pages(request: HttpRequest) -> bool:
     return bool(settings.DEBUG and user is not None and user.is_authenticated and user.is_superuser)
 
 
+API_DETAIL = {
+    400: "Bad request.",
+    403: "You do not have permission to perform this action.",
+    404: "Not found.",
+    500: "Server error.",
+}
+
+
 def error_page(request: HttpRequest | None, status: int) -> HttpResponse:
-    """The project's own page for ``status`` (400, 403, 404, 500): no technical detail."""
+    """The project's own page for ``status`` (400, 403, 404, 500): no technical detail; under /api/
+    the API's JSON ({"detail": ...}) as its schema documents (otklik/api/schema.py)."""
+    if request is not None and request.path.startswith("/api/"):
+        return JsonResponse({"detail": gettext(API_DETAIL[status])}, status=status)
     template = loader.get_template(f"{status}.html")
     body = template.render({}, request if status != 500 else None)
     return HttpResponse(body, status=status)
+
+
+# Django's handlers when DEBUG is off (otklik/urls.py).
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_page(request, 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_page(request, 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return error_page(request, 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return error_page(request, 500)
 
 
 class PublicExceptionReporter(ExceptionReporter):
