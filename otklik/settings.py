@@ -342,8 +342,11 @@ CACHES = {
 # Login throttling and other abuse counters must be seen by every process: Redis when configured,
 # else a table in the database (created by the accounts app's migration) — never one process's memory.
 CACHES["throttle"] = (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": OTKLIK_CACHE_URL,
-     "KEY_PREFIX": "throttle"}
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": OTKLIK_CACHE_URL,
+        "KEY_PREFIX": "throttle",
+    }
     if OTKLIK_CACHE_URL
     else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "otklik_throttle_cache"}
 )

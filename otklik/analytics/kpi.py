@@ -13,12 +13,16 @@ bucket by bucket, so a year's median and 90th percentile are the same as from th
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
 
+from otklik.directory.choices import AgencyKind
 from otklik.directory.models import Agency
 
 from .filters import Scope
@@ -49,6 +53,7 @@ def percentile(histogram: dict[int, int], q: float) -> float | None:
 class AgencyKpi:
     agency: int
     name: str = ""
+    kind: str = ""  # the agency's kind (AgencyKind): deputies' reception offices are ranked apart
     received: int = 0
     answered: int = 0
     on_time: int = 0
@@ -154,11 +159,13 @@ def agency_kpis(scope: Scope, *, agency: int | None = None) -> dict[int, AgencyK
         if target is not None and row["count"]:
             target[bucket] = row["count"]
     names = {
-        pk: short or name
-        for pk, short, name in Agency.objects.filter(pk__in=list(out)).values_list("pk", "short_name", "name")
+        pk: (short or name, kind)
+        for pk, short, name, kind in Agency.objects.filter(pk__in=list(out)).values_list(
+            "pk", "short_name", "name", "kind"
+        )
     }
     for pk, kpi in out.items():
-        kpi.name = names.get(pk) or f"#{pk}"
+        kpi.name, kpi.kind = names.get(pk) or (f"#{pk}", "")
     return out
 
 
@@ -173,17 +180,76 @@ RANKINGS: dict[str, tuple[str, bool]] = {
 }
 
 
-def ranking(scope: Scope, *, order: str = "on_time") -> list[AgencyKpi]:
-    attr, higher = RANKINGS.get(order, RANKINGS["on_time"])
-    kpis = [k for k in agency_kpis(scope).values() if k.received or k.overdue]
+# The count each ranking's share is taken over: too few of them and the share is noise.
+BASES: dict[str, str | None] = {
+    "on_time": "answered",
+    "received": None,
+    "overdue": None,
+    "satisfaction": "ratings",
+    "concrete": "published",
+    "final_median": "answered",
+}
 
-    def key(k: AgencyKpi) -> tuple[int, float, int, str]:
+
+def min_cases() -> int:
+    """Below this many cases a share is not ranked (OTKLIK_KPI_MIN_CASES, 20: at 20 the 95 %
+    interval of a share near one half is still ±22 points — two agencies' shares closer than that
+    are not told apart; with 2 cases one answer late is 50 %)."""
+    return int(getattr(settings, "OTKLIK_KPI_MIN_CASES", 20))
+
+
+def too_few(k: AgencyKpi, base: str | None, least: int) -> bool:
+    return base is not None and getattr(k, base) < least
+
+
+def ranking(scope: Scope, *, order: str = "on_time", kinds: Iterable[str] | None = None) -> list[AgencyKpi]:
+    """The agencies (of ``kinds``, or all) by the ranking ``order``: those with enough cases for the
+    share first, ranked; those with too few after them, in the same order (marked by the page)."""
+    attr, higher = RANKINGS.get(order, RANKINGS["on_time"])
+    base, least = BASES.get(order, "answered"), min_cases()
+    chosen = set(kinds) if kinds is not None else None
+    kpis = [
+        k
+        for k in agency_kpis(scope).values()
+        if (k.received or k.overdue) and (chosen is None or k.kind in chosen)
+    ]
+
+    def key(k: AgencyKpi) -> tuple[int, int, float, int, str]:
         value = getattr(k, attr)
+        thin = int(too_few(k, base, least))
         if value is None:
-            return (1, 0.0, -k.received, k.name)
-        return (0, -value if higher else value, -k.received, k.name)
+            return (thin, 1, 0.0, -k.received, k.name)
+        return (thin, 0, -value if higher else value, -k.received, k.name)
 
     return sorted(kpis, key=key)
+
+
+@dataclass
+class RankingGroup:
+    """One table of the agency ranking: agencies compared with their like."""
+
+    key: str
+    title: str
+    ranked: list[AgencyKpi]
+    too_few: list[AgencyKpi]
+
+
+def ranking_groups(scope: Scope, *, order: str = "on_time") -> list[RankingGroup]:
+    """The ranking in two tables — the executive's agencies (ministries, municipal administrations,
+    utilities, federal bodies) and the deputies' reception offices, which are ranked among
+    themselves — each with the agencies with too few cases for the share set apart."""
+    base, least = BASES.get(order, "answered"), min_cases()
+    offices = {AgencyKind.DEPUTY.value}
+    others = {k.value for k in AgencyKind} - offices
+    groups = []
+    for key, title, kinds in (
+        ("agencies", _("Agencies"), others | {""}),
+        ("offices", _("Deputies' reception offices"), offices),
+    ):
+        rows = ranking(scope, order=order, kinds=kinds)
+        thin = [k for k in rows if too_few(k, base, least)]
+        groups.append(RankingGroup(key, str(title), [k for k in rows if not too_few(k, base, least)], thin))
+    return [g for g in groups if g.ranked or g.too_few]
 
 
 def agency_weekly(scope: Scope, agency: int) -> tuple[list[date], dict[str, list[int]]]:

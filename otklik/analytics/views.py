@@ -185,7 +185,12 @@ def dynamics_page(request: HttpRequest) -> HttpResponse:
 def agencies_page(request: HttpRequest) -> HttpResponse:
     ctx = _base(request, "agencies")
     order = request.GET.get("order", "on_time")
-    ctx.update(rows=kpi.ranking(ctx["scope"], order=order), order=order, orders=kpi.RANKINGS)
+    ctx.update(
+        groups=kpi.ranking_groups(ctx["scope"], order=order),
+        order=order,
+        orders=kpi.RANKINGS,
+        min_cases=kpi.min_cases(),
+    )
     return render(request, "analytics/agencies.html", ctx)
 
 

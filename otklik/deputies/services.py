@@ -18,9 +18,12 @@ ratings and good ratings (4–5 of 5). Four shares make the score:
 
 Each share is smoothed toward the mean of all deputies in the table with the weight of
 :data:`PRIOR` appeals (a Bayesian average), so a deputy with two appeals and two good ratings does
-not top a deputy with two hundred and a 95 % record; the score is 100 × their mean, over the shares
-some deputy in the table has evidence for (before anyone is asked, "replied" does not count). The raw
-shares are shown beside it.
+not top a deputy with two hundred and a 95 % record. The score rewards answering: it is
+100 × responsiveness × the mean of the other shares (over the shares some deputy in the table has
+evidence for — before anyone is asked, "replied" does not count), the share of appeals that got an
+answer, weighed by how good the answers were. A deputy who leaves most appeals unanswered cannot
+rank first on the few answers they gave: answering 40 % caps the score near 40, however good those
+answers. The raw shares are shown beside it.
 """
 
 from __future__ import annotations
@@ -146,6 +149,16 @@ def _parts(row: DeputyScore) -> dict[str, tuple[float, float]]:
     }
 
 
+def _score(parts: dict[str, tuple[float, float]], means: dict[str, float]) -> float:
+    """Smoothed responsiveness × the mean of the other smoothed shares (see the module docstring)."""
+    smoothed = {
+        name: (hit + PRIOR * means[name]) / (n + PRIOR) for name, (hit, n) in parts.items() if name in means
+    }
+    answering = smoothed.pop("responsiveness", 1.0)
+    quality = sum(smoothed.values()) / len(smoothed) if smoothed else 1.0
+    return answering * quality
+
+
 def visible_deputies(user: AnyUser) -> QuerySet[Deputy]:
     """Whose rating ``user`` may see: the center and analysts every deputy, a party coordinator the
     deputies of the factions they coordinate; anyone else nobody (PermissionDenied)."""
@@ -202,10 +215,7 @@ def rating(deputies: QuerySet[Deputy], scope: Scope) -> list[DeputyScore]:
         parts = _parts(row)
         row.shares = {name: (hit / n if n else None) for name, (hit, n) in parts.items()}
         if row.kpi.received and means:
-            smoothed = [
-                (hit + PRIOR * means[name]) / (n + PRIOR) for name, (hit, n) in parts.items() if name in means
-            ]
-            row.score = round(100 * sum(smoothed) / len(smoothed), 1)
+            row.score = round(100 * _score(parts, means), 1)
     rows.sort(key=lambda r: (r.score is None, -(r.score or 0), -r.received, r.deputy.full_name))
     return rows
 

@@ -7,6 +7,7 @@ app_name = "deputies"
 urlpatterns = [
     path("", views.directory, name="directory"),
     path("rating/", views.rating, name="rating"),
+    path("statistics/", views.statistics, name="statistics"),
     path("responsiveness/", views.responsiveness, name="responsiveness"),
     path("<int:pk>/", views.deputy, name="deputy"),
     path("reply/<str:number>/<str:token>/", views.reply, name="reply"),

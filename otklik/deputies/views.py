@@ -1,8 +1,10 @@
 """The deputies' pages: the public directory, a deputy's page with the appeal form (the public
 form's flow, addressed to the deputy's reception office), the public responsiveness table, and the
-rating for the party."""
+rating for the party, and the service's figures for the center head."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,6 +22,7 @@ from otklik.public.services import case_for_status
 from otklik.public.views import take_appeal
 
 from . import followup, services
+from . import statistics as statistics_service
 from .models import Deputy, Faction, Level
 
 PERIODS = (30, 90, 365)
@@ -115,3 +119,24 @@ def reply(request: HttpRequest, number: str, token: str) -> HttpResponse:
     else:
         messages.success(request, _("Thank you. Your answer counts in the deputies' responsiveness table."))
     return redirect(reverse("public:status", args=[number, token]))
+
+
+STAT_WEEKS = (4, 8, 12, 26, 52)
+
+
+@login_required
+@require_GET
+def statistics(request: HttpRequest) -> HttpResponse:
+    """«Мой депутат» as a service, for the center head: calls, page visits, appeals by channel,
+    answered and on time, by week and district (a coordinator: their factions' deputies)."""
+    deputies = services.visible_deputies(request.user)  # PermissionDenied → 403 for others
+    weeks = _int(request.GET.get("weeks"))
+    weeks = weeks if weeks in STAT_WEEKS else 12
+    today = timezone.localdate()
+    start = statistics_service.monday(today) - timedelta(weeks=weeks - 1)
+    context = {
+        "stats": statistics_service.service_stats(deputies, start, today),
+        "weeks": weeks,
+        "periods": STAT_WEEKS,
+    }
+    return render(request, "deputies/statistics.html", context)

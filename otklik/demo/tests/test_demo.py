@@ -111,6 +111,22 @@ def test_demo_command_builds_a_working_region(client):
     coordinator = User.objects.get(username="coordinator")
     assert coordinator.coordinated_factions.get().deputies.count() >= 2
     assert not Deputy.objects.filter(territories__isnull=True).exists()  # each has a constituency's district
+    # The rating rewards answering: the first deputy answered at least the median share of appeals.
+    from otklik.deputies import services as deputy_services
+
+    ranked = [
+        r
+        for r in deputy_services.rating(Deputy.objects.all(), deputy_services.rating_scope())
+        if r.score is not None
+    ]
+    shares = sorted(r.shares["responsiveness"] or 0 for r in ranked)
+    assert (ranked[0].shares["responsiveness"] or 0) >= shares[len(shares) // 2]
+    # The campaign meetings' questions were understood, some answered, some turned into appeals.
+    from otklik.elections.models import EventQuestion
+
+    assert EventQuestion.objects.filter(understood_at__isnull=False).count() >= 10
+    assert EventQuestion.objects.filter(answered_at__isnull=False).exists()
+    assert EventQuestion.objects.filter(case__isnull=False).exists()
     # Residents were asked two weeks on whether a reply came; the public table has figures.
     from otklik.deputies.models import ReplyCheck
 

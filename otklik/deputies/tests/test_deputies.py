@@ -247,3 +247,19 @@ def test_formal_non_answers_lower_the_concrete_share(council):
     # Answers written before the check was kept were assessed once, and kept.
     assert not Answer.objects.filter(status=AnswerStatus.PUBLISHED, quality_score__isnull=True).exists()
     assert "boilerplate" in Answer.objects.get(status=AnswerStatus.PUBLISHED, text=formal).quality_flags
+
+
+def test_answering_few_appeals_cannot_rank_first(council):
+    """A deputy who answered 4 of 10 appeals, each perfectly, ranks below one who answered 17 of
+    20 with some late, one reopened and a few bad ratings: the score rewards answering."""
+    sidorov = services.make_deputy("Сидоров Олег Ильич", council="Саратовская областная дума")
+    _record(council["ivanov"].office, n=10, answered=4, on_time=4, reopened=0, good=4, bad=0)
+    _record(sidorov.office, n=20, answered=17, on_time=14, reopened=1, good=10, bad=4)
+    rebuild_rollups()
+    rows = services.rating(services.Deputy.objects.all(), services.rating_scope(30))
+    ranked = [r for r in rows if r.score is not None]
+    assert [r.deputy.full_name for r in ranked] == ["Сидоров Олег Ильич", "Иванов Пётр Сергеевич"]
+    few = ranked[1]
+    assert few.shares["responsiveness"] == pytest.approx(0.4) and few.shares["feedback"] == 1.0
+    # The score is at most the share of appeals answered (smoothed toward the table's mean).
+    assert few.score is not None and few.score < 100 * (4 + services.PRIOR * 21 / 30) / (10 + services.PRIOR)
