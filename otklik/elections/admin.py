@@ -4,6 +4,7 @@ from .models import (
     CampaignEvent,
     ChecklistQuestion,
     Commission,
+    DistrictVideoLink,
     Election,
     EventQuestion,
     ExitPollOption,
@@ -14,6 +15,7 @@ from .models import (
     PollingStation,
     Protocol,
     Report,
+    VideoSession,
     ViolationType,
     VoterCall,
 )
@@ -116,3 +118,16 @@ class ObserverCallAdmin(admin.ModelAdmin):
     search_fields = ("=station__number", "phone")
     list_select_related = ("station", "caller")
     raw_id_fields = ("station", "observer")
+
+
+@admin.register(DistrictVideoLink)
+class DistrictVideoLinkAdmin(admin.ModelAdmin):
+    list_display = ("territory", "url", "service", "contact")
+    search_fields = ("territory__name", "service")
+    autocomplete_fields = ("territory",)
+
+
+@admin.register(VideoSession)
+class VideoSessionAdmin(admin.ModelAdmin):
+    list_display = ("starts_at", "title")
+    filter_horizontal = ("districts",)

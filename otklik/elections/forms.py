@@ -20,6 +20,7 @@ from .models import (
     Observer,
     PollingStation,
     ReportKind,
+    VideoSession,
     ViolationType,
 )
 
@@ -305,3 +306,21 @@ class MeetingFilterForm(forms.Form):
 class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
     at_meeting = forms.BooleanField(label=_("Answered at the meeting"), required=False, initial=True)
+
+
+class VideoSessionForm(forms.ModelForm):
+    """A session of the center with the districts; no district chosen means every linked one."""
+
+    class Meta:
+        model = VideoSession
+        fields = ["starts_at", "title", "districts", "notes"]
+        widgets = {
+            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "districts": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        districts: Any = self.fields["districts"]
+        districts.queryset = Territory.objects.filter(video_link__isnull=False).order_by("name")

@@ -539,3 +539,49 @@ class ChecklistQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class DistrictVideoLink(models.Model):
+    """A district's standing video-conference room: any existing service's link (set in the admin)."""
+
+    territory = models.OneToOneField(
+        Territory, verbose_name=_("district"), on_delete=models.CASCADE, related_name="video_link"
+    )
+    url = models.URLField(_("video-conference link"), max_length=500)
+    service = models.CharField(
+        _("service"), max_length=100, blank=True, help_text=_("What it runs on, for people.")
+    )
+    contact = models.CharField(
+        _("contact in the district"), max_length=200, blank=True, help_text=_("Who answers for the room.")
+    )
+
+    class Meta:
+        verbose_name = _("district's video link")
+        verbose_name_plural = _("districts' video links")
+        ordering = ["territory__name"]
+
+    def __str__(self) -> str:
+        return f"{self.territory}: {self.url}"
+
+
+class VideoSession(models.Model):
+    """A session of the center with the districts over their video links."""
+
+    starts_at = models.DateTimeField(_("starts"), db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    districts = models.ManyToManyField(
+        Territory,
+        verbose_name=_("districts"),
+        blank=True,
+        related_name="+",
+        help_text=_("None chosen: every district with a video link."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("video session with the districts")
+        verbose_name_plural = _("video sessions with the districts")
+        ordering = ["starts_at"]
+
+    def __str__(self) -> str:
+        return self.title

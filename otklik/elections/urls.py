@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import meeting_views, views
+from . import meeting_views, video_views, views
 
 app_name = "elections"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("events/", meeting_views.events, name="events"),
     path("events/questions/", meeting_views.analysis, name="questions"),
     path("events/questions.xlsx", meeting_views.analysis_xlsx, name="questions_xlsx"),
+    path("sessions/", video_views.sessions, name="sessions"),
     path("calls/", views.calls, name="calls"),
     path("calls/home-voting.xlsx", views.home_voting_xlsx, name="home_voting_xlsx"),
     path("events/<int:pk>/", meeting_views.event, name="event"),
