@@ -227,6 +227,13 @@ SPECTACULAR_SETTINGS = {
 # "celery" sends batches to workers through CELERY_BROKER_URL.
 OTKLIK_PIPELINE = os.environ.get("OTKLIK_PIPELINE", "inprocess")
 OTKLIK_SEND_REPLIES = env_bool("OTKLIK_SEND_REPLIES", False)
+# The outbox of replies (otklik/cases/delivery.py): a failed reply is retried after 60 s, 120 s, 240 s…
+# (at most OTKLIK_REPLY_RETRY_MAX_SECONDS apart), OTKLIK_REPLY_MAX_ATTEMPTS times; the periodic job
+# "send-replies" looks for due ones every OTKLIK_REPLY_CHECK_SECONDS.
+OTKLIK_REPLY_RETRY_SECONDS = int(os.environ.get("OTKLIK_REPLY_RETRY_SECONDS", "60"))
+OTKLIK_REPLY_RETRY_MAX_SECONDS = int(os.environ.get("OTKLIK_REPLY_RETRY_MAX_SECONDS", str(6 * 3600)))
+OTKLIK_REPLY_MAX_ATTEMPTS = int(os.environ.get("OTKLIK_REPLY_MAX_ATTEMPTS", "8"))
+OTKLIK_REPLY_CHECK_SECONDS = int(os.environ.get("OTKLIK_REPLY_CHECK_SECONDS", "30"))
 OTKLIK_AUTO_ROUTE_CONFIDENCE = float(os.environ.get("OTKLIK_AUTO_ROUTE_CONFIDENCE", "0.6"))
 # The public site's address behind a proxy ("https://otklik.example.ru"), used for links in emails
 # to residents; empty: taken from the request.

@@ -18,6 +18,7 @@ EXPECTED = {
     "fetch-sources": (5.0, "intake"),
     "retrain-models": (3600.0, "understanding"),
     "mark-overdue": (60.0, "periodic"),
+    "send-replies": (30.0, "notify"),
     "telegram-bot": (10.0, "notify"),
     "refresh-analytics-rollups": (60.0, "periodic"),
     "ask-about-deputies-replies": (3600.0, "periodic"),

@@ -18,5 +18,12 @@ class CasesConfig(AppConfig):
         periodic.register(
             "mark-overdue", settings.OTKLIK_OVERDUE_CHECK_SECONDS, "otklik.cases.tasks.run_periodic_jobs"
         )
+        # The outbox: replies whose next attempt has come (and those a dead worker left half-sent).
+        periodic.register(
+            "send-replies",
+            settings.OTKLIK_REPLY_CHECK_SECONDS,
+            "otklik.cases.delivery.send_due_replies",
+            queue="notify",
+        )
         # Staff linking their Telegram chats to the notification bot.
         periodic.register("telegram-bot", 10, "otklik.cases.telegram_bot.process_updates", queue="notify")

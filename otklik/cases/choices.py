@@ -60,3 +60,17 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     COMMENT = "comment", _("Comment")
     REPLY_CHECKED = "reply_checked", _("Resident said whether a reply came")
+    REPLY_SENT = "reply_sent", _("Reply delivered to the resident")
+    REPLY_FAILED = "reply_failed", _("Reply not delivered")
+    REPLY_RETRY = "reply_retry", _("Reply sent again")
+
+
+class DeliveryStatus(models.TextChoices):
+    """Where a published answer stands on its way back to where the resident wrote (the outbox)."""
+
+    QUEUED = "queued", _("queued")
+    SENDING = "sending", _("being sent")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("error")
+    STAGING = "staging", _("not sent: test mode")
+    MANUAL = "manual", _("not sent automatically")

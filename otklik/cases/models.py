@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.directory.choices import Channel
 
-from .choices import AWAITING_AGENCY, AnswerKind, AnswerStatus, CaseStatus, EventKind
+from .choices import AWAITING_AGENCY, AnswerKind, AnswerStatus, CaseStatus, DeliveryStatus, EventKind
 
 if TYPE_CHECKING:
     from otklik.accounts.permissions import AnyUser
@@ -226,6 +226,50 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.case}"
+
+
+class ReplyDelivery(models.Model):
+    """The outbox: a published answer on its way to where the resident wrote (VK, Telegram, email…).
+
+    Written in the transaction that publishes the answer; a worker sends it after the commit, never
+    while the case is locked, and retries a failure with exponential back-off
+    (:mod:`otklik.cases.delivery`). Only a ``sent`` delivery reached the network.
+    """
+
+    answer = models.OneToOneField(
+        Answer, verbose_name=_("answer"), on_delete=models.CASCADE, related_name="delivery"
+    )
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
+    status = models.CharField(
+        _("delivery"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    channel = models.CharField(_("channel"), max_length=20, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    external_id = models.CharField(_("id in the network"), max_length=200, blank=True)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("queued"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("reply delivery")
+        verbose_name_plural = _("reply deliveries")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["case"], name="delivery_case"),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_due",
+                condition=Q(status__in=["queued", "sending"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.get_status_display()}"
 
 
 class Rating(models.Model):

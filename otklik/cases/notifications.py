@@ -280,7 +280,12 @@ def register_reply_publisher(publisher: ReplyPublisher) -> None:
 def publish_reply(case: Case, answer: Answer) -> dict[str, Any]:
     """Deliver the answer where the resident wrote; with OTKLIK_SEND_REPLIES off nothing leaves."""
     if not settings.OTKLIK_SEND_REPLIES:
-        return {"sent": False, "reason": "staging: OTKLIK_SEND_REPLIES is off", "channel": case.channel}
+        return {
+            "sent": False,
+            "staging": True,
+            "reason": "staging: OTKLIK_SEND_REPLIES is off",
+            "channel": case.channel,
+        }
     if _reply_publisher is None:
         return {"sent": False, "reason": "no reply publisher registered", "channel": case.channel}
     return _reply_publisher(case, answer)

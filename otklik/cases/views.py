@@ -31,7 +31,7 @@ from otklik.directory.models import Territory
 from otklik.understanding.explain import explain
 from otklik.understanding.quality import assess_answer
 
-from . import actions, notifications, similar
+from . import actions, delivery_views, notifications, similar
 from .access import access_case, can_work_cases
 from .choices import FINAL, AnswerStatus, CaseStatus
 from .filters import PAGE_SIZE, SORTS, TABS, queue_cases
@@ -88,6 +88,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     confirmable: set[int] = set()
     if is_center(request.user):
         confirmable = {c.pk for c in page.object_list if actions.can_confirm_suggestion(c)}
+    delivery_views.attach_to_cases(page.object_list, request.user)
     context = {
         "form": form,
         "page": page,
@@ -211,7 +212,8 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     user = request.user
     prefetch_related_objects([case], *CARD_RELATIONS)
     case.card_messages = list(case.messages.select_related("source").order_by("posted_at", "id"))  # type: ignore[attr-defined]
-    answers = list(case.answers.select_related("author", "reviewed_by", "agency"))
+    answers = list(case.answers.select_related("author", "reviewed_by", "agency", "delivery"))
+    delivery_views.attach_to_answers(answers, user)
     for answer in answers:
         # Before approval the moderator sees whether the answer looks like a formal non-answer.
         answer.quality = (  # type: ignore[attr-defined]

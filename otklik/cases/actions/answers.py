@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from otklik.accounts.models import User
 from otklik.understanding.quality import assess_answer
 
-from .. import deadlines, notifications
+from .. import deadlines, delivery, notifications
 from ..choices import AnswerKind, AnswerStatus, CaseStatus, EventKind
 from ..lifecycle import check_answer_transition
 from ..models import Answer, Case, Rating
@@ -111,7 +111,8 @@ def return_answer(answer: Answer, user: User | None, *, comment: str, now: datet
 
 
 def publish_answer(answer: Answer, user: User | None, *, now: datetime | None = None) -> Answer:
-    """Publish an approved answer back where the resident wrote (reply, email, call-back record)."""
+    """Publish an approved answer: the resident's status page shows it at once, and the reply to where
+    they wrote goes into the outbox, sent by a worker after the commit (:mod:`otklik.cases.delivery`)."""
     _require_center(user)
     now = now or timezone.now()
     with transaction.atomic():
@@ -119,13 +120,13 @@ def publish_answer(answer: Answer, user: User | None, *, now: datetime | None = 
         check_answer_transition(answer.status, AnswerStatus.PUBLISHED)
         answer.status = AnswerStatus.PUBLISHED
         answer.published_at = now
-        answer.publish_result = notifications.publish_reply(case, answer)
+        reply = delivery.queue_reply(case, answer, now=now)
         answer.save()
         log_event(
             case,
             EventKind.ANSWER_PUBLISHED,
             user,
-            after={"answer": answer.pk, "result": answer.publish_result},
+            after={"answer": answer.pk, "delivery": reply.status},
             at=now,
         )
         if answer.kind == AnswerKind.FINAL:
