@@ -3,8 +3,9 @@
 Services are the active categories without active subcategories (``group`` is the parent's name);
 ``service_code`` is the category's code. A service request is a case: ``service_request_id`` is the
 case number, ``status`` is "closed" once the answer is published (or the case is closed or not taken
-into work) and "open" otherwise, ``status_notes`` is the published answer (personal data masked) or
-the status a resident is told. The internal workflow stays richer than Open311's two states.
+into work) and "open" otherwise, ``status_notes`` is the published answer (personal data masked) of a
+closed request or the status a resident is told (a reopened case is "open", "In work again").
+The internal workflow stays richer than Open311's two states.
 
 Who sees what: the list shows cases taken into work (not those still being checked, rejected as
 spam or merged into another) and every request that came in through Open311; descriptions and
@@ -27,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from otklik.analytics.masking import mask_personal_data
-from otklik.cases.choices import AnswerStatus, CaseStatus
+from otklik.cases.choices import AnswerKind, AnswerStatus, CaseStatus
 from otklik.cases.models import Answer, Case
 from otklik.directory.choices import Channel
 from otklik.directory.models import Category
@@ -226,7 +227,7 @@ ROW_FIELDS = (
 
 def _with_relations(cases: QuerySet[Case]) -> QuerySet[Case]:
     published = (
-        Answer.objects.filter(status=AnswerStatus.PUBLISHED)
+        Answer.objects.filter(status=AnswerStatus.PUBLISHED, kind=AnswerKind.FINAL)
         .only("case", "text", "published_at")
         .order_by("-published_at", "-id")
     )
@@ -309,6 +310,20 @@ def _status_label(status: str, language: str | None) -> str:
     return str(PUBLIC_STATUS.get(status) or CaseStatus(status).label)
 
 
+def earlier_answer(case: Case) -> str:
+    """The masked text of the latest published answer of a case that is open again (the resident said
+    it did not solve the problem), to show as the earlier answer; empty otherwise."""
+    shown = current_case(case) or case
+    if shown.status in CLOSED:
+        return ""
+    latest = (
+        Answer.objects.filter(case=shown, status=AnswerStatus.PUBLISHED, kind=AnswerKind.FINAL)
+        .order_by("-published_at", "-id")
+        .first()
+    )
+    return mask_personal_data(latest.text) if latest is not None else ""
+
+
 def request_row(case: Case) -> dict[str, Any]:
     shown = current_case(case) or case
     if shown is not case:  # merged: the answer and the status are those of the case it joined
@@ -318,7 +333,7 @@ def request_row(case: Case) -> dict[str, Any]:
     answers: list[Answer] = getattr(shown, "published_answers", [])
     closed = shown.status in CLOSED
     notes = _status_label(shown.status, get_language())
-    if answers:
+    if answers and closed:  # a reopened case is open again: its old answer is not its status
         notes = mask_personal_data(answers[0].text)
     return {
         "service_request_id": case.number,

@@ -137,5 +137,11 @@ def day(moment: str | None) -> str:
 def problem(number: str) -> dict[str, Any]:
     """One problem's public page (the Open311 row with its dates for reading); Open311Error 404 when
     it is not public."""
-    row = open311.request_row(open311.find_request(number))
-    return {**row, "received": day(row["requested_datetime"]), "due": day(row["expected_datetime"])}
+    case = open311.find_request(number)
+    row = open311.request_row(case)
+    return {
+        **row,
+        "received": day(row["requested_datetime"]),
+        "due": day(row["expected_datetime"]),
+        "earlier_answer": open311.earlier_answer(case) if row["status"] == "open" else "",
+    }

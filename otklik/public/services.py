@@ -8,7 +8,7 @@ and an unknown number are the same 404 — nobody can walk through other people'
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from otklik.cases import actions
-from otklik.cases.choices import AnswerStatus, CaseStatus
+from otklik.cases.choices import AnswerKind, AnswerStatus, CaseStatus
 from otklik.cases.models import Answer, Case, Rating
 from otklik.directory.choices import Channel
 from otklik.directory.models import Agency, Territory
@@ -148,6 +148,11 @@ class PublicView:
     answers: list[Answer]
     rating: Rating | None
     can_rate: bool
+    answered: bool = True  # False while the case is (again) in work: its final answers are earlier ones
+    interim: list[Answer] = field(
+        default_factory=list
+    )  # interim answers while in work (an extension's notice)
+    earlier: list[Answer] = field(default_factory=list)  # final answers of a case reopened since
 
 
 # Panels other apps add to a resident's status page (the deputies' "did you get a reply?"): each is
@@ -170,6 +175,7 @@ def public_view(case: Case) -> PublicView:
     shown = current_case(case) or case
     answers = list(shown.answers.filter(status=AnswerStatus.PUBLISHED).order_by("published_at", "id"))
     rating = shown.ratings.order_by("-created_at", "-id").first()
+    answered = shown.status in (CaseStatus.PUBLISHED, CaseStatus.CLOSED)
     return PublicView(
         case=case,
         shown=shown,
@@ -177,6 +183,9 @@ def public_view(case: Case) -> PublicView:
         answers=answers,
         rating=rating,
         can_rate=shown.status == CaseStatus.PUBLISHED,
+        answered=answered,
+        interim=[a for a in answers if a.kind == AnswerKind.INTERIM] if not answered else [],
+        earlier=[a for a in answers if a.kind == AnswerKind.FINAL] if not answered else [],
     )
 
 
