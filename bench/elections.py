@@ -2,6 +2,10 @@
 every polling station against a bare read of the same reports.
 
     .venv/bin/python bench/elections.py --stations 2800
+    .venv/bin/python bench/elections.py --morning --stations 2811 --commissions 45 --observers 5600
+
+The second is election morning through the web app (:mod:`election_morning`: openings, a turnout
+round and 200 violations with photos POSTed by the observers while 20 staff refresh the dashboard).
 
 It works in its own PostgreSQL database (``otklik_bench_elections`` on 127.0.0.1, created when
 missing; the ``test`` database is never touched): migrates it, loads the shipped Saratov region,
@@ -135,10 +139,32 @@ def main() -> None:
     )
     parser.add_argument("--stations", type=int, default=2800)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--db", default="otklik_bench_elections", help="its own PostgreSQL database")
+    parser.add_argument("--morning", action="store_true", help="election morning through the web app")
+    parser.add_argument("--commissions", type=int, default=45)
+    parser.add_argument("--observers", type=int, default=5600)
+    parser.add_argument("--staff", type=int, default=20, help="center staff refreshing the dashboard")
+    parser.add_argument("--pause", type=float, default=2.0, help="seconds between a staff member's refreshes")
+    parser.add_argument("--workers", type=int, default=8, help="threads sending the observers' reports")
+    parser.add_argument("--violations", type=int, default=200)
     args = parser.parse_args()
 
+    data.DB = args.db
     data.ensure_database()
     data.setup_django()
+    if args.morning:
+        from django.core.management import call_command
+
+        from otklik.directory.models import Territory
+        from otklik.directory.regions import load_shipped_region
+
+        call_command("migrate", verbosity=0)
+        if not Territory.objects.exists():
+            load_shipped_region("saratov")
+        import election_morning
+
+        election_morning.run(args)
+        return
     from django.test import Client
     from django.test.utils import override_settings
 
