@@ -1,4 +1,7 @@
+from functools import lru_cache
+
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -74,3 +77,18 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("error")
     STAGING = "staging", _("not sent: test mode")
     MANUAL = "manual", _("not sent automatically")
+
+
+def choice_label(choices: type[models.TextChoices], value: str) -> str:
+    """The translated label of ``value`` (the value itself if unknown), as ``get_FOO_display`` gives
+    it but looked up once per language: Django's hashes every lazy label of the field on each call,
+    which on a page of 50 cases is hundreds of translations."""
+    return _choice_label(choices, value, get_language() or "")
+
+
+@lru_cache(maxsize=2048)
+def _choice_label(choices: type[models.TextChoices], value: str, language: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value

@@ -12,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.directory.choices import Channel
 
-from .choices import AWAITING_AGENCY, AnswerKind, AnswerStatus, CaseStatus, DeliveryStatus, EventKind
+from .choices import (
+    AWAITING_AGENCY,
+    AnswerKind,
+    AnswerStatus,
+    CaseStatus,
+    DeliveryStatus,
+    EventKind,
+    choice_label,
+)
 
 if TYPE_CHECKING:
     from otklik.accounts.permissions import AnyUser
@@ -173,6 +181,12 @@ class Case(models.Model):
         if not self.number:
             self.number = f"{self.created_at:%y%m}-{self.pk:06d}"
             super().save(update_fields=["number"])
+
+    def get_status_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(CaseStatus, self.status)
+
+    def get_channel_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(Channel, self.channel)
 
     @property
     def awaits_agency(self) -> bool:

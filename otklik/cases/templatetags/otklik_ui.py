@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django import template
@@ -11,15 +12,22 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from otklik.cases.choices import AnswerKind, CaseStatus
+from otklik.cases.choices import AnswerKind, CaseStatus, choice_label
 
 register = template.Library()
 
 
 def ui_strings() -> dict[str, str]:
-    """The words the countdown script needs, translated once per page (see static/otklik/otklik.js)."""
+    """The words the countdown script needs, translated once per language (see static/otklik/otklik.js);
+    a queue page asks for them twice a row."""
+    return _ui_strings(get_language() or "")
+
+
+@lru_cache(maxsize=16)
+def _ui_strings(language: str) -> dict[str, str]:
     return {
         "days": _("d"),
         "hours": _("h"),
@@ -83,12 +91,12 @@ def countdown(case: Any, now: datetime | None = None) -> str:
 
 @register.simple_tag
 def status_badge(status: str) -> str:
-    label: str
-    try:
-        label = str(CaseStatus(status).label)
-    except ValueError:
-        label = status
-    return format_html('<span class="badge st-{}">{}</span>', status, label)
+    return _status_badge(status, get_language() or "")
+
+
+@lru_cache(maxsize=256)
+def _status_badge(status: str, language: str) -> str:
+    return format_html('<span class="badge st-{}">{}</span>', status, choice_label(CaseStatus, status))
 
 
 @register.filter
@@ -103,7 +111,7 @@ def percent(value: Any) -> str:
 
 @register.simple_tag
 def ui_strings_json() -> dict[str, str]:
-    return ui_strings()
+    return dict(ui_strings())
 
 
 @register.filter
