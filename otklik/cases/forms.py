@@ -145,6 +145,9 @@ class AnswerForm(CaseActionForm):
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+    # filled by "Use as a draft": the text offered, so that it is never sent unedited
+    draft = forms.CharField(required=False, max_length=10000, widget=forms.HiddenInput)
+    draft_source = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class AnswerChoiceForm(CaseActionForm):

@@ -232,6 +232,10 @@ class Answer(models.Model):
     # and the flags of a formal non-answer ("отписка"); empty for answers written before it was kept.
     quality_score = models.FloatField(_("quality score"), null=True, blank=True)
     quality_flags = models.JSONField(_("quality flags"), default=list, blank=True)
+    # Written from a draft (a past approved answer offered in the card): the draft's case and how much
+    # of the draft the sent answer kept (None: not from a draft).
+    draft_source = models.IntegerField(_("draft's source case"), null=True, blank=True)
+    draft_kept = models.FloatField(_("share of the draft kept"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("answer")

@@ -22,9 +22,11 @@ from typing import Any
 from django.db.models import OuterRef, Subquery
 from django.db.models.signals import post_delete, post_init, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from otklik.accounts.permissions import AnyUser
 from otklik.caching import ProcessCache, bump
+from otklik.understanding.answer_draft import Draft, DraftSource, make_draft
 from otklik.understanding.quality import PastCase, SimilarCase, SimilarCaseIndex
 
 from .choices import AnswerKind, AnswerStatus
@@ -124,3 +126,22 @@ def similar_for(
         .values_list("pk", flat=True)
     )
     return [c for c in candidates if c.case_id in visible][:limit]
+
+
+def draft_for(case: Case, user: AnyUser) -> Draft | None:
+    """A draft answer for ``case`` from the best-matching approved answers of the same category and
+    agency that ``user`` may open (:func:`otklik.understanding.answer_draft.make_draft`), or None."""
+    text = case.text or case.title
+    if not text.strip() or case.agency_id is None:
+        return None
+    candidates = get_index().query(text, limit=CANDIDATES, exclude=[case.pk])
+    scoped = Case.objects.visible_to(user).filter(
+        pk__in=[c.case_id for c in candidates], agency_id=case.agency_id
+    )
+    if case.category_id is None:
+        scoped = scoped.filter(category__isnull=True)
+    else:
+        scoped = scoped.filter(category_id=case.category_id)
+    same = set(scoped.values_list("pk", flat=True))
+    sources = [DraftSource(c.case_id, c.similarity, c.answer) for c in candidates if c.case_id in same]
+    return make_draft(text, sources, answered_on=timezone.localdate())

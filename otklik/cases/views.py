@@ -261,6 +261,7 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "place_action": place_action,
         "similar_cases": similar.similar_for(case, user) if shows_similar else [],
         "can_draft": "answer" in action_names,
+        "answer_draft": similar.draft_for(case, user) if shows_similar and "answer" in action_names else None,
         "understanding": _understanding(case),
         "working_minutes_left": working_left,
         "now": timezone.now(),
@@ -369,7 +370,14 @@ def start(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
 
 @case_action("answer")
 def answer(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
-    actions.write_answer(case, me(request), text=data["text"], kind=data["kind"])
+    actions.write_answer(
+        case,
+        me(request),
+        text=data["text"],
+        kind=data["kind"],
+        draft=data.get("draft") or "",
+        draft_source=data.get("draft_source"),
+    )
 
 
 @case_action("redirect")

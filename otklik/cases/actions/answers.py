@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
+from otklik.understanding.answer_draft import kept_share, unedited
 from otklik.understanding.quality import assess_answer
 
 from .. import deadlines, delivery, notifications
@@ -29,12 +30,25 @@ from ._base import (
 
 
 def write_answer(
-    case: Case, user: User | None, *, text: str, kind: str = AnswerKind.FINAL, now: datetime | None = None
+    case: Case,
+    user: User | None,
+    *,
+    text: str,
+    kind: str = AnswerKind.FINAL,
+    now: datetime | None = None,
+    draft: str = "",
+    draft_source: int | None = None,
 ) -> Answer:
-    """An executor (or the center) writes an interim or final answer; a final one awaits approval."""
+    """An executor (or the center) writes an interim or final answer; a final one awaits approval.
+    ``draft``: the text offered as a draft, which may not be sent unchanged or with a blank left."""
     text = text.strip()
     if len(text) < 10:
         raise ValidationError(_("The answer is too short."))
+    why = unedited(text, draft)
+    if why == "unchanged":
+        raise ValidationError(_("The draft is someone else's answer: edit it for this case before sending."))
+    if why == "placeholder":
+        raise ValidationError(_("Fill in the blanks […] the draft left for this case's dates and numbers."))
     now = now or timezone.now()
     with transaction.atomic():
         case = _locked(case)
@@ -49,6 +63,8 @@ def write_answer(
             created_at=now,
             quality_score=quality.score,
             quality_flags=quality.flags,
+            draft_source=draft_source if draft.strip() else None,
+            draft_kept=kept_share(text, draft) if draft.strip() else None,
         )
         if case.first_answer_at is None:
             case.first_answer_at = now

@@ -113,6 +113,11 @@
     var textarea = document.getElementById("id_answer_text");
     if (!textarea) { return; }
     textarea.value = button.getAttribute("data-use-draft");
+    // the server refuses a draft sent unchanged: it must know which text was offered
+    var draft = document.getElementById("id_answer_draft");
+    if (draft) { draft.value = button.getAttribute("data-use-draft"); }
+    var source = document.getElementById("id_answer_draft_source");
+    if (source) { source.value = button.getAttribute("data-draft-source") || ""; }
     var action = textarea.closest("details");
     if (action) { action.open = true; }
     textarea.focus();
