@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_case_addressed_to'),
+        ('cases', '0007_reply_delivery'),
     ]
 
     operations = [
