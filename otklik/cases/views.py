@@ -31,7 +31,7 @@ from otklik.directory.models import Territory
 from otklik.understanding.explain import explain
 from otklik.understanding.quality import assess_answer
 
-from . import actions, delivery_views, notifications, similar
+from . import actions, delivery_views, notifications, similar, suggestions
 from .access import access_case, can_work_cases
 from .choices import FINAL, AnswerStatus, CaseStatus
 from .filters import PAGE_SIZE, SORTS, TABS, queue_cases
@@ -59,6 +59,9 @@ CARD_RELATIONS = (
     "merged_into",
     "deadline_policy",
 )
+
+
+REFUSED_KEY = "refused-suggestions"
 
 
 def _is_htmx_target(request: HttpRequest, target: str) -> bool:
@@ -89,11 +92,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     if is_center(request.user):
         confirmable = {c.pk for c in page.object_list if actions.can_confirm_suggestion(c)}
     delivery_views.attach_to_cases(page.object_list, request.user)
+    # rows refused by the last bulk acceptance: still ticked, with the reason
+    refused = {int(k): v for k, v in request.session.pop(REFUSED_KEY, {}).items()}
     context = {
         "form": form,
         "page": page,
         "cases": page.object_list,
         "confirmable": confirmable,
+        "refused": refused,
         "tabs": [
             {"key": t.key, "label": t.label, "count": result.counts[t.key], "more": t.key in result.more}
             for t in TABS
@@ -107,6 +113,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     partial = _is_htmx_target(request, "queue-results")
     response = render(request, "cases/_queue_results.html" if partial else "cases/queue.html", context)
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    suggestions.remember_queue_filter(request, response)
     return response
 
 
@@ -127,11 +134,26 @@ def confirm_suggestions(request: HttpRequest) -> HttpResponse:
         .select_related("suggested_category", "suggested_territory", "suggested_agency")
         .order_by("pk")
     )
+    sure, unsure = [], {}
+    for case in cases:
+        reason = suggestions.bulk_refusal(case)
+        if reason is None:
+            sure.append(case)
+        else:
+            unsure[case.pk] = reason
     try:
-        result = actions.confirm_suggestions(cases, me(request))
+        result = actions.confirm_suggestions(sure, me(request))
     except PermissionDenied as exc:
         messages.error(request, str(exc))
         return redirect(back)
+    if unsure:
+        request.session[REFUSED_KEY] = {str(pk): reason for pk, reason in unsure.items()}
+        text = ngettext(
+            "%(n)d case is too unsure to accept in bulk: it stays ticked, open it to check.",
+            "%(n)d cases are too unsure to accept in bulk: they stay ticked, open them to check.",
+            len(unsure),
+        )
+        messages.warning(request, text % {"n": len(unsure)})
     n = len(result.confirmed)
     if n:
         text = ngettext("%(n)d case confirmed and routed.", "%(n)d cases confirmed and routed.", n)
@@ -265,6 +287,9 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "understanding": _understanding(case),
         "working_minutes_left": working_left,
         "now": timezone.now(),
+        "next_case": suggestions.next_case(user, request, case)
+        if permissions.works_queue(user)
+        else None,
     }
 
 
