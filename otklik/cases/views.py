@@ -136,7 +136,8 @@ def confirm_suggestions(request: HttpRequest) -> HttpResponse:
     )
     sure, unsure = [], {}
     for case in cases:
-        reason = suggestions.bulk_refusal(case)
+        # a case that cannot be confirmed at all is refused by confirm_suggestions with its reason
+        reason = suggestions.bulk_refusal(case) if actions.can_confirm_suggestion(case) else None
         if reason is None:
             sure.append(case)
         else:

@@ -637,6 +637,8 @@ def _awaiting(region: dict[str, Any], **kw: Any) -> Case:
         "suggested_category": region["hot_water"],
         "suggested_territory": region["village"],
         "suggested_agency": region["agency_a"],
+        # sure enough to be accepted in bulk (the rules' threshold: OTKLIK_AUTO_ROUTE_CONFIDENCE)
+        "category_confidence": 0.95,
     }
     return make_case(**{**suggested, **kw})
 
