@@ -385,8 +385,10 @@ DATABASE_ROUTERS = ["otklik.ops.db_router.ReplicaRouter"]
 OTKLIK_REPLICA_PATHS = env_list("OTKLIK_REPLICA_PATHS", "/analytics/")
 # The reverse proxies whose X-Forwarded-For names the client (addresses or networks).
 OTKLIK_TRUSTED_PROXIES = env_list("OTKLIK_TRUSTED_PROXIES", "127.0.0.1,::1")
-# Who may read /metrics and the details of /readyz: addresses or networks, or the bearer token.
-OTKLIK_METRICS_ALLOWED = env_list("OTKLIK_METRICS_ALLOWED", "127.0.0.1,::1")
+# Who may read /metrics and the details of /readyz: the addresses or networks named here (none by
+# default: not even 127.0.0.1, which is also a local process or a proxy that lost the client's
+# address), or the bearer token. /healthz is open to all.
+OTKLIK_METRICS_ALLOWED = env_list("OTKLIK_METRICS_ALLOWED", "")
 OTKLIK_METRICS_TOKEN = os.environ.get("OTKLIK_METRICS_TOKEN", "")
 # The pipeline's lag (oldest unprocessed item) above which the health check warns.
 OTKLIK_READY_MAX_LAG_SECONDS = int(os.environ.get("OTKLIK_READY_MAX_LAG_SECONDS", "300"))

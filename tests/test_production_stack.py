@@ -148,6 +148,7 @@ def test_production_stack_end_to_end(tmp_path: Path) -> None:
                 "OTKLIK_PIPELINE_ORDER_WAIT_SECONDS": "5",
                 "OTKLIK_E2E_WEBHOOK_SECRET": WEBHOOK_SECRET,
                 "OTKLIK_LOG_FORMAT": "json",
+                "OTKLIK_METRICS_ALLOWED": "127.0.0.1,::1",  # the monitoring host, as a deployment names it
                 "OTKLIK_ACCESS_LOG": "INFO",
             }
         )

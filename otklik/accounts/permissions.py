@@ -89,7 +89,8 @@ ROLES: Mapping[str, Rights] = {
     Role.SUPERVISOR: Rights(_CENTER | {C.SUPERVISE, C.MONITOR}),
     Role.ADMINISTRATOR: Rights(_CENTER | {C.MONITOR}),
     Role.EXECUTOR: Rights(frozenset({C.ANSWER_FOR_AGENCY, C.SEE_PERSONAL_DATA})),
-    Role.ANALYST: Rights(frozenset({C.SEE_ALL_CASES, C.READ_ANALYTICS, C.READ_DEPUTY_RATINGS})),
+    # Aggregates with personal data masked (PRODUCT.md): no case lists, cards or API case details.
+    Role.ANALYST: Rights(frozenset({C.READ_ANALYTICS, C.READ_DEPUTY_RATINGS}), home="analytics:index"),
     Role.COORDINATOR: Rights(frozenset({C.COORDINATE_FACTION}), home="deputies:rating"),
     Role.OBSERVER: Rights(frozenset({C.REPORT_AS_OBSERVER}), home="elections:station"),
     Role.LAWYER: Rights(frozenset({C.RUN_ELECTION_CENTER, C.HANDLE_INCIDENTS}), home="elections:dashboard"),

@@ -111,13 +111,14 @@ def test_detail_has_messages_answers_and_history(client, world):
     assert body["deadline_at"] is not None
 
 
-def test_analyst_reads_messages_with_author_masked(client, world):
+def test_an_analyst_reads_no_case_through_the_api_and_a_moderator_reads_the_authors(client, world):
+    """PRODUCT.md: analysts see aggregates with personal data masked, never a case (issue 11)."""
     case = world["cases"]["heating"]
     case.messages.update(author_name="Иван Петров", author_contact="+7 900 000-00-00")
     client.force_login(world["analyst"])
-    message = client.get(reverse("api:case-detail", args=[case.pk])).json()["messages"][0]
-    assert message["author_name"] == "И. П."
-    assert message["author_contact"] == ""
+    assert client.get(reverse("api:case-detail", args=[case.pk])).status_code in {403, 404}
+    listed = client.get(reverse("api:case-list"))
+    assert listed.status_code == 403 or listed.json()["results"] == []
     client.force_login(world["moderator"])
     message = client.get(reverse("api:case-detail", args=[case.pk])).json()["messages"][0]
     assert message["author_name"] == "Иван Петров"

@@ -149,29 +149,21 @@ def test_invalid_form_shows_error_and_changes_nothing(client, region):
     assert case.status == CaseStatus.MODERATION
 
 
-def test_analyst_cannot_post_actions(client, region):
+def test_analyst_opens_no_case_card_and_cannot_post_actions(client, region):
+    """PRODUCT.md: analysts see aggregates with personal data masked, never a case (issue 11)."""
     case = make_case(status=CaseStatus.MODERATION)
     client.force_login(region["analyst"])
-    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 200
+    assert client.get(reverse("cases:detail", args=[case.pk])).status_code in {403, 404}
     for name, data in [
         ("assign", {"agency": region["agency_a"].pk}),
         ("reject", {"reason": "спам"}),
         ("moderate", {"category": region["hot_water"].pk, "territory": region["district"].pk}),
     ]:
-        response = client.post(reverse(f"cases:{name}", args=[case.pk]), data, follow=True)
-        assert [m.level_tag for m in response.context["messages"]] == ["error"]
+        client.post(reverse(f"cases:{name}", args=[case.pk]), data)
     case.refresh_from_db()
     assert case.status == CaseStatus.MODERATION
     assert case.agency is None
     assert not CaseEvent.objects.filter(case=case).exists()
-
-
-def test_analyst_sees_no_action_forms(client, region):
-    case = make_case(status=CaseStatus.MODERATION)
-    client.force_login(region["analyst"])
-    response = client.get(reverse("cases:detail", args=[case.pk]))
-    assert response.context["actions"] == []
-    assert 'data-testid="actions"' not in response.content.decode()
 
 
 def test_executor_cannot_run_center_actions_on_own_case(client, region):

@@ -22,7 +22,22 @@ def test_healthz_says_alive_without_the_database(client, django_assert_num_queri
     assert response.json() == {"status": "alive"}
 
 
-def test_readyz_is_ready_and_details_only_for_monitoring(client):
+@pytest.fixture
+def monitoring_host(settings):
+    """Prometheus on this machine, named in the settings as a deployment names it."""
+    settings.OTKLIK_METRICS_ALLOWED = ["127.0.0.1", "::1"]
+
+
+def test_by_default_no_address_reads_metrics_or_readiness_details(client, settings):
+    """Issue 11: an anonymous request from 127.0.0.1 (a local process, a proxy without a client
+    address) is no monitoring system unless the settings say so; /healthz stays open."""
+    assert settings.OTKLIK_METRICS_ALLOWED == []
+    assert client.get("/metrics").status_code == 403
+    assert client.get("/readyz").json() == {"status": "ready"}
+    assert client.get("/healthz").status_code == 200
+
+
+def test_readyz_is_ready_and_details_only_for_monitoring(client, monitoring_host):
     response = client.get("/readyz")
     assert response.status_code == 200
     body = response.json()
@@ -36,7 +51,7 @@ def test_readyz_is_ready_and_details_only_for_monitoring(client):
     assert outside.json() == {"status": "ready"}
 
 
-def test_readyz_is_not_ready_when_the_broker_is_away(client, settings):
+def test_readyz_is_not_ready_when_the_broker_is_away(client, settings, monitoring_host):
     settings.OTKLIK_PIPELINE = "celery"
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     response = client.get("/readyz")
@@ -46,7 +61,7 @@ def test_readyz_is_not_ready_when_the_broker_is_away(client, settings):
     assert body["checks"]["broker"]["status"] == "fail"
 
 
-def test_readyz_strict_fails_on_a_failing_job_but_plain_stays_ready(client):
+def test_readyz_strict_fails_on_a_failing_job_but_plain_stays_ready(client, monitoring_host):
     run_once("boom", 60, lambda: 1 / 0)
     assert client.get("/readyz").status_code == 200
     strict = client.get("/readyz?strict=1")
@@ -54,14 +69,14 @@ def test_readyz_strict_fails_on_a_failing_job_but_plain_stays_ready(client):
     assert strict.json()["checks"]["jobs"]["jobs"]["boom"]["ok"] is False
 
 
-def test_readyz_reports_connectors_failing(client):
+def test_readyz_reports_connectors_failing(client, monitoring_host):
     make_source("vk-main", retry_count=3, last_error="HTTP 500")
     body = client.get("/readyz").json()
     assert body["checks"]["connectors"]["status"] == "warn"
     assert body["checks"]["connectors"]["failing"] == ["vk-main"]
 
 
-def test_metrics_only_for_monitoring_and_count_requests(client, settings):
+def test_metrics_only_for_monitoring_and_count_requests(client, settings, monitoring_host):
     make_case(is_overdue=True, status="assigned")
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 403
     client.get("/healthz")
