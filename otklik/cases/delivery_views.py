@@ -4,7 +4,6 @@ and the center's "send again" for a reply that did not reach the network."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +22,7 @@ from .forms import is_center
 from .models import Answer, Case, ReplyDelivery
 
 
-def attach_to_answers(answers: Iterable[Answer], user: Any) -> None:
+def attach_to_answers(answers: Iterable[Answer], user: permissions.AnyUser) -> None:
     """``answer.reply`` (its delivery or None) and ``answer.reply_can_retry`` for the card's answers;
     the answers are loaded with ``select_related("delivery")``."""
     center = is_center(user)
@@ -41,7 +40,7 @@ def _has_delivery(answer: Answer) -> bool:
     return True
 
 
-def attach_to_cases(cases: Iterable[Case], user: Any) -> None:
+def attach_to_cases(cases: Iterable[Case], user: permissions.AnyUser) -> None:
     """``case.reply``: the latest delivery of each case of a queue page (one query), and whether the
     user may send it again."""
     rows = list(cases)
