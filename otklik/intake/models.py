@@ -274,9 +274,7 @@ class MonitoringQuery(models.Model):
         verbose_name=_("territories"),
         blank=True,
         related_name="+",
-        help_text=_(
-            "Only posts placed in these territories or within them (none chosen: the whole region)."
-        ),
+        help_text=_("Only posts placed in these territories or within them (none chosen: the whole region)."),
     )
     compiled = models.JSONField(_("compiled form"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
