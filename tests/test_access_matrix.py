@@ -1,0 +1,242 @@
+"""The access matrix generated from the URL conf (issue 11, first rows): every URL of the project
+(the admin aside, guarded by the admin site) has an entry here — a new URL without one fails —
+and is requested with real objects by an anonymous visitor (GET and POST) and by an analyst.
+
+Anonymous: a public URL answers without a server error; every other URL sends to the login page or
+answers 401/403/404/405, never the page. Analyst: aggregates only (PRODUCT.md), so no case list,
+card, action or API case answers 200.
+Rows still to add for the full audit matrix: executor of another agency, deputy of another office,
+observer of another station, coordinator of another faction (their scoping is tested per app)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from otklik.accounts.choices import Role
+from otklik.cases.choices import CaseStatus
+from otklik.testing.factories import make_agency, make_case, make_user
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {
+    "",
+    "set_language",
+    "accounts:login",
+    "accounts:logout",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_set",
+    "public:appeal",
+    "public:map",
+    "public:problem",
+    "public:status",
+    "public:rate",
+    "open311:root",
+    "open311:discovery",
+    "open311:services",
+    "open311:service",
+    "open311:requests",
+    "open311:request",
+    "open311:token",
+    "deputies:directory",
+    "deputies:statistics",
+    "deputies:responsiveness",
+    "deputies:deputy",
+    "deputies:reply",
+    "intake:webhook",  # signed by the sender (HMAC), refused without the signature
+    "healthz",
+    "readyz",
+    "api-schema",
+    "api-docs",
+}
+STAFF = {
+    "accounts:profile",
+    *(
+        f"cases:{n}"
+        for n in [
+            "queue",
+            "confirm",
+            "bursts",
+            "burst-acknowledge",
+            "detail",
+            "retry-reply",
+            "moderate",
+            "assign",
+            "start",
+            "answer",
+            "redirect",
+            "escalate",
+            "merge",
+            "reject",
+            "rate",
+            "close",
+            "reopen",
+            "approve",
+            "return",
+            "publish",
+            "place",
+        ]
+    ),
+    "intake:monitoring",
+    "intake:monitoring-new",
+    "intake:monitoring-preview",
+    "intake:monitoring-edit",
+    *(
+        f"analytics:{n}"
+        for n in [
+            "index",
+            "heatmap",
+            "heatmap-data",
+            "heatmap-hex",
+            "dynamics",
+            "agencies",
+            "agency",
+            "summary",
+            "summary-xlsx",
+            "summary-pdf",
+        ]
+    ),
+    "deputies:rating",
+    *(
+        f"elections:{n}"
+        for n in [
+            "dashboard",
+            "station",
+            "find_station",
+            "station_detail",
+            "observers",
+            "incidents",
+            "incident",
+            "incidents_xlsx",
+            "photo",
+            "events",
+            "questions",
+            "questions_xlsx",
+            "sessions",
+            "calls",
+            "home_voting_xlsx",
+            "event",
+        ]
+    ),
+    "callcenter:form",
+    *(
+        f"api:{n}"
+        for n in [
+            "api-root",
+            "case-list",
+            "case-detail",
+            "category-list",
+            "category-detail",
+            "territory-list",
+            "territory-detail",
+            "agency-list",
+            "agency-detail",
+            "deputy-list",
+            "deputy-rating",
+            "deputy-detail",
+            "election-station-list",
+            "election-station-detail",
+            "election-report-list",
+            "election-report-detail",
+            "election-incident-list",
+            "election-incident-detail",
+            "election-dashboard-list",
+            "election-violation-type-list",
+            "election-violation-type-detail",
+        ]
+    ),
+    "ops:health",
+    "metrics",
+}
+ANONYMOUS_REFUSALS = {401, 403, 404, 405}
+
+
+def _routes() -> list[tuple[str, str]]:
+    """(name, route) of every URL pattern but the admin's."""
+    found: list[tuple[str, str]] = []
+
+    def walk(patterns, prefix: str, namespace: str | None) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            elif isinstance(pattern, URLPattern):
+                name = pattern.name or ""
+                found.append((f"{namespace}:{name}" if namespace else name, prefix + str(pattern.pattern)))
+
+    walk(get_resolver().url_patterns, "", None)
+    return [(name, route) for name, route in found if not route.startswith("admin/")]
+
+
+def _path(route: str, values: dict[str, str]) -> str:
+    """A real path for a route: each parameter filled with a real object's value."""
+    path = route.replace("^", "").replace("$", "").replace("\\.", ".").replace("/?", "/")
+    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: values.get(m.group(1), "1"), path)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values.get(m.group(1), "1"), path)
+    return "/" + path
+
+
+@pytest.fixture
+def world() -> dict:
+    agency = make_agency("Водоканал")
+    case = make_case(agency=agency, status=CaseStatus.ASSIGNED)
+    return {
+        "case": case,
+        "values": {
+            "case_id": str(case.pk),
+            "pk": str(case.pk),
+            "number": case.number or "1",
+            "fmt": "json",
+            "format": "json",
+            "code": "x",
+            "token": "x",
+            "uidb64": "x",
+            "delivery_id": "1",
+            "alert_id": "1",
+            "query_id": "1",
+            "agency_id": str(agency.pk),
+        },
+        "analyst": make_user(Role.ANALYST, username="analyst"),
+    }
+
+
+def test_every_url_has_an_entry_in_the_matrix():
+    names = {name for name, _route in _routes()}
+    assert names - PUBLIC - STAFF == set(), "add the new URLs to tests/test_access_matrix.py"
+    assert (PUBLIC | STAFF) - names == set(), "URLs gone: remove them from the matrix"
+
+
+def test_an_anonymous_visitor_gets_no_staff_page_and_no_server_error(client, world):
+    wrong: list[str] = []
+    for name, route in _routes():
+        path = _path(route, world["values"])
+        answer = client.get(path)
+        if answer.status_code >= 500:
+            wrong.append(f"GET {path} ({name}): {answer.status_code}")
+        if name in STAFF:
+            for method in ("get", "post"):
+                answer = getattr(client, method)(path)
+                sent_to_login = answer.status_code == 302 and "/accounts/login/" in answer["Location"]
+                if not sent_to_login and answer.status_code not in ANONYMOUS_REFUSALS:
+                    wrong.append(f"{method.upper()} {path} ({name}): {answer.status_code}")
+    assert wrong == []
+
+
+def test_an_analyst_reads_no_case(client, world):
+    client.force_login(world["analyst"])
+    wrong = []
+    for name, route in _routes():
+        if name.startswith("cases:") or name.startswith("api:case-"):
+            path = _path(route, world["values"])
+            answer = client.get(path)
+            empty_list = (
+                name == "api:case-list" and answer.status_code == 200 and not answer.json()["results"]
+            )
+            if answer.status_code == 200 and not empty_list:
+                wrong.append(f"GET {path} ({name})")
+    assert wrong == []
