@@ -233,6 +233,12 @@ OTKLIK_SEND_REPLIES = env_bool("OTKLIK_SEND_REPLIES", False)
 OTKLIK_REPLY_RETRY_SECONDS = int(os.environ.get("OTKLIK_REPLY_RETRY_SECONDS", "60"))
 OTKLIK_REPLY_RETRY_MAX_SECONDS = int(os.environ.get("OTKLIK_REPLY_RETRY_MAX_SECONDS", str(6 * 3600)))
 OTKLIK_REPLY_MAX_ATTEMPTS = int(os.environ.get("OTKLIK_REPLY_MAX_ATTEMPTS", "8"))
+# Deadlines: agencies are reminded once OTKLIK_DEADLINE_REMIND_AT of the time is used (0.75), or
+# OTKLIK_DEADLINE_REMIND_WORKING_HOURS working hours before the deadline if set and sooner; a supervisor
+# extends a deadline by at most OTKLIK_DEADLINE_EXTENSION_MAX_DAYS days in all (59-FZ art. 12: 30).
+OTKLIK_DEADLINE_REMIND_AT = float(os.environ.get("OTKLIK_DEADLINE_REMIND_AT", "0.75"))
+OTKLIK_DEADLINE_REMIND_WORKING_HOURS = float(os.environ.get("OTKLIK_DEADLINE_REMIND_WORKING_HOURS", "0"))
+OTKLIK_DEADLINE_EXTENSION_MAX_DAYS = int(os.environ.get("OTKLIK_DEADLINE_EXTENSION_MAX_DAYS", "30"))
 OTKLIK_REPLY_CHECK_SECONDS = int(os.environ.get("OTKLIK_REPLY_CHECK_SECONDS", "30"))
 OTKLIK_AUTO_ROUTE_CONFIDENCE = float(os.environ.get("OTKLIK_AUTO_ROUTE_CONFIDENCE", "0.6"))
 # The public site's address behind a proxy ("https://otklik.example.ru"), used for links in emails

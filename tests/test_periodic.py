@@ -19,6 +19,7 @@ EXPECTED = {
     "retrain-models": (3600.0, "understanding"),
     "mark-overdue": (60.0, "periodic"),
     "send-replies": (30.0, "notify"),
+    "remind-deadlines": (300.0, "periodic"),
     "telegram-bot": (10.0, "notify"),
     "refresh-analytics-rollups": (60.0, "periodic"),
     "ask-about-deputies-replies": (3600.0, "periodic"),

@@ -25,5 +25,7 @@ class CasesConfig(AppConfig):
             "otklik.cases.delivery.send_due_replies",
             queue="notify",
         )
+        # Reminders to agencies before their deadlines (escalation after them is "mark-overdue").
+        periodic.register("remind-deadlines", 300, "otklik.cases.actions.remind_before_deadlines")
         # Staff linking their Telegram chats to the notification bot.
         periodic.register("telegram-bot", 10, "otklik.cases.telegram_bot.process_updates", queue="notify")

@@ -61,11 +61,14 @@ class EventKind(models.TextChoices):
     OVERDUE = "overdue", _("Deadline missed")
     ESCALATED = "escalated", _("Escalated")
     REOPENED = "reopened", _("Reopened")
-    COMMENT = "comment", _("Comment")
+    COMMENT = "comment", _("Internal note")
     REPLY_CHECKED = "reply_checked", _("Resident said whether a reply came")
     REPLY_SENT = "reply_sent", _("Reply delivered to the resident")
     REPLY_FAILED = "reply_failed", _("Reply not delivered")
     REPLY_RETRY = "reply_retry", _("Reply sent again")
+    DEADLINE_EXTENDED = "deadline_extended", _("Deadline extended")
+    INTERIM_REQUESTED = "interim_requested", _("Interim answer requested")
+    REMINDED = "reminded", _("Reminded of the deadline")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.dispatch import receiver
 
 from otklik.caching import ProcessCache, bump_on_change
-from otklik.directory.choices import SOCIAL_CHANNELS, DeadlineUnit
+from otklik.directory.choices import SOCIAL_CHANNELS, DeadlineClock, DeadlineUnit
 from otklik.directory.models import CalendarDay, Category, DeadlinePolicy
 
 from .calendar import WorkingCalendar, WorkingHours
@@ -172,9 +172,25 @@ def deadline_from_policy(
     return DeadlineResult(policy, add_term(start, policy.amount, policy.unit, cal), interim)
 
 
-def deadline_for_case(case: Case, start: datetime) -> DeadlineResult:
-    """When the agency must answer a case assigned at ``start`` (its policy, or one working day)."""
-    return deadline_from_policy(pick_policy(case), start)
+def clock_start(case: Case, policy: DeadlinePolicy | None, now: datetime) -> datetime:
+    """When the policy's clock started for the case: its registration (the case's creation), its first
+    post, or ``now`` (the assignment; also without a policy). Never after ``now``."""
+    clock = policy.clock_start if policy is not None else DeadlineClock.ASSIGNMENT
+    if clock == DeadlineClock.REGISTRATION and case.created_at:
+        return min(case.created_at, now)
+    if clock == DeadlineClock.POSTED:
+        posted = case.messages.aggregate(first=Min("posted_at"))["first"] if case.pk else None  # type: ignore[attr-defined]
+        start = posted or case.created_at
+        return min(start, now) if start else now
+    return now
+
+
+def deadline_for_case(case: Case, now: datetime, *, restart: bool = False) -> tuple[DeadlineResult, datetime]:
+    """When the agency must answer a case routed at ``now``, and when its clock started: as its policy
+    says, or at ``now`` when ``restart`` (a reopened case); without a policy, one working day."""
+    policy = pick_policy(case)
+    start = now if restart else clock_start(case, policy, now)
+    return deadline_from_policy(policy, start), start
 
 
 def working_minutes(start: datetime, end: datetime) -> int:

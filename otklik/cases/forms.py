@@ -24,6 +24,7 @@ from .models import Answer, Case
 CENTER = "center"
 EXECUTOR = "executor"
 WORKER = "worker"  # the center or the executor of the case's agency
+SUPERVISOR = "supervisor"
 
 
 def is_center(user: AnyUser) -> bool:
@@ -39,6 +40,8 @@ def role_allows(who: str, user: AnyUser, case: Case) -> bool:
         return is_center(user)
     if who == EXECUTOR:
         return is_case_executor(user, case)
+    if who == SUPERVISOR:
+        return can(user, Capability.SUPERVISE)
     return is_center(user) or is_case_executor(user, case)
 
 
@@ -192,6 +195,34 @@ class PlaceForm(CaseActionForm):
             self.initial.setdefault("lon", self.case.lon)
 
 
+class ExtendForm(CaseActionForm):
+    days = forms.IntegerField(label=_("Extend by, days"), min_value=1, max_value=30, initial=30)
+    reason = forms.CharField(
+        label=_("Reason (the applicant is told)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class InterimForm(CaseActionForm):
+    hours = forms.IntegerField(
+        label=_("Within, working hours"),
+        min_value=1,
+        max_value=80,
+        required=False,
+        help_text=_("Empty: the policy's interim term, else 4 working hours."),
+    )
+    comment = forms.CharField(
+        label=_("What to report"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class NoteForm(CaseActionForm):
+    text = forms.CharField(
+        label=_("Note (seen by staff only, never by residents)"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class RateForm(CaseActionForm):
     score = forms.TypedChoiceField(
         label=_("Score"), coerce=int, choices=[(n, str(n)) for n in range(5, 0, -1)], widget=forms.RadioSelect
@@ -309,8 +340,25 @@ CASE_ACTIONS: tuple[ActionSpec, ...] = (
         _in(CaseStatus.PUBLISHED, CaseStatus.CLOSED),
         RateForm,
     ),
+    ActionSpec(
+        "extend",
+        _("Extend the deadline"),
+        SUPERVISOR,
+        lambda case: case.awaits_agency and case.deadline_at is not None,
+        ExtendForm,
+        help=_("59-FZ allows up to 30 more days; the applicant is told where they wrote."),
+    ),
+    ActionSpec(
+        "interim",
+        _("Ask for an interim answer"),
+        CENTER,
+        lambda case: case.awaits_agency,
+        InterimForm,
+        help=_("The agency is told by when to report what is being done."),
+    ),
     ActionSpec("close", _("Close"), CENTER, _targets(CaseStatus.CLOSED), EmptyForm),
     ActionSpec("reopen", _("Reopen"), CENTER, _targets(CaseStatus.REOPENED), ReasonForm),
+    ActionSpec("note", _("Internal note"), WORKER, lambda case: True, NoteForm),
 )
 
 

@@ -132,6 +132,11 @@ class Case(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
     deadline_at = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
+    # When the deadline's clock started (registration, the post or the assignment, as the policy
+    # says), whether the agency was reminded before it, and by how many days supervisors extended it.
+    clock_started_at = models.DateTimeField(_("deadline counted from"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded of the deadline"), null=True, blank=True)
+    extended_days = models.PositiveSmallIntegerField(_("deadline extended by, days"), default=0)
     interim_deadline_at = models.DateTimeField(_("interim answer deadline"), null=True, blank=True)
     deadline_policy = models.ForeignKey(
         "directory.DeadlinePolicy",

@@ -443,6 +443,21 @@ def reopen(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
     actions.reopen_case(case, me(request), reason=data["reason"])
 
 
+@case_action("extend")
+def extend(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.extend_deadline(case, me(request), days=data["days"], reason=data["reason"])
+
+
+@case_action("interim")
+def interim(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.request_interim_answer(case, me(request), hours=data["hours"], comment=data["comment"])
+
+
+@case_action("note")
+def note(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
+    actions.add_note(case, me(request), text=data["text"])
+
+
 @case_action("approve")
 def approve(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
     actions.approve_answer(data["answer"], me(request))

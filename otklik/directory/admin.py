@@ -69,10 +69,11 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
         "unit",
         "interim_amount",
         "interim_unit",
+        "clock_start",
         "priority",
         "is_active",
     )
-    list_filter = ("is_active", "channel", "unit", "urgent_only")
+    list_filter = ("is_active", "channel", "unit", "urgent_only", "clock_start")
     search_fields = ("name",)
     autocomplete_fields = ("category",)
 

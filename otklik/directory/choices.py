@@ -36,6 +36,14 @@ class DeadlineUnit(models.TextChoices):
     WORKING_DAYS = "working_days", _("Working days")
 
 
+class DeadlineClock(models.TextChoices):
+    """When a deadline policy's clock starts."""
+
+    REGISTRATION = "registration", _("At registration (59-FZ appeals)")
+    POSTED = "posted", _("At the post's time")
+    ASSIGNMENT = "assignment", _("At assignment to the agency")
+
+
 class AgencyKind(models.TextChoices):
     MINISTRY = "ministry", _("Regional ministry or committee")
     MUNICIPALITY = "municipality", _("Municipal administration")

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .choices import Channel, DeadlineUnit
+from .choices import Channel, DeadlineClock, DeadlineUnit
 from .models import DeadlinePolicy
 
 DEFAULT_DEADLINE_POLICIES = Path(__file__).resolve().parent / "data" / "deadline_policies.json"
@@ -22,6 +22,7 @@ FIELDS = (
     "unit",
     "interim_amount",
     "interim_unit",
+    "clock_start",
     "priority",
     "is_active",
 )
@@ -41,11 +42,14 @@ def read_deadline_policies(path: Path | None = None) -> list[dict[str, Any]]:
             "unit": raw["unit"],
             "interim_amount": raw.get("interim_amount"),
             "interim_unit": raw.get("interim_unit", ""),
+            "clock_start": raw.get("clock_start", DeadlineClock.ASSIGNMENT),
             "priority": int(raw.get("priority", 0)),
             "is_active": bool(raw.get("is_active", True)),
         }
         if row["channel"] and row["channel"] not in Channel.values:
             raise ValidationError(f"{row['name']}: unknown channel {row['channel']!r}")
+        if row["clock_start"] not in DeadlineClock.values:
+            raise ValidationError(f"{row['name']}: unknown clock start {row['clock_start']!r}")
         for key in ("unit", "interim_unit"):
             if row[key] and row[key] not in DeadlineUnit.values:
                 raise ValidationError(f"{row['name']}: unknown unit {row[key]!r}")

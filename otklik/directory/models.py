@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .choices import AgencyKind, CalendarDayKind, Channel, DeadlineUnit, TerritoryKind
+from .choices import AgencyKind, CalendarDayKind, Channel, DeadlineClock, DeadlineUnit, TerritoryKind
 
 
 class Territory(models.Model):
@@ -190,6 +190,16 @@ class DeadlinePolicy(models.Model):
     interim_amount = models.PositiveIntegerField(_("interim answer within"), null=True, blank=True)
     interim_unit = models.CharField(
         _("interim unit"), max_length=20, choices=DeadlineUnit.choices, blank=True
+    )
+    clock_start = models.CharField(
+        _("the clock starts"),
+        max_length=20,
+        choices=DeadlineClock.choices,
+        default=DeadlineClock.ASSIGNMENT,
+        help_text=_(
+            "59-FZ counts from the appeal's registration, a social network's norm from the post's time; "
+            "a reopened case counts from the reopening."
+        ),
     )
     priority = models.IntegerField(_("priority"), default=0)
     is_active = models.BooleanField(_("active"), default=True)

@@ -113,6 +113,14 @@ def test_working_time_is_shown_in_minutes_hours_or_working_days() -> None:
             "45 min",
             "1.5 h",
             "2 h",
-            "2 wd",
-            "2.5 wd",
+            "2 working days",
+            "2.5 working days",
+        ]
+    with translation.override("ru"):
+        assert [working_time(m) for m in (480, 960, 2400, 10080, 1200)] == [
+            "1 рабочий день",
+            "2 рабочих дня",
+            "5 рабочих дней",
+            "21 рабочий день",
+            "2,5 рабочего дня",
         ]

@@ -22,6 +22,7 @@ from .moderation import (
     set_case_place,
 )
 from .opening import EVENT_COLUMNS, Opening, attach_messages, open_cases
+from .supervision import add_note, extend_deadline, remind_before_deadlines, request_interim_answer
 from .work import (
     close_case,
     escalate_case,
@@ -39,6 +40,7 @@ __all__ = [
     "EVENT_COLUMNS",
     "Confirmation",
     "Opening",
+    "add_note",
     "approve_answer",
     "assign_case",
     "attach_messages",
@@ -47,6 +49,7 @@ __all__ = [
     "close_case",
     "confirm_suggestions",
     "escalate_case",
+    "extend_deadline",
     "log_event",
     "mark_overdue",
     "merge_cases",
@@ -57,7 +60,9 @@ __all__ = [
     "redirect_case",
     "refresh_counters",
     "reject_case",
+    "remind_before_deadlines",
     "reopen_case",
+    "request_interim_answer",
     "return_answer",
     "send_to_moderation",
     "set_case_place",

@@ -102,8 +102,12 @@ def _locked(case: Case) -> Case:
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
-def _start_deadline(case: Case, now: datetime) -> None:
-    result = deadlines.deadline_for_case(case, now)
+def _start_deadline(case: Case, now: datetime, *, restart: bool = False) -> None:
+    """The deadline of a case routed now: counted from when its policy's clock starts (registration,
+    the post, the assignment), or from now for a reopened case (``restart``)."""
+    result, started = deadlines.deadline_for_case(case, now, restart=restart)
+    case.clock_started_at = started
+    case.reminded_at = None
     case.assigned_at = now
     case.deadline_at = result.deadline_at
     case.interim_deadline_at = result.interim_deadline_at
@@ -140,6 +144,6 @@ def _reopen(case: Case, actor: User | None, reason: str, now: datetime) -> None:
     case.closed_at = None
     case.answered_at = None
     if case.agency_id:
-        _start_deadline(case, now)
+        _start_deadline(case, now, restart=True)
     case.save()
     notifications.case_reopened(case, reason)

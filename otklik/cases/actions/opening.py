@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from otklik.directory.choices import DeadlineClock
 from otklik.directory.models import Agency, DeadlinePolicy
 
 from .. import bulk, deadlines, notifications
@@ -47,6 +48,7 @@ def open_cases(openings: Sequence[Opening], *, now: datetime | None = None) -> l
     policies: list[DeadlinePolicy] | None = None
     calendar = None
     terms: dict[tuple[str, int | None, bool], deadlines.DeadlineResult] = {}
+    picked: dict[tuple[str, int | None, bool], DeadlinePolicy | None] = {}
     for opening in openings:
         case = opening.case
         case.status = CaseStatus.NEW
@@ -59,12 +61,19 @@ def open_cases(openings: Sequence[Opening], *, now: datetime | None = None) -> l
             policies = list(DeadlinePolicy.objects.filter(is_active=True))
             calendar = deadlines.get_calendar()
         group = (case.channel, case.category_id, bool(case.is_urgent))
-        if group not in terms:
-            policy = deadlines.pick_policy(
+        if group not in picked:
+            picked[group] = deadlines.pick_policy(
                 deadlines.PolicyParams(case.channel, case.category, bool(case.is_urgent)), policies=policies
             )
-            terms[group] = deadlines.deadline_from_policy(policy, now, calendar)
-        result = terms[group]
+        policy = picked[group]
+        if policy is None or policy.clock_start == DeadlineClock.ASSIGNMENT:
+            if group not in terms:
+                terms[group] = deadlines.deadline_from_policy(policy, now, calendar)
+            result, started = terms[group], now
+        else:  # from registration or the post: the case's own moment (the pipeline's is the post's time)
+            started = min(case.created_at, now) if case.created_at else now
+            result = deadlines.deadline_from_policy(policy, started, calendar)
+        case.clock_started_at = started
         case.agency = opening.agency
         case.assigned_at = now
         case.deadline_at = result.deadline_at

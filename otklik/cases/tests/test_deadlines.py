@@ -53,6 +53,8 @@ EXPECTED = {
     ("", True, False, False): (at(6, 23, 18), at(6, 15, 17)),
     # Urgent: interim 4 working hours → Monday 11:00.
     ("", True, True, False): (at(6, 23, 18), at(6, 15, 11)),
+    # Urgent, on by default: 4 hours around the clock, the interim answer within the hour.
+    ("", True, True, True): (at(6, 11, 19), at(6, 11, 16)),
     # 59-FZ: 30 days → Saturday 11 July → Monday 13 July, close of business.
     (Channel.OFFICIAL, False, False, True): (at(7, 13, 18), None),
     (Channel.DEPUTY, False, False, True): (at(7, 13, 18), None),
@@ -149,7 +151,8 @@ def test_priority_breaks_a_tie_between_equally_specific_policies():
 
 def test_case_without_a_policy_gets_one_working_day():
     case = make_case(channel=Channel.OPEN311)
-    result = deadline_for_case(case, START)
+    result, started = deadline_for_case(case, START)
+    assert started == START
     assert result.policy is None
     assert result.deadline_at == at(6, 15, 18)  # Thursday → the next working day is Monday
     assert result.interim_deadline_at is None
