@@ -5,8 +5,9 @@ and is requested with real objects by an anonymous visitor (GET and POST) and by
 Anonymous: a public URL answers without a server error; every other URL sends to the login page or
 answers 401/403/404/405, never the page. Analyst: aggregates only (PRODUCT.md), so no case list,
 card, action or API case answers 200.
-Rows still to add for the full audit matrix: executor of another agency, deputy of another office,
-observer of another station, coordinator of another faction (their scoping is tested per app)."""
+Executor of another agency, deputy of another office: no case page, action or API answer of a case
+that is not theirs. Rows still to add for the full audit matrix: observer of another station,
+coordinator of another faction (their scoping is tested per app)."""
 
 from __future__ import annotations
 
@@ -240,3 +241,40 @@ def test_an_analyst_reads_no_case(client, world):
             if answer.status_code == 200 and not empty_list:
                 wrong.append(f"GET {path} ({name})")
     assert wrong == []
+
+
+def _case_pages_open_to(client, user, case, values) -> list[str]:
+    """The case URLs (pages, actions, API) that answer 200 to ``user`` for ``case``, or that list it."""
+    client.force_login(user)
+    opened = []
+    for name, route in _routes():
+        if name.startswith("cases:") or name.startswith("api:case-"):
+            path = _path(route, {**values, "case_id": str(case.pk), "pk": str(case.pk)})
+            answer = client.get(path)
+            if name == "api:case-list" and answer.status_code == 200:
+                if case.pk in {row["id"] for row in answer.json()["results"]}:
+                    opened.append(f"GET {path} ({name}) lists it")
+            elif name == "cases:queue" and answer.status_code == 200:
+                if f"/cases/{case.pk}/" in answer.content.decode():
+                    opened.append(f"GET {path} ({name}) lists it")
+            elif answer.status_code == 200:
+                opened.append(f"GET {path} ({name})")
+    return opened
+
+
+def test_an_executor_of_another_agency_opens_no_case_of_this_one(client, world):
+    other = make_agency("Управление дорог")
+    executor = make_user(Role.EXECUTOR, agency=other, username="roads-executor")
+    assert _case_pages_open_to(client, executor, world["case"], world["values"]) == []
+
+
+def test_a_deputy_of_another_office_opens_no_appeal_to_this_one(client, world):
+    from otklik.directory.choices import AgencyKind
+
+    office = make_agency("Приёмная депутата Иванова", kind=AgencyKind.DEPUTY)
+    other_office = make_agency("Приёмная депутата Петровой", kind=AgencyKind.DEPUTY)
+    appeal = make_case(agency=office, status=CaseStatus.ASSIGNED, addressed_to=office)
+    deputy = make_user(Role.EXECUTOR, agency=other_office, username="petrova")
+    assert _case_pages_open_to(client, deputy, appeal, world["values"]) == []
+    own = make_user(Role.EXECUTOR, agency=office, username="ivanov")
+    assert _case_pages_open_to(client, own, appeal, world["values"]) != []  # the check can see a page
