@@ -69,7 +69,7 @@ STREETS = ("Ленина", "Советская", "Мира", "Гагарина",
 ANSWERS = (
     "Ваше обращение направлено в администрацию района с депутатским запросом. Работы включены в план "
     "на {date}, о ходе выполнения сообщим дополнительно.",
-    "По депутатскому запросу вопрос рассмотрен: работы выполнены {date}. Если проблема сохраняется, "
+    "По депутатскому запросу вопрос рассмотрен: работы выполнены {done}. Если проблема сохраняется, "
     "сообщите, пожалуйста, ответом на это письмо.",
     "Вопрос поставлен на контроль: подрядчик приступит к работам до {date}. Я лично проверю исполнение.",
 )
@@ -206,7 +206,8 @@ def _walk(
     if answered >= end - timedelta(hours=2):
         return
     due = answered + timedelta(days=rng.randint(5, 30))
-    text = rng.choice(ANSWERS).format(date=f"{due:%d.%m.%Y}")
+    done = answered - timedelta(days=1)
+    text = rng.choice(ANSWERS).format(date=f"{due:%d.%m.%Y}", done=f"{done:%d.%m.%Y}")
     actions.start_work(case, staff, now=answered - timedelta(hours=1))
     answer = actions.write_answer(case, staff, text=text, kind=AnswerKind.FINAL, now=answered)
     approved = min(answered + timedelta(hours=3), end - timedelta(minutes=30))

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from razdel import sentenize
@@ -165,6 +165,7 @@ _MONTH_RE = (
 DATE_PATTERNS = re.compile(
     r"(?P<dmy>\b(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>(?:19|20)?\d{2})\b)"
     rf"|(?P<dmonthy>\b(?P<d2>\d{{1,2}})\s*»?\s*(?P<month2>{_MONTH_RE})\s+(?P<y2>(?:19|20)\d{{2}}))"
+    rf"|(?P<dmonth>\b(?P<d3>\d{{1,2}})\s+(?P<month4>{_MONTH_RE})(?!\s*(?:19|20)\d{{2}}))"
     r"|(?P<dmq>\b(?P<d4>\d{1,2})\s*»\s*(?P<m4>\d{2})\s+(?P<y4>20\d{2}))"
     r"|(?P<range>\b(?P<y5>20\d{2})\s*[-–—]\s*(?P<y6>20\d{2})\s*(?:гг?\.?|годы|годов|г\.г\.))"
     rf"|(?P<monthy>\b(?P<month3>{_MONTH_RE}|квартал[аеу]?)\s+(?P<y3>20\d{{2}}))"
@@ -181,7 +182,7 @@ TERM_BEFORE = re.compile(
     r"(?:\bдо|не\s+позднее|не\s+позже|в\s+срок\w*(?:\s+до)?|срок\w*\s*[-–:]?|по|к|в\s+течение|на|в)\s*«?\s*$",
     re.IGNORECASE,
 )
-CONSIDERATION = re.compile(r"мониторинг|рассмотрени|рассмотрен[аоы]?\b", re.IGNORECASE)
+CONSIDERATION = re.compile(r"мониторинг|рассмотрени|будет\s+рассмотрен|будут\s+рассмотрен", re.IGNORECASE)
 CONTROL_BEFORE = re.compile(r"контрол\w*\s+(?:\w+\s+){0,6}до\s*$", re.IGNORECASE)
 PROGRAMME_NEAR = re.compile(r"(?:программ|план)\w*", re.IGNORECASE)
 
@@ -334,6 +335,11 @@ def _dates(sentence: str, answered_on: date) -> list[tuple[str, date, int, int]]
             elif m.group("dmonthy"):
                 month = next(v for k, v in _MONTHS.items() if fold(m.group("month2")).startswith(k))
                 on = date(int(m.group("y2")), month, int(m.group("d2")))
+            elif m.group("dmonth"):  # "до 15 мая": this year's, or next year's when already past
+                month = next(v for k, v in _MONTHS.items() if fold(m.group("month4")).startswith(k))
+                on = date(answered_on.year, month, int(m.group("d3")))
+                if on < answered_on - timedelta(days=60):
+                    on = date(answered_on.year + 1, month, int(m.group("d3")))
             elif m.group("dmq"):
                 on = date(int(m.group("y4")), int(m.group("m4")), int(m.group("d4")))
             elif m.group("range"):

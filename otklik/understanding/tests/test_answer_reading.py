@@ -72,3 +72,10 @@ def test_findings_referrals_and_conditional_referrals() -> None:
     assert referred.referral_steps and referred.near_terms
     maybe = read_answer("В случае неисполнения владельцу будет направлено предписание.", answered_on=ON)
     assert maybe.referral_steps == []
+
+
+def test_a_day_and_month_without_a_year_is_a_term_and_a_past_review_is_no_plan_to_consider() -> None:
+    reading = read_answer("Работы будут выполнены до 15 мая.", answered_on=ON)
+    assert [(t.text, t.on) for t in reading.work_terms] == [("15 мая", date(2021, 5, 15))]
+    done = read_answer("Вопрос рассмотрен: работы будут выполнены 25.11.2020.", answered_on=ON)
+    assert done.monitoring == [] and [t.control for t in done.terms] == [False]
