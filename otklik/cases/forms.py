@@ -17,7 +17,7 @@ from otklik.accounts.permissions import AnyUser, Capability, answers_for_agency,
 from otklik.directory.models import Agency, Territory
 
 from .choices import FINAL, AnswerKind, AnswerStatus, CaseStatus
-from .filters import CategoryChoiceField, TerritoryChoiceField, category_tree
+from .filters import CategoryChoiceField, QuickSelect, TerritoryChoiceField, category_tree
 from .lifecycle import allowed_targets, answer_sources, can_transition
 from .models import Answer, Case
 
@@ -76,15 +76,19 @@ class OptionalReasonForm(CaseActionForm):
 
 
 class ModerateForm(CaseActionForm):
-    category = CategoryChoiceField(label=_("Category"), queryset=category_tree(), required=True)
+    # The card's selects list every category, territory and agency: rendered in Python (QuickSelect).
+    category = CategoryChoiceField(
+        label=_("Category"), queryset=category_tree(), required=True, widget=QuickSelect
+    )
     territory = TerritoryChoiceField(
-        label=_("Territory"), queryset=Territory.objects.order_by("name"), required=False
+        label=_("Territory"), queryset=Territory.objects.order_by("name"), required=False, widget=QuickSelect
     )
     agency = forms.ModelChoiceField(
         label=_("Agency"),
         queryset=active_agencies(),
         required=False,
         empty_label=_("By routing rules"),
+        widget=QuickSelect,
     )
     is_urgent = forms.BooleanField(label=_("Urgent"), required=False)
 
@@ -106,7 +110,7 @@ class ModerateForm(CaseActionForm):
 
 
 class AssignForm(CaseActionForm):
-    agency = forms.ModelChoiceField(label=_("Agency"), queryset=active_agencies())
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=active_agencies(), widget=QuickSelect)
     comment = forms.CharField(
         label=_("Comment"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -135,6 +139,7 @@ class CenterRedirectForm(CaseActionForm):
         queryset=active_agencies(),
         required=False,
         empty_label=_("None: back to moderation"),
+        widget=QuickSelect,
     )
 
 
