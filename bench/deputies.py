@@ -145,6 +145,7 @@ def main() -> None:
     parser.add_argument("--appeals", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--db", default="otklik_bench_deputies")
+    parser.add_argument("--reuse", action="store_true", help="measure the data a previous run made")
     args = parser.parse_args()
     data.DB = args.db
     data.ensure_database()
@@ -159,7 +160,10 @@ def main() -> None:
     from otklik.deputies.models import Deputy
 
     t0 = time.perf_counter()
-    offices = generate(args.deputies, args.appeals)
+    if args.reuse and Deputy.objects.exists():
+        offices = list(Deputy.objects.values_list("office_id", flat=True))
+    else:
+        offices = generate(args.deputies, args.appeals)
     print(
         f"{Deputy.objects.count():,} deputies, {Case.objects.count():,} appeals; "
         f"set-up {time.perf_counter() - t0:.0f} s"
