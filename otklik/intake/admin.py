@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 
 from . import admin_monitoring  # noqa: F401  (registers the monitoring queries)
 from .deadletters import replay_dead_letter
-from .models import DeadLetter, Message, Source
+from .models import DeadLetter, Message, OfficialPage, Source
 
 
 @admin.register(Source)
@@ -80,3 +80,12 @@ class DeadLetterAdmin(admin.ModelAdmin):
                 % {"n": failed},
                 messages.WARNING,
             )
+
+
+@admin.register(OfficialPage)
+class OfficialPageAdmin(admin.ModelAdmin):
+    list_display = ("name", "source", "ref", "agency", "territory", "answer_norm_hours", "is_active")
+    list_filter = ("is_active", ("source", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("name", "ref", "url")
+    filter_horizontal = ("admins",)
+    readonly_fields = ("reminded_at",)

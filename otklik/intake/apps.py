@@ -18,3 +18,5 @@ class IntakeConfig(AppConfig):
         register_reply_publisher(publish_reply)
         # The connectors' sources whose next attempt has come (each keeps its own interval and back-off).
         periodic.register("fetch-sources", 5, "otklik.intake.fetching.fetch_due_sources", queue="intake")
+        # Official pages' administrators are reminded of residents' comments left without an answer.
+        periodic.register("official-pages-reminders", 3600, "otklik.intake.pages.send_reminders")

@@ -44,12 +44,14 @@ from .connectors.base import (
     ConnectorError,
     Health,
     NormalizeError,
+    OwnReply,
     SkipPayload,
     connector_for,
     get_connector_class,
 )
 from .deadletters import unreadable
 from .models import DeadLetter, Source
+from .pages import record_own_replies
 from .pipeline import BatchResult, run_batch
 
 log = logging.getLogger("otklik.fetching")
@@ -72,6 +74,7 @@ class FetchReport:
     fetched: int = 0
     skipped: int = 0
     dead_letters: int = 0  # payloads the connector could not normalize (the pipeline's are in result)
+    page_answers: int = 0  # official pages' answers to residents' comments recorded
     result: BatchResult = field(default_factory=BatchResult)
     error: str = ""
     retriable: bool | None = None
@@ -116,13 +119,22 @@ def backoff_delay(retry_count: int, retry_after: float | None = None) -> timedel
 
 
 def _normalize_all(
-    connector: Connector, source: Source, payloads: list[dict[str, Any]], now: datetime, report: FetchReport
+    connector: Connector,
+    source: Source,
+    payloads: list[dict[str, Any]],
+    now: datetime,
+    report: FetchReport,
+    own: list[OwnReply],
 ) -> tuple[list[dict[str, Any]], list[DeadLetter]]:
     items: list[dict[str, Any]] = []
     dead: list[DeadLetter] = []
     for payload in payloads:
         try:
             item = connector.normalize(payload)
+        except OwnReply as reply:  # an official page's answer: counted for its responsiveness
+            report.skipped += 1
+            own.append(reply)
+            continue
         except SkipPayload:
             report.skipped += 1
             continue
@@ -220,10 +232,12 @@ def fetch_source(
             report.fetched += len(fetched.payloads)
             report.skipped += fetched.skipped
             report.notes += fetched.notes
-            items, dead = _normalize_all(connector, source, fetched.payloads, now, report)
+            own: list[OwnReply] = []
+            items, dead = _normalize_all(connector, source, fetched.payloads, now, report, own)
             with transaction.atomic():
                 batch = run(items, now=now, source=source) if items else BatchResult()
                 report.dead_letters += DeadLetter.objects.keep(dead)
+                report.page_answers += record_own_replies(source, own)
                 _save_state(source, cursor=fetched.cursor, last_fetched_at=now)
             report.result.add(batch)
             cursor = fetched.cursor

@@ -360,3 +360,81 @@ class QueuedBatch(models.Model):
 
     def __str__(self) -> str:
         return str(self.pk)
+
+
+class OfficialPage(models.Model):
+    """An official page (госпаблик) of a body of the region on one network, read by ``source``.
+
+    ``ref`` is the page's id in its network as the source's connector names it: a VK community's
+    owner id (``-123456``), an OK group id, a MAX chat id, a Telegram username."""
+
+    name = models.CharField(_("name"), max_length=300)
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="official_pages"
+    )
+    ref = models.CharField(
+        _("page id in the network"),
+        max_length=200,
+        help_text=_(
+            "VK: the community's owner id (-123456); OK: the group id; MAX: the chat id; "
+            "Telegram: the channel's username."
+        ),
+    )
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    agency = models.ForeignKey(
+        "directory.Agency",
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="official_pages",
+    )
+    territory = models.ForeignKey(
+        "directory.Territory",
+        verbose_name=_("territory"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="official_pages",
+    )
+    answer_norm_hours = models.PositiveIntegerField(
+        _("answer within, hours"), default=24, help_text=_("A resident's comment is answered within this.")
+    )
+    admins = models.ManyToManyField(
+        "accounts.User",
+        verbose_name=_("page administrators"),
+        blank=True,
+        related_name="official_pages",
+        help_text=_("They are reminded of comments left without an answer."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("official page")
+        verbose_name_plural = _("official pages")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["source", "ref"], name="official_page_unique_ref")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PageAnswer(models.Model):
+    """The page owner's answer to a resident's comment on an official page (the first one)."""
+
+    page = models.ForeignKey(
+        OfficialPage, verbose_name=_("official page"), on_delete=models.CASCADE, related_name="answers"
+    )
+    message = models.OneToOneField(
+        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="page_answer"
+    )
+    answered_at = models.DateTimeField(_("answered"))
+    answer_id = models.CharField(_("answer's id in the network"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("answer on an official page")
+        verbose_name_plural = _("answers on official pages")
+
+    def __str__(self) -> str:
+        return f"{self.page}: {self.message_id} @ {self.answered_at:%Y-%m-%d %H:%M}"

@@ -42,6 +42,29 @@ class SkipPayload(Exception):
     it is counted as skipped, not dead-lettered."""
 
 
+class OwnReply(SkipPayload):
+    """The page owner's own comment on its page: not a message, but its answer to the residents.
+
+    ``page_ref`` is the page's id as :class:`~otklik.intake.models.OfficialPage` keeps it, ``at`` the
+    answer's time (ISO 8601), ``replied_to`` the external id of the comment it replies to (if it
+    says), ``thread`` the external id of the post or topic it is under and ``thread_sep`` what
+    follows it in the ids of that thread's comments. :mod:`otklik.intake.pages` records it."""
+
+    def __init__(
+        self,
+        page_ref: str,
+        at: str,
+        *,
+        replied_to: str = "",
+        thread: str = "",
+        thread_sep: str = "",
+        external_id: str = "",
+    ) -> None:
+        super().__init__("the page owner's own comment (an answer)")
+        self.page_ref, self.at, self.replied_to = page_ref, at, replied_to
+        self.thread, self.thread_sep, self.external_id = thread, thread_sep, external_id
+
+
 @dataclass
 class FetchResult:
     """What one fetch brought: raw payloads (normalized later, one by one) and the next cursor."""

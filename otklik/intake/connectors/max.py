@@ -45,6 +45,7 @@ from .base import (
     FetchResult,
     Health,
     NormalizeError,
+    OwnReply,
     ReplyResult,
     SkipPayload,
     register,
@@ -171,6 +172,16 @@ class MaxConnector(Connector):
             raise SkipPayload("a chat this source does not watch")
         sender = message.get("sender") if isinstance(message.get("sender"), dict) else None
         chat_type = str(recipient.get("chat_type") or "")
+        link = _obj(message.get("link"))
+        replied = _obj(link.get("message"))
+        reply_to = replied.get("mid") if link.get("type") == "reply" else None
+        if sender is None and reply_to:  # the channel answers a comment: its answer, not a message
+            raise OwnReply(
+                str(chat_id),
+                from_millis(message.get("timestamp", payload.get("timestamp"))),
+                replied_to=f"{chat_id}_{reply_to}",
+                external_id=f"{chat_id}_{mid}",
+            )
         if sender is None and chat_type == "channel" and not self.setting("include_channel_posts", False):
             raise SkipPayload("the channel's own post")
         if sender is not None and sender.get("is_bot"):
@@ -194,9 +205,6 @@ class MaxConnector(Connector):
             )
         else:
             author_id, author_name = str(chat_id), str(recipient.get("title") or "")
-        link = _obj(message.get("link"))
-        replied = _obj(link.get("message"))
-        reply_to = replied.get("mid") if link.get("type") == "reply" else None
         url = message.get("url")
         return {
             "external_id": external_id[:200],

@@ -38,7 +38,7 @@ never read, or after ``comment_recheck_rounds`` rounds with the same count. ``di
 ``anchor``, oldest first, ``count`` ≤ 100) pages on while ``has_more`` (at most ``max_pages`` pages
 per topic and round; the rest is read the next round). Deleted comments and topics (``deleted``) are
 skipped and counted; a topic gone since (error 300 NOT_FOUND) stops being watched. The group's own
-comments are not messages (they are its answers).
+comments are not messages but its answers (:class:`~.base.OwnReply`).
 
 **Cursor and paging**, as the VK connector: one connector page reads the groups' topics and the
 comments of ``comment_topics_per_fetch`` topics, the rest come in further pages (``has_more``), each
@@ -67,6 +67,7 @@ from .base import (
     FetchResult,
     Health,
     NormalizeError,
+    OwnReply,
     ReplyResult,
     SkipPayload,
     register,
@@ -436,7 +437,15 @@ class OKConnector(Connector):
         author_id = comment.get("author_id")
         author_type = str(comment.get("author_type") or "USER").upper()
         if author_type == "GROUP" or str(author_id) == group_id:
-            raise SkipPayload("the group's own comment (an answer)")
+            thread, reply_to = f"ok{group_id}_t{topic_id}", comment.get("reply_to_comment_id")
+            raise OwnReply(
+                group_id,
+                comment_time(comment),
+                replied_to=f"{thread}_c{reply_to}" if reply_to else "",
+                thread=thread,
+                thread_sep="_c",
+                external_id=f"{thread}_c{comment['id']}",
+            )
         if not text.strip():
             raise SkipPayload("no text (a sticker or a photo)")
         comment_id = str(comment["id"])

@@ -47,6 +47,7 @@ from .base import (
     FetchResult,
     Health,
     NormalizeError,
+    OwnReply,
     ReplyResult,
     SkipPayload,
     register,
@@ -295,17 +296,25 @@ class TelegramPublicConnector(Connector):
             raise SkipPayload("a bot's message")
         if kind == "message" and payload.get("post") and not self.setting("include_channel_posts", False):
             raise SkipPayload("the channel's own post")
-        if kind == "comment" and sender and sender.get("channel"):
-            raise SkipPayload("the channel's own comment (an answer)")
         try:
             posted = datetime.fromisoformat(str(payload.get("date")))
         except ValueError as exc:
             raise NormalizeError(f"the date is not ISO 8601: {payload.get('date')!r}") from exc
         if posted.tzinfo is None:
             posted = posted.replace(tzinfo=UTC)
+        post_id = payload.get("post_id")
+        if kind == "comment" and sender and sender.get("channel") and isinstance(post_id, int):
+            thread, reply_to = f"{chat}_{post_id}", payload.get("reply_to")
+            raise OwnReply(  # the channel answers in its comments: its answer, not a message
+                chat,
+                posted.isoformat(),
+                replied_to=f"{thread}_c{reply_to}" if isinstance(reply_to, int) else "",
+                thread=thread,
+                thread_sep="_c",
+                external_id=f"{thread}_c{message_id}",
+            )
         if self.setting("only_matching", False) and not self._matches(text):
             raise SkipPayload("no monitoring query matches")
-        post_id = payload.get("post_id")
         if kind == "comment":
             if not isinstance(post_id, int):
                 raise NormalizeError("a comment needs the integer “post_id” it is under")

@@ -59,6 +59,7 @@ from .base import (
     FetchResult,
     Health,
     NormalizeError,
+    OwnReply,
     ReplyResult,
     SkipPayload,
     from_unix,
@@ -411,6 +412,8 @@ class VKConnector(Connector):
         owner_id = item.get("owner_id", payload.get("owner_id"))
         if not isinstance(item_id, int) or not isinstance(owner_id, int):
             raise NormalizeError(f"a VK {kind} needs integer “id” and “owner_id”: {item_id!r}, {owner_id!r}")
+        if kind == "comment" and owner_id < 0 and from_id == owner_id:
+            raise self._own_reply(item, payload, owner_id)
         text = item.get("text")
         if not isinstance(text, str):
             raise NormalizeError(f"a VK {kind} has no “text” string")
@@ -449,6 +452,23 @@ class VKConnector(Connector):
         if isinstance(coordinates, str) and len(coordinates.split()) == 2:
             normalized["lat"], normalized["lon"] = coordinates.split()
         return normalized
+
+    @staticmethod
+    def _own_reply(item: dict[str, Any], payload: dict[str, Any], owner_id: int) -> OwnReply:
+        """The community's comment on its own wall: its answer (official pages' responsiveness)."""
+        post_id = item.get("post_id", payload.get("post_id"))
+        if not isinstance(post_id, int):
+            raise NormalizeError("a VK comment needs an integer “post_id”")
+        reply_to = item.get("reply_to_comment")
+        thread = f"wall{owner_id}_{post_id}"
+        return OwnReply(
+            str(owner_id),
+            from_unix(item.get("date")),
+            replied_to=f"{thread}_r{reply_to}" if isinstance(reply_to, int) else "",
+            thread=thread,
+            thread_sep="_r",
+            external_id=f"{thread}_r{item.get('id')}",
+        )
 
     # --- reply and health -----------------------------------------------------------------------
     def publish_reply(self, case: Case, answer: Answer, message: Message) -> ReplyResult:

@@ -257,6 +257,11 @@ class FakeOK(FakeServer):
             default=0,
         )
         self.add_comment(
-            topic_id, comment_id, author_id=author, date_ms=latest + 1000, text=params["comment"]
+            topic_id,
+            comment_id,
+            author_id=author,
+            date_ms=latest + 1000,
+            text=params["comment"],
+            reply_to_comment_id=params.get("reply_to_comment_id"),
         )
         return Response(200, {"id": comment_id})

@@ -1,11 +1,14 @@
 """Seeding the fakes (``otklik fake-sources``, tests): residents' posts (the demo generator's, given
-by the demo app, or a few built-in ones) spread over VK, Telegram, a JSON feed and news."""
+by the demo app, or a few built-in ones) spread over VK, Telegram, a JSON feed and news, and the
+demo city's official pages on VK, OK and MAX with residents' comments and some of the pages' answers."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .max import FakeMax
+from .ok import FakeOK
 from .rss import FakeNewsSite
 from .social_json import FakeSocialFeed
 from .telegram import FakeTelegram
@@ -67,3 +70,65 @@ def seed_all(
                 author=f"Читатель {n}",
                 link=f"http://news.example/article/{n}",
             )
+
+
+OK_GROUP = "70000000100001"
+MAX_CHANNEL = -70000000100001
+PAGE_ANSWERS = (
+    "Спасибо, передали в управляющую компанию, ответим по итогам проверки.",
+    "Заявка принята, специалисты выедут сегодня.",
+    "Вопрос на контроле администрации, сроки сообщим дополнительно.",
+)
+
+
+def seed_official_pages(vk: FakeVK, ok: FakeOK, fake_max: FakeMax, texts: list[str] | None = None) -> None:
+    """Official pages of the demo city on VK, OK and MAX: residents' comments, some answered by the
+    page within an hour, some in a day and a half, some not at all (the responsiveness view's data).
+    VK's page is the group of :func:`seed_all` (call it first): its comments get the answers."""
+    texts = texts or sample_texts(24)
+    start = int((datetime.now(UTC) - timedelta(hours=60)).timestamp())
+    for n, comment in enumerate(list(vk.comments.get((-VK_GROUP, 1), []))):
+        if n % 3 < 2:  # two of three answered, in an hour or in three
+            delay = 3600 * (1 + 2 * (n % 3))
+            vk.add_comment(
+                -VK_GROUP,
+                1,
+                5000 + n,
+                from_id=-VK_GROUP,
+                date=int(comment["date"]) + delay,
+                text=PAGE_ANSWERS[n % len(PAGE_ANSWERS)],
+                reply_to_comment=comment["id"],
+            )
+    ok.add_group(OK_GROUP, "Администрация города (демо) в Одноклассниках")
+    ok.add_topic(OK_GROUP, "900", author=f"group:{OK_GROUP}", created_ms=start * 1000, text="Вопросы жителей")
+    fake_max.add_chat(MAX_CHANNEL, "Администрация города (демо) в MAX", chat_type="channel")
+    post = fake_max.post(MAX_CHANNEL, "Задайте вопрос администрации в комментариях", timestamp=start * 1000)
+    for n, text in enumerate(texts):
+        moment = start + n * 1800
+        user = 700 + n % 5
+        ok.add_user(str(user), "Житель", str(n))
+        fake_max.add_user(user, "Житель", str(n))
+        answered = n % 3 == 0 or n % 4 == 0
+        delay = 2 * 3600 if n % 2 == 0 else 28 * 3600
+        if n % 2 == 0:
+            ok.add_comment("900", f"d{n}", author_id=str(user), date_ms=moment * 1000, text=text)
+            if answered:
+                ok.add_comment(
+                    "900",
+                    f"a{n}",
+                    author_id=OK_GROUP,
+                    date_ms=(moment + delay) * 1000,
+                    text=PAGE_ANSWERS[n % len(PAGE_ANSWERS)],
+                    reply_to_comment_id=f"d{n}",
+                )
+        else:
+            comment = fake_max.post(
+                MAX_CHANNEL, text, timestamp=moment * 1000, user_id=user, reply_to=post["body"]["mid"]
+            )
+            if answered:
+                fake_max.post(
+                    MAX_CHANNEL,
+                    PAGE_ANSWERS[n % len(PAGE_ANSWERS)],
+                    timestamp=(moment + delay) * 1000,
+                    reply_to=comment["body"]["mid"],
+                )

@@ -24,7 +24,7 @@ from otklik.intake.fetching import (
     fetch_due_sources,
     fetch_source,
 )
-from otklik.intake.models import DeadLetter, Message, Source
+from otklik.intake.models import DeadLetter, Message, OfficialPage, Source
 from otklik.intake.pipeline import run_batch
 from otklik.intake.replies import publish_reply
 
@@ -220,7 +220,9 @@ def test_fake_sources_command_configures_sources_for_the_demo(db):
     call_command("fake_sources", configure=True, seconds=0, posts=8, stdout=out)
 
     sources = {s.code: s for s in Source.objects.filter(code__startswith="fake-")}
-    assert set(sources) == {"fake-vk", "fake-telegram", "fake-feed", "fake-news"}
+    assert set(sources) == {"fake-vk", "fake-telegram", "fake-feed", "fake-news", "fake-ok", "fake-max"}
+    pages = {p.source.code: p.ref for p in OfficialPage.objects.select_related("source")}
+    assert pages == {"fake-vk": "-100001", "fake-ok": "70000000100001", "fake-max": "-70000000100001"}
     assert sources["fake-vk"].settings["api_url"].startswith("http://127.0.0.1:")
     assert sources["fake-vk"].settings["token_env"] == "OTKLIK_FAKE_TOKEN"
     assert "otklik fetch --all" in out.getvalue()
