@@ -6,8 +6,9 @@ Anonymous: a public URL answers without a server error; every other URL sends to
 answers 401/403/404/405, never the page. Analyst: aggregates only (PRODUCT.md), so no case list,
 card, action or API case answers 200.
 Executor of another agency, deputy of another office: no case page, action or API answer of a case
-that is not theirs. Rows still to add for the full audit matrix: observer of another station,
-coordinator of another faction (their scoping is tested per app)."""
+that is not theirs. Observer: no election page but their own station's (another station's card
+included). Row still to add for the full audit matrix: coordinator of another faction (the
+campaign calendar's faction scoping is tested in otklik/elections)."""
 
 from __future__ import annotations
 
@@ -278,3 +279,22 @@ def test_a_deputy_of_another_office_opens_no_appeal_to_this_one(client, world):
     assert _case_pages_open_to(client, deputy, appeal, world["values"]) == []
     own = make_user(Role.EXECUTOR, agency=office, username="ivanov")
     assert _case_pages_open_to(client, own, appeal, world["values"]) != []  # the check can see a page
+
+
+def test_an_observer_of_another_station_opens_nothing_of_it_nor_the_centers_pages(client, world):
+    from otklik.elections.models import Commission, Observer, PollingStation
+
+    commission = Commission.objects.create(name="ТИК Энгельсская")
+    own = PollingStation.objects.create(number=101, commission=commission, registered_voters=1000)
+    other = PollingStation.objects.create(number=201, commission=commission, registered_voters=800)
+    anna = make_user(Role.OBSERVER, username="anna")
+    Observer.objects.create(user=anna, station=own)
+    client.force_login(anna)
+    values = {**world["values"], "number": str(other.number)}
+    opened = []
+    for name, route in _routes():
+        if name.startswith("elections:") and name != "elections:station":  # her own station's page
+            path = _path(route, values)
+            if client.get(path).status_code == 200:
+                opened.append(f"GET {path} ({name})")
+    assert opened == []
