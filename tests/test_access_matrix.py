@@ -80,6 +80,9 @@ STAFF = {
             "return",
             "publish",
             "place",
+            "interim",
+            "extend",
+            "note",
         ]
     ),
     "intake:monitoring",
