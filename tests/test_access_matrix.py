@@ -89,6 +89,9 @@ STAFF = {
     "intake:monitoring-new",
     "intake:monitoring-preview",
     "intake:monitoring-edit",
+    "intake:pages",
+    "intake:page",
+    "intake:page-make-case",
     *(
         f"analytics:{n}"
         for n in [
