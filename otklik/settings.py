@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -159,7 +160,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 # Uploaded files (observers' photos): never served as static files; views check who may see them.
 MEDIA_ROOT = Path(os.environ.get("OTKLIK_MEDIA_ROOT", VAR_DIR / "media"))
-STATICFILES_DIRS = [BASE_DIR / "otklik" / "static", ("leaflet", xstatic.pkg.leaflet.BASE_DIR)]
+STATICFILES_DIRS = [
+    BASE_DIR / "otklik" / "static",
+    ("leaflet", xstatic.pkg.leaflet.BASE_DIR),
+    ("leaflet-markercluster", xstatic.pkg.leaflet_markercluster.BASE_DIR),
+]
 # Development serves static files from the apps' folders; production (DEBUG=false) from
 # `otklik collectstatic`'s STATIC_ROOT with hashed names (cached forever) and gzip/brotli copies.
 OTKLIK_STATIC_MANIFEST = env_bool("OTKLIK_STATIC_MANIFEST", not DEBUG)

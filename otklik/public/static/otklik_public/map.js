@@ -53,7 +53,7 @@
     var cfgEl = document.getElementById("public-map-config");
     if (!el || !cfgEl || !window.L) { return; }
     var cfg = JSON.parse(cfgEl.textContent);
-    var map = window.L.map(el, { attributionControl: !!cfg.tiles, zoomSnap: 0.25, minZoom: 5 });
+    var map = window.L.map(el, { attributionControl: !!cfg.tiles, zoomSnap: 0.25, minZoom: 5, maxZoom: 18 });
     if (cfg.tiles) { window.L.tileLayer(cfg.tiles, { maxZoom: 18 }).addTo(map); }
     var geometryEl = document.getElementById("heatmap-geometry");
     var geometry = geometryEl ? JSON.parse(geometryEl.textContent) : { type: "FeatureCollection", features: [] };
@@ -68,7 +68,12 @@
     else if (latlngs.length) { map.fitBounds(window.L.latLngBounds(latlngs), { padding: [24, 24], maxZoom: 13 }); }
     else { map.setView([51.5, 46.0], 7); }
     window.L.control.scale({ imperial: false }).addTo(map);
-    var points = window.L.featureGroup().addTo(map);
+    // Close points gather into clusters (Leaflet.markercluster) that split as the map zooms in; a
+    // cluster of points at one spot spiders out on a click.
+    var points = window.L.markerClusterGroup
+      ? window.L.markerClusterGroup({ maxClusterRadius: 40, spiderfyOnMaxZoom: true, showCoverageOnHover: false })
+      : window.L.featureGroup();
+    points.addTo(map);
     cfg.points.forEach(function (point) {
       var marker = window.L.circleMarker([point.lat, point.lon], {
         radius: 6, weight: 1, color: "#ffffff", fillOpacity: 0.9,
@@ -78,10 +83,19 @@
       marker.on("click", function () {  // a fresh popup each time: the answer may have come since
         marker.unbindPopup().bindPopup(popup(point, cfg), { maxWidth: 320, minWidth: 240 }).openPopup();
       });
+      marker.on("add", function () {  // drawn: now or when its cluster splits
+        var drawn = marker.getElement();
+        if (drawn) { drawn.setAttribute("data-problem", point.id); }
+      });
       points.addLayer(marker);
-      marker.getElement().setAttribute("data-problem", point.id);  // the view is set: it is drawn
     });
     el.setAttribute("data-points", String(points.getLayers().length));
+    // Bring one problem's point out of its cluster (a link to a problem, the browser tests).
+    window.otklikShowProblem = function (id, done) {
+      var found = cfg.points.filter(function (p) { return p.id === id; })[0];
+      if (!found) { return; }
+      if (points.zoomToShowLayer) { points.zoomToShowLayer(found.marker, done); } else if (done) { done(); }
+    };
     el.classList.add("map-ready");
     window.otklikProblemMap = map;
   }
