@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from otklik.security.spreadsheets import neutralize_sheet
+
 from .charts import bar_chart
 from .summary import Summary
 
@@ -89,6 +91,7 @@ def summary_xlsx(s: Summary) -> bytes:
         chart.set_categories(cats)
         chart.legend = None
         ws.add_chart(chart, f"A{last + 3}")
+    neutralize_sheet(ws)  # examples are residents' texts: never a formula
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue()

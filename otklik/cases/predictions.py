@@ -18,6 +18,7 @@ from pathlib import Path
 from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Territory
 from otklik.directory.tables import FileProblems, read_rows
+from otklik.security.spreadsheets import csv_row
 from otklik.understanding import places
 from otklik.understanding.classify import get_classifier, should_auto_route
 
@@ -162,4 +163,4 @@ def _write(out: str | Path, header: list[str], rows: list[list[str]]) -> None:
     with Path(out).open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows(csv_row(row) for row in rows)

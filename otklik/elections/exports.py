@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from otklik.security.spreadsheets import neutralize_sheet
+
 from . import questions
 from .hotline import home_voting_requests
 from .models import Election, Incident
@@ -80,6 +82,7 @@ def incidents_xlsx(
         row[4].number_format = row[12].number_format = "DD.MM.YYYY HH:MM"
     ws.freeze_panes = "A4"
     ws.auto_filter.ref = f"A3:M{ws.max_row}"
+    neutralize_sheet(ws)  # observers' and callers' texts never become formulas
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -115,19 +118,10 @@ def home_voting_xlsx(election: Election) -> bytes:
         row[2].number_format = "DD.MM.YYYY HH:MM"
         row[5].alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A4"
+    neutralize_sheet(ws)  # observers' and callers' texts never become formulas
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def text_cell(value: str) -> str:
-    """A free text as a spreadsheet shows it, never as a formula: a leading ``=``, ``+``, ``-``,
-    ``@``, tab or carriage return gets an apostrophe (the spreadsheet's "this is text" mark, as the
-    ЦУР export does)."""
-    return f"'{value}" if value.startswith(FORMULA_START) else value
 
 
 def _sheet(
@@ -139,7 +133,7 @@ def _sheet(
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDE7F7")
     for row in rows:
-        ws.append([text_cell(v) if isinstance(v, str) else v for v in row])
+        ws.append(row)  # texts neutralized once the book is filled (security.spreadsheets)
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
@@ -234,6 +228,8 @@ def questions_xlsx(analysis: Analysis) -> bytes:
         (_("By week"), analysis.weeks, _("Week from")),
     ):
         _sheet(wb, title, [first, *header[1:]], _tallies(tallies), widths)
+    for sheet in wb.worksheets:  # voters' questions and answers never become formulas
+        neutralize_sheet(sheet)
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

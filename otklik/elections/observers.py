@@ -36,6 +36,7 @@ from otklik.accounts.links import invitation_url
 from otklik.accounts.models import User
 from otklik.accounts.permissions import Capability, role_grants
 from otklik.public.emails import mail_after_commit
+from otklik.security.spreadsheets import csv_row
 
 from .models import Observer, PollingStation
 from .tables import open_table
@@ -180,4 +181,4 @@ def write_links(invitations: list[Invitation], path: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(["username", "full_name", "phone", "email", "station", "link"])
         for i in invitations:
-            writer.writerow([i.username, i.full_name, i.phone, i.email, i.station, i.link])
+            writer.writerow(csv_row([i.username, i.full_name, i.phone, i.email, i.station, i.link]))

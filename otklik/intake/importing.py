@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from otklik.cases.models import Answer, Case
 from otklik.directory.choices import Channel
+from otklik.security.spreadsheets import csv_row, xlsx_cells
 
 from . import cur_schema
 from .cur_schema import CUR43_HEADERS, RowError
@@ -432,7 +433,7 @@ def export_cur43(
         sheet = workbook.create_sheet("Инциденты")
         sheet.append(list(CUR43_HEADERS))
         for row in cur43_rows(queryset, tz=tz):
-            sheet.append([row[h] for h in CUR43_HEADERS])
+            sheet.append(xlsx_cells(sheet, [row[h] for h in CUR43_HEADERS]))
             written += 1
             if progress:
                 progress(1)
@@ -442,7 +443,7 @@ def export_cur43(
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(CUR43_HEADERS)
         for row in cur43_rows(queryset, tz=tz):
-            writer.writerow([row[h] for h in CUR43_HEADERS])
+            writer.writerow(csv_row([row[h] for h in CUR43_HEADERS]))
             written += 1
             if progress:
                 progress(1)
