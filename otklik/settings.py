@@ -76,6 +76,8 @@ MIDDLEWARE = [
     # X-Forwarded-Proto/Host believed only from OTKLIK_TRUSTED_PROXIES (otklik/security/middleware.py).
     "otklik.security.middleware.ForwardedProtoMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A NUL byte in the path or the query is a 400 before any view or query runs (security/nul.py).
+    "otklik.security.nul.RejectNulMiddleware",
     # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     # Request and case ids for the logs, the client's address behind trusted proxies, metrics,
@@ -207,6 +209,12 @@ REST_FRAMEWORK = {
         "otklik.accounts.throttle.ThrottledBasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON nested too deep or carrying NUL is a 400, never a 500 (security.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "otklik.security.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     # drf-spectacular's, with the error answers every operation can give (otklik/api/schema.py).

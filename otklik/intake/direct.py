@@ -15,7 +15,7 @@ from typing import Any
 from otklik.cases.models import Case
 
 from .models import Message, Source
-from .pipeline import run_batch
+from .pipeline import client_reason, run_batch
 
 FORM_TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 
@@ -51,6 +51,6 @@ def submit(item: dict[str, Any], *, source: Source, now: datetime | None = None)
     """Run one item through the pipeline; return its stored message and case."""
     result = run_batch([item], source=source, now=now)
     if result.dead_letters:
-        raise SubmissionError(result.failures[0][1])
+        raise SubmissionError(client_reason(*result.failures[0]))
     message = Message.objects.select_related("case").get(source=source, external_id=item["external_id"])
     return Submitted(message=message, case=current_case(message.case), is_new=not result.duplicates)

@@ -34,7 +34,7 @@ from .connectors.base import NormalizeError
 from .connectors.webhook import WebhookAuthError, WebhookConnector
 from .deadletters import record_dead_letter, unreadable
 from .models import DeadLetter, Source
-from .pipeline import Stage, both_languages, run_batch
+from .pipeline import Stage, both_languages, client_reason, run_batch
 
 MAX_ITEMS = 1000
 NOT_JSON = gettext_noop("the webhook body is not valid JSON: %(error)s")
@@ -80,7 +80,9 @@ def accept_push(
     if result is not None:
         counters.update({name: getattr(result, name) for name in result.COUNTERS if name != "received"})
         counters["accepted"] = result.received - result.duplicates - result.dead_letters
-        errors += [{"stage": stage, "reason": reason} for stage, reason in result.failures]
+        errors += [
+            {"stage": stage, "reason": client_reason(stage, reason)} for stage, reason in result.failures
+        ]
     else:
         counters["accepted"] = 0
     counters["dead_letters"] = len(errors)

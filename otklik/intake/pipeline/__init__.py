@@ -45,6 +45,15 @@ Files are read by :mod:`otklik.intake.ingest`, dead letters kept and replayed by
 """
 
 from .runner import STAGES, run_batch, warm_up
-from .schema import BatchResult, InvalidItem, Stage, both_languages
+from .schema import BatchResult, InvalidItem, Stage, both_languages, client_reason
 
-__all__ = ["STAGES", "BatchResult", "InvalidItem", "Stage", "both_languages", "run_batch", "warm_up"]
+__all__ = [
+    "STAGES",
+    "BatchResult",
+    "InvalidItem",
+    "Stage",
+    "both_languages",
+    "client_reason",
+    "run_batch",
+    "warm_up",
+]

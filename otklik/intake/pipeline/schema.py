@@ -85,6 +85,18 @@ class InvalidItem(ValueError):
     """A permanent problem of one item: it goes to the dead letters, the batch goes on."""
 
 
+KEPT_FOR_AN_OPERATOR = "the item could not be processed; it is kept for an operator"
+
+
+def client_reason(stage: str, reason: str) -> str:
+    """A dead letter's reason as a sender may see it: what was wrong with the item (the schema's
+    checks, the connector's, the parser's) as it is; a failure inside the pipeline (a bug, a
+    database error) never — the operator reads it in the dead letter."""
+    if stage in (Stage.NORMALIZE, Stage.PARSE, Stage.CONNECTOR):
+        return reason
+    return both_languages(KEPT_FOR_AN_OPERATOR)
+
+
 def both_languages(message: str, **params: Any) -> str:
     """A dead letter's reason in Russian and English, "по-русски / in English" (``message`` is the
     English msgid of the catalog, marked with ``gettext_noop``; ``params`` fill its %(name)s)."""

@@ -169,3 +169,20 @@ def test_a_stage_failing_on_a_whole_batch_costs_only_the_poison_item(region, mon
     letter = DeadLetter.objects.get()
     assert (letter.stage, letter.external_id) == ("similar", "poison")
     assert "ZeroDivisionError" in letter.reason and "ZeroDivisionError" not in str(letter.payload)
+
+
+def test_a_sender_never_reads_what_failed_inside_the_pipeline(region, monkeypatch):
+    from otklik.intake.direct import SubmissionError, submit
+
+    def persist(batch):
+        raise RuntimeError('psycopg.DataError: relation "intake_message" secret detail')
+
+    monkeypatch.setattr(
+        pipeline_runner,
+        "STAGES",
+        [(name, persist if name == "persist" else stage) for name, stage in pipeline_runner.STAGES],
+    )
+    with pytest.raises(SubmissionError) as refused:
+        submit({**GOOD[0]}, source=region["source"], now=NOW)
+    assert "secret" not in str(refused.value) and "оператора" in str(refused.value)
+    assert "secret" in DeadLetter.objects.get().reason or "RuntimeError" in DeadLetter.objects.get().reason
