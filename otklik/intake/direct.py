@@ -21,7 +21,13 @@ FORM_TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
 class SubmissionError(ValueError):
-    """The pipeline refused the item (its reason is kept in a dead letter too)."""
+    """The pipeline refused the item (its reason is kept in a dead letter too). ``str()`` is what
+    the sender may read (:func:`~.pipeline.client_reason`); ``detail`` is the whole reason, for
+    the center's own staff (the call-center operator)."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail or message
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ def submit(item: dict[str, Any], *, source: Source, now: datetime | None = None)
     """Run one item through the pipeline; return its stored message and case."""
     result = run_batch([item], source=source, now=now)
     if result.dead_letters:
-        raise SubmissionError(client_reason(*result.failures[0]))
+        stage, reason = result.failures[0]
+        raise SubmissionError(client_reason(stage, reason), detail=reason)
     message = Message.objects.select_related("case").get(source=source, external_id=item["external_id"])
     return Submitted(message=message, case=current_case(message.case), is_new=not result.duplicates)

@@ -132,7 +132,7 @@ def callcenter(request: HttpRequest) -> HttpResponse:
     try:
         submitted = submit_call(form.cleaned_data, operator=operator)
     except SubmissionError as exc:
-        form.add_error(None, str(exc))
+        form.add_error(None, exc.detail)  # the center's own operator sees the whole reason
         return render(request, "intake/callcenter.html", {"form": form}, status=400)
     if submitted.case is None:
         messages.warning(
