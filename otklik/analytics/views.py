@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from otklik.accounts.permissions import agency_of
+from otklik.accounts.permissions import agency_of, works_queue
 from otklik.directory.models import Agency
 
 from . import charts, dynamics, export_cache, exports, heatmap, kpi, rollups, summary
@@ -99,7 +99,7 @@ def heatmap_page(request: HttpRequest) -> HttpResponse:
         map_config={
             "dataUrl": reverse("analytics:heatmap-data"),
             "hexUrl": reverse("analytics:heatmap-hex"),
-            "queueUrl": reverse("cases:queue"),
+            "queueUrl": reverse("cases:queue") if works_queue(request.user) else "",
             "queueQuery": urlencode(
                 {k: v for k, v in ctx["scope"].case_params().items() if k != "territory"}
             ),
@@ -215,6 +215,7 @@ def agency_page(request: HttpRequest, agency_id: int) -> HttpResponse:
         chart=chart,
         full_access=can_see_analytics(request.user),
     )
+    ctx["works_queue"] = works_queue(request.user)
     return render(request, "analytics/agency.html", ctx)
 
 

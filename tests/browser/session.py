@@ -50,7 +50,7 @@ def open_queue_tab(page: Any, key: str) -> None:
     """
     page.click(f'[data-testid="tab-{key}"]')
     page.wait_for_selector(f'[data-testid="tab-{key}"][aria-current="page"]')
-    page.wait_for_function("document.querySelector('.htmx-request') === null")
+    page.wait_for_function("() => document.querySelector('.htmx-request') === null")
 
 
 def fits(page: Any) -> None:

@@ -51,7 +51,7 @@ def test_bulk_acceptance_takes_only_the_sure_guesses_and_the_keyboard_moves_thro
     sure, unsure_low, sure_too, unsure_mid = _waiting(r)
     log_in(page, live_server.url, "moderator")
     open_queue_tab(page, "moderation")
-    page.wait_for_function("document.querySelectorAll('tr[data-case]').length === 4")
+    page.wait_for_function("() => document.querySelectorAll('tr[data-case]').length === 4")
     fits(page)  # at 1440 px nothing is cut off: the deadline column and the reset button show
     page.screenshot(path=str(screenshots / "volume-01-queue-1440.png"), full_page=True)
 

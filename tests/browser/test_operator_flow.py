@@ -158,11 +158,11 @@ def test_moderator_executor_moderator_loop(
 
     open_queue_tab(page, "moderation")  # HTMX: the table is swapped, the URL is pushed
     page.wait_for_url("**tab=moderation**")
-    page.wait_for_function("document.querySelectorAll('tr[data-case]').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('tr[data-case]').length === 2")
     assert queue_numbers(page) == {main.number, cases["second"].number}
     page.fill("#id_q", "гагарина")
     page.wait_for_url("**q=**")
-    page.wait_for_function("document.querySelectorAll('tr[data-case]').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('tr[data-case]').length === 1")
     assert queue_numbers(page) == {main.number}
     assert "tab=moderation" in page.url  # the tab survives a filter change
 
@@ -288,7 +288,7 @@ def test_moderator_accepts_the_pipelines_suggestions_from_the_queue(
 
     log_in(page, live_server.url, "moderator")
     open_queue_tab(page, "moderation")
-    page.wait_for_function("document.querySelectorAll('tr[data-case]').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('tr[data-case]').length === 3")
     assert page.locator('[data-testid="suggested-category"]').count() == 3
     page.check('input[data-check-all="case"]')  # one tick for the whole page (otklik.js)
     assert page.locator("input.bulk-pick:checked").count() == 3

@@ -79,10 +79,10 @@ def test_a_resident_explores_the_problem_map(live_server: Any, page: Any, screen
     page.wait_for_selector(f'.pm-popup[data-problem="{hole.number}"][data-loaded]')  # read from Open311
     # Shown in full: faded in, and the map has panned it inside its frame.
     page.wait_for_function(
-        "(() => { const p = document.querySelector('.leaflet-popup'); if (!p) return false;"
+        "() => { const p = document.querySelector('.leaflet-popup'); if (!p) return false;"
         " const m = document.querySelector('.pm-map').getBoundingClientRect();"
         " const r = p.getBoundingClientRect();"
-        " return getComputedStyle(p).opacity === '1' && r.top >= m.top && r.left >= m.left; })()"
+        " return getComputedStyle(p).opacity === '1' && r.top >= m.top && r.left >= m.left; }"
     )
     assert "Ямы на дорогах" in popup.inner_text() and "заделана 3 марта" in popup.inner_text()
     page.screenshot(path=str(screenshots / "public-02-popup.png"), full_page=True)

@@ -61,8 +61,12 @@ def test_heatmap_json_and_drill_down_link(world: dict[str, Any], analyst: Client
     data = analyst.get(reverse("analytics:heatmap-data"), {**WEEK_QUERY, "metric": "per10k"}).json()
     engels = next(t for t in data["territories"] if t["name"] == "Энгельсский район")
     assert (engels["messages"], engels["value"]) == (4, 2.0)
-    page = analyst.get(reverse("analytics:heatmap"), {**WEEK_QUERY, "channel": "vk"}).content.decode()
+    # The center drills down into the queue; an analyst reads aggregates only (no link to cases).
+    supervisor = client_for(make_user(Role.SUPERVISOR))
+    page = supervisor.get(reverse("analytics:heatmap"), {**WEEK_QUERY, "channel": "vk"}).content.decode()
     assert f"/cases/?territory={world['engels'].pk}&amp;channel=vk" in page
+    page = analyst.get(reverse("analytics:heatmap"), {**WEEK_QUERY, "channel": "vk"}).content.decode()
+    assert "/cases/?territory=" not in page and '"queueUrl": ""' in page
     hexes = analyst.get(reverse("analytics:heatmap-hex"), {**WEEK_QUERY, "res": "6"}).json()
     assert hexes["resolution"] == 6 and sum(c["cases"] for c in hexes["cells"]) == 2
 

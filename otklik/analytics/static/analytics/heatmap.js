@@ -67,7 +67,7 @@
     var districts = window.L.geoJSON(geometry, {
       style: function () { return { color: "#4b5563", weight: 1, fillOpacity: 0.85, fillColor: COLORS[0] }; },
       onEachFeature: function (feature, layer) {
-        layer.on("click", function () {
+        if (cfg.queueUrl) layer.on("click", function () {
           var q = "territory=" + feature.properties.id + (cfg.queueQuery ? "&" + cfg.queueQuery : "");
           window.location.href = cfg.queueUrl + "?" + q;
         });
