@@ -7,8 +7,8 @@ answers 401/403/404/405, never the page. Analyst: aggregates only (PRODUCT.md), 
 card, action or API case answers 200.
 Executor of another agency, deputy of another office: no case page, action or API answer of a case
 that is not theirs. Observer: no election page but their own station's (another station's card
-included). Row still to add for the full audit matrix: coordinator of another faction (the
-campaign calendar's faction scoping is tested in otklik/elections)."""
+included). Coordinator of another faction: no page, spreadsheet or API answer shows a meeting of a
+faction they do not coordinate, its voters or their questions."""
 
 from __future__ import annotations
 
@@ -304,3 +304,61 @@ def test_an_observer_of_another_station_opens_nothing_of_it_nor_the_centers_page
             if client.get(path).status_code == 200:
                 opened.append(f"GET {path} ({name})")
     assert opened == []
+
+
+def test_a_coordinator_of_another_faction_reads_nothing_of_its_meetings(client, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from otklik.deputies.models import Faction
+    from otklik.deputies.services import make_deputy
+    from otklik.elections import campaign
+    from otklik.elections.models import CampaignEvent
+
+    ours = Faction.objects.create(name="Первая фракция")
+    theirs = Faction.objects.create(name="Вторая фракция")
+    deputy = make_deputy("Иванов Пётр Сергеевич", council="Областная дума", faction=ours)
+    meeting = CampaignEvent.objects.create(
+        candidate=deputy.full_name, deputy=deputy, starts_at=timezone.now() - timedelta(days=2), place="ДК"
+    )
+    campaign.record_question(
+        meeting,
+        text="Когда починят качели во дворе школы?",
+        asked_by="Воронцова Ирина",
+        contact="+79270001122",
+    )
+    coordinator = make_user(Role.COORDINATOR, username="other-coordinator")
+    theirs.coordinators.add(coordinator)
+    client.force_login(coordinator)
+    values = {**world["values"], "pk": str(meeting.pk)}
+    leaked = []
+    for name, route in _routes():
+        if name.split(":")[0] in ("elections", "deputies", "api"):
+            path = _path(route, values)
+            answer = client.get(path, {"when": "all"})
+            if answer.status_code >= 500:
+                leaked.append(f"GET {path} ({name}): {answer.status_code}")
+            if name == "elections:event" and answer.status_code == 200:
+                leaked.append(f"GET {path} ({name})")
+            body = answer.content.decode("utf-8", "replace") if answer.status_code == 200 else ""
+            if any(mark in body for mark in ("Воронцова", "качели", "+79270001122")):
+                leaked.append(f"GET {path} ({name}) shows the meeting's voter or question")
+    assert leaked == []
+    # The check can see: the faction's own coordinator reads the meeting's page.
+    own = make_user(Role.COORDINATOR, username="own-coordinator")
+    ours.coordinators.add(own)
+    client.force_login(own)
+    assert "Воронцова" in client.get(f"/elections/events/{meeting.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.ADMINISTRATOR, Role.SUPERVISOR, Role.EXECUTOR, Role.OBSERVER])
+def test_no_url_answers_a_signed_in_role_with_a_server_error(client, world, role):
+    client.force_login(make_user(role, username=f"sweep-{role}"))
+    errors = []
+    for name, route in _routes():
+        path = _path(route, world["values"])
+        answer = client.get(path)
+        if answer.status_code >= 500:
+            errors.append(f"GET {path} ({name}): {answer.status_code}")
+    assert errors == []

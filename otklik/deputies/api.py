@@ -57,8 +57,9 @@ class DeputyViewSet(viewsets.ReadOnlyModelViewSet):
         responses=OpenApiTypes.OBJECT,
     )
     @action(detail=False)
-    def rating(self, request: Request) -> Response:
-        """The deputies' rating (403 for those who may not see it)."""
+    def rating(self, request: Request, **kwargs: Any) -> Response:
+        """The deputies' rating (403 for those who may not see it); ``kwargs``: the router's
+        ``format`` of /api/deputies/rating.json."""
         deputies = services.visible_deputies(request.user).filter(is_active=True)
         try:
             days = int(request.query_params.get("days", services.RATING_DAYS))

@@ -236,7 +236,7 @@ class DashboardViewSet(viewsets.ViewSet):
     """The dashboard's figures (per commission and hour) and its map's data, for the center and lawyers."""
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request, **kwargs: Any) -> Response:
         access.require_headquarters(request.user)
         election = access.active_election()
         if election is None:
