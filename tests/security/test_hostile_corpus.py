@@ -176,7 +176,19 @@ def _inbox(client, text: str) -> int:
     return 200
 
 
+def _import_table(client, text: str) -> int:
+    """``otklik import-cases``: a CSV table, the hostile text in the text and author columns."""
+    path = _ingest_file.dir / f"{uuid.uuid4().hex}.csv"  # type: ignore[attr-defined]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["номер", "текст обращения", "дата", "фио"])
+        writer.writerow([uuid.uuid4().hex, text, "2026-03-02T09:00:00+04:00", text[:60]])
+    call_command("import_cases", str(path), "--source", "vk-engels", stdout=StringIO(), stderr=StringIO())
+    return 200
+
+
 ENTRY_POINTS = {
+    "import-table": _import_table,
     "deputy-form": _deputy_form,
     "inbox": _inbox,
     "public-form": _public_form,
@@ -313,5 +325,47 @@ def test_observer_photos_with_hostile_names_and_texts(client, day, name):  # noq
     for url in ("/elections/", f"/elections/incidents/{report.incident.pk}/", "/elections/incidents/"):
         body = client.get(url).content.decode()
         assert "<script>alert" not in body, url
+    sheet = load_workbook(BytesIO(client.get("/elections/incidents.xlsx").content)).active
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_observer_reports_from_telegram_with_hostile_texts(client, day, bot):  # noqa: F811
+    import time
+
+    from otklik.cases.telegram_bot import process_updates
+    from otklik.elections.models import Incident
+
+    anna = day["anna"]
+    anna.telegram_chat_id = "4242"
+    anna.save()
+    for text in TAKEN.values():
+        bot.add_chat_message({"id": 4242, "type": "private"}, f"Нарушение: {text}", date=int(time.time()))
+    bot.add_chat_message({"id": 4242, "type": "private"}, "Нарушение: нет\x00воды", date=int(time.time()))
+    bot.add_file("ph-1", png() + b"<svg/onload=alert(1)>")
+    bot.add_chat_message(
+        {"id": 4242, "type": "private"},
+        None,
+        date=int(time.time()),
+        caption="Нарушение: " + TAKEN["svg"],
+        photo=[{"file_id": "ph-1", "width": 8, "height": 8}],
+    )
+    process_updates()
+    assert Incident.objects.count() >= len(TAKEN)
+    client.login(username="chief", password=PASSWORD)
+    pages = ["/elections/", "/elections/incidents/"]
+    pages += [f"/elections/incidents/{pk}/" for pk in Incident.objects.values_list("pk", flat=True)]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        for raw in RAW:
+            assert raw not in body, (url, raw)
+        assert not JS_LINK.search(body), url
+    photos = Report.objects.exclude(photo="")
+    assert photos.exists()
+    for report in photos:
+        assert report.photo.name.endswith(".png")
+        photo = client.get(f"/elections/reports/{report.pk}/photo/")
+        assert photo["Content-Type"] == "image/png" and b"<svg" not in b"".join(photo.streaming_content)
     sheet = load_workbook(BytesIO(client.get("/elections/incidents.xlsx").content)).active
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
