@@ -55,6 +55,21 @@ WRONG_TYPE = gettext_noop("“%(field)s” must be a string, got %(type)s")
 TOO_LONG = gettext_noop("“text” is longer than %(limit)s characters (%(length)s)")
 BAD_STRUCTURE = gettext_noop("the item cannot be stored: %(problem)s")
 OUT_OF_RANGE = gettext_noop("“posted_at” is out of range (%(earliest)s to a year ahead): %(value)s")
+NOT_A_NUMBER = gettext_noop("“%(field)s” is not a number: %(value)s")
+NO_POSTED_AT = gettext_noop("“posted_at” is required (ISO 8601)")
+BAD_POSTED_AT = gettext_noop("“posted_at” is not an ISO 8601 date and time: %(value)s")
+BAD_SOURCE = gettext_noop("“source” is not a valid code (letters, digits, - and _): %(value)s")
+NOT_AN_OBJECT = gettext_noop("an item must be an object, got %(type)s")
+NO_SOURCE = gettext_noop("“source” is required (or give the batch a default source)")
+BAD_CHANNEL = gettext_noop("unknown “channel” %(value)s; one of: %(choices)s")
+NO_EXTERNAL_ID = gettext_noop("“external_id” is required")
+LONG_EXTERNAL_ID = gettext_noop("“external_id” is longer than 200 characters")
+NO_TEXT = gettext_noop("“text” is required and must not be empty")
+LONG_URL = gettext_noop("“url” is longer than 500 characters")
+BAD_URL = gettext_noop("“url” is not an http(s) link: %(value)s")
+HALF_POINT = gettext_noop("give both “lat” and “lon”, or neither")
+POINT_OUT_OF_RANGE = gettext_noop("coordinates out of range: %(lat)s, %(lon)s")
+BAD_ADDRESSEE = gettext_noop("“addressed_to” is not an agency id: %(value)s")
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _JSON_TYPES = {dict: "object", list: "array", bool: "boolean", float: "number", int: "number"}
 
@@ -84,14 +99,14 @@ def _float(payload: dict[str, Any], key: str) -> float | None:
     try:
         return float(str(value).replace(",", "."))
     except ValueError as exc:
-        raise InvalidItem(f"“{key}” is not a number: {value!r}") from exc
+        raise InvalidItem(both_languages(NOT_A_NUMBER, field=key, value=repr(value)[:80])) from exc
 
 
 def parse_posted_at(value: Any) -> datetime:
     """An aware moment between 1970 and a year from now: "9999-12-31T23:59:59+14:00" would make
     every date computed from it (the duplicate window, deadlines) overflow."""
     if value in (None, ""):
-        raise InvalidItem("“posted_at” is required (ISO 8601)")
+        raise InvalidItem(both_languages(NO_POSTED_AT))
     if not isinstance(value, str | datetime):
         raise _wrong_type("posted_at", value)
     try:
@@ -100,7 +115,7 @@ def parse_posted_at(value: Any) -> datetime:
             moment = timezone.make_aware(moment)
         in_range = EARLIEST <= moment <= timezone.now() + timedelta(days=366)
     except (ValueError, OverflowError) as exc:
-        raise InvalidItem(f"“posted_at” is not an ISO 8601 date and time: {value!r}") from exc
+        raise InvalidItem(both_languages(BAD_POSTED_AT, value=repr(value)[:80])) from exc
     if not in_range:
         raise InvalidItem(
             both_languages(OUT_OF_RANGE, earliest=EARLIEST.date().isoformat(), value=str(value)[:40])
@@ -112,7 +127,7 @@ def _source_for(batch: Batch, code: str, channel: str) -> Source:
     if code in batch.sources:
         return batch.sources[code]
     if not SOURCE_CODE_RE.match(code):
-        raise InvalidItem(f"“source” is not a valid code (letters, digits, - and _): {code!r}")
+        raise InvalidItem(both_languages(BAD_SOURCE, value=repr(code)[:80]))
     source, created = Source.objects.get_or_create(
         code=code, defaults={"name": code, "channel": channel or Channel.IMPORT, "connector": "file"}
     )
@@ -125,7 +140,9 @@ def _source_for(batch: Batch, code: str, channel: str) -> Source:
 def _normalize_one(batch: Batch, item: Item) -> None:
     payload = item.payload
     if not isinstance(payload, dict):
-        raise InvalidItem(f"an item must be an object, got {type(payload).__name__}")
+        raise InvalidItem(
+            both_languages(NOT_AN_OBJECT, type=_JSON_TYPES.get(type(payload), type(payload).__name__))
+        )
     problem = payloads.problem(payload)
     if problem:  # too deep for the JSON column, a NUL PostgreSQL refuses, broken UTF-8
         raise InvalidItem(both_languages(BAD_STRUCTURE, problem=problem))
@@ -138,19 +155,21 @@ def _normalize_one(batch: Batch, item: Item) -> None:
     elif batch.default_source is not None:
         item.source = batch.default_source
     else:
-        raise InvalidItem("“source” is required (or give the batch a default source)")
+        raise InvalidItem(both_languages(NO_SOURCE))
     if channel and not valid_channel:
-        raise InvalidItem(f"unknown “channel” {channel!r}; one of: {', '.join(Channel.values)}")
+        raise InvalidItem(
+            both_languages(BAD_CHANNEL, value=repr(channel)[:40], choices=", ".join(Channel.values))
+        )
     if not item.external_id:
-        raise InvalidItem("“external_id” is required")
+        raise InvalidItem(both_languages(NO_EXTERNAL_ID))
     if len(item.external_id) > 200:
-        raise InvalidItem("“external_id” is longer than 200 characters")
+        raise InvalidItem(both_languages(LONG_EXTERNAL_ID))
     text = payload.get("text")
     if text is not None and not isinstance(text, str):
         raise _wrong_type("text", text)
     item.text = text.strip() if text is not None else ""
     if not item.text:
-        raise InvalidItem("“text” is required and must not be empty")
+        raise InvalidItem(both_languages(NO_TEXT))
     if len(item.text) > MAX_TEXT_LENGTH:
         raise InvalidItem(both_languages(TOO_LONG, limit=MAX_TEXT_LENGTH, length=len(item.text)))
     item.posted_at = parse_posted_at(payload.get("posted_at"))
@@ -161,25 +180,25 @@ def _normalize_one(batch: Batch, item: Item) -> None:
     item.url = _string(payload, "url", 1000)
     if item.url:
         if len(item.url) > 500:
-            raise InvalidItem("“url” is longer than 500 characters")
+            raise InvalidItem(both_languages(LONG_URL))
         try:
             _check_url(item.url)
         except ValidationError as exc:
-            raise InvalidItem(f"“url” is not an http(s) link: {item.url!r}") from exc
+            raise InvalidItem(both_languages(BAD_URL, value=repr(item.url)[:120])) from exc
     item.lat, item.lon = _float(payload, "lat"), _float(payload, "lon")
     if (item.lat is None) != (item.lon is None):
-        raise InvalidItem("give both “lat” and “lon”, or neither")
+        raise InvalidItem(both_languages(HALF_POINT))
     if (
         item.lat is not None
         and item.lon is not None
         and not (-90 <= item.lat <= 90 and -180 <= item.lon <= 180)
     ):
-        raise InvalidItem(f"coordinates out of range: {item.lat}, {item.lon}")
+        raise InvalidItem(both_languages(POINT_OUT_OF_RANGE, lat=item.lat, lon=item.lon))
     item.category_code = _string(payload, "category", 64)
     addressed = _string(payload, "addressed_to", 20)
     if addressed:
         if not addressed.isdigit():
-            raise InvalidItem(f"“addressed_to” is not an agency id: {addressed!r}")
+            raise InvalidItem(both_languages(BAD_ADDRESSEE, value=repr(addressed)[:40]))
         item.addressed_to = int(addressed)
     # Tokenized once here; normalize, relevance, categorize, urgency and place share the tokens.
     item.tokens, item.words = message_tokens(item.text)
