@@ -30,6 +30,7 @@ from otklik.directory.models import Agency, Category, Territory
 
 from .choices import AWAITING_AGENCY, CaseStatus
 from .models import Case, CaseQuerySet
+from .search import search_cases
 
 PAGE_SIZE = 50
 
@@ -297,7 +298,7 @@ class CaseFilter(django_filters.FilterSet):
         condition = Q(number__icontains=text)
         for v in _case_variants(text):
             condition |= Q(title__icontains=v) | Q(text__icontains=v) | Q(address__icontains=v)
-        return qs.filter(condition)
+        return search_cases(qs, text, condition)
 
     def offer_queue_choices(self) -> CaseFilter:
         """The queue's form offers the category tree, the region and its municipalities, and the

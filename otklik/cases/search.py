@@ -1,0 +1,142 @@
+"""Text search over cases that matches word forms and treats ё as е.
+
+PostgreSQL: full-text search with the ``russian`` configuration over the title, the text and the
+address (the vector is computed in the query; ё is folded to е on both sides first); each query word
+is asked in all its forms from pymorphy3, as the Snowball stemmer splits some of a word's forms. SQLite: each
+query word is lemmatized with pymorphy3 and its stems — the part every form of the word shares — are
+matched with LIKE against the same fields folded ё → е. Every query word must match (AND); a
+substring match of the whole query still counts, so nothing the plain search found is lost.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Q, TextField, Value
+from django.db.models.expressions import Expression
+from django.db.models.functions import Cast, Concat, Replace
+
+from otklik.understanding.text import fold, morph, word_readings
+
+from .models import CaseQuerySet
+
+SEARCHED_FIELDS = ("title", "text", "address")
+# A stem shorter than this is too loose to match on its own (ёлка/ёлок share only "ёл").
+MIN_STEM = 4
+# A word whose forms do not reduce to a few stems is matched as written and by its lemma.
+MAX_STEMS = 12
+# PostgreSQL's stemmer maps some forms of a word apart ("подвал" → подва, "подвале" → подвал): the
+# query asks for every form of the word, up to this many.
+MAX_FORMS = 60
+WORD_MIN = 2
+
+
+def folded(expression: str | Expression) -> Replace:
+    """A text column with ё/Ё replaced by е/Е (in SQL, on both databases)."""
+    inner = Replace(expression, Value("ё"), Value("е"), output_field=TextField())
+    return Replace(inner, Value("Ё"), Value("Е"), output_field=TextField())
+
+
+def query_words(text: str) -> list[str]:
+    """The words of a search query, folded (lower case, ё → е), in order, without repeats."""
+    words = (fold(w) for w in _split(text))
+    return list(dict.fromkeys(w for w in words if len(w) >= WORD_MIN))
+
+
+def _split(text: str) -> list[str]:
+    cleaned = "".join(ch if ch.isalnum() else " " for ch in text)
+    return cleaned.split()
+
+
+@lru_cache(maxsize=10_000)
+def lexemes(word: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each likely reading of ``word`` (folded) as (lemma, its forms), all folded."""
+    readings = set(word_readings(word))
+    found: dict[str, tuple[str, ...]] = {}
+    for parse in morph().parse(word):
+        lemma = fold(parse.normal_form)
+        if lemma in readings and lemma not in found:
+            found[lemma] = tuple(sorted({fold(f.word) for f in parse.lexeme}))
+    return tuple(found.items())
+
+
+def word_forms(word: str) -> list[str]:
+    """The word and the forms of its likely readings (lemmas first), at most :data:`MAX_FORMS`."""
+    forms = [word, *(lemma for lemma, _ in lexemes(word))]
+    forms += [f for _, lexeme in lexemes(word) for f in lexeme]
+    return [f for f in dict.fromkeys(forms) if f.isalnum()][:MAX_FORMS]
+
+
+@lru_cache(maxsize=10_000)
+def word_stems(word: str) -> tuple[str, ...]:
+    """The prefixes that together cover every form of every likely reading of ``word`` (folded):
+    "отопления" → ("отоплен",); "елка" → ("елк", "елок")."""
+    stems: set[str] = {word}
+    for lemma, forms in lexemes(word):
+        stems.update(_cover(list(forms), lemma))
+    if len(stems) > MAX_STEMS:
+        stems = {word, *(lemma for lemma, _ in lexemes(word))}
+    return tuple(_prefix_free(stems))
+
+
+def tsquery_text(words: list[str]) -> str:
+    """A ``to_tsquery`` expression: every word (AND) in any of its forms (OR). The forms are letters
+    and digits only (:func:`word_forms`), so nothing in it is tsquery syntax from the user."""
+    return " & ".join("(" + " | ".join(word_forms(w)) + ")" for w in words)
+
+
+def _cover(forms: list[str], lemma: str) -> list[str]:
+    common = os.path.commonprefix(forms)
+    if len(common) >= min(MIN_STEM, len(lemma)):
+        return [common]
+    # The forms that keep the lemma's stem but its last letter share one prefix; the rest stand alone.
+    base = lemma[: max(len(common) + 1, len(lemma) - 1)]
+    near = [f for f in forms if f.startswith(base)]
+    return ([os.path.commonprefix(near)] if near else []) + [f for f in forms if not f.startswith(base)]
+
+
+def _prefix_free(stems: set[str]) -> list[str]:
+    """Drop any stem that a shorter one already covers (LIKE '%елк%' covers '%елки%')."""
+    kept: list[str] = []
+    for stem in sorted(stems, key=len):
+        if not any(k in stem for k in kept):
+            kept.append(stem)
+    return sorted(kept)
+
+
+def _case_forms(stem: str) -> list[str]:
+    """SQLite's LIKE folds only ASCII case: a folded stem as it may start a word or stand in capitals."""
+    return list(dict.fromkeys([stem, stem.capitalize(), stem.upper()]))
+
+
+def search_cases(qs: CaseQuerySet, text: str, substring: Q) -> CaseQuerySet:
+    """Cases matching ``text`` by word forms, or by ``substring`` (the plain match the caller builds)."""
+    words = query_words(text)
+    if not words:
+        return qs.filter(substring)
+    if connection.vendor == "postgresql":
+        vector = SearchVector(*(folded(f) for f in SEARCHED_FIELDS), config="russian")
+        query = SearchQuery(tsquery_text(words), config="russian", search_type="raw")
+        return qs.alias(search_vector=vector).filter(substring | Q(search_vector=query))
+    haystack = folded(Concat(*_spaced(SEARCHED_FIELDS), output_field=TextField()))
+    by_forms = Q()
+    for word in words:
+        any_stem = Q()
+        for stem in word_stems(word):
+            for form in _case_forms(stem):
+                any_stem |= Q(search_haystack__contains=form)
+        by_forms &= any_stem
+    return qs.alias(search_haystack=haystack).filter(substring | by_forms)
+
+
+def _spaced(fields: tuple[str, ...]) -> list[Expression]:
+    """The fields, separated by spaces, as text (so Concat need not reconcile CharField and TextField)."""
+    parts: list[Expression] = []
+    for f in fields:
+        if parts:
+            parts.append(Value(" ", output_field=TextField()))
+        parts.append(Cast(f, output_field=TextField()))
+    return parts
