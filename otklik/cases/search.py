@@ -10,7 +10,6 @@ substring match of the whole query still counts, so nothing the plain search fou
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -88,14 +87,25 @@ def tsquery_text(words: list[str]) -> str:
     return " & ".join("(" + " | ".join(word_forms(w)) + ")" for w in words)
 
 
+def common_prefix(words: list[str]) -> str:
+    """The longest beginning every one of ``words`` shares ("" for none)."""
+    if not words:
+        return ""
+    first, last = min(words), max(words)
+    n = 0
+    while n < len(first) and first[n] == last[n]:
+        n += 1
+    return first[:n]
+
+
 def _cover(forms: list[str], lemma: str) -> list[str]:
-    common = os.path.commonprefix(forms)
+    common = common_prefix(forms)
     if len(common) >= min(MIN_STEM, len(lemma)):
         return [common]
     # The forms that keep the lemma's stem but its last letter share one prefix; the rest stand alone.
     base = lemma[: max(len(common) + 1, len(lemma) - 1)]
     near = [f for f in forms if f.startswith(base)]
-    return ([os.path.commonprefix(near)] if near else []) + [f for f in forms if not f.startswith(base)]
+    return ([common_prefix(near)] if near else []) + [f for f in forms if not f.startswith(base)]
 
 
 def _prefix_free(stems: set[str]) -> list[str]:

@@ -3,6 +3,7 @@
 Moderators, supervisors and administrators enter calls; anyone else gets a 403. The call goes
 through the pipeline like any message (dedup, understanding, routing); the form's one-time token
 makes a double submit a no-op. The view only parses, calls :func:`submit_call` and redirects.
+Above the form, a look-up by phone or name lists the caller's earlier cases (:mod:`.callers`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from otklik.accounts.permissions import AnyUser, Capability, can, require
 from otklik.directory.choices import AgencyKind, Channel, TerritoryKind
 from otklik.directory.models import Agency, Territory
 
+from .callers import find_caller_cases
 from .direct import FORM_TOKEN_RE, SubmissionError, Submitted, direct_source, submit
 
 SOURCE_CODE = "call-center"
@@ -124,8 +126,14 @@ def callcenter(request: HttpRequest) -> HttpResponse:
         request.user, Capability.TAKE_CALLS, _("Only moderators, supervisors and administrators enter calls.")
     )
     if request.method != "POST":
-        form = CallForm(initial={"form_token": uuid.uuid4().hex})
-        return render(request, "intake/callcenter.html", {"form": form})
+        lookup = None
+        initial: dict[str, Any] = {"form_token": uuid.uuid4().hex}
+        caller = str(request.GET.get("caller") or "").strip()
+        if caller:
+            lookup = find_caller_cases(operator, caller)
+            initial["phone" if lookup.by_phone else "caller_name"] = lookup.query
+        form = CallForm(initial=initial)
+        return render(request, "intake/callcenter.html", {"form": form, "lookup": lookup, "caller": caller})
     form = CallForm(request.POST)
     if not form.is_valid():
         return render(request, "intake/callcenter.html", {"form": form}, status=400)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+
 from otklik.accounts.choices import Role
 from otklik.cases.filters import CaseFilter
 from otklik.cases.models import Case
@@ -59,4 +60,3 @@ def test_stems_cover_every_form_of_the_word():
     assert word_stems("отопления") == ("отоплен",)
     assert all(any(s in form for s in word_stems("елка")) for form in ("елка", "елок", "елкой", "елкам"))
     assert query_words("Ёлка, ёлка!  и дом") == ["елка", "дом"]
-

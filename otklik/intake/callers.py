@@ -1,0 +1,83 @@
+"""Finding a caller's earlier cases for the call-center form: by phone (any of the usual ways of
+writing a Russian number) or by name, only among the cases the operator may see."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from otklik.accounts.permissions import AnyUser
+from otklik.cases.models import Case
+from otklik.cases.search import folded
+from otklik.understanding.text import fold
+
+from .models import Message
+
+LIMIT = 20
+NAME_MIN = 3
+PHONE_MIN_DIGITS = 5
+PHONE_CHARS_RE = re.compile(r"^\+?[\d\s().-]+$")
+
+
+def phone_digits(phone: str) -> str:
+    """A phone as its digits, a Russian number as its 10 national digits (+7, 8 and 7 prefixes,
+    spaces, dashes and brackets dropped): "+7 (927) 555-12-34" and "89275551234" → "9275551234"."""
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) == 11 and digits[0] in "78":
+        return digits[1:]
+    return digits
+
+
+def phone_author_ids(phone: str) -> list[str]:
+    """Every ``tel:`` author id a call from this number may have been stored under."""
+    national = phone_digits(phone)
+    if len(national) == 10:
+        return [f"tel:{national}", f"tel:7{national}", f"tel:8{national}"]
+    return [f"tel:{national}"]
+
+
+def is_phone(query: str) -> bool:
+    return bool(PHONE_CHARS_RE.match(query)) and len(re.sub(r"\D", "", query)) >= PHONE_MIN_DIGITS
+
+
+@dataclass
+class CallerLookup:
+    query: str
+    by_phone: bool
+    cases: list[Case]
+    more: bool  # more cases than shown
+
+    @property
+    def too_short(self) -> bool:
+        return not self.by_phone and len(self.query) < NAME_MIN
+
+
+def _name_condition(name: str) -> Q:
+    """Names match ignoring ё/е and (SQLite's LIKE folds only ASCII) the usual capitalizations."""
+    base = fold(name)
+    condition = Q()
+    for variant in dict.fromkeys([base, base.capitalize(), base.title(), base.upper()]):
+        condition |= Q(author_name_folded__contains=variant)
+    return condition
+
+
+def find_caller_cases(user: AnyUser, query: str, *, limit: int = LIMIT) -> CallerLookup:
+    """The cases of earlier calls and messages from this phone or name, newest first, that ``user``
+    may see (never more: the look-up narrows ``Case.objects.visible_to(user)``)."""
+    query = " ".join(query.split())[:200]
+    by_phone = is_phone(query)
+    if not by_phone and len(query) < NAME_MIN:
+        return CallerLookup(query=query, by_phone=False, cases=[], more=False)
+    messages = Message.objects.exclude(case=None)
+    if by_phone:
+        messages = messages.filter(author_id__in=phone_author_ids(query))
+    else:
+        messages = messages.alias(author_name_folded=folded("author_name")).filter(_name_condition(query))
+    rows = list(
+        Case.objects.visible_to(user)
+        .filter(pk__in=messages.values("case_id"))
+        .order_by("-created_at", "-id")[: limit + 1]
+    )
+    return CallerLookup(query=query, by_phone=by_phone, cases=rows[:limit], more=len(rows) > limit)
