@@ -13,3 +13,4 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Party coordinator")
     OBSERVER = "observer", _("Election observer")
     LAWYER = "lawyer", _("Lawyer")
+    CALL_OPERATOR = "call_operator", _("Call-center operator")

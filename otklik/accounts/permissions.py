@@ -37,6 +37,7 @@ class Capability(StrEnum):
     MODERATE = "moderate"  # the center: moderate, route, merge, reject, approve, publish, close, reopen
     ANSWER_FOR_AGENCY = "answer_for_agency"  # bound to user.agency (a deputy's office is an agency)
     TAKE_CALLS = "take_calls"  # the call center's form and the election-day hotline
+    SEE_OWN_CALLS = "see_own_calls"  # opens the cases of the calls the user registered
     SET_UP_MONITORING = "set_up_monitoring"  # the keyword queries that pick posts from social networks
     # analytics and deputies
     READ_ANALYTICS = "read_analytics"  # every analytics page: aggregates, personal data masked
@@ -94,6 +95,10 @@ ROLES: Mapping[str, Rights] = {
     Role.COORDINATOR: Rights(frozenset({C.COORDINATE_FACTION}), home="deputies:rating"),
     Role.OBSERVER: Rights(frozenset({C.REPORT_AS_OBSERVER}), home="elections:station"),
     Role.LAWYER: Rights(frozenset({C.RUN_ELECTION_CENTER, C.HANDLE_INCIDENTS}), home="elections:dashboard"),
+    # Types calls in, finds a caller's earlier cases and reads the cases of the calls they registered.
+    Role.CALL_OPERATOR: Rights(
+        frozenset({C.TAKE_CALLS, C.SEE_OWN_CALLS, C.SEE_PERSONAL_DATA}), home="callcenter:form"
+    ),
 }
 NO_RIGHTS = Rights(frozenset())
 

@@ -19,12 +19,17 @@ if TYPE_CHECKING:
 
 def scope_cases(qs: CaseQuerySet, user: AnyUser | None) -> CaseQuerySet:
     """Every case for those who see all (the center; analysts, read-only), the cases routed to their
-    agency for an executor, nothing for anyone else."""
+    agency for an executor, the cases of the calls they registered for a call-center operator,
+    nothing for anyone else."""
     if can(user, Capability.SEE_ALL_CASES):
         return qs
     agency_id = agency_of(user)
     if agency_id is not None:
         return qs.filter(agency_id=agency_id)
+    if can(user, Capability.SEE_OWN_CALLS):
+        # The cases a call-center operator registered: a call's message names its operator.
+        registered = qs.model.objects.filter(messages__raw__call__operator=user.get_username())
+        return qs.filter(pk__in=registered.values("pk"))
     return qs.none()
 
 

@@ -35,12 +35,14 @@ EXPECTED: dict[str, set[Capability]] = {
     Role.COORDINATOR: {C.COORDINATE_FACTION},
     Role.OBSERVER: {C.REPORT_AS_OBSERVER},
     Role.LAWYER: {C.RUN_ELECTION_CENTER, C.HANDLE_INCIDENTS},
+    Role.CALL_OPERATOR: {C.TAKE_CALLS, C.SEE_OWN_CALLS, C.SEE_PERSONAL_DATA},
 }
 HOMES = {
     Role.ANALYST: "analytics:index",
     Role.COORDINATOR: "deputies:rating",
     Role.OBSERVER: "elections:station",
     Role.LAWYER: "elections:dashboard",
+    Role.CALL_OPERATOR: "callcenter:form",
 }
 CELLS = [(role, capability) for role in Role.values for capability in Capability]
 

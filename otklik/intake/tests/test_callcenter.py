@@ -193,3 +193,25 @@ def test_the_look_up_shows_the_latest_cases_and_says_there_are_more(region):
         caller_message(make_case(with_message=False), phone_id="tel:9275551234")
     lookup = find_caller_cases(make_user(Role.MODERATOR), "+7 927 555 12 34", limit=2)
     assert len(lookup.cases) == 2 and lookup.more
+
+
+def test_a_call_center_operator_enters_calls_and_sees_only_the_cases_they_registered(client, region):
+    operator, colleague = make_user(Role.CALL_OPERATOR), make_user(Role.CALL_OPERATOR)
+    login(client, colleague)
+    client.post(
+        URL,
+        call(phone="+7 927 111-22-33", transcript="На остановке у рынка разбит павильон", address=""),
+    )
+    theirs = Message.objects.get().case
+    login(client, operator)
+    assert client.get(URL).status_code == 200
+    response = client.post(URL, call())
+    mine = Message.objects.get(author_id="tel:79275551234").case
+    assert response["Location"] == reverse("cases:detail", args=[mine.pk])
+    assert client.get(reverse("cases:detail", args=[mine.pk])).status_code == 200
+    assert client.get(reverse("cases:detail", args=[theirs.pk])).status_code == 404
+    other = make_case()  # a message from a social network: not the operator's
+    assert list(Case.objects.visible_to(operator)) == [mine]
+    assert other not in find_caller_cases(operator, "Пётр").cases
+    assert [c.pk for c in find_caller_cases(operator, "+7 927 111-22-33").cases] == []
+    assert [c.pk for c in find_caller_cases(colleague, "+7 927 111-22-33").cases] == [theirs.pk]
