@@ -64,6 +64,7 @@ STAFF = {
             "bursts",
             "burst-acknowledge",
             "detail",
+            "message-photo",
             "retry-reply",
             "moderate",
             "assign",

@@ -32,6 +32,7 @@ urlpatterns = [
     path("bursts/", bursts_views.bursts, name="bursts"),
     path("bursts/<int:alert_id>/acknowledge/", bursts_views.acknowledge, name="burst-acknowledge"),
     path("<int:case_id>/", views.detail, name="detail"),
+    path("<int:case_id>/messages/<int:message_id>/photo/", views.message_photo, name="message-photo"),
     path("<int:case_id>/replies/<int:delivery_id>/retry/", delivery_views.retry, name="retry-reply"),
     *(path(f"<int:case_id>/{name}/", view, name=name) for name, view in ACTION_VIEWS.items()),
 ]

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +28,7 @@ from otklik.accounts import permissions
 from otklik.accounts.models import User
 from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Territory
+from otklik.security.uploads import image_response
 from otklik.understanding.explain import explain
 from otklik.understanding.quality import assess_answer
 
@@ -288,9 +289,7 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "understanding": _understanding(case),
         "working_minutes_left": working_left,
         "now": timezone.now(),
-        "next_case": suggestions.next_case(user, request, case)
-        if permissions.works_queue(user)
-        else None,
+        "next_case": suggestions.next_case(user, request, case) if permissions.works_queue(user) else None,
     }
 
 
@@ -471,3 +470,14 @@ def return_answer(request: HttpRequest, case: Case, data: dict[str, Any]) -> Non
 @case_action("publish")
 def publish(request: HttpRequest, case: Case, data: dict[str, Any]) -> None:
     actions.publish_answer(data["answer"], me(request))
+
+
+@login_required
+def message_photo(request: HttpRequest, case_id: int, message_id: int) -> FileResponse:
+    """The photo a resident attached to a message of a case: staff who may see the case only
+    (out of scope is a 404), served re-encoded and sandboxed by :func:`image_response`."""
+    case = access_case(request.user, case_id)
+    message = case.messages.filter(pk=message_id).exclude(photo="").first()  # type: ignore[attr-defined]
+    if message is None:
+        raise Http404("No photo")
+    return image_response(message.photo, stem=f"{case.number}-{message.pk}")

@@ -67,6 +67,9 @@ class Message(models.Model):
     url = models.URLField(_("link"), max_length=500, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
+    # A photo the resident attached (the public form), re-encoded by otklik.security.uploads.
+    # Staff-only: served by cases' photo view through image_response, never published.
+    photo = models.FileField(_("photo"), upload_to="intake/photos/%Y/%m/", blank=True)
     posted_at = models.DateTimeField(_("posted"), db_index=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     is_relevant = models.BooleanField(_("relevant"), default=True)

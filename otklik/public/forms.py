@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Territory
 from otklik.intake.direct import FORM_TOKEN_RE
+from otklik.security.uploads import clean_image
 
 PHONE_RE = re.compile(r"^\+?[\d\s()-]{10,20}$")
 MIN_TEXT = 15
@@ -26,6 +28,30 @@ def new_form_token() -> str:
 
 def districts() -> Any:
     return Territory.objects.filter(kind__in=(TerritoryKind.DISTRICT, TerritoryKind.OKRUG)).order_by("name")
+
+
+def region_bounds() -> list[float] | None:
+    """[min_lon, min_lat, max_lon, max_lat] around the region's territories with a known bbox."""
+    known = Territory.objects.exclude(bbox=None).values_list("bbox", flat=True)
+    boxes = [b for b in known if b and len(b) == 4]
+    if not boxes:
+        return None
+    return [
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    ]
+
+
+def point_in_region(lat: float, lon: float) -> bool:
+    """Within the region's bounds if they are known, else a point on Earth."""
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return False
+    bounds = region_bounds()
+    if bounds is None:
+        return True
+    return bounds[0] <= lon <= bounds[2] and bounds[1] <= lat <= bounds[3]
 
 
 def clean_contact(value: str) -> str:
@@ -62,6 +88,15 @@ class AppealForm(forms.Form):
         empty_label=_("— not chosen —"),
     )
     address = forms.CharField(label=_("Address or place"), max_length=300, required=False)
+    photo = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("JPEG, PNG or WEBP up to 10 MB. Only the staff of the center see it."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    # Set by clicking the small map (static/otklik_public/appeal-map.js); both or none.
+    lat = forms.FloatField(widget=forms.HiddenInput, required=False)
+    lon = forms.FloatField(widget=forms.HiddenInput, required=False)
     consent = forms.BooleanField(
         label=_(
             "I agree to the processing of my personal data to consider this appeal "
@@ -91,11 +126,33 @@ class AppealForm(forms.Form):
             raise ValidationError(_("Describe the problem in a few words."))
         return text
 
+    def clean_photo(self) -> Any:
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        return clean_image(upload)  # re-encoded; a ValidationError in Russian otherwise
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lat, lon = data.get("lat"), data.get("lon")
+        if (lat is None) != (lon is None):
+            raise ValidationError(_("The point on the map is incomplete; click the map again."))
+        if lat is not None and lon is not None and not point_in_region(lat, lon):
+            self.add_error(None, _("The point on the map is outside the region; click the map again."))
+            data["lat"] = data["lon"] = None
+        return data
+
     def clean_form_token(self) -> str:
         token = self.cleaned_data["form_token"].strip().lower()
         if not FORM_TOKEN_RE.match(token):
             raise ValidationError(_("The form has expired; please send it again."))
         return token
+
+    @property
+    def map_bounds(self) -> str:
+        """The region's bounds for the pin map (JSON in a data attribute; "" when unknown)."""
+        bounds = region_bounds()
+        return json.dumps(bounds) if bounds else ""
 
     @property
     def is_bot(self) -> bool:

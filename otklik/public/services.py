@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -79,6 +80,9 @@ def submit_appeal(
     district: Territory | None,
     address: str,
     office: Agency | None = None,
+    photo: ContentFile | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
     now: datetime | None = None,
 ) -> Submitted:
     """The web form's appeal through the pipeline; with ``office`` it is an appeal to a deputy (the
@@ -108,9 +112,18 @@ def submit_appeal(
             "personal_data_consent_at": now.isoformat(),  # 152-FZ: when consent was given
         },
     }
+    if lat is not None and lon is not None:
+        item["lat"], item["lon"] = lat, lon  # the resident's pin: the place stage uses it
     if office is not None:
         item["addressed_to"] = office.pk
-    return submit(item, source=source, now=now)
+    submitted = submit(item, source=source, now=now)
+    if photo is not None and not submitted.message.photo:
+        # Re-encoded by the form (otklik.security.uploads.clean_image); staff-only.
+        submitted.message.photo.save(photo.name or "photo", photo, save=False)
+        type(submitted.message).objects.filter(pk=submitted.message.pk).update(
+            photo=submitted.message.photo.name
+        )
+    return submitted
 
 
 def email_status_link(submitted: Submitted, *, contact: str, name: str, status_url: str) -> str | None:

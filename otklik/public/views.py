@@ -58,11 +58,16 @@ def take_appeal(
 ) -> HttpResponse:
     """The appeal form's whole flow (shown, rate-limited, checked, taken, the status link given and
     emailed); ``office``: the appeal is addressed to this agency (a deputy's reception office)."""
-    context = dict(context or {})
+    context = {
+        **(context or {}),
+        # The pin map's district outlines and optional tiles (as on the problem map).
+        "geometry_script": municipal_geometry_script(),
+        "map_tiles": str(getattr(settings, "OTKLIK_MAP_TILES_URL", "") or ""),
+    }
     if request.method != "POST":
         form = AppealForm(initial={"form_token": new_form_token()})
         return render(request, template, {**context, "form": form})
-    form = AppealForm(request.POST)
+    form = AppealForm(request.POST, request.FILES)
     limit = int(getattr(settings, "OTKLIK_PUBLIC_APPEALS_PER_HOUR", services.RATE_LIMIT_PER_HOUR))
     if not services.allow_submission(_client_ip(request), limit=limit):
         form.add_error(None, _("Too many appeals from your address. Please try again in an hour."))
@@ -82,6 +87,9 @@ def take_appeal(
             district=data["district"],
             address=data["address"],
             office=office,
+            photo=data.get("photo"),
+            lat=data.get("lat"),
+            lon=data.get("lon"),
         )
     except SubmissionError:
         form.add_error(None, _("We could not accept the appeal. Please check it and send it again."))

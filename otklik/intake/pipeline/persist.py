@@ -40,6 +40,7 @@ _MESSAGE_COLUMNS = (
     "url",
     "lat",
     "lon",
+    "photo",
     "posted_at",
     "received_at",
     "is_relevant",
@@ -64,6 +65,7 @@ def _message_row(item: Item, batch: Batch, message_id: int, case_id: int | None)
         item.url,
         item.lat,
         item.lon,
+        "",  # no photo yet: the public form attaches its re-encoded one after the pipeline
         item.posted_at,
         batch.now,
         item.is_relevant,
