@@ -347,7 +347,7 @@ class Simulation:
         answer = case.answers.filter(kind=AnswerKind.INTERIM, status=AnswerStatus.DRAFT).last()
         if answer is not None:
             answer = actions.approve_answer(answer, self.moderator, now=now)
-            actions.publish_answer(answer, self.moderator, now=now + timedelta(minutes=2))
+            actions.publish_answer(answer, self.moderator, now=min(now + timedelta(minutes=2), self.end))
 
     def _final(self, case: Case, plan: CasePlan, now: datetime) -> None:
         if case.status not in WORKABLE:
@@ -374,7 +374,8 @@ class Simulation:
             self.schedule(office_after(now, rng, 1, 12), case.pk, "final")
             return
         answer = actions.approve_answer(answer, self.moderator, now=now)
-        published = now + timedelta(minutes=rng.randint(1, 15))
+        # never after the demo's end (now): the history is backdated, nothing lies in the future
+        published = min(now + timedelta(minutes=rng.randint(1, 15)), self.end)
         actions.publish_answer(answer, self.moderator, now=published)
         if plan.rates:
             self.schedule(published + timedelta(hours=rng.uniform(1, 72)), case.pk, "rating")
