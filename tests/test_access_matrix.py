@@ -49,6 +49,7 @@ PUBLIC = {
     "deputies:deputy",
     "deputies:reply",
     "intake:webhook",  # signed by the sender (HMAC), refused without the signature
+    "intake:max-webhook",  # MAX's X-Max-Bot-Api-Secret header, 403 without it
     "healthz",
     "readyz",
     "api-schema",

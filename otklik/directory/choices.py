@@ -16,6 +16,7 @@ class Channel(models.TextChoices):
     VK = "vk", _("VK")
     TELEGRAM = "telegram", _("Telegram")
     OK = "ok", _("Odnoklassniki")
+    MAX = "max", _("MAX")
     NEWS = "news", _("News site comments")
     EMAIL = "email", _("Email")
     WEB_FORM = "web_form", _("Web form")
@@ -26,7 +27,9 @@ class Channel(models.TextChoices):
     IMPORT = "import", _("Import")
 
 
-SOCIAL_CHANNELS = frozenset({Channel.SOCIAL, Channel.VK, Channel.TELEGRAM, Channel.OK, Channel.NEWS})
+SOCIAL_CHANNELS = frozenset(
+    {Channel.SOCIAL, Channel.VK, Channel.TELEGRAM, Channel.OK, Channel.MAX, Channel.NEWS}
+)
 
 
 class DeadlineUnit(models.TextChoices):

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views_monitoring, views_pages, webhook
+from . import max_webhook, views_monitoring, views_pages, webhook
 
 app_name = "intake"
 
 urlpatterns = [
     path("webhook/<slug:code>/", webhook.receive, name="webhook"),
+    path("max/<slug:code>/", max_webhook.receive, name="max-webhook"),
     path("monitoring/", views_monitoring.query_list, name="monitoring"),
     path("monitoring/new/", views_monitoring.query_edit, name="monitoring-new"),
     path("monitoring/preview/", views_monitoring.query_preview, name="monitoring-preview"),

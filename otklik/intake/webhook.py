@@ -30,7 +30,7 @@ from django.views.decorators.http import require_POST
 
 from otklik.security.payloads import loads as load_json
 
-from .connectors.base import NormalizeError
+from .connectors.base import Connector, NormalizeError, OwnReply, SkipPayload
 from .connectors.webhook import WebhookAuthError, WebhookConnector
 from .deadletters import record_dead_letter, unreadable
 from .models import DeadLetter, Source
@@ -47,9 +47,14 @@ class PushResult:
 
 
 def accept_push(
-    source: Source, connector: WebhookConnector, body: bytes, *, now: datetime | None = None
+    source: Source, connector: Connector, body: bytes, *, now: datetime | None = None
 ) -> PushResult:
-    """Validate and ingest an authenticated push; see the module doc for the answers."""
+    """Validate and ingest an authenticated push; see the module doc for the answers.
+
+    Any connector's payloads: what it rightly skips is counted as ``skipped``, an official page's own
+    answer (:class:`OwnReply`) is recorded for the page's responsiveness (the MAX webhook)."""
+    from .pages import record_own_replies
+
     now = now or timezone.now()
     try:
         data = load_json(body)  # nested too deep is a ValueError too, never a RecursionError
@@ -65,18 +70,29 @@ def accept_push(
     items: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     dead: list[DeadLetter] = []
+    own: list[OwnReply] = []
+    skipped = 0
     for index, payload in enumerate(payloads):
         try:
             items.append(connector.normalize(payload))
+        except OwnReply as reply:
+            own.append(reply)
+            skipped += 1
+        except SkipPayload:
+            skipped += 1
         except NormalizeError as exc:
             errors.append({"index": index, "reason": str(exc)})
-            dead.append(unreadable(source, connector, payload, f"webhook: {exc}", now))
+            dead.append(unreadable(source, connector, payload, f"{connector.kind}: {exc}", now))
+    if own:
+        record_own_replies(source, own)
     if settings.OTKLIK_PIPELINE == "celery":
         return _queue(source, payloads, items, errors, dead, now)
     with transaction.atomic():
         DeadLetter.objects.keep(dead)
         result = run_batch(items, now=now, source=source) if items else None
     counters: dict[str, Any] = {"received": len(payloads)}
+    if skipped:
+        counters["skipped"] = skipped
     if result is not None:
         counters.update({name: getattr(result, name) for name in result.COUNTERS if name != "received"})
         counters["accepted"] = result.received - result.duplicates - result.dead_letters

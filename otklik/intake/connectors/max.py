@@ -25,8 +25,15 @@ resident is how :mod:`otklik.intake.pages` counts answers.
 **Replies.** ``POST /messages?chat_id=…`` with ``{"text", "link": {"type": "reply", "mid"}}``: the answer
 goes into the thread of the resident's message.
 
-**Channel.** Items take the source's channel (``social`` until a MAX value is added to
-:class:`~otklik.directory.choices.Channel`, which needs migrations in three apps).
+**Webhook mode** (what MAX recommends for production; long polling stops while a subscription is
+active). Settings ``"mode": "webhook"`` and ``"webhook_secret_env"`` (the secret, 5–256 characters of
+``A-Z a-z 0-9 _ -``, from the environment); ``otklik max_webhook <source> --url https://…/intake/max/<source>/``
+calls ``POST /subscriptions`` with the url, the update types and the secret (``--delete`` calls
+``DELETE /subscriptions``). MAX then POSTs each ``Update`` to :func:`otklik.intake.max_webhook.receive`
+with the secret in the ``X-Max-Bot-Api-Secret`` header; the same :meth:`MaxConnector.normalize` and
+pipeline apply. In this mode :meth:`fetch` does not poll.
+
+**Channel.** Items carry ``Channel.MAX`` («MAX»).
 
 **Errors.** The token goes in the ``Authorization`` header (never in a URL). HTTP 401/403
 (``verify.token``, ``access.denied``) and 400 are permanent, 429 (``too.many.requests``) and 5xx are
@@ -35,9 +42,13 @@ retriable (``Retry-After`` honoured, a minute at least for 429). 30 requests a s
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
+
+from otklik.directory.choices import Channel
 
 from .base import (
     Connector,
@@ -60,6 +71,11 @@ DEFAULT_API_URL = "https://platform-api.max.ru"
 UPDATE_TYPES = ("message_created", "message_edited", "message_removed")
 MESSAGE_LIMIT = 4000
 RATE_LIMIT_WAIT = 60.0
+SECRET_HEADER = "X-Max-Bot-Api-Secret"  # dev.max.ru: POST /subscriptions, "secret"
+
+
+class MaxSecretError(Exception):
+    """A webhook call without the subscription's secret: HTTP 403."""
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -127,6 +143,8 @@ class MaxConnector(Connector):
 
     # --- fetch ----------------------------------------------------------------------------------
     def fetch(self, cursor: str) -> FetchResult:
+        if self.setting("mode", "polling") == "webhook":  # MAX pushes; GET /updates is off for it
+            return FetchResult(cursor=cursor, notes=["webhook mode: MAX pushes the updates"])
         limit = max(1, min(int(self.setting("limit", 100)), 1000))
         marker = int(cursor) if cursor.strip().isdigit() else None
         data = self.call(
@@ -208,6 +226,7 @@ class MaxConnector(Connector):
         url = message.get("url")
         return {
             "external_id": external_id[:200],
+            "channel": Channel.MAX,
             "text": text,
             "posted_at": from_millis(timestamp),
             "author_id": author_id,
@@ -220,6 +239,38 @@ class MaxConnector(Connector):
                 "reply_to": reply_to,
             },
         }
+
+    # --- webhook ------------------------------------------------------------------------------
+    def authenticate(self, headers: Mapping[str, str]) -> None:
+        """The ``X-Max-Bot-Api-Secret`` header must equal the subscription's secret."""
+        secret = self.secret("webhook_secret")
+        if not secret:
+            raise MaxSecretError("this MAX source has no webhook secret configured (“webhook_secret_env”)")
+        given = headers.get(SECRET_HEADER, "")
+        if not given or not hmac.compare_digest(given.encode(), secret.encode()):
+            raise MaxSecretError(f"the {SECRET_HEADER} header does not match the source's secret")
+
+    def subscribe(self, url: str) -> dict[str, Any]:
+        """``POST /subscriptions``: MAX pushes the updates to ``url`` with the source's secret."""
+        if not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
+            raise ConnectorError("MAX delivers webhooks over HTTPS only", retriable=False)
+        secret = self.secret("webhook_secret")
+        if not secret:
+            raise ConnectorError(
+                "set “webhook_secret_env” and that environment variable first", retriable=False
+            )
+        body = {"url": url, "update_types": list(UPDATE_TYPES), "secret": secret}
+        data = self.call("POST", "/subscriptions", body=body)
+        if data.get("success") is not True:
+            raise ConnectorError(f"MAX POST /subscriptions: {data.get('message') or data}", retriable=False)
+        return data
+
+    def unsubscribe(self, url: str) -> dict[str, Any]:
+        """``DELETE /subscriptions?url=``: back to long polling."""
+        data = self.call("DELETE", "/subscriptions", params={"url": url})
+        if data.get("success") is not True:
+            raise ConnectorError(f"MAX DELETE /subscriptions: {data.get('message') or data}", retriable=False)
+        return data
 
     # --- reply and health -----------------------------------------------------------------------
     def publish_reply(self, case: Case, answer: Answer, message: Message) -> ReplyResult:

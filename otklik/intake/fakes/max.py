@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from typing import Any
 
 from .server import FakeServer, Request, Response
@@ -32,6 +33,7 @@ class FakeMax(FakeServer):
         self.updates: list[dict[str, Any]] = []  # (marker number = index + 1)
         self.acknowledged = 0
         self.sent: list[dict[str, Any]] = []
+        self.subscriptions: list[dict[str, Any]] = []  # POST /subscriptions bodies (url, secret...)
         self._mids = itertools.count(1)
         self.bot: dict[str, Any] = {
             "user_id": 900000,
@@ -108,7 +110,11 @@ class FakeMax(FakeServer):
         if self.token is not None and request.headers.get("authorization") != self.token:
             return max_error(401, "verify.token", "Invalid access_token")
         if request.path == "/updates" and request.method == "GET":
+            if self.subscriptions:  # as MAX: long polling does not work while a webhook is set
+                return Response(200, {"updates": [], "marker": self.acknowledged})
             return self._updates(request.query)
+        if request.path == "/subscriptions":
+            return self._subscriptions(request)
         if request.path == "/messages" and request.method == "POST":
             return self._send(request)
         if request.path == "/me":
@@ -131,6 +137,36 @@ class FakeMax(FakeServer):
         page = pending[:limit]
         marker = page[-1][0] if page else self.acknowledged
         return Response(200, {"updates": [u for _, u in page], "marker": marker})
+
+    def _subscriptions(self, request: Request) -> Response:
+        if request.method == "GET":
+            return Response(200, {"subscriptions": [{**s, "secret": None} for s in self.subscriptions]})
+        if request.method == "DELETE":
+            url = request.query.get("url", "")
+            self.subscriptions = [s for s in self.subscriptions if s["url"] != url]
+            return Response(200, {"success": True})
+        if request.method != "POST":
+            return max_error(405, "method.not.allowed", "Method not allowed")
+        body = request.json() or {}
+        if not str(body.get("url") or "").startswith(("https://", "http://127.0.0.1")):
+            return max_error(400, "proto.payload", "url: must be an HTTPS address")
+        secret = body.get("secret")
+        if secret is not None and not (
+            isinstance(secret, str) and 5 <= len(secret) <= 256 and re.fullmatch(r"[A-Za-z0-9_-]+", secret)
+        ):
+            return max_error(400, "proto.payload", "secret: 5-256 characters A-Z, a-z, 0-9, _ and -")
+        self.subscriptions = [s for s in self.subscriptions if s["url"] != body["url"]] + [
+            {"url": body["url"], "secret": secret, "update_types": body.get("update_types") or []}
+        ]
+        return Response(200, {"success": True})
+
+    def webhook_request(self, update: Any) -> tuple[bytes, dict[str, str]]:
+        """What MAX would POST to the subscription: the update's JSON and the secret header."""
+        if not self.subscriptions:
+            raise LookupError("no subscription: call POST /subscriptions first")
+        secret = self.subscriptions[-1]["secret"]
+        headers = {"X-Max-Bot-Api-Secret": secret} if secret else {}
+        return json.dumps(update, ensure_ascii=False).encode(), headers
 
     def _send(self, request: Request) -> Response:
         chat_id = int(request.query.get("chat_id") or 0)

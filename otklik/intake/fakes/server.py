@@ -93,7 +93,7 @@ class FakeServer:
                 if self.command != "HEAD":
                     self.wfile.write(payload)
 
-            do_GET = do_POST = do_HEAD = _serve
+            do_GET = do_POST = do_HEAD = do_DELETE = _serve
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 return

@@ -39,7 +39,7 @@ def max_source(fake: FakeMax, **settings) -> Source:
     return Source.objects.create(
         code="max-chats",
         name="MAX: чаты и каналы",
-        channel=Channel.SOCIAL,
+        channel=Channel.MAX,
         connector="max",
         settings={
             "api_url": fake.url,
@@ -80,7 +80,7 @@ def test_max_fetch_turns_residents_messages_into_messages_and_skips_the_rest(reg
     mid = seeded["first"]["body"]["mid"]
     assert first.external_id == f"{CHAT}_{mid}"
     assert first.author_name == "Ирина Петрова" and first.author_id == "11"
-    assert first.channel == Channel.SOCIAL  # the source's
+    assert first.channel == Channel.MAX and first.get_channel_display() == "MAX"
     assert first.raw["max"] == {"chat_id": CHAT, "mid": mid, "chat_type": "chat", "reply_to": None}
     comment = messages.get(text__startswith="Огромная яма")
     assert comment.raw["max"]["reply_to"] == seeded["post"]["body"]["mid"]

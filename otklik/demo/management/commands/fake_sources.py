@@ -81,7 +81,7 @@ class Command(BaseCommand):
                     "access_token_env": TOKEN_ENV,
                 },
             ),
-            "fake-max": ("MAX: каналы (фейк)", Channel.SOCIAL, "max", {"api_url": fake_max.url}),
+            "fake-max": ("MAX: каналы (фейк)", Channel.MAX, "max", {"api_url": fake_max.url}),
         }
         for code, (name, channel, connector, settings) in sources.items():
             self.stdout.write(f"{code:14} {connector:12} {settings.get('api_url') or settings.get('url')}")
