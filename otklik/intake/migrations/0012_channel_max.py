@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0010_official_pages'),
+        ('intake', '0011_message_photo'),
     ]
 
     operations = [
