@@ -123,7 +123,9 @@ def submit_call(data: dict[str, Any], *, operator: User, now: datetime | None = 
 @require_http_methods(["GET", "POST"])
 def callcenter(request: HttpRequest) -> HttpResponse:
     operator = require(
-        request.user, Capability.TAKE_CALLS, _("Only moderators, supervisors and administrators enter calls.")
+        request.user,
+        Capability.TAKE_CALLS,
+        _("Only the call center and the center's moderators, supervisors and administrators enter calls."),
     )
     if request.method != "POST":
         lookup = None
