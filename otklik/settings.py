@@ -179,7 +179,7 @@ OTKLIK_MEDIA_STORAGE = os.environ.get("OTKLIK_MEDIA_STORAGE", "local")
 STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "otklik.staticstorage.StaticStorage"
         if OTKLIK_STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

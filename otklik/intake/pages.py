@@ -226,7 +226,7 @@ def case_for_comment(page: OfficialPage, message: Message, *, now: datetime | No
 
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Message.objects.select_for_update().select_related("case").get(pk=message.pk)
+        locked = Message.objects.select_for_update(of=("self",)).select_related("case").get(pk=message.pk)
         if locked.case is not None:
             return locked.case
         case = Case(
