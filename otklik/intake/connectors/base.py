@@ -9,6 +9,7 @@ environment (``settings["token_env"]`` names the variable), never from code.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -238,6 +239,75 @@ def from_unix(value: Any) -> str:
         return datetime.fromtimestamp(value, tz=UTC).isoformat()
     except (OverflowError, OSError, ValueError) as exc:
         raise NormalizeError(f"the date is out of range: {value!r}") from exc
+
+
+def read_cursor(cursor: str) -> Any:
+    """A stored cursor as JSON (``"123"`` → 123, ``"{…}"`` → a dict); None when empty or unreadable,
+    so a corrupt cursor makes a source start over instead of stopping it."""
+    try:
+        return json.loads(cursor) if cursor else None
+    except ValueError:
+        return None
+
+
+def cursor_entry(value: Any, kinds: tuple[type, ...]) -> list[Any] | None:
+    """One cursor entry checked: a copy of ``value`` if it is a list of exactly these types (an
+    ``int`` is never a bool), else None."""
+    if not isinstance(value, list) or len(value) != len(kinds):
+        return None
+    if all(type(v) is int if k is int else isinstance(v, k) for v, k in zip(value, kinds, strict=True)):
+        return list(value)
+    return None
+
+
+@dataclass
+class WatchCursor:
+    """The cursor of a connector that reads pages' posts and watches the comments under them
+    (VK walls, OK groups), parsed; anything unreadable in it is dropped.
+
+    ``pages``: page → the newest item seen there; ``watch``: page → post → an entry (the place in
+    its comments, their count then, the round it was read in); ``pending``: the posts whose
+    comments this round still has to read; ``round``: how many rounds of pages were read. A
+    subclass names the JSON key of ``pages`` and the shape of the entries (stored cursors keep
+    their keys), and adds its own fields through :meth:`load` and :meth:`as_dict`."""
+
+    PAGES_KEY: ClassVar[str] = "pages"
+    WATCH_ENTRY: ClassVar[tuple[type, ...]] = (int, int, int)
+    PENDING_ENTRY: ClassVar[tuple[type, ...]] = (int, int, int)
+
+    pages: dict[str, int] = field(default_factory=dict)
+    watch: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    pending: list[list[Any]] = field(default_factory=list)
+    round: int = 0
+
+    @classmethod
+    def parse(cls, cursor: str) -> Any:
+        data = read_cursor(cursor)
+        state = cls()
+        state.load(data if isinstance(data, dict) else {})
+        return state
+
+    def load(self, data: dict[str, Any]) -> None:
+        pages = data.get(self.PAGES_KEY)
+        if isinstance(pages, dict):
+            self.pages = {str(k): v for k, v in pages.items() if type(v) is int}
+        if isinstance(data.get("watch"), dict):
+            for page, posts in data["watch"].items():
+                if isinstance(posts, dict):
+                    entries = {
+                        str(post): cursor_entry(entry, self.WATCH_ENTRY) for post, entry in posts.items()
+                    }
+                    self.watch[str(page)] = {k: v for k, v in entries.items() if v is not None}
+        if isinstance(data.get("pending"), list):
+            pending = (cursor_entry(p, self.PENDING_ENTRY) for p in data["pending"])
+            self.pending = [p for p in pending if p is not None]
+        self.round = data["round"] if type(data.get("round")) is int else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {self.PAGES_KEY: self.pages, "round": self.round, "watch": self.watch, "pending": self.pending}
+
+    def dump(self) -> str:
+        return json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"))
 
 
 _REGISTRY: dict[str, type[Connector]] = {}

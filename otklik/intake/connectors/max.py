@@ -59,6 +59,7 @@ from .base import (
     OwnReply,
     ReplyResult,
     SkipPayload,
+    read_cursor,
     register,
     retry_after_seconds,
 )
@@ -146,7 +147,8 @@ class MaxConnector(Connector):
         if self.setting("mode", "polling") == "webhook":  # MAX pushes; GET /updates is off for it
             return FetchResult(cursor=cursor, notes=["webhook mode: MAX pushes the updates"])
         limit = max(1, min(int(self.setting("limit", 100)), 1000))
-        marker = int(cursor) if cursor.strip().isdigit() else None
+        stored = read_cursor(cursor)
+        marker = stored if type(stored) is int and stored >= 0 else None
         data = self.call(
             "GET",
             "/updates",

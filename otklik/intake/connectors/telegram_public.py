@@ -50,6 +50,7 @@ from .base import (
     OwnReply,
     ReplyResult,
     SkipPayload,
+    read_cursor,
     register,
 )
 
@@ -176,12 +177,8 @@ class TelegramPublicConnector(Connector):
 
     # --- fetch ----------------------------------------------------------------------------------
     def fetch(self, cursor: str) -> FetchResult:
-        try:
-            state = json.loads(cursor) if cursor else {}
-        except ValueError:
-            state = {}
-        if not isinstance(state, dict):
-            state = {}
+        stored = read_cursor(cursor)
+        state: dict[str, Any] = stored if isinstance(stored, dict) else {}
         chats = [chat_name(c) for c in self.setting("chats", [])]
         last: dict[str, int] = {k: v for k, v in (state.get("chats") or {}).items() if type(v) is int}
         watch: dict[str, dict[str, list[int]]] = {

@@ -47,8 +47,7 @@ Calls are paced at ``min_interval_seconds`` (3 per second by default).
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from otklik.directory.choices import Channel
@@ -62,6 +61,7 @@ from .base import (
     OwnReply,
     ReplyResult,
     SkipPayload,
+    WatchCursor,
     from_unix,
     register,
 )
@@ -110,56 +110,22 @@ def _watchable(post: dict[str, Any]) -> bool:
     return bool(comments.get("count")) or bool(comments.get("can_post", 1))
 
 
-def _ints(value: Any, length: int) -> list[int] | None:
-    """``value`` if it is a list of ``length`` integers (a cursor entry), else None."""
-    if isinstance(value, list) and len(value) == length and all(type(x) is int for x in value):
-        return list(value)
-    return None
-
-
 @dataclass
-class _State:
-    """The cursor, parsed (see the module doc); anything unreadable in it is dropped."""
+class _State(WatchCursor):
+    """The cursor, parsed (see the module doc): ``pages`` are the walls (owner → the newest post id
+    seen), a watched post's entry is [the last comment id read, the comment count then, the round it
+    was read in], a pending one [owner, post, count]; ``search_time`` is where newsfeed search is."""
 
-    walls: dict[str, int] = field(default_factory=dict)  # owner → the newest post id seen
-    # owner → post → [the last comment id read, the comment count then, the round it was read in]
-    watch: dict[str, dict[str, list[int]]] = field(default_factory=dict)
-    pending: list[list[int]] = field(default_factory=list)  # [owner, post, count] to read this round
-    round: int = 0
+    PAGES_KEY: ClassVar[str] = "walls"
     search_time: int | None = None
 
-    @classmethod
-    def parse(cls, cursor: str) -> _State:
-        try:
-            data = json.loads(cursor) if cursor else {}
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        state = cls()
-        if isinstance(data.get("walls"), dict):
-            state.walls = {str(k): v for k, v in data["walls"].items() if type(v) is int}
-        if isinstance(data.get("watch"), dict):
-            for owner, posts in data["watch"].items():
-                if isinstance(posts, dict):
-                    entries = {str(post): _ints(entry, 3) for post, entry in posts.items()}
-                    state.watch[str(owner)] = {k: v for k, v in entries.items() if v is not None}
-        if isinstance(data.get("pending"), list):
-            state.pending = [p for p in (_ints(x, 3) for x in data["pending"]) if p is not None]
-        state.round = data["round"] if type(data.get("round")) is int else 0
+    def load(self, data: dict[str, Any]) -> None:
+        super().load(data)
         search_time = data.get("search_time")
-        state.search_time = search_time if type(search_time) is int else None
-        return state
+        self.search_time = search_time if type(search_time) is int else None
 
-    def dump(self) -> str:
-        data = {
-            "walls": self.walls,
-            "search_time": self.search_time,
-            "round": self.round,
-            "watch": self.watch,
-            "pending": self.pending,
-        }
-        return json.dumps(data, sort_keys=True, separators=(",", ":"))
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "search_time": self.search_time}
 
 
 @register
@@ -231,7 +197,7 @@ class VKConnector(Connector):
                 since = self._server_time() - int(days * DAY)
             for owner_id in owners:
                 key = str(owner_id)
-                state.walls[key] = self._fetch_wall(owner_id, state, since, result)
+                state.pages[key] = self._fetch_wall(owner_id, state, since, result)
             if self.setting("query"):
                 state.search_time = self._fetch_search(str(self.setting("query")), state.search_time, result)
         per_fetch = self._int_setting("comment_posts_per_fetch", 20, low=1)
@@ -252,7 +218,7 @@ class VKConnector(Connector):
         """New posts since the cursor, and the posts to watch (``since`` None: comments are off).
 
         Returns the newest post id; the watched posts and those to read go into ``state``."""
-        last_id = state.walls.get(str(owner_id), 0)
+        last_id = state.pages.get(str(owner_id), 0)
         page_size = self._int_setting("page_size", MAX_COUNT, low=1, high=MAX_COUNT)
         new_pages = self._int_setting(
             "max_pages" if last_id else "backfill_pages", 5 if last_id else 1, low=1
