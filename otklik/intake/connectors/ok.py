@@ -16,13 +16,14 @@ them; the keys and the token are read from the environment)::
      "comment_recheck_rounds": 12,                    # an unchanged comment count is trusted this long
      "include_own_topics": false,                     # the group's own topics are announcements
      "page_size": 50, "max_pages": 5, "backfill_pages": 1,
-     "reply_method": "discussions.comment",
      "api_url": "https://api.ok.ru/fb.do", "min_interval_seconds": 0.2}
 
 **Requests.** Every call is ``POST fb.do`` with ``method``, ``application_key``, ``format=json`` and
 the method's parameters, signed as OK documents: ``sig = md5(the parameters but access_token and sig,
 sorted by name, as "name=value" joined without separator + md5(access_token +
-application_secret_key))``, hex lower case, and ``access_token`` sent beside them.
+application_secret_key))``, hex lower case, and ``access_token`` sent beside them (OK's rules for a
+call with a session: https://apiok.ru/dev/methods/ ; the same in the public clients that call
+``mediatopic.post``).
 
 **Topics.** ``mediatopic.getTopics`` (``gid``, ``count`` ≤ 100, ``anchor``/``direction`` paging,
 newest first, ``fields`` for the authors' names) is read until the newest topic of the cursor (its
@@ -44,6 +45,16 @@ comments are not messages but its answers (:class:`~.base.OwnReply`).
 comments of ``comment_topics_per_fetch`` topics, the rest come in further pages (``has_more``), each
 committed with its cursor.
 
+**Replies.** ``discussions.addDiscussionComment`` (OK's documented method for a comment in a
+discussion: https://apiok.ru/dev/methods/rest/discussions/discussions.addDiscussionComment, source
+``docs/method/ru/discussions/discussions.addDiscussionComment.md`` of github.com/apiok/documentation)
+with ``entityId`` = the topic, ``entityType`` GROUP_TOPIC, ``comment`` = the answer's text,
+``reply_to_comment_id`` = the resident's comment (none for a resident's topic) and ``as_admin=true``,
+"the official answer of the group's administrator" — the comment appears on the group's behalf
+(``reply_as_admin``, true by default). The call is signed like every other. The documentation does
+not describe the answer; the new comment's id is taken from a bare string or an object's ``id`` /
+``comment_id``. The token needs the GROUP_CONTENT permission.
+
 **Errors.** OK answers an error as ``{"error_code", "error_msg", "error_data"}`` (HTTP 200): 1 UNKNOWN,
 2 SERVICE, 8 FLOOD_BLOCKED, 11 LIMIT_REACHED and 5000 are retriable with a minimum wait; 100–105
 (bad parameter, application key, expired or bad session, bad signature), 10 PERMISSION_DENIED and
@@ -53,8 +64,7 @@ the rest permanent. Calls are paced at ``min_interval_seconds``.
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -70,6 +80,7 @@ from .base import (
     OwnReply,
     ReplyResult,
     SkipPayload,
+    WatchCursor,
     register,
 )
 
@@ -84,6 +95,8 @@ TOPIC_GONE_CODES = {300}  # NOT_FOUND: the topic was deleted
 MAX_COUNT = 100
 DAY_MS = 86_400_000
 OK_TIME_ZONE = ZoneInfo("Europe/Moscow")  # the zone of OK's "date" strings
+# OK's documented method for a comment in a discussion (see the module doc: "Replies").
+REPLY_METHOD = "discussions.addDiscussionComment"
 TOPIC_FIELDS = "media_topic.*,user.first_name,user.last_name,user.name,group.name"
 
 
@@ -147,50 +160,14 @@ def comment_time(comment: dict[str, Any]) -> str:
 
 
 @dataclass
-class _State:
-    """The cursor, parsed; anything unreadable in it is dropped."""
+class _State(WatchCursor):
+    """The cursor, parsed: ``pages`` are the groups (group → the newest topic's created_ms), a watched
+    topic's entry is [anchor after the last comment read, comment count then, round], a pending one
+    [group, topic, count]."""
 
-    groups: dict[str, int] = field(default_factory=dict)  # group → the newest topic's created_ms
-    # group → topic → [anchor after the last comment read, comment count then, round]
-    watch: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
-    pending: list[list[Any]] = field(default_factory=list)  # [group, topic, count] to read this round
-    round: int = 0
-
-    @classmethod
-    def parse(cls, cursor: str) -> _State:
-        try:
-            data = json.loads(cursor) if cursor else {}
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        state = cls()
-        if isinstance(data.get("groups"), dict):
-            state.groups = {str(k): v for k, v in data["groups"].items() if type(v) is int}
-        if isinstance(data.get("watch"), dict):
-            for group, topics in data["watch"].items():
-                if isinstance(topics, dict):
-                    state.watch[str(group)] = {
-                        str(t): list(e)
-                        for t, e in topics.items()
-                        if isinstance(e, list)
-                        and len(e) == 3
-                        and isinstance(e[0], str)
-                        and type(e[1]) is int
-                        and type(e[2]) is int
-                    }
-        if isinstance(data.get("pending"), list):
-            state.pending = [
-                list(p)
-                for p in data["pending"]
-                if isinstance(p, list) and len(p) == 3 and isinstance(p[0], str) and isinstance(p[1], str)
-            ]
-        state.round = data["round"] if type(data.get("round")) is int else 0
-        return state
-
-    def dump(self) -> str:
-        data = {"groups": self.groups, "round": self.round, "watch": self.watch, "pending": self.pending}
-        return json.dumps(data, sort_keys=True, separators=(",", ":"))
+    PAGES_KEY: ClassVar[str] = "groups"
+    WATCH_ENTRY: ClassVar[tuple[type, ...]] = (str, int, int)
+    PENDING_ENTRY: ClassVar[tuple[type, ...]] = (str, str, int)
 
 
 @register
@@ -247,7 +224,7 @@ class OKConnector(Connector):
         if not state.pending:
             state.round += 1
             for group_id in groups:
-                state.groups[group_id] = self._fetch_topics(group_id, state, result, watching)
+                state.pages[group_id] = self._fetch_topics(group_id, state, result, watching)
         per_fetch = self._int_setting("comment_topics_per_fetch", 20, low=1)
         chunk, state.pending = state.pending[:per_fetch], state.pending[per_fetch:]
         for group_id, topic_id, count in chunk:
@@ -272,7 +249,7 @@ class OKConnector(Connector):
 
     def _fetch_topics(self, group_id: str, state: _State, result: FetchResult, watching: bool) -> int:
         """New topics since the cursor and the topics to watch; returns the newest topic's created_ms."""
-        last = state.groups.get(group_id, 0)
+        last = state.pages.get(group_id, 0)
         page_size = self._int_setting("page_size", 50, low=1, high=MAX_COUNT)
         new_pages = self._int_setting("max_pages" if last else "backfill_pages", 5 if last else 1, low=1)
         cap = self._int_setting("comment_topics", 50) if watching else 0
@@ -466,13 +443,12 @@ class OKConnector(Connector):
         if not ref.get("group_id") or not ref.get("topic_id"):
             return ReplyResult(sent=False, detail="the message has no OK topic to answer under")
         body = self.call(
-            str(self.setting("reply_method", "discussions.comment")),
-            discussionId=ref["topic_id"],
-            discussionType="GROUP_TOPIC",
+            REPLY_METHOD,
+            entityId=ref["topic_id"],
+            entityType="GROUP_TOPIC",
             comment=answer.text,
             reply_to_comment_id=ref.get("comment_id"),
             as_admin="true" if self.setting("reply_as_admin", True) else None,
-            gid=ref["group_id"],
         )
         comment_id = body.get("comment_id") or body.get("id") if isinstance(body, dict) else body
         if not isinstance(comment_id, str | int) or isinstance(comment_id, bool) or not str(comment_id):

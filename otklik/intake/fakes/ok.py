@@ -6,9 +6,11 @@
 OK's error 101/102/104. Methods: ``mediatopic.getTopics`` (newest first, ``anchor`` = the offset of
 the next page as OK's opaque string, ``has_more``, ``entities`` with the authors),
 ``discussions.getComments`` (oldest first, ``direction`` FORWARD from ``anchor``, ``has_more``;
-error 300 for a deleted topic), ``group.getInfo`` and ``discussions.comment`` (a comment posted
-on the group's behalf). Errors are ``{"error_code", "error_msg", "error_data"}`` with HTTP 200, as OK
-answers. :meth:`FakeOK.fail_method` makes a later call of one method answer with an error.
+error 300 for a deleted topic), ``group.getInfo`` and ``discussions.addDiscussionComment``
+(``entityId``, ``entityType``, ``comment``, ``reply_to_comment_id``, ``as_admin``: a comment, on the
+topic's group's behalf with ``as_admin=true``; OK's documented parameters, see the connector).
+Errors are ``{"error_code", "error_msg", "error_data"}`` with HTTP 200, as OK answers.
+:meth:`FakeOK.fail_method` makes a later call of one method answer with an error.
 """
 
 from __future__ import annotations
@@ -188,7 +190,7 @@ class FakeOK(FakeServer):
             "mediatopic.getTopics": self._get_topics,
             "discussions.getComments": self._get_comments,
             "group.getInfo": self._group_info,
-            "discussions.comment": self._comment,
+            "discussions.addDiscussionComment": self._comment,
         }.get(method)
         if handler is None:
             return ok_error(3, "METHOD : Method not found")
@@ -243,15 +245,20 @@ class FakeOK(FakeServer):
         ids = [x for x in params.get("uids", "").split(",") if x]
         return Response(200, [{"uid": i, "name": self.groups[i]} for i in ids if i in self.groups])
 
+    def _topic_group(self, topic_id: str) -> str:
+        return next((g for g, topics in self.topics.items() if any(t["id"] == topic_id for t in topics)), "")
+
     def _comment(self, params: dict[str, str]) -> Response:
-        topic_id = params.get("discussionId", "")
+        topic_id = params.get("entityId", "")
         if topic_id in self.gone_topics:
             return ok_error(300)
+        if params.get("entityType") != "GROUP_TOPIC" or not self._topic_group(topic_id):
+            return ok_error(100, "PARAM : entityId / entityType")
         if not params.get("comment"):
             return ok_error(100, "PARAM : comment")
         comment_id = f"r{next(self._comment_ids)}"
         self.created_comments.append({**params, "comment_id": comment_id})
-        author = params.get("gid", "") if params.get("as_admin") == "true" else self.access_token
+        author = self._topic_group(topic_id) if params.get("as_admin") == "true" else self.access_token
         latest = max(
             (c["date_ms"] for c in self.comments.get(topic_id, []) if isinstance(c.get("date_ms"), int)),
             default=0,

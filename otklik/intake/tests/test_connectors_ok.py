@@ -278,7 +278,9 @@ def test_ok_reply_round_trip_as_the_group(region, ok, settings):
 
     assert result["sent"] is True and result["source"] == "ok-pages"
     [sent] = ok.created_comments
-    assert (sent["discussionId"], sent["reply_to_comment_id"], sent["as_admin"]) == ("900", "c1", "true")
+    assert sent["method"] == "discussions.addDiscussionComment"  # OK's documented method
+    assert (sent["entityId"], sent["entityType"]) == ("900", "GROUP_TOPIC")
+    assert (sent["reply_to_comment_id"], sent["as_admin"]) == ("c1", "true")
     assert sent["comment"] == answer.text
     assert result["external_id"] == f"ok{GROUP}_t900_c{sent['comment_id']}"
 
