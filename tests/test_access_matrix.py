@@ -364,3 +364,35 @@ def test_no_url_answers_a_signed_in_role_with_a_server_error(client, world, role
         if answer.status_code >= 500:
             errors.append(f"GET {path} ({name}): {answer.status_code}")
     assert errors == []
+
+
+def test_a_regional_coordinator_reads_no_other_regions_rating(client, world):
+    """A coordinator bound to a region: neither the rating, nor the service's figures, nor the API's
+    rating shows another region's deputies; asking for that region is refused."""
+    from otklik.deputies.models import Faction, RegionalCoordinator
+    from otklik.deputies.services import make_deputy
+    from otklik.directory.choices import TerritoryKind
+    from otklik.testing.factories import make_territory
+
+    saratov = make_territory("Саратовская область", kind=TerritoryKind.REGION)
+    samara = make_territory("Самарская область", kind=TerritoryKind.REGION)
+    party = Faction.objects.create(name="Фракция «Созидание»")
+    make_deputy("Иванов Пётр Сергеевич", council="Саратовская областная дума", region=saratov, faction=party)
+    make_deputy("Орлов Игорь Семёнович", council="Самарская губернская дума", region=samara, faction=party)
+    coordinator = make_user(Role.COORDINATOR, username="samara-coordinator")
+    party.coordinators.add(coordinator)
+    RegionalCoordinator.objects.create(user=coordinator, region=samara)
+    client.force_login(coordinator)
+    leaked = []
+    for name, route in _routes():
+        # the rating's pages and API (the directory and deputy list are public: names, no figures)
+        if name in ("deputies:rating", "deputies:statistics", "api:deputy-rating"):
+            path = _path(route, world["values"])
+            for params in ({}, {"region": str(saratov.pk)}):
+                answer = client.get(path, params)
+                body = answer.content.decode("utf-8", "replace") if answer.status_code == 200 else ""
+                if "Иванов" in body:
+                    leaked.append(f"GET {path} {params} ({name})")
+    assert leaked == []
+    assert client.get("/deputies/rating/", {"region": str(saratov.pk)}).status_code == 403
+    assert "Орлов" in client.get("/deputies/rating/").content.decode()  # the check can see

@@ -23,6 +23,7 @@ EXPECTED = {
     "telegram-bot": (10.0, "notify"),
     "refresh-analytics-rollups": (60.0, "periodic"),
     "ask-about-deputies-replies": (3600.0, "periodic"),
+    "deputies-rating": (300.0, "periodic"),
     "official-pages-reminders": (3600.0, "periodic"),
 }
 

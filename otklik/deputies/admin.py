@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Deputy, Faction, PageVisit
+from .models import Deputy, Faction, PageVisit, RegionalCoordinator
 from .services import office_for
 
 
@@ -16,8 +16,18 @@ class FactionAdmin(admin.ModelAdmin):
 
 @admin.register(Deputy)
 class DeputyAdmin(admin.ModelAdmin):
-    list_display = ("full_name", "level", "council", "faction", "constituency", "office", "is_active")
-    list_filter = ("level", "faction", "is_active")
+    list_display = (
+        "full_name",
+        "region",
+        "level",
+        "council",
+        "faction",
+        "constituency",
+        "office",
+        "is_active",
+    )
+    list_filter = ("region", "level", "faction", "is_active")
+    list_select_related = ("region", "faction", "office")
     search_fields = ("full_name", "constituency", "council")
     filter_horizontal = ("territories",)
 
@@ -38,3 +48,13 @@ class PageVisitAdmin(admin.ModelAdmin):
     list_display = ("deputy", "day", "count")
     list_filter = ("day",)
     date_hierarchy = "day"
+
+
+@admin.register(RegionalCoordinator)
+class RegionalCoordinatorAdmin(admin.ModelAdmin):
+    """A party coordinator bound to a region sees that region's rating only; one bound to none is
+    the party's headquarters (every region)."""
+
+    list_display = ("user", "region")
+    list_filter = ("region",)
+    autocomplete_fields = ("user",)

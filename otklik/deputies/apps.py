@@ -11,6 +11,8 @@ class DeputiesConfig(AppConfig):
     def ready(self) -> None:
         # Two weeks after an appeal to a deputy: "did you get a reply?"
         periodic.register("ask-about-deputies-replies", 3600, "otklik.deputies.tasks.run_periodic_jobs")
+        # The rating of every period stored from the rollups, so that its pages read a table.
+        periodic.register("deputies-rating", 300, "otklik.deputies.tasks.refresh_ratings")
         # ... and the resident answers it on their status page (the public app knows nothing of deputies).
         from otklik.public.services import register_status_panel
 

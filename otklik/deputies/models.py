@@ -15,7 +15,11 @@ from otklik.directory.models import Agency, Territory
 
 class Level(models.TextChoices):
     REGIONAL = "regional", _("Regional parliament")
+    CAPITAL = "capital", _("Council of the regional capital")
     MUNICIPAL = "municipal", _("Municipal council")
+
+
+LEVEL_ORDER = {level: n for n, level in enumerate(Level.values)}  # the parliament first
 
 
 class Faction(models.Model):
@@ -42,6 +46,18 @@ class Deputy(models.Model):
     full_name = models.CharField(_("full name"), max_length=200)
     level = models.CharField(_("level"), max_length=20, choices=Level.choices, default=Level.REGIONAL)
     council = models.CharField(_("council"), max_length=200, help_text=_("The parliament or council."))
+    region = models.ForeignKey(
+        Territory,
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="region_deputies",
+        limit_choices_to={"kind": "region"},
+        help_text=_(
+            "The region whose parliament or council the deputy sits in (one installation, many regions)."
+        ),
+    )
     faction = models.ForeignKey(
         Faction,
         verbose_name=_("faction"),
@@ -69,6 +85,7 @@ class Deputy(models.Model):
         verbose_name = _("deputy")
         verbose_name_plural = _("deputies")
         ordering = ["full_name"]
+        indexes = [models.Index(fields=["region", "level", "full_name"], name="deputy_region_level")]
 
     def __str__(self) -> str:
         return self.full_name
@@ -118,3 +135,114 @@ class ReplyCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.reply or '—'}"
+
+
+class RegionalCoordinator(models.Model):
+    """A party coordinator bound to a region: they see the rating of their factions' deputies of that
+    region only. A coordinator bound to no region is the party's headquarters: every region."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("coordinator"),
+        on_delete=models.CASCADE,
+        related_name="coordinated_regions",
+    )
+    region = models.ForeignKey(
+        Territory,
+        verbose_name=_("region"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        limit_choices_to={"kind": "region"},
+    )
+
+    class Meta:
+        verbose_name = _("regional coordinator")
+        verbose_name_plural = _("regional coordinators")
+        constraints = [models.UniqueConstraint(fields=["user", "region"], name="regional_coordinator_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.region}"
+
+
+class RatingRow(models.Model):
+    """One deputy's figures in the rating of a period (the last ``days`` days), stored by
+    :func:`otklik.deputies.ratings.refresh` from the analytics rollups so that the rating's pages page
+    through a table instead of aggregating appeals per request. Counts and shares only (decision 0007)."""
+
+    days = models.PositiveSmallIntegerField()
+    deputy = models.ForeignKey(Deputy, on_delete=models.CASCADE, related_name="rating_rows")
+    rank = models.PositiveIntegerField()  # among every active deputy of the installation
+    score = models.FloatField(null=True)
+    received = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    ratings = models.IntegerField(default=0)
+    ratings_good = models.IntegerField(default=0)
+    published = models.IntegerField(default=0)
+    concrete = models.IntegerField(default=0)
+    replies_answered = models.IntegerField(default=0)
+    replies_yes = models.IntegerField(default=0)
+    final_median = models.FloatField(null=True)  # working minutes
+    visits = models.IntegerField(default=0)
+    portal = models.IntegerField(default=0)
+    calls = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rating row")
+        verbose_name_plural = _("rating rows")
+        constraints = [models.UniqueConstraint(fields=["days", "deputy"], name="ratingrow_once")]
+        indexes = [models.Index(fields=["days", "rank"], name="ratingrow_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.days} d, {self.deputy_id}: {self.score}"
+
+    @staticmethod
+    def _share(hit: int, n: int) -> float | None:
+        return hit / n if n else None
+
+    @property
+    def shares(self) -> dict[str, float | None]:
+        return {
+            "responsiveness": self._share(self.answered, self.received),
+            "speed": self._share(self.on_time, self.answered),
+            "quality": self._share(self.answered - self.reopened, self.answered),
+            "feedback": self._share(self.ratings_good, self.ratings),
+            "replied": self._share(self.replies_yes, self.replies_answered),
+            "concrete": self._share(self.concrete, self.published),
+        }
+
+
+class RatingState(models.Model):
+    """What the stored rating of a period was computed from (its fingerprint) and when."""
+
+    days = models.PositiveSmallIntegerField(primary_key=True)
+    fingerprint = models.CharField(max_length=200)
+    computed_at = models.DateTimeField()
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("rating state")
+        verbose_name_plural = _("rating states")
+
+    def __str__(self) -> str:
+        return f"{self.days} d: {self.computed_at}"
+
+
+class TopicWeek(models.Model):
+    """Appeals to deputies by region, municipality, top category and week (Monday): counts only, so
+    the topics can be read by territory without opening a private appeal (decision 0007)."""
+
+    region = models.IntegerField(default=0)  # 0: the deputy has no region
+    territory = models.IntegerField(default=0)  # the municipality; 0: not placed
+    category = models.IntegerField(default=0)  # the top category; 0: not classified
+    week = models.DateField()
+    appeals = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("appeals to deputies by topic and week")
+        verbose_name_plural = _("appeals to deputies by topic and week")
+        indexes = [models.Index(fields=["region", "week"], name="topicweek_region_week")]
+
+    def __str__(self) -> str:
+        return f"{self.week} r{self.region} t{self.territory} c{self.category}: {self.appeals}"

@@ -34,18 +34,19 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, F, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from otklik.accounts.permissions import AnyUser, Capability, can
 from otklik.analytics import kpi, rollups
 from otklik.analytics.filters import Scope
 from otklik.cases.models import Case
-from otklik.directory.choices import AgencyKind, Channel
-from otklik.directory.models import Agency
+from otklik.directory.choices import AgencyKind, Channel, TerritoryKind
+from otklik.directory.models import Agency, Territory
 
 from . import followup
-from .models import Deputy, Faction, Level, PageVisit
+from .models import LEVEL_ORDER, Deputy, Faction, Level, PageVisit, RegionalCoordinator
 
 PRIOR = 5.0  # appeals' worth of the mean a deputy's shares start from
 RATING_DAYS = 365
@@ -60,7 +61,11 @@ def make_deputy(
     constituency: str = "",
     **fields: Any,
 ) -> Deputy:
-    """A deputy with a reception office (an agency of kind "deputy" that executors answer for)."""
+    """A deputy with a reception office (an agency of kind "deputy" that executors answer for), of
+    ``region`` (by default the installation's region when it serves one)."""
+    if "region" not in fields and "region_id" not in fields:
+        only = list(Territory.objects.filter(kind=TerritoryKind.REGION).values_list("pk", flat=True)[:2])
+        fields["region_id"] = only[0] if len(only) == 1 else None
     with transaction.atomic():
         return Deputy.objects.create(
             full_name=full_name,
@@ -82,23 +87,34 @@ def office_for(full_name: str) -> Agency:
 
 
 def directory(
-    *, level: str = "", faction: int | None = None, territory: int | None = None, q: str = ""
-) -> list[Deputy]:
-    """The public list of active deputies with the filters of the directory page. The name is matched
-    in Python: SQLite's LIKE folds the case of Latin letters only, and a region has hundreds of
-    deputies, not millions."""
-    deputies = Deputy.objects.filter(is_active=True).select_related("faction", "office")
+    *,
+    level: str = "",
+    faction: int | None = None,
+    territory: int | None = None,
+    region: int | None = None,
+    q: str = "",
+) -> QuerySet[Deputy]:
+    """The public list of active deputies with the filters of the directory page, the regional
+    parliament first, then the capital's council, then municipal councils (the page pages it).
+    Each word of ``q`` must be in the name, whatever its case (``ё`` as ``е``)."""
+    deputies = Deputy.objects.filter(is_active=True).select_related("faction", "office", "region")
+    if region:
+        deputies = deputies.filter(region_id=region)
     if level:
         deputies = deputies.filter(level=level)
     if faction:
         deputies = deputies.filter(faction_id=faction)
     if territory:
-        deputies = deputies.filter(territories=territory)
-    found = list(deputies.distinct().order_by("-level", "full_name"))  # "regional" before "municipal"
+        in_territory = Deputy.territories.through.objects.filter(territory_id=territory)
+        deputies = deputies.filter(pk__in=in_territory.values("deputy_id"))
     words = q.casefold().replace("ё", "е").split()
-    if words:
-        found = [d for d in found if all(w in d.full_name.casefold().replace("ё", "е") for w in words)]
-    return found
+    if words:  # matched in Python: SQLite's LIKE folds the case of Latin letters only
+        names = deputies.values_list("pk", "full_name")
+        deputies = deputies.filter(
+            pk__in=[pk for pk, name in names if all(w in name.casefold().replace("ё", "е") for w in words)]
+        )
+    order = CaseWhen(*(When(level=key, then=Value(n)) for key, n in LEVEL_ORDER.items()), default=Value(9))
+    return deputies.annotate(level_order=order).order_by("region__name", "level_order", "full_name", "pk")
 
 
 def count_visit(deputy: Deputy, *, day: date | None = None) -> None:
@@ -161,13 +177,30 @@ def _score(parts: dict[str, tuple[float, float]], means: dict[str, float]) -> fl
 
 def visible_deputies(user: AnyUser) -> QuerySet[Deputy]:
     """Whose rating ``user`` may see: the center and analysts every deputy, a party coordinator the
-    deputies of the factions they coordinate; anyone else nobody (PermissionDenied)."""
+    deputies of the factions they coordinate — of every region for the party's headquarters, of
+    their regions only for a regional coordinator (:class:`~.models.RegionalCoordinator`); anyone
+    else nobody (PermissionDenied)."""
     deputies = Deputy.objects.select_related("faction", "office")
     if can(user, Capability.READ_DEPUTY_RATINGS):
         return deputies
     if can(user, Capability.COORDINATE_FACTION):
-        return deputies.filter(faction__coordinators=user)
+        deputies = deputies.filter(faction__coordinators=user)
+        regions = coordinated_regions(user)
+        return deputies if regions is None else deputies.filter(region__in=regions)
     raise PermissionDenied
+
+
+def coordinated_regions(user: AnyUser) -> list[int] | None:
+    """The regions a regional coordinator is bound to; None for everyone else (every region)."""
+    if not can(user, Capability.COORDINATE_FACTION) or can(user, Capability.READ_DEPUTY_RATINGS):
+        return None
+    regions = list(RegionalCoordinator.objects.filter(user_id=user.pk).values_list("region", flat=True))
+    return regions or None
+
+
+def regions() -> QuerySet[Territory]:
+    """The regions the installation serves (those with a deputy)."""
+    return Territory.objects.filter(kind=TerritoryKind.REGION, region_deputies__isnull=False).distinct()
 
 
 def rating(deputies: QuerySet[Deputy], scope: Scope) -> list[DeputyScore]:

@@ -1,4 +1,5 @@
-"""The periodic job "ask-about-deputies-replies": the follow-up question (:mod:`.followup`)."""
+"""The periodic jobs "ask-about-deputies-replies" (the follow-up question, :mod:`.followup`) and
+"deputies-rating" (the stored rating and topics, :mod:`.ratings`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from . import followup
+from . import followup, ratings
 
 log = logging.getLogger("otklik.deputies.tasks")
 
@@ -19,3 +20,11 @@ def run_periodic_jobs(now: datetime | None = None) -> dict[str, Any]:
     if asked:
         log.info("asked about replies to %d appeal(s) to deputies", len(asked))
     return {"asked": len(asked)}
+
+
+def refresh_ratings() -> dict[str, Any]:
+    """Recompute the stored rating of each period (and the topics) whose data changed."""
+    for days in ratings.PERIODS:
+        ratings.ensure(days)
+    ratings.ensure_topics()
+    return {"periods": len(ratings.PERIODS)}

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,14 +19,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from otklik.analytics.filters import municipalities
+from otklik.directory.choices import TerritoryKind
+from otklik.directory.models import Territory
 from otklik.public.services import case_for_status
 from otklik.public.views import take_appeal
 
-from . import followup, services
+from . import followup, ratings, services
 from . import statistics as statistics_service
 from .models import Deputy, Faction, Level
 
-PERIODS = (30, 90, 365)
+PERIODS = ratings.PERIODS
+PAGE_SIZE = 50
 
 
 def _int(value: str | None) -> int | None:
@@ -37,14 +41,22 @@ def directory(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("level", "")
     level = level if level in Level.values else ""
     faction, territory = _int(request.GET.get("faction")), _int(request.GET.get("territory"))
+    region = _int(request.GET.get("region"))
     q = request.GET.get("q", "")[:100]
-    chosen = {"level": level, "faction": faction, "territory": territory, "q": q}
+    chosen = {"level": level, "faction": faction, "territory": territory, "region": region, "q": q}
+    found = services.directory(level=level, faction=faction, territory=territory, region=region, q=q)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    territories = municipalities()
+    if region:
+        territories = territories.filter(parent_id=region)
     context = {
-        "deputies": services.directory(level=level, faction=faction, territory=territory, q=q),
+        "page": page,
+        "deputies": page.object_list,
         "chosen": chosen,
         "levels": Level.choices,
+        "regions": services.regions().order_by("name"),
         "factions": Faction.objects.all(),
-        "territories": municipalities(),
+        "territories": territories,
     }
     return render(request, "deputies/directory.html", context)
 
@@ -66,22 +78,45 @@ def deputy(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def rating(request: HttpRequest) -> HttpResponse:
+    """The party's rating: the federal view (every region the user may see, the regions compared and
+    the deputies ranked across them) or a region's (its deputies by level, the topics of their
+    appeals by territory and week). A regional coordinator sees their region only."""
     visible = services.visible_deputies(request.user)  # PermissionDenied → 403 for others
-    deputies = visible
+    allowed = services.coordinated_regions(request.user)  # None: every region
     days = _int(request.GET.get("days"))
     days = days if days in PERIODS else services.RATING_DAYS
-    faction, level = _int(request.GET.get("faction")), request.GET.get("level", "")
+    faction, level, region = (
+        _int(request.GET.get("faction")),
+        request.GET.get("level", ""),
+        _int(request.GET.get("region")),
+    )
+    if region is None and allowed is not None and len(allowed) == 1:
+        region = allowed[0]  # a regional coordinator lands on their region
+    if region is not None and allowed is not None and region not in allowed:
+        raise PermissionDenied
+    chosen = visible
     if faction:
-        deputies = deputies.filter(faction_id=faction)
+        chosen = chosen.filter(faction_id=faction)
     if level in Level.values:
-        deputies = deputies.filter(level=level)
-    rows = services.rating(deputies.filter(is_active=True), services.rating_scope(days))
+        chosen = chosen.filter(level=level)
+    regional = chosen.filter(region_id=region) if region else chosen
+    page = Paginator(ratings.rows(days, regional), PAGE_SIZE).get_page(request.GET.get("page"))
+    regions_seen = services.regions()
+    if allowed is not None:
+        regions_seen = regions_seen.filter(pk__in=allowed)
     context = {
-        "rows": rows,
+        "page": page,
+        "rows": page.object_list,
+        "offset": page.start_index() - 1 if page.object_list else 0,
         "days": days,
         "periods": PERIODS,
         "faction": faction,
         "level": level,
+        "region": get_object_or_404(Territory, pk=region, kind=TerritoryKind.REGION) if region else None,
+        "regions": regions_seen.order_by("name"),
+        "federal": allowed is None,
+        "by_region": ratings.by_region(days, chosen) if region is None else None,
+        "topics": ratings.topics(region) if region else None,
         "levels": Level.choices,
         "factions": Faction.objects.filter(deputies__in=visible).distinct(),
         "prior": services.PRIOR,
