@@ -17,6 +17,7 @@ def _russian_and_fast(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.OTKLIK_SEND_REPLIES = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.OTKLIK_ELECTIONS_BOARD_SECONDS = 0  # the dashboard built on every request (elections/live.py)
 
 
 @pytest.fixture

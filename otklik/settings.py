@@ -276,6 +276,9 @@ OTKLIK_OVERDUE_CHECK_SECONDS = int(os.environ.get("OTKLIK_OVERDUE_CHECK_SECONDS"
 OTKLIK_DEPUTY_FOLLOW_UP_DAYS = int(os.environ.get("OTKLIK_DEPUTY_FOLLOW_UP_DAYS", "14"))
 # How often the situational center's dashboard fetches fresh figures for its tables and map.
 OTKLIK_ELECTIONS_REFRESH_SECONDS = int(os.environ.get("OTKLIK_ELECTIONS_REFRESH_SECONDS", "60"))
+# The dashboard's figures are built once and shared by the center's staff (elections/live.py): after
+# a change they are rebuilt at most this often (0: on every request, as in the tests).
+OTKLIK_ELECTIONS_BOARD_SECONDS = float(os.environ.get("OTKLIK_ELECTIONS_BOARD_SECONDS", "5"))
 # A voting station silent this long is listed for the center to call its observer.
 OTKLIK_ELECTIONS_SILENT_HOURS = float(os.environ.get("OTKLIK_ELECTIONS_SILENT_HOURS", "2"))
 # The learned models are retrained when the active one is this old and this many decisions are new.

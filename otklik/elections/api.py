@@ -30,7 +30,7 @@ from rest_framework.response import Response
 from otklik.accounts.permissions import Capability, can
 from otklik.security.parsers import SafeJSONParser
 
-from . import access, dashboard, protocols, reports
+from . import access, live, protocols, reports
 from .models import Incident, PollingStation, Report, ReportKind, ViolationType
 
 
@@ -241,7 +241,8 @@ class DashboardViewSet(viewsets.ViewSet):
         election = access.active_election()
         if election is None:
             return Response({"election": None})
-        board = dashboard.build(election)
+        figures = live.current(election)  # the dashboard's shared snapshot (live.py)
+        board = figures.board
         return Response(
             {
                 "election": {"id": election.pk, "name": election.name, "day": election.day},
@@ -262,7 +263,7 @@ class DashboardViewSet(viewsets.ViewSet):
                     }
                     for row in board.rows
                 ],
-                "map": dashboard.map_data(board),
+                "map": figures.map_data,
                 "silent": [
                     {
                         "station": silence.station.number,
@@ -272,13 +273,12 @@ class DashboardViewSet(viewsets.ViewSet):
                     }
                     for silence in board.silent
                 ],
-                "protocols": _protocols(election),
+                "protocols": _protocols(figures.protocol_check),
             }
         )
 
 
-def _protocols(election: Any) -> dict[str, Any]:
-    found = protocols.check(election)
+def _protocols(found: protocols.ProtocolCheck) -> dict[str, Any]:
     return {
         "loaded": found.protocols,
         "turnout_pct": found.turnout_pct,

@@ -10,6 +10,9 @@ class ElectionsConfig(AppConfig):
         # Observers report through the notification bot (otklik.elections.telegram).
         from otklik.cases.telegram_bot import register_handler
 
+        from . import live
         from .telegram import observer_message
 
         register_handler(observer_message)
+        # The shared live figures of the dashboard get a new version when their data changes.
+        live.connect()

@@ -12,8 +12,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,7 +24,7 @@ from otklik.accounts.telegram import bot_enabled
 from otklik.analytics.heatmap import municipal_geometry_script
 from otklik.security.uploads import image_response
 
-from . import access, coordination, exit_polls, exports, hotline, protocols, reports, violations
+from . import access, coordination, exit_polls, exports, hotline, live, reports, violations
 from . import dashboard as situation  # the view below is named dashboard
 from .forms import (
     CallForm,
@@ -49,26 +51,33 @@ from .models import (
 def dashboard(request: HttpRequest) -> HttpResponse:
     access.require_headquarters(request.user)
     election = access.active_election()
-    board = situation.build(election) if election else None
-    poll = exit_polls.aggregate(election) if election else None
+    # Built once per interval and shared by every member of the center (live.py), not per request.
+    figures = live.current(election) if election else None
+    board = figures.board if figures else None
     context: dict[str, Any] = {
         "board": board,
         "election": election,
-        "poll": poll,
-        "protocol_check": protocols.check(election) if election else None,
-        "checklist": situation.checklist_summary(election) if election else [],
-        "violation_types": violations.active_types(),
+        "poll": figures.poll if figures else None,
+        "protocol_check": figures.protocol_check if figures else None,
+        "checklist": figures.checklist if figures else [],
         "refresh_seconds": settings.OTKLIK_ELECTIONS_REFRESH_SECONDS,
     }
-    if board is not None:
-        context["map_data"] = situation.map_data(board)
-        # The periodic refresh swaps the figures in; the map keeps its view and its geometry.
-        if not getattr(request, "htmx", False):
-            context["map_config"] = {
-                "tiles": str(getattr(settings, "OTKLIK_MAP_TILES_URL", "") or ""),
-                "station_url": reverse("elections:station_detail", args=[0]),
-            }
-            context["geometry_script"] = municipal_geometry_script()
+    if figures is not None:
+        context["map_data"], context["map_script"] = figures.map_data, figures.map_script
+        # The periodic refresh swaps the figures in; the map keeps its view and its geometry. The
+        # figures' HTML is rendered once per snapshot and kind of member (who may log calls).
+        if getattr(request, "htmx", False):
+            variant = f"{access.may_take_calls(request.user):d}:{get_language()}"
+            html = live.rendered(
+                figures, variant, lambda: render_to_string("elections/_live.html", context, request)
+            )
+            return HttpResponse(html)
+        context["violation_types"] = violations.active_types()  # the map's filter, not refreshed
+        context["map_config"] = {
+            "tiles": str(getattr(settings, "OTKLIK_MAP_TILES_URL", "") or ""),
+            "station_url": reverse("elections:station_detail", args=[0]),
+        }
+        context["geometry_script"] = municipal_geometry_script()
     return render(request, "elections/dashboard.html", context)
 
 
