@@ -27,7 +27,10 @@ least X seconds; a slow-mode or a private, renamed or banned chat is noted and s
 unauthorized session is permanent. Calls are paced at ``min_interval_seconds`` (1 s by default).
 
 **Tests** use a fake at the library's client interface (:mod:`otklik.intake.fakes.telethon_client`):
-``client_factory`` builds the client; no network.
+``client_factory`` builds the client; no network. **The demo** (``otklik fake-sources``) serves that
+fake over HTTP on 127.0.0.1 and a source reaches it with ``"fake_url"`` (a loopback ``http://``
+address only; :mod:`otklik.intake.fakes.telethon_http`; the session string never leaves the process).
+``api_id`` (the application's id, not a secret) may also be a plain setting.
 """
 
 from __future__ import annotations
@@ -124,7 +127,8 @@ class TelegramPublicConnector(Connector):
 
     # --- the client -----------------------------------------------------------------------------
     def _credentials(self) -> tuple[str, int, str]:
-        session, api_id, api_hash = self.secret("session"), self.secret("api_id"), self.secret("api_hash")
+        session, api_hash = self.secret("session"), self.secret("api_hash")
+        api_id = self.secret("api_id") or str(self.setting("api_id", ""))  # an app's id is not a secret
         if not session or not api_id or not api_hash:
             raise ConnectorError(
                 "Telegram user session is not configured: set settings “session_env”, “api_id_env”, "
@@ -140,7 +144,7 @@ class TelegramPublicConnector(Connector):
         session, api_id, api_hash = self._credentials()
 
         async def main() -> Any:
-            client = type(self).client_factory(session, api_id, api_hash)
+            client = self._telegram_client(session, api_id, api_hash)
             try:
                 await client.connect()
                 if not await client.is_user_authorized():
@@ -158,6 +162,14 @@ class TelegramPublicConnector(Connector):
             raise
         except Exception as exc:
             raise self._error(exc) from exc
+
+    def _telegram_client(self, session: str, api_id: int, api_hash: str) -> Any:
+        fake_url = self.setting("fake_url")
+        if fake_url:  # the demo: the fake Telegram of ``otklik fake-sources``, on this machine only
+            from otklik.intake.fakes.telethon_http import HttpTelethonClient
+
+            return HttpTelethonClient(str(fake_url), session)
+        return type(self).client_factory(session, api_id, api_hash)
 
     @staticmethod
     def _error(exc: Exception) -> ConnectorError:

@@ -1,6 +1,7 @@
 """Seeding the fakes (``otklik fake-sources``, tests): residents' posts (the demo generator's, given
 by the demo app, or a few built-in ones) spread over VK, Telegram, a JSON feed and news, and the
-demo city's official pages on VK, OK and MAX with residents' comments and some of the pages' answers."""
+demo city's official pages on VK, OK, MAX and Telegram with residents' comments and some of the pages'
+answers (:mod:`.demo` wires them for ``otklik fake-sources``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from .ok import FakeOK
 from .rss import FakeNewsSite
 from .social_json import FakeSocialFeed
 from .telegram import FakeTelegram
+from .telethon_client import FakeTelegramWorld
 from .vk import FakeVK
 
 SAMPLE_TEXTS = (
@@ -132,3 +134,38 @@ def seed_official_pages(vk: FakeVK, ok: FakeOK, fake_max: FakeMax, texts: list[s
                     timestamp=(moment + delay) * 1000,
                     reply_to=comment["body"]["mid"],
                 )
+
+
+TG_CHAT = "demo_city_chat"
+TG_CHANNEL = "demo_city_admin"
+
+
+def seed_telegram_public(world: FakeTelegramWorld, texts: list[str] | None = None) -> None:
+    """Telegram's public side of the demo city: an open city chat where residents write, and the
+    administration's channel (its official page in Telegram) whose post residents comment on in its
+    discussion group; the channel answers some comments in two hours, some in 30 hours, some never."""
+    texts = texts or sample_texts(16)
+    start = datetime.now(UTC) - timedelta(hours=60)
+    world.add_channel(
+        TG_CHAT, "Город: открытый чат жителей (демо)", channel_id=1_700_000_001, broadcast=False
+    )
+    world.add_channel(TG_CHANNEL, "Администрация города (демо) в Telegram", channel_id=1_700_000_002)
+    world.post(TG_CHANNEL, 1, "Задайте вопрос администрации в комментариях", date=start, comments=True)
+    for n, text in enumerate(texts):
+        moment, user = start + timedelta(minutes=40 * n), 900 + n % 7
+        if user not in world.users:
+            world.add_user(user, "Житель", str(n % 7), username=f"resident_{n % 7}")
+        if n % 2:
+            world.post(TG_CHAT, 100 + n, text, date=moment, user=user)
+            continue
+        world.comment(TG_CHANNEL, 1, 100 + n, text, date=moment, user=user)
+        if n % 3 == 0 or n % 4 == 0:
+            world.comment(
+                TG_CHANNEL,
+                1,
+                5000 + n,
+                PAGE_ANSWERS[n % len(PAGE_ANSWERS)],
+                date=moment + timedelta(hours=2 if n % 4 else 30),
+                user=None,
+                reply_to_comment=100 + n,
+            )

@@ -3,8 +3,9 @@
 :class:`FakeTelegramWorld` holds public chats and channels (real ``telethon.tl.types`` entities),
 their messages and the comments under channel posts; :meth:`FakeTelegramWorld.factory` is what the
 connector's ``client_factory`` is set to. The client answers ``connect``, ``is_user_authorized``
-(only the world's session string is authorized), ``get_entity`` (a username; unknown ones raise
-Telethon's ``UsernameNotOccupiedError``, private ones ``ChannelPrivateError``), ``iter_messages``
+(only the world's session string is authorized; any when it is None), ``get_entity`` (a username;
+unknown ones raise Telethon's ``UsernameNotOccupiedError``, private ones ``ChannelPrivateError``),
+``iter_messages``
 (``limit``, ``min_id``, ``reverse``, ``reply_to``, newest first by default, as Telethon),
 ``send_message`` (``reply_to``, ``comment_to``), ``get_me`` and ``disconnect``. :meth:`flood` makes
 the next calls raise ``FloodWaitError`` as Telegram's FLOOD_WAIT_X does.
@@ -22,7 +23,7 @@ from telethon.tl import types
 
 
 class FakeTelegramWorld:
-    def __init__(self, *, session: str = "fake-session-string") -> None:
+    def __init__(self, *, session: str | None = "fake-session-string") -> None:
         self.session = session
         self.chats: dict[str, Any] = {}
         self.private: set[str] = set()
@@ -95,10 +96,20 @@ class FakeTelegramWorld:
         return message
 
     def comment(
-        self, chat: str, post_id: int, comment_id: int, text: Any, *, date: Any, user: int | None
+        self,
+        chat: str,
+        post_id: int,
+        comment_id: int,
+        text: Any,
+        *,
+        date: Any,
+        user: int | None,
+        reply_to_comment: int | None = None,
     ) -> SimpleNamespace:
+        """A comment under a channel post (``user`` None: the channel's own), replying to the post or
+        to another comment (``reply_to_comment``)."""
         sender = self.users[user] if user is not None else self.chats[chat]
-        message = self._message(chat, comment_id, text, date, sender, reply_to=post_id)
+        message = self._message(chat, comment_id, text, date, sender, reply_to=reply_to_comment or post_id)
         self.comments.setdefault((chat, post_id), []).append(message)
         for post in self.messages[chat]:
             if post.id == post_id and post.replies is not None:
@@ -134,7 +145,7 @@ class FakeTelethonClient:
         self.connected = False
 
     async def is_user_authorized(self) -> bool:
-        return self.session == self.world.session
+        return self.world.session is None or self.session == self.world.session
 
     async def get_me(self) -> Any:
         self.world.check("get_me")

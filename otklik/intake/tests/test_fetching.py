@@ -220,9 +220,23 @@ def test_fake_sources_command_configures_sources_for_the_demo(db):
     call_command("fake_sources", configure=True, seconds=0, posts=8, stdout=out)
 
     sources = {s.code: s for s in Source.objects.filter(code__startswith="fake-")}
-    assert set(sources) == {"fake-vk", "fake-telegram", "fake-feed", "fake-news", "fake-ok", "fake-max"}
+    assert set(sources) == {
+        "fake-vk",
+        "fake-telegram",
+        "fake-feed",
+        "fake-news",
+        "fake-ok",
+        "fake-max",
+        "fake-tg-public",
+    }
     pages = {p.source.code: p.ref for p in OfficialPage.objects.select_related("source")}
-    assert pages == {"fake-vk": "-100001", "fake-ok": "70000000100001", "fake-max": "-70000000100001"}
+    assert pages == {
+        "fake-vk": "-100001",
+        "fake-ok": "70000000100001",
+        "fake-max": "-70000000100001",
+        "fake-tg-public": "demo_city_admin",
+    }
+    assert sources["fake-tg-public"].settings["fake_url"].startswith("http://127.0.0.1:")
     assert sources["fake-vk"].settings["api_url"].startswith("http://127.0.0.1:")
     assert sources["fake-vk"].settings["token_env"] == "OTKLIK_FAKE_TOKEN"
     assert "otklik fetch --all" in out.getvalue()
