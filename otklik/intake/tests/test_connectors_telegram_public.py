@@ -251,3 +251,38 @@ def test_reply_round_trip_as_a_comment_in_the_thread(region, world, settings):
 def test_health_checks_the_account(region, world):
     health = connector_for(tg_source()).health()
     assert health.ok and health.checked["account"] == "cur_monitoring"
+
+
+def test_a_deleted_channel_post_stops_being_watched_and_the_rest_is_read(region, world):
+    seed(world)
+    source = tg_source()
+    assert fetch_source(source, now=NOW).ok
+    assert "50" in json.loads(Source.objects.get(pk=source.pk).cursor)["watch"]["engels_admin"]
+    world.messages["engels_admin"] = []  # the channel deleted its post (and so its comments)
+    world.post(
+        "engels_city_chat", 4, "Не горят фонари во дворе на улице Мира", date=T0 + timedelta(hours=1), user=12
+    )
+
+    report = fetch_source(source, now=NOW + timedelta(minutes=10))
+
+    assert report.ok and report.fetched == 1
+    source.refresh_from_db()
+    assert json.loads(source.cursor)["watch"]["engels_admin"] == {}
+    assert Message.objects.filter(source=source).count() == 3  # what was read stays
+
+
+def test_a_post_deleted_while_its_comments_are_read_is_noted_not_fatal(region, world):
+    from telethon import errors
+
+    seed(world)
+    real_check = world.check
+
+    def check(call, **kw):  # the post disappears between listing the posts and reading its comments
+        if call == "iter_messages" and kw.get("reply_to") == 50:
+            raise errors.MsgIdInvalidError(request=None)
+        return real_check(call, **kw)
+
+    world.check = check
+    report = fetch_source(tg_source(), now=NOW)
+
+    assert report.ok and report.skipped >= 1 and any("the post is gone" in n for n in report.notes)
