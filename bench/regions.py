@@ -65,7 +65,8 @@ from otklik.understanding import agency_model, ml  # noqa: E402
 from otklik.understanding.annotations import held_out  # noqa: E402
 from otklik.understanding.classify import category_label_docs  # noqa: E402
 from otklik.understanding.models import Building, Street  # noqa: E402
-from otklik.understanding.places import get_gazetteer, get_polygons, invalidate_cache, locate  # noqa: E402
+from otklik.understanding.places import get_gazetteer, get_polygons, locate  # noqa: E402
+from otklik.understanding.places.cache import changed as places_changed  # noqa: E402
 from otklik.understanding.places.evaluation import Score, _levels, names_address_or_place  # noqa: E402
 from otklik.understanding.places.loading import BuildingRow, load_buildings, read_address_rows  # noqa: E402
 from otklik.understanding.places.names import territory_lookup  # noqa: E402
@@ -134,7 +135,7 @@ def load_registry(region: Territory, buildings: list[BuildingRow]) -> None:
     Street.objects.all().delete()
     if buildings:
         load_buildings(region, buildings)
-    invalidate_cache()
+    places_changed()  # the buildings' bulk delete sends no signal
 
 
 def addresses_of(region: Territory, rows: Sequence[Row]) -> list[BuildingRow]:

@@ -1,5 +1,7 @@
 """What a process builds once and keeps — the production calendar, the compiled category rules, the
-monitoring queries, the similar-cases index — rebuilt when the data it was built from changes.
+monitoring queries, the similar-cases index, the gazetteer with its polygons and address registry,
+the active learned models, the word vectors and the NER models — rebuilt when the data it was built
+from changes.
 
     calendar = ProcessCache("calendar", build=build_calendar)
     bump_on_change("calendar", CalendarDay)   # a save or delete of a CalendarDay: a new version
@@ -28,10 +30,12 @@ T = TypeVar("T")
 
 
 def versions(keys: Iterable[str]) -> dict[str, str]:
-    """The current token of each key ("" for a key never bumped): one query."""
+    """The current token of each key ("" for a key never bumped): one query (none for no key)."""
     from .models import CacheVersion
 
     wanted = list(keys)
+    if not wanted:
+        return {}
     found = dict(CacheVersion.objects.filter(key__in=wanted).values_list("key", "token"))
     return {key: found.get(key, "") for key in wanted}
 
@@ -68,6 +72,10 @@ class _Held(Generic[T]):
 
 class ProcessCache(Generic[T]):
     """One value per process, built by ``build`` and kept while the versions of ``keys`` stay.
+
+    Without keys the value is built once per process and :meth:`get` costs no query: for what a
+    process loads from a file its packages ship (word vectors, NER models), whose version is the
+    installed package's.
 
     ``max_age``: rebuilt when older than that many seconds even with the same versions (data no key
     tracks). ``max_stale``: :meth:`get` with ``stale_ok`` serves a value whose versions moved only in

@@ -16,7 +16,6 @@ never imports it.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +26,6 @@ from . import ml
 if TYPE_CHECKING:
     from .models import ClassifierModel
 
-log = logging.getLogger(__name__)
 
 KIND = "agency"  # ClassifierModel.Kind.AGENCY
 PRACTICE_K = 40
@@ -152,28 +150,11 @@ def train_agency_model(
     )
 
 
-_unusable: set[str] = set()  # stored versions this code cannot read (an older format)
-_thresholds: dict[str, dict[str, Any]] = {}  # of the active version
-
-
 def _active() -> tuple[str, ml.TextModel, dict[str, Any]] | None:
-    version = ml.active_model_version(KIND)
-    if version is None or version in _unusable:
+    active = ml.active_model(KIND)  # one of an older format is not used until retrained
+    if active is None or active.model is None:
         return None
-    try:
-        model = ml.loaded_model(version)
-    except ml.IncompatibleModel as exc:
-        log.warning("Agency model %s is not used: %s", version, exc)
-        _unusable.add(version)
-        return None
-    thresholds = _thresholds.get(version)
-    if thresholds is None:
-        from .models import ClassifierModel
-
-        row = ClassifierModel.objects.values_list("thresholds", flat=True).get(version=version)
-        _thresholds.clear()
-        thresholds = _thresholds[version] = dict(row or {})
-    return version, model, thresholds
+    return active.version, active.model, active.thresholds
 
 
 def suggest_agencies(rows: Sequence[RoutingRow]) -> list[Suggestion | None]:

@@ -10,9 +10,10 @@ Confidence = evidence × margin, where evidence = 1 − e^(−best/1.5) grows wi
 and margin = best / (best + second) compares the best top category with the runner-up: one lone
 word gives ≈0.49, a clear phrase ≈0.74, two categories tied at most 0.5.
 
-The compiled rules are cached per process and keyed by a fingerprint of the category rows (which
-is also the ``version``, "rules-<hash>"); saving or deleting a category drops the cache at once,
-and :func:`get_classifier` re-checks the fingerprint so another process's edits are seen too.
+The compiled rules (and the active model) are cached per process (:class:`otklik.caching.ProcessCache`):
+saving or deleting a category or a stored model gives a new version, and :func:`get_classifier`
+reads the versions (one query), so another process's edits are seen too. The rules' ``version``,
+"rules-<hash>", is a digest of the category rows.
 
 **The learned model.** Once ``otklik train`` has stored a
 :class:`~otklik.understanding.models.ClassifierModel`, the newest active one decides the category
@@ -28,7 +29,6 @@ was written by an older version of ``ml`` (it is then ignored with a warning unt
 from __future__ import annotations
 
 import hashlib
-import logging
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from .models import ClassifierModel
 
 _EVIDENCE_SCALE = 1.5
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -205,11 +204,8 @@ def should_auto_route(classification: Classification) -> bool:
 
 # --- the per-process cache ----------------------------------------------------------------------
 
-CATEGORIES = "categories"  # the versions of the process cache (otklik.caching)
-MODELS = "classifier-models"
+CATEGORIES = "categories"  # the version of the category rows (otklik.caching)
 bump_on_change(CATEGORIES, Category)
-bump_on_change(MODELS, "understanding.ClassifierModel")
-_unusable: set[str] = set()  # stored model versions this code cannot read (an older format)
 
 
 def _load_rows() -> tuple[list[Category], str]:
@@ -220,30 +216,18 @@ def _load_rows() -> tuple[list[Category], str]:
     return categories, f"rules-{digest.hexdigest()[:10]}"
 
 
-def _learned(version: str | None) -> LearnedModel | None:
-    if version is None:
-        return None
-    from .models import ClassifierModel
-
-    thresholds = ClassifierModel.objects.values_list("thresholds", flat=True).get(version=version)
-    try:
-        model = ml.loaded_model(version)
-    except ml.IncompatibleModel as exc:  # stored by an older version: the rules decide until retrained
-        log.warning("Classifier model %s is not used: %s", version, exc)
-        _unusable.add(version)
-        return None
-    return LearnedModel(version=version, model=model, thresholds=dict(thresholds or {}))
-
-
 def _build() -> RuleClassifier:
     categories, rules_version = _load_rows()
-    model_version = ml.active_model_version()
-    if model_version in _unusable:
-        model_version = None
-    return RuleClassifier(categories, rules_version, _learned(model_version))
+    active = ml.active_model()  # one of an older format is not used: the rules decide until retrained
+    learned = (
+        LearnedModel(version=active.version, model=active.model, thresholds=active.thresholds)
+        if active is not None and active.model is not None
+        else None
+    )
+    return RuleClassifier(categories, rules_version, learned)
 
 
-classifier_cache = ProcessCache(CATEGORIES, MODELS, build=_build)
+classifier_cache = ProcessCache(CATEGORIES, ml.MODELS, build=_build)
 
 
 def get_classifier(*, recheck: bool = True) -> RuleClassifier:

@@ -172,7 +172,7 @@ def test_warm_up_builds_the_caches_and_writes_nothing(region, caplog) -> None:
     assert runner.warm_up() > 0
 
     assert "warm-up" not in caplog.text  # its sample went through every stage
-    assert classify.classifier_cache.peek() is not None and places.cache._gazetteer is not None
+    assert classify.classifier_cache.peek() is not None and places.cache.places_cache.peek() is not None
     assert (Message.objects.count(), Case.objects.count(), DeadLetter.objects.count()) == (0, 0, 0)
     assert Source.objects.count() == sources
     # and the pipeline runs as before

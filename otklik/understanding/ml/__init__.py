@@ -39,7 +39,8 @@ out) except the last: ``tokens`` (words, prepared texts, label documents), ``emb
 ``features`` (the featurizer), ``practice`` (routing practice), ``model`` (heads, ``TextModel``, its
 stored form), ``evaluation`` (cross-validation, figures, thresholds), ``training`` (examples in,
 a fitted model with thresholds out); ``store`` keeps versioned models
-(:class:`~otklik.understanding.models.ClassifierModel`) and collects moderators' decisions as
+(:class:`~otklik.understanding.models.ClassifierModel`), holds the active one of each kind per process
+(:func:`active_model`, :class:`otklik.caching.ProcessCache`) and collects moderators' decisions as
 training examples. Callers use the names re-exported here (``ml.train``, ``ml.TextModel`` …).
 """
 
@@ -67,7 +68,7 @@ from .model import (
     load_model,
 )
 from .practice import recent_practice
-from .store import active_model_version, loaded_model, moderated_examples, store_model
+from .store import MODELS, ActiveModel, active_model, active_model_version, moderated_examples, store_model
 from .tokens import (
     FINE_DOC_WEIGHT,
     TAG_RE,
@@ -94,10 +95,12 @@ __all__ = [
     "CONFIDENCE_SCALE",
     "DEFAULT_TARGET_PRECISION",
     "FINE_DOC_WEIGHT",
+    "MODELS",
     "MODEL_FORMAT",
     "NAVEC_FILE",
     "TAG_RE",
     "TOKEN_RE",
+    "ActiveModel",
     "ClassMetrics",
     "Embeddings",
     "Evaluation",
@@ -113,6 +116,7 @@ __all__ = [
     "TextModel",
     "TrainedModel",
     "_label",
+    "active_model",
     "active_model_version",
     "char_grams",
     "clean_html",
@@ -125,7 +129,6 @@ __all__ = [
     "label_docs_from_fine",
     "learn_thresholds",
     "load_model",
-    "loaded_model",
     "moderated_examples",
     "navec_path",
     "prepare",

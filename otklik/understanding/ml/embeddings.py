@@ -1,14 +1,16 @@
-"""navec word vectors (natasha's bundled file: offline, no download), loaded once per process."""
+"""navec word vectors (natasha's bundled file: offline, no download), loaded once per process
+(:class:`otklik.caching.ProcessCache`)."""
 
 from __future__ import annotations
 
 import importlib.util
-import threading
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.preprocessing import normalize
+
+from otklik.caching import ProcessCache
 
 NAVEC_FILE = "navec_news_v1_1B_250K_300d_100q.tar"
 
@@ -54,18 +56,17 @@ class Embeddings:
         return np.asarray(normalize(np.asarray(counts @ self.vectors(distinct)), copy=False))
 
 
-_embeddings_lock = threading.Lock()
-_embeddings: Embeddings | None = None
+def _load() -> Embeddings:
+    path = navec_path()
+    if path is None:
+        raise RuntimeError(f"No word vectors: natasha's {NAVEC_FILE} is not installed.")
+    return Embeddings(path)
+
+
+# no version key: the file is the installed natasha's, loaded once per process
+embeddings_cache: ProcessCache[Embeddings] = ProcessCache(build=_load)
 
 
 def get_embeddings() -> Embeddings:
-    """The process-wide word vectors (loaded once, ≈ 1 s)."""
-    global _embeddings
-    if _embeddings is None:
-        with _embeddings_lock:
-            if _embeddings is None:
-                path = navec_path()
-                if path is None:
-                    raise RuntimeError(f"No word vectors: natasha's {NAVEC_FILE} is not installed.")
-                _embeddings = Embeddings(path)
-    return _embeddings
+    """The process-wide word vectors (loaded once, ≈ 1 s; no query)."""
+    return embeddings_cache.get()

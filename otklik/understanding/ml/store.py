@@ -1,14 +1,20 @@
-"""Versioned models in the database and moderators' decisions as training examples (ORM)."""
+"""Versioned models in the database, the active one of each kind kept per process, and moderators'
+decisions as training examples (ORM)."""
 
 from __future__ import annotations
 
 import hashlib
-import threading
+import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .model import TextModel, dump_model, load_model
+from otklik.caching import ProcessCache, bump_on_change
+
+from .model import IncompatibleModel, TextModel, dump_model, load_model
 from .training import Example, TrainedModel
+
+log = logging.getLogger(__name__)
 
 
 def store_model(
@@ -71,8 +77,18 @@ def moderated_examples() -> list[Example]:
     ]
 
 
-_lock = threading.Lock()
-_loaded: dict[str, tuple[str, TextModel]] = {}  # kind → (version, model)
+MODELS = "classifier-models"  # the version of the stored models (otklik.caching)
+bump_on_change(MODELS, "understanding.ClassifierModel")
+
+
+@dataclass(frozen=True)
+class ActiveModel:
+    """The newest active stored model of a kind, unpickled."""
+
+    version: str
+    model: TextModel | None  # None: written by an older version of this code (``problem`` says why)
+    thresholds: dict[str, Any]
+    problem: str = ""
 
 
 def active_model_version(kind: str = "category") -> str | None:
@@ -88,18 +104,31 @@ def active_model_version(kind: str = "category") -> str | None:
     )
 
 
-def loaded_model(version: str) -> TextModel:
-    """The model of that version, unpickled once per process; one model of each kind is kept."""
-    for held, model in _loaded.values():
-        if held == version:
-            return model
+def _load_active(kind: str) -> ActiveModel | None:
     from ..models import ClassifierModel
 
-    with _lock:
-        for held, model in _loaded.values():
-            if held == version:
-                return model
-        kind, blob = ClassifierModel.objects.values_list("kind", "blob").get(version=version)
-        model = load_model(bytes(blob))
-        _loaded[kind] = (version, model)  # the kind's previous model is let go
-        return model
+    version = active_model_version(kind)
+    if version is None:
+        return None
+    thresholds = ClassifierModel.objects.values_list("thresholds", flat=True).get(version=version)
+    held = _active[kind].peek()
+    if held is not None and held.version == version:  # another kind's model changed: keep this one
+        return ActiveModel(version, held.model, dict(thresholds or {}), held.problem)
+    blob = ClassifierModel.objects.values_list("blob", flat=True).get(version=version)
+    try:
+        return ActiveModel(version, load_model(bytes(blob)), dict(thresholds or {}))
+    except IncompatibleModel as exc:  # stored by an older version: not used until retrained
+        log.warning("The %s model %s is not used: %s", kind, version, exc)
+        return ActiveModel(version, None, dict(thresholds or {}), str(exc))
+
+
+_active: dict[str, ProcessCache[ActiveModel | None]] = {}  # kind → its newest active model
+
+
+def active_model(kind: str = "category") -> ActiveModel | None:
+    """The newest active model of ``kind``, unpickled once per process and version; one query asks
+    whether any stored model changed since (:class:`otklik.caching.ProcessCache`)."""
+    cache = _active.get(kind)
+    if cache is None:
+        cache = _active.setdefault(kind, ProcessCache(MODELS, build=lambda: _load_active(kind)))
+    return cache.get()

@@ -30,9 +30,10 @@ process-wide indexes), ``resolver`` (:func:`locate`); ``data`` (extra settlement
 institutions in a text), ``institutions`` (the registry: learning and import), ``ner`` (natasha's
 fallback), ``evaluation`` (``otklik evaluate-places``). Callers use the names re-exported here.
 
-Both indexes are cached per process, dropped when a territory or an institution is saved or
-deleted, and rebuilt when the fingerprint of the territory rows and of the registry changes (so
-edits in another process are seen too).
+The gazetteer, the polygons and the address registry are built together once per process and
+version (:mod:`.cache`, :class:`otklik.caching.ProcessCache`): a territory, an institution, a street
+or a named place saved or deleted anywhere, or a registry loaded, gives a new version, and every
+process rebuilds at its next :func:`get_gazetteer`.
 """
 
 from __future__ import annotations

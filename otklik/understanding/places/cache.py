@@ -1,53 +1,42 @@
-"""The process-wide gazetteer and polygon index, rebuilt when the territories or the registry change."""
+"""The process-wide gazetteer, polygon index and address registry (:class:`otklik.caching.ProcessCache`).
+
+The three are built together, once per version of the places' data (key :data:`PLACES`): a territory,
+an institution, a street or a named place saved or deleted anywhere gives a new version (signals); the
+loaders that write around the signals (the address registry's ``bulk_create``/``bulk_update`` of
+streets and buildings) call :func:`otklik.caching.bump` in their own transaction. Every process sees
+a committed change at its next :func:`get_gazetteer` (one indexed query).
+"""
 
 from __future__ import annotations
 
-import hashlib
-import threading
+from dataclasses import dataclass
 
-from django.db.models import Count, Max, Sum, TextField
-from django.db.models.functions import Cast, Length
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
-
+from otklik.caching import ProcessCache, bump, bump_on_change, versions
 from otklik.directory.models import Territory
 
 # the module, not its classes: the models import this package's data (a circle at start-up)
 from .. import models as understanding_models
-from .data import (
-    KnownInstitution,
-)
+from .data import KnownInstitution
 from .gazetteer import Gazetteer
 from .polygons import PolygonIndex
 from .registry import build_index
-from .registry import fingerprint as address_registry_fingerprint
 
-_lock = threading.Lock()
-_gazetteer: Gazetteer | None = None
-_polygons: tuple[str, PolygonIndex] | None = None
+PLACES = "places"  # the version of the territories, the institutions and the address registry
+# Buildings change only through the registry's loader (which bumps) or with their street (whose
+# delete bumps): no listener on them, so deleting a street's thousands of buildings stays one query.
+bump_on_change(
+    PLACES,
+    Territory,
+    "understanding.Institution",
+    "understanding.Street",
+    "understanding.NamedPlace",
+)
 
 
-def _fingerprint() -> str:
-    rows = Territory.objects.order_by("pk").values_list(
-        "pk",
-        "parent_id",
-        "kind",
-        "name",
-        "aliases",
-        "lat",
-        "lon",
-        "population",
-        Length(Cast("geometry", TextField())),
-    )
-    digest = hashlib.sha1(usedforsecurity=False)
-    for row in rows:
-        digest.update(repr(row).encode())
-    registry = understanding_models.Institution.objects.filter(is_active=True).aggregate(
-        n=Count("pk"), ids=Sum("pk"), last=Max("updated_at")
-    )
-    digest.update(repr(sorted(registry.items())).encode())
-    digest.update(repr(address_registry_fingerprint()).encode())
-    return f"places-{digest.hexdigest()[:10]}"
+@dataclass(frozen=True)
+class Places:
+    gazetteer: Gazetteer  # with its address registry (``gazetteer.registry``)
+    polygons: PolygonIndex
 
 
 def known_institutions() -> list[KnownInstitution]:
@@ -65,57 +54,56 @@ def known_institutions() -> list[KnownInstitution]:
     ]
 
 
+def _polygons_of(gazetteer: Gazetteer) -> PolygonIndex:
+    territories = list(Territory.objects.exclude(geometry=None).order_by("pk"))
+    for t in territories:  # the same objects the gazetteer resolves to
+        t.parent = gazetteer.territories.get(t.parent_id) if t.parent_id else None
+    depth = {tid: gazetteer.depth(tid) for tid in gazetteer.territories}
+    return PolygonIndex(territories, depth)
+
+
+def _build() -> Places:
+    version = f"places-{versions([PLACES])[PLACES][:10] or 'initial'}"
+    territories = list(Territory.objects.defer("geometry").order_by("pk"))
+    gazetteer = Gazetteer(territories, version, institutions=known_institutions())
+    polygons = _polygons_of(gazetteer)
+    gazetteer.registry = build_index(version, polygons.locate)  # it places points by the polygons
+    return Places(gazetteer, polygons)
+
+
+places_cache: ProcessCache[Places] = ProcessCache(PLACES, build=_build)
+
+
 def get_gazetteer(*, recheck: bool = True) -> Gazetteer:
-    """The compiled gazetteer; with ``recheck`` one cheap query confirms the territories did not change."""
-    global _gazetteer
-    current = _gazetteer
-    if current is not None and not recheck:
-        return current
-    version = _fingerprint()
-    if current is not None and current.version == version:
-        return current
-    with _lock:
-        if _gazetteer is None or _gazetteer.version != version:
-            territories = list(Territory.objects.defer("geometry").order_by("pk"))
-            _gazetteer = Gazetteer(territories, version, institutions=known_institutions())
-        current = _gazetteer
-    if current.registry is None:  # outside the lock: the registry places points by the polygons
-        current.registry = build_index(version, get_polygons(current).locate)
-    return current
+    """The compiled gazetteer; with ``recheck`` one query confirms that none of the places' data
+    changed since it was built (else it is rebuilt)."""
+    held = None if recheck else places_cache.peek()
+    return (held or places_cache.get()).gazetteer
+
+
+_other: Places | None = None  # the polygons last built for a gazetteer not (or no longer) held
 
 
 def get_polygons(gazetteer: Gazetteer) -> PolygonIndex:
-    global _polygons
-    current = _polygons
-    if current is not None and current[0] == gazetteer.version:
-        return current[1]
-    with _lock:
-        if _polygons is None or _polygons[0] != gazetteer.version:
-            territories = list(Territory.objects.exclude(geometry=None).order_by("pk"))
-            for t in territories:  # the same objects the gazetteer resolves to
-                t.parent = gazetteer.territories.get(t.parent_id) if t.parent_id else None
-            depth = {tid: gazetteer.depth(tid) for tid in gazetteer.territories}
-            index = PolygonIndex(territories, depth)
-            _polygons = (gazetteer.version, index)
-        return _polygons[1]
+    """The polygon index built with ``gazetteer``: the cached one's, or one built for another (a
+    batch's gazetteer after a rebuild, a test's) and kept until the next other."""
+    global _other
+    for held in (places_cache.peek(), _other):
+        if held is not None and held.gazetteer is gazetteer:
+            return held.polygons
+    other = Places(gazetteer, _polygons_of(gazetteer))
+    _other = other
+    return other.polygons
 
 
 def invalidate_cache() -> None:
-    global _gazetteer, _polygons
-    with _lock:
-        _gazetteer = None
-        _polygons = None
+    """Drop this process's indexes (the next :func:`get_gazetteer` builds them); a write that other
+    processes must see calls :func:`changed` instead."""
+    global _other
+    places_cache.clear()
+    _other = None
 
 
-@receiver(post_save, sender="understanding.Street", dispatch_uid="understanding_places_street_save")
-@receiver(post_delete, sender="understanding.Street", dispatch_uid="understanding_places_street_delete")
-@receiver(post_save, sender="understanding.NamedPlace", dispatch_uid="understanding_places_named_save")
-@receiver(post_delete, sender="understanding.NamedPlace", dispatch_uid="understanding_places_named_delete")
-@receiver(post_save, sender=Territory, dispatch_uid="understanding_places_save")
-@receiver(post_delete, sender=Territory, dispatch_uid="understanding_places_delete")
-@receiver(post_save, sender="understanding.Institution", dispatch_uid="understanding_places_institution_save")
-@receiver(
-    post_delete, sender="understanding.Institution", dispatch_uid="understanding_places_institution_delete"
-)
-def _territory_changed(**kwargs: object) -> None:
-    invalidate_cache()
+def changed() -> None:
+    """The places' data changed around the models' signals: a new version, in this transaction."""
+    bump(PLACES)

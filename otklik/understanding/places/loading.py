@@ -28,7 +28,7 @@ from otklik.directory.models import Territory
 from otklik.directory.tables import FileProblems, Report, read_table, split_list, writing
 
 from ..models import Building, NamedPlace, Street
-from .cache import get_gazetteer, get_polygons, invalidate_cache
+from .cache import changed, get_gazetteer, get_polygons
 from .names import clean_name
 from .streets import house_after, name_key, parse_registry_address, split_street
 
@@ -278,13 +278,13 @@ def load_buildings(
                 report.unchanged += 1
         Building.objects.bulk_create(create, batch_size=1000)
         Building.objects.bulk_update(update, ["lat", "lon", "territory"], batch_size=1000)
+        changed()  # bulk writes send no signals: every process's gazetteer reads the new registry
         outside = sum(1 for t in territory_cache.values() if t is None)
         report.notes.append(
             f"{streets_added} new streets, {len(by_key)} streets in the registry of {region.name}"
         )
         if outside:
             report.notes.append(f"{outside} buildings lie outside every territory polygon (no territory)")
-    invalidate_cache()
     return report
 
 
@@ -371,7 +371,6 @@ def load_places(
                 report.updated.append(label)
             else:
                 report.unchanged += 1
-    invalidate_cache()
     return report
 
 

@@ -2,7 +2,7 @@
 
 Built once per process from :class:`~otklik.understanding.models.Street`,
 :class:`~otklik.understanding.models.Building` and :class:`~otklik.understanding.models.NamedPlace`
-rows (kept with a fingerprint of the tables, like the gazetteer) and asked by
+rows (with the gazetteer, once per version of the places' data: :mod:`.cache`) and asked by
 :func:`~otklik.understanding.places.resolver.locate` before the gazetteer.
 
 **Finding a street.** A street's name counts only next to a street word or a house number
@@ -27,9 +27,6 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from django.db.models import Count, Max
 
 from otklik.directory.models import Territory
 
@@ -342,16 +339,6 @@ def _is_given_name(word: str) -> bool:
 
 
 # --- building the index from the tables -----------------------------------------------------------
-
-
-def fingerprint() -> tuple[Any, ...]:
-    """Counts and last ids of the three tables: part of the places cache's fingerprint."""
-    from ..models import Building, NamedPlace, Street
-
-    return tuple(
-        tuple(sorted(model.objects.aggregate(n=Count("pk"), last=Max("pk")).items()))
-        for model in (Street, Building, NamedPlace)
-    )
 
 
 def build_index(version: str, locate_point: Callable[[float, float], Territory | None]) -> AddressIndex:

@@ -14,8 +14,11 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from otklik.caching.models import CacheVersion
 from otklik.directory.choices import TerritoryKind
 from otklik.testing.factories import make_agency, make_case, make_category, make_territory
 from otklik.understanding import agency_model, ml
@@ -153,6 +156,27 @@ def test_nothing_is_suggested_without_an_active_agency_model(routed: dict[str, A
 
     assert suggest_agencies(wanted) == [None]
     assert suggest_agencies([]) == []
+
+
+def test_the_active_model_is_loaded_once_a_version_and_follows_a_change_made_anywhere(
+    routed: dict[str, Any],
+) -> None:
+    row = agency_model.train_agency_model(agency_model.routing_examples(), source="test")
+    first = ml.active_model("agency")
+    assert first is not None and first.version == row.version and first.model is not None
+    with CaptureQueriesContext(connection) as queries:
+        assert ml.active_model("agency") is first
+    assert len(queries) == 1  # the versions only
+
+    ClassifierModel.objects.create(version="ml-0001-test", blob=b"", kind=ClassifierModel.Kind.CATEGORY)
+    again = ml.active_model("agency")
+    assert again is not None and again.model is first.model  # another kind changed: not unpickled again
+
+    # another process deactivates it: the row and a new version token are all this one sees
+    ClassifierModel.objects.filter(pk=row.pk).update(is_active=False)
+    assert ml.active_model("agency") is again
+    CacheVersion.objects.update_or_create(key=ml.MODELS, defaults={"token": "from-a-worker"})
+    assert ml.active_model("agency") is None
 
 
 def test_train_agency_command_refuses_too_little_data() -> None:
