@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import Model, QuerySet, prefetch_related_objects
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -17,7 +17,6 @@ from rest_framework import serializers, viewsets
 from otklik.accounts.permissions import Capability, can
 from otklik.directory.choices import Channel
 from otklik.directory.models import Agency, Category, Territory
-from otklik.intake.models import Message
 
 from .access import access_case
 from .choices import CaseStatus
@@ -100,11 +99,18 @@ def _mask(name: str) -> str:
     return " ".join(f"{part[0]}." for part in name.split() if part)
 
 
+def _message_model() -> type[Model]:
+    """intake's Message, reached through a case's ``messages`` (intake sits above cases)."""
+    model = Case._meta.get_field("messages").related_model
+    assert isinstance(model, type) and issubclass(model, Model)
+    return model
+
+
 class MessageSerializer(serializers.ModelSerializer):
     source = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
-        model = Message
+        model = _message_model()
         fields = [
             "id",
             "source",
@@ -120,7 +126,7 @@ class MessageSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def to_representation(self, instance: Message) -> dict[str, Any]:
+    def to_representation(self, instance: Model) -> dict[str, Any]:
         data = super().to_representation(instance)
         request = self.context.get("request")
         if not can(request.user if request is not None else None, Capability.SEE_PERSONAL_DATA):

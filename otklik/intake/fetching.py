@@ -37,7 +37,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from otklik.ops import metrics
+from otklik import metrics
 
 from .connectors.base import (
     Connector,

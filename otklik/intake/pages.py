@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -181,7 +182,7 @@ def send_reminders(*, now: datetime | None = None) -> int:
     from django.utils.translation import gettext as _
     from django.utils.translation import ngettext
 
-    from otklik.cases.notifications import send_notification
+    from otklik.cases.notifications import Recipients, send_after_commit
 
     now = now or timezone.now()
     sent = 0
@@ -208,8 +209,11 @@ def send_reminders(*, now: datetime | None = None) -> int:
         body = _("Answer them on the page within %(hours)d hours of the comment.") % {
             "hours": page.answer_norm_hours
         }
-        send_notification(subject, "\n".join([body, "", *lines]), emails, [], about=f"page {page.pk}")
-        OfficialPage.objects.filter(pk=page.pk).update(reminded_at=now)
+        with transaction.atomic():  # the email is a task once the reminder is recorded
+            OfficialPage.objects.filter(pk=page.pk).update(reminded_at=now)
+            send_after_commit(
+                Recipients(emails), subject, "\n".join([body, "", *lines]), about=f"page {page.pk}"
+            )
         sent += 1
     return sent
 

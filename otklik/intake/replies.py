@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from otklik.ops.metrics import observe_reply
+from otklik.metrics import observe_reply
 
 from .connectors.base import ConnectorError, connector_for
 from .models import Message

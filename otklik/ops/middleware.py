@@ -24,7 +24,9 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from . import context, db_router, metrics
+from otklik import metrics
+
+from . import context, db_router
 
 access_log = logging.getLogger("otklik.access")
 

@@ -19,9 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from otklik import metrics
 from otklik.cases.routing import RuleIndex, active_rules
 from otklik.directory.choices import Channel
-from otklik.ops import metrics
 from otklik.understanding import places
 from otklik.understanding.classify import get_classifier
 

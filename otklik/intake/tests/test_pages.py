@@ -125,7 +125,9 @@ def test_an_answer_seen_twice_is_kept_once_with_its_first_time(region, vk):
     assert PageAnswer.objects.count() == 3
 
 
-def test_reminders_go_to_the_page_administrators_once_per_norm(region, vk, settings):
+def test_reminders_go_to_the_page_administrators_once_per_norm(
+    region, vk, settings, django_capture_on_commit_callbacks
+):
     seed(vk)
     source = vk_source(vk)
     engels, balakovo = make_pages(source, region)
@@ -135,7 +137,9 @@ def test_reminders_go_to_the_page_administrators_once_per_norm(region, vk, setti
     )
     fetch_source(source, now=NOW)
 
-    assert pages.send_reminders(now=NOW) == 1  # Balakovo has nothing unanswered
+    with django_capture_on_commit_callbacks(execute=True) as sent:  # the email is a task after commit
+        assert pages.send_reminders(now=NOW) == 1  # Balakovo has nothing unanswered
+    assert [c.__qualname__ for c in sent] == ["task_after_commit.<locals>.send"]
     [letter] = mail.outbox
     assert letter.to == ["smm@engels.example"] and "Администрация Энгельса" in letter.subject
     assert "Не вывозят мусор на улице Мира" in letter.body
