@@ -273,30 +273,46 @@ class Reading:
         }
 
 
-@lru_cache(maxsize=200_000)
-def _parse(word: str) -> tuple[str, str, str, str, str]:
-    """(lemma, POS, aspect, tense, voice) of the likeliest reading."""
-    parse = morph().parse(word)[0]
-    tag = parse.tag
-    return (fold(parse.normal_form), str(tag.POS or ""), str(tag.aspect or ""), str(tag.tense or ""),
-            str(tag.voice or ""))  # fmt: skip
+@dataclass(frozen=True)
+class _Parse:
+    """One reading of a word by pymorphy3."""
+
+    lemma: str  # folded
+    pos: str
+    aspect: str
+    tense: str
+    voice: str
+    score: float
 
 
 @lru_cache(maxsize=200_000)
+def _parses(word: str) -> tuple[_Parse, ...]:
+    """Every reading of a folded word, likeliest first: the one reader of words here."""
+    return tuple(
+        _Parse(fold(p.normal_form), str(p.tag.POS or ""), str(p.tag.aspect or ""), str(p.tag.tense or ""),
+               str(p.tag.voice or ""), p.score)
+        for p in morph().parse(word)
+    )  # fmt: skip
+
+
+def _parse(word: str) -> _Parse:
+    """The likeliest reading of a folded word."""
+    return _parses(word)[0]
+
+
 def _is_completed_form(word: str) -> tuple[bool, str]:
     """Whether a word can be an action verb in the completed past (and that reading's lemma): a short
     passive participle ("удалены", "снято") or a perfective past verb ("убрали")."""
-    parses = morph().parse(fold(word))
-    best = parses[0].score or 1.0 if parses else 1.0
+    parses = _parses(fold(word))
+    best = parses[0].score or 1.0
     for parse in parses:
-        tag = parse.tag
         if parse.score < best * 0.05:
             continue
-        if tag.POS == "PRTS" and tag.voice == "pssv" and tag.tense == "past":
-            return True, fold(parse.normal_form)
-        if tag.POS == "VERB" and tag.tense == "past" and tag.aspect == "perf":
-            return True, fold(parse.normal_form)
-    return False, _parse(fold(word))[0]
+        if parse.pos == "PRTS" and parse.voice == "pssv" and parse.tense == "past":
+            return True, parse.lemma
+        if parse.pos == "VERB" and parse.tense == "past" and parse.aspect == "perf":
+            return True, parse.lemma
+    return False, parses[0].lemma
 
 
 def _promise_forms(words: list[str]) -> list[str]:
@@ -307,7 +323,8 @@ def _promise_forms(words: list[str]) -> list[str]:
         if w in FUTURE_AUX:
             found.append(" ".join(words[i : i + 2]))
             continue
-        lemma, pos, aspect, tense, _voice = _parse(w)
+        parse = _parse(w)
+        lemma, pos, aspect, tense = parse.lemma, parse.pos, parse.aspect, parse.tense
         future_perfective = (
             pos == "VERB" and tense == "futr" and aspect == "perf" and lemma not in {"стать", "быть"}
         )
@@ -325,6 +342,13 @@ def _year(value: str) -> int:
     return y + 2000 if y < 100 else y
 
 
+def _month(word: str) -> int:
+    """The number of a month's name in any case form ("мая" → 5); December for another word (a
+    quarter: "квартала 2025" is its year's end)."""
+    folded = fold(word)
+    return next((v for k, v in _MONTHS.items() if folded.startswith(k)), 12)
+
+
 def _dates(sentence: str, answered_on: date) -> list[tuple[str, date, int, int]]:
     """(text, date, start, end) of the dates in a sentence; a year alone is its last day."""
     out = []
@@ -333,10 +357,10 @@ def _dates(sentence: str, answered_on: date) -> list[tuple[str, date, int, int]]
             if m.group("dmy"):
                 on = date(_year(m.group("y")), int(m.group("m")), int(m.group("d")))
             elif m.group("dmonthy"):
-                month = next(v for k, v in _MONTHS.items() if fold(m.group("month2")).startswith(k))
+                month = _month(m.group("month2"))
                 on = date(int(m.group("y2")), month, int(m.group("d2")))
             elif m.group("dmonth"):  # "до 15 мая": this year's, or next year's when already past
-                month = next(v for k, v in _MONTHS.items() if fold(m.group("month4")).startswith(k))
+                month = _month(m.group("month4"))
                 on = date(answered_on.year, month, int(m.group("d3")))
                 if on < answered_on - timedelta(days=60):
                     on = date(answered_on.year + 1, month, int(m.group("d3")))
@@ -345,8 +369,7 @@ def _dates(sentence: str, answered_on: date) -> list[tuple[str, date, int, int]]
             elif m.group("range"):
                 on = date(int(m.group("y6")), 12, 31)
             elif m.group("monthy"):
-                word = fold(m.group("month3"))
-                month = next((v for k, v in _MONTHS.items() if word.startswith(k)), 12)
+                month = _month(m.group("month3"))
                 on = date(int(m.group("y3")), month, 28)
             else:
                 on = date(int(m.group("y7")), 12, 31)
@@ -385,7 +408,7 @@ def read_answer(answer_text: str, *, answered_on: date | None = None) -> Reading
 def _read_sentence(sentence: str, reading: Reading) -> None:
     words = _WORD.findall(sentence)
     folded = [fold(w) for w in words]
-    lemmas = [_parse(w)[0] for w in folded]
+    lemmas = [_parse(w).lemma for w in folded]
     lemma_set = set(lemmas)
     conditional = bool(CONDITIONAL_CUES.search(sentence))
     inspection = bool(lemma_set & INSPECTION_LEMMAS)
@@ -452,4 +475,4 @@ def _read_sentence(sentence: str, reading: Reading) -> None:
             continue
         bucket.extend(m.group(0) for m in cue.finditer(sentence))
     if inspection and not reading.inspections:
-        reading.inspections.extend(w for w in words if _parse(fold(w))[0] in INSPECTION_LEMMAS)
+        reading.inspections.extend(w for w in words if _parse(fold(w)).lemma in INSPECTION_LEMMAS)
