@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bursts_views, delivery_views, views
+from . import bursts_views, delivery_views, views, views_inline
 
 app_name = "cases"
 
@@ -32,6 +32,8 @@ urlpatterns = [
     path("bursts/", bursts_views.bursts, name="bursts"),
     path("bursts/<int:alert_id>/acknowledge/", bursts_views.acknowledge, name="burst-acknowledge"),
     path("<int:case_id>/", views.detail, name="detail"),
+    path("<int:case_id>/inline/", views_inline.inline_edit, name="inline-edit"),
+    path("<int:case_id>/row/", views_inline.inline_row, name="inline-row"),
     path("<int:case_id>/messages/<int:message_id>/photo/", views.message_photo, name="message-photo"),
     path("<int:case_id>/replies/<int:delivery_id>/retry/", delivery_views.retry, name="retry-reply"),
     *(path(f"<int:case_id>/{name}/", view, name=name) for name, view in ACTION_VIEWS.items()),

@@ -1,6 +1,7 @@
 /* Keyboard shortcuts of the queue and the case card (the help overlay opens with "?").
    Queue: j/k move between rows, o or Enter open the case, x ticks the row, a accepts the ticked
-   suggestions (the current row's if none is ticked), e opens the case to correct it, / searches.
+   suggestions (the current row's if none is ticked), e corrects category, place and agency in the row
+   itself (E: on the card), / searches; in the row's form Enter saves and Esc cancels.
    Card: n next case, a accepts the suggested category, place and agency, e edits them, u back to
    the queue. Nothing fires while typing in a field or with Ctrl/Alt/Meta held. */
 (function () {
@@ -19,15 +20,39 @@
     return document.querySelector("table.queue tbody tr.row-current");
   }
 
+  function setCurrent(row) {
+    rows().forEach(function (other) { other.classList.remove("row-current"); other.removeAttribute("aria-current"); });
+    row.classList.add("row-current");
+    row.setAttribute("aria-current", "true");
+    row.scrollIntoView({ block: "nearest" });
+  }
+
   function move(step) {
     var all = rows();
     if (!all.length) { return; }
     var at = all.indexOf(current());
-    var next = all[Math.max(0, Math.min(all.length - 1, at < 0 ? 0 : at + step))];
-    all.forEach(function (row) { row.classList.remove("row-current"); row.removeAttribute("aria-current"); });
-    next.classList.add("row-current");
-    next.setAttribute("aria-current", "true");
-    next.scrollIntoView({ block: "nearest" });
+    setCurrent(all[Math.max(0, Math.min(all.length - 1, at < 0 ? 0 : at + step))]);
+  }
+
+  function editInRow(row) {
+    var button = row.querySelector("[data-inline-edit]");
+    if (button) { button.click(); } else { openRow(row, "#edit"); }
+  }
+
+  // The row's correction form (cases/_inline_edit.html): Enter saves, Esc puts the row back.
+  function inlineFormKeys(event) {
+    var form = event.target && event.target.closest && event.target.closest("form.inline-edit");
+    if (!form || event.ctrlKey || event.altKey || event.metaKey) { return false; }
+    if (event.key === "Escape") {
+      var cancel = form.querySelector("[data-inline-cancel]");
+      if (cancel) { cancel.click(); }
+      return true;
+    }
+    if (event.key === "Enter" && event.target.tagName === "SELECT") {
+      if (form.requestSubmit) { form.requestSubmit(); }
+      return true;
+    }
+    return false;
   }
 
   function openRow(row, hash) {
@@ -75,6 +100,7 @@
   }
 
   document.addEventListener("keydown", function (event) {
+    if (inlineFormKeys(event)) { event.preventDefault(); return; }
     if (event.ctrlKey || event.altKey || event.metaKey || typing(event.target)) { return; }
     var onQueue = !!document.querySelector("table.queue");
     var onCard = !!document.getElementById("case-card");
@@ -84,7 +110,8 @@
     else if (onQueue && key === "j") { move(1); }
     else if (onQueue && key === "k") { move(-1); }
     else if (onQueue && (key === "o" || key === "Enter") && current()) { openRow(current()); }
-    else if (onQueue && key === "e" && current()) { openRow(current(), "#edit"); }
+    else if (onQueue && key === "e" && current()) { editInRow(current()); }
+    else if (onQueue && key === "E" && current()) { openRow(current(), "#edit"); }
     else if (onQueue && key === "x" && current()) {
       var box = current().querySelector("input.bulk-pick");
       if (box) { box.checked = !box.checked; }
@@ -105,6 +132,14 @@
     if (window.matchMedia && window.matchMedia("(max-width: 720px)").matches) {
       document.querySelectorAll("details[data-collapse-narrow]").forEach(function (d) { d.open = false; });
     }
+    // A row swapped in alone (the inline form, or the row after it) becomes the current row.
+    document.body.addEventListener("htmx:load", function (event) {
+      var row = event.target;
+      if (!(row && row.matches && row.matches("table.queue tbody tr[data-case]"))) { return; }
+      setCurrent(row);
+      var field = row.matches("[data-inline-editor]") && row.querySelector("select, input:not([type=hidden])");
+      if (field) { field.focus(); }
+    });
     document.querySelectorAll("[data-shortcuts-open]").forEach(function (button) {
       button.addEventListener("click", help);
     });
