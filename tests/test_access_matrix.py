@@ -67,6 +67,8 @@ STAFF = {
             "detail",
             "message-photo",
             "retry-reply",
+            "inline-edit",
+            "inline-row",
             "moderate",
             "assign",
             "start",
