@@ -336,7 +336,7 @@ def find_station(number: str) -> PollingStation | None:
 def station_record(station: PollingStation, election: Election | None) -> StationRecord:
     reports = list(
         Report.objects.filter(station=station, election=election)
-        .select_related("incident__lawyer", "author")
+        .select_related("incident__lawyer", "author", "violation_type")
         .order_by("-created_at", "-pk")
     )
     kinds = {r.kind for r in reports}
