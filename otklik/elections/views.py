@@ -127,7 +127,11 @@ def station(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The report is sent to the situational center."))
             return redirect("elections:station")
-    recent = Report.objects.filter(station=mine).select_related("incident", "violation_type").order_by("-created_at")[:50]
+    recent = (
+        Report.objects.filter(station=mine)
+        .select_related("incident", "violation_type")
+        .order_by("-created_at")[:50]
+    )
     context = {
         "station": mine,
         "election": election,
