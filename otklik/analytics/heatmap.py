@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 import h3
-from django.db import connection
-from django.db.models import Count, Max, Sum
+from django.db.models import Sum
 from django.utils.html import json_script
 from django.utils.translation import gettext_lazy as _
+
+from otklik.caching import ProcessCache
 
 from .filters import Scope, municipalities
 from .models import HexTotalWeek, HexWeek
@@ -94,25 +94,13 @@ def unplaced(scope: Scope) -> int:
 
 
 GEOMETRY_TTL = 600.0
-# In-process: the outlines are read and serialized once per version of the territories (their
-# count, highest id and population sum), at most every GEOMETRY_TTL seconds.
-_geometry: dict[str, Any] = {}
+# In-process (otklik.caching): the outlines are read and serialized once per version of the
+# territories (a territory saved or deleted anywhere: the app's ready() bumps OUTLINES), and at
+# least every GEOMETRY_TTL seconds.
+OUTLINES = "municipal-outlines"
 
 
-def _geometry_version() -> tuple[Any, ...]:
-    agg = (
-        municipalities()
-        .filter(geometry__isnull=False)
-        .aggregate(n=Count("pk"), top=Max("pk"), pop=Sum("population"))
-    )
-    return (connection.settings_dict["NAME"], agg["n"], agg["top"], agg["pop"])
-
-
-def _load_geometry() -> dict[str, Any]:
-    version = _geometry_version()
-    now = time.monotonic()
-    if _geometry.get("version") == version and now - _geometry.get("at", 0.0) < GEOMETRY_TTL:
-        return _geometry
+def _build_geometry() -> dict[str, Any]:
     features = []
     for t in municipalities().only("pk", "name", "geometry", "population"):
         if not t.geometry:
@@ -129,11 +117,16 @@ def _load_geometry() -> dict[str, Any]:
             }
         )
     collection = {"type": "FeatureCollection", "features": features}
-    _geometry.clear()
-    _geometry.update(
-        version=version, at=now, collection=collection, script=json_script(collection, "heatmap-geometry")
-    )
-    return _geometry
+    return {"collection": collection, "script": json_script(collection, "heatmap-geometry")}
+
+
+geometry_cache: ProcessCache[dict[str, Any]] = ProcessCache(
+    OUTLINES, build=_build_geometry, max_age=GEOMETRY_TTL
+)
+
+
+def _load_geometry() -> dict[str, Any]:
+    return geometry_cache.get()
 
 
 def municipal_geometry() -> dict[str, Any]:

@@ -21,9 +21,12 @@ from otklik.analytics.models import (
     TerritoryDay,
 )
 from otklik.analytics.rollups import bucket_bounds, bucket_of, rebuild_rollups, refresh_rollups
+from otklik.caching.models import CacheVersion
 from otklik.cases import actions
 from otklik.cases.choices import AnswerKind
 from otklik.cases.models import Case
+from otklik.directory.models import Territory
+from otklik.testing.factories import square
 
 from .conftest import WEEK, at
 
@@ -67,6 +70,19 @@ def test_hexagons_hold_the_cases_with_a_point(world: dict[str, Any]) -> None:
     assert all(len(c["boundary"]) == 6 for c in cells)
     assert heatmap.hexagons(WEEK, resolution=8, metric="messages", bbox=(40.0, 40.0, 41.0, 41.0)) == []
     assert len(heatmap.municipal_geometry()["features"]) == 1
+
+
+def test_the_outlines_follow_a_territory_edited_anywhere(world: dict[str, Any]) -> None:
+    first = heatmap.municipal_geometry()
+    assert heatmap.municipal_geometry() is first  # kept in the process
+    district = Territory.objects.get(pk=first["features"][0]["id"])
+    district.geometry = square(10.0, 10.0)  # same count, ids and population: a new version all the same
+    district.save()
+    assert heatmap.municipal_geometry()["features"][0]["geometry"] == square(10.0, 10.0)
+    # another process's edit: its rows and the version it wrote are all this process sees
+    Territory.objects.filter(pk=district.pk).update(geometry=square(20.0, 20.0))
+    CacheVersion.objects.update_or_create(key=heatmap.OUTLINES, defaults={"token": "from-a-worker"})
+    assert heatmap.municipal_geometry()["features"][0]["geometry"] == square(20.0, 20.0)
 
 
 def test_dynamics_by_category_per_day_with_previous_period(world: dict[str, Any]) -> None:
