@@ -85,3 +85,33 @@ def test_the_calendar_follows_a_calendar_day_saved_anywhere() -> None:
     assert deadlines.get_calendar() is first
     CalendarDay.objects.create(date=date(2026, 7, 15), kind=CalendarDayKind.HOLIDAY)
     assert deadlines.get_calendar() is not first
+
+
+def test_every_process_listens_for_the_caches_data_after_setup_alone() -> None:
+    """A command or a worker that imports nothing but Django's setup still bumps every cache's version
+    when it saves a row the caches are built from: the listeners connect at start-up."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup()\n"
+        "from django.db.models.signals import post_save\n"
+        "uids = [r[0][0] for r in post_save.receivers if isinstance(r[0][0], str)]\n"
+        "print(sorted({u.split(':')[1] + ' ' + u.split(':')[2] for u in uids"
+        " if u.startswith('otklik.caching:')}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    for key_and_model in (
+        "calendar <class 'otklik.directory.models.CalendarDay'>",
+        "categories <class 'otklik.directory.models.Category'>",
+        "classifier-models understanding.ClassifierModel",
+        "monitoring-queries intake.MonitoringQuery",
+        "places <class 'otklik.directory.models.Territory'>",
+        "places understanding.Institution",
+        "places understanding.Street",
+        "places understanding.NamedPlace",
+        "municipal-outlines directory.Territory",
+    ):
+        assert key_and_model in out, (key_and_model, out)
