@@ -1,24 +1,27 @@
 """The deputies' service at the source document's size: 3,000 deputies with their reception offices
-in 10 regions' councils and 100,000 appeals to them, on PostgreSQL.
+in 10 regions (each a regional parliament, the capital's council and municipal councils) and
+100,000 appeals to them, on PostgreSQL.
 
-    .venv/bin/python bench/deputies.py --deputies 3000 --appeals 100000
+    .venv/bin/python bench/deputies.py --deputies 3000 --regions 10 --appeals 100000
 
-It works in its own database (``--db``, created when missing): loads the shipped region, makes the
-deputies (a reception office each, two factions, ten councils), their appeals over a year (most
-answered, some late, a third rated) and the page visits, rebuilds the analytics rollups, then prints
-p50/p95 over ``--runs`` calls of the public directory, a deputy's page with the appeal form, the
-party's rating of every deputy (as the center's analyst) and the service's figures
-(``/deputies/statistics/``) — each the full Django view through the test client — beside the floor:
-a bare ``SELECT`` counting the appeals per office.
+It works in its own database (``--db``, created when missing): loads the shipped region, then makes
+what ``otklik demo --deputies 3000 --regions 10 --deputy-appeals 100000`` makes
+(:mod:`otklik.demo.deputies_scale`: bulk inserts, the rollups rebuilt), computes the stored rating of
+each period and the topics (timed: what the periodic job ``deputies-rating`` does in the background),
+then prints p50/p95 over ``--runs`` calls — each the full Django view through the test client — of
+the public directory (first page; a region's municipal councillors, page 3), a deputy's page with the
+appeal form (the busiest office), the rating (federal: the analyst, the party's headquarters, a later
+page; regional: the regional coordinator of the busiest deputy's region), the service's figures and,
+last, the appeal form posted (each post a new appeal through the pipeline) — beside the floor: a
+bare ``SELECT`` counting the appeals per office. ``--reuse`` keeps the data of a previous run.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import time
-from datetime import timedelta
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -26,115 +29,35 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import analytics as data
 
 FLOOR = "SELECT agency_id, count(*) FROM cases_case WHERE agency_id = ANY(%s) GROUP BY agency_id"
-REGIONS = (
-    "Саратовская", "Самарская", "Пензенская", "Волгоградская", "Ульяновская",
-    "Тамбовская", "Воронежская", "Оренбургская", "Астраханская", "Курская",
-)  # fmt: skip
 
 
-def generate(deputies: int, appeals: int, seed: int = 3) -> list[int]:
+def generate(deputies: int, appeals: int, regions: int) -> None:
+    """The shipped region, then what ``otklik demo --deputies … --regions … --deputy-appeals …``
+    makes (:mod:`otklik.demo.deputies_scale`, bulk inserts)."""
     from django.core.management import call_command
-    from django.db import transaction
-    from django.utils import timezone
 
-    from otklik.analytics.rollups import rebuild_rollups
-    from otklik.cases.choices import CaseStatus
-    from otklik.cases.models import Case, Rating
-    from otklik.deputies.models import Deputy, Faction, Level, PageVisit
-    from otklik.directory.choices import AgencyKind, Channel, TerritoryKind
-    from otklik.directory.models import Agency, Territory
+    from otklik.demo.deputies_scale import generate as generate_scale
+    from otklik.directory.models import Territory
     from otklik.directory.regions import load_shipped_region
 
     call_command("migrate", verbosity=0)
     if not Territory.objects.exists():
         load_shipped_region("saratov")
-    rng = random.Random(seed)
-    districts = list(Territory.objects.filter(kind__in=(TerritoryKind.DISTRICT, TerritoryKind.OKRUG)))
-    with transaction.atomic():
-        data.sql("TRUNCATE cases_rating, cases_case RESTART IDENTITY CASCADE")
-        Deputy.objects.all().delete()
-        Agency.objects.filter(kind=AgencyKind.DEPUTY).delete()
-        factions = [
-            Faction.objects.get_or_create(name=n)[0] for n in ("Фракция «Созидание»", "Фракция «Развитие»")
-        ]
-        offices = Agency.objects.bulk_create(
-            [
-                Agency(
-                    name=f"Приёмная депутата № {n + 1}",
-                    short_name=f"Депутат № {n + 1}",
-                    kind=AgencyKind.DEPUTY,
-                )
-                for n in range(deputies)
-            ],
-            batch_size=2000,
-        )
-        made = Deputy.objects.bulk_create(
-            [
-                Deputy(
-                    full_name=f"Депутат {n + 1:04d} {rng.choice(('Иванов', 'Петрова', 'Сидоров', 'Орлова'))}",
-                    level=Level.REGIONAL if n % 3 else Level.MUNICIPAL,
-                    council=f"{REGIONS[n % len(REGIONS)]} областная дума",
-                    faction=factions[n % 2],
-                    constituency=f"Округ № {n % 50 + 1}",
-                    office=office,
-                )
-                for n, office in enumerate(offices)
-            ],
-            batch_size=2000,
-        )
-        Deputy.territories.through.objects.bulk_create(
-            [
-                Deputy.territories.through(deputy_id=d.pk, territory_id=districts[n % len(districts)].pk)
-                for n, d in enumerate(made)
-            ],
-            batch_size=5000,
-        )
-        now = timezone.now()
-        cases = []
-        for n in range(appeals):
-            office = offices[
-                min(int(rng.paretovariate(1.2)) - 1, deputies - 1) if n % 2 else rng.randrange(deputies)
-            ]
-            created = now - timedelta(days=rng.uniform(0, 360))
-            answered = created + timedelta(days=rng.uniform(1, 40)) if rng.random() < 0.8 else None
-            deadline = created + timedelta(days=30)
-            cases.append(
-                Case(
-                    number=f"D-{n + 1}",
-                    status=CaseStatus.CLOSED if answered and answered < now else CaseStatus.ASSIGNED,
-                    text="Обращение к депутату",
-                    title="Обращение к депутату",
-                    channel=rng.choice((Channel.DEPUTY, Channel.DEPUTY, Channel.PHONE, Channel.WEB_FORM)),
-                    agency=office,
-                    territory=rng.choice(districts),
-                    created_at=created,
-                    assigned_at=created,
-                    deadline_at=deadline,
-                    answered_at=answered if answered and answered < now else None,
-                    answer_working_minutes=int(rng.uniform(300, 9000)) if answered else None,
-                    is_overdue=answered is None and deadline < now,
-                )
-            )
-        made_cases = Case.objects.bulk_create(cases, batch_size=5000)
-        Rating.objects.bulk_create(
-            [
-                Rating(case=c, score=rng.choice((5, 5, 4, 3, 1)))
-                for c in made_cases
-                if c.answered_at and rng.random() < 0.35
-            ],
-            batch_size=5000,
-        )
-        today = timezone.localdate()
-        PageVisit.objects.bulk_create(
-            [
-                PageVisit(deputy=d, day=today - timedelta(days=k), count=rng.randrange(0, 30))
-                for d in made
-                for k in range(0, 84, 7)
-            ],
-            batch_size=5000,
-        )
-    rebuild_rollups()
-    return [d.office_id for d in made]
+    generate_scale(deputies, appeals, regions=regions, progress=print)
+
+
+def appeal(token: str) -> dict[str, str]:
+    """What a resident types into a deputy's appeal form (the public form's fields)."""
+    return {
+        "name": "Ирина Смирнова",
+        "contact": "+7 (917) 123-45-67",
+        "text": "Третий день нет горячей воды в доме 12 на улице Тельмана, просим разобраться",
+        "district": "",
+        "address": "ул. Тельмана, 12",
+        "consent": "on",
+        "website": "",
+        "form_token": token,
+    }
 
 
 def main() -> None:
@@ -143,6 +66,7 @@ def main() -> None:
     )
     parser.add_argument("--deputies", type=int, default=3000)
     parser.add_argument("--appeals", type=int, default=100_000)
+    parser.add_argument("--regions", type=int, default=10)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--db", default="otklik_bench_deputies")
     parser.add_argument("--reuse", action="store_true", help="measure the data a previous run made")
@@ -157,47 +81,79 @@ def main() -> None:
     from otklik.accounts.choices import Role
     from otklik.accounts.models import User
     from otklik.cases.models import Case
-    from otklik.deputies.models import Deputy
+    from otklik.deputies import ratings
+    from otklik.deputies.models import Deputy, Faction, Level, RegionalCoordinator
 
     t0 = time.perf_counter()
-    if args.reuse and Deputy.objects.exists():
-        offices = list(Deputy.objects.values_list("office_id", flat=True))
-    else:
-        offices = generate(args.deputies, args.appeals)
+    if not (args.reuse and Deputy.objects.exists()):
+        generate(args.deputies, args.appeals, args.regions)
+    offices = list(Deputy.objects.values_list("office_id", flat=True))
     print(
         f"{Deputy.objects.count():,} deputies, {Case.objects.count():,} appeals; "
         f"set-up {time.perf_counter() - t0:.0f} s"
     )
+    computed = []
+    for days in ratings.PERIODS:
+        computed.append(ratings.refresh(days))
+    t1 = time.perf_counter()
+    ratings.refresh_topics()
+    print(
+        "stored rating computed: "
+        + ", ".join(f"{d} days {s:.1f} s" for d, s in zip(ratings.PERIODS, computed, strict=True))
+        + f"; topics {time.perf_counter() - t1:.1f} s"
+    )
     floor = data.measure(lambda: data.sql(FLOOR, [offices]), args.runs)
-    analyst, _ = User.objects.get_or_create(username="bench-dep-analyst", defaults={"role": Role.ANALYST})
-    public, staff = Client(), Client()
-    staff.force_login(analyst)
+    party = Faction.objects.order_by("pk").first()
     busiest = Case.objects.values("agency").annotate(n=Count("pk")).order_by("-n")[0]["agency"]
-    deputy = Deputy.objects.get(office_id=busiest)
+    deputy = Deputy.objects.select_related("region").get(office_id=busiest)
+    region = deputy.region
+    analyst, _ = User.objects.get_or_create(username="bench-dep-analyst", defaults={"role": Role.ANALYST})
+    hq, _ = User.objects.get_or_create(username="bench-dep-hq", defaults={"role": Role.COORDINATOR})
+    coordinator, _ = User.objects.get_or_create(
+        username="bench-dep-regional", defaults={"role": Role.COORDINATOR}
+    )
+    assert party is not None and region is not None
+    party.coordinators.add(hq, coordinator)
+    RegionalCoordinator.objects.get_or_create(user=coordinator, region=region)
+    clients = {"public": Client(), "analyst": Client(), "party HQ": Client(), "regional": Client()}
+    for name, user in (("analyst", analyst), ("party HQ", hq), ("regional", coordinator)):
+        clients[name].force_login(user)
     sizes: dict[str, int] = {}
 
-    def page(client: Client, url: str) -> tuple[str, object]:
+    def page(who: str, url: str) -> tuple[str, object]:
         def call() -> None:
-            response = client.get(url)
+            response = clients[who].get(url)
             assert response.status_code == 200, (url, response.status_code)
-            sizes[url] = len(response.content)
+            sizes[f"{who} {url}"] = len(response.content)
 
-        return url, call
+        return f"{who} {url}", call
 
-    with override_settings(ALLOWED_HOSTS=["*"]):
+    def post() -> None:
+        response = clients["public"].post(f"/deputies/{deputy.pk}/", appeal(uuid.uuid4().hex))
+        assert response.status_code in (200, 302), response.status_code
+        sizes[f"public POST /deputies/{deputy.pk}/"] = len(response.content)
+
+    with override_settings(ALLOWED_HOSTS=["*"], OTKLIK_PUBLIC_APPEALS_PER_HOUR=10**6):
         rows = {}
-        for url, call in (
-            page(public, "/deputies/"),
-            page(public, f"/deputies/{deputy.pk}/"),
-            page(staff, "/deputies/rating/"),
-            page(staff, "/deputies/statistics/"),
+        for key, call in (
+            page("public", "/deputies/"),
+            page("public", f"/deputies/?region={region.pk}&level={Level.MUNICIPAL}&page=3"),
+            page("public", f"/deputies/{deputy.pk}/"),
+            page("analyst", "/deputies/rating/"),
+            page("party HQ", "/deputies/rating/"),
+            page("party HQ", "/deputies/rating/?days=30&page=5"),
+            page("regional", "/deputies/rating/"),
+            page("regional", "/deputies/rating/?page=2"),
+            page("analyst", "/deputies/statistics/"),
         ):
-            rows[url] = data.measure(call, args.runs)  # type: ignore[arg-type]
-    print(f"{'':44} {'p50 ms':>8} {'p95 ms':>8} {'× floor':>8}")
-    print(f"{'floor: appeals per office (bare SELECT)':44} {floor[0]:8.1f} {floor[1]:8.1f} {1:8.1f}")
-    for url, (p50, p95) in rows.items():
-        name = f"GET {url} ({sizes[url] / 1024:.0f} KB)"
-        print(f"{name:44} {p50:8.1f} {p95:8.1f} {p50 / floor[0]:8.1f}")
+            rows[key] = data.measure(call, args.runs)  # type: ignore[arg-type]
+        # Last: each new appeal changes the figures the stored rating was computed from.
+        rows[f"public POST /deputies/{deputy.pk}/"] = data.measure(post, args.runs)
+    print(f"{'':64} {'p50 ms':>8} {'p95 ms':>8} {'× floor':>8}")
+    print(f"{'floor: appeals per office (bare SELECT)':64} {floor[0]:8.1f} {floor[1]:8.1f} {1:8.1f}")
+    for key, (p50, p95) in rows.items():
+        name = f"{key} ({sizes[key] / 1024:.0f} KB)"
+        print(f"{name:64} {p50:8.1f} {p95:8.1f} {p50 / floor[0]:8.1f}")
 
 
 if __name__ == "__main__":

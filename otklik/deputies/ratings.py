@@ -49,12 +49,11 @@ def fingerprint(days: int, *, today: date | None = None) -> str:
     deputies = Deputy.objects.aggregate(
         n=Count("pk"), last=Max("pk"), active=Count("pk", filter=Q(is_active=True))
     )
-    replies = ReplyCheck.objects.aggregate(n=Count("answered_at"), last=Max("answered_at"))
-    last = replies["last"].isoformat() if replies["last"] else "-"
-    return (
-        f"{days}:{today.isoformat()}:r{changed}:d{deputies['n']}/{deputies['active']}/{deputies['last']}"
-        f":q{replies['n']}/{last}"
-    )
+    # A resident's answer is recorded at the time it is given: the latest one moves with every answer.
+    replied = ReplyCheck.objects.aggregate(last=Max("answered_at"))["last"]
+    last = replied.isoformat() if replied else "-"
+    people = f"{deputies['n']}/{deputies['active']}/{deputies['last']}"
+    return f"{days}:{today.isoformat()}:r{changed}:d{people}:q{last}"
 
 
 def refresh(days: int) -> float:
@@ -106,9 +105,11 @@ def ensure(days: int) -> None:
         refresh(days)
 
 
-def rows(days: int, deputies: QuerySet[Deputy]) -> QuerySet[RatingRow]:
-    """The stored rows of ``deputies`` (active ones) by rank, for a paginator."""
-    ensure(days)
+def rows(days: int, deputies: QuerySet[Deputy], *, fresh: bool = False) -> QuerySet[RatingRow]:
+    """The stored rows of ``deputies`` (active ones) by rank, for a paginator (``fresh``: the caller
+    has just called :func:`ensure`)."""
+    if not fresh:
+        ensure(days)
     return (
         RatingRow.objects.filter(days=days, deputy__in=deputies.filter(is_active=True).values("pk"))
         .select_related("deputy__faction", "deputy__region")
@@ -149,9 +150,10 @@ class RegionFigures:
         return self._pct(self.ratings_good, self.ratings)
 
 
-def by_region(days: int, deputies: QuerySet[Deputy]) -> list[RegionFigures]:
+def by_region(days: int, deputies: QuerySet[Deputy], *, fresh: bool = False) -> list[RegionFigures]:
     """Per region: the deputies (by level) and their appeals' figures, the regions by mean score."""
-    ensure(days)
+    if not fresh:
+        ensure(days)
     chosen = deputies.filter(is_active=True)
     sums = (
         RatingRow.objects.filter(days=days, deputy__in=chosen.values("pk"))

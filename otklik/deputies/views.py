@@ -100,7 +100,8 @@ def rating(request: HttpRequest) -> HttpResponse:
     if level in Level.values:
         chosen = chosen.filter(level=level)
     regional = chosen.filter(region_id=region) if region else chosen
-    page = Paginator(ratings.rows(days, regional), PAGE_SIZE).get_page(request.GET.get("page"))
+    ratings.ensure(days)
+    page = Paginator(ratings.rows(days, regional, fresh=True), PAGE_SIZE).get_page(request.GET.get("page"))
     regions_seen = services.regions()
     if allowed is not None:
         regions_seen = regions_seen.filter(pk__in=allowed)
@@ -115,7 +116,7 @@ def rating(request: HttpRequest) -> HttpResponse:
         "region": get_object_or_404(Territory, pk=region, kind=TerritoryKind.REGION) if region else None,
         "regions": regions_seen.order_by("name"),
         "federal": allowed is None,
-        "by_region": ratings.by_region(days, chosen) if region is None else None,
+        "by_region": ratings.by_region(days, chosen, fresh=True) if region is None else None,
         "topics": ratings.topics(region) if region else None,
         "levels": Level.choices,
         "factions": Faction.objects.filter(deputies__in=visible).distinct(),

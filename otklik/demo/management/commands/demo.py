@@ -19,8 +19,34 @@ class Command(BaseCommand):
         )
         parser.add_argument("--weeks", type=int, default=6, help="How many weeks back the messages go (6)")
         parser.add_argument("--reset", action="store_true", help="Delete the demo's cases and messages first")
+        parser.add_argument(
+            "--deputies",
+            type=int,
+            default=0,
+            help="Instead of the demo: the deputies' service at scale for the bench — this many deputies "
+            "(3000) in --regions regions with --deputy-appeals appeals (otklik.demo.deputies_scale)",
+        )
+        parser.add_argument("--regions", type=int, default=10, help="Regions of --deputies (10)")
+        parser.add_argument(
+            "--deputy-appeals", type=int, default=100_000, help="Appeals to the --deputies (100000)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["deputies"]:
+            from otklik.demo.deputies_scale import generate
+
+            made = generate(
+                options["deputies"],
+                options["deputy_appeals"],
+                regions=options["regions"],
+                seed=options["seed"],
+                progress=self.stdout.write,
+            )
+            self.stdout.write(
+                f"{made.deputies} deputies in {made.regions} regions, {made.appeals} appeals "
+                f"in {made.seconds:.0f} s."
+            )
+            return
         result = run_demo(
             messages=options["messages"],
             seed=options["seed"],
