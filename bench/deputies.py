@@ -19,15 +19,21 @@ bare ``SELECT`` counting the appeals per office. ``--reuse`` keeps the data of a
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import analytics as data
 
+RUNS = [20]
+LAST = [""]
+SIZES: dict[str, int] = {}
 FLOOR = "SELECT agency_id, count(*) FROM cases_case WHERE agency_id = ANY(%s) GROUP BY agency_id"
 
 
@@ -118,23 +124,25 @@ def main() -> None:
     clients = {"public": Client(), "analyst": Client(), "party HQ": Client(), "regional": Client()}
     for name, user in (("analyst", analyst), ("party HQ", hq), ("regional", coordinator)):
         clients[name].force_login(user)
-    sizes: dict[str, int] = {}
 
     def page(who: str, url: str) -> tuple[str, object]:
         def call() -> None:
             response = clients[who].get(url)
             assert response.status_code == 200, (url, response.status_code)
-            sizes[f"{who} {url}"] = len(response.content)
+            SIZES[f"{who} {url}"] = len(response.content)
 
         return f"{who} {url}", call
 
     def post() -> None:
         response = clients["public"].post(f"/deputies/{deputy.pk}/", appeal(uuid.uuid4().hex))
         assert response.status_code in (200, 302), response.status_code
-        sizes[f"public POST /deputies/{deputy.pk}/"] = len(response.content)
+        SIZES[f"public POST /deputies/{deputy.pk}/"] = len(response.content)
 
+    RUNS[0] = args.runs
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"{'':64} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms':>8}")
+    print(f"{'floor: appeals per office (bare SELECT)':64} {floor[0]:8.1f} {floor[1]:8.1f}", flush=True)
     with override_settings(ALLOWED_HOSTS=["*"], OTKLIK_PUBLIC_APPEALS_PER_HOUR=10**6):
-        rows = {}
         for key, call in (
             page("public", "/deputies/"),
             page("public", f"/deputies/?region={region.pk}&level={Level.MUNICIPAL}&page=3"),
@@ -146,14 +154,29 @@ def main() -> None:
             page("regional", "/deputies/rating/?page=2"),
             page("analyst", "/deputies/statistics/"),
         ):
-            rows[key] = data.measure(call, args.runs)  # type: ignore[arg-type]
+            LAST[0] = key
+            timed(call)
         # Last: each new appeal changes the figures the stored rating was computed from.
-        rows[f"public POST /deputies/{deputy.pk}/"] = data.measure(post, args.runs)
-    print(f"{'':64} {'p50 ms':>8} {'p95 ms':>8} {'× floor':>8}")
-    print(f"{'floor: appeals per office (bare SELECT)':64} {floor[0]:8.1f} {floor[1]:8.1f} {1:8.1f}")
-    for key, (p50, p95) in rows.items():
-        name = f"{key} ({sizes[key] / 1024:.0f} KB)"
-        print(f"{name:64} {p50:8.1f} {p95:8.1f} {p50 / floor[0]:8.1f}")
+        LAST[0] = f"public POST /deputies/{deputy.pk}/"
+        timed(post)
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+def timed(call: Any) -> tuple[float, float, float]:
+    """p50 and p95 of the wall time and the median CPU time of this process (the web side of a
+    request, without PostgreSQL's: the figure a busy shared machine disturbs least), printed at once."""
+    cpu: list[float] = []
+
+    def one() -> None:
+        started = time.process_time()
+        call()
+        cpu.append((time.process_time() - started) * 1000)
+
+    p50, p95 = data.measure(one, RUNS[0])
+    cpu_p50 = statistics.median(cpu[1:])  # without the warm-up
+    name = f"{LAST[0]} ({SIZES.get(LAST[0], 0) / 1024:.0f} KB)"
+    print(f"{name:64} {p50:8.1f} {p95:8.1f} {cpu_p50:8.1f}", flush=True)
+    return p50, p95, cpu_p50
 
 
 if __name__ == "__main__":

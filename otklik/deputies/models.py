@@ -20,6 +20,8 @@ class Level(models.TextChoices):
 
 
 LEVEL_ORDER = {level: n for n, level in enumerate(Level.values)}  # the parliament first
+# A deputy's region's outline and other long fields: not read by a page that only names the region.
+LIGHT_REGION = ("region__geometry", "region__bbox", "region__aliases")
 
 
 class Faction(models.Model):

@@ -36,7 +36,7 @@ from otklik.analytics import rollups
 from otklik.analytics.models import CaseFact, RollupChange
 from otklik.directory.models import Category, Territory
 
-from .models import Deputy, RatingRow, RatingState, ReplyCheck, TopicWeek
+from .models import LIGHT_REGION, Deputy, RatingRow, RatingState, ReplyCheck, TopicWeek
 
 PERIODS = (30, 90, 365)
 TOPIC_WEEKS = 12
@@ -113,6 +113,7 @@ def rows(days: int, deputies: QuerySet[Deputy], *, fresh: bool = False) -> Query
     return (
         RatingRow.objects.filter(days=days, deputy__in=deputies.filter(is_active=True).values("pk"))
         .select_related("deputy__faction", "deputy__region")
+        .defer("deputy__about", *(f"deputy__{name}" for name in LIGHT_REGION))
         .order_by("rank")
     )
 
@@ -174,7 +175,7 @@ def by_region(days: int, deputies: QuerySet[Deputy], *, fresh: bool = False) -> 
     levels: dict[int | None, dict[str, int]] = defaultdict(dict)
     for region, level, n in chosen.values_list("region", "level").annotate(n=Count("pk")).order_by():
         levels[region][level] = n
-    names = {t.pk: t for t in Territory.objects.filter(pk__in=[r for r in levels if r])}
+    names = {t.pk: t for t in Territory.objects.filter(pk__in=[r for r in levels if r]).only("pk", "name")}
     out = [
         RegionFigures(
             region=names.get(row["deputy__region"]),

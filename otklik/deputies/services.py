@@ -46,7 +46,7 @@ from otklik.directory.choices import AgencyKind, Channel, TerritoryKind
 from otklik.directory.models import Agency, Territory
 
 from . import followup
-from .models import LEVEL_ORDER, Deputy, Faction, Level, PageVisit, RegionalCoordinator
+from .models import LEVEL_ORDER, LIGHT_REGION, Deputy, Faction, Level, PageVisit, RegionalCoordinator
 
 PRIOR = 5.0  # appeals' worth of the mean a deputy's shares start from
 RATING_DAYS = 365
@@ -97,7 +97,11 @@ def directory(
     """The public list of active deputies with the filters of the directory page, the regional
     parliament first, then the capital's council, then municipal councils (the page pages it).
     Each word of ``q`` must be in the name, whatever its case (``ё`` as ``е``)."""
-    deputies = Deputy.objects.filter(is_active=True).select_related("faction", "office", "region")
+    deputies = (
+        Deputy.objects.filter(is_active=True)
+        .select_related("faction", "office", "region")
+        .defer(*LIGHT_REGION)
+    )
     if region:
         deputies = deputies.filter(region_id=region)
     if level:
@@ -200,7 +204,9 @@ def coordinated_regions(user: AnyUser) -> list[int] | None:
 
 def regions() -> QuerySet[Territory]:
     """The regions the installation serves (those with a deputy)."""
-    return Territory.objects.filter(kind=TerritoryKind.REGION, region_deputies__isnull=False).distinct()
+    return Territory.objects.filter(
+        kind=TerritoryKind.REGION, pk__in=Deputy.objects.values("region_id")
+    ).only("pk", "name")
 
 
 def rating(deputies: QuerySet[Deputy], scope: Scope) -> list[DeputyScore]:

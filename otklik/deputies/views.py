@@ -113,7 +113,11 @@ def rating(request: HttpRequest) -> HttpResponse:
         "periods": PERIODS,
         "faction": faction,
         "level": level,
-        "region": get_object_or_404(Territory, pk=region, kind=TerritoryKind.REGION) if region else None,
+        "region": get_object_or_404(
+            Territory.objects.only("pk", "name"), pk=region, kind=TerritoryKind.REGION
+        )
+        if region
+        else None,
         "regions": regions_seen.order_by("name"),
         "federal": allowed is None,
         "by_region": ratings.by_region(days, chosen, fresh=True) if region is None else None,
