@@ -129,12 +129,13 @@ def demo_fakes(texts: list[str] | None = None, port: Callable[[int], int] = lamb
 
 
 def configure_sources(fakes: DemoFakes, *, interval_seconds: int = 30) -> None:
-    """Point the demo's sources at the fakes (created or updated, enabled, due now) and register the
-    demo city's official pages on them."""
-    from otklik.intake.models import Source
+    """Point the demo's sources at the fakes (created or updated, enabled, due now), let the monitoring
+    queries that watch named sources watch them too, and register the demo city's official pages."""
+    from otklik.intake.models import MonitoringQuery, Source
 
+    configured = []
     for code, (name, channel, connector, settings) in fakes.sources.items():
-        Source.objects.update_or_create(
+        source, _ = Source.objects.update_or_create(
             code=code,
             defaults={
                 "name": name,
@@ -146,6 +147,11 @@ def configure_sources(fakes: DemoFakes, *, interval_seconds: int = 30) -> None:
                 "retry_count": 0,
             },
         )
+        configured.append(source)
+    # The demo region's monitoring queries watch its sources by name; active queries keep only what
+    # they match, so unless they watch the fakes too every fake post would be judged off-topic.
+    for query in MonitoringQuery.objects.filter(is_active=True, sources__isnull=False).distinct():
+        query.sources.add(*configured)
     configure_official_pages(fakes.pages)
 
 

@@ -17,7 +17,7 @@ from otklik.intake import pages
 from otklik.intake.connectors.base import ConnectorError
 from otklik.intake.fakes.seeding import TG_CHANNEL, TG_CHAT, sample_texts
 from otklik.intake.fetching import fetch_source
-from otklik.intake.models import Message, OfficialPage, Source
+from otklik.intake.models import Message, MonitoringQuery, OfficialPage, Source
 from otklik.intake.replies import publish_reply
 
 pytest.importorskip("telethon")
@@ -98,3 +98,22 @@ def test_the_fake_transport_is_refused_off_this_machine_and_never_sends_the_sess
     tg_public = next(s for s in fakes.servers if isinstance(s, FakeTelegramPublic))
     bodies = [r.json() for r in tg_public.requests]
     assert bodies and {b["session"] for b in bodies} == {hashlib.sha256(b"demo").hexdigest()}
+
+
+def test_the_demos_source_scoped_monitoring_queries_watch_the_fakes_too(region, fakes):
+    demo_vk = Source.objects.create(code="demo-vk", name="VK", channel=Channel.VK, connector="vk")
+    scoped = MonitoringQuery.objects.create(name="Вода и тепло", query="вода | отопление")
+    scoped.sources.add(demo_vk)
+    everywhere = MonitoringQuery.objects.create(name="Мусор", query="мусор")
+
+    sources = configured(fakes)
+
+    assert set(scoped.sources.values_list("code", flat=True)) == {"demo-vk", *sources}
+    assert not everywhere.sources.exists()  # a query over every source stays so
+    assert fetch_source(sources["fake-tg-public"], now=timezone.now()).ok
+    water = Message.objects.filter(
+        source=sources["fake-tg-public"], text__startswith="Третий день нет горячей"
+    )
+    assert water and all(m.case_id for m in water)
+    [match] = water[0].case.understanding["monitoring"]["queries"]
+    assert match["id"] == scoped.pk
