@@ -74,9 +74,19 @@ def test_center_ranks_the_pages_and_makes_a_case_of_an_unanswered_comment(
     assert "Балаковского" in rows.nth(0).inner_text() and "Энгельсского" in rows.nth(1).inner_text()
     assert rows.nth(1).locator('[data-testid="overdue"]').inner_text() == "1"
     assert rows.nth(1).locator('[data-testid="in-norm"]').inner_text() == "33"
+    head = page.locator('[data-testid="pages-ranking"] thead').inner_text()
+    assert "Отвечено, %" in head and "В норму, %" in head  # the "%" headers are translated too
+    current = page.locator('nav.mainnav a[aria-current="page"]')
+    assert current.count() == 1 and current.get_attribute("href") == "/intake/pages/"
+    check = page.locator('[data-testid="pages-filter"] input[name="all"]').bounding_box()
+    show = page.locator('[data-testid="pages-filter"] button[type="submit"]').bounding_box()
+    assert check is not None and show is not None and check["x"] + check["width"] < show["x"]
     page.screenshot(path=str(screenshots / "official-pages-01-ranking-1440.png"), full_page=True)
 
     page.set_viewport_size({"width": 390, "height": 844})
+    overdue = rows.nth(1).locator('[data-testid="overdue"]').bounding_box()
+    frame = page.locator('[data-testid="pages-ranking"]').locator("xpath=..").bounding_box()
+    assert overdue and frame and overdue["x"] + overdue["width"] <= frame["x"] + frame["width"]  # no scroll
     page.screenshot(path=str(screenshots / "official-pages-02-ranking-390.png"), full_page=True)
     page.set_viewport_size({"width": 1440, "height": 900})
 
@@ -86,6 +96,11 @@ def test_center_ranks_the_pages_and_makes_a_case_of_an_unanswered_comment(
     assert listed.count() == 1 and "Не вывозят мусор" in listed.inner_text()
     page.screenshot(path=str(screenshots / "official-pages-03-page-1440.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
+    figures = page.locator('[data-testid="page-figures"] td').last.bounding_box()
+    frame = page.locator('[data-testid="page-figures"]').locator("xpath=..").bounding_box()
+    assert figures and frame and figures["x"] + figures["width"] <= frame["x"] + frame["width"]
+    button = listed.locator('[data-testid="make-case"]').bounding_box()
+    assert button is not None and button["x"] + button["width"] <= 390
     page.screenshot(path=str(screenshots / "official-pages-04-page-390.png"), full_page=True)
     page.set_viewport_size({"width": 1440, "height": 900})
 
