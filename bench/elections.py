@@ -225,12 +225,14 @@ class Timings:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.ms: list[float] = []
+        self.cpu: list[float] = []  # the process's CPU per request (the thread's; load-independent)
         self.errors = 0
         self.lag = 0.0  # the most a request left after its time (s)
 
-    def add(self, ms: float, ok: bool) -> None:
+    def add(self, ms: float, ok: bool, cpu: float = 0.0) -> None:
         with self.lock:
             self.ms.append(ms)
+            self.cpu.append(cpu)
             self.errors += 0 if ok else 1
 
     def since(self, start: int) -> tuple[int, float, float]:
@@ -297,9 +299,10 @@ def the_morning(args: argparse.Namespace) -> None:
         def staff_loop(client: Any, offset: float) -> None:
             stop.wait(offset)  # the staff's refreshes spread over the pause, not in step
             while not stop.is_set():
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.thread_time()
                 response = client.get("/elections/", HTTP_HX_REQUEST="true")
-                dashboard.add((time.perf_counter() - t0) * 1000, response.status_code == 200)
+                cpu = (time.thread_time() - c0) * 1000
+                dashboard.add((time.perf_counter() - t0) * 1000, response.status_code == 200, cpu)
                 stop.wait(args.pause)
             connection.close()
 
@@ -310,11 +313,11 @@ def the_morning(args: argparse.Namespace) -> None:
         for thread in staff:
             thread.start()
 
-        def phase(name: str, jobs: list[Callable[[], int]]) -> None:
-            """Send ``jobs`` evenly over the window (open loop) and print what it took."""
+        def phase(name: str, jobs: list[Callable[[], int]], minutes: float) -> None:
+            """Send ``jobs`` evenly over ``minutes`` (open loop) and print what it took."""
             before = len(dashboard.ms)
             timings = Timings()
-            step = args.window * 60 / len(jobs)
+            step = minutes * 60 / len(jobs)
             start = time.perf_counter()
             queue = list(reversed(list(enumerate(jobs))))
             lock = threading.Lock()
@@ -329,13 +332,14 @@ def the_morning(args: argparse.Namespace) -> None:
                     wait = due - time.perf_counter()
                     if wait > 0:
                         time.sleep(wait)
-                    t0 = time.perf_counter()
+                    t0, c0 = time.perf_counter(), time.thread_time()
                     timings.lag = max(timings.lag, t0 - due)
                     try:
                         code = job()
                     except Exception:  # a crash is an error, counted, never hidden
                         code = 500
-                    timings.add((time.perf_counter() - t0) * 1000, 200 <= code < 300)
+                    cpu = (time.thread_time() - c0) * 1000
+                    timings.add((time.perf_counter() - t0) * 1000, 200 <= code < 300, cpu)
                 connection.close()
 
             threads = [threading.Thread(target=worker) for _ in range(args.workers)]
@@ -346,10 +350,12 @@ def the_morning(args: argparse.Namespace) -> None:
             wall = time.perf_counter() - start
             n, p50, p95 = timings.since(0)
             seen, d50, d95 = dashboard.since(before)
+            cpu = statistics.median(timings.cpu) if timings.cpu else 0.0
+            dcpu = statistics.median(dashboard.cpu[before:]) if dashboard.cpu[before:] else 0.0
             print(
                 f"{name:9} {n:5,} POSTs in {wall:6.1f} s ({n / wall:4.1f}/s), {timings.errors} errors, "
-                f"lag ≤ {timings.lag:5.2f} s; reports p50 {p50:6.1f} p95 {p95:6.1f} ms | "
-                f"{seen:5,} dashboard refreshes p50 {d50:6.1f} p95 {d95:6.1f} ms | "
+                f"lag ≤ {timings.lag:5.2f} s; reports p50 {p50:6.1f} p95 {p95:6.1f} ms (CPU {cpu:.1f}) | "
+                f"{seen:5,} dashboard refreshes p50 {d50:6.1f} p95 {d95:6.1f} ms (CPU {dcpu:.1f}) | "
                 f"load {os.getloadavg()[0]:.1f}"
             )
 
@@ -369,14 +375,14 @@ def the_morning(args: argparse.Namespace) -> None:
             return call
 
         rng = random.Random(9)
-        phase("openings", [post(pk, {"kind": ReportKind.OPENED}) for pk in order])
+        phase("openings", [post(pk, {"kind": ReportKind.OPENED}) for pk in order], args.window)
         rounds: list[Callable[[], int]] = [
             post(pk, {"kind": ReportKind.TURNOUT, "turnout": rng.randrange(50, 300)}) for pk in order
         ]
         every = max(1, len(rounds) // max(1, args.violations))
         for n, pk in enumerate(order[: args.violations]):
             rounds.insert(n * (every + 1), violation(pk))
-        phase("turnout", rounds)
+        phase("turnout", rounds, args.turnout_window or args.window)
         stop.set()
         for thread in staff:
             thread.join()
@@ -401,6 +407,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="the day: timed runs of each")
     parser.add_argument("--morning", action="store_true", help="election morning through the web app")
     parser.add_argument("--window", type=float, default=15.0, help="minutes over which a round is sent")
+    parser.add_argument("--turnout-window", type=float, default=0.0, help="minutes of the turnout round")
     parser.add_argument("--staff", type=int, default=20, help="center staff refreshing the dashboard")
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between a staff member's refreshes")
     parser.add_argument("--workers", type=int, default=16, help="threads sending the observers' reports")

@@ -74,7 +74,17 @@ class Live:
     checklist: list[dashboard.ChecklistRow]
     map_data: dict[str, Any]
     map_script: SafeString  # map_data as the page's <script type="application/json">
-    token: str = ""  # this build's own (its rendered HTML is kept under it); "" when not shared
+
+
+@dataclass(frozen=True)
+class Head:
+    """What a request reads first to know which snapshot is current: small, so the periodic refresh
+    whose HTML is rendered already never loads the snapshot itself."""
+
+    election_id: int
+    now: datetime
+    version: str
+    token: str  # the snapshot's key and its rendered HTML's; "" when built for one request only
 
     def fresh(self, election: Election, version: str, now: datetime, seconds: float) -> bool:
         if self.election_id != election.pk:
@@ -89,7 +99,11 @@ def _minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
 
 
-def build(election: Election, *, now: datetime | None = None, version: str = "", token: str = "") -> Live:
+def _key(election_id: int, *parts: str) -> str:
+    return ":".join(("elections:live", str(election_id), *parts))
+
+
+def build(election: Election, *, now: datetime | None = None, version: str = "") -> Live:
     now = now or dashboard.clock()
     board = dashboard.build(election, now=now)
     figures = dashboard.map_data(board)
@@ -103,44 +117,61 @@ def build(election: Election, *, now: datetime | None = None, version: str = "",
         checklist=dashboard.checklist_summary(election),
         map_data=figures,
         map_script=json_data(figures, "election-live"),
-        token=token,
     )
 
 
-def current(election: Election, *, now: datetime | None = None) -> Live:
-    """The election's live figures: the shared snapshot while it is fresh, else built (by one
-    request at a time; the others get the previous snapshot meanwhile)."""
+def shared(election: Election, *, now: datetime | None = None) -> tuple[Head, Live | None]:
+    """The current snapshot's head, and the snapshot itself when this request built it: the shared
+    one while it is fresh, else built by one request at a time (the others get the previous one)."""
     now = now or dashboard.clock()
     seconds = float(getattr(settings, "OTKLIK_ELECTIONS_BOARD_SECONDS", 5))
     if seconds <= 0:
-        return build(election, now=now)
+        return Head(election.pk, now, "", ""), build(election, now=now)
     cache = caches["default"]
-    key = f"elections:live:{election.pk}"
+    key = _key(election.pk)
     found = cache.get_many([VERSION_KEY, key])
     version, held = str(found.get(VERSION_KEY, "")), found.get(key)
-    if isinstance(held, Live) and held.fresh(election, version, now, seconds):
-        return held
-    lock = f"{key}:building"
+    if isinstance(held, Head) and held.fresh(election, version, now, seconds):
+        return held, None
+    lock = _key(election.pk, "building")
     if cache.add(lock, 1, timeout=LOCK_SECONDS):
         try:
             # The version is read before building: a change meanwhile makes the next request rebuild.
-            live = build(election, now=now, version=version, token=uuid4().hex)
-            cache.set(key, live, timeout=KEEP_SECONDS)
+            head = Head(election.pk, now, version, uuid4().hex)
+            live = build(election, now=now, version=version)
+            cache.set(_key(election.pk, head.token), live, timeout=KEEP_SECONDS)
+            cache.set(key, head, timeout=KEEP_SECONDS)  # after the snapshot it names
         finally:
             cache.delete(lock)
-        return live
-    if isinstance(held, Live) and held.election_id == election.pk:
-        return held  # another request is building: the previous figures meanwhile
-    return build(election, now=now, version=version)
+        return head, live
+    if isinstance(held, Head) and held.election_id == election.pk:
+        return held, None  # another request is building: the previous figures meanwhile
+    return Head(election.pk, now, version, ""), build(election, now=now, version=version)
 
 
-def rendered(live: Live, variant: str, render: Callable[[], str]) -> str:
+def body(head: Head, built: Live | None = None) -> Live:
+    """The snapshot ``head`` names (``built`` when this request has it already)."""
+    if built is not None:
+        return built
+    found = caches["default"].get(_key(head.election_id, head.token)) if head.token else None
+    if isinstance(found, Live):
+        return found
+    # Evicted from the cache: built again for this request.
+    return build(Election.objects.get(pk=head.election_id), now=head.now, version=head.version)
+
+
+def current(election: Election, *, now: datetime | None = None) -> Live:
+    """The election's live figures (the shared snapshot while it is fresh)."""
+    return body(*shared(election, now=now))
+
+
+def rendered(head: Head, variant: str, render: Callable[[], str]) -> str:
     """The HTML of the live figures for one ``variant`` of reader (what differs between staff
     members: the language, whether they may log calls), rendered once per shared snapshot."""
-    if not live.token:
+    if not head.token:
         return render()
     cache = caches["default"]
-    key = f"elections:live:{live.election_id}:html:{live.token}:{variant}"
+    key = _key(head.election_id, head.token, "html", variant)
     html = cache.get(key)
     if html is None:
         html = render()

@@ -51,34 +51,42 @@ from .models import (
 def dashboard(request: HttpRequest) -> HttpResponse:
     access.require_headquarters(request.user)
     election = access.active_election()
+    if election is None:
+        return render(request, "elections/dashboard.html", {"board": None})
     # Built once per interval and shared by every member of the center (live.py), not per request.
-    figures = live.current(election) if election else None
-    board = figures.board if figures else None
-    context: dict[str, Any] = {
-        "board": board,
-        "election": election,
-        "poll": figures.poll if figures else None,
-        "protocol_check": figures.protocol_check if figures else None,
-        "checklist": figures.checklist if figures else [],
-        "refresh_seconds": settings.OTKLIK_ELECTIONS_REFRESH_SECONDS,
-    }
-    if figures is not None:
-        context["map_data"], context["map_script"] = figures.map_data, figures.map_script
-        # The periodic refresh swaps the figures in; the map keeps its view and its geometry. The
-        # figures' HTML is rendered once per snapshot and kind of member (who may log calls).
-        if getattr(request, "htmx", False):
-            variant = f"{access.may_take_calls(request.user):d}:{get_language()}"
-            html = live.rendered(
-                figures, variant, lambda: render_to_string("elections/_live.html", context, request)
-            )
-            return HttpResponse(html)
-        context["violation_types"] = violations.active_types()  # the map's filter, not refreshed
-        context["map_config"] = {
+    head, built = live.shared(election)
+    if getattr(request, "htmx", False):
+        # The periodic refresh swaps the figures in; the map keeps its view and its geometry. Their
+        # HTML is rendered once per snapshot and kind of member (who may log calls).
+        variant = f"{access.may_take_calls(request.user):d}:{get_language()}"
+        html = live.rendered(
+            head,
+            variant,
+            lambda: render_to_string("elections/_live.html", _live_context(live.body(head, built)), request),
+        )
+        return HttpResponse(html)
+    context = _live_context(live.body(head, built)) | {
+        "violation_types": violations.active_types(),  # the map's filter, not refreshed
+        "map_config": {
             "tiles": str(getattr(settings, "OTKLIK_MAP_TILES_URL", "") or ""),
             "station_url": reverse("elections:station_detail", args=[0]),
-        }
-        context["geometry_script"] = municipal_geometry_script()
+        },
+        "geometry_script": municipal_geometry_script(),
+    }
     return render(request, "elections/dashboard.html", context)
+
+
+def _live_context(figures: live.Live) -> dict[str, Any]:
+    return {
+        "board": figures.board,
+        "election": figures.board.election,
+        "poll": figures.poll,
+        "protocol_check": figures.protocol_check,
+        "checklist": figures.checklist,
+        "map_data": figures.map_data,
+        "map_script": figures.map_script,
+        "refresh_seconds": settings.OTKLIK_ELECTIONS_REFRESH_SECONDS,
+    }
 
 
 @login_required
