@@ -90,7 +90,7 @@ def fill(total: int, working: int, ids: dict[str, Any]) -> float:
             """
             INSERT INTO cases_case (number, status, title, text, channel, understanding, is_urgent, address,
                 lat, lon, message_count, author_count, created_at, updated_at, assigned_at, deadline_at,
-                closed_at, is_overdue, reopen_count, agency_id, category_id, territory_id,
+                closed_at, is_overdue, reopen_count, extended_days, agency_id, category_id, territory_id,
                 suggested_category_id, suggested_territory_id, suggested_agency_id, category_confidence)
             SELECT 'B-' || g,
                 CASE WHEN g > %(total)s - %(working)s THEN (%(work)s::text[])[1 + g %% %(nwork)s]
@@ -100,7 +100,7 @@ def fill(total: int, working: int, ids: dict[str, Any]) -> float:
                 51.0 + (g %% 1000) / 1000.0, 45.0 + (g %% 997) / 500.0, 1 + g %% 3, 1,
                 t, t, t + interval '1 hour', t + interval '5 days',
                 CASE WHEN g > %(total)s - %(working)s THEN NULL ELSE t + interval '3 days' END,
-                false, 0,
+                false, 0, 0,
                 (%(agencies)s::bigint[])[1 + g %% %(nagencies)s],
                 (%(categories)s::bigint[])[1 + g %% %(ncategories)s],
                 (%(districts)s::bigint[])[1 + g %% %(ndistricts)s],

@@ -21,10 +21,11 @@ from django.db.models.functions import Coalesce
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from otklik.caching import ProcessCache, bump_on_change
 from otklik.directory.choices import Channel, TerritoryKind
 from otklik.directory.models import Agency, Category, Territory
 
@@ -87,14 +88,22 @@ SORTS: dict[str, tuple[Any, list[Any]]] = {
 DEFAULT_SORT = "newest"
 
 
+def territory_label(obj: Territory) -> str:
+    return obj.name
+
+
+def category_label(obj: Category) -> str:
+    return f"— {obj.name}" if obj.parent_id else obj.name
+
+
 class TerritoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Territory) -> str:
-        return obj.name
+        return territory_label(obj)
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Category) -> str:
-        return f"— {obj.name}" if obj.parent_id else obj.name
+        return category_label(obj)
 
 
 def category_tree() -> Any:
@@ -123,25 +132,25 @@ def shown_q(field: str, match: Callable[[str], Q]) -> Q:
 
 class QuickSelect(forms.Select):
     """Django's select, rendered in Python with the same markup: its template includes a template per
-    option, which made the queue's filter form (every category, territory and agency) a large share
-    of the page's CPU."""
+    option, and even its option dicts (``optgroups``) cost more than the options' markup, which made
+    the queue's filter form (every category, territory and agency) a large share of the page's CPU."""
 
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
-        widget = self.get_context(name, value, attrs)["widget"]
+        widget = forms.Widget.get_context(self, name, value, attrs)["widget"]  # no option dicts
+        chosen = set(widget["value"])
         parts: list[str] = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
-        for group, options, _index in widget["optgroups"]:
-            if group:
-                parts.append(format_html('<optgroup label="{}">', group))
-            parts.extend(
-                format_html(
-                    '<option value="{}"{}>{}</option>', str(o["value"]), flatatt(o["attrs"]), o["label"]
-                )
-                for o in options
+        has_selected = False
+        for option_value, label in self.choices:
+            if isinstance(label, (list, tuple)):  # an option group: Django's own way
+                return super().render(name, value, attrs, renderer)
+            text = "" if option_value is None else str(option_value)
+            selected = (not has_selected or self.allow_multiple_selected) and text in chosen
+            has_selected |= selected
+            parts.append(
+                f'<option value="{escape(text)}"{" selected" if selected else ""}>{escape(label)}</option>'
             )
-            if group:
-                parts.append("</optgroup>")
         parts.append("</select>")
-        return mark_safe("".join(parts))  # every part is escaped by format_html
+        return mark_safe("".join(parts))  # every value and label is escaped above
 
 
 class YesNoWidget(forms.CheckboxInput):
@@ -302,20 +311,54 @@ class CaseFilter(django_filters.FilterSet):
 
     def offer_queue_choices(self) -> CaseFilter:
         """The queue's form offers the category tree, the region and its municipalities, and the
-        agencies by name — and the chosen value, wherever it came from (any value still filters)."""
-        offered = {
-            "category": category_tree(),
-            "territory": Territory.objects.filter(
-                kind__in=[TerritoryKind.REGION, TerritoryKind.DISTRICT, TerritoryKind.OKRUG]
-            ).order_by("kind", "name"),
-            "agency": Agency.objects.order_by("name"),
-        }
-        for name, queryset in offered.items():
+        agencies by name (kept in the process, :data:`offered_choices`) — and the chosen value,
+        wherever it came from (any value still filters)."""
+        offered = offered_choices.get()
+        for name, options in offered.items():
+            field: Any = self.form.fields[name]
             chosen = str(self.data.get(name) or "") if self.data is not None else ""
-            if chosen.isdigit():
-                queryset = queryset | queryset.model.objects.filter(pk=int(chosen))
-            self.form.fields[name].offer(queryset)  # type: ignore[attr-defined]
+            if chosen.isdigit() and int(chosen) not in options.ids:
+                # a value the form does not offer (a settlement, an inactive category): in its place
+                field.offer(QUEUE_OFFERS[name]() | field.queryset.model.objects.filter(pk=int(chosen)))
+            else:
+                field.widget.choices = [("", field.empty_label), *options.choices]
         return self
+
+
+QUEUE_OFFERS: dict[str, Callable[[], Any]] = {
+    "category": category_tree,
+    "territory": lambda: Territory.objects.filter(
+        kind__in=[TerritoryKind.REGION, TerritoryKind.DISTRICT, TerritoryKind.OKRUG]
+    ).order_by("kind", "name"),
+    "agency": lambda: Agency.objects.order_by("name"),
+}
+QUEUE_LABELS: dict[str, Callable[[Any], str]] = {
+    "category": category_label,
+    "territory": territory_label,
+    "agency": str,
+}
+
+
+@dataclass(frozen=True)
+class Offered:
+    choices: list[tuple[int, str]]
+    ids: frozenset[int]
+
+
+def _build_offered() -> dict[str, Offered]:
+    built = {}
+    for name, queryset in QUEUE_OFFERS.items():
+        label = QUEUE_LABELS[name]
+        choices = [(obj.pk, label(obj)) for obj in queryset()]
+        built[name] = Offered(choices, frozenset(pk for pk, _label in choices))
+    return built
+
+
+# The queue form's options, read once per process and again when a category, territory or agency is
+# saved or deleted (every page asked for them: three queries and a model per option).
+DIRECTORY = "cases.queue-offers"
+bump_on_change(DIRECTORY, Category, Territory, Agency)
+offered_choices = ProcessCache(DIRECTORY, build=_build_offered, max_age=600)
 
 
 def _case_variants(text: str) -> list[str]:

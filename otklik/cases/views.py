@@ -32,7 +32,7 @@ from otklik.security.uploads import image_response
 from otklik.understanding.explain import explain
 from otklik.understanding.quality import assess_answer
 
-from . import actions, delivery_views, notifications, similar, suggestions
+from . import actions, delivery_views, notifications, presenters, similar, suggestions
 from .access import access_case, can_work_cases
 from .choices import FINAL, AnswerStatus, CaseStatus
 from .filters import PAGE_SIZE, SORTS, TABS, queue_cases
@@ -95,14 +95,24 @@ def queue(request: HttpRequest) -> HttpResponse:
     delivery_views.attach_to_cases(page.object_list, request.user)
     # rows refused by the last bulk acceptance: still ticked, with the reason
     refused = {int(k): v for k, v in request.session.pop(REFUSED_KEY, {}).items()}
+    queue_url = reverse("cases:queue")
     context = {
         "form": form,
         "page": page,
         "cases": page.object_list,
+        "rows": presenters.queue_rows(
+            page.object_list, now=now, user=request.user, confirmable=confirmable, refused=refused
+        ),
+        "words": presenters.row_words(),
         "confirmable": confirmable,
-        "refused": refused,
         "tabs": [
-            {"key": t.key, "label": t.label, "count": result.counts[t.key], "more": t.key in result.more}
+            {
+                "key": t.key,
+                "label": t.label,
+                "count": result.counts[t.key],
+                "more": t.key in result.more,
+                "href": queue_url + presenters.querystring(request.GET, tab=t.key, page=None),
+            }
             for t in TABS
         ],
         "total_more": more,

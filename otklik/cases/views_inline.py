@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from otklik.accounts import permissions
 
-from . import actions, delivery_views, inline
+from . import actions, delivery_views, inline, presenters
 from .access import access_case
 from .filters import PAGE_SIZE
 from .forms import ModerateForm, is_center
@@ -55,18 +55,21 @@ def _fresh(request: HttpRequest, case_id: int) -> Case:
 
 def render_row(request: HttpRequest, case: Case) -> HttpResponse:
     """The case's queue row, rendered by the queue's template with the context the queue gives it."""
+    now = timezone.now()
+    confirmable = {case.pk} if is_center(request.user) and actions.can_confirm_suggestion(case) else set()
     context = {
         "cases": [case],
+        "rows": presenters.queue_rows(
+            [case], now=now, user=request.user, confirmable=confirmable, refused={}
+        ),
+        "words": presenters.row_words(),
         "page": CountedPaginator([case], PAGE_SIZE, count=1).get_page(1),
-        "confirmable": {case.pk}
-        if is_center(request.user) and actions.can_confirm_suggestion(case)
-        else set(),
-        "refused": {},
+        "confirmable": confirmable,
         "tabs": [],
         "total_more": False,
         # the queue's partial re-sends the current tab out of band: keep it as it is
         "tab": request.POST.get("tab") or request.GET.get("tab") or "",
-        "now": timezone.now(),
+        "now": now,
     }
     return render(request, "cases/_queue_results.html", context)
 

@@ -234,6 +234,29 @@ def test_the_queue_offers_the_municipalities_and_the_category_tree(client, world
     assert '<option value="moderation" selected>' in html and '<option value="deadline" selected>' in html
 
 
+def test_the_offered_choices_follow_a_renamed_added_or_deleted_row(client, world):
+    """The queue's options are kept in the process (one version query instead of a query per select):
+    a save or delete of a category, territory or agency shows on the next page."""
+    client.force_login(world["moderator"])
+
+    def offered(field: str) -> list[str]:
+        form = client.get(reverse("cases:queue")).context["form"]
+        return [str(name) for pk, name in form.fields[field].widget.choices if pk]
+
+    assert offered("category") == ["Дороги", "ЖКХ", "— Отопление"]
+    roads = world["cases"]["decided"].category
+    roads.name = "Дороги и мосты"
+    roads.save()
+    make_category("Вода", parent=world["cases"]["waiting"].suggested_category.parent)
+    assert offered("category") == ["Дороги и мосты", "ЖКХ", "— Вода", "— Отопление"]
+    agency = make_agency("Газовая служба")
+    assert "Газовая служба" in offered("agency")
+    agency.delete()
+    assert "Газовая служба" not in offered("agency")
+    make_territory("Новый район", parent=world["cases"]["decided"].territory.parent)
+    assert "Новый район" in offered("territory")
+
+
 def test_every_consumer_builds_the_one_filter(client, world, tmp_path, monkeypatch):
     """The queue, the API and the export construct CaseFilter (no second filter language)."""
     built: list[Any] = []

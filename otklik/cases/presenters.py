@@ -1,0 +1,160 @@
+"""What a queue page shows, computed once per page in plain Python (issue 13, item 6).
+
+The queue's template used to work each row out itself — lazy labels, filters, a tag per cell,
+``{% url %}`` twice a row, a loop over the refused cases inside every row — which made rendering
+most of the page's CPU. :func:`queue_rows` gives the template one dict per row holding the finished
+strings (a dict: the template's lookup of a key is its cheapest), and :func:`tab_links` the tabs'
+and pager's links; the template only places them in the markup, which stays in the template.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from .inline import can_correct_inline
+from .models import Case
+from .templatetags.otklik_ui import countdown, is_late, percent, status_badge
+
+
+def truncate(text: str, length: int) -> str:
+    """``truncatechars``: the same text, without its cost for the usual text that already fits."""
+    text = unicodedata.normalize("NFC", text)
+    return text if len(text) <= length else Truncator(text).chars(length)
+
+
+def url_maker(name: str) -> Any:
+    """A function of a primary key giving ``reverse(name, args=[pk])``, reversed once."""
+    head, _sep, tail = reverse(name, args=[7_070_707]).partition("7070707")
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def querystring(query: QueryDict, **changes: Any) -> str:
+    """Django's ``{% querystring %}``: the request's query with ``changes`` (``None`` drops a key)."""
+    params = query.copy()
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    if not params and not query:
+        return ""
+    return f"?{params.urlencode()}"
+
+
+def row_words() -> dict[str, str]:
+    """The words every row repeats, translated once per language."""
+    return _row_words(get_language() or "")
+
+
+@lru_cache(maxsize=16)
+def _row_words(language: str) -> dict[str, str]:
+    return {
+        "urgent": _("Urgent"),
+        "suggested": _("Suggested by the pipeline"),
+        "not_accepted": _("Not accepted"),
+        "messages_authors": _("Messages / authors"),
+    }
+
+
+class EditButton:
+    """The row's ✎ that turns it into the correction form (:mod:`otklik.cases.views_inline`), for
+    those who may correct the case from the queue; links reversed and words translated once."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self.card = url_maker("cases:detail")
+        self.edit = url_maker("cases:inline-edit")
+        self.title = _("Correct category, place and agency here (e)")
+        self.label = _("Correct case %(number)s here")
+
+    def __call__(self, case: Case) -> SafeString | str:
+        if not can_correct_inline(case, self.user):
+            return ""
+        return format_html(
+            '<a class="btn-inline-edit" href="{card}#edit" hx-get="{url}" hx-target="closest tr"'
+            ' hx-swap="outerHTML" data-inline-edit data-testid="inline-edit" title="{title}"'
+            ' aria-label="{label}">✎</a>',
+            card=self.card(case.pk),
+            url=self.edit(case.pk),
+            title=self.title,
+            label=self.label % {"number": case.number},
+        )
+
+
+def _shown(case: Case, field: str) -> dict[str, Any] | None:
+    """The category, territory or agency a row shows: the decided one, else the pipeline's suggestion."""
+    decided = getattr(case, field)
+    value = decided or getattr(case, f"suggested_{field}")
+    if value is None:
+        return None
+    parent = getattr(value, "parent", None) if field == "category" else None
+    return {
+        "name": value.name if field != "agency" else str(value),
+        "parent": parent.name if parent is not None else "",
+        "suggested": decided is None,
+        "confidence": percent(case.category_confidence)
+        if field == "category" and decided is None and case.category_confidence is not None
+        else "",
+    }
+
+
+def queue_rows(
+    cases: Iterable[Case],
+    *,
+    now: datetime,
+    user: Any,
+    confirmable: set[int],
+    refused: Mapping[int, str],
+) -> list[dict[str, Any]]:
+    """One dict per case of a queue page, in order, with what each cell shows (see the module)."""
+    detail = url_maker("cases:detail")
+    edit = EditButton(user)
+    full = get_format("DATETIME_FORMAT")
+    pick_label = _("Accept the suggestion for %(number)s")
+    rows = []
+    for case in cases:
+        late = is_late(case, now)
+        created = timezone.localtime(case.created_at)
+        rows.append(
+            {
+                "pk": case.pk,
+                "number": case.number,
+                "url": detail(case.pk),
+                "edit": edit(case),
+                "css": ("row-late" if late else "") + (" row-urgent" if case.is_urgent else ""),
+                "urgent": case.is_urgent,
+                "pick": case.pk in confirmable,
+                "pick_label": pick_label % {"number": case.number} if case.pk in confirmable else "",
+                "ticked": case.pk in refused,
+                "refusal": refused.get(case.pk),
+                "title": truncate(case.title or case.text, 90),
+                "address": truncate(case.address, 60) if case.address else "",
+                "category": _shown(case, "category"),
+                "territory": _shown(case, "territory"),
+                "agency": _shown(case, "agency"),
+                "channel": case.get_channel_display(),
+                "status": status_badge(case.status),
+                "reply": getattr(case, "reply", None),
+                "reply_can_retry": getattr(case, "reply_can_retry", False),
+                "messages": case.message_count,
+                "authors": case.author_count,
+                "countdown": countdown(case, now),
+                "created": created.strftime("%d.%m %H:%M"),
+                "created_full": dateformat.format(created, full),
+            }
+        )
+    return rows
