@@ -50,14 +50,14 @@ def test_moderator_corrects_a_case_from_its_row_by_keyboard(
     page.wait_for_selector(f'tr[data-case="{first.number}"]:not([data-inline-editor])')
     row = _row(page, first)
     assert "Дороги" in row.inner_text() and str(r["transport"]) in row.inner_text()
-    assert "row-current" in (row.get_attribute("class") or "")
+    # saved: the next row is the current one, ready for the next e
+    page.wait_for_selector(f'tr.row-current[data-case="{second.number}"]')
     first.refresh_from_db()
     assert (first.category, first.agency, first.status) == (r["roads"], r["transport"], CaseStatus.ASSIGNED)
     assert CaseEvent.objects.filter(case=first, kind=EventKind.MODERATED, actor=r["moderator"]).exists()
     page.screenshot(path=str(screenshots / "inline-02-saved-1440.png"), full_page=True)
 
     # the next row: e, then Esc puts it back unchanged
-    page.keyboard.press("j")
     page.keyboard.press("e")
     _row(page, second).locator("form.inline-edit").wait_for()
     page.wait_for_function("() => document.activeElement.name === 'category'")

@@ -1,7 +1,8 @@
 /* Keyboard shortcuts of the queue and the case card (the help overlay opens with "?").
    Queue: j/k move between rows, o or Enter open the case, x ticks the row, a accepts the ticked
    suggestions (the current row's if none is ticked), e corrects category, place and agency in the row
-   itself (E: on the card), / searches; in the row's form Enter saves and Esc cancels.
+   itself (E: on the card), / searches; in the row's form Enter saves (the next row becomes current)
+   and Esc cancels.
    Card: n next case, a accepts the suggested category, place and agency, e edits them, u back to
    the queue. Nothing fires while typing in a field or with Ctrl/Alt/Meta held. */
 (function () {
@@ -132,13 +133,29 @@
     if (window.matchMedia && window.matchMedia("(max-width: 720px)").matches) {
       document.querySelectorAll("details[data-collapse-narrow]").forEach(function (d) { d.open = false; });
     }
-    // A row swapped in alone (the inline form, or the row after it) becomes the current row.
+    // A row swapped in alone becomes the current row: the inline form (its first field focused), or
+    // the row put back by "cancel"; once a correction is saved, the next row is current (next case).
+    var saving = null;
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      var form = event.detail && event.detail.elt;
+      if (form && form.matches && form.matches("form.inline-edit")) {
+        var editing = form.closest("tr[data-case]");
+        saving = editing ? editing.getAttribute("data-case") : null;
+      }
+    });
     document.body.addEventListener("htmx:load", function (event) {
       var row = event.target;
       if (!(row && row.matches && row.matches("table.queue tbody tr[data-case]"))) { return; }
-      setCurrent(row);
-      var field = row.matches("[data-inline-editor]") && row.querySelector("select, input:not([type=hidden])");
-      if (field) { field.focus(); }
+      if (row.matches("[data-inline-editor]")) {
+        setCurrent(row);
+        var field = row.querySelector("select, input:not([type=hidden])");
+        if (field) { field.focus(); }
+        return;
+      }
+      var saved = saving !== null && row.getAttribute("data-case") === saving;
+      saving = null;
+      var next = saved ? row.nextElementSibling : null;
+      setCurrent(next && next.matches("tr[data-case]") ? next : row);
     });
     document.querySelectorAll("[data-shortcuts-open]").forEach(function (button) {
       button.addEventListener("click", help);
