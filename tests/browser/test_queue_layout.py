@@ -1,0 +1,75 @@
+"""The queue's layout with the demo's real names (long agencies, territories, titles): at 1440 px no
+column is cut off — the deadline column and the reset button are inside the screen and the table
+needs no sideways scroll; at 390 px the filters fold behind their toggle and the cases come first."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from otklik.demo.messages import generate_messages
+from otklik.intake.pipeline.runner import run_batch
+from tests.browser.session import fits, log_in, wait_ready
+from tests.browser.test_moderation_clicks import _demo_directory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+INSIDE = """([selector, width]) => {
+  const el = document.querySelector(selector);
+  if (!el) { return selector + ": missing"; }
+  const box = el.getBoundingClientRect();
+  const wrap = el.closest(".table-wrap");
+  const edge = wrap ? Math.min(width, wrap.getBoundingClientRect().right) : width;
+  return box.left >= 0 && box.right <= edge + 1 ? "" : `${selector}: ${box.left}..${box.right} of ${edge}`;
+}"""
+
+
+def _inside(page: Any, selector: str) -> None:
+    assert page.evaluate(INSIDE, [selector, page.viewport_size["width"]]) == ""
+
+
+def test_the_queue_fits_at_1440_and_folds_its_filters_at_390(
+    live_server: Any, page: Any, screenshots: Path
+) -> None:
+    directory, _matcher = _demo_directory()
+    now = timezone.now().replace(second=0, microsecond=0)
+    messages = generate_messages(
+        seed=7003, count=120, start=now - timedelta(days=3), end=now, region=directory.region
+    )
+    run_batch([m.item for m in messages], now=now)
+    log_in(page, live_server.url, "moderator")
+    for tab in ("all", "moderation"):
+        page.goto(f"{live_server.url}/cases/?tab={tab}")
+        wait_ready(page)
+        page.screenshot(path=str(screenshots / f"queue-layout-{tab}-1440.png"), full_page=True)
+        fits(page)
+        for selector in (
+            "table.queue thead th:last-child",  # received
+            "table.queue thead th:nth-last-child(2)",  # the deadline
+            "#queue-filters .filter-buttons a.btn",  # reset
+            "#queue-filters .filter-buttons button",
+        ):
+            _inside(page, selector)
+        # the table needs no sideways scroll at 1440 px: nothing hides behind its right edge
+        wrap = "document.querySelector('.table-wrap')"
+        scroll, client = page.evaluate(f"[{wrap}.scrollWidth, {wrap}.clientWidth]")
+        assert scroll <= client + 1
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/cases/?tab=all")
+    wait_ready(page)
+    fits(page)
+    box = page.locator('[data-testid="queue-filters-box"]')
+    assert box.get_attribute("open") is None  # folded behind "Filters"
+    assert box.bounding_box()["height"] < 844 * 0.1
+    assert page.locator("table.queue").bounding_box()["y"] < 844  # the cases start on the first screen
+    page.screenshot(path=str(screenshots / "queue-layout-all-390.png"), full_page=False)
+    box.locator("summary").click()
+    page.wait_for_selector('[data-testid="queue-filters-box"][open]')
+    fits(page)
+    assert box.bounding_box()["height"] < 844  # unfolded, still less than one screen
+    page.screenshot(path=str(screenshots / "queue-layout-filters-390.png"), full_page=False)
