@@ -85,7 +85,30 @@ _SAME_THING = {
     "рисунок": "надпись",
     "объявление": "реклама",
     "листовка": "реклама",
+    "ям": "яма",  # pymorphy3 reads "ям" as a noun of its own
 }
+
+# Where in a building or on an object: two texts that each name a spot the other does not ("на первом
+# этаже" / "между 3 и 4 этажами", "в тамбуре" / "6 эт.", the left / the right leaf of a door) are two
+# spots, two things to fix. Lemmas; an ordinal counts when it names a floor, an entrance, a section.
+_SPOT_TEXT = """
+    этаж тамбур холл вестибюль лифт подвал чердак крыша кровля балкон лоджия площадка пролет марш
+    выход вход крыльцо козырек арка торец угол створка полотно
+    левый правый средний центральный центр верхний нижний передний задний лицевой дворовый боковой
+    грузовой пассажирский
+    между справа слева напротив
+"""
+_SPOTS = frozenset(_SPOT_TEXT.split())
+_SPOT_ABBREVIATIONS = {"эт": "этаж"}
+_NUMBERED = frozenset("этаж подъезд парадная лестница секция корпус вход створка".split())
+# Words naming a building in an address, not which one ("г.Санкт-Петербург, Серпуховская улица, дом 26,
+# литера А" and "ул. Серпуховская, 26" are one building).
+_ADDRESS_TEXT = """
+    г гор город пос поселок п россия рф область обл район р н ул улица пр проспект пркт кт пер переулок
+    ш шоссе наб набережная б р бульвар пл площадь проезд линия аллея тупик д дом литера лит корпус корп
+    к стр строение здание
+"""
+_ADDRESS_WORDS = frozenset(_ADDRESS_TEXT.split())
 
 _rng = np.random.default_rng(20261123)
 _A = _rng.integers(1, np.iinfo(np.uint64).max, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
@@ -129,13 +152,21 @@ def numbers(normalized: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=200_000)
-def _thing(word: str) -> str | None:
-    """The thing a word names: its lemma when it is a noun (pymorphy3's likeliest reading) other than
-    a setting noun, in its common name; else None."""
+def _reading(word: str) -> tuple[str, str]:
+    """(lemma, part of speech) of a word: pymorphy3's likeliest reading; "ORD" for an ordinal, "ABBR"
+    for an abbreviation."""
     parse = morph().parse(word)[0]
-    if parse.tag.POS != "NOUN":
+    tag = parse.tag
+    pos = "ORD" if "Anum" in tag else "ABBR" if "Abbr" in tag else str(tag.POS or "")
+    return fold(parse.normal_form), pos
+
+
+def _thing(word: str) -> str | None:
+    """The thing a word names: its lemma when it is a noun other than a setting noun, in its common
+    name; else None."""
+    lemma, pos = _reading(word)
+    if pos != "NOUN":
         return None
-    lemma = fold(parse.normal_form)
     lemma = _SAME_THING.get(lemma, lemma)
     return None if lemma in _SETTING_NOUNS else lemma
 
@@ -143,8 +174,57 @@ def _thing(word: str) -> str | None:
 def things(normalized: str) -> frozenset[str]:
     """What a text is about: the lemmas of its nouns, setting nouns left out (see :data:`_SETTING_NOUNS`)."""
     return frozenset(
-        t for w in normalized.split() if len(w) >= 3 and not w.isdigit() and (t := _thing(w)) is not None
+        t
+        for w in normalized.split()
+        if (len(w) >= 3 or w in _SAME_THING) and not w.isdigit() and (t := _thing(w)) is not None
     )
+
+
+def spots(normalized: str) -> frozenset[str]:
+    """Where in a building or on an object a text is: its spot words (:data:`_SPOTS`) and the ordinals
+    that number a floor, an entrance or a leaf ("на первом этаже": "этаж", "первый")."""
+    lemmas = [_SPOT_ABBREVIATIONS.get(w) or _reading(w)[0] for w in normalized.split() if not w.isdigit()]
+    out = set()
+    for i, lemma in enumerate(lemmas):
+        if lemma in _SPOTS:
+            out.add(lemma)
+        elif _reading(lemma)[1] == "ORD" and _NUMBERED & set(lemmas[i + 1 : i + 3]):
+            out.add(lemma)
+    return frozenset(out)
+
+
+_NAME = re.compile(r"[А-ЯЁ][а-яё]{2,}")
+_SENTENCE_END = frozenset(".!?\n:;\"«(")
+
+
+def names(text: str) -> frozenset[str]:
+    """The proper names of a text: capitalised words inside a sentence ("решётка на фасаде по
+    Можайской"), as stems, so that "Можайская" and "Можайской" are one name."""
+    out = set()
+    for found in _NAME.finditer(text):
+        before = text[: found.start()].rstrip()
+        if not before or before[-1] in _SENTENCE_END or (found.start() and text[found.start() - 1].isalnum()):
+            continue
+        word = found.group().lower().replace("ё", "е")
+        if word not in STOP_WORDS:
+            out.add(word[:STEM])
+    return frozenset(out)
+
+
+def building(address: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """A building address as (its numbers, its name words): the city, "улица", "дом", "литера А" left out."""
+    words = _WORD_RE.findall(address.lower().replace("ё", "е"))
+    numbers = tuple(sorted(w for w in words if w[0].isdigit()))
+    return numbers, frozenset(w for w in words if not w[0].isdigit() and len(w) > 1 and w not in _ADDRESS_WORDS)
+
+
+def same_building(a: str, b: str) -> bool:
+    """Whether two building addresses can be one building: unknown (empty) counts as the same; else the
+    same numbers (house, block) and the name words of one among the other's."""
+    if not a.strip() or not b.strip():
+        return True
+    (numbers_a, words_a), (numbers_b, words_b) = building(a), building(b)
+    return numbers_a == numbers_b and (words_a <= words_b or words_b <= words_a)
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
@@ -224,6 +304,8 @@ class Fingerprint:
     bands: list[int]
     head: int | None
     things: frozenset[str] = frozenset()
+    spots: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
 
     @property
     def stored_keys(self) -> list[int]:
@@ -253,10 +335,14 @@ def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
     feats = [features(n) for n in content]
     sigs = signatures(feats)
     out = []
-    for norm, bare, fs, sig in zip(normalized, content, feats, sigs, strict=True):
+    for text, norm, bare, fs, sig in zip(texts, normalized, content, feats, sigs, strict=True):
         words = norm.split()
         head = head_key(words[:HEAD_WORDS]) if len(words) >= HEAD_WORDS else None
-        out.append(Fingerprint(norm, fs, numbers(bare), band_keys(sig), head, things(bare)))
+        out.append(
+            Fingerprint(
+                norm, fs, numbers(bare), band_keys(sig), head, things(bare), spots(bare), names(strip_links(text))
+            )
+        )
     return out
 
 
@@ -275,6 +361,10 @@ def match_score(new: Fingerprint, old: Fingerprint) -> float:
         return 0.0  # each says something the other does not: two descriptions
     if (new.things - old.things) and (old.things - new.things):
         return 0.0  # each names a thing the other does not: "кондиционер" / "решётка", "опора" / "знак"
+    if (new.spots - old.spots) and (old.spots - new.spots):
+        return 0.0  # each names a spot the other does not: "на первом этаже" / "в тамбуре", left / right
+    if (new.names - old.names) and (old.names - new.names):
+        return 0.0  # each names a street or a name the other does not: "фасад по Можайской" / "по …проспекту"
     score = similarity(new.features, old.features)
     return score if score >= THRESHOLD else 0.0
 

@@ -58,6 +58,7 @@ def item(appeal: Appeal) -> dict[str, object]:
         "posted_at": appeal.created.replace(tzinfo=SPB_ZONE).isoformat(),
         "lat": appeal.lat,
         "lon": appeal.lon,
+        "address": appeal.address,  # the portal's building address (empty for a street-level problem)
     }
 
 

@@ -53,6 +53,7 @@ FIELDS = (
     "url",
     "lat",
     "lon",
+    "address",
 )
 
 # Headers we recognize without a mapping (compared case-insensitively, spaces collapsed).
@@ -98,6 +99,7 @@ KNOWN_HEADERS: dict[str, tuple[str, ...]] = {
     "url": ("url", "link", "ссылка", "ссылка на сообщение"),
     "lat": ("lat", "latitude", "широта"),
     "lon": ("lon", "lng", "longitude", "долгота"),
+    "address": ("address", "full_address", "адрес", "полный адрес", "адрес объекта"),
 }
 
 

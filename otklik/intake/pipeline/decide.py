@@ -94,7 +94,7 @@ def _new_case(item: Item) -> Case:
         category_confidence=c.confidence if c else None,
         understanding=_understanding_json(item),
         is_urgent=bool(u and u.is_urgent),
-        address=(p.address if p else "")[:300],
+        address=(item.address or (p.address if p else ""))[:300],
         lat=p.lat if p else None,
         lon=p.lon if p else None,
         message_count=1,

@@ -4,7 +4,9 @@ An exact duplicate is the same (source, external id), stored before or earlier i
 counted and goes no further (under concurrency the unique constraint decides, in :mod:`.persist`).
 A message whose normalized text (``text_hash``) equals that of a message of an open case posted
 within :data:`NEAR_DUPLICATE_WINDOW` attaches to that case — unless both carry points too far apart
-(:func:`otklik.intake.dedup.same_spot`: "Мусор на газоне" from two yards is two problems); its twin
+(:func:`otklik.intake.dedup.same_spot`: "Мусор на газоне" from two yards is two problems) or two
+buildings' addresses (:func:`otklik.intake.dedup.same_building`: "Роллеты на лицевом фасаде" of
+houses 26 and 28, 15 m apart); its twin
 later in the same batch joins the earlier item, on the same condition. Reworded near-duplicates are
 found later, by :mod:`.similar`.
 """
@@ -79,6 +81,7 @@ def stage_dedup(batch: Batch) -> None:
             if abs(posted_at - item.posted_at) <= NEAR_DUPLICATE_WINDOW
             and case_id in cases
             and dedup.same_spot(spot, dedup.point(cases[case_id].lat, cases[case_id].lon))
+            and dedup.same_building(item.address, cases[case_id].address)
         ]
         if near:
             item.attach_to = cases[min(near)[1]]
@@ -89,6 +92,7 @@ def stage_dedup(batch: Batch) -> None:
             and twin.posted_at
             and abs(twin.posted_at - item.posted_at) <= NEAR_DUPLICATE_WINDOW
             and dedup.same_spot(spot, dedup.point(twin.lat, twin.lon))
+            and dedup.same_building(item.address, twin.address)
         ):
             item.twin_of = twin
         else:

@@ -194,6 +194,7 @@ def _normalize_one(batch: Batch, item: Item) -> None:
         and not (-90 <= item.lat <= 90 and -180 <= item.lon <= 180)
     ):
         raise InvalidItem(both_languages(POINT_OUT_OF_RANGE, lat=item.lat, lon=item.lon))
+    item.address = _string(payload, "address", 300)
     item.category_code = _string(payload, "category", 64)
     addressed = _string(payload, "addressed_to", 20)
     if addressed:

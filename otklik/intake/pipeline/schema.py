@@ -19,6 +19,9 @@ field              required  meaning
 ``author_contact`` no        phone or email for an answer
 ``url``            no        link to the post (http/https)
 ``lat``, ``lon``   no        WGS 84 point, both or neither; places the case by point-in-polygon
+``address``        no        the building address the sender gives (a city portal's ``full_address``,
+                             a connector's address field): the case's address; two messages that give
+                             two buildings are never near-duplicates (:func:`~otklik.intake.dedup.same_building`)
 ``category``       no        a category code the sender chose (an Open311 ``service_code``): the case
                              takes it as decided (``decided_by`` "sender"); an unknown code is invalid
 ``addressed_to``   no        the id of the agency the resident wrote to (a deputy's office): the case
@@ -159,6 +162,7 @@ class Item:
     url: str = ""
     lat: float | None = None
     lon: float | None = None
+    address: str = ""  # the building address the sender gives, if any
     category_code: str = ""  # the sender's choice of category, if any
     addressed_to: int | None = None  # the agency the resident wrote to (a deputy's office), if any
     addressed: Agency | None = None

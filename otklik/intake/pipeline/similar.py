@@ -3,8 +3,8 @@
 A message is fingerprinted (MinHash of word shingles, :mod:`otklik.intake.dedup`); its similarity
 keys are looked up among the stored keys of messages of open cases posted within
 :data:`otklik.intake.dedup.WINDOW`, and among the earlier items of the batch. The best match in the
-same place (when both places are known: the same address, one territory inside the other, points
-within :data:`otklik.intake.dedup.MAX_DISTANCE_M`) is the case it attaches to. Stored messages' fingerprints
+same place (when both places are known: one building (:func:`otklik.intake.dedup.same_building`), one
+territory inside the other, points within :data:`otklik.intake.dedup.MAX_DISTANCE_M`) is the case it attaches to. Stored messages' fingerprints
 are kept in this process, so a text already seen is not fingerprinted again.
 """
 
@@ -93,9 +93,7 @@ def stage_similar(batch: Batch) -> None:
             assert other.fingerprint is not None and other.posted_at is not None
             if abs(other.posted_at - item.posted_at) > dedup.WINDOW or other.done:
                 continue
-            if not _same_place(
-                item, _territory_id(other), other.place.address if other.place else "", parents, _point(other)
-            ):
+            if not _same_place(item, _territory_id(other), _address(other), parents, _point(other)):
                 continue
             score = dedup.match_score(fp, other.fingerprint)
             if score and (best is None or score > best[0]):
@@ -213,6 +211,11 @@ def _point(item: Item) -> dedup.Point | None:
     return dedup.point(place.lat, place.lon) if place is not None else dedup.point(item.lat, item.lon)
 
 
+def _address(item: Item) -> str:
+    """The item's building address: the sender's (a portal's), else the one its text names."""
+    return item.address or (item.place.address if item.place else "")
+
+
 def _same_place(
     item: Item,
     territory_id: int | None,
@@ -220,9 +223,8 @@ def _same_place(
     parents: dict[int, int | None],
     spot: dedup.Point | None = None,
 ) -> bool:
-    """Same place when known: the same address, points close enough, one territory inside the other."""
-    mine = item.place.address if item.place else ""
-    if mine and address and mine.casefold() != address.casefold():
+    """Same place when known: one building, points close enough, one territory inside the other."""
+    if not dedup.same_building(_address(item), address):
         return False
     if not dedup.same_spot(_point(item), spot):
         return False
