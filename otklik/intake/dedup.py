@@ -100,7 +100,7 @@ _SPOT_TEXT = """
 """
 _SPOTS = frozenset(_SPOT_TEXT.split())
 _SPOT_ABBREVIATIONS = {"эт": "этаж"}
-_NUMBERED = frozenset("этаж подъезд парадная лестница секция корпус вход створка".split())
+_NUMBERED = frozenset(["этаж", "подъезд", "парадная", "лестница", "секция", "корпус", "вход", "створка"])
 # Words naming a building in an address, not which one ("г.Санкт-Петербург, Серпуховская улица, дом 26,
 # литера А" and "ул. Серпуховская, 26" are one building).
 _ADDRESS_TEXT = """
@@ -186,15 +186,13 @@ def spots(normalized: str) -> frozenset[str]:
     lemmas = [_SPOT_ABBREVIATIONS.get(w) or _reading(w)[0] for w in normalized.split() if not w.isdigit()]
     out = set()
     for i, lemma in enumerate(lemmas):
-        if lemma in _SPOTS:
-            out.add(lemma)
-        elif _reading(lemma)[1] == "ORD" and _NUMBERED & set(lemmas[i + 1 : i + 3]):
+        if lemma in _SPOTS or (_reading(lemma)[1] == "ORD" and _NUMBERED & set(lemmas[i + 1 : i + 3])):
             out.add(lemma)
     return frozenset(out)
 
 
 _NAME = re.compile(r"[А-ЯЁ][а-яё]{2,}")
-_SENTENCE_END = frozenset(".!?\n:;\"«(")
+_SENTENCE_END = frozenset('.!?\n:;"«(')
 
 
 def names(text: str) -> frozenset[str]:
@@ -215,7 +213,9 @@ def building(address: str) -> tuple[tuple[str, ...], frozenset[str]]:
     """A building address as (its numbers, its name words): the city, "улица", "дом", "литера А" left out."""
     words = _WORD_RE.findall(address.lower().replace("ё", "е"))
     numbers = tuple(sorted(w for w in words if w[0].isdigit()))
-    return numbers, frozenset(w for w in words if not w[0].isdigit() and len(w) > 1 and w not in _ADDRESS_WORDS)
+    return numbers, frozenset(
+        w for w in words if not w[0].isdigit() and len(w) > 1 and w not in _ADDRESS_WORDS
+    )
 
 
 def same_building(a: str, b: str) -> bool:
@@ -340,7 +340,14 @@ def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
         head = head_key(words[:HEAD_WORDS]) if len(words) >= HEAD_WORDS else None
         out.append(
             Fingerprint(
-                norm, fs, numbers(bare), band_keys(sig), head, things(bare), spots(bare), names(strip_links(text))
+                norm,
+                fs,
+                numbers(bare),
+                band_keys(sig),
+                head,
+                things(bare),
+                spots(bare),
+                names(strip_links(text)),
             )
         )
     return out

@@ -21,7 +21,7 @@ field              required  meaning
 ``lat``, ``lon``   no        WGS 84 point, both or neither; places the case by point-in-polygon
 ``address``        no        the building address the sender gives (a city portal's ``full_address``,
                              a connector's address field): the case's address; two messages that give
-                             two buildings are never near-duplicates (:func:`~otklik.intake.dedup.same_building`)
+                             two buildings are never near-duplicates (``dedup.same_building``)
 ``category``       no        a category code the sender chose (an Open311 ``service_code``): the case
                              takes it as decided (``decided_by`` "sender"); an unknown code is invalid
 ``addressed_to``   no        the id of the agency the resident wrote to (a deputy's office): the case

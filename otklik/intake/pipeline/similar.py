@@ -3,9 +3,10 @@
 A message is fingerprinted (MinHash of word shingles, :mod:`otklik.intake.dedup`); its similarity
 keys are looked up among the stored keys of messages of open cases posted within
 :data:`otklik.intake.dedup.WINDOW`, and among the earlier items of the batch. The best match in the
-same place (when both places are known: one building (:func:`otklik.intake.dedup.same_building`), one
-territory inside the other, points within :data:`otklik.intake.dedup.MAX_DISTANCE_M`) is the case it attaches to. Stored messages' fingerprints
-are kept in this process, so a text already seen is not fingerprinted again.
+same place (when both places are known: one building (:func:`otklik.intake.dedup.same_building`),
+one territory inside the other, points within :data:`otklik.intake.dedup.MAX_DISTANCE_M`) is the case
+it attaches to. Stored messages' fingerprints are kept in this process, so a text already seen is not
+fingerprinted again.
 """
 
 from __future__ import annotations
