@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.accounts.permissions import AnyUser, Capability, answers_for_agency, can
 from otklik.directory.models import Agency, Territory
+from otklik.understanding.answer_draft import REFUSALS
 
 from .choices import FINAL, AnswerKind, AnswerStatus, CaseStatus
 from .filters import CategoryChoiceField, QuickSelect, TerritoryChoiceField, category_tree
@@ -153,8 +154,15 @@ class AnswerForm(CaseActionForm):
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    # filled by "Use as a draft": the text offered, so that it is never sent unedited
-    draft = forms.CharField(required=False, max_length=10000, widget=forms.HiddenInput)
+    # filled by "Use as a draft": the text offered, so that it is never sent unedited (the page's script
+    # says why before sending, with the server's words)
+    draft = forms.CharField(
+        required=False,
+        max_length=10000,
+        widget=forms.HiddenInput(
+            attrs={"data-unchanged": REFUSALS["unchanged"], "data-placeholder": REFUSALS["placeholder"]}
+        ),
+    )
     draft_source = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 

@@ -16,12 +16,20 @@ from dataclasses import dataclass
 from datetime import date
 from difflib import SequenceMatcher
 
+from django.utils.translation import gettext_lazy
+
 from .quality import AnswerQuality, assess_answer
 
 PLACEHOLDER = "[…]"
 _APPEAL_NUMBER = re.compile(r"(№|N)\s*\d{5,}")
 _DATE = re.compile(r"\b\d{1,2}[./]\d{1,2}[./](?:19|20)?\d{2}\b(?:\s*(?:г\.|года|год))?")
 _PLACEHOLDERS = re.compile(r"\[…\]|\[\.\.\.\]")
+# Why an answer written from a draft is refused (:func:`unedited`): said by the server and, before the
+# form is sent, by the page's script (otklik.js, keeping what the executor wrote).
+REFUSALS = {
+    "unchanged": gettext_lazy("The draft is someone else's answer: edit it for this case before sending."),
+    "placeholder": gettext_lazy("Fill in the blanks […] the draft left for this case's dates and numbers."),
+}
 
 
 @dataclass(frozen=True)

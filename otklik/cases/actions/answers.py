@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.models import User
-from otklik.understanding.answer_draft import kept_share, unedited
+from otklik.understanding.answer_draft import REFUSALS, kept_share, unedited
 from otklik.understanding.quality import assess_answer
 
 from .. import deadlines, delivery, notifications
@@ -45,10 +45,8 @@ def write_answer(
     if len(text) < 10:
         raise ValidationError(_("The answer is too short."))
     why = unedited(text, draft)
-    if why == "unchanged":
-        raise ValidationError(_("The draft is someone else's answer: edit it for this case before sending."))
-    if why == "placeholder":
-        raise ValidationError(_("Fill in the blanks […] the draft left for this case's dates and numbers."))
+    if why is not None:
+        raise ValidationError(str(REFUSALS[why]))
     now = now or timezone.now()
     with transaction.atomic():
         case = _locked(case)

@@ -120,8 +120,52 @@
     if (source) { source.value = button.getAttribute("data-draft-source") || ""; }
     var action = textarea.closest("details");
     if (action) { action.open = true; }
+    showDraftRefusal(textarea, "");
     textarea.focus();
     textarea.scrollIntoView({ block: "center" });
+    var blank = textarea.value.indexOf(BLANK);  // the first blank selected: typing fills it in
+    if (blank >= 0) { textarea.setSelectionRange(blank, blank + BLANK.length); }
+  }
+
+  // A draft never goes out unchanged or with a blank left (the server refuses it too, in the same
+  // words); said at the form before sending, so that what the executor wrote stays in it.
+  var BLANK = "[…]";
+  function draftRefusal(form) {
+    var draft = form.querySelector("#id_answer_draft");
+    var textarea = form.querySelector("#id_answer_text");
+    if (!draft || !textarea || !draft.value.trim()) { return ""; }
+    var words = function (text) { return text.toLowerCase().split(/\s+/).filter(Boolean).join(" "); };
+    if (words(textarea.value) === words(draft.value)) { return draft.getAttribute("data-unchanged") || ""; }
+    if (/\[…\]|\[\.\.\.\]/.test(textarea.value)) { return draft.getAttribute("data-placeholder") || ""; }
+    return "";
+  }
+
+  function showDraftRefusal(textarea, reason) {
+    var shown = textarea.parentNode.querySelector('[data-testid="draft-refused"]');
+    if (!reason) {
+      if (shown) { shown.remove(); }
+      return;
+    }
+    if (!shown) {
+      shown = document.createElement("p");
+      shown.className = "field-error";
+      shown.setAttribute("role", "alert");
+      shown.setAttribute("data-testid", "draft-refused");
+      textarea.insertAdjacentElement("afterend", shown);
+    }
+    shown.textContent = reason;
+    var blank = textarea.value.indexOf(BLANK);
+    textarea.focus();
+    if (blank >= 0) { textarea.setSelectionRange(blank, blank + BLANK.length); }
+  }
+
+  function checkDraft(event) {
+    var form = event.target && event.target.closest ? event.target.closest("form") : null;
+    var textarea = form ? form.querySelector("#id_answer_text") : null;
+    if (!textarea) { return; }
+    var reason = draftRefusal(form);
+    showDraftRefusal(textarea, reason);
+    if (reason) { event.preventDefault(); }
   }
 
   // Bars' widths come as data-bar-width: the Content-Security-Policy allows no style attributes.
@@ -144,6 +188,12 @@
     document.body.addEventListener("click", function (event) {
       var button = event.target.closest ? event.target.closest("[data-use-draft]") : null;
       if (button) { useDraft(button); }
+    });
+    // before HTMX sends the answer form, and before a plain submit (without HTMX)
+    document.body.addEventListener("htmx:beforeRequest", checkDraft);
+    document.body.addEventListener("submit", checkDraft);
+    document.body.addEventListener("input", function (event) {
+      if (event.target.id === "id_answer_text") { showDraftRefusal(event.target, ""); }
     });
     // The queue's "all suggestions on this page": tick or untick every row's box of that name.
     document.body.addEventListener("change", function (event) {
