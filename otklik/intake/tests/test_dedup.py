@@ -235,3 +235,79 @@ def test_the_same_text_at_two_places_makes_two_cases_and_at_one_place_one(region
         now=NOW,
     )
     assert twins.created_cases == 2
+
+
+# Round 3: the wrong joins of the second join wave on the replayed St Petersburg appeals (pairs.md).
+SERPUKHOVSKAYA_26 = "г.Санкт-Петербург, Серпуховская улица, дом 26, литера А"
+SERPUKHOVSKAYA_28 = "г.Санкт-Петербург, Серпуховская улица, дом 28, литера А"
+
+
+def test_two_building_addresses_are_two_buildings_whatever_the_points() -> None:
+    assert not dedup.same_building(SERPUKHOVSKAYA_26, SERPUKHOVSKAYA_28)  # 15 m apart
+    assert dedup.same_building(SERPUKHOVSKAYA_26, "ул. Серпуховская, 26")  # the text's form of it
+    assert dedup.same_building(SERPUKHOVSKAYA_26, "")  # a street-level problem: unknown
+    assert not dedup.same_building(
+        "г.Санкт-Петербург, проспект Культуры, дом 26, корпус 2, литера А",
+        "г.Санкт-Петербург, проспект Культуры, дом 26, корпус 3, литера А",
+    )
+    assert not dedup.same_building(SERPUKHOVSKAYA_26, "г.Санкт-Петербург, Можайская улица, дом 26, литера А")
+
+
+def test_two_spots_of_one_building_are_two_things() -> None:
+    lamp = "Не горит светильник в парадной номер 5 {}. УК обход не делает."
+    first_floor = fp(lamp.format("на первом этаже"))
+    assert dedup.match_score(fp(lamp.format("на выходе на лестницу")), first_floor) == 0.0
+    assert dedup.match_score(fp(lamp.format("между 3 и 4 этажами")), first_floor) == 0.0
+    assert (
+        dedup.match_score(
+            fp("не исправно освещение в тамбуре 4 пар."), fp("не исправно освещение 6 эт. 4 пар.")
+        )
+        == 0.0
+    )
+    door = "Неудовлетворительное состояние наличника средней {} створки двери 6 этажа, сколы и трещины"
+    assert dedup.match_score(fp(door.format("правой")), fp(door.format("левой"))) == 0.0
+    # a spot on one side only: a narrower report of the same problem still joins
+    assert dedup.match_score(fp(lamp.format("на первом этаже")), fp(lamp.format(""))) > 0
+    # ordinals of time are no spots
+    assert dedup.spots(dedup.normalize("Третий день нет горячей воды")) == frozenset()
+    assert dedup.spots(dedup.normalize("во втором подъезде на первом этаже")) == {"второй", "первый", "этаж"}
+
+
+def test_two_streets_named_are_two_facades_and_a_puddle_is_not_potholes() -> None:
+    grille = "Самовольно установлена решётка на лицевом фасаде по {}. Прошу демонтировать."
+    assert (
+        dedup.match_score(fp(grille.format("Малодетскосельскому проспекту")), fp(grille.format("Можайской")))
+        == 0.0
+    )
+    assert dedup.names("Решётка на фасаде по Можайской. Прошу демонтировать.") == {"можай"}
+    assert (
+        dedup.match_score(
+            fp("Много ям на проезжей части д.6 Гатчинского шоссе"),
+            fp("Огромная лужа на проезжей части во дворе д.6 Гатчинского шоссе"),
+        )
+        == 0.0
+    )
+
+
+@pytest.mark.django_db
+def test_the_same_text_at_two_building_addresses_makes_two_cases(region) -> None:
+    shutters = "Самовольно установлены роллеты на лицевом фасаде"
+    run_batch([{**_at("a", shutters, 51.4900, 46.1200, 0), "address": SERPUKHOVSKAYA_26}], now=NOW)
+    other = run_batch([{**_at("b", shutters, 51.49012, 46.1201, 30), "address": SERPUKHOVSKAYA_28}], now=NOW)
+    assert (other.created_cases, other.attached) == (1, 0)  # 15 m away, the next house
+    assert Case.objects.get(messages__external_id="b").address == SERPUKHOVSKAYA_28
+    same = run_batch(
+        [{**_at("c", shutters + "!", 51.49012, 46.1201, 60), "address": SERPUKHOVSKAYA_28}], now=NOW
+    )
+    assert same.attached == 1
+    # reworded (the similar stage), at house 28's point but with house 26's address: house 26's case
+    run_batch(
+        [
+            {
+                **_at("d", "Роллеты на лицевом фасаде, установлены самовольно", 51.49012, 46.1201, 90),
+                "address": SERPUKHOVSKAYA_26,
+            }
+        ],
+        now=NOW,
+    )
+    assert Case.objects.get(messages__external_id="d") == Case.objects.get(messages__external_id="a")

@@ -61,6 +61,13 @@ def test_known_russian_headers_are_mapped_without_help():
     }
 
 
+def test_a_portals_building_address_is_mapped_for_near_duplicates():
+    # St Petersburg's portal export: the building of each appeal ("full_address"), empty for a street
+    mapping = detect_mapping(["id", "created", "text", "latitude", "longitude", "full_address"])
+    assert mapping["address"] == "full_address" and mapping["lat"] == "latitude"
+    assert detect_mapping(["Текст", "Адрес"])["address"] == "Адрес"
+
+
 def test_a_given_mapping_wins_and_a_missing_column_is_refused():
     mapping = detect_mapping(["Код", "Жалоба", "Дата"], {"external_id": "Код", "text": "Жалоба"})
     assert mapping == {"external_id": "Код", "text": "Жалоба", "posted_at": "Дата"}
