@@ -19,6 +19,7 @@ from django.db import transaction
 from otklik.intake import duplicate_evaluation as ev
 from otklik.understanding import pair_annotations as pa
 from otklik.understanding.annotations import shared_data
+from otklik.understanding.urgency_evaluation import wilson
 
 PARTS = ("development", "held-out", *(name for name, _, _ in pa.JOIN_WAVES))
 
@@ -64,17 +65,21 @@ class Command(BaseCommand):
         except _Rollback:
             pass
         for part, r in report.items():
+            low, high = wilson(r.joined_duplicates, r.joined)
             self.stdout.write(
                 f"{part}: {r.pairs} pairs, {r.duplicates} duplicates ({r.borderline_duplicates} borderline); "
-                f"joined {r.joined}: precision {r.precision:.3f} "
-                f"(borderline counted wrong {r.strict_precision:.3f}), recall {r.recall:.3f} "
+                f"joined {r.joined}: precision {r.precision:.3f} (95 % Wilson {low:.2f}–{high:.2f}; "
+                f"borderline counted wrong {r.strict_precision:.3f}), recall {r.recall:.3f} "
                 f"[{r.joined_duplicates} right, {len(r.wrong)} wrong, {len(r.missed)} missed]"
             )
             if part.startswith("pipeline_join"):
                 share = r.duplicates / r.pairs if r.pairs else 0.0
+                low, high = wilson(r.duplicates, r.pairs)
+                strict = (r.duplicates - r.borderline_duplicates) / r.pairs if r.pairs else 0.0
                 self.stdout.write(
                     f"    every pair of {part} was a join of its round's logic: "
-                    f"{share:.3f} of them duplicates"
+                    f"{share:.3f} of them duplicates (95 % Wilson {low:.2f}–{high:.2f}; "
+                    f"borderline counted wrong {strict:.3f})"
                 )
             if options["details"] and part != "held-out":
                 for p in r.wrong:
