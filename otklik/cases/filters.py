@@ -283,14 +283,21 @@ class CaseFilter(django_filters.FilterSet):
         super().__init__(data, queryset if queryset is not None else Case.objects.all(), **kw)
         self.now = now or timezone.now()
 
+    # A category or territory matches with the rows under it: their ids are read first (a small query
+    # of the directory), so the cases are filtered by their own columns — no join to the directory
+    # that would make a count at millions of cases read every case (issue 13, item 6).
+
     def by_category(self, qs: CaseQuerySet, name: str, value: Category) -> CaseQuerySet:
-        return qs.filter(shown_q("category", lambda f: Q(**{f: value}) | Q(**{f"{f}__parent": value})))
+        ids = list(Category.objects.filter(Q(pk=value.pk) | Q(parent=value.pk)).values_list("pk", flat=True))
+        return qs.filter(shown_q("category", lambda f: Q(**{f"{f}_id__in": ids})))
 
     def by_territory(self, qs: CaseQuerySet, name: str, value: Territory) -> CaseQuerySet:
-        def under(f: str) -> Q:
-            return Q(**{f: value}) | Q(**{f"{f}__parent": value}) | Q(**{f"{f}__parent__parent": value})
-
-        return qs.filter(shown_q("territory", under))
+        ids = list(
+            Territory.objects.filter(
+                Q(pk=value.pk) | Q(parent=value.pk) | Q(parent__parent=value.pk)
+            ).values_list("pk", flat=True)
+        )
+        return qs.filter(shown_q("territory", lambda f: Q(**{f"{f}_id__in": ids})))
 
     def by_agency(self, qs: CaseQuerySet, name: str, value: Agency) -> CaseQuerySet:
         return qs.filter(shown_q("agency", lambda f: Q(**{f: value})))
