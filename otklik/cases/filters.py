@@ -15,7 +15,6 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db import connection
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.forms.models import ModelChoiceIterator
@@ -309,12 +308,7 @@ class CaseFilter(django_filters.FilterSet):
 
     def search(self, qs: CaseQuerySet, name: str, value: str) -> CaseQuerySet:
         text = value.strip()
-        if not text:
-            return qs
-        condition = Q(number__icontains=text)
-        for v in _case_variants(text):
-            condition |= Q(title__icontains=v) | Q(text__icontains=v) | Q(address__icontains=v)
-        return search_cases(qs, text, condition)
+        return search_cases(qs, text) if text else qs
 
     def offer_queue_choices(self) -> CaseFilter:
         """The queue's form offers the category tree, the region and its municipalities, and the
@@ -366,13 +360,6 @@ def _build_offered() -> dict[str, Offered]:
 DIRECTORY = "cases.queue-offers"
 bump_on_change(DIRECTORY, Category, Territory, Agency)
 offered_choices = ProcessCache(DIRECTORY, build=_build_offered, max_age=600)
-
-
-def _case_variants(text: str) -> list[str]:
-    """SQLite's LIKE folds only ASCII case; try the usual Cyrillic spellings there (PostgreSQL needs one)."""
-    if connection.vendor != "sqlite":
-        return [text]
-    return list(dict.fromkeys([text, text.lower(), text.upper(), text.capitalize(), text.title()]))
 
 
 # The "all" tab and the paginator of a tab without a status count at most this many cases (200 pages):

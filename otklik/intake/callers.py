@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from otklik.accounts.permissions import AnyUser
 from otklik.cases.models import Case
@@ -54,13 +55,31 @@ class CallerLookup:
         return not self.by_phone and len(self.query) < NAME_MIN
 
 
+# The expression ``author_name_folded__icontains`` asks on PostgreSQL, as trigrams (migration 0013).
+NAME_INDEX = "message_author_name_trgm"
+NAME_INDEX_SQL = (
+    f'CREATE INDEX IF NOT EXISTS "{NAME_INDEX}" ON "intake_message" USING gin '
+    "((UPPER(REPLACE(REPLACE(\"author_name\", 'ё', 'е'), 'Ё', 'Е'))) gin_trgm_ops)"
+)
+
+
 def _name_condition(name: str) -> Q:
-    """Names match ignoring ё/е and (SQLite's LIKE folds only ASCII) the usual capitalizations."""
+    """Names match ignoring ё/е and case: on PostgreSQL one ``UPPER(…) LIKE`` a trigram index
+    answers; on SQLite (whose LIKE folds only ASCII) the usual capitalizations."""
     base = fold(name)
+    if connection.vendor == "postgresql":
+        return Q(author_name_folded__icontains=base)
     condition = Q()
     for variant in dict.fromkeys([base, base.capitalize(), base.title(), base.upper()]):
         condition |= Q(author_name_folded__contains=variant)
     return condition
+
+
+def by_caller(query: str, *, by_phone: bool) -> QuerySet[Message]:
+    """The messages from this phone (any of its stored forms) or with this name in the author's."""
+    if by_phone:
+        return Message.objects.filter(author_id__in=phone_author_ids(query))
+    return Message.objects.alias(author_name_folded=folded("author_name")).filter(_name_condition(query))
 
 
 def find_caller_cases(user: AnyUser, query: str, *, limit: int = LIMIT) -> CallerLookup:
@@ -70,11 +89,7 @@ def find_caller_cases(user: AnyUser, query: str, *, limit: int = LIMIT) -> Calle
     by_phone = is_phone(query)
     if not by_phone and len(query) < NAME_MIN:
         return CallerLookup(query=query, by_phone=False, cases=[], more=False)
-    messages = Message.objects.exclude(case=None)
-    if by_phone:
-        messages = messages.filter(author_id__in=phone_author_ids(query))
-    else:
-        messages = messages.alias(author_name_folded=folded("author_name")).filter(_name_condition(query))
+    messages = by_caller(query, by_phone=by_phone).exclude(case=None)
     rows = list(
         Case.objects.visible_to(user)
         .filter(pk__in=messages.values("case_id"))

@@ -67,9 +67,11 @@ class Message(models.Model):
     url = models.URLField(_("link"), max_length=500, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
-    # A photo the resident attached (the public form), re-encoded by otklik.security.uploads.
-    # Staff-only: served by cases' photo view through image_response, never published.
+    # A photo the resident attached (the public form), re-encoded by otklik.security.uploads (EXIF
+    # gone). Staff see it on the card; the public problem page and Open311's media_url show it once
+    # the case is public, unless a moderator hid it (otklik.intake.photos).
     photo = models.FileField(_("photo"), upload_to="intake/photos/%Y/%m/", blank=True)
+    photo_hidden = models.BooleanField(_("photo hidden from the public"), default=False, db_default=False)
     posted_at = models.DateTimeField(_("posted"), db_index=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     is_relevant = models.BooleanField(_("relevant"), default=True)
@@ -83,8 +85,13 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name="message_unique_per_source"),
         ]
-        # Exact look-ups only: an index in Meta has no LIKE twin on PostgreSQL.
-        indexes = [models.Index(fields=["text_hash"], name="message_text_hash")]
+        # Exact look-ups only: an index in Meta has no LIKE twin on PostgreSQL. The caller look-up
+        # asks author_id for the forms of one phone ("tel:9275551234", intake.callers); its name
+        # look-up reads a trigram index on PostgreSQL (migration intake/0013).
+        indexes = [
+            models.Index(fields=["text_hash"], name="message_text_hash"),
+            models.Index(fields=["author_id"], name="message_author_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source.code}:{self.external_id}"

@@ -24,6 +24,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -37,6 +38,7 @@ from otklik.intake.connectors.open311 import Open311Connector
 from otklik.intake.deadletters import unreadable
 from otklik.intake.direct import SubmissionError, current_case, submit
 from otklik.intake.models import DeadLetter, Message, Source
+from otklik.intake.photos import shown_photos
 
 from .services import PUBLIC_STATUS
 
@@ -231,11 +233,22 @@ def _with_relations(cases: QuerySet[Case]) -> QuerySet[Case]:
         .only("case", "text", "published_at")
         .order_by("-published_at", "-id")
     )
+    photos = shown_photos().only("id", "case", "photo").order_by("posted_at", "id")
     return (
         cases.select_related("category", "suggested_category", "agency", "territory", "suggested_territory")
         .only(*ROW_FIELDS)
-        .prefetch_related(Prefetch("answers", queryset=published, to_attr="published_answers"))
+        .prefetch_related(
+            Prefetch("answers", queryset=published, to_attr="published_answers"),
+            Prefetch("messages", queryset=photos, to_attr="public_photos"),
+        )
     )
+
+
+def photo_paths(case: Case) -> list[str]:
+    """The paths of a public case's photos the public may see (residents' own, none hidden)."""
+    return [
+        reverse("public:problem-photo", args=[case.number, m.pk]) for m in getattr(case, "public_photos", [])
+    ]
 
 
 def public_cases() -> QuerySet[Case]:
@@ -352,7 +365,8 @@ def request_row(case: Case) -> dict[str, Any]:
         "zipcode": "",
         "lat": shown.lat,
         "long": shown.lon,
-        "media_url": "",
+        # GeoReport's one media URL: the first photo, a path here (the view makes it absolute).
+        "media_url": next(iter(photo_paths(case)), ""),
     }
 
 

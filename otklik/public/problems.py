@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -144,4 +145,14 @@ def problem(number: str) -> dict[str, Any]:
         "received": day(row["requested_datetime"]),
         "due": day(row["expected_datetime"]),
         "earlier_answer": open311.earlier_answer(case) if row["status"] == "open" else "",
+        "photos": open311.photo_paths(case),
     }
+
+
+def public_photo(number: str, message_id: int) -> FieldFile:
+    """A photo of a public problem the public may see; Open311Error 404 otherwise."""
+    case = open311.find_request(number)
+    for message in getattr(case, "public_photos", []):
+        if message.pk == message_id:
+            return message.photo
+    raise open311.Open311Error(404, "photo not found")

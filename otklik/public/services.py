@@ -11,9 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +29,13 @@ from otklik.directory.models import Agency, Territory
 from otklik.intake.direct import Submitted, current_case, direct_source, submit
 
 from . import emails
+
+
+def absolute_url(request: HttpRequest, path: str) -> str:
+    """``settings.OTKLIK_PUBLIC_BASE_URL`` (the site's address behind a proxy) + path, else the request's."""
+    base = str(getattr(settings, "OTKLIK_PUBLIC_BASE_URL", "") or "")
+    return urljoin(base, path) if base else request.build_absolute_uri(path)
+
 
 SOURCE_CODE = "web-form"
 DEPUTY_SOURCE_CODE = "deputy-portal"

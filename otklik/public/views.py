@@ -7,12 +7,11 @@ token given after the appeal; anything else is a 404.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from otklik.analytics.heatmap import municipal_geometry_script
 from otklik.directory.models import Agency
 from otklik.intake.direct import SubmissionError
+from otklik.security.uploads import image_response
 
 from . import problems, services
 from .forms import AppealForm, RatingForm, new_form_token
@@ -35,12 +35,6 @@ def _client_ip(request: HttpRequest) -> str:
 
 def _status_url(case_number: str, token: str) -> str:
     return reverse("public:status", args=[case_number, token])
-
-
-def _absolute(request: HttpRequest, path: str) -> str:
-    """``settings.OTKLIK_PUBLIC_BASE_URL`` (the site's address behind a proxy) + path, else the request's."""
-    base = str(getattr(settings, "OTKLIK_PUBLIC_BASE_URL", "") or "")
-    return urljoin(base, path) if base else request.build_absolute_uri(path)
 
 
 @never_cache
@@ -105,7 +99,10 @@ def take_appeal(
             % {"number": submitted.case.number},
         )
     emailed = services.email_status_link(
-        submitted, contact=data["contact"], name=data["name"], status_url=_absolute(request, status_url)
+        submitted,
+        contact=data["contact"],
+        name=data["name"],
+        status_url=services.absolute_url(request, status_url),
     )
     if emailed:
         messages.info(request, _("We have also sent the link to %(email)s.") % {"email": emailed})
@@ -161,6 +158,18 @@ def problem(request: HttpRequest, number: str) -> HttpResponse:
     except Open311Error as exc:
         raise Http404(exc.description) from exc
     return render(request, "public/problem.html", {"row": row})
+
+
+def problem_photo(request: HttpRequest, number: str, message_id: int) -> FileResponse:
+    """A resident's photo of a public problem that no moderator hid (re-encoded on upload, served
+    sandboxed by :func:`image_response`); anything else is a 404."""
+    try:
+        photo = problems.public_photo(number, message_id)
+    except Open311Error as exc:
+        raise Http404(exc.description) from exc
+    response = image_response(photo, stem=f"{number}-{message_id}")
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"  # Open311 clients show media_url
+    return response
 
 
 @never_cache

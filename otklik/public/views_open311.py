@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import open311
+from .services import absolute_url
 
 View = Callable[..., HttpResponse]
 
@@ -22,6 +23,13 @@ def _answer(fmt: str, root: str, item: str | None, data: Any, status: int = 200)
         body = open311.to_xml(root, item, data)
         return HttpResponse(body, content_type="text/xml; charset=utf-8", status=status)
     return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+def _with_media(request: HttpRequest, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows whose ``media_url`` (a path to a resident's photo) is made a full address."""
+    return [
+        {**r, "media_url": absolute_url(request, r["media_url"])} if r.get("media_url") else r for r in rows
+    ]
 
 
 def _georeport(view: View) -> View:
@@ -75,16 +83,19 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         posted = open311.post_request(client, fields)
         return _answer(fmt, "service_requests", "request", open311.posted_rows(posted, fields), status=201)
     found = open311.find_requests({key: request.GET.get(key, "") for key in request.GET})
-    return _answer(fmt, "service_requests", "request", [open311.request_row(c) for c in found])
+    return _answer(
+        fmt, "service_requests", "request", _with_media(request, [open311.request_row(c) for c in found])
+    )
 
 
 @require_GET
 @_georeport
 def request_detail(request: HttpRequest, number: str, fmt: str) -> HttpResponse:
-    return _answer(fmt, "service_requests", "request", [open311.request_row(open311.find_request(number))])
+    rows = [open311.request_row(open311.find_request(number))]
+    return _answer(fmt, "service_requests", "request", _with_media(request, rows))
 
 
 @require_GET
 @_georeport
 def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
-    return _answer(fmt, "service_requests", "request", open311.token_rows(token))
+    return _answer(fmt, "service_requests", "request", _with_media(request, open311.token_rows(token)))

@@ -41,6 +41,7 @@ _MESSAGE_COLUMNS = (
     "lat",
     "lon",
     "photo",
+    "photo_hidden",
     "posted_at",
     "received_at",
     "is_relevant",
@@ -66,6 +67,7 @@ def _message_row(item: Item, batch: Batch, message_id: int, case_id: int | None)
         item.lat,
         item.lon,
         "",  # no photo yet: the public form attaches its re-encoded one after the pipeline
+        False,
         item.posted_at,
         batch.now,
         item.is_relevant,
