@@ -34,6 +34,7 @@ PUBLIC = {
     "public:appeal",
     "public:map",
     "public:problem",
+    "public:problem-photo",  # a public problem's photo no moderator hid; 404 otherwise
     "public:status",
     "public:rate",
     "open311:root",
@@ -96,6 +97,7 @@ STAFF = {
     "intake:pages",
     "intake:page",
     "intake:page-make-case",
+    "intake:photo-visibility",
     *(
         f"analytics:{n}"
         for n in [
