@@ -40,6 +40,7 @@ from otklik.intake.direct import SubmissionError, current_case, submit
 from otklik.intake.models import DeadLetter, Message, Source
 from otklik.intake.photos import shown_photos
 
+from .places import PRECISION, public_point
 from .services import PUBLIC_STATUS
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -237,6 +238,7 @@ def _with_relations(cases: QuerySet[Case]) -> QuerySet[Case]:
     return (
         cases.select_related("category", "suggested_category", "agency", "territory", "suggested_territory")
         .only(*ROW_FIELDS)
+        .annotate(place_precision=PRECISION)  # how exactly the point may be shown (decision 0008)
         .prefetch_related(
             Prefetch("answers", queryset=published, to_attr="published_answers"),
             Prefetch("messages", queryset=photos, to_attr="public_photos"),
@@ -345,6 +347,7 @@ def request_row(case: Case) -> dict[str, Any]:
     territory = shown.territory or shown.suggested_territory
     answers: list[Answer] = getattr(shown, "published_answers", [])
     closed = shown.status in CLOSED
+    point = public_point(shown.lat, shown.lon, getattr(shown, "place_precision", None))
     notes = _status_label(shown.status, get_language())
     if answers and closed:  # a reopened case is open again: its old answer is not its status
         notes = mask_personal_data(answers[0].text)
@@ -360,11 +363,13 @@ def request_row(case: Case) -> dict[str, Any]:
         "requested_datetime": _moment(case.created_at),
         "updated_datetime": _moment(shown.updated_at),
         "expected_datetime": _moment(shown.deadline_at),
-        "address": ", ".join(p for p in (territory.name if territory else "", shown.address) if p),
+        "address": mask_personal_data(
+            ", ".join(p for p in (territory.name if territory else "", shown.address) if p)
+        ),
         "address_id": "",
         "zipcode": "",
-        "lat": shown.lat,
-        "long": shown.lon,
+        "lat": point.lat if point else None,
+        "long": point.lon if point else None,
         # GeoReport's one media URL: the first photo, a path here (the view makes it absolute).
         "media_url": next(iter(photo_paths(case)), ""),
     }

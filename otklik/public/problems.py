@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from otklik.directory.models import Category
 
 from . import open311
+from .places import PRECISION, public_point
 
 PERIODS = (30, 90, 365)  # days a resident may look back on the map
 STATUSES = ("open", "closed")
@@ -94,23 +95,36 @@ def problem_map(chosen: MapFilter) -> ProblemMap:
         total=Count("pk"),
         unplaced=Count("pk", filter=Q(lat__isnull=True) | Q(lon__isnull=True)),
     )
-    # A point is only where and whether answered: its popup asks the Open311 API for the rest.
+    # A point is only where (as exactly as decision 0008 allows) and whether answered: its popup asks
+    # the Open311 API for the rest.
     placed = (
         cases.filter(lat__isnull=False, lon__isnull=False)
         .prefetch_related(None)
-        .values_list("number", "lat", "lon", "status")[:MAX_POINTS]
+        .annotate(place_precision=PRECISION)
+        .values_list("number", "lat", "lon", "status", "place_precision")[:MAX_POINTS]
     )
     return ProblemMap(
         chosen,
-        points=[
-            {"id": number, "lat": lat, "lon": lon, "closed": status in open311.CLOSED}
-            for number, lat, lon, status in placed
-        ],
+        points=[_point(*row) for row in placed],
         latest=[_listed(open311.request_row(case)) for case in cases[:LATEST]],
         open=counts["total"] - counts["closed"],
         closed=counts["closed"],
         unplaced=counts["unplaced"],
     )
+
+
+def _point(
+    number: str, lat: float | None, lon: float | None, status: str, precision: str | None
+) -> dict[str, Any]:
+    shown = public_point(lat, lon, precision)
+    assert shown is not None
+    return {
+        "id": number,
+        "lat": shown.lat,
+        "lon": shown.lon,
+        "closed": status in open311.CLOSED,
+        "town": shown.town,
+    }
 
 
 def _excerpt(text: str) -> str:

@@ -140,6 +140,7 @@ def problem_map(request: HttpRequest) -> HttpResponse:
             "more": _("Open the page"),
             "loading": _("Loading…"),
             "failed": _("Could not load the problem. Open its page instead."),
+            "town": _("The place is known only to the town or district: the point is its centre."),
         },
     }
     context = {

@@ -72,7 +72,7 @@ def test_the_map_shows_problems_taken_into_work_without_a_login(client, shown):
     assert set(points) == {shown["cold"].number, shown["hole"].number}  # old, spam, waiting are not shown
     cold, hole = points[shown["cold"].number], points[shown["hole"].number]
     # A point is where and whether answered; its popup reads the rest from the Open311 API.
-    assert cold == {"id": shown["cold"].number, "lat": 51.49, "lon": 46.12, "closed": False}
+    assert cold == {"id": shown["cold"].number, "lat": 51.49, "lon": 46.12, "closed": False, "town": False}
     assert hole["closed"] is True
     found = response.context["found"]
     assert found.open == 2 and found.closed == 1 and found.unplaced == 1

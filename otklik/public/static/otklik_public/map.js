@@ -1,5 +1,5 @@
-/* The public problem map: one circle per problem (orange in work, green answered) on the region's
-   district outlines. Tile-less by default; tiles only if OTKLIK_MAP_TILES_URL is set. Popups are
+/* The public problem map: one circle per problem (orange in work, green answered; a ring where only
+   the town is known) on the region's district outlines. Tile-less by default; tiles only if OTKLIK_MAP_TILES_URL is set. Popups are
    built as DOM nodes, never from HTML strings: the texts come from residents. */
 (function () {
   "use strict";
@@ -22,6 +22,7 @@
     box.textContent = "";
     var closed = row.status === "closed";
     box.appendChild(node("strong", "", row.service_name || ""));
+    if (point.town) { box.appendChild(node("p", "muted small", cfg.strings.town)); }
     box.appendChild(node("span", "badge" + (closed ? " pm-badge-closed" : ""), closed ? cfg.strings.closed : (row.status_notes || cfg.strings.open)));
     box.appendChild(node("p", "muted small", [day(row.requested_datetime), row.address].filter(Boolean).join(" · ")));
     var text = (row.description || "").replace(/\s+/g, " ");
@@ -75,17 +76,22 @@
       : window.L.featureGroup();
     points.addTo(map);
     cfg.points.forEach(function (point) {
-      var marker = window.L.circleMarker([point.lat, point.lon], {
-        radius: 6, weight: 1, color: "#ffffff", fillOpacity: 0.9,
-        fillColor: point.closed ? "#16a34a" : "#ea580c"
-      });
+      var colour = point.closed ? "#16a34a" : "#ea580c";
+      // A point of its own (a building, a street, a pin) is a dot; a case known only to its town
+      // sits on the town's point and is a ring (docs/decisions/0008-public-points.md).
+      var marker = window.L.circleMarker([point.lat, point.lon], point.town
+        ? { radius: 6, weight: 3, color: colour, fillColor: "#ffffff", fillOpacity: 0.9 }
+        : { radius: 6, weight: 1, color: "#ffffff", fillOpacity: 0.9, fillColor: colour });
       point.marker = marker;
       marker.on("click", function () {  // a fresh popup each time: the answer may have come since
         marker.unbindPopup().bindPopup(popup(point, cfg), { maxWidth: 320, minWidth: 240 }).openPopup();
       });
       marker.on("add", function () {  // drawn: now or when its cluster splits
         var drawn = marker.getElement();
-        if (drawn) { drawn.setAttribute("data-problem", point.id); }
+        if (drawn) {
+          drawn.setAttribute("data-problem", point.id);
+          if (point.town) { drawn.setAttribute("data-town", "1"); }
+        }
       });
       points.addLayer(marker);
     });
