@@ -379,3 +379,45 @@ class RenderedExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.date_from}–{self.date_to}"
+
+
+class PublicFact(models.Model):
+    """A case as the public map's counters last counted it (only cases residents see: see
+    :mod:`otklik.cases.publicity`); kept by the rollups' refresh (:mod:`otklik.analytics.public_counts`)."""
+
+    case_id = models.BigIntegerField(primary_key=True)
+    day = models.DateField()  # the local day it was created
+    category = models.IntegerField(default=0)  # the case's category (0: none)
+    suggested = models.IntegerField(default=0)  # the suggested category when it has none (else 0)
+    closed = models.BooleanField(default=False)  # Open311's "closed"
+    placed = models.BooleanField(default=False)  # has a point on the map
+
+    class Meta:
+        verbose_name = _("public case fact")
+        verbose_name_plural = _("public case facts")
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}"
+
+
+class PublicDay(models.Model):
+    """The public cases of a day by category, closed and placed: the public map's counters."""
+
+    day = models.DateField()
+    category = models.IntegerField(default=0)
+    suggested = models.IntegerField(default=0)
+    closed = models.BooleanField(default=False)
+    placed = models.BooleanField(default=False)
+    cases = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily public counts")
+        verbose_name_plural = _("daily public counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "category", "suggested", "closed", "placed"], name="publicday_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} c{self.category}/{self.suggested}: {self.cases}"

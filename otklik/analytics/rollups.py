@@ -10,6 +10,8 @@ the same deltas; long periods read whole months from it (see :mod:`otklik.analyt
 refresh takes a new ``RollupState.version`` and stamps the days whose figures it changed
 (``RollupChange``): rendered exports of a period are valid while none of its days is stamped anew.
 
+The public map's counters (:mod:`otklik.analytics.public_counts`) are kept by the same deltas.
+
 Which cases changed is found from a watermark: case events with an id above the last one seen
 (every state change appends one) and cases whose ``updated_at`` moved past the last refresh. A small
 overlap is re-read on every run; re-counting an unchanged case yields a zero delta, so it is harmless.
@@ -31,6 +33,7 @@ from django.utils import timezone
 from otklik.cases.models import Case, CaseEvent, Rating
 from otklik.cases.quality import published_quality
 
+from . import public_counts
 from .cubes import (
     AREA_KEY,
     AREA_VALUES,
@@ -156,6 +159,7 @@ def recount(ids: list[int], directory: Directory, tz: Any, *, version: int = 0) 
             )
         if gone:
             CaseFact.objects.filter(case_id__in=gone).delete()
+        touched += public_counts.recount(ids, tz)
     return touched
 
 
@@ -321,6 +325,7 @@ def refresh_rollups(since: datetime | None = None, *, now: datetime | None = Non
     # moment this one started, less UPDATED_OVERLAP for transactions that commit late.
     started = timezone.now()
     directory = Directory.load()
+    public_counts.ensure_built(tz)  # the public map's counters, first counted whole
     result = RefreshResult(last_event_id=top_event)
     if state.refreshed_at is None and since is None and connection.vendor == "postgresql":
         result = _full_build(directory, tz, version=version)
@@ -374,6 +379,7 @@ def rebuild_rollups(*, now: datetime | None = None) -> RefreshResult:
     with transaction.atomic():
         for model in (*ROLLUP_MODELS, AgencyDay, AgencyDuration, CaseFact, RenderedExport):
             model.objects.all().delete()
+        public_counts.forget()
         RollupState.objects.filter(name=STATE).update(
             last_event_id=0, last_updated_at=None, refreshed_at=None, cases_seen=0
         )

@@ -31,7 +31,7 @@ from django.utils.translation import get_language
 from otklik.analytics.masking import mask_personal_data
 from otklik.cases.choices import AnswerKind, AnswerStatus, CaseStatus
 from otklik.cases.models import Answer, Case
-from otklik.directory.choices import Channel
+from otklik.cases.publicity import CLOSED, LISTED, PUBLIC
 from otklik.directory.models import Category
 from otklik.intake.connectors.base import NormalizeError
 from otklik.intake.connectors.open311 import Open311Connector
@@ -50,8 +50,6 @@ DEFAULT_DAYS = 90  # GeoReport v2: without start_date, the 90 days before end_da
 MAX_REQUESTS = 1000  # GeoReport v2: a list answers at most 1,000 requests
 NOT_FIELDS = ("api_key", "jurisdiction_id")  # posted, but not part of the request itself
 
-CLOSED = (CaseStatus.PUBLISHED, CaseStatus.CLOSED, CaseStatus.REJECTED)
-NOT_PUBLIC = (CaseStatus.NEW, CaseStatus.MODERATION, CaseStatus.REJECTED, CaseStatus.MERGED)
 
 
 class Open311Error(Exception):
@@ -254,9 +252,7 @@ def photo_paths(case: Case) -> list[str]:
 
 
 def public_cases() -> QuerySet[Case]:
-    shown = Case.objects.filter(~Q(status__in=NOT_PUBLIC) | Q(channel=Channel.OPEN311))
-    # Appeals written to a deputy are private correspondence (docs/decisions/0007).
-    shown = shown.filter(addressed_to__isnull=True)
+    shown = Case.objects.filter(PUBLIC)  # otklik.cases.publicity: the one predicate
     return _with_relations(shown.exclude(category__is_public=False))  # a category kept from residents
 
 
@@ -292,7 +288,7 @@ def matching_requests(params: dict[str, str]) -> QuerySet[Case]:
     numbers = _list(params, "service_request_id")
     if numbers:
         return cases.filter(number__in=numbers[:MAX_REQUESTS]).order_by("-created_at", "-pk")
-    cases = cases.exclude(status=CaseStatus.MERGED)
+    cases = cases.filter(LISTED)
     codes = _list(params, "service_code")
     if codes:
         ids = list(Category.objects.filter(code__in=codes).values_list("pk", flat=True))

@@ -9,14 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from otklik.directory.models import Category
 
-from . import open311
+from . import counters, open311
 from .places import PRECISION, public_point
 
 PERIODS = (30, 90, 365)  # days a resident may look back on the map
@@ -90,11 +89,7 @@ def problem_map(chosen: MapFilter) -> ProblemMap:
             return ProblemMap(chosen)
         params["service_code"] = ",".join(codes)
     cases = open311.matching_requests(params)
-    counts = cases.aggregate(
-        closed=Count("pk", filter=Q(status__in=open311.CLOSED)),
-        total=Count("pk"),
-        unplaced=Count("pk", filter=Q(lat__isnull=True) | Q(lon__isnull=True)),
-    )
+    counts = counters.window(params)  # from the daily public counters, not every case of the window
     # A point is only where (as exactly as decision 0008 allows) and whether answered: its popup asks
     # the Open311 API for the rest.
     placed = (
@@ -107,9 +102,9 @@ def problem_map(chosen: MapFilter) -> ProblemMap:
         chosen,
         points=[_point(*row) for row in placed],
         latest=[_listed(open311.request_row(case)) for case in cases[:LATEST]],
-        open=counts["total"] - counts["closed"],
-        closed=counts["closed"],
-        unplaced=counts["unplaced"],
+        open=counts.total - counts.closed,
+        closed=counts.closed,
+        unplaced=counts.unplaced,
     )
 
 
