@@ -7,7 +7,8 @@ Fills ``DATABASE_URL`` (PostgreSQL, a private database: it is migrated and writt
 newest ``--open`` at work in the working statuses — with a small region (districts, categories,
 agencies, a moderator), then asks the pages in this process through Django's test client as one
 user: ``/cases/`` (the "all" tab and the moderation tab), a case's card and the public map
-(``/public/map/``, its 90-day counters), and prints p50/p95 wall time and this process's CPU per
+(``/public/map/``, its 90-day counters; the counters alone too, from the daily public counters and from
+every case of the window), and prints p50/p95 wall time and this process's CPU per
 request (rendering and Python; the database works in its own processes), each beside a floor: the
 raw SQL that any such page needs at least (the queue's 50 newest rows by index; the card's case by
 primary key; the map's 90-day rows read by index). Copy the figures to docs/benchmarks.md with
@@ -147,6 +148,44 @@ def measure(client: Any, url: str, n: int) -> tuple[list[float], list[float]]:
     return walls, cpus
 
 
+def counters_vs_cases(n: int) -> None:
+    """The public map's counters alone: from the daily public counters (built here once, as the first
+    rollup refresh does) against counting every case of the window, and a refresh's cost per case."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from otklik.analytics import public_counts
+    from otklik.cases.models import Case
+    from otklik.public import counters, open311
+
+    tz = timezone.get_current_timezone()
+    if not public_counts.built():
+        start = time.perf_counter()
+        public_counts.build(tz)
+        print(f"public counters built in {time.perf_counter() - start:.1f} s")
+    for days in (30, 90, 365):
+        params = {"start_date": (timezone.now() - timedelta(days=days)).isoformat()}
+        assert counters.window(params) == counters.counted(open311.matching_requests(params)), days
+        for name, count in (
+            ("counters", lambda p=params: counters.window(p)),
+            ("every case", lambda p=params: counters.counted(open311.matching_requests(p))),
+        ):
+            walls = []
+            for _ in range(n):
+                w = time.perf_counter()
+                count()
+                walls.append(time.perf_counter() - w)
+            print(
+                f"map counters, {days} days, {name:10} p50 {pct(walls, 0.5) * 1000:7.1f} ms, "
+                f"p95 {pct(walls, 0.95) * 1000:7.1f} ms"
+            )
+    ids = list(Case.objects.order_by("-pk").values_list("pk", flat=True)[:1000])
+    w = time.perf_counter()
+    public_counts.recount(ids, tz)
+    print(f"public counters: recount of 1,000 cases {(time.perf_counter() - w) * 1000:.0f} ms")
+
+
 def floor(sql: str, params: list[Any], n: int) -> float:
     from django.db import connection
 
@@ -227,6 +266,7 @@ def main() -> None:
             f"{name:24} {pct(walls, 0.5) * 1000:8.1f} {p95:8.1f} {statistics.mean(cpus) * 1000:8.1f} "
             f"{base:9.2f} {p95 / base:10.0f}"
         )
+    counters_vs_cases(n)
     print("load:", Path("/proc/loadavg").read_text().strip())
 
 
