@@ -72,9 +72,7 @@ def test_a_resident_explores_the_problem_map(live_server: Any, page: Any, screen
     assert "Карта проблем" in page.inner_text("h1")
     page.screenshot(path=str(screenshots / "public-01-map.png"), full_page=True)
 
-    # Out of its cluster, if in one; the zoom done before the click, or a late re-clustering closes
-    # the popup it opens.
-    page.evaluate("id => new Promise(done => window.otklikShowProblem(id, done))", hole.number)
+    page.evaluate(f"window.otklikShowProblem('{hole.number}')")  # out of its cluster, if in one
     page.wait_for_selector(f'path[data-problem="{hole.number}"]', state="attached")
     page.click(f'path[data-problem="{hole.number}"]', force=True)
     popup = page.locator(".leaflet-popup-content")
