@@ -74,6 +74,8 @@ def test_a_resident_explores_the_problem_map(live_server: Any, page: Any, screen
 
     page.evaluate(f"window.otklikShowProblem('{hole.number}')")  # out of its cluster, if in one
     page.wait_for_selector(f'path[data-problem="{hole.number}"]', state="attached")
+    # the zoom and the clusters' animations are over: a late re-clustering would close the popup
+    page.wait_for_function("() => !document.querySelector('.leaflet-zoom-anim, .leaflet-cluster-anim')")
     page.click(f'path[data-problem="{hole.number}"]', force=True)
     popup = page.locator(".leaflet-popup-content")
     page.wait_for_selector(f'.pm-popup[data-problem="{hole.number}"][data-loaded]')  # read from Open311
