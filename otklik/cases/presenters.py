@@ -25,6 +25,8 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from otklik.accounts.permissions import AnyUser
+
 from .inline import can_correct_inline
 from .models import Case
 from .templatetags.otklik_ui import countdown, is_late, percent, status_badge
@@ -74,7 +76,7 @@ class EditButton:
     """The row's ✎ that turns it into the correction form (:mod:`otklik.cases.views_inline`), for
     those who may correct the case from the queue; links reversed and words translated once."""
 
-    def __init__(self, user: Any) -> None:
+    def __init__(self, user: AnyUser) -> None:
         self.user = user
         self.card = url_maker("cases:detail")
         self.edit = url_maker("cases:inline-edit")
@@ -116,7 +118,7 @@ def queue_rows(
     cases: Iterable[Case],
     *,
     now: datetime,
-    user: Any,
+    user: AnyUser,
     confirmable: set[int],
     refused: Mapping[int, str],
 ) -> list[dict[str, Any]]:
