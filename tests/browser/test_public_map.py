@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from otklik.cases.choices import AnswerStatus, CaseStatus
 from otklik.cases.models import Answer
@@ -76,9 +77,19 @@ def test_a_resident_explores_the_problem_map(live_server: Any, page: Any, screen
     page.wait_for_selector(f'path[data-problem="{hole.number}"]', state="attached")
     # the zoom and the clusters' animations are over: a late re-clustering would close the popup
     page.wait_for_function("() => !document.querySelector('.leaflet-zoom-anim, .leaflet-cluster-anim')")
-    page.click(f'path[data-problem="{hole.number}"]', force=True)
     popup = page.locator(".leaflet-popup-content")
-    page.wait_for_selector(f'.pm-popup[data-problem="{hole.number}"][data-loaded]')  # read from Open311
+    loaded = f'.pm-popup[data-problem="{hole.number}"][data-loaded]'  # read from Open311
+    for attempt in range(3):  # a click that lands while the clusters re-form opens nothing: again
+        page.click(f'path[data-problem="{hole.number}"]', force=True)
+        try:
+            page.wait_for_selector(loaded, timeout=5000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            if page.locator(".leaflet-popup").count():  # open, still reading Open311: a click would close it
+                page.wait_for_selector(loaded)
+                break
     # Shown in full: faded in, and the map has panned it inside its frame.
     page.wait_for_function(
         "() => { const p = document.querySelector('.leaflet-popup'); if (!p) return false;"
