@@ -35,6 +35,14 @@ def test_every_annotated_row_is_one_the_documented_draw_picked_with_its_stratum(
 
 
 @needs_data
+def test_the_canonical_draw_is_read_in_full() -> None:
+    drawn = set(dict(aa.draw_sample(aa.read_spb().values())))
+    annotated = {r.id for r in read_annotations(aa.SPB_FILE, aa.LABELS)}
+    assert len(drawn) == 629  # 100 reasons asked for, 59 left after the first two strata
+    assert not drawn - annotated
+
+
+@needs_data
 def test_annotated_answers_join_their_texts_and_both_parts_have_non_answers() -> None:
     answers = [a for a in aa.annotated_answers() if a.dataset == aa.SPB]
     assert all(a.answer.strip() for a in answers)
