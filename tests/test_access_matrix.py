@@ -400,3 +400,31 @@ def test_a_regional_coordinator_reads_no_other_regions_rating(client, world):
     assert leaked == []
     assert client.get("/deputies/rating/", {"region": str(saratov.pk)}).status_code == 403
     assert "Орлов" in client.get("/deputies/rating/").content.decode()  # the check can see
+
+
+def test_a_call_operator_reaches_the_observers_pages_and_no_other_election_page(client, world):
+    """The call-center operator calls observers (any station's page, the observers' page, the
+    hotline) but opens no dashboard, incident, campaign meeting or video session."""
+    from django.utils import timezone
+
+    from otklik.elections.models import Commission, Election, Observer, PollingStation
+
+    Election.objects.create(name="Выборы", day=timezone.localdate())
+    commission = Commission.objects.create(name="ТИК Энгельсская")
+    station = PollingStation.objects.create(number=301, commission=commission, registered_voters=900)
+    Observer.objects.create(
+        user=make_user(Role.OBSERVER, username="olga"), station=station, phone="+79270000301"
+    )
+    client.force_login(make_user(Role.CALL_OPERATOR, username="hotline"))
+    values = {**world["values"], "number": str(station.number)}
+    opened = set()
+    for name, route in _routes():
+        path = _path(route, values)
+        if name.startswith("elections:") and client.get(path, {"number": "301"}).status_code == 200:
+            opened.add(name)
+    assert opened == {
+        "elections:station_detail",
+        "elections:observers",
+        "elections:calls",
+        "elections:home_voting_xlsx",
+    }

@@ -47,6 +47,9 @@ class Capability(StrEnum):
     RUN_ELECTION_CENTER = "run_election_center"  # the situational center: dashboard, stations, incidents
     REPORT_AS_OBSERVER = "report_as_observer"  # bound to the observer's polling station
     HANDLE_INCIDENTS = "handle_incidents"  # takes up and closes incidents (the lawyers)
+    # coordinates observers: the coverage of stations, the silent stations, a station's page with its
+    # observers' phones, and the log of calls to them (the center's coordinators and call operators)
+    CALL_OBSERVERS = "call_observers"
     # operations
     MONITOR = "monitor"  # the system's health page (staff see it too)
     # duties: who is told (the recipients of notifications; never a permission)
@@ -81,6 +84,7 @@ _CENTER = frozenset(
         C.READ_ANALYTICS,
         C.READ_DEPUTY_RATINGS,
         C.RUN_ELECTION_CENTER,
+        C.CALL_OBSERVERS,
     }
 )
 
@@ -95,9 +99,11 @@ ROLES: Mapping[str, Rights] = {
     Role.COORDINATOR: Rights(frozenset({C.COORDINATE_FACTION}), home="deputies:rating"),
     Role.OBSERVER: Rights(frozenset({C.REPORT_AS_OBSERVER}), home="elections:station"),
     Role.LAWYER: Rights(frozenset({C.RUN_ELECTION_CENTER, C.HANDLE_INCIDENTS}), home="elections:dashboard"),
-    # Types calls in, finds a caller's earlier cases and reads the cases of the calls they registered.
+    # Types calls in, finds a caller's earlier cases and reads the cases of the calls they registered;
+    # on election day calls observers (a station's page and the call log, not the dashboard).
     Role.CALL_OPERATOR: Rights(
-        frozenset({C.TAKE_CALLS, C.SEE_OWN_CALLS, C.SEE_PERSONAL_DATA}), home="callcenter:form"
+        frozenset({C.TAKE_CALLS, C.SEE_OWN_CALLS, C.SEE_PERSONAL_DATA, C.CALL_OBSERVERS}),
+        home="callcenter:form",
     ),
 }
 NO_RIGHTS = Rights(frozenset())

@@ -3,6 +3,9 @@
 An observer sees and reports for their own polling station only. Lawyers and the center
 (moderators, supervisors, administrators) — the headquarters — see the dashboard, every report and
 incident; lawyers take incidents up and resolve them; the center's operators take the voters' calls.
+Those who coordinate observers (the center's coordinators and the call-center operators) open any
+station's page — its observers, their phones, its reports — and log calls to its observers, and see
+the coverage and the silent stations; a call-center operator gets no dashboard or incident.
 Anyone else gets a 403.
 """
 
@@ -42,9 +45,34 @@ def observer_station(user: AnyUser) -> PollingStation:
     return observer.station
 
 
-def visible_reports(user: AnyUser) -> Any:
-    """Reports ``user`` may open: headquarters every one, an observer those of their station."""
+def may_call_observers(user: AnyUser) -> bool:
+    """Whether ``user`` coordinates observers: opens every station's page and logs calls there."""
+    return can(user, Capability.CALL_OBSERVERS)
+
+
+def require_observer_calls(user: AnyUser) -> User:
+    return require(
+        user,
+        Capability.CALL_OBSERVERS,
+        _("Only the center's coordinators and call-center operators call observers."),
+    )
+
+
+def may_open_stations(user: AnyUser) -> bool:
+    """Whether ``user`` opens any station's page (the headquarters, those who call observers)."""
+    return is_headquarters(user) or may_call_observers(user)
+
+
+def require_stations(user: AnyUser) -> User:
     if is_headquarters(user):
+        return require_headquarters(user)
+    return require_observer_calls(user)
+
+
+def visible_reports(user: AnyUser) -> Any:
+    """Reports ``user`` may open: headquarters and those who call observers (a station's page shows
+    its reports) every one, an observer those of their station."""
+    if may_open_stations(user):
         return Report.objects.all()
     station_id = observer_station_id(user)
     if station_id is not None:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.permissions import AnyUser
 
-from .access import require_hotline
+from .access import require_observer_calls
 from .hotline import PHONE_RE
 from .models import (
     REACHED_OUTCOMES,
@@ -51,7 +51,7 @@ def log_call(
 ) -> ObserverCall:
     """A call to a station's observer (``observer`` one of the station's, or another number
     ``phone``), by an operator of the center."""
-    person = require_hotline(caller)
+    person = require_observer_calls(caller)
     if outcome not in CallOutcome.values:
         raise ValidationError(_("Choose the outcome of the call."))
     if observer is not None and observer.station_id != station.pk:

@@ -240,6 +240,11 @@ def build(election: Election, *, now: datetime | None = None) -> Dashboard:
     return board
 
 
+def silent_stations(board: Dashboard, commission: Commission | None = None) -> list[Silence]:
+    """The board's silent stations (longest silence first), one commission's if given."""
+    return [s for s in board.silent if commission is None or s.station.commission_id == commission.pk]
+
+
 def _silent(
     election: Election,
     stations: list[PollingStation],

@@ -58,7 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if getattr(request, "htmx", False):
         # The periodic refresh swaps the figures in; the map keeps its view and its geometry. Their
         # HTML is rendered once per snapshot and kind of member (who may log calls).
-        variant = f"{access.may_take_calls(request.user):d}:{get_language()}"
+        variant = f"{access.may_call_observers(request.user):d}:{get_language()}"
         html = live.rendered(
             head,
             variant,
@@ -158,31 +158,32 @@ def station(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def find_station(request: HttpRequest) -> HttpResponse:
-    """The dashboard's "go to station" box."""
-    access.require_headquarters(request.user)
+    """The "go to station" box of the dashboard and of the observers' page."""
+    access.require_stations(request.user)
     found = situation.find_station(request.GET.get("number", ""))
     if found is None:
         messages.error(request, _("No polling station with that number."))
-        return redirect("elections:dashboard")
+        start = "elections:dashboard" if access.is_headquarters(request.user) else "elections:observers"
+        return redirect(start)
     return redirect("elections:station_detail", number=found.number)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def station_detail(request: HttpRequest, number: int) -> HttpResponse:
-    """A station for the center and the lawyers: observers with their phones, the center's calls to
-    them (an operator logs a call here), reports, incidents. Its own observer is sent to their page;
-    other observers get a 403."""
+    """A station for the center, the lawyers and the call-center operators: observers with their
+    phones, the calls to them (those who coordinate observers log a call here), reports, incidents.
+    Its own observer is sent to their page; other observers get a 403."""
     station = get_object_or_404(PollingStation.objects.select_related("commission"), number=number)
     if observes_station(request.user, station.pk):
         return redirect("elections:station")
-    access.require_headquarters(request.user)
+    access.require_stations(request.user)
     election = access.active_election()
     back = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
     form = None
-    if access.may_take_calls(request.user) and election is not None:
+    if access.may_call_observers(request.user) and election is not None:
         form = ObserverCallForm(request.POST or None, station=station)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -202,7 +203,7 @@ def station_detail(request: HttpRequest, number: int) -> HttpResponse:
                 messages.success(request, _("The call is logged."))
                 return redirect(back or reverse("elections:station_detail", args=[station.number]))
     elif request.method == "POST":
-        access.require_hotline(request.user)  # a lawyer cannot log calls: 403
+        access.require_observer_calls(request.user)  # a lawyer cannot log calls: 403
     record = situation.station_record(station, election)
     context = {"record": record, "call_form": form, "next": back}
     return render(
@@ -213,19 +214,22 @@ def station_detail(request: HttpRequest, number: int) -> HttpResponse:
 @login_required
 @require_GET
 def observers(request: HttpRequest) -> HttpResponse:
-    """Coordinating observers: coverage by commission, stations without an observer, observers who
-    never signed in, and the log of the center's calls to observers."""
-    access.require_hotline(request.user)
+    """Coordinating observers: the silent stations to call, coverage by commission, stations without
+    an observer, observers who never signed in, and the log of the calls to observers."""
+    access.require_observer_calls(request.user)
     election = access.active_election()
     form = CoverageFilterForm(request.GET or None)
     chosen: dict[str, Any] = form.cleaned_data if form.is_valid() else {"commission": None, "outcome": ""}
-    calls = None
+    calls, silent = None, []
     if election is not None:
         log = coordination.call_log(election, outcome=chosen["outcome"], commission=chosen["commission"])
         calls = Paginator(log, 50).get_page(request.GET.get("page"))
+        # The dashboard's silent stations (the shared snapshot): the call operator has no dashboard.
+        silent = situation.silent_stations(live.current(election).board, chosen["commission"])
     context = {
         "form": form,
         "election": election,
+        "silent": silent,
         "coverage": coordination.coverage(commission=chosen["commission"]),
         "summary": coordination.call_summary(election) if election else None,
         "calls": calls,
