@@ -61,7 +61,7 @@ BROAD_CUES = re.compile(
     r"|штукатур|лед|лёд|гололед|скольз|нож|драк|наркот|пьян|лекарств|больн|пенсионер|инвалид",
     re.IGNORECASE,
 )
-# (seed, {(dataset, stratum): rows}, held-out rows only) of the three waves, in the order drawn.
+# (seed, {(dataset, stratum): rows}, held-out rows only) of the waves, in the order drawn.
 WAVES = (
     (
         20261206,
@@ -94,8 +94,25 @@ WAVES = (
         {(SPB, "cue_strong"): 71, (SPB, "cue_broad"): 50, (KURSK, "cue_strong"): 1, (KURSK, "cue_broad"): 50},
         True,
     ),
+    # Drawn after the final rules (round 4) were landed, before anyone read them: a first-sight wave
+    # over every stratum of both data sets, from rows never read in either part (no held-out row of
+    # ``cue_strong`` was left; a development row never read is as unseen by the rules as a held-out one).
+    (
+        20261211,
+        {
+            (SPB, "cue_strong"): 100,
+            (SPB, "cue_broad"): 45,
+            (SPB, "no_cue"): 15,
+            (KURSK, "cue_strong"): 60,
+            (KURSK, "cue_broad"): 25,
+            (KURSK, "no_cue"): 10,
+        },
+        False,
+    ),
 )
-FRESH_WAVE = 5  # the latest round's rows: no rule was written or changed after seeing them
+# The latest round's rows: read before the rules were run on them, and no rule was written or changed
+# after seeing them. Wave 6 is measured whole (both parts): it is a random sample of every stratum.
+FRESH_WAVE = 6
 
 
 @dataclass(frozen=True)

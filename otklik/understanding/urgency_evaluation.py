@@ -32,16 +32,28 @@ class Scores:
     fp: float = 0.0
     fn: float = 0.0
     tn: float = 0.0
+    # sums of squared weights (tp, fp, fn): the effective sample sizes of weighted figures
+    squares: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
 
     def add(self, predicted: bool, actual: bool, weight: float = 1.0) -> None:
         if predicted and actual:
             self.tp += weight
+            self.squares[0] += weight * weight
         elif predicted:
             self.fp += weight
+            self.squares[1] += weight * weight
         elif actual:
             self.fn += weight
+            self.squares[2] += weight * weight
         else:
             self.tn += weight
+
+    def precision_interval(self) -> tuple[float, float]:
+        """95 % Wilson interval of the precision on the (Kish) effective number of flagged rows."""
+        return _weighted_wilson(self.tp, self.fp, self.squares[0] + self.squares[1])
+
+    def recall_interval(self) -> tuple[float, float]:
+        return _weighted_wilson(self.tp, self.fn, self.squares[0] + self.squares[2])
 
     @property
     def precision(self) -> float:
@@ -75,6 +87,14 @@ def wilson(successes: float, n: float, z: float = 1.96) -> tuple[float, float]:
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+def _weighted_wilson(hits: float, misses: float, squares: float) -> tuple[float, float]:
+    total = hits + misses
+    if total <= 0 or squares <= 0:
+        return (0.0, 0.0)
+    effective = total * total / squares  # equals the row count when every weight is 1
+    return wilson(hits / total * effective, effective)
+
+
 @dataclass
 class PartReport:
     rows: Scores = field(default_factory=Scores)
@@ -104,28 +124,44 @@ def evaluate(
     assess: Assess = assess_row,
     parts: Iterable[str] = ("development", "held-out"),
 ) -> Report:
-    """Figures per part; "held-out" also yields "held-out, fresh": the rows drawn for the latest round
-    (:data:`FRESH_WAVE`), which no rule was written or changed after seeing."""
+    """Figures per part; "held-out" also yields :data:`FRESH`: every row of the latest wave
+    (:data:`FRESH_WAVE`, both parts), read before the rules were run on it and never tuned on, weighted
+    back to the data sets by :func:`wave_weights`."""
     rows = list(rows)
     weights = population_weights(rows, strata)
+    fresh_weights = wave_weights(rows, strata, FRESH_WAVE)
     wanted = set(parts)
     if "held-out" in wanted:
         wanted.add(FRESH)
     report = Report({p: PartReport() for p in ("development", "held-out", FRESH) if p in wanted})
     for row in rows:
         part = "held-out" if row.held_out else "development"
-        if part not in wanted:
+        fresh = FRESH in wanted and row.wave == FRESH_WAVE
+        if part not in wanted and not fresh:
             continue
         found = assess(row)
-        targets = [report.parts[part]]
-        if row.held_out and row.wave == FRESH_WAVE:
-            targets.append(report.parts[FRESH])
-        for r in targets:
-            _count(r, row, found, weights[(row.dataset, row.id)])
+        if part in wanted:
+            _count(report.parts[part], row, found, weights[(row.dataset, row.id)])
+        if fresh:
+            _count(report.parts[FRESH], row, found, fresh_weights[(row.dataset, row.id)])
     return report
 
 
-FRESH = "held-out, fresh (the latest round's rows)"
+FRESH = f"first sight: wave {FRESH_WAVE}, both parts (read before the rules ran on it)"
+
+
+def wave_weights(
+    rows: Iterable[AnnotatedAppeal], strata: dict[tuple[str, str], list[Unit]], wave: int
+) -> dict[tuple[str, str], float]:
+    """(dataset, id) → how many distinct texts of its data set and stratum a row of ``wave`` stands
+    for. A wave drawn at random within each stratum from the rows not read before is a random
+    sample of the whole stratum (the earlier draws were random too), whatever the part."""
+    wave_rows = [r for r in rows if r.wave == wave]
+    sampled = Counter((r.dataset, r.stratum) for r in wave_rows)
+    return {
+        (r.dataset, r.id): len(strata[(r.dataset, r.stratum)]) / sampled[(r.dataset, r.stratum)]
+        for r in wave_rows
+    }
 
 
 def _count(r: PartReport, row: AnnotatedAppeal, found: urgency.Urgency, weight: float) -> None:
@@ -161,20 +197,24 @@ def format_report(report: Report, *, details: bool = False) -> list[str]:
                 f"[tp {int(d.tp)}, fp {int(d.fp)}, fn {int(d.fn)}]"
             )
         w = r.weighted
-        if part == FRESH:
-            w = Scores()  # drawn from two strata only: no estimate for the whole data sets
         if w.total:
+            (wp_lo, wp_hi), (wr_lo, wr_hi) = w.precision_interval(), w.recall_interval()
             lines.append(
                 f"  whole data sets (weighted by stratum): urgent {w.prevalence:.1%} of distinct texts, "
-                f"precision {w.precision:.3f}, recall {w.recall:.3f}"
+                f"precision {w.precision:.3f} ({wp_lo:.2f}–{wp_hi:.2f}), "
+                f"recall {w.recall:.3f} ({wr_lo:.2f}–{wr_hi:.2f}; effective-size Wilson)"
             )
         kinds = sorted({a for a, _ in r.labels} | {b for _, b in r.labels})
         lines.append(
             "  labels (rows annotated → found): "
             + "; ".join(f"{a}→{b} {r.labels[(a, b)]}" for a in kinds for b in kinds if r.labels[(a, b)])
         )
-        if details and part != FRESH:
-            for row, found in r.errors:
+        if details:
+            # The latest wave's held-out errors are counted, not listed: nobody tunes on them.
+            shown = [(row, found) for row, found in r.errors if not (row.held_out and row.wave == FRESH_WAVE)]
+            if len(shown) < len(r.errors):
+                lines.append(f"    ({len(r.errors) - len(shown)} errors on held-out rows not listed)")
+            for row, found in shown:
                 what = (
                     "missed"
                     if row.urgent
