@@ -36,6 +36,37 @@ def test_the_files_are_the_documented_draw_and_the_rules_hold_on_the_development
     assert set(ua.draw_sample(strata)) == {(r.dataset, r.id, r.stratum, r.wave) for r in rows}
     assert len(rows) >= 600 and sum(r.urgent for r in rows) >= 200
 
-    report = evaluate(rows, strata, parts=("development",))
+    # The rules were written on the development rows of the earlier waves; the latest wave's rows were
+    # read after the rules were final and are the next round's material, not what the rules hold on.
+    tuned_on = [r for r in rows if r.wave < ua.FRESH_WAVE]
+    report = evaluate(tuned_on, strata, parts=("development",))
     dev = report.parts["development"].rows
     assert dev.precision >= 0.9 and dev.recall >= 0.8, (dev.precision, dev.recall)
+
+
+def _row(dataset: str, id_: str, stratum: str, wave: int, label: str = "none") -> ua.AnnotatedAppeal:
+    return ua.AnnotatedAppeal(dataset, id_, "", None, label, stratum, "", wave)
+
+
+def test_a_waves_rows_stand_for_their_whole_stratum_and_weights_widen_the_interval() -> None:
+    from otklik.understanding.urgency_evaluation import Scores, wave_weights, wilson
+
+    unit = ua.Unit(ua.SPB, "0", "", ("0",))
+    strata = {(ua.SPB, "cue_strong"): [unit] * 100, (ua.SPB, "no_cue"): [unit] * 1000}
+    rows = [
+        _row(ua.SPB, "1", "cue_strong", 6),
+        _row(ua.SPB, "2", "cue_strong", 6),
+        _row(ua.SPB, "3", "no_cue", 6),
+        _row(ua.SPB, "4", "no_cue", 5),  # another wave: not weighted here
+    ]
+    assert wave_weights(rows, strata, 6) == {(ua.SPB, "1"): 50.0, (ua.SPB, "2"): 50.0, (ua.SPB, "3"): 1000.0}
+
+    plain = Scores()
+    for predicted, actual in [(True, True)] * 8 + [(True, False)] * 2 + [(False, True)] * 4:
+        plain.add(predicted, actual)
+    assert plain.precision_interval() == wilson(8, 10)  # unit weights: the plain Wilson interval
+    weighted = Scores()
+    weighted.add(True, True, 1.0)
+    weighted.add(True, False, 9.0)  # one heavy row dominates: effective size 100 / 82 ≈ 1.2 rows
+    low, high = weighted.precision_interval()
+    assert weighted.precision == 0.1 and low < 0.02 and high > 0.75
