@@ -35,13 +35,13 @@ import math
 import re
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 
 import numpy as np
 
-from otklik.understanding.text import fold, morph, strip_links
+from otklik.understanding.text import URL_RE, fold, morph, strip_links
 
 WINDOW = timedelta(days=3)
 MIN_WORDS = 4
@@ -90,7 +90,7 @@ _SAME_THING = {
 
 # Where in a building or on an object: two texts that each name a spot the other does not ("на первом
 # этаже" / "между 3 и 4 этажами", "в тамбуре" / "6 эт.", the left / the right leaf of a door) are two
-# spots, two things to fix. Lemmas; an ordinal counts when it names a floor, an entrance, a section.
+# spots, two things to fix. Lemmas.
 _SPOT_TEXT = """
     этаж тамбур холл вестибюль лифт подвал чердак крыша кровля балкон лоджия площадка пролет марш
     выход вход крыльцо козырек арка торец угол створка полотно
@@ -100,7 +100,52 @@ _SPOT_TEXT = """
 """
 _SPOTS = frozenset(_SPOT_TEXT.split())
 _SPOT_ABBREVIATIONS = {"эт": "этаж"}
-_NUMBERED = frozenset(["этаж", "подъезд", "парадная", "лестница", "секция", "корпус", "вход", "створка"])
+# Positions on an object, each under its common name: two texts that both place the problem and place it
+# differently are two spots, even when one position contains the other ("на правое полотно" / "по верху
+# среднего правого полотна", "вокруг входа" / "слева входа", "центральную часть фасада" / "слева от
+# центральной арки"). Lemmas as pymorphy3 gives them ("среднего" is read as the noun "среднее").
+_POSITION_TEXT = {
+    "left": "левый слева налево",
+    "right": "правый справа направо",
+    "middle": "средний среднее середина посередине посредине посередина",
+    "centre": "центральный центр",
+    "top": "верхний верх вверху сверху наверху",
+    "bottom": "нижний низ внизу снизу",
+    "corner": "угол угловой",
+    "around": "вокруг",
+}
+_POSITIONS = {lemma: name for name, text in _POSITION_TEXT.items() for lemma in text.split()}
+# Ordinals read as their numbers: "в холле первого этажа" and "в холле 6 этажа" are two floors, "первым
+# в блоке кондиционеров" and "вторым" two air conditioners.
+_ORDINAL_TEXT = """
+    первый второй третий четвертый пятый шестой седьмой восьмой девятый десятый одиннадцатый двенадцатый
+    тринадцатый четырнадцатый пятнадцатый шестнадцатый семнадцатый восемнадцатый девятнадцатый двадцатый
+"""
+_ORDINALS = {lemma: str(n) for n, lemma in enumerate(_ORDINAL_TEXT.split(), start=1)}
+_ORDINALS.update(
+    {"нулевой": "0", "тридцатый": "30", "сороковой": "40", "пятидесятый": "50", "сотый": "100"}
+)
+# An ordinal of time or of a sequence of appeals counts nothing of the place: "третий день", "второй раз",
+# "в первую очередь", "уже второе обращение" (and "во-первых").
+_SEQUENCE_NOUNS = frozenset(
+    """
+    раз день неделя месяц год время час минута сутки очередь квартал половина полугодие утро вечер ночь
+    обращение жалоба заявка сообщение письмо запрос напоминание
+    """.split()
+)
+# Nouns a number names one of ("8 секция", "подъезд №10", "кв. 12"): two texts giving one of them two
+# different numbers are two places, even when the numbers themselves are shared by chance ("8 секция …
+# ГРЩ 3" / "3 секция").
+_NUMBERED = frozenset(
+    """
+    этаж подъезд парадная лестница секция корпус вход створка квартира дом помещение линия опора
+    """.split()
+)
+_NUMBERED_ABBREVIATIONS = {"эт": "этаж", "кв": "квартира", "д": "дом", "пар": "парадная", "корп": "корпус"}
+_NUMBER_MARKS = frozenset(["номер", "n"])  # "подъезд номер 5" ("№" is no word)
+# Links to another appeal ("Предыдущие обращения: https://gorod.gov.spb.ru/problems/2576849/"): its number
+# tells two templates apart as any number in the text does.
+_LINK_NUMBER = re.compile(r"\d{5,}")
 # Words naming a building in an address, not which one ("г.Санкт-Петербург, Серпуховская улица, дом 26,
 # литера А" and "ул. Серпуховская, 26" are one building).
 _ADDRESS_TEXT = """
@@ -140,15 +185,72 @@ def features(normalized: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def numbers(normalized: str) -> frozenset[str]:
-    """The numbers of a text, a repeated one counted ("5 парадная 5 этаж" has 5 twice: "5", "5#2")."""
+def _numerals(words: Sequence[str]) -> list[str | None]:
+    """Each word's number: its digits, the number of an ordinal ("первого" → "1") unless it counts time
+    or appeals ("третий день", "второе обращение", "во-первых"), else None."""
+    out: list[str | None] = []
+    for i, word in enumerate(words):
+        if word.isdigit():
+            out.append(word)
+            continue
+        number = _ORDINALS.get(_reading(word)[0]) if len(word) >= 4 else None
+        if number is not None and (
+            (i and words[i - 1] in ("во", "в") and word.endswith("ых"))
+            or any(_reading(w)[0] in _SEQUENCE_NOUNS for w in words[i + 1 : i + 3])
+        ):
+            number = None
+        out.append(number)
+    return out
+
+
+def numbers(normalized: str, extra: Iterable[str] = ()) -> frozenset[str]:
+    """The numbers of a text, ordinals read as numbers and ``extra`` ones added (the numbers of its links),
+    a repeated one counted ("5 парадная 5 этаж" has 5 twice: "5", "5#2")."""
     seen: dict[str, int] = {}
     out = []
-    for word in normalized.split():
-        if word.isdigit():
-            seen[word] = seen.get(word, 0) + 1
-            out.append(word if seen[word] == 1 else f"{word}#{seen[word]}")
+    for number in [*(n for n in _numerals(normalized.split()) if n is not None), *extra]:
+        seen[number] = seen.get(number, 0) + 1
+        out.append(number if seen[number] == 1 else f"{number}#{seen[number]}")
     return frozenset(out)
+
+
+def _numbered(word: str) -> str | None:
+    """The noun a word is when numbers name one of it (:data:`_NUMBERED`), else None."""
+    lemma = _NUMBERED_ABBREVIATIONS.get(word) or _reading(word)[0]
+    return lemma if lemma in _NUMBERED else None
+
+
+def numbered(normalized: str) -> dict[str, frozenset[str]]:
+    """Which floor, entrance, section, flat… a text names: each numbered noun (:data:`_NUMBERED`) with the
+    numbers next to it ("8 секция", "подъездами №10", "первого этажа", "между 10 и 9 этажами"); a number
+    between two such nouns ("подъезд 2 этаж 5") could be either and is left out."""
+    words = normalized.split()
+    nums = _numerals(words)
+    out: dict[str, set[str]] = {}
+    for i, number in enumerate(nums):
+        if number is None:
+            continue
+        before = i - 2 if i >= 2 and words[i - 1] in _NUMBER_MARKS else i - 1
+        ahead = i + 3 if words[i + 1 : i + 2] == ["и"] and i + 2 < len(nums) and nums[i + 2] else i + 1
+        after = _numbered(words[ahead]) if ahead < len(words) else None  # "между 10 и 9 этажами"
+        prior = _numbered(words[before]) if before >= 0 and nums[before] is None else None
+        if (after is None) != (prior is None):
+            out.setdefault(after or prior or "", set()).add(number)
+    return {noun: frozenset(found) for noun, found in out.items()}
+
+
+def link_numbers(text: str) -> list[str]:
+    """The numbers in a text's links (another appeal's number in its address)."""
+    if "http" not in text and "www" not in text:
+        return []
+    return [n for link in URL_RE.findall(text) for n in _LINK_NUMBER.findall(link)]
+
+
+def same_links(a: str, b: str) -> bool:
+    """Whether two texts can be one problem as far as their links tell: not when each links a number the
+    other does not (one template citing two other appeals)."""
+    numbers_a, numbers_b = set(link_numbers(a)), set(link_numbers(b))
+    return not (numbers_a - numbers_b and numbers_b - numbers_a)
 
 
 @lru_cache(maxsize=200_000)
@@ -181,18 +283,21 @@ def things(normalized: str) -> frozenset[str]:
 
 
 def spots(normalized: str) -> frozenset[str]:
-    """Where in a building or on an object a text is: its spot words (:data:`_SPOTS`) and the ordinals
-    that number a floor, an entrance or a leaf ("на первом этаже": "этаж", "первый")."""
-    lemmas = [_SPOT_ABBREVIATIONS.get(w) or _reading(w)[0] for w in normalized.split() if not w.isdigit()]
-    out = set()
-    for i, lemma in enumerate(lemmas):
-        if lemma in _SPOTS or (_reading(lemma)[1] == "ORD" and _NUMBERED & set(lemmas[i + 1 : i + 3])):
-            out.add(lemma)
-    return frozenset(out)
+    """Where in a building or on an object a text is: its spot words (:data:`_SPOTS`; "на первом этаже":
+    "этаж" — which floor is a number, see :func:`numbers`)."""
+    lemmas = (_SPOT_ABBREVIATIONS.get(w) or _reading(w)[0] for w in normalized.split() if not w.isdigit())
+    return frozenset(lemma for lemma in lemmas if lemma in _SPOTS)
 
 
 _NAME = re.compile(r"[А-ЯЁ][а-яё]{2,}")
 _SENTENCE_END = frozenset('.!?\n:;"«(')
+
+
+def _inside_sentence(text: str, found: re.Match[str]) -> bool:
+    """Whether a capitalised word found in ``text`` stands inside a sentence (a name, not a sentence's
+    first word)."""
+    before = text[: found.start()].rstrip()
+    return bool(before) and before[-1] not in _SENTENCE_END and not text[found.start() - 1].isalnum()
 
 
 def names(text: str) -> frozenset[str]:
@@ -200,12 +305,28 @@ def names(text: str) -> frozenset[str]:
     Можайской"), as stems, so that "Можайская" and "Можайской" are one name."""
     out = set()
     for found in _NAME.finditer(text):
-        before = text[: found.start()].rstrip()
-        if not before or before[-1] in _SENTENCE_END or (found.start() and text[found.start() - 1].isalnum()):
+        if not _inside_sentence(text, found):
             continue
         word = found.group().lower().replace("ё", "е")
         if word not in STOP_WORDS:
             out.add(word[:STEM])
+    return frozenset(out)
+
+
+_WORD_CASED = re.compile(r"[А-ЯЁа-яё]+")
+
+
+def positions(text: str) -> frozenset[str]:
+    """Where on an object a text places the problem (:data:`_POSITIONS`: "слева", "правого", "по
+    верху"), names left out ("Администрации Центрального района")."""
+    out = set()
+    for found in _WORD_CASED.finditer(text):
+        word = found.group()
+        if word[0].isupper() and _inside_sentence(text, found):
+            continue
+        position = _POSITIONS.get(_reading(fold(word))[0])
+        if position is not None:
+            out.add(position)
     return frozenset(out)
 
 
@@ -306,6 +427,8 @@ class Fingerprint:
     things: frozenset[str] = frozenset()
     spots: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
+    positions: frozenset[str] = frozenset()
+    numbered: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def stored_keys(self) -> list[int]:
@@ -338,16 +461,19 @@ def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
     for text, norm, bare, fs, sig in zip(texts, normalized, content, feats, sigs, strict=True):
         words = norm.split()
         head = head_key(words[:HEAD_WORDS]) if len(words) >= HEAD_WORDS else None
+        plain = strip_links(text)
         out.append(
             Fingerprint(
                 norm,
                 fs,
-                numbers(bare),
+                numbers(bare, link_numbers(text)),
                 band_keys(sig),
                 head,
                 things(bare),
                 spots(bare),
-                names(strip_links(text)),
+                names(plain),
+                positions(DATES.sub(" ", plain)),
+                numbered(bare),
             )
         )
     return out
@@ -372,6 +498,14 @@ def match_score(new: Fingerprint, old: Fingerprint) -> float:
         return 0.0  # each names a spot the other does not: "на первом этаже" / "в тамбуре", left / right
     if (new.names - old.names) and (old.names - new.names):
         return 0.0  # each names a street or a name the other does not: "фасад по Можайской" / "по …проспекту"
+    if new.positions and old.positions and new.positions != old.positions:
+        return 0.0  # placed differently on one object: "правое полотно" / "среднего правого полотна"
+    if any(
+        (found - old.numbered[noun]) and (old.numbered[noun] - found)
+        for noun, found in new.numbered.items()
+        if noun in old.numbered
+    ):
+        return 0.0  # "8 секция … ГРЩ 3" / "3 секция": another section, whatever numbers the texts share
     score = similarity(new.features, old.features)
     return score if score >= THRESHOLD else 0.0
 

@@ -6,7 +6,8 @@ A message whose normalized text (``text_hash``) equals that of a message of an o
 within :data:`NEAR_DUPLICATE_WINDOW` attaches to that case — unless both carry points too far apart
 (:func:`otklik.intake.dedup.same_spot`: "Мусор на газоне" from two yards is two problems) or two
 buildings' addresses (:func:`otklik.intake.dedup.same_building`: "Роллеты на лицевом фасаде" of
-houses 26 and 28, 15 m apart); its twin
+houses 26 and 28, 15 m apart) or links to two other appeals (:func:`otklik.intake.dedup.same_links`:
+one template citing two earlier appeals — the normalized text leaves links out); its twin
 later in the same batch joins the earlier item, on the same condition. Reworded near-duplicates are
 found later, by :mod:`.similar`.
 """
@@ -58,18 +59,28 @@ def stage_dedup(batch: Batch) -> None:
         return
     earliest = min(i.posted_at for i in candidates if i.posted_at) - NEAR_DUPLICATE_WINDOW
     latest = max(i.posted_at for i in candidates if i.posted_at) + NEAR_DUPLICATE_WINDOW
-    existing: dict[str, list[tuple[datetime, int]]] = {}
-    for digest, posted_at, case_id in Message.objects.filter(
+    existing: dict[str, list[tuple[datetime, int, int]]] = {}
+    for digest, posted_at, case_id, pk in Message.objects.filter(
         text_hash__in={i.text_hash for i in candidates},
         case__isnull=False,
         case__status__in=OPEN,
         case__addressed_to__isnull=True,  # a case written to someone is joined by nobody else
         posted_at__gte=earliest,
         posted_at__lte=latest,
-    ).values_list("text_hash", "posted_at", "case_id"):
-        existing.setdefault(digest, []).append((posted_at, case_id))
+    ).values_list("text_hash", "posted_at", "case_id", "pk"):
+        existing.setdefault(digest, []).append((posted_at, case_id, pk))
     cases = Case.objects.only(*CASE_PLACE).in_bulk(
-        {case_id for rows in existing.values() for _, case_id in rows}
+        {case_id for rows in existing.values() for _, case_id, _ in rows}
+    )
+    linked = [i for i in candidates if i.text_hash in existing and dedup.link_numbers(i.text)]
+    texts = (  # only for messages with links: the same normalized text may cite two other appeals
+        dict(
+            Message.objects.filter(
+                pk__in={pk for i in linked for _, _, pk in existing[i.text_hash]}
+            ).values_list("pk", "text")
+        )
+        if linked
+        else {}
     )
     first_in_batch: dict[str, Item] = {}
     for item in candidates:
@@ -77,11 +88,12 @@ def stage_dedup(batch: Batch) -> None:
         spot = dedup.point(item.lat, item.lon)
         near = [
             (abs(posted_at - item.posted_at), case_id)
-            for posted_at, case_id in existing.get(item.text_hash, [])
+            for posted_at, case_id, pk in existing.get(item.text_hash, [])
             if abs(posted_at - item.posted_at) <= NEAR_DUPLICATE_WINDOW
             and case_id in cases
             and dedup.same_spot(spot, dedup.point(cases[case_id].lat, cases[case_id].lon))
             and dedup.same_building(item.address, cases[case_id].address)
+            and (pk not in texts or dedup.same_links(item.text, texts[pk]))
         ]
         if near:
             item.attach_to = cases[min(near)[1]]
@@ -93,6 +105,7 @@ def stage_dedup(batch: Batch) -> None:
             and abs(twin.posted_at - item.posted_at) <= NEAR_DUPLICATE_WINDOW
             and dedup.same_spot(spot, dedup.point(twin.lat, twin.lon))
             and dedup.same_building(item.address, twin.address)
+            and dedup.same_links(item.text, twin.text)
         ):
             item.twin_of = twin
         else:
