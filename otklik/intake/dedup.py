@@ -122,9 +122,7 @@ _ORDINAL_TEXT = """
     тринадцатый четырнадцатый пятнадцатый шестнадцатый семнадцатый восемнадцатый девятнадцатый двадцатый
 """
 _ORDINALS = {lemma: str(n) for n, lemma in enumerate(_ORDINAL_TEXT.split(), start=1)}
-_ORDINALS.update(
-    {"нулевой": "0", "тридцатый": "30", "сороковой": "40", "пятидесятый": "50", "сотый": "100"}
-)
+_ORDINALS.update({"нулевой": "0", "тридцатый": "30", "сороковой": "40", "пятидесятый": "50", "сотый": "100"})
 # An ordinal of time or of a sequence of appeals counts nothing of the place: "третий день", "второй раз",
 # "в первую очередь", "уже второе обращение" (and "во-первых").
 _SEQUENCE_NOUNS = frozenset(

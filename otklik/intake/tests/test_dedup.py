@@ -310,3 +310,106 @@ def test_the_same_text_at_two_building_addresses_makes_two_cases(region) -> None
         now=NOW,
     )
     assert Case.objects.get(messages__external_id="d") == Case.objects.get(messages__external_id="a")
+
+
+# Round 4: the wrong joins of the third join wave on the replayed St Petersburg appeals (pairs.md).
+def test_an_ordinal_is_its_number_and_a_floor_in_words_differs_from_a_floor_in_digits() -> None:
+    assert (
+        dedup.match_score(
+            fp("отсутствует освещение в лифтовом холле 6 этажа"),
+            fp("отсутствует освещение в лифтовом холле первого этажа"),
+        )
+        == 0.0
+    )
+    # the same floor in words and in digits is one floor
+    assert (
+        dedup.match_score(
+            fp("отсутствует освещение в лифтовом холле 1 этажа"),
+            fp("отсутствует освещение в лифтовом холле первого этажа"),
+        )
+        >= dedup.THRESHOLD
+    )
+    assert dedup.numbers(dedup.normalize("во втором подъезде на первом этаже")) == {"1", "2"}
+
+
+def test_ordinals_before_any_noun_but_not_of_time_or_of_appeals() -> None:
+    ac = "Самовольно размещенные кондиционеры уродуют фасад нашего дома. Этот кондиционер размещен {} в блоке"
+    assert dedup.match_score(fp(ac.format("вторым")), fp(ac.format("первым"))) == 0.0
+    # "третий день", "второе обращение", "в первую очередь", "во-первых" count no place
+    assert (
+        dedup.numbers(
+            dedup.normalize("Третий день нет воды, уже второе обращение, во-первых, в первую очередь")
+        )
+        == frozenset()
+    )
+    water = "{} день нет горячей воды в доме 12 на улице Тельмана, управляющая компания молчит"
+    assert dedup.match_score(fp(water.format("Третий")), fp(water.format("Второй"))) >= dedup.THRESHOLD
+
+
+def test_a_number_belongs_to_the_section_or_floor_it_names() -> None:
+    basement = fp("8 секция. При входе в подвал и ГРЩ 3 - неисправны 2 осветительных прибора.")
+    assert basement.numbered == {"секция": {"8"}}
+    assert dedup.match_score(fp("3 секция. При входе неисправно 2 осветительных прибора."), basement) == 0.0
+    # "между 10 и 9 этажами" names both floors: the 10th floor's lamp may be the same lamp
+    span = "Не работает освещение на черной лестнице между 10 и 9 этажами в 3 подъезде."
+    assert dedup.numbered(dedup.normalize(span)) == {"этаж": {"10", "9"}, "подъезд": {"3"}}
+    assert (
+        dedup.match_score(fp(span), fp("Не работает освещение на черной лестнице на 10 этаже в 3 подъезде."))
+        >= dedup.THRESHOLD
+    )
+    # a number between two such nouns could be either
+    assert dedup.numbered(dedup.normalize("подъезд 2 этаж 5")) == {"этаж": {"5"}}
+
+
+def test_two_positions_on_one_object_are_two_spots_even_nested() -> None:
+    door = "Неудовлетворительное состояние двери 4 этажа - {} деревянной двери самовольно набит провод."
+    assert (
+        dedup.match_score(
+            fp(door.format("по верху среднего правого полотна")), fp(door.format("на правое полотно"))
+        )
+        == 0.0
+    )
+    shutters = "Металлические рольставни уродующие лицевой фасад нашего дома установлены {} в отделение Почты России."
+    assert dedup.match_score(fp(shutters.format("слева входа")), fp(shutters.format("вокруг входа"))) == 0.0
+    grille = "Металлические решетки на окнах 2-го этажа уродуют {} дома 59."
+    assert (
+        dedup.match_score(
+            fp(grille.format("слева от центральной арки фасад")),
+            fp(grille.format("центральную часть фасада")),
+        )
+        == 0.0
+    )
+    # a position on one side only still joins; a name is no position
+    assert dedup.match_score(fp(door.format("на правое полотно")), fp(door.format("на полотно"))) > 0
+    assert dedup.positions("Обращения в Администрацию Центрального района, решетка слева") == {"left"}
+
+
+AC_TEMPLATE = (
+    "Размещение кондиционеров над тротуарами запрещено. Необходимо принять меры. "
+    "Предыдущие обращения по данному нарушению: От 15.04.2020 - https://gorod.gov.spb.ru/problems/{}/"
+)
+
+
+def test_one_template_citing_two_other_appeals_is_two_problems() -> None:
+    first, second = AC_TEMPLATE.format(2576849), AC_TEMPLATE.format(2576863)
+    assert dedup.link_numbers(first) == ["2576849"]
+    assert not dedup.same_links(first, second)
+    assert dedup.same_links(first, first) and dedup.same_links(first, "Кондиционер над тротуаром")
+    assert dedup.match_score(fp(second), fp(first)) == 0.0
+
+
+@pytest.mark.django_db
+def test_the_same_text_citing_two_other_appeals_makes_two_cases(region) -> None:
+    run_batch([_at("a", AC_TEMPLATE.format(2576849), 51.4900, 46.1200, 0)], now=NOW)
+    other = run_batch([_at("b", AC_TEMPLATE.format(2576863), 51.4900, 46.1200, 3)], now=NOW)
+    assert (other.created_cases, other.attached) == (1, 0)
+    again = run_batch([_at("c", AC_TEMPLATE.format(2576849), 51.4900, 46.1200, 6)], now=NOW)
+    assert again.attached == 1
+    twins = run_batch(
+        [
+            _at("d", AC_TEMPLATE.format(1111111), 51.50, 46.13, 0),
+            _at("e", AC_TEMPLATE.format(2222222), 51.50, 46.13, 1),
+        ],
+        now=NOW,
+    )
+    assert twins.created_cases == 2
