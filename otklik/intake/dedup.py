@@ -125,20 +125,18 @@ _ORDINALS = {lemma: str(n) for n, lemma in enumerate(_ORDINAL_TEXT.split(), star
 _ORDINALS.update({"нулевой": "0", "тридцатый": "30", "сороковой": "40", "пятидесятый": "50", "сотый": "100"})
 # An ordinal of time or of a sequence of appeals counts nothing of the place: "третий день", "второй раз",
 # "в первую очередь", "уже второе обращение" (and "во-первых").
-_SEQUENCE_NOUNS = frozenset(
-    """
+_SEQUENCE_TEXT = """
     раз день неделя месяц год время час минута сутки очередь квартал половина полугодие утро вечер ночь
     обращение жалоба заявка сообщение письмо запрос напоминание
-    """.split()
-)
+"""
+_SEQUENCE_NOUNS = frozenset(_SEQUENCE_TEXT.split())
 # Nouns a number names one of ("8 секция", "подъезд №10", "кв. 12"): two texts giving one of them two
 # different numbers are two places, even when the numbers themselves are shared by chance ("8 секция …
 # ГРЩ 3" / "3 секция").
-_NUMBERED = frozenset(
-    """
-    этаж подъезд парадная лестница секция корпус вход створка квартира дом помещение линия опора
-    """.split()
+_NUMBERED_TEXT = (
+    "этаж подъезд парадная лестница секция корпус вход створка квартира дом помещение линия опора"
 )
+_NUMBERED = frozenset(_NUMBERED_TEXT.split())
 _NUMBERED_ABBREVIATIONS = {"эт": "этаж", "кв": "квартира", "д": "дом", "пар": "парадная", "корп": "корпус"}
 _NUMBER_MARKS = frozenset(["номер", "n"])  # "подъезд номер 5" ("№" is no word)
 # Links to another appeal ("Предыдущие обращения: https://gorod.gov.spb.ru/problems/2576849/"): its number

@@ -369,7 +369,7 @@ def test_two_positions_on_one_object_are_two_spots_even_nested() -> None:
         )
         == 0.0
     )
-    shutters = "Металлические рольставни уродующие лицевой фасад нашего дома установлены {} в отделение Почты России."
+    shutters = "Металлические рольставни уродующие лицевой фасад установлены {} в отделение Почты России."
     assert dedup.match_score(fp(shutters.format("слева входа")), fp(shutters.format("вокруг входа"))) == 0.0
     grille = "Металлические решетки на окнах 2-го этажа уродуют {} дома 59."
     assert (
