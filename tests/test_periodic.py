@@ -24,6 +24,7 @@ EXPECTED = {
     "refresh-analytics-rollups": (60.0, "periodic"),
     "ask-about-deputies-replies": (3600.0, "periodic"),
     "deputies-rating": (300.0, "periodic"),
+    "deputies-service-figures": (60.0, "periodic"),
     "official-pages-reminders": (3600.0, "periodic"),
 }
 

@@ -25,6 +25,7 @@ from otklik.cases import actions
 from otklik.cases.choices import AnswerKind, CaseStatus
 from otklik.cases.models import Rating
 from otklik.directory.choices import TerritoryKind
+from otklik.directory.models import Territory
 from otklik.testing.factories import (
     make_agency,
     make_case,
@@ -56,6 +57,14 @@ PINS: list[tuple[str, str, int]] = [
     ("/analytics/agencies/", "analyst", 14),
     ("/analytics/agencies/{agency}/", "analyst", 12),
     ("/analytics/summary/", "analyst", 27),
+]
+
+# The deputies' pages, in the same world with deputies of two factions and their appeals.
+DEPUTY_PINS: list[tuple[str, str, int]] = [
+    # from the weekly rollups: by week, by district, the districts' names, the visits, the deputies
+    ("/deputies/statistics/", "analyst", 8),
+    # … and the coordinator's factions and regions
+    ("/deputies/statistics/?weeks=52", "coordinator", 10),
 ]
 
 
@@ -143,3 +152,45 @@ def test_query_count_is_pinned(client, world, page, who, pin):
     queries = _count(client, url)
     print(f"QUERIES {queries:3d}  {url} as {who}")
     assert queries <= pin, f"{url} as {who}: {queries} queries, pinned at {pin}"
+
+
+@pytest.fixture
+def deputies_world(world) -> dict[str, Any]:
+    """Six deputies of two factions, each with appeals by several channels over a year, and visits."""
+    from otklik.deputies import services
+    from otklik.deputies.models import Faction, PageVisit
+    from otklik.directory.choices import Channel
+
+    now = timezone.now()
+    factions = [Faction.objects.create(name=f"Фракция {n}") for n in range(2)]
+    channels = [Channel.PHONE, Channel.DEPUTY, Channel.EMAIL]
+    places = list(Territory.objects.filter(parent__isnull=False).order_by("pk"))
+    for n in range(6):
+        deputy = services.make_deputy(f"Депутат {n}", council="Дума", faction=factions[n % 2])
+        deputy.territories.add(places[n % len(places)])
+        for k in range(20):
+            make_case(
+                agency=deputy.office,
+                channel=channels[k % 3],
+                territory=places[k % len(places)] if k % 4 else None,
+                created_at=now - timedelta(days=k * 17 % 365),
+                answered_at=now if k % 2 else None,
+                deadline_at=now + timedelta(days=k % 5 - 2),
+            )
+        PageVisit.objects.bulk_create(
+            [
+                PageVisit(deputy=deputy, day=timezone.localdate() - timedelta(days=7 * w), count=3)
+                for w in range(20)
+            ]
+        )
+    coordinator = make_user(Role.COORDINATOR)
+    factions[0].coordinators.add(coordinator)
+    return {**world, "users": {**world["users"], "coordinator": coordinator}}
+
+
+@pytest.mark.parametrize(("page", "who", "pin"), DEPUTY_PINS, ids=[f"{p} as {w}" for p, w, _ in DEPUTY_PINS])
+def test_deputies_query_count_is_pinned(client, deputies_world, page, who, pin):
+    client.force_login(deputies_world["users"][who])
+    queries = _count(client, page)
+    print(f"QUERIES {queries:3d}  {page} as {who}")
+    assert queries <= pin, f"{page} as {who}: {queries} queries, pinned at {pin}"

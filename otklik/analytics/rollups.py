@@ -288,7 +288,12 @@ def _full_build(directory: Directory, tz: Any, *, version: int = 0) -> RefreshRe
     return result
 
 
-def _changed_ids(state: RollupState, since: datetime | None) -> Iterator[int]:
+def changed_case_ids(
+    last_event_id: int, last_updated_at: datetime | None, since: datetime | None = None
+) -> Iterator[int]:
+    """The cases changed after a watermark: those with a case event above ``last_event_id`` or saved
+    since ``last_updated_at`` (each less its overlap), or, with ``since``, changed since then. Other
+    rollups kept by the same watermark (the deputies' service figures) read it too."""
     seen: set[int] = set()
     events = CaseEvent.objects.all()
     cases = Case.objects.all()
@@ -296,9 +301,9 @@ def _changed_ids(state: RollupState, since: datetime | None) -> Iterator[int]:
         events = events.filter(created_at__gte=since)
         cases = cases.filter(updated_at__gte=since)
     else:
-        events = events.filter(pk__gt=max(0, state.last_event_id - EVENT_OVERLAP))
-        if state.last_updated_at is not None:
-            cases = cases.filter(updated_at__gte=state.last_updated_at - UPDATED_OVERLAP)
+        events = events.filter(pk__gt=max(0, last_event_id - EVENT_OVERLAP))
+        if last_updated_at is not None:
+            cases = cases.filter(updated_at__gte=last_updated_at - UPDATED_OVERLAP)
     for qs in (events.values_list("case_id", flat=True), cases.values_list("pk", flat=True)):
         for case_id in qs.iterator(chunk_size=10_000):
             if case_id not in seen:
@@ -335,7 +340,7 @@ def refresh_rollups(since: datetime | None = None, *, now: datetime | None = Non
         result.full = True
         ids_iter = Case.objects.order_by("pk").values_list("pk", flat=True).iterator(20_000)
     else:
-        ids_iter = _changed_ids(state, since)
+        ids_iter = changed_case_ids(state.last_event_id, state.last_updated_at, since)
     batch: list[int] = []
     for case_id in ids_iter:
         batch.append(case_id)
@@ -407,6 +412,7 @@ __all__ = [
     "RefreshResult",
     "bucket_bounds",
     "bucket_of",
+    "changed_case_ids",
     "cube_for",
     "ensure_fresh",
     "last_refresh",

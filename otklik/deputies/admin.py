@@ -49,6 +49,13 @@ class PageVisitAdmin(admin.ModelAdmin):
     list_filter = ("day",)
     date_hierarchy = "day"
 
+    # Visits are counted, not edited: the service's figures sum them by the day they were counted.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 @admin.register(RegionalCoordinator)
 class RegionalCoordinatorAdmin(admin.ModelAdmin):

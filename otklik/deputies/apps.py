@@ -13,6 +13,8 @@ class DeputiesConfig(AppConfig):
         periodic.register("ask-about-deputies-replies", 3600, "otklik.deputies.tasks.run_periodic_jobs")
         # The rating of every period stored from the rollups, so that its pages read a table.
         periodic.register("deputies-rating", 300, "otklik.deputies.tasks.refresh_ratings")
+        # «Мой депутат»'s service figures kept by deltas, so that its page reads a few hundred rows.
+        periodic.register("deputies-service-figures", 60, "otklik.deputies.tasks.refresh_service_figures")
         # ... and the resident answers it on their status page (the public app knows nothing of deputies).
         from otklik.public.services import register_status_panel
 

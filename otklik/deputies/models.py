@@ -104,6 +104,7 @@ class PageVisit(models.Model):
         verbose_name = _("page visits")
         verbose_name_plural = _("page visits")
         constraints = [models.UniqueConstraint(fields=["deputy", "day"], name="deputy_visit_day")]
+        indexes = [models.Index(fields=["day"], name="pagevisit_day")]
 
     def __str__(self) -> str:
         return f"{self.deputy} {self.day}: {self.count}"
@@ -248,3 +249,110 @@ class TopicWeek(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week} r{self.region} t{self.territory} c{self.category}: {self.appeals}"
+
+
+# --- «Мой депутат» as a service: its figures kept as rollups (:mod:`otklik.deputies.service_counts`) --
+
+
+class AppealFact(models.Model):
+    """How one appeal to a deputy is counted in the service's figures: the week it was made, the
+    deputy's faction and region (whose figures a user may see), its district and channel, answered,
+    on time. Kept so that a change to the appeal (or to its deputy) subtracts exactly what it added."""
+
+    case_id = models.BigIntegerField(primary_key=True)
+    deputy = models.IntegerField(db_index=True)
+    week = models.DateField()  # Monday of the local day the appeal was made
+    faction = models.IntegerField(default=0)  # 0: none
+    region = models.IntegerField(default=0)  # 0: none
+    district = models.IntegerField(default=0)  # the municipality right under the region; 0: not known
+    channel = models.CharField(max_length=20)
+    answered = models.BooleanField(default=False)
+    on_time = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("appeal to a deputy as counted")
+        verbose_name_plural = _("appeals to deputies as counted")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.week} d{self.district} {self.channel}"
+
+
+class ServiceWeek(models.Model):
+    """The appeals to deputies by week, faction, region, district and channel (sums of
+    :class:`AppealFact`, kept by deltas)."""
+
+    week = models.DateField()
+    faction = models.IntegerField(default=0)
+    region = models.IntegerField(default=0)
+    district = models.IntegerField(default=0)
+    channel = models.CharField(max_length=20)
+    appeals = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("appeals to deputies by week")
+        verbose_name_plural = _("appeals to deputies by week")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "faction", "region", "district", "channel"], name="serviceweek_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} f{self.faction} r{self.region} d{self.district} {self.channel}: {self.appeals}"
+
+
+class VisitWeek(models.Model):
+    """Visits of the deputies' pages by week, faction and region (sums of :class:`PageVisit`)."""
+
+    week = models.DateField()
+    faction = models.IntegerField(default=0)
+    region = models.IntegerField(default=0)
+    visits = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("visits of the deputies' pages by week")
+        verbose_name_plural = _("visits of the deputies' pages by week")
+        constraints = [models.UniqueConstraint(fields=["week", "faction", "region"], name="visitweek_key")]
+
+    def __str__(self) -> str:
+        return f"{self.week} f{self.faction} r{self.region}: {self.visits}"
+
+
+class CountedDeputy(models.Model):
+    """A deputy as the service's figures last counted them: their office, faction, region and the
+    district their appeals without a place count in (the constituency's first). A deputy whose
+    row differs from what they are now has their appeals and visits counted again."""
+
+    deputy = models.IntegerField(primary_key=True)
+    office = models.IntegerField()
+    faction = models.IntegerField(default=0)
+    region = models.IntegerField(default=0)
+    district = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("deputy as counted")
+        verbose_name_plural = _("deputies as counted")
+
+    def __str__(self) -> str:
+        return f"{self.deputy}: o{self.office} f{self.faction} r{self.region} d{self.district}"
+
+
+class ServiceState(models.Model):
+    """Where the service's figures' upkeep stopped: the watermarks of the cases (as the analytics
+    rollups' own) and of the page visits, and when it last ran (None: build them whole)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    last_event_id = models.BigIntegerField(default=0)
+    last_updated_at = models.DateTimeField(null=True)
+    last_visit_id = models.BigIntegerField(default=0)
+    visits_week = models.DateField(null=True)  # the current week when the visits were last summed
+    refreshed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("service figures' state")
+        verbose_name_plural = _("service figures' state")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.refreshed_at}"

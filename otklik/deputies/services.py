@@ -179,19 +179,39 @@ def _score(parts: dict[str, tuple[float, float]], means: dict[str, float]) -> fl
     return answering * quality
 
 
-def visible_deputies(user: AnyUser) -> QuerySet[Deputy]:
-    """Whose rating ``user`` may see: the center and analysts every deputy, a party coordinator the
-    deputies of the factions they coordinate — of every region for the party's headquarters, of
-    their regions only for a regional coordinator (:class:`~.models.RegionalCoordinator`); anyone
-    else nobody (PermissionDenied)."""
-    deputies = Deputy.objects.select_related("faction", "office")
-    if can(user, Capability.READ_DEPUTY_RATINGS):
+@dataclass(frozen=True)
+class Reach:
+    """The deputies a user may see, as factions and regions (None: every one, with or without)."""
+
+    factions: tuple[int, ...] | None = None
+    regions: tuple[int, ...] | None = None
+
+    def deputies(self) -> QuerySet[Deputy]:
+        deputies = Deputy.objects.select_related("faction", "office")
+        if self.factions is not None:
+            deputies = deputies.filter(faction__in=self.factions)
+        if self.regions is not None:
+            deputies = deputies.filter(region__in=self.regions)
         return deputies
+
+
+def reach(user: AnyUser) -> Reach:
+    """Whose rating and figures ``user`` may see: the center and analysts every deputy, a party
+    coordinator the deputies of the factions they coordinate — of every region for the party's
+    headquarters, of their regions only for a regional coordinator
+    (:class:`~.models.RegionalCoordinator`); anyone else nobody (PermissionDenied)."""
+    if can(user, Capability.READ_DEPUTY_RATINGS):
+        return Reach()
     if can(user, Capability.COORDINATE_FACTION):
-        deputies = deputies.filter(faction__coordinators=user)
+        factions = tuple(Faction.objects.filter(coordinators=user.pk).values_list("pk", flat=True))
         regions = coordinated_regions(user)
-        return deputies if regions is None else deputies.filter(region__in=regions)
+        return Reach(factions, None if regions is None else tuple(regions))
     raise PermissionDenied
+
+
+def visible_deputies(user: AnyUser) -> QuerySet[Deputy]:
+    """The deputies of :func:`reach` (PermissionDenied for those who may see none)."""
+    return reach(user).deputies()
 
 
 def coordinated_regions(user: AnyUser) -> list[int] | None:

@@ -1,5 +1,6 @@
 """The periodic jobs "ask-about-deputies-replies" (the follow-up question, :mod:`.followup`) and
-"deputies-rating" (the stored rating and topics, :mod:`.ratings`)."""
+"deputies-rating" (the stored rating and topics, :mod:`.ratings`) and "deputies-service-figures" (the
+service's figures, :mod:`.service_counts`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from . import followup, ratings
+from . import followup, ratings, service_counts
 
 log = logging.getLogger("otklik.deputies.tasks")
 
@@ -28,3 +29,9 @@ def refresh_ratings() -> dict[str, Any]:
         ratings.ensure(days)
     ratings.ensure_topics()
     return {"periods": len(ratings.PERIODS)}
+
+
+def refresh_service_figures() -> dict[str, Any]:
+    """Bring «Мой депутат»'s service figures up to date (what changed since the last run)."""
+    done = service_counts.refresh()
+    return {"cases": done.cases, "deputies": done.deputies, "full": done.full}

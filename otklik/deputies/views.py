@@ -169,13 +169,13 @@ STAT_WEEKS = (4, 8, 12, 26, 52)
 def statistics(request: HttpRequest) -> HttpResponse:
     """«Мой депутат» as a service, for the center head: calls, page visits, appeals by channel,
     answered and on time, by week and district (a coordinator: their factions' deputies)."""
-    deputies = services.visible_deputies(request.user)  # PermissionDenied → 403 for others
+    reach = services.reach(request.user)  # PermissionDenied → 403 for others
     weeks = _int(request.GET.get("weeks"))
     weeks = weeks if weeks in STAT_WEEKS else 12
     today = timezone.localdate()
     start = statistics_service.monday(today) - timedelta(weeks=weeks - 1)
     context = {
-        "stats": statistics_service.service_stats(deputies, start, today),
+        "stats": statistics_service.service_stats(reach, start, today),
         "weeks": weeks,
         "periods": STAT_WEEKS,
     }

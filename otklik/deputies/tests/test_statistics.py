@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from otklik.accounts.choices import Role
 from otklik.cases.choices import CaseStatus
-from otklik.deputies import statistics
-from otklik.deputies.models import Deputy, PageVisit
+from otklik.deputies import services, statistics
+from otklik.deputies.models import PageVisit
 from otklik.directory.choices import Channel
 from otklik.testing.factories import PASSWORD, make_case, make_user
 
@@ -52,7 +52,7 @@ def service(council):
 
 def test_the_service_figures_by_channel_week_and_district(service):
     today = timezone.localdate()
-    found = statistics.service_stats(Deputy.objects.all(), today - timedelta(days=27), today)
+    found = statistics.service_stats(services.Reach(), today - timedelta(days=27), today)
     t = found.total
     assert (t.appeals, t.calls, t.visits, t.answered, t.on_time) == (4, 2, 42, 2, 1)
     assert t.answered_pct == 50.0 and t.on_time_pct == 50.0
