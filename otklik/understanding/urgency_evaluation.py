@@ -100,6 +100,8 @@ class PartReport:
     rows: Scores = field(default_factory=Scores)
     weighted: Scores = field(default_factory=Scores)
     by_dataset: dict[str, Scores] = field(default_factory=lambda: defaultdict(Scores))
+    by_dataset_weighted: dict[str, Scores] = field(default_factory=lambda: defaultdict(Scores))
+    by_stratum: dict[str, Scores] = field(default_factory=lambda: defaultdict(Scores))
     clear_rows: Scores = field(default_factory=Scores)  # borderline rows left out
     labels: Counter[tuple[str, str]] = field(default_factory=Counter)  # (annotated, predicted)
     errors: list[tuple[AnnotatedAppeal, urgency.Urgency]] = field(default_factory=list)
@@ -168,6 +170,8 @@ def _count(r: PartReport, row: AnnotatedAppeal, found: urgency.Urgency, weight: 
     r.rows.add(found.is_urgent, row.urgent)
     r.weighted.add(found.is_urgent, row.urgent, weight)
     r.by_dataset[row.dataset].add(found.is_urgent, row.urgent)
+    r.by_dataset_weighted[row.dataset].add(found.is_urgent, row.urgent, weight)
+    r.by_stratum[row.stratum].add(found.is_urgent, row.urgent)
     if not row.borderline:
         r.clear_rows.add(found.is_urgent, row.urgent)
     r.labels[(row.label, found.label)] += 1
@@ -204,6 +208,15 @@ def format_report(report: Report, *, details: bool = False) -> list[str]:
                 f"precision {w.precision:.3f} ({wp_lo:.2f}–{wp_hi:.2f}), "
                 f"recall {w.recall:.3f} ({wr_lo:.2f}–{wr_hi:.2f}; effective-size Wilson)"
             )
+            for dataset, d in sorted(r.by_dataset_weighted.items()):
+                lines.append(
+                    f"    {names.get(dataset, dataset)} weighted: urgent {d.prevalence:.1%}, "
+                    f"precision {d.precision:.3f}, recall {d.recall:.3f}"
+                )
+        lines.append(
+            "  by stratum [tp, fp, fn]: "
+            + "; ".join(f"{k} {int(v.tp)}, {int(v.fp)}, {int(v.fn)}" for k, v in sorted(r.by_stratum.items()))
+        )
         kinds = sorted({a for a, _ in r.labels} | {b for _, b in r.labels})
         lines.append(
             "  labels (rows annotated → found): "
