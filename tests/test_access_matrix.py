@@ -312,6 +312,25 @@ def test_an_observer_of_another_station_opens_nothing_of_it_nor_the_centers_page
     assert opened == []
 
 
+def _meeting_leaks(client, values: dict[str, str], asked: list[dict[str, str]]) -> list[str]:
+    """The elections, deputies and API answers (each URL with each of ``asked``'s parameters) that
+    show the meeting ``values["pk"]``: its page, its voter or their question (the marks below)."""
+    leaked = []
+    for name, route in _routes():
+        if name.split(":")[0] in ("elections", "deputies", "api"):
+            path = _path(route, values)
+            for params in asked:
+                answer = client.get(path, params)
+                if answer.status_code >= 500:
+                    leaked.append(f"GET {path} ({name}): {answer.status_code}")
+                if name == "elections:event" and answer.status_code == 200:
+                    leaked.append(f"GET {path} ({name})")
+                body = answer.content.decode("utf-8", "replace") if answer.status_code == 200 else ""
+                if any(mark in body for mark in ("Воронцова", "качели", "+79270001122")):
+                    leaked.append(f"GET {path} {params} ({name}) shows the meeting's voter or question")
+    return leaked
+
+
 def test_a_coordinator_of_another_faction_reads_nothing_of_its_meetings(client, world):
     from datetime import timedelta
 
@@ -337,20 +356,7 @@ def test_a_coordinator_of_another_faction_reads_nothing_of_its_meetings(client, 
     coordinator = make_user(Role.COORDINATOR, username="other-coordinator")
     theirs.coordinators.add(coordinator)
     client.force_login(coordinator)
-    values = {**world["values"], "pk": str(meeting.pk)}
-    leaked = []
-    for name, route in _routes():
-        if name.split(":")[0] in ("elections", "deputies", "api"):
-            path = _path(route, values)
-            answer = client.get(path, {"when": "all"})
-            if answer.status_code >= 500:
-                leaked.append(f"GET {path} ({name}): {answer.status_code}")
-            if name == "elections:event" and answer.status_code == 200:
-                leaked.append(f"GET {path} ({name})")
-            body = answer.content.decode("utf-8", "replace") if answer.status_code == 200 else ""
-            if any(mark in body for mark in ("Воронцова", "качели", "+79270001122")):
-                leaked.append(f"GET {path} ({name}) shows the meeting's voter or question")
-    assert leaked == []
+    assert _meeting_leaks(client, {**world["values"], "pk": str(meeting.pk)}, [{"when": "all"}]) == []
     # The check can see: the faction's own coordinator reads the meeting's page.
     own = make_user(Role.COORDINATOR, username="own-coordinator")
     ours.coordinators.add(own)
@@ -428,3 +434,50 @@ def test_a_call_operator_reaches_the_observers_pages_and_no_other_election_page(
         "elections:calls",
         "elections:home_voting_xlsx",
     }
+
+
+def test_a_regional_coordinator_reads_nothing_of_another_regions_meetings(client, world):
+    """Their own faction's meeting held in another region: no page, spreadsheet or API answer shows
+    it, its voters or their questions, whatever region is asked for."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from otklik.deputies.models import Faction, RegionalCoordinator
+    from otklik.deputies.services import make_deputy
+    from otklik.directory.choices import TerritoryKind
+    from otklik.elections import campaign
+    from otklik.elections.models import CampaignEvent
+    from otklik.testing.factories import make_territory
+
+    saratov = make_territory("Саратовская область", kind=TerritoryKind.REGION)
+    samara = make_territory("Самарская область", kind=TerritoryKind.REGION)
+    party = Faction.objects.create(name="Фракция «Созидание»")
+    deputy = make_deputy(
+        "Иванов Пётр Сергеевич", council="Саратовская областная дума", region=saratov, faction=party
+    )
+    meeting = CampaignEvent.objects.create(
+        candidate=deputy.full_name,
+        deputy=deputy,
+        territory=make_territory("Энгельсский район", parent=saratov),
+        starts_at=timezone.now() - timedelta(days=2),
+        place="ДК",
+    )
+    campaign.record_question(
+        meeting,
+        text="Когда починят качели во дворе школы?",
+        asked_by="Воронцова Ирина",
+        contact="+79270001122",
+    )
+    coordinator = make_user(Role.COORDINATOR, username="samara-coordinator")
+    party.coordinators.add(coordinator)
+    RegionalCoordinator.objects.create(user=coordinator, region=samara)
+    client.force_login(coordinator)
+    values = {**world["values"], "pk": str(meeting.pk)}
+    asked = [{"when": "all"}, {"when": "all", "region": str(saratov.pk)}]
+    assert _meeting_leaks(client, values, asked) == []
+    # The check can see: the party's headquarters (bound to no region) reads the meeting's page.
+    hq = make_user(Role.COORDINATOR, username="party-hq")
+    party.coordinators.add(hq)
+    client.force_login(hq)
+    assert "Воронцова" in client.get(f"/elections/events/{meeting.pk}/").content.decode()

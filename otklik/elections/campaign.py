@@ -5,8 +5,13 @@ appeal; the question keeps the link to its case.
 
 The calendar is for the situational center (the center's roles, lawyers), which sees every meeting,
 and party coordinators, who see only their factions' meetings (a meeting's faction is its deputy's,
-or the one chosen when it was entered): :func:`visible_events` is the only way to list meetings and
-:func:`access_event` to open one — anything out of scope is a 404, as for cases.
+or the one chosen when it was entered) — and a regional coordinator (bound to regions,
+:class:`otklik.deputies.models.RegionalCoordinator`) only those of their regions, while the party's
+headquarters (a coordinator bound to no region) sees every region's. A meeting is in the region its
+territory lies in; one entered without a territory, in its deputy's region; one with neither is the
+center's only. :func:`visible_events` is the only way to list meetings (the calendar, the analysis of
+the questions and its spreadsheet read it) and :func:`access_event` to open one — anything out of
+scope is a 404, as for cases.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.permissions import AnyUser, Capability, can
 from otklik.deputies.models import Deputy, Faction
-from otklik.directory.choices import Channel
+from otklik.deputies.services import coordinated_regions
+from otklik.directory.choices import Channel, TerritoryKind
 from otklik.directory.models import Territory
 from otklik.intake.direct import SubmissionError, direct_source, submit
 
@@ -52,11 +58,55 @@ def coordinated_factions(user: AnyUser) -> QuerySet[Faction]:
     return Faction.objects.none()
 
 
+# Region → municipal district or urban okrug → settlement: a territory lies at most this deep.
+LEVELS = 3
+
+
+def territory_in(regions: list[int], field: str = "") -> Q:
+    """A condition on territories (or, with ``field``, on the territory a row names) lying in one of
+    ``regions``: the region itself or a territory under it."""
+    condition = Q()
+    for depth in range(LEVELS):
+        path = "__".join([*([field] if field else []), *(["parent"] * depth)]) or "pk"
+        condition |= Q(**{f"{path}__in": regions})
+    return condition
+
+
+def in_regions(regions: list[int]) -> Q:
+    """Meetings held in one of ``regions``: by their territory, else by their deputy's region."""
+    return territory_in(regions, "territory") | Q(territory__isnull=True, deputy__region__in=regions)
+
+
+def meeting_regions(user: AnyUser) -> list[int] | None:
+    """The regions whose meetings ``user`` may see; None for every region (the center, the party's
+    headquarters)."""
+    if is_headquarters(user):
+        return None
+    return coordinated_regions(user)
+
+
 def visible_events(user: AnyUser) -> QuerySet[CampaignEvent]:
-    """Meetings ``user`` may see: every one for the center, their factions' for a coordinator."""
+    """Meetings ``user`` may see: every one for the center, their factions' for a coordinator, of
+    their regions only for a regional coordinator."""
     if is_headquarters(user):
         return CampaignEvent.objects.all()  # meetings of no faction too
-    return CampaignEvent.objects.filter(faction__in=coordinated_factions(user))
+    events = CampaignEvent.objects.filter(faction__in=coordinated_factions(user))
+    regions = meeting_regions(user)
+    return events if regions is None else events.filter(in_regions(regions))
+
+
+def regions_for(user: AnyUser) -> QuerySet[Territory]:
+    """The regions ``user`` may choose in the calendar's filter (those of their scope)."""
+    regions = Territory.objects.filter(kind=TerritoryKind.REGION).only("pk", "name").order_by("name")
+    scope = meeting_regions(user)
+    return regions if scope is None else regions.filter(pk__in=scope)
+
+
+def territories_for(user: AnyUser) -> QuerySet[Territory]:
+    """The territories ``user`` may hold a meeting in (their regions' for a regional coordinator)."""
+    scope = meeting_regions(user)
+    territories = Territory.objects.defer("geometry", "bbox", "aliases")
+    return territories if scope is None else territories.filter(territory_in(scope))
 
 
 def access_event(user: AnyUser, pk: Any) -> CampaignEvent:
@@ -84,14 +134,15 @@ def filter_events(
     date_from: date | None = None,
     date_to: date | None = None,
     district: Territory | None = None,
+    region: Territory | None = None,
     candidate: str = "",
     deputy: Deputy | None = None,
     faction: Faction | None = None,
     now: datetime | None = None,
 ) -> QuerySet[CampaignEvent]:
     """Meetings by time (upcoming from today on, past before today, or all; and dates), by the
-    district they are held in, by candidate, deputy and faction; upcoming in time order, the rest
-    newest first."""
+    district and the region they are held in, by candidate, deputy and faction; upcoming in time
+    order, the rest newest first."""
     tz = timezone.get_current_timezone()
     today = timezone.localtime(now).date() if now else timezone.localdate()
     midnight = datetime(today.year, today.month, today.day, tzinfo=tz)
@@ -108,6 +159,8 @@ def filter_events(
         events = events.filter(starts_at__lt=datetime(after.year, after.month, after.day, tzinfo=tz))
     if district is not None:
         events = events.filter(territory__in=within(district))
+    if region is not None:
+        events = events.filter(in_regions([region.pk]))
     if candidate:
         events = events.filter(candidate=candidate)
     if deputy is not None:

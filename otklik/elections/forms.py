@@ -118,7 +118,9 @@ class ExitPollForm(forms.Form):
 class EventForm(forms.ModelForm):
     """A meeting on the campaign calendar. ``factions`` are those the user may enter meetings for
     (:func:`otklik.elections.campaign.coordinated_factions`): a coordinator picks one of theirs or a
-    deputy of one of theirs; the center may leave both empty."""
+    deputy of one of theirs; the center may leave both empty. ``territories`` are those the user may
+    hold a meeting in; ``regions`` (a regional coordinator's) limit the deputies to those regions, and
+    the meeting then needs its territory or deputy so that it lands in one of them."""
 
     class Meta:
         model = CampaignEvent
@@ -127,13 +129,26 @@ class EventForm(forms.ModelForm):
             "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
         }
 
-    def __init__(self, *args: Any, factions: Any, faction_required: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        factions: Any,
+        faction_required: bool,
+        territories: Any = None,
+        regions: list[int] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.faction_required = faction_required
+        self.regions = regions
         self.fields["faction"].queryset = factions  # type: ignore[attr-defined]
+        deputy_field: Any = self.fields["deputy"]
         if faction_required:  # a coordinator: only their factions' deputies
-            deputy_field: Any = self.fields["deputy"]
             deputy_field.queryset = deputy_field.queryset.filter(faction__in=factions)
+        if regions is not None:  # a regional coordinator: their regions' deputies and places
+            deputy_field.queryset = deputy_field.queryset.filter(region__in=regions)
+        if territories is not None:
+            self.fields["territory"].queryset = territories  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -142,6 +157,8 @@ class EventForm(forms.ModelForm):
             self.add_error("faction", _("The deputy is in another faction."))
         elif self.faction_required and faction is None and (deputy is None or deputy.faction_id is None):
             self.add_error("faction", _("Choose your faction or its deputy."))
+        if self.regions is not None and deputy is None and data.get("territory") is None:
+            self.add_error("territory", _("Choose the district the meeting is held in."))
         return data
 
 
@@ -262,6 +279,9 @@ class MeetingFilterForm(forms.Form):
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Territory.objects.none(), required=False, empty_label=_("all")
+    )
     district = forms.ModelChoiceField(
         label=_("District"), queryset=Territory.objects.none(), required=False, empty_label=_("all")
     )
@@ -273,14 +293,31 @@ class MeetingFilterForm(forms.Form):
         label=_("Faction"), queryset=Faction.objects.none(), required=False, empty_label=_("all")
     )
 
-    def __init__(self, data: Any, *, events: Any, factions: Any, default_when: str = "upcoming") -> None:
+    def __init__(
+        self,
+        data: Any,
+        *,
+        events: Any,
+        factions: Any,
+        regions: Any = None,
+        territories: Any = None,
+        default_when: str = "upcoming",
+    ) -> None:
+        """``regions`` and ``territories``: the user's scope (every one when not given); the region
+        filter is offered only where there is more than one region to choose."""
         super().__init__(data)
         self.default_when = default_when
         self.fields["when"].initial = default_when
+        region: Any = self.fields["region"]
+        region.queryset = regions if regions is not None else Territory.objects.none()
+        if regions is None or len(region.queryset) < 2:
+            del self.fields["region"]
         districts: Any = self.fields["district"]
-        districts.queryset = Territory.objects.filter(
-            kind__in=(TerritoryKind.DISTRICT, TerritoryKind.OKRUG)
-        ).order_by("name")
+        districts.queryset = (
+            (territories if territories is not None else Territory.objects.all())
+            .filter(kind__in=(TerritoryKind.DISTRICT, TerritoryKind.OKRUG))
+            .order_by("name")
+        )
         names = sorted(set(events.values_list("candidate", flat=True)))
         candidate: Any = self.fields["candidate"]
         candidate.choices = [("", _("all")), *((n, n) for n in names)]
@@ -297,6 +334,7 @@ class MeetingFilterForm(forms.Form):
             "date_from": data.get("date_from"),
             "date_to": data.get("date_to"),
             "district": data.get("district"),
+            "region": data.get("region"),
             "candidate": data.get("candidate") or "",
             "deputy": data.get("deputy"),
             "faction": data.get("faction"),

@@ -1,6 +1,7 @@
 """The campaign calendar's pages: the calendar with its filters, a meeting with its questions and
 answers, and the analysis of the questions (page and spreadsheet). Scoped as
-:mod:`otklik.elections.campaign` says: the center sees every meeting, a coordinator their factions'."""
+:mod:`otklik.elections.campaign` says: the center sees every meeting, a coordinator their factions',
+a regional coordinator their factions' in their regions."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def _filters(request: HttpRequest, *, default_when: str) -> MeetingFilterForm:
         request.GET or None,
         events=campaign.visible_events(user),
         factions=campaign.coordinated_factions(user),
+        regions=campaign.regions_for(user),
+        territories=campaign.territories_for(user),
         default_when=default_when,
     )
 
@@ -43,6 +46,8 @@ def events(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         factions=campaign.coordinated_factions(request.user),
         faction_required=not access.is_headquarters(request.user),
+        territories=campaign.territories_for(request.user),
+        regions=campaign.meeting_regions(request.user),
     )
     if request.method == "POST" and form.is_valid():
         event = form.save()
