@@ -21,22 +21,9 @@ from django.utils import timezone
 
 from otklik.accounts.choices import Role
 from otklik.analytics.rollups import rebuild_rollups
-from otklik.cases import actions
-from otklik.cases.choices import AnswerKind, CaseStatus
-from otklik.cases.models import Rating
-from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Territory
-from otklik.testing.factories import (
-    make_agency,
-    make_case,
-    make_category,
-    make_policy,
-    make_territory,
-    make_user,
-    square,
-)
-
-CASES = 120
+from otklik.testing.factories import make_case, make_user
+from otklik.testing.worlds import SMALL, operator_world
 
 # (page, who asks, the most queries it may make). ``{case}`` and ``{agency}`` are filled in.
 PINS: list[tuple[str, str, int]] = [
@@ -70,71 +57,12 @@ DEPUTY_PINS: list[tuple[str, str, int]] = [
 
 @pytest.fixture
 def world(db) -> dict[str, Any]:
-    now = timezone.now()
-    region = make_territory("Область", kind=TerritoryKind.REGION)
-    districts = [
-        make_territory(f"Район {n}", parent=region, geometry=square(45.0 + n * 0.5, 51.0)) for n in range(4)
-    ]
-    towns = [
-        make_territory(f"Посёлок {n}", kind=TerritoryKind.SETTLEMENT, parent=districts[n % 4])
-        for n in range(8)
-    ]
-    places = districts + towns
-    roots = [make_category(f"Раздел {n}") for n in range(3)]
-    categories = [make_category(f"Тема {n}", parent=roots[n % 3]) for n in range(9)]
-    agencies = [make_agency(f"Ведомство {n}") for n in range(5)]
-    make_policy(amount=5)
-    users = {
-        "moderator": make_user(Role.MODERATOR),
-        "supervisor": make_user(Role.SUPERVISOR),
-        "analyst": make_user(Role.ANALYST),
-        "executor": make_user(Role.EXECUTOR, agency=agencies[0]),
-    }
-    moderator, executor = users["moderator"], users["executor"]
-    statuses = [
-        CaseStatus.NEW,
-        CaseStatus.MODERATION,
-        CaseStatus.ASSIGNED,
-        CaseStatus.IN_PROGRESS,
-        CaseStatus.ESCALATED,
-    ]
-    cases = []
-    for n in range(CASES):
-        category, place = categories[n % len(categories)], places[n % len(places)]
-        agency = agencies[n % len(agencies)]
-        waiting = n % 6 < 2  # a third waits for moderation, with the pipeline's suggestions
-        case = make_case(
-            agency=None if waiting else agency,
-            status=statuses[(n // 5) % len(statuses)] if not waiting else CaseStatus.MODERATION,
-            text=f"Проблема номер {n}: не вывозят мусор, яма на дороге, нет воды",
-            created_at=now - timedelta(days=n % 60, hours=n % 24),
-            category=None if waiting else category,
-            territory=None if waiting else place,
-            suggested_category=category,
-            suggested_territory=place,
-            suggested_agency=agency,
-            category_confidence=(n % 10) / 10,
-            is_urgent=n % 11 == 0,
-            lat=51.0 + (n % 7) * 0.05,
-            lon=45.0 + (n % 5) * 0.1,
-            deadline_at=now + timedelta(days=(n % 9) - 3),
-            assigned_at=None if waiting else now - timedelta(days=n % 60),
-        )
-        cases.append(case)
-    # A full road for some of the executor's cases: answers, publication, a rating.
-    working = (CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS)
-    road = [c for c in cases if c.agency_id == agencies[0].pk and c.status in working][:6]
-    for case in road:
-        actions.write_answer(
-            case, executor, text="Промежуточный ответ: бригада выехала.", kind=AnswerKind.INTERIM
-        )
-        answer = actions.write_answer(case, executor, text="Окончательный ответ: всё исправлено.")
-        actions.approve_answer(answer, moderator)
-        actions.publish_answer(answer, moderator)
-        Rating.objects.create(case=case, score=4, created_at=now)
-    rebuild_rollups(now=now)
-    # The card of a case with its whole history: two answers, publication, a rating.
-    return {"users": users, "case": road[0], "agency": agencies[0]}
+    """The shared sized world (:mod:`otklik.testing.worlds`, the one the queue's CPU profile uses):
+    a region, a category tree, agencies, 120 cases in the working statuses, some with their whole
+    road (answers, publication, a rating), and the rollups built."""
+    built = operator_world(SMALL)
+    rebuild_rollups(now=timezone.now())
+    return {"users": built.users, "case": built.card, "agency": built.agency}
 
 
 def _count(client: Any, url: str) -> int:

@@ -310,11 +310,11 @@ class CaseFilter(django_filters.FilterSet):
         text = value.strip()
         return search_cases(qs, text) if text else qs
 
-    def offer_queue_choices(self) -> CaseFilter:
+    def offer_queue_choices(self, directory: QueueDirectory | None = None) -> CaseFilter:
         """The queue's form offers the category tree, the region and its municipalities, and the
-        agencies by name (kept in the process, :data:`offered_choices`) — and the chosen value,
+        agencies by name (kept in the process, :data:`queue_directory`) — and the chosen value,
         wherever it came from (any value still filters)."""
-        offered = offered_choices.get()
+        offered = (directory or queue_directory.get()).offered
         for name, options in offered.items():
             field: Any = self.form.fields[name]
             chosen = str(self.data.get(name) or "") if self.data is not None else ""
@@ -346,20 +346,44 @@ class Offered:
     ids: frozenset[int]
 
 
-def _build_offered() -> dict[str, Offered]:
-    built = {}
+@dataclass(frozen=True)
+class QueueDirectory:
+    """What the queue shows of the directory, by id: the form's options, and the names a row prints
+    for its category (with its parent's), territory and agency — so the page's cases are read
+    without joining eight directory rows to each (at 50 rows most of the page's ORM time)."""
+
+    offered: dict[str, Offered]
+    categories: dict[int, tuple[str, str]]  # id → (name, the parent's name or "")
+    territories: dict[int, str]
+    agencies: dict[int, str]
+
+
+def _build_directory() -> QueueDirectory:
+    offered = {}
     for name, queryset in QUEUE_OFFERS.items():
         label = QUEUE_LABELS[name]
         choices = [(obj.pk, label(obj)) for obj in queryset()]
-        built[name] = Offered(choices, frozenset(pk for pk, _label in choices))
-    return built
+        offered[name] = Offered(choices, frozenset(pk for pk, _label in choices))
+    return QueueDirectory(
+        offered=offered,
+        categories={
+            pk: (name, parent or "")
+            for pk, name, parent in Category.objects.values_list("pk", "name", "parent__name")
+        },
+        territories=dict(Territory.objects.values_list("pk", "name")),
+        # as Agency.__str__
+        agencies={
+            pk: short or name for pk, name, short in Agency.objects.values_list("pk", "name", "short_name")
+        },
+    )
 
 
-# The queue form's options, read once per process and again when a category, territory or agency is
-# saved or deleted (every page asked for them: three queries and a model per option).
+# The queue's directory, read once per process and again when a category, territory or agency is
+# saved or deleted (every page asked for its options: three queries and a model per option; and
+# each row joined its eight directory rows).
 DIRECTORY = "cases.queue-offers"
 bump_on_change(DIRECTORY, Category, Territory, Agency)
-offered_choices = ProcessCache(DIRECTORY, build=_build_offered, max_age=600)
+queue_directory = ProcessCache(DIRECTORY, build=_build_directory, max_age=600)
 
 
 # The "all" tab and the paginator of a tab without a status count at most this many cases (200 pages):
@@ -407,6 +431,7 @@ class QueueResult:
     tab: str
     sort: str
     more: set[str]  # the tabs with more cases than their count says (COUNT_CAP)
+    directory: QueueDirectory  # names the rows' category, territory and agency
 
     @property
     def total(self) -> tuple[int, bool]:
@@ -419,7 +444,8 @@ def queue_cases(
 ) -> tuple[forms.Form, QueueResult]:
     """Filter, count and sort the cases the user may see; ``data`` is ``request.GET``."""
     now = now or timezone.now()
-    filters = CaseFilter(data, visible, now=now).offer_queue_choices()
+    directory = queue_directory.get()
+    filters = CaseFilter(data, visible, now=now).offer_queue_choices(directory)
     filtered: CaseQuerySet = filters.qs
     tab = str(data.get("tab") or "")
     tab = tab if tab in TAB_KEYS else DEFAULT_TAB
@@ -427,19 +453,8 @@ def queue_cases(
     sort = sort if sort in SORTS else DEFAULT_SORT
     counts, more = tab_counts(filtered, now)
     current = next(t for t in TABS if t.key == tab)
-    cases = (
-        filtered.filter(current.q(now))
-        .select_related(
-            "category",
-            "category__parent",
-            "territory",
-            "agency",
-            # what the pipeline suggests, shown until a moderator decides
-            "suggested_category",
-            "suggested_category__parent",
-            "suggested_territory",
-            "suggested_agency",
-        )
-        .order_by(*SORTS[sort][1])
+    # the rows' category, territory and agency are named from ``directory``: no join
+    cases = filtered.filter(current.q(now)).order_by(*SORTS[sort][1])
+    return filters.form, QueueResult(
+        cases=cases, counts=counts, tab=tab, sort=sort, more=more, directory=directory
     )
-    return filters.form, QueueResult(cases=cases, counts=counts, tab=tab, sort=sort, more=more)

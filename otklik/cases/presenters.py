@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from otklik.accounts.permissions import AnyUser
 
+from .filters import QueueDirectory, queue_directory
 from .inline import can_correct_inline
 from .models import Case
 from .templatetags.otklik_ui import countdown, is_late, percent, status_badge
@@ -97,21 +98,33 @@ class EditButton:
         )
 
 
-def _shown(case: Case, field: str) -> dict[str, Any] | None:
-    """The category, territory or agency a row shows: the decided one, else the pipeline's suggestion."""
-    decided = getattr(case, field)
-    value = decided or getattr(case, f"suggested_{field}")
-    if value is None:
+def _shown(case: Case, field: str, names: Mapping[int, Any]) -> dict[str, Any] | None:
+    """The category, territory or agency a row shows: the decided one, else the pipeline's suggestion,
+    named from the queue's directory (``names``: id → name, for categories (name, parent's name))."""
+    decided = getattr(case, f"{field}_id")
+    pk = decided or getattr(case, f"suggested_{field}_id")
+    if pk is None:
         return None
-    parent = getattr(value, "parent", None) if field == "category" else None
+    named = names.get(pk)
+    if named is None:  # saved after this page read the directory's version: read it alone
+        named = _named(field, pk)
+    name, parent = named if field == "category" else (named, "")
     return {
-        "name": value.name if field != "agency" else str(value),
-        "parent": parent.name if parent is not None else "",
+        "name": name,
+        "parent": parent,
         "suggested": decided is None,
         "confidence": percent(case.category_confidence)
         if field == "category" and decided is None and case.category_confidence is not None
         else "",
     }
+
+
+def _named(field: str, pk: int) -> Any:
+    """One directory row's entry as :class:`~otklik.cases.filters.QueueDirectory` holds it."""
+    value = Case._meta.get_field(field).related_model._default_manager.get(pk=pk)  # type: ignore[union-attr]
+    if field == "category":
+        return value.name, value.parent.name if value.parent_id else ""
+    return str(value) if field == "agency" else value.name
 
 
 def queue_rows(
@@ -121,8 +134,11 @@ def queue_rows(
     user: AnyUser,
     confirmable: set[int],
     refused: Mapping[int, str],
+    directory: QueueDirectory | None = None,
 ) -> list[dict[str, Any]]:
-    """One dict per case of a queue page, in order, with what each cell shows (see the module)."""
+    """One dict per case of a queue page, in order, with what each cell shows (see the module);
+    ``directory`` names the rows' category, territory and agency (the process's one by default)."""
+    directory = directory or queue_directory.get()
     detail = url_maker("cases:detail")
     edit = EditButton(user)
     full = get_format("DATETIME_FORMAT")
@@ -145,9 +161,9 @@ def queue_rows(
                 "refusal": refused.get(case.pk),
                 "title": truncate(case.title or case.text, 90),
                 "address": truncate(case.address, 60) if case.address else "",
-                "category": _shown(case, "category"),
-                "territory": _shown(case, "territory"),
-                "agency": _shown(case, "agency"),
+                "category": _shown(case, "category", directory.categories),
+                "territory": _shown(case, "territory", directory.territories),
+                "agency": _shown(case, "agency", directory.agencies),
                 "channel": case.get_channel_display(),
                 "status": status_badge(case.status),
                 "reply": getattr(case, "reply", None),

@@ -101,7 +101,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "cases": page.object_list,
         "rows": presenters.queue_rows(
-            page.object_list, now=now, user=request.user, confirmable=confirmable, refused=refused
+            page.object_list,
+            now=now,
+            user=request.user,
+            confirmable=confirmable,
+            refused=refused,
+            directory=result.directory,
         ),
         "words": presenters.row_words(),
         "confirmable": confirmable,

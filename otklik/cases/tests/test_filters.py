@@ -273,3 +273,42 @@ def test_every_consumer_builds_the_one_filter(client, world, tmp_path, monkeypat
     assert len(built) == 3
     assert CaseViewSet.filterset_class is CaseFilter
     assert not hasattr(case_filters, "apply_filters")
+
+
+def test_the_rows_are_named_from_the_kept_directory_and_follow_a_rename(client, world):
+    """The queue's rows read their cases without joining the directory: the category (with its
+    parent), territory and agency a row shows are named from the queue's directory kept in the
+    process — a rename shows on the next page, and a directory row saved after the page read the
+    directory (so not in it) is still named, read alone."""
+    from otklik.cases import presenters
+    from otklik.cases.filters import QueueDirectory
+
+    client.force_login(world["moderator"])
+
+    def row(key: str) -> dict[str, Any]:
+        rows = client.get(reverse("cases:queue")).context["rows"]
+        return next(r for r in rows if r["number"] == world["cases"][key].number)
+
+    waiting = row("waiting")
+    assert (waiting["category"]["name"], waiting["category"]["parent"]) == ("Отопление", "ЖКХ")
+    assert waiting["category"]["suggested"] and waiting["territory"]["name"] == "Шумейка"
+    assert waiting["agency"]["name"] == "Водоканал"
+    decided = row("decided")
+    assert decided["category"] == {"name": "Дороги", "parent": "", "suggested": False, "confidence": ""}
+    assert (decided["territory"]["name"], decided["agency"]["name"]) == ("Балаковский район", "Минтранс")
+    assert row("bare")["category"] is None
+    heating = world["cases"]["waiting"].suggested_category
+    heating.name = "Отопление и горячая вода"
+    heating.save()
+    assert row("waiting")["category"]["name"] == "Отопление и горячая вода"
+    # a directory read before the case's category, territory and agency existed
+    empty = QueueDirectory(offered={}, categories={}, territories={}, agencies={})
+    case = Case.objects.get(pk=world["cases"]["decided"].pk)
+    [shown] = presenters.queue_rows(
+        [case], now=timezone.now(), user=world["moderator"], confirmable=set(), refused={}, directory=empty
+    )
+    assert (shown["category"]["name"], shown["territory"]["name"], shown["agency"]["name"]) == (
+        "Дороги",
+        "Балаковский район",
+        "Минтранс",
+    )
