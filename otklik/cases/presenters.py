@@ -26,6 +26,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from otklik.accounts.permissions import AnyUser
+from otklik.directory.models import Agency, Category, Territory
 
 from .filters import QueueDirectory, queue_directory
 from .inline import can_correct_inline
@@ -121,10 +122,12 @@ def _shown(case: Case, field: str, names: Mapping[int, Any]) -> dict[str, Any] |
 
 def _named(field: str, pk: int) -> Any:
     """One directory row's entry as :class:`~otklik.cases.filters.QueueDirectory` holds it."""
-    value = Case._meta.get_field(field).related_model._default_manager.get(pk=pk)  # type: ignore[union-attr]
     if field == "category":
-        return value.name, value.parent.name if value.parent_id else ""
-    return str(value) if field == "agency" else value.name
+        category = Category.objects.select_related("parent").get(pk=pk)
+        return category.name, category.parent.name if category.parent is not None else ""
+    if field == "agency":
+        return str(Agency.objects.get(pk=pk))
+    return Territory.objects.get(pk=pk).name
 
 
 def queue_rows(
