@@ -24,6 +24,7 @@ from otklik.directory.choices import Channel
 from otklik.directory.models import Territory
 
 from . import catalog
+from .addresses import TownStreet, town_streets
 from .catalog import PROBLEMS, Problem
 from .places import Place, region_places
 
@@ -53,6 +54,7 @@ DUPLICATE_SHARE = 0.1  # incidents several residents write about
 BURST_SHARE = 0.004  # mass incidents: a dozen messages within hours
 EXACT_REPOST_SHARE = 0.03
 COORDINATES_SHARE = 0.35  # social and web messages that carry a geotag
+HOUSE_WITH_STREET = 0.8  # a street named without a house in the template gets one this often
 
 # Relative activity by local hour (0–23) and by weekday (Monday first).
 HOUR_WEIGHTS = (
@@ -197,6 +199,12 @@ class _TimeSampler:
         return min(moment, self.end - timedelta(seconds=1))
 
 
+def _streets(place: Place) -> tuple[list[TownStreet], list[float]]:
+    """The place's streets in the demo's address layer, its main streets written about more often."""
+    streets = list(town_streets(place))
+    return streets, [1 / (1 + i / 4) for i in range(len(streets))]
+
+
 def _pick_weighted(rng: random.Random, items: list[Any], weights: list[float]) -> Any:
     return rng.choices(items, weights=weights, k=1)[0]
 
@@ -236,9 +244,11 @@ class _Writer:
 
     def fill(self, template: str, place: Place, street: str, house: str) -> str:
         rng = self.rng
+        # residents often give the house with the street ("на ул. Мира, 12"), not only in {addr}
+        with_house = "{house}" not in template and "{addr}" not in template and "перекрёст" not in template
         values = {
             "loc": place.locative,
-            "street": street,
+            "street": f"{street}, {house}" if with_house and rng.random() < HOUSE_WITH_STREET else street,
             "house": house,
             "addr": f"{street}, д. {house}",
             "n": str(rng.randint(1, 45)),
@@ -366,6 +376,7 @@ def generate_messages(
     social = [SOURCES_BY_CODE[code] for code in SOCIAL_SOURCES]
     place_weights = [p.population**0.75 for p in places]
     messages: list[DemoMessage] = []
+    streets: dict[tuple[str, str], tuple[list[TownStreet], list[float]]] = {}
     incident = 0
     while len(messages) < count:
         moment = sampler.draw(rng)
@@ -389,8 +400,12 @@ def generate_messages(
         weights = [p.weight * (1.0 if p.season is None or month in p.season else 0.08) for p in candidates]
         problem: Problem = _pick_weighted(rng, candidates, weights)
         incident += 1
-        street = rng.choice(place.streets)
-        house = str(rng.randint(1, 120)) + (rng.choice(("", "", "", "а", "/2", " корп. 1")))
+        key = (place.municipality_name, place.name)
+        if key not in streets:
+            streets[key] = _streets(place)
+        street = _pick_weighted(rng, *streets[key])
+        # now and then a number the registry lacks: placed at the nearest house of the street
+        house = str(rng.randint(1, street.houses + 6)) + (rng.choice(("", "", "", "а", "/2", " корп. 1")))
         roll = rng.random()
         size = (
             rng.randint(8, 16) if roll < BURST_SHARE else rng.randint(2, 4) if roll < DUPLICATE_SHARE else 1
@@ -416,7 +431,7 @@ def generate_messages(
             else:
                 template = rng.choice(templates)
                 is_urgent = problem.urgent or isinstance(template, catalog.UrgentText)
-                body = writer.fill(template, place, street, house)
+                body = writer.fill(template, place, street.name, house)
                 text = writer.dress(body, source, place, urgent=is_urgent, repeat=k > 0)
             first_text = first_text or text
             with_point = source.channel in (Channel.VK, Channel.TELEGRAM, Channel.OK, Channel.WEB_FORM) and (

@@ -2,7 +2,8 @@
 
 Town names, codes and coordinates come from the loaded region (hflabs/city). The demo adds the
 administrative centers of the districts that have no town in that list (villages and urban-type
-settlements, real names, no coordinates or codes) and everyday street names.
+settlements, real names, no coordinates or codes). Their streets are the demo's synthetic address
+layer (:mod:`.addresses`).
 """
 
 from __future__ import annotations
@@ -62,80 +63,6 @@ LOCATIVE: dict[str, str] = {
     "Шиханы": "Шиханах",
 }
 
-STREETS: dict[str, tuple[str, ...]] = {
-    "Саратов": (
-        "ул. Московская",
-        "ул. Чернышевского",
-        "ул. Астраханская",
-        "ул. Большая Казачья",
-        "ул. Рахова",
-        "ул. Вольская",
-        "ул. Соколовая",
-        "ул. Шелковичная",
-        "ул. Танкистов",
-        "ул. Тархова",
-        "ул. Блинова",
-        "ул. Огородная",
-        "ул. Международная",
-        "ул. Университетская",
-        "ул. Слонова",
-        "ул. Пугачёва",
-        "пр-т 50 лет Октября",
-        "Московское шоссе",
-        "пр-т Энтузиастов",
-        "пр-т Строителей",
-        "ул. Навашина",
-        "ул. Волжская",
-        "ул. Орджоникидзе",
-        "ул. Беговая",
-        "ул. Топольчанская",
-    ),
-    "Энгельс": (
-        "пр-т Строителей",
-        "ул. Тельмана",
-        "ул. Маяковского",
-        "ул. Колотилова",
-        "ул. Нестерова",
-        "ул. Полиграфическая",
-        "ул. Ленина",
-        "ул. Горького",
-        "ул. Комсомольская",
-    ),
-    "Балаково": (
-        "ул. Трнавская",
-        "ул. Волжская",
-        "ул. Факел Социализма",
-        "ул. Братьев Захаровых",
-        "пр-т Героев",
-        "ул. Академика Жука",
-        "ул. Минская",
-        "ул. Комарова",
-        "ул. 30 лет Победы",
-    ),
-}
-GENERIC_STREETS: tuple[str, ...] = (
-    "ул. Ленина",
-    "ул. Советская",
-    "ул. Мира",
-    "ул. Гагарина",
-    "ул. Пушкина",
-    "ул. Комсомольская",
-    "ул. Октябрьская",
-    "ул. Молодёжная",
-    "ул. Садовая",
-    "ул. Набережная",
-    "ул. Школьная",
-    "ул. Рабочая",
-    "ул. Победы",
-    "ул. Кирова",
-    "ул. Чапаева",
-    "ул. Юбилейная",
-    "ул. Заводская",
-    "ул. Степная",
-    "ул. Почтовая",
-    "ул. Первомайская",
-)
-
 
 @dataclass(frozen=True)
 class Place:
@@ -167,10 +94,6 @@ class Place:
         if self.is_town:
             return f"г. {self.name}"
         return f"{self.municipality_name}, {self.kind} {self.name}"
-
-    @property
-    def streets(self) -> tuple[str, ...]:
-        return STREETS.get(self.name, GENERIC_STREETS)
 
 
 def ensure_district_centers(region: Territory) -> list[Territory]:

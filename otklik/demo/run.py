@@ -28,6 +28,7 @@ from otklik.directory.models import Territory
 from otklik.directory.regions import load_shipped_region
 from otklik.intake.models import DeadLetter, Message, Source
 
+from .addresses import ensure_demo_addresses
 from .agencies import REGIONAL, DemoDirectory, setup_agencies
 from .categories import CategoryMatcher
 from .deputies import SOURCE_CODE as DEPUTY_SOURCE
@@ -153,6 +154,7 @@ def run_demo(
     load_reference_data()
     region = load_shipped_region("saratov").region
     ensure_district_centers(region)
+    addresses = ensure_demo_addresses(region)
     matcher = CategoryMatcher()
     directory = setup_agencies(region, matcher)
     deputies = ensure_deputies(region)
@@ -166,6 +168,10 @@ def run_demo(
     say(
         f"Region {region.name}, {len(directory.agencies) + len(directory.municipal)} agencies, "
         f"{directory.rules} routing rules, {len(DEMO_LOGINS)} demo logins."
+    )
+    say(
+        f"Synthetic address layer: {len(addresses.created)} buildings added, "
+        f"{addresses.unchanged} already loaded."
     )
     result = DemoResult(region=region, directory=directory)
 

@@ -84,6 +84,17 @@ class Geocoded:
     lon: float | None
     precision: str  # "building", "house" (a neighbour's), "street", "place"
     candidates: tuple[int, ...] = ()  # territories when streets of several settlements match
+    settlement: str = ""  # the street's settlement ("" for the region's own city or several)
+    options: tuple[Geocoded, ...] = ()  # one a street when streets of several settlements match
+
+    def choose(self, settlement_name: str, related: Callable[[int], bool]) -> Geocoded | None:
+        """Of the streets of several settlements, the one in the place the text names: the streets
+        in a territory ``related`` to it, then (several in one district) the one of that settlement
+        by name; None when that leaves no street or more than one."""
+        near = [o for o in self.options if o.territory_id is not None and related(o.territory_id)]
+        if len(near) > 1:
+            near = [o for o in near if fold(o.settlement) == fold(settlement_name)]
+        return near[0] if len(near) == 1 else None
 
 
 def common_territory(ids: Sequence[int | None], parent_of: Mapping[int, int | None]) -> int | None:
@@ -218,34 +229,24 @@ class AddressIndex:
             hits = [(s, b) for s in typed for b in self._buildings(s.pk, house)]
             if hits:
                 exact = [(s, b) for s, b in hits if b.house == house.number] or hits
-                same = {b.territory_id for _, b in exact}
-                s, b = exact[0]
-                # "25" for "25/12" is the same corner building; another number is a neighbour's
-                precision = "building" if house_main(b.house) == house.main else "house"
-                return Geocoded(
-                    f"{s.kind} {s.name}, {house}",
-                    start,
-                    house.stop,
-                    b.territory_id if len(same) == 1 else None,
-                    b.lat,
-                    b.lon,
-                    precision,
-                    tuple(t for t in same if t is not None),
-                )
+                by_street: dict[int, Geocoded] = {}
+                for s, b in exact:  # each street's own building: the first (exact) one
+                    if s.pk not in by_street:
+                        # "25" for "25/12" is the same corner building; another number is a neighbour's
+                        precision = "building" if house_main(b.house) == house.main else "house"
+                        address = f"{s.kind} {s.name}, {house}"
+                        by_street[s.pk] = Geocoded(
+                            address, start, house.stop, b.territory_id, b.lat, b.lon, precision,
+                            settlement=s.settlement,
+                        )  # fmt: skip
+                return _one_of(list(by_street.values()))
             label += f", {house}"
             end = house.stop
-        territories = tuple(dict.fromkeys(s.territory_id for s in typed if s.territory_id is not None))
-        one = typed[0] if len(typed) == 1 else None
-        return Geocoded(
-            label,
-            start,
-            end,
-            one.territory_id if one else None,
-            one.lat if one else None,
-            one.lon if one else None,
-            "street",
-            territories,
-        )
+        found = [
+            Geocoded(label, start, end, s.territory_id, s.lat, s.lon, "street", settlement=s.settlement)
+            for s in typed
+        ]
+        return _one_of(found)
 
     def _buildings(self, street_id: int, house: House) -> list[BuildingEntry]:
         numbers = self.by_number.get(street_id, {})
@@ -298,6 +299,28 @@ class AddressIndex:
                     )
             i += 1
         return None
+
+
+def _one_of(found: list[Geocoded]) -> Geocoded:
+    """One street found, or streets of several settlements: then no point and no territory of its
+    own (unless all lie in one) until the place the text names decides (:meth:`Geocoded.choose`);
+    the first street's point for another settlement's text would be a point in the wrong town."""
+    if len(found) == 1:
+        return found[0]
+    first = found[0]
+    territories = tuple(dict.fromkeys(g.territory_id for g in found if g.territory_id is not None))
+    same = {g.territory_id for g in found}
+    return Geocoded(
+        first.address,
+        first.start,
+        first.stop,
+        first.territory_id if len(same) == 1 else None,
+        None,
+        None,
+        first.precision,
+        territories,
+        options=tuple(found),
+    )
 
 
 _KIND_GENDER = {"ул.": "femn", "наб.": "femn", "пл.": "femn", "ал.": "femn", "линия": "femn", "дор.": "femn"}

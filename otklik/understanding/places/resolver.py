@@ -113,14 +113,22 @@ def _geocode(text: str, words: list[Token], registry: AddressIndex) -> Geocoded 
 
 def _with_geocoded(
     found: Geocoded, territory: Territory | None, source: str, gazetteer: Gazetteer
-) -> tuple[Territory | None, str]:
+) -> tuple[Territory | None, str, Geocoded | None]:
     """The registry's territory against the one the names of the text gave: the deeper of the two
     when they agree; a building over a name elsewhere; a street or a place only where the text
-    names nothing (or only the region)."""
+    names nothing (or only the region). The third value is the registry's find whose point stands
+    (None: the point is the territory's)."""
     kind = "place" if found.precision == "place" else "address"
+    below_region = territory is not None and territory.kind != TerritoryKind.REGION
+    if found.options and territory is not None and below_region:
+        # streets of that name in several settlements: the one in the place the text names
+        pk = territory.pk
+        chosen = found.choose(
+            clean_name(territory.name), lambda t: t in gazetteer.territories and gazetteer.related(t, pk)
+        )
+        found = chosen or found
     tid = found.territory_id
     if tid is None and found.candidates and territory is not None:
-        # streets of that name in several settlements: the one in the place the text names
         related = [
             c for c in found.candidates if c in gazetteer.territories and gazetteer.related(c, territory.pk)
         ]
@@ -128,16 +136,20 @@ def _with_geocoded(
     ours = gazetteer.territories.get(tid) if tid is not None else None
     if ours is None:  # a point outside every territory still is a point
         none_named = territory is None and found.lat is not None
-        return (territory, kind) if none_named else (territory, source)
+        return (territory, kind, found) if none_named else (territory, source, None)
     if territory is None or territory.kind == TerritoryKind.REGION:
-        return ours, kind
+        return ours, kind, found
     if gazetteer.related(ours.pk, territory.pk):
-        return (
-            (ours, kind) if gazetteer.depth(ours.pk) >= gazetteer.depth(territory.pk) else (territory, source)
-        )
+        if gazetteer.depth(ours.pk) >= gazetteer.depth(territory.pk):
+            return ours, kind, found
+        # The text names a settlement inside the street's territory (a town without a polygon of
+        # its own inside its district): the named settlement stays, and the point is the street's
+        # when the street is that settlement's.
+        named = fold(clean_name(territory.name))
+        return territory, source, found if found.settlement and fold(found.settlement) == named else None
     if found.precision == "building":
-        return ours, kind
-    return territory, source
+        return ours, kind, found
+    return territory, source, None
 
 
 def locate(
@@ -169,8 +181,9 @@ def locate(
         words = [t for t in words if t.stop <= address.start or t.start >= address.stop]
     territory, matched = gazetteer.resolve(gazetteer.scan(words, text))
     source = "text" if territory is not None else "none"
+    at_point: Geocoded | None = None  # the registry's find whose point is the case's
     if geocoded is not None:
-        territory, source = _with_geocoded(geocoded, territory, source, gazetteer)
+        territory, source, at_point = _with_geocoded(geocoded, territory, source, gazetteer)
         if geocoded.precision != "place":
             address = Address(geocoded.address, geocoded.start, geocoded.stop)
         else:
@@ -183,11 +196,11 @@ def locate(
     if (territory is None or territory.kind == TerritoryKind.REGION) and address is not None:
         by_street = gazetteer.street_municipality(address.text)
         if by_street is not None:
-            territory, source = by_street, "street"
+            territory, source, at_point = by_street, "street", None
     if use_ner and (territory is None or territory.kind == TerritoryKind.REGION) and lat is None:
         by_ner, ner_matched, unresolved, _span = _ner_place(text, gazetteer)
         if by_ner is not None:
-            territory, source = by_ner, "ner"
+            territory, source, at_point = by_ner, "ner", None
             matched = [*matched, *ner_matched]
     known = None
     if institution is not None:  # the registry: the institution's territory (and point)
@@ -230,8 +243,8 @@ def locate(
     point_lon: float | None
     if known is not None and known.lat is not None and known.lon is not None:
         point_lat, point_lon, precision = known.lat, known.lon, "institution"
-    elif geocoded is not None and geocoded.lat is not None and source in ("address", "place"):
-        point_lat, point_lon, precision = geocoded.lat, geocoded.lon, geocoded.precision
+    elif at_point is not None and at_point.lat is not None and at_point.lon is not None:
+        point_lat, point_lon, precision = at_point.lat, at_point.lon, at_point.precision
     else:
         point_lat, point_lon = _point_of(territory)
         precision = str(territory.kind) if territory is not None else "none"
