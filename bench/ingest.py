@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ingest.py                 # 10,000 messages, in-process, 1 and 2 Celery workers
     .venv/bin/python bench/ingest.py --n 100000 --skip-celery
+    .venv/bin/python bench/ingest.py --n 5000 --history 30000 --batch-size 250 --workers 1,2
     .venv/bin/python bench/ingest.py --scan-only     # the monitoring scan only (no database)
     .venv/bin/python bench/ingest.py --skip-celery --registry ../shared/data/spb_our_city_dev/appeals.csv.gz
 
@@ -16,6 +17,14 @@ policies), generates ``--n`` residents' messages with the demo generator, and me
    stored — and whether each made exactly the in-process run's cases, joins and dead letters;
 3. the raw floor: a bare ``COPY`` of the same rows (the message columns) into a scratch table;
 4. the monitoring scan: posts/s of one core for a set of boolean queries over the same texts.
+
+``--history H`` first runs ``H`` earlier messages of the same generator through the pipeline (the
+stored cases, messages and similarity keys every later batch looks up, as in a region that has run
+for a while), ANALYZEs the tables as autovacuum would, and keeps that database as a template: every
+measured run (in-process, each worker count) starts from an identical copy of it. The workers' own
+seconds per stage (their ``batch … stages {…}`` log lines) are summed per run: what each stage costs
+on a worker, how long a batch waited for its turn to decide, and the serial part (lock to commit)
+that bounds what any number of workers can do.
 
 ``--registry FILE`` loads an address registry first (``otklik import-addresses FILE``: every building
 address of the file, e.g. the 2,978 of the Saint Petersburg appeals, into the demo region), so the
@@ -61,13 +70,42 @@ def log(text: str) -> None:
     print(text, flush=True)
 
 
-def setup_database(server: str, name: str) -> str:
+def setup_database(server: str, name: str, template: str | None = None) -> str:
+    """(Re)create database ``name`` on ``server``, empty or as a copy of ``template``."""
     import psycopg
 
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     return server.rsplit("/", 1)[0] + "/" + name
+
+
+def fresh_copy(server: str, name: str, template: str) -> None:
+    """The measured database again as it was after the history: a copy of ``template``."""
+    from django.db import connections
+
+    connections.close_all()
+    setup_database(server, name, template)
+    forget_process_caches()
+
+
+def forget_process_caches() -> None:
+    """This process starts a run as a fresh worker would: no fingerprints of stored messages kept."""
+    from otklik.intake.pipeline import similar
+
+    similar._FINGERPRINTS.clear()
+
+
+def analyze() -> None:
+    """What autovacuum would have done after a bulk load (the dev server runs without it)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def machine_load() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
 def django_setup(url: str, broker: str) -> None:
@@ -96,7 +134,14 @@ def load_region() -> None:
     ensure_sources()
 
 
-def generate(n: int, seed: int) -> list[dict[str, Any]]:
+def generate(n: int, seed: int, history: int = 0) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``history`` earlier messages and the ``n`` measured ones after them: one generated stream
+    (posted in order), split in time."""
+    items = _generate(n + history, seed)
+    return items[:history], items[history:]
+
+
+def _generate(n: int, seed: int) -> list[dict[str, Any]]:
     from otklik.demo.messages import generate as demo_generate
     from otklik.directory.choices import TerritoryKind
     from otklik.directory.models import Territory
@@ -144,16 +189,25 @@ def relevant_count() -> int:
 
 
 def run_inprocess(
-    items: list[dict[str, Any]], batch_size: int, now: datetime, timings: dict[str, float]
+    items: list[dict[str, Any]],
+    batch_size: int,
+    now: datetime,
+    timings: dict[str, float],
+    analyze_every: int = 0,
 ) -> tuple[float, float, Any]:
-    """Wall-clock and this process's CPU seconds of the in-process run, and its counters."""
+    """Wall-clock and this process's CPU seconds of the in-process run, and its counters;
+    ``analyze_every`` messages, the tables are analyzed as autovacuum would as they grow."""
     from otklik.intake.pipeline import BatchResult, run_batch, warm_up
 
     log(f"warm-up (once per process, not timed below): {warm_up():.2f} s")
     total = BatchResult()
     started, cpu = time.perf_counter(), time.process_time()
+    analyzed = 0
     for start in range(0, len(items), batch_size):
         total.add(run_batch(items[start : start + batch_size], now=now, timings=timings))
+        if analyze_every and start + batch_size - analyzed >= analyze_every:
+            analyze()
+            analyzed = start + batch_size
     return time.perf_counter() - started, time.process_time() - cpu, total
 
 
@@ -174,8 +228,30 @@ def wait_for_workers(names: list[str], timeout: float = 120) -> None:
     raise SystemExit(f"workers {names} did not answer within {timeout:.0f} s")
 
 
+def worker_stages(logs: list[Path]) -> tuple[dict[str, float], int]:
+    """The workers' seconds per stage summed over their ``batch … stages {json}`` lines, and the
+    number of batches."""
+    total: dict[str, float] = {}
+    batches = 0
+    for path in logs:
+        for line in path.read_text(errors="replace").splitlines():
+            _, found, stages = line.partition("; stages ")
+            if not found:
+                continue
+            batches += 1
+            for name, seconds in json.loads(stages).items():
+                total[name] = total.get(name, 0.0) + seconds
+    return total, batches
+
+
 def run_celery(
-    items: list[dict[str, Any]], batch_size: int, now: datetime, url: str, broker: str, workers: int
+    items: list[dict[str, Any]],
+    batch_size: int,
+    now: datetime,
+    url: str,
+    broker: str,
+    workers: int,
+    logs: list[Path],
 ) -> float:
     from otklik.intake.models import Message
     from otklik.intake.tasks import enqueue_batches
@@ -206,9 +282,10 @@ def run_celery(
                 "-l",
                 "warning",
             ],
-            env=env,
+            env={**env, "OTKLIK_LOG_LEVEL": "INFO"},  # each batch's seconds per stage (intake.tasks)
             cwd=ROOT,
             start_new_session=True,
+            stderr=logs[i].open("w"),
         )
         for i in range(workers)
     ]
@@ -321,8 +398,11 @@ def main() -> None:
     parser.add_argument("--scan-only", action="store_true", help="only the monitoring scan (no database)")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the in-process run into FILE")
     parser.add_argument("--registry", metavar="FILE", help="load an address registry from FILE first")
+    parser.add_argument("--history", type=int, default=0, help="earlier messages stored before the runs")
+    parser.add_argument("--logs", metavar="DIR", help="the workers' logs (default /tmp/<db>-workers)")
     args = parser.parse_args()
 
+    log(f"load: {machine_load()}")
     url = setup_database(args.server, args.db)
     django_setup(url, args.broker)
     t0 = time.perf_counter()
@@ -336,8 +416,8 @@ def main() -> None:
         report = import_addresses(args.registry, find_region(None))
         log(f"address registry: {report.lines()[0]}; {report.notes[0]} ({time.perf_counter() - t0:.1f} s)")
     t0 = time.perf_counter()
-    items = generate(args.n, args.seed)
-    log(f"generated {len(items):,} messages in {time.perf_counter() - t0:.1f} s")
+    history, items = generate(args.n, args.seed, args.history)
+    log(f"generated {len(history):,} + {len(items):,} messages in {time.perf_counter() - t0:.1f} s")
     texts = [i["text"] for i in items]
 
     rate, matched, forms = scan_rate(texts)
@@ -349,32 +429,50 @@ def main() -> None:
         return
 
     now = datetime(2026, 11, 23, 12, 30, tzinfo=ZoneInfo("Europe/Saratov"))
+    if history:
+        t0 = time.perf_counter()
+        _, _, made = run_inprocess(history, args.batch_size, now, {}, analyze_every=2500)
+        analyze()
+        log(f"history: {made.summary()} ({time.perf_counter() - t0:.0f} s), then ANALYZE")
+    template = f"{args.db}_template"
+    from django.db import connections
+
+    connections.close_all()
+    setup_database(args.server, template, args.db)  # every run starts from this copy
+
+    floor = raw_copy(items, url)
+    log(f"raw floor (COPY of the same rows): {len(items) / floor:,.0f} rows/s ({floor:.2f} s)")
+    fresh_copy(args.server, args.db, template)
+    relevant_before = relevant_count()
     if args.profile:
         import cProfile
 
         profiler = cProfile.Profile()
         profiler.enable()
     timings: dict[str, float] = {}
+    log(f"load: {machine_load()}")
     seconds, cpu, result = run_inprocess(items, args.batch_size, now, timings)
     if args.profile:
         profiler.disable()
         profiler.dump_stats(args.profile)
-    relevant = relevant_count()
+    relevant = relevant_count() - relevant_before
     log(
         f"in-process: {len(items) / seconds:,.0f} messages/s, {relevant / seconds:,.0f} relevant messages/s "
-        f"({len(items):,} in {seconds:.1f} s, {cpu:.1f} s CPU in this process; {result.summary()})"
+        f"({len(items):,} in {seconds:.1f} s, {cpu:.1f} s CPU in this process; {result.summary()}); "
+        f"ratio to the floor 1 : {seconds / floor:,.1f}"
     )
     log("per stage (wall clock):\n" + stage_table(timings, seconds))
-    floor = raw_copy(items, url)
-    log(f"raw floor (COPY of the same rows): {len(items) / floor:,.0f} rows/s ({floor:.2f} s)")
-    log(f"ratio in-process / floor: 1 : {seconds / floor:,.1f}")
 
     one_process = outcome()
     log(f"in-process made: {one_process}")
+    logs_dir = Path(args.logs or f"/tmp/{args.db}-workers")
+    logs_dir.mkdir(parents=True, exist_ok=True)
     for workers in [] if args.skip_celery else [int(w) for w in str(args.workers).split(",")]:
-        clear_pipeline_tables()
-        celery_seconds = run_celery(items, args.batch_size, now, url, args.broker, workers)
-        relevant = relevant_count()
+        fresh_copy(args.server, args.db, template)
+        logs = [logs_dir / f"{workers}-{i}.log" for i in range(workers)]
+        log(f"load: {machine_load()}")
+        celery_seconds = run_celery(items, args.batch_size, now, url, args.broker, workers, logs)
+        relevant = relevant_count() - relevant_before
         made = outcome()
         log(
             f"celery, {workers} worker(s) ({args.broker.split(':', 1)[0]}): "
@@ -382,7 +480,23 @@ def main() -> None:
             f"({celery_seconds:.1f} s); ratio to the floor 1 : {celery_seconds / floor:,.1f}; "
             f"{'the same cases as in-process' if made == one_process else f'DIFFERENT: {made}'}"
         )
+        stages, batches = worker_stages(logs)
+        serial = sum(stages.get(name, 0.0) for name in DECIDING)
+        log(
+            f"  on the workers, {batches} batches, seconds summed over the workers "
+            f"(serial part, lock to commit: {serial:.1f} s = {serial / max(batches, 1):.3f} s a batch):\n"
+            + stage_table(stages, celery_seconds * workers)
+        )
+    log(f"load: {machine_load()}")
+    import psycopg
 
+    with psycopg.connect(args.server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+
+
+# What a batch does holding the deciding lock (pipeline.order): one batch at a time, whatever the
+# number of workers.
+DECIDING = ("dedup", "similar", "route", "decide", "persist", "dead_letters", "commit")
 
 if __name__ == "__main__":
     main()

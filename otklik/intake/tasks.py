@@ -13,6 +13,7 @@ messages once. A database that is away (``OperationalError``) is retried with ba
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from collections.abc import Iterable
@@ -62,8 +63,16 @@ def run_batch_task(
     order.start(sequence)
     default = Source.objects.filter(code=source).first() if source else None
     moment = datetime.fromisoformat(now) if now else None
-    result = run_batch(items, now=moment, source=default, sequence=sequence, mode="celery")
-    log.info("batch of %d: %s", len(items), result.summary())
+    laps: dict[str, float] = {}
+    result = run_batch(items, now=moment, source=default, sequence=sequence, mode="celery", timings=laps)
+    # The seconds per stage (also in the metrics), one JSON object: bench/ingest.py sums them per worker.
+    log.info(
+        "batch %s of %d: %s; stages %s",
+        sequence,
+        len(items),
+        result.summary(),
+        json.dumps({name: round(seconds, 4) for name, seconds in laps.items()}),
+    )
     return {name: getattr(result, name) for name in result.COUNTERS}
 
 
