@@ -59,19 +59,23 @@ def stage_dedup(batch: Batch) -> None:
         return
     earliest = min(i.posted_at for i in candidates if i.posted_at) - NEAR_DUPLICATE_WINDOW
     latest = max(i.posted_at for i in candidates if i.posted_at) + NEAR_DUPLICATE_WINDOW
-    existing: dict[str, list[tuple[datetime, int, int]]] = {}
+    # Two queries, each led by its own index (the messages by text hash, then their cases by key),
+    # not one join: on tables whose statistics lag behind their growth (a new install, a bulk load)
+    # the planner ran the join as a loop over every open case — seconds a batch instead of a few ms.
+    found: dict[str, list[tuple[datetime, int, int]]] = {}
     for digest, posted_at, case_id, pk in Message.objects.filter(
         text_hash__in={i.text_hash for i in candidates},
         case__isnull=False,
-        case__status__in=OPEN,
-        case__addressed_to__isnull=True,  # a case written to someone is joined by nobody else
         posted_at__gte=earliest,
         posted_at__lte=latest,
     ).values_list("text_hash", "posted_at", "case_id", "pk"):
-        existing.setdefault(digest, []).append((posted_at, case_id, pk))
-    cases = Case.objects.only(*CASE_PLACE).in_bulk(
-        {case_id for rows in existing.values() for _, case_id, _ in rows}
+        found.setdefault(digest, []).append((posted_at, case_id, pk))
+    cases = (  # (a case written to someone is joined by nobody else)
+        Case.objects.only(*CASE_PLACE)
+        .filter(status__in=OPEN, addressed_to__isnull=True)
+        .in_bulk({case_id for rows in found.values() for _, case_id, _ in rows})
     )
+    existing = {d: kept for d, rows in found.items() if (kept := [r for r in rows if r[1] in cases])}
     linked = [i for i in candidates if i.text_hash in existing and dedup.link_numbers(i.text)]
     texts = (  # only for messages with links: the same normalized text may cite two other appeals
         dict(

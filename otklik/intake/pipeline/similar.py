@@ -11,6 +11,7 @@ fingerprinted again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection
@@ -27,45 +28,17 @@ from .schema import CASE_PLACE, Batch, Item
 def stage_similar(batch: Batch) -> None:
     """Near-duplicates, reposts and quotes of a message of an open case (or of an earlier item of the
     batch) within the window, in the same place when known, attach to that case (:mod:`.dedup`)."""
-    targets = [
-        i
-        for i in batch.understood()
-        if i.twin_of is None
-        and i.word_count >= dedup.MIN_WORDS
-        and i.posted_at is not None
-        and i.addressed_to is None  # written to someone: never joined to another agency's case
-    ]
+    targets = _targets(batch)
     if not targets:
         return
-    for item, made in zip(targets, dedup.fingerprints([i.text for i in targets]), strict=True):
-        item.fingerprint = made
-    lookups = {id(i): i.fingerprint.lookup_keys() for i in targets if i.fingerprint is not None}
-    earliest = min(i.posted_at for i in targets if i.posted_at) - dedup.WINDOW
-    latest = max(i.posted_at for i in targets if i.posted_at) + dedup.WINDOW
-    wanted = sorted({k for keys in lookups.values() for k in keys})
-    by_key: dict[int, list[tuple[int, int]]] = {}  # key → (message id, posted at in µs)
-    found_in: dict[int, tuple[str, int]] = {}  # message id → (its text hash, its case id)
-    for key, message_id, posted_at, digest, case_id in _keys_found(wanted, earliest, latest):
-        by_key.setdefault(key, []).append((message_id, posted_at))
-        found_in[message_id] = (digest, case_id)
-    for key, rows in by_key.items():  # a template many residents copy: the latest few stand for all
-        if len(rows) > _MAX_PER_KEY:
-            by_key[key] = sorted(rows, key=lambda row: row[1])[-_MAX_PER_KEY:]
+    fingerprint_items(targets)
+    lookups = {id(i): i.lookup_keys for i in targets if i.lookup_keys is not None}
+    by_key, found_in = _candidates(targets)
     stored: dict[int, tuple[dedup.Fingerprint, int]] = {}
     # case id → (its territory or the suggested one, address, point)
     cases: dict[int, tuple[int | None, str, dedup.Point | None]] = {}
     if by_key:
-        ids = {mid for rows in by_key.values() for mid, _ in rows}
-        for mid in ids:  # fingerprints kept in this process (written or read before): no text needed
-            digest, case_id = found_in[mid]
-            known = _FINGERPRINTS.get((mid, digest))
-            if known is not None:
-                stored[mid] = (known, case_id)
-        missing = [mid for mid in ids if mid not in stored]
-        if missing:
-            texts = Message.objects.filter(pk__in=missing).values_list("pk", "text", "text_hash", "case_id")
-            for mid, text, digest, case_id in texts:
-                stored[mid] = (_stored_fingerprint(mid, digest, text), case_id)
+        stored = _stored(by_key, found_in)
         cases = {
             pk: (territory_id or suggested_id, address, dedup.point(lat, lon))
             for pk, territory_id, suggested_id, address, lat, lon in Case.objects.filter(
@@ -121,18 +94,92 @@ def stage_similar(batch: Batch) -> None:
                 item.attach_to = objects.get(attached[id(item)])
 
 
+def fingerprint_items(items: list[Item]) -> None:
+    """The fingerprints and the keys to look up of the items that have none yet: they depend on each
+    item's text only, so the ordered runner makes them before the batch's turn to decide, side by side
+    with the other workers (:func:`fingerprint_ahead`)."""
+    missing = [i for i in items if i.fingerprint is None]
+    for item, made in zip(missing, dedup.fingerprints([i.text for i in missing]), strict=True):
+        item.fingerprint = made
+        item.lookup_keys = made.lookup_keys()
+
+
+def fingerprint_ahead(batch: Batch) -> None:
+    """Before the turn to decide: the fingerprints of the items :func:`stage_similar` may look up (an
+    item that dedup then attaches to a case, or finds a twin for, does not need its own)."""
+    fingerprint_items(
+        [i for i in batch.understood() if i.word_count >= dedup.MIN_WORDS and i.posted_at is not None]
+    )
+
+
+def _targets(batch: Batch) -> list[Item]:
+    """The items that look for a near-duplicate."""
+    return [
+        i
+        for i in batch.understood()
+        if i.twin_of is None
+        and i.word_count >= dedup.MIN_WORDS
+        and i.posted_at is not None
+        and i.addressed_to is None  # written to someone: never joined to another agency's case
+    ]
+
+
+def _candidates(
+    targets: list[Item],
+) -> tuple[dict[int, list[tuple[int, int]]], dict[int, tuple[str, int]]]:
+    """The stored messages the targets' keys find: key → [(message id, posted at in µs)] (the latest
+    :data:`_MAX_PER_KEY` of a key), and message id → (its text hash, its case id)."""
+    earliest = min(i.posted_at for i in targets if i.posted_at) - dedup.WINDOW
+    latest = max(i.posted_at for i in targets if i.posted_at) + dedup.WINDOW
+    wanted = sorted({k for i in targets for k in i.lookup_keys or ()})
+    by_key: dict[int, list[tuple[int, int]]] = {}
+    found_in: dict[int, tuple[str, int]] = {}
+    for key, message_id, posted_at, digest, case_id in _keys_found(wanted, earliest, latest):
+        by_key.setdefault(key, []).append((message_id, posted_at))
+        found_in[message_id] = (digest, case_id)
+    for key, rows in by_key.items():  # a template many residents copy: the latest few stand for all
+        if len(rows) > _MAX_PER_KEY:
+            by_key[key] = sorted(rows, key=lambda row: row[1])[-_MAX_PER_KEY:]
+    return by_key, found_in
+
+
+def _stored(
+    by_key: dict[int, list[tuple[int, int]]], found_in: dict[int, tuple[str, int]]
+) -> dict[int, tuple[dedup.Fingerprint, int]]:
+    """Message id → (its fingerprint, its case id) of the candidates: kept in this process (written
+    or read before) or made from their texts, read in one query and fingerprinted together."""
+    stored: dict[int, tuple[dedup.Fingerprint, int]] = {}
+    ids = {mid for rows in by_key.values() for mid, _ in rows}
+    for mid in ids:
+        digest, case_id = found_in[mid]
+        known = _FINGERPRINTS.get((mid, digest))
+        if known is not None:
+            stored[mid] = (known, case_id)
+    missing = [mid for mid in ids if mid not in stored]
+    if missing:
+        rows = list(Message.objects.filter(pk__in=missing).values_list("pk", "text", "text_hash", "case_id"))
+        made = dedup.fingerprints([text for _, text, _, _ in rows])
+        for (mid, _, digest, case_id), fp in zip(rows, made, strict=True):
+            stored[mid] = (remember_fingerprint(mid, digest, fp), case_id)
+    return stored
+
+
+def prefetch_stored(batch: Batch) -> None:
+    """Before the turn to decide: the fingerprints of the stored messages the batch's keys find now,
+    made from their texts and kept — most of them written by another worker, which this process has
+    never fingerprinted. :func:`stage_similar` repeats the look-up in its turn (it must see the
+    batches committed meanwhile) and finds them kept: only the newest few are made there."""
+    targets = [i for i in _targets(batch) if i.lookup_keys is not None]
+    if targets:
+        by_key, found_in = _candidates(targets)
+        _stored(by_key, found_in)
+
+
 _MAX_PER_KEY = 8  # candidates kept per similarity key: bounds the work on mass templated complaints
 # (stored message id, its text hash) → fingerprint, in this process; the hash guards against an id
 # reused after a rolled-back transaction.
 _FINGERPRINTS: dict[tuple[int, str], dedup.Fingerprint] = {}
 _FINGERPRINT_CACHE_SIZE = 50_000
-
-
-def _stored_fingerprint(message_id: int, digest: str, text: str) -> dedup.Fingerprint:
-    found = _FINGERPRINTS.get((message_id, digest))
-    if found is None:
-        found = remember_fingerprint(message_id, digest, dedup.fingerprint(text))
-    return found
 
 
 def remember_fingerprint(message_id: int, digest: str, fp: dedup.Fingerprint) -> dedup.Fingerprint:
@@ -160,19 +207,8 @@ def _keys_found(
     among ``keys``, messages of open cases not addressed to anyone in particular."""
     if not keys:
         return []
-    if connection.vendor == "postgresql":  # one array parameter instead of thousands
-        with connection.cursor() as cursor:
-            cursor.execute(
-                # (the moment as an integer: tens of thousands of timestamps parsed cost more)
-                "SELECT k.key, k.message_id, (EXTRACT(EPOCH FROM k.posted_at) * 1000000)::bigint, "
-                "m.text_hash, m.case_id FROM intake_similaritykey k "
-                "JOIN intake_message m ON m.id = k.message_id JOIN cases_case c ON c.id = m.case_id "
-                "WHERE k.key = ANY(%s::bigint[]) AND k.posted_at BETWEEN %s AND %s AND c.status = ANY(%s) "
-                "AND c.addressed_to_id IS NULL",  # a case written to someone is joined by nobody else
-                # an array literal: psycopg adapts a list of thousands of ints element by element
-                ["{" + ",".join(map(str, keys)) + "}", earliest, latest, list(OPEN)],
-            )
-            return list(cursor.fetchall())
+    if connection.vendor == "postgresql":
+        return _keys_found_postgresql(keys, earliest, latest)
     rows: list[tuple[int, int, int, str, int]] = []
     for start in range(0, len(keys), 2000):
         rows += [
@@ -186,6 +222,49 @@ def _keys_found(
             ).values_list("key", "message_id", "posted_at", "message__text_hash", "message__case_id")
         ]
     return rows
+
+
+def _int_array(values: Iterable[int]) -> str:
+    """An array literal: psycopg adapts a list of thousands of ints element by element."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def _keys_found_postgresql(
+    keys: list[int], earliest: datetime, latest: datetime
+) -> list[tuple[int, int, int, str, int]]:
+    """:func:`_keys_found` in three statements, each led by its own index — the keys by (key, posted
+    at), their messages and then those messages' cases by primary key — not one join: on tables whose
+    statistics lag behind their growth (a new install, a bulk load) the planner ran the join as a loop
+    over every open case (0.6 s a batch at 18,000 cases, growing with them)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # (the moment as an integer: tens of thousands of timestamps parsed cost more)
+            "SELECT key, message_id, (EXTRACT(EPOCH FROM posted_at) * 1000000)::bigint "
+            "FROM intake_similaritykey WHERE key = ANY(%s::bigint[]) AND posted_at BETWEEN %s AND %s",
+            [_int_array(keys), earliest, latest],
+        )
+        found = cursor.fetchall()
+        if not found:
+            return []
+        cursor.execute(
+            "SELECT id, text_hash, case_id FROM intake_message WHERE id = ANY(%s::bigint[]) "
+            "AND case_id IS NOT NULL",
+            [_int_array({message_id for _, message_id, _ in found})],
+        )
+        messages = {mid: (digest, case_id) for mid, digest, case_id in cursor.fetchall()}
+        if not messages:
+            return []
+        cursor.execute(
+            "SELECT id FROM cases_case WHERE id = ANY(%s::bigint[]) AND status = ANY(%s) "
+            "AND addressed_to_id IS NULL",  # a case written to someone is joined by nobody else
+            [_int_array({case_id for _, case_id in messages.values()}), list(OPEN)],
+        )
+        open_cases = {row[0] for row in cursor.fetchall()}
+    return [
+        (key, mid, posted, *messages[mid])
+        for key, mid, posted in found
+        if mid in messages and messages[mid][1] in open_cases
+    ]
 
 
 def _territory_id(item: Item) -> int | None:
