@@ -83,7 +83,7 @@ def _new_case(item: Item) -> Case:
     assert item.posted_at is not None
     c, p, u = item.classification, item.place, item.urgency
     return Case(
-        title=make_title(item.text),
+        title=item.title if item.title is not None else make_title(item.text),
         text=item.text,
         channel=item.channel,
         created_at=item.posted_at,

@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection
@@ -94,15 +96,44 @@ def wait_turn(sequence: int) -> float:
     started = time.monotonic()
     limit = float(settings.OTKLIK_PIPELINE_ORDER_WAIT_SECONDS)
     pause = 0.005
-    while _waiting_before(
-        sequence, limit=limit, unstarted_too=time.monotonic() - started < START_GRACE_SECONDS
-    ):
-        time.sleep(pause)
-        pause = min(pause * 2, 0.1)
+    with _woken_by_commits() as pause_until_woken:
+        while _waiting_before(
+            sequence, limit=limit, unstarted_too=time.monotonic() - started < START_GRACE_SECONDS
+        ):
+            pause_until_woken(pause)
+            pause = min(pause * 2, 0.1)
     waited = time.monotonic() - started
     if waited > 5:
         log.warning("batch %d waited %.0f s for the batches sent before it", sequence, waited)
     return waited
+
+
+# NOTIFY channel: a batch committed (sent at its commit); the batches waiting for their turn look again.
+DECIDED_CHANNEL = "otklik_batch_decided"
+
+
+@contextmanager
+def _woken_by_commits() -> Iterator[Callable[[float], None]]:
+    """While waiting for the turn: a pause that ends early when a batch commits (LISTEN/NOTIFY), so the
+    next batch decides at once instead of at its next poll (up to 0.1 s later, a batch's serial time
+    lost each time). The poll stays: a predecessor whose worker died sends nothing."""
+    connection.ensure_connection()
+    raw = connection.connection
+    if not hasattr(raw, "notifies"):  # (not psycopg 3)
+        yield time.sleep
+        return
+
+    def pause(seconds: float) -> None:
+        for _ in raw.notifies(timeout=seconds, stop_after=1):
+            pass
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"LISTEN {DECIDED_CHANNEL}")
+    try:
+        yield pause
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"UNLISTEN {DECIDED_CHANNEL}")
 
 
 def take_turn() -> None:
@@ -119,3 +150,4 @@ def mark_committed(sequence: int) -> None:
             "DELETE FROM intake_queuedbatch WHERE id = %s OR created_at < now() - interval '1 day'",
             [sequence],
         )
+        cursor.execute(f"NOTIFY {DECIDED_CHANNEL}")  # delivered at commit, not before

@@ -34,7 +34,7 @@ from .normalize import stage_normalize
 from .persist import stage_persist
 from .route import stage_route
 from .schema import RETRIABLE, Batch, BatchResult, Item, Stage, both_languages, log
-from .similar import stage_similar
+from .similar import fingerprint_ahead, prefetch_stored, stage_similar
 from .titles import make_title
 from .understand import stage_categorize, stage_place, stage_relevance
 
@@ -219,6 +219,8 @@ def _run_ordered(batch: Batch, clock: _Clock, sequence: int | None) -> BatchResu
         if name == Stage.NORMALIZE or name in UNDERSTANDING:
             _stage(name, stage, batch)
             clock.lap(name)
+    _stage(Stage.SIMILAR, lambda b: _ahead(b, sequence), batch)
+    clock.lap("ahead")
     if sequence is not None:
         order.wait_turn(sequence)
         clock.lap("wait")
@@ -239,6 +241,26 @@ def _run_ordered(batch: Batch, clock: _Clock, sequence: int | None) -> BatchResu
         clock.lap("dead_letters")
     clock.lap("commit")
     return batch.result
+
+
+def _ahead(batch: Batch, sequence: int | None) -> None:
+    """What the deciding stages would make from an item's own text alone (its near-duplicate
+    fingerprint, the title of the case it would open), made before the batch's turn, while another
+    worker decides: the same values, computed outside the one-at-a-time part. When the batch before
+    this one was another process's, the fingerprints of the stored messages its keys find too (this
+    process has not made them): the look-up in the turn then finds them kept."""
+    fingerprint_ahead(batch)
+    for item in batch.understood():
+        item.title = make_title(item.text)
+    global _last_sequence
+    if sequence is not None and _last_sequence != sequence - 1:
+        prefetch_stored(batch)
+    _last_sequence = sequence
+
+
+# The last batch sent to the workers (pipeline.order) this process took: the one before the current
+# one was this process's too when it is one less (one worker, or batches taken in a row).
+_last_sequence: int | None = None
 
 
 def _dedup_understood(batch: Batch) -> None:

@@ -183,6 +183,8 @@ class Item:
     agency_suggestion: AgencySuggestion | None = None  # no rule routes it: the router's or practice's pick
     monitoring: list[monitoring.QueryMatch] | None = None  # None: no active monitoring queries
     fingerprint: dedup.Fingerprint | None = None
+    lookup_keys: list[int] | None = None  # the fingerprint's keys to look up (made with it, ahead)
+    title: str | None = None  # the title of the case it would open (made ahead, see runner)
     similar_to: dict[str, Any] | None = None  # the near-duplicate it attaches to
     decision: actions.Opening | None = None
     case: Case | None = None
