@@ -61,6 +61,9 @@ BROAD_CUES = re.compile(
     r"|штукатур|лед|лёд|гололед|скольз|нож|драк|наркот|пьян|лекарств|больн|пенсионер|инвалид",
     re.IGNORECASE,
 )
+# A wave's third field: held-out rows only (True), every unread row (False), or per stratum the
+# held-out rows when enough of them are left (PREFER_HELD_OUT).
+PREFER_HELD_OUT = "prefer_held_out"
 # (seed, {(dataset, stratum): rows}, held-out rows only) of the waves, in the order drawn.
 WAVES = (
     (
@@ -243,11 +246,12 @@ def draw_sample(strata: Mapping[tuple[str, str], list[Unit]]) -> list[tuple[str,
     for wave, (seed, sizes, held_only) in enumerate(WAVES, start=1):
         rng = random.Random(seed)
         for (dataset, stratum), n in sizes.items():
-            free = [
-                u
-                for u in strata[(dataset, stratum)]
-                if (dataset, u.id) not in taken and (not held_only or held_out(dataset, u.id))
-            ]
+            unread = [u for u in strata[(dataset, stratum)] if (dataset, u.id) not in taken]
+            held = [u for u in unread if held_out(dataset, u.id)]
+            if held_only is True or (held_only == PREFER_HELD_OUT and len(held) >= n):
+                free = held
+            else:
+                free = unread
             for unit in rng.sample(free, n):
                 taken.add((dataset, unit.id))
                 out.append((dataset, unit.id, stratum, wave))
