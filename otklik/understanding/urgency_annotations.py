@@ -248,10 +248,7 @@ def draw_sample(strata: Mapping[tuple[str, str], list[Unit]]) -> list[tuple[str,
         for (dataset, stratum), n in sizes.items():
             unread = [u for u in strata[(dataset, stratum)] if (dataset, u.id) not in taken]
             held = [u for u in unread if held_out(dataset, u.id)]
-            if held_only is True or (held_only == PREFER_HELD_OUT and len(held) >= n):
-                free = held
-            else:
-                free = unread
+            free = held if held_only is True or (held_only == PREFER_HELD_OUT and len(held) >= n) else unread
             for unit in rng.sample(free, n):
                 taken.add((dataset, unit.id))
                 out.append((dataset, unit.id, stratum, wave))

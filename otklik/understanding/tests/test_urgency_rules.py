@@ -122,3 +122,46 @@ def test_labels_of_kinds() -> None:
     assert urgency.label_of([]) == UrgencyLabel.NONE
     assert urgency.label_of([UrgencyKind.NO_WATER, UrgencyKind.FLOOD]) == UrgencyLabel.UTILITY
     assert urgency.label_of([UrgencyKind.FLOOD, UrgencyKind.WIRES]) == UrgencyLabel.LIFE_HEALTH
+
+
+# Round 5: wave 6's errors as general rules (docs/benchmarks.md, "Wave 6").
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Провалился люк на проезжей части", UrgencyKind.MANHOLE),  # a cover that fell in
+        ("крышка люка перевернута вверх дном", UrgencyKind.MANHOLE),
+        ("разрушение верхней части колодца", UrgencyKind.MANHOLE),
+        ("около канализационного люка провал расширяется", UrgencyKind.MANHOLE),
+        ("получила травму головы при падении облицовки", UrgencyKind.FALLING),
+        ("отслоение облицовки козырька над входом", UrgencyKind.FALLING),
+        ("крепление знака шатко навешивается над тротуаром", UrgencyKind.FALLING),
+        ("ветки падают на припаркованные машины", UrgencyKind.TREE),
+        ("рухнуло дерево на тротуар", UrgencyKind.TREE),
+        ("висит провод, изоляция провода нарушена", UrgencyKind.WIRES),
+        ("в квартире нет инсулина", UrgencyKind.HEALTH),
+        ("протечку до сих пор не устранили, прорвало трубу", UrgencyKind.FLOOD),
+    ],
+)
+def test_round_five_emergencies(text: str, kind: str) -> None:
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "прорвало трубу в квартире. Протечку устранили",  # the accident is over
+        "Отопление не было подключено после устранения аварии",
+        "Батарея наполовину холодная",  # part of a radiator, not a cold home
+        "нет нормальной воды, течёт ржавая",  # quality, not absence
+        "нет практически холодной воды на пятом этаже",
+        "отсутствие холодной воды преимущественно в вечернее время",  # a habit
+        "инсулин выдают, а иголки вообще не дают",  # insulin is there
+        "открытый люк у дома, его огородили лентой",  # fenced off
+        "люк провалился ниже уровня асфальта",  # a sunken cover: road repair
+        "угроза падения деревьев во дворе",  # a fear about trees
+        "сухое дерево может упасть на тротуар",
+        "Отваливается плитка на цоколе",
+    ],
+)
+def test_round_five_look_alikes(text: str) -> None:
+    assert not urgency.assess(text, month=1).is_urgent, kinds(text)

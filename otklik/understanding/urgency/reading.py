@@ -24,7 +24,11 @@ from .vocabulary import (
     DRAIN,
     DRAIN_WORDS,
     DURATION,
+    FENCED,
+    FENCED_WORDS,
     FIRE_SAFETY,
+    FIXED,
+    FIXED_WORDS,
     HABIT,
     HABIT_WORDS,
     HABITUAL_NEXT,
@@ -39,6 +43,8 @@ from .vocabulary import (
     NEGATIONS,
     NOW,
     NOW_WORDS,
+    PARTIAL,
+    PARTIAL_WORDS,
     PAST,
     PAST_EVENTS,
     PAST_FORM,
@@ -46,6 +52,7 @@ from .vocabulary import (
     PAST_WORDS,
     PLANNED,
     PLANNED_WORDS,
+    QUALITY_WORDS,
     RAIN,
     RAIN_CONDITION,
     RAIN_WORDS,
@@ -56,12 +63,15 @@ from .vocabulary import (
     SEASON,
     SEASON_POLICY,
     SENTENCE_END,
+    SUNK,
+    SUNK_WORDS,
     TELECOM,
     TELECOM_WORDS,
     TICKS,
     TIME_RE,
     TIMES,
     TREE_MODAL,
+    TREE_NEAR,
     TREES,
     YEAR,
 )
@@ -171,6 +181,18 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
         return True
     if MODAL in g and any("мочь" in r.readings[j] for j in range(max(span.start, first - 3), first)):
         return True
+    if TREE_NEAR in g and r.has(sentence, TREES):
+        return True
+    if PARTIAL in g:
+        partial = PARTIAL_WORDS | QUALITY_WORDS if cue.kind == UrgencyKind.NO_WATER else PARTIAL_WORDS
+        if r.has(range(max(span.start, first - 2), last + 1), partial):
+            return True
+    if FIXED in g and not r.now and _affirmed(r, FIXED_WORDS):
+        return True  # "протечку устранили", "после устранения аварии": it is over
+    if SUNK in g and r.has(sentence, SUNK_WORDS):
+        return True  # a cover sunk below the asphalt
+    if FENCED in g and _affirmed(r, FENCED_WORDS):
+        return True  # "яму огородили": fenced off
     if TREE_MODAL in g and r.has(sentence, TREES) and r.has(before, frozenset({"мочь"})):
         return True
     if REQUEST in g and r.has(before, REQUEST_WORDS):
@@ -271,6 +293,14 @@ _YEARS_OF_IT = re.compile(
     r"|из\s+года\s+в\s+год|(?<![а-я])годами(?![а-я])",
     re.IGNORECASE,
 )
+
+
+def _affirmed(r: Reading, lemmas: frozenset[str]) -> bool:
+    """Whether the text says one of ``lemmas`` without a negation right before it ("не устранили")."""
+    return any(
+        r.readings[j] & lemmas and not any(r.words[k] in NEGATIONS for k in (j - 1, j - 2) if k >= 0)
+        for j in range(len(r.words))
+    )
 
 
 def _chronic(r: Reading) -> bool:

@@ -27,6 +27,11 @@ ROAD = "road"  # "угроза обрушения дорожного покры�
 INFRA = "infrastructure"  # "нет центрального водоснабжения": the network was never built
 REQUEST = "request"  # "нужно отключить воду", "нет возможности перекрыть": asked for, not happening
 MODAL = "modal"  # "могут образоваться сосульки": a modal right before the cue
+PARTIAL = "partial"  # "батарея наполовину холодная", "нет нормальной воды": part or quality, not absence
+FIXED = "fixed"  # "протечку устранили": the accident is over (unless "не устранили")
+FENCED = "fenced"  # "яму огородили": the hole is fenced off
+SUNK = "sunk"  # "люк провалился ниже уровня асфальта": a sunken cover, road repair
+TREE_NEAR = "tree_near"  # "угроза падения деревьев": a fear about trees (the tree cues judge them)
 TREE_MODAL = "tree_modal"  # "деревья могут рухнуть на людей": a fear about trees (the tree cues judge them)
 
 NEGATIONS = frozenset({"не", "нет", "ни"})
@@ -52,6 +57,37 @@ HYPOTHESIS = frozenset(
     }
 )
 PAST_WORDS = frozenset({"прошлый", "назад", "ранее", "след"})
+# Words right before an absence or a cold radiator that make it partial or about quality.
+PARTIAL_WORDS = frozenset(
+    {
+        "наполовину",
+        "частично",
+        "половина",
+        "верх",
+        "низ",
+        "сверху",
+        "снизу",
+    }
+)
+# ... and before an absence of water only: its quality or pressure, not that it is gone.
+QUALITY_WORDS = frozenset(
+    {
+        "нормальный",
+        "нормально",
+        "практически",
+        "почти",
+        "полноценный",
+        "стабильный",
+        "качественный",
+        "питьевой",
+    }
+)
+SUNK_WORDS = frozenset(
+    {"просесть", "проседать", "просевший", "уровень", "ниже", "асфальт", "асфальтовый"}
+    | {"подъехать", "проехать", "проезд", "объехать", "объезжать"}  # an obstacle for driving
+)
+FIXED_WORDS = frozenset({"устранить", "устранение", "ликвидировать", "ликвидация", "устранять"})
+FENCED_WORDS = frozenset({"огородить", "оградить", "огороженный", "ограждённый", "огражденный"})
 # Who pays for the damage: the flood or fire is over.
 AFTERMATH = frozenset({"ущерб", "возмещать", "возместить", "возмещение", "компенсация", "компенсировать"})
 PAST_SEASONS = frozenset({"зимой", "летом", "осенью", "весной"})
@@ -91,6 +127,9 @@ HABIT_WORDS = frozenset(
         "ежегодно",
         "иногда",
         "перебой",
+        "преимущественно",
+        "вечерний",
+        "утренний",
     }
 )
 # "по утрам", "несколько раз": a habit
