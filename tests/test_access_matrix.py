@@ -481,3 +481,73 @@ def test_a_regional_coordinator_reads_nothing_of_another_regions_meetings(client
     party.coordinators.add(hq)
     client.force_login(hq)
     assert "Воронцова" in client.get(f"/elections/events/{meeting.pk}/").content.decode()
+
+
+# The operator's day (issue 16): each URL that changes something acts for its roles only. A refused
+# action may answer with a redirect and a message (the card's actions do), so what is checked is the
+# effect: nothing changed for a role without the right, the change made for a role with it.
+CENTER_ROLES = {Role.MODERATOR, Role.SUPERVISOR, Role.ADMINISTRATOR}
+OPERATORS_DAY = {
+    "extend": {Role.SUPERVISOR},  # 59-FZ's extension: a supervisor's decision
+    "interim": CENTER_ROLES,
+    "note": CENTER_ROLES | {"own-executor"},  # the case's own agency may leave a note too
+    "inline-edit": CENTER_ROLES,
+    "photo-visibility": CENTER_ROLES,
+    "monitoring-new": CENTER_ROLES,
+    "caller-lookup": CENTER_ROLES | {Role.CALL_OPERATOR},
+}
+
+
+def _operators_day_changes(client, agency) -> dict[str, bool]:
+    """Do every issue-16 action once as the signed-in user, on fresh objects; which of them took effect."""
+    from otklik.cases import actions
+    from otklik.cases.models import CaseEvent
+    from otklik.directory.choices import Channel
+    from otklik.intake.models import MonitoringQuery
+    from otklik.testing.factories import make_category
+
+    case = actions.assign_case(make_case(text="Письмо: нет воды", channel=Channel.OFFICIAL), None, agency)
+    waiting = make_case(text="Яма на дороге у дома 5", status=CaseStatus.MODERATION)
+    message = waiting.messages.get()
+    message.photo = "intake/photos/2026/12/pit.png"
+    message.author_contact = "+7 927 555-12-34"
+    message.save(update_fields=["photo", "author_contact"])
+    category = make_category(f"Дороги {waiting.pk}")
+    done: dict[str, bool] = {}
+
+    client.post(f"/cases/{case.pk}/extend/", {"days": "1", "reason": "Нужна экспертиза"})
+    case.refresh_from_db()
+    done["extend"] = case.extended_days == 1
+    for action, data in (("interim", {"hours": "4"}), ("note", {"text": "Проверить в пятницу"})):
+        before = CaseEvent.objects.filter(case=case).count()
+        client.post(f"/cases/{case.pk}/{action}/", data)
+        done[action] = CaseEvent.objects.filter(case=case).count() > before
+    client.post(f"/cases/{waiting.pk}/inline/", {"category": str(category.pk)})
+    waiting.refresh_from_db()
+    done["inline-edit"] = waiting.category_id == category.pk
+    client.post(f"/intake/photos/{message.pk}/visibility/", {"hidden": "1"})
+    message.refresh_from_db()
+    done["photo-visibility"] = message.photo_hidden
+    before = MonitoringQuery.objects.count()
+    client.post("/intake/monitoring/new/", {"name": f"Вывоз мусора {waiting.pk}", "query": "мусор"})
+    done["monitoring-new"] = MonitoringQuery.objects.count() > before
+    done["caller-lookup"] = client.get("/callcenter/", {"caller": "+7 927 555-12-34"}).status_code == 200
+    return done
+
+
+@pytest.mark.parametrize("who", [*sorted(Role.values), "own-executor"])
+def test_the_operators_day_acts_only_for_its_roles(client, world, who):
+    from otklik.directory.defaults_deadlines import load_default_deadline_policies
+
+    load_default_deadline_policies()
+    agency = world["case"].agency
+    if who == "own-executor":
+        user = make_user(Role.EXECUTOR, agency=agency, username="own-executor")
+    elif who == Role.EXECUTOR:
+        user = make_user(Role.EXECUTOR, agency=make_agency("Управление дорог"), username="other-executor")
+    else:
+        user = make_user(who, username=f"day-{who}")
+    client.force_login(user)
+    done = _operators_day_changes(client, agency)
+    expected = {action: who in roles for action, roles in OPERATORS_DAY.items()}
+    assert done == expected

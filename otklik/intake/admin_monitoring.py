@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .models import MonitoringQuery
-from .monitoring import QuerySyntaxError, compile_query
+from .monitoring import QuerySyntaxError, compile_edited, compile_query
 
 
 class MonitoringQueryForm(forms.ModelForm):
@@ -27,7 +27,7 @@ class MonitoringQueryForm(forms.ModelForm):
     def clean_query(self) -> str:
         text = self.cleaned_data.get("query", "")
         try:
-            compile_query(text)
+            compile_edited(text)
         except QuerySyntaxError as exc:
             raise forms.ValidationError(_("Invalid query: %(error)s") % {"error": exc}) from exc
         return text

@@ -362,6 +362,20 @@ def compile_query(
     )
 
 
+MAX_QUERY_CHARS = 4000  # a long list of alternatives fits; a pasted document, matched on every post, not
+
+
+def compile_edited(text: str, **kwargs: Any) -> CompiledQuery:
+    """:func:`compile_query` for a query being written (the page's form, its preview, the admin): one
+    longer than :data:`MAX_QUERY_CHARS` is refused like a syntax error. Stored queries compile without
+    the limit, so none already saved stops working."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QuerySyntaxError(
+            _("the query is longer than %(max)d characters") % {"max": MAX_QUERY_CHARS}, MAX_QUERY_CHARS
+        )
+    return compile_query(text, **kwargs)
+
+
 @dataclass(frozen=True)
 class QueryMatch:
     key: Any

@@ -16,7 +16,7 @@ from otklik.understanding import places
 from otklik.understanding.text import fold
 
 from .models import Message
-from .monitoring import WORD_TOKEN_RE, QuerySyntaxError, Scanner, compile_query
+from .monitoring import WORD_TOKEN_RE, QuerySyntaxError, Scanner, compile_edited
 from .pipeline.understand import ADDRESSED_CHANNELS
 
 DEFAULT_LAST = 500
@@ -107,7 +107,7 @@ def preview(
     """Run the query over the newest ``last`` posts; a syntax error is reported, never raised."""
     result = Preview(last=last)
     try:
-        query = compile_query(text, sources=sources, territories=territories)
+        query = compile_edited(text, sources=sources, territories=territories)
     except QuerySyntaxError as exc:
         result.error = str(exc)
         return result

@@ -25,7 +25,7 @@ from otklik.directory.models import Category, Territory
 
 from . import monitoring_preview
 from .models import MonitoringQuery, Source
-from .monitoring import QuerySyntaxError, compile_query
+from .monitoring import QuerySyntaxError, compile_edited
 from .pipeline.understand import ADDRESSED_CHANNELS
 
 
@@ -65,7 +65,7 @@ class MonitoringQueryPageForm(forms.ModelForm):
     def clean_query(self) -> str:
         text = str(self.cleaned_data.get("query", ""))
         try:
-            compile_query(text)
+            compile_edited(text)
         except QuerySyntaxError as exc:
             raise forms.ValidationError(_("Invalid query: %(error)s") % {"error": exc}) from exc
         return text

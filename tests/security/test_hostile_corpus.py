@@ -369,3 +369,160 @@ def test_observer_reports_from_telegram_with_hostile_texts(client, day, bot):  #
         assert photo["Content-Type"] == "image/png" and b"<svg" not in b"".join(photo.streaming_content)
     sheet = load_workbook(BytesIO(client.get("/elections/incidents.xlsx").content)).active
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+
+
+# --- Issue 16: the operator's day (supervisors' texts, monitoring queries, search, caller lookup, inline
+# correction, the way back after an action) -----------------------------------------------------------
+
+
+def _assert_safe_page(response, url: str) -> str:
+    assert response.status_code < 500, url
+    body = response.content.decode()
+    for raw in RAW:
+        assert raw not in body, (url, raw)
+    assert not JS_LINK.search(body), url
+    return body
+
+
+@pytest.fixture
+def supervised_case():
+    from otklik.cases import actions
+    from otklik.directory.choices import Channel
+    from otklik.directory.defaults_deadlines import load_default_deadline_policies
+    from otklik.testing.factories import make_agency, make_case
+
+    load_default_deadline_policies()
+    agency = make_agency("Водоканал")
+    case = make_case(text="Письмо: нет воды" + TAIL, channel=Channel.OFFICIAL)
+    return actions.assign_case(case, None, agency)
+
+
+def test_hostile_texts_in_extensions_interim_requests_and_notes(client, supervised_case):
+    """A supervisor's reason, request and note are taken as text: escaped on the card, on the queue and on
+    the applicant's page (the extension's reason is published there, the note never); over-long or NUL
+    texts are refused with nothing written."""
+    from otklik.cases.models import CaseEvent
+    from otklik.public.services import status_token
+
+    case = supervised_case
+    client.force_login(make_user(Role.SUPERVISOR, username="corpus-boss"))
+    for text in TAKEN.values():
+        assert client.post(f"/cases/{case.pk}/extend/", {"days": "1", "reason": text}).status_code == 302
+        assert client.post(f"/cases/{case.pk}/interim/", {"hours": "4", "comment": text}).status_code == 302
+        assert client.post(f"/cases/{case.pk}/note/", {"text": text}).status_code == 302
+    case.refresh_from_db()
+    assert case.extended_days == len(TAKEN)  # every hostile reason was taken
+    events = CaseEvent.objects.filter(case=case).count()
+    for text in REFUSED.values():
+        for action, data in (
+            ("extend", {"days": "1", "reason": text}),
+            ("interim", {"hours": "4", "comment": text}),
+            ("note", {"text": text}),
+        ):
+            status = client.post(f"/cases/{case.pk}/{action}/", data).status_code
+            assert status < 500, action
+    assert CaseEvent.objects.filter(case=case).count() == events  # nothing written
+    case.refresh_from_db()
+    assert case.extended_days == len(TAKEN)
+    for url in (f"/cases/{case.pk}/", "/cases/", "/cases/?tab=all"):
+        body = _assert_safe_page(client.get(url), url)
+        assert "corpus" in body or url != f"/cases/{case.pk}/"  # the card shows the (escaped) texts
+    client.logout()
+    url = f"/public/status/{case.number}/{status_token(case)}/"
+    body = _assert_safe_page(client.get(url), url)
+    assert "продлён" in body or "продлено" in body  # the extension's notice is on the applicant's page
+    assert "/etc/passwd" in body  # its (escaped) reason too
+    _assert_safe_page(client.get(f"/public/problems/{case.number}/"), "problem")
+
+
+def test_hostile_monitoring_queries_and_previews(client, region):  # noqa: F811
+    """A moderator's query name and text (and a preview of an unsaved one) are shown escaped on the list,
+    the edit page and the preview; a query too long or with NUL is refused; nothing is a 5xx."""
+    from otklik.intake.models import MonitoringQuery
+
+    client.force_login(make_user(Role.MODERATOR, username="corpus-monitor"))
+    for name, text in TAKEN.items():
+        # a hostile name with a valid query is saved; a hostile query is saved or refused as a syntax error
+        named = client.post(
+            "/intake/monitoring/new/", {"name": text[:200], "query": "мусор", "is_active": "on"}
+        )
+        assert named.status_code == 302, name
+        answer = client.post("/intake/monitoring/new/", {"name": f"Корпус {name}", "query": text})
+        assert answer.status_code in (302, 400), name
+        _assert_safe_page(answer, f"query {name}")
+        preview = client.post("/intake/monitoring/preview/", {"query": text, "last": "200"})
+        _assert_safe_page(preview, f"preview {name}")
+    saved = list(MonitoringQuery.objects.values_list("pk", flat=True))
+    assert len(saved) >= len(TAKEN)  # the hostile names were taken
+    for name, text in REFUSED.items():
+        before = MonitoringQuery.objects.count()
+        answer = client.post("/intake/monitoring/new/", {"name": "Корпус " + name, "query": text})
+        assert answer.status_code < 500 and MonitoringQuery.objects.count() == before, name
+        assert client.post("/intake/monitoring/preview/", {"query": text}).status_code < 500, name
+    for url in ["/intake/monitoring/", *(f"/intake/monitoring/{pk}/" for pk in saved)]:
+        _assert_safe_page(client.get(url), url)
+
+
+def test_hostile_search_and_caller_lookup_are_reflected_escaped(client, supervised_case):
+    """What an operator types into the queue's search or the call center's caller lookup comes back in
+    the page (the search box, "nothing found for …") escaped; NUL is a 400; nothing is a 5xx."""
+    client.force_login(make_user(Role.CALL_OPERATOR, username="corpus-caller"))
+    for name, text in TAKEN.items():
+        _assert_safe_page(client.get("/callcenter/", {"caller": text}), f"caller {name}")
+        _assert_safe_page(client.get("/callcenter/", {"caller": "+7 " + text}), f"caller phone {name}")
+    assert client.get("/callcenter/", {"caller": REFUSED["nul"]}).status_code == 400
+    assert client.get("/callcenter/", {"caller": REFUSED["100-kb"]}).status_code < 500
+    client.force_login(make_user(Role.MODERATOR, username="corpus-searcher"))
+    for name, text in TAKEN.items():
+        for tab in ("all", "moderation"):
+            _assert_safe_page(client.get("/cases/", {"q": text, "tab": tab}), f"queue {name}")
+            answer = client.get("/cases/", {"q": text, "tab": tab}, headers={"HX-Request": "true"})
+            _assert_safe_page(answer, f"queue htmx {name}")
+    assert client.get("/cases/", {"q": REFUSED["nul"]}).status_code == 400
+    assert client.get("/cases/", {"q": REFUSED["100-kb"]}).status_code < 500
+
+
+@pytest.mark.parametrize(
+    "value", ["1 OR 1=1", "../../etc/passwd", "-1", "99999999999999999999", "<script>", "1.5", ""]
+)
+def test_hostile_values_in_an_inline_correction_change_nothing(client, supervised_case, value):
+    """The queue's inline correction takes ids from its selects: anything else is a form error shown in
+    the row (200/400), never a 5xx, and the case keeps its category, territory and agency."""
+    case = supervised_case
+    kept = (case.category_id, case.territory_id, case.agency_id)
+    client.force_login(make_user(Role.MODERATOR, username="corpus-inline"))
+    data = {"category": value, "territory": value, "agency": value, "next": "/cases/"}
+    answer = client.post(f"/cases/{case.pk}/inline/", data, headers={"HX-Request": "true"})
+    assert answer.status_code < 500
+    _assert_safe_page(answer, "inline")
+    case.refresh_from_db()
+    if value:  # an empty form is a correction to nothing: it may be refused or may clear nothing
+        assert (case.category_id, case.territory_id, case.agency_id) == kept
+
+
+@pytest.mark.parametrize(
+    "back",
+    [
+        "https://evil.example/",
+        "//evil.example/cases/",
+        "javascript:alert(1)",
+        "/\\evil.example",
+        "http:/evil",
+    ],
+)
+def test_the_way_back_after_an_action_never_leaves_the_site(client, supervised_case, back):
+    """The ``next`` field of the queue's inline correction and of a reply's retry is a place on this site
+    only: a hostile one sends back to the queue or the card, never elsewhere."""
+    from otklik.cases.choices import CaseStatus
+    from otklik.testing.factories import make_case, make_category
+
+    waiting = make_case(text="Яма на дороге" + TAIL, status=CaseStatus.MODERATION)
+    category = make_category("Дороги")
+    client.force_login(make_user(Role.SUPERVISOR, username="corpus-back"))
+    answer = client.post(f"/cases/{waiting.pk}/inline/", {"category": str(category.pk), "next": back})
+    assert answer.status_code == 302  # the correction is made (no HTMX: a redirect) ...
+    assert answer["Location"] == "/cases/"  # ... back to the queue, not to the hostile place
+    waiting.refresh_from_db()
+    assert waiting.category_id == category.pk
+    answer = client.post(f"/cases/{supervised_case.pk}/replies/1/retry/", {"next": back})
+    assert answer.status_code == 404  # no such reply of this case: refused before anything else
