@@ -62,3 +62,17 @@ def fits(page: Any) -> None:
         " && !e.closest('.mainnav')).map(e => e.tagName + '.' + e.className).slice(0, 12)"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= width, wide
+
+
+def no_sideways_scroll(page: Any) -> None:
+    """Nothing scrolls sideways inside the page either: no table or box that would overflow sits in
+    a container scrolling it (``fits`` alone lets a wide table hide in a ``.table-wrap``). The
+    assertion names the boxes that scroll and their table's test id."""
+    scrolling = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => !e.closest('.mainnav')"
+        " && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1)"
+        ".map(e => e.tagName + '.' + e.className + ' '"
+        " + (e.querySelector('[data-testid]')?.dataset.testid || '')"
+        " + ' ' + e.scrollWidth + '>' + e.clientWidth)"
+    )
+    assert scrolling == [], scrolling
