@@ -11,9 +11,12 @@ each period and the topics (timed: what the periodic job ``deputies-rating`` doe
 then prints p50/p95 over ``--runs`` calls — each the full Django view through the test client — of
 the public directory (first page; a region's municipal councillors, page 3), a deputy's page with the
 appeal form (the busiest office), the rating (federal: the analyst, the party's headquarters, a later
-page; regional: the regional coordinator of the busiest deputy's region), the service's figures and,
-last, the appeal form posted (each post a new appeal through the pipeline) — beside the floor: a
-bare ``SELECT`` counting the appeals per office. ``--reuse`` keeps the data of a previous run.
+page; regional: the regional coordinator of the busiest deputy's region), the service's figures
+(the analyst's, the party HQ's), the API's rating (the analyst's every deputy, a regional
+coordinator's region) and, last, the appeal form posted (each post a new appeal through the
+pipeline) — beside the floor: a bare ``SELECT`` counting the appeals per office — and then the
+incremental upkeep of the service's figures after the posts (what the periodic job
+``deputies-service-figures`` does). ``--reuse`` keeps the data of a previous run.
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ def main() -> None:
     from otklik.accounts.choices import Role
     from otklik.accounts.models import User
     from otklik.cases.models import Case
-    from otklik.deputies import ratings
+    from otklik.deputies import ratings, service_counts
     from otklik.deputies.models import Deputy, Faction, Level, RegionalCoordinator
 
     t0 = time.perf_counter()
@@ -103,10 +106,13 @@ def main() -> None:
         computed.append(ratings.refresh(days))
     t1 = time.perf_counter()
     ratings.refresh_topics()
+    t2 = time.perf_counter()
+    service_counts.refresh()
     print(
         "stored rating computed: "
         + ", ".join(f"{d} days {s:.1f} s" for d, s in zip(ratings.PERIODS, computed, strict=True))
-        + f"; topics {time.perf_counter() - t1:.1f} s"
+        + f"; topics {t2 - t1:.1f} s; "
+        + f"the service's figures brought up to date {time.perf_counter() - t2:.1f} s"
     )
     floor = data.measure(lambda: data.sql(FLOOR, [offices]), args.runs)
     party = Faction.objects.order_by("pk").first()
@@ -153,12 +159,21 @@ def main() -> None:
             page("regional", "/deputies/rating/"),
             page("regional", "/deputies/rating/?page=2"),
             page("analyst", "/deputies/statistics/"),
+            page("party HQ", "/deputies/statistics/"),
+            page("analyst", "/api/deputies/rating/"),
+            page("regional", "/api/deputies/rating/"),
         ):
             LAST[0] = key
             timed(call)
         # Last: each new appeal changes the figures the stored rating was computed from.
         LAST[0] = f"public POST /deputies/{deputy.pk}/"
         timed(post)
+    t3 = time.perf_counter()
+    done = service_counts.refresh()
+    print(
+        f"the service's figures after the posts: {done.cases} appeal(s) counted "
+        f"in {time.perf_counter() - t3:.2f} s"
+    )
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

@@ -46,9 +46,10 @@ def _category_chain(category: Category | None) -> list[int]:
 def active_rules() -> list[RoutingRule]:
     """All active rules of active agencies; a batch loads them once and passes them to :func:`route`.
 
-    Each agency object is made once and shared by its rules (not one per rule, as a join gives)."""
-    agencies = {agency.pk: agency for agency in Agency.objects.filter(is_active=True)}
-    rules = list(RoutingRule.objects.filter(is_active=True, agency_id__in=list(agencies)))
+    Each agency object is made once and shared by its rules (not one per rule, as a join gives); only
+    the agencies that have a rule are read (not the thousands of deputies' reception offices)."""
+    rules = list(RoutingRule.objects.filter(is_active=True, agency__is_active=True))
+    agencies = {agency.pk: agency for agency in Agency.objects.filter(pk__in={r.agency_id for r in rules})}
     for rule in rules:
         rule.agency = agencies[rule.agency_id]
     return rules

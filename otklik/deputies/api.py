@@ -13,8 +13,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from . import services
-from .models import Deputy
+from . import ratings, services
+from .models import Deputy, rating_shares
 
 
 class DeputySerializer(serializers.ModelSerializer):
@@ -58,31 +58,67 @@ class DeputyViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=False)
     def rating(self, request: Request, **kwargs: Any) -> Response:
-        """The deputies' rating (403 for those who may not see it); ``kwargs``: the router's
-        ``format`` of /api/deputies/rating.json."""
-        deputies = services.visible_deputies(request.user).filter(is_active=True)
+        """The deputies' rating as the rating page shows it — the stored rating of the period
+        (:mod:`otklik.deputies.ratings`), by rank — for those the user may see (403 for those who
+        may see none); ``kwargs``: the router's ``format`` of /api/deputies/rating.json."""
+        deputies = services.visible_deputies(request.user)
         try:
             days = int(request.query_params.get("days", services.RATING_DAYS))
         except ValueError:
             days = services.RATING_DAYS
-        days = days if days in (30, 90, 365) else services.RATING_DAYS
-        rows = services.rating(deputies, services.rating_scope(days))
+        days = days if days in ratings.PERIODS else services.RATING_DAYS
+        ratings.ensure(days, page=True)
+        # Plain rows, not model objects: every deputy the user may see, thousands for the center.
+        rows = ratings.rows(days, deputies, fresh=True).values(
+            *RATING_FIELDS,
+            "deputy_id",
+            "deputy__full_name",
+            "deputy__faction__name",
+            "deputy__faction__short_name",
+        )
         return Response({"days": days, "prior": services.PRIOR, "results": [_row(r) for r in rows]})
 
 
-def _row(row: services.DeputyScore) -> dict[str, Any]:
+RATING_FIELDS = (
+    "rank",
+    "score",
+    "received",
+    "answered",
+    "on_time",
+    "reopened",
+    "ratings",
+    "ratings_good",
+    "published",
+    "concrete",
+    "replies_asked",
+    "replies_answered",
+    "replies_yes",
+    "final_median",
+    "visits",
+    "portal",
+    "calls",
+)
+
+
+def _row(row: dict[str, Any]) -> dict[str, Any]:
+    faction = row["deputy__faction__short_name"] or row["deputy__faction__name"]  # as Faction.__str__
     return {
-        "deputy": row.deputy.pk,
-        "full_name": row.deputy.full_name,
-        "faction": str(row.deputy.faction) if row.deputy.faction else None,
-        "score": row.score,
-        "shares": row.shares,
-        "received": row.kpi.received,
-        "answered": row.kpi.answered,
-        "ratings": row.kpi.ratings,
-        "final_median_minutes": row.kpi.final_median,
-        "visits": row.visits,
-        "from_page": row.portal,
-        "by_phone": row.calls,
-        "reply_questions": {"asked": row.replies.asked, "yes": row.replies.yes, "no": row.replies.no},
+        "deputy": row["deputy_id"],
+        "full_name": row["deputy__full_name"],
+        "faction": faction,
+        "rank": row["rank"],
+        "score": row["score"],
+        "shares": rating_shares(row),
+        "received": row["received"],
+        "answered": row["answered"],
+        "ratings": row["ratings"],
+        "final_median_minutes": row["final_median"],
+        "visits": row["visits"],
+        "from_page": row["portal"],
+        "by_phone": row["calls"],
+        "reply_questions": {
+            "asked": row["replies_asked"],
+            "yes": row["replies_yes"],
+            "no": row["replies_answered"] - row["replies_yes"],
+        },
     }

@@ -6,6 +6,8 @@ the deputy and the assistants are executors of their office and see only the app
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -184,6 +186,7 @@ class RatingRow(models.Model):
     ratings_good = models.IntegerField(default=0)
     published = models.IntegerField(default=0)
     concrete = models.IntegerField(default=0)
+    replies_asked = models.IntegerField(default=0)
     replies_answered = models.IntegerField(default=0)
     replies_yes = models.IntegerField(default=0)
     final_median = models.FloatField(null=True)  # working minutes
@@ -200,20 +203,26 @@ class RatingRow(models.Model):
     def __str__(self) -> str:
         return f"{self.days} d, {self.deputy_id}: {self.score}"
 
-    @staticmethod
-    def _share(hit: int, n: int) -> float | None:
-        return hit / n if n else None
-
     @property
     def shares(self) -> dict[str, float | None]:
-        return {
-            "responsiveness": self._share(self.answered, self.received),
-            "speed": self._share(self.on_time, self.answered),
-            "quality": self._share(self.answered - self.reopened, self.answered),
-            "feedback": self._share(self.ratings_good, self.ratings),
-            "replied": self._share(self.replies_yes, self.replies_answered),
-            "concrete": self._share(self.concrete, self.published),
-        }
+        return rating_shares(self.__dict__)
+
+
+def _share(hit: int, n: int) -> float | None:
+    return hit / n if n else None
+
+
+def rating_shares(row: Any) -> dict[str, float | None]:
+    """The raw shares of a stored rating row (a :class:`RatingRow`'s fields, as a mapping)."""
+    answered = row["answered"]
+    return {
+        "responsiveness": _share(answered, row["received"]),
+        "speed": _share(row["on_time"], answered),
+        "quality": _share(answered - row["reopened"], answered),
+        "feedback": _share(row["ratings_good"], row["ratings"]),
+        "replied": _share(row["replies_yes"], row["replies_answered"]),
+        "concrete": _share(row["concrete"], row["published"]),
+    }
 
 
 class RatingState(models.Model):

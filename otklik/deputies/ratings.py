@@ -11,7 +11,9 @@ them by region, instead of aggregating 100,000 appeals per request.
 **Freshness.** A period's rows carry the fingerprint of what they were computed from: the rollups'
 last change (``RollupChange``), the day, the deputies (count, newest) and the residents' answers to
 the two-week question. :func:`ensure` recomputes when the fingerprint moved; the periodic job
-``deputies-rating`` (every five minutes) does it in the background so that a page seldom pays.
+``deputies-rating`` (every five minutes) does it in the background. A page (and the API) serves a
+rating computed in the last :data:`SERVED_FOR` as it is, so that no request pays the seconds of a
+computation while the job runs; it computes one itself only when there is none or the job stopped.
 Page visits counted since the last computation show at the next one.
 
 **Topics.** :func:`refresh_topics` stores the appeals to deputies by region, municipality, top
@@ -23,11 +25,13 @@ part alone, by the deputy's region.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
@@ -41,6 +45,7 @@ from .models import LIGHT_REGION, Deputy, RatingRow, RatingState, ReplyCheck, To
 PERIODS = (30, 90, 365)
 TOPIC_WEEKS = 12
 TOPICS_KEY = 0  # RatingState.days of the topics table
+SERVED_FOR = timedelta(minutes=15)  # a page serves a stored rating this young without checking it
 
 
 def fingerprint(days: int, *, today: date | None = None) -> str:
@@ -49,11 +54,12 @@ def fingerprint(days: int, *, today: date | None = None) -> str:
     deputies = Deputy.objects.aggregate(
         n=Count("pk"), last=Max("pk"), active=Count("pk", filter=Q(is_active=True))
     )
-    # A resident's answer is recorded at the time it is given: the latest one moves with every answer.
-    replied = ReplyCheck.objects.aggregate(last=Max("answered_at"))["last"]
-    last = replied.isoformat() if replied else "-"
+    # A resident's answer is recorded at the time it is given: the latest one moves with every
+    # answer; a question asked adds a row (the newest id moves).
+    checks = ReplyCheck.objects.aggregate(last=Max("answered_at"), asked=Max("pk"))
+    last = checks["last"].isoformat() if checks["last"] else "-"
     people = f"{deputies['n']}/{deputies['active']}/{deputies['last']}"
-    return f"{days}:{today.isoformat()}:r{changed}:d{people}:q{last}"
+    return f"{days}:{today.isoformat()}:r{changed}:d{people}:q{last}/{checks['asked']}"
 
 
 def refresh(days: int) -> float:
@@ -78,6 +84,7 @@ def refresh(days: int) -> float:
             ratings_good=row.kpi.ratings_good,
             published=row.kpi.published,
             concrete=row.kpi.concrete,
+            replies_asked=row.replies.asked,
             replies_answered=row.replies.answered,
             replies_yes=row.replies.yes,
             final_median=row.kpi.final_median,
@@ -97,8 +104,15 @@ def refresh(days: int) -> float:
     return seconds
 
 
-def ensure(days: int) -> None:
-    """Recompute the period's stored rating when what it was computed from has changed."""
+def ensure(days: int, *, page: bool = False) -> None:
+    """Recompute the period's stored rating when what it was computed from has changed. A page
+    (``page``) serves a rating computed less than :data:`SERVED_FOR` ago as it is — the periodic
+    job keeps it within five minutes; a request should not pay the seconds a computation takes —
+    and checks the fingerprint only when the rating is missing or older (the job not running)."""
+    if page:
+        computed = RatingState.objects.filter(days=days).values_list("computed_at", flat=True).first()
+        if computed is not None and timezone.now() - computed <= SERVED_FOR:
+            return
     rollups.ensure_fresh()
     state = RatingState.objects.filter(days=days).first()
     if state is None or state.fingerprint != fingerprint(days):
@@ -152,10 +166,23 @@ class RegionFigures:
 
 
 def by_region(days: int, deputies: QuerySet[Deputy], *, fresh: bool = False) -> list[RegionFigures]:
-    """Per region: the deputies (by level) and their appeals' figures, the regions by mean score."""
+    """Per region: the deputies (by level) and their appeals' figures, the regions by mean score.
+    Kept in the cache while the stored rating it is grouped from stays the same (the key has the
+    time it was computed and the deputies' filter)."""
     if not fresh:
         ensure(days)
     chosen = deputies.filter(is_active=True)
+    computed = RatingState.objects.filter(days=days).values_list("computed_at", flat=True).first()
+    question = hashlib.sha256(str(chosen.values("pk").query).encode()).hexdigest()[:24]
+    key = f"deputies:by-region:{days}:{computed.isoformat() if computed else '-'}:{question}"
+    found: list[RegionFigures] | None = cache.get(key)
+    if found is None:
+        found = _by_region(days, chosen)
+        cache.set(key, found, timeout=3600)
+    return found
+
+
+def _by_region(days: int, chosen: QuerySet[Deputy]) -> list[RegionFigures]:
     sums = (
         RatingRow.objects.filter(days=days, deputy__in=chosen.values("pk"))
         .values("deputy__region")
@@ -237,8 +264,12 @@ def refresh_topics(*, weeks: int = TOPIC_WEEKS, today: date | None = None) -> in
     return len(counts)
 
 
-def ensure_topics() -> None:
+def ensure_topics(*, page: bool = False) -> None:
+    """Store the topics anew when what they were counted from has changed (``page``: as
+    :func:`ensure`)."""
     state = RatingState.objects.filter(days=TOPICS_KEY).first()
+    if page and state is not None and timezone.now() - state.computed_at <= SERVED_FOR:
+        return
     if state is None or state.fingerprint != fingerprint(TOPICS_KEY):
         refresh_topics()
 
@@ -256,7 +287,7 @@ class Topics:
 
 def topics(region: int | None, *, weeks: int = TOPIC_WEEKS, limit: int = 10) -> Topics:
     """The region's (or every region's) appeals to deputies by topic and week and by municipality."""
-    ensure_topics()
+    ensure_topics(page=True)
     start = monday(timezone.localdate()) - timedelta(weeks=weeks - 1)
     rows = TopicWeek.objects.filter(week__gte=start)
     if region is not None:

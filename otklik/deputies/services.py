@@ -46,7 +46,16 @@ from otklik.directory.choices import AgencyKind, Channel, TerritoryKind
 from otklik.directory.models import Agency, Territory
 
 from . import followup
-from .models import LEVEL_ORDER, LIGHT_REGION, Deputy, Faction, Level, PageVisit, RegionalCoordinator
+from .models import (
+    LEVEL_ORDER,
+    LIGHT_REGION,
+    Deputy,
+    Faction,
+    Level,
+    PageVisit,
+    RatingRow,
+    RegionalCoordinator,
+)
 
 PRIOR = 5.0  # appeals' worth of the mean a deputy's shares start from
 RATING_DAYS = 365
@@ -298,6 +307,22 @@ class PublicRecord:
 
 
 def public_record(deputy: Deputy) -> PublicRecord:
+    """The deputy's figures of the last year: their row of the stored rating when there is one (the
+    same figures as the rating's; the periodic job ``deputies-rating`` keeps it within minutes),
+    else counted from the rollups."""
+    stored = RatingRow.objects.filter(days=RATING_DAYS, deputy=deputy).first()
+    if stored is not None:
+        return PublicRecord(
+            received=stored.received,
+            answered_pct=round(100 * stored.answered / stored.received, 1) if stored.received else None,
+            on_time_pct=round(100 * stored.on_time / stored.answered, 1) if stored.answered else None,
+            median_minutes=stored.final_median,
+            satisfaction_pct=round(100 * stored.ratings_good / stored.ratings, 1) if stored.ratings else None,
+            ratings=stored.ratings,
+            replies=followup.Replies(
+                stored.replies_asked, stored.replies_yes, stored.replies_answered - stored.replies_yes
+            ),
+        )
     rollups.ensure_fresh()
     scope = rating_scope()
     replies = followup.replies_by_deputy(scope.date_from, scope.date_to, [deputy]).get(

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -46,7 +47,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     chosen = {"level": level, "faction": faction, "territory": territory, "region": region, "q": q}
     found = services.directory(level=level, faction=faction, territory=territory, region=region, q=q)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    territories = municipalities()
+    territories = municipalities().only("pk", "name")
     if region:
         territories = territories.filter(parent_id=region)
     context = {
@@ -69,8 +70,9 @@ def deputy(request: HttpRequest, pk: int) -> HttpResponse:
         services.count_visit(found)
     context = {
         "deputy": found,
-        "record": services.public_record(found),
-        "territories": found.territories.order_by("name"),
+        # Read when the page is drawn: a posted appeal that is taken is answered by a redirect.
+        "record": SimpleLazyObject(lambda: services.public_record(found)),
+        "territories": found.territories.only("pk", "name").order_by("name"),
     }
     return take_appeal(request, template="deputies/deputy.html", context=context, office=found.office)
 
@@ -81,8 +83,9 @@ def rating(request: HttpRequest) -> HttpResponse:
     """The party's rating: the federal view (every region the user may see, the regions compared and
     the deputies ranked across them) or a region's (its deputies by level, the topics of their
     appeals by territory and week). A regional coordinator sees their region only."""
-    visible = services.visible_deputies(request.user)  # PermissionDenied → 403 for others
-    allowed = services.coordinated_regions(request.user)  # None: every region
+    reach = services.reach(request.user)  # PermissionDenied → 403 for others
+    visible = reach.deputies()
+    allowed = list(reach.regions) if reach.regions is not None else None  # None: every region
     days = _int(request.GET.get("days"))
     days = days if days in PERIODS else services.RATING_DAYS
     faction, level, region = (
@@ -100,7 +103,7 @@ def rating(request: HttpRequest) -> HttpResponse:
     if level in Level.values:
         chosen = chosen.filter(level=level)
     regional = chosen.filter(region_id=region) if region else chosen
-    ratings.ensure(days)
+    ratings.ensure(days, page=True)
     page = Paginator(ratings.rows(days, regional, fresh=True), PAGE_SIZE).get_page(request.GET.get("page"))
     regions_seen = services.regions()
     if allowed is not None:
@@ -123,7 +126,7 @@ def rating(request: HttpRequest) -> HttpResponse:
         "by_region": ratings.by_region(days, chosen, fresh=True) if region is None else None,
         "topics": ratings.topics(region) if region else None,
         "levels": Level.choices,
-        "factions": Faction.objects.filter(deputies__in=visible).distinct(),
+        "factions": Faction.objects.filter(pk__in=visible.values("faction_id")),
         "prior": services.PRIOR,
     }
     return render(request, "deputies/rating.html", context)

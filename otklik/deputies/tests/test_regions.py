@@ -14,6 +14,7 @@ from otklik.analytics.rollups import rebuild_rollups
 from otklik.cases.choices import CaseStatus
 from otklik.deputies import ratings, services
 from otklik.deputies.models import Level, RatingRow, RatingState, RegionalCoordinator
+from otklik.deputies.tasks import refresh_ratings
 from otklik.directory.choices import Channel, TerritoryKind
 from otklik.directory.models import Category
 from otklik.testing.factories import make_case, make_territory, make_user
@@ -137,11 +138,14 @@ def test_the_stored_rating_follows_new_appeals(client, regions):
     assert RatingRow.objects.get(days=365, deputy=regions["orlov"]).received == 0
     _appeals(regions["orlov"], 3, answered=1)
     rebuild_rollups()
-    client.get("/deputies/rating/")
+    refresh_ratings()  # the periodic job
     assert RatingRow.objects.get(days=365, deputy=regions["orlov"]).received == 3
-    mark = RatingState.objects.get(days=365).fingerprint
-    client.get("/deputies/rating/")
-    assert RatingState.objects.get(days=365).fingerprint == mark  # nothing changed: not recomputed
+    rows = client.get("/deputies/rating/").context["rows"]
+    assert {r.deputy_id: r.received for r in rows}[regions["orlov"].pk] == 3
+    state = RatingState.objects.get(days=365)
+    refresh_ratings()
+    again = RatingState.objects.get(days=365)
+    assert (again.fingerprint, again.computed_at) == (state.fingerprint, state.computed_at)  # not recomputed
 
 
 def test_topics_of_appeals_to_deputies_by_territory_and_week_counts_only(client, regions):
@@ -172,3 +176,68 @@ def test_topics_of_appeals_to_deputies_by_territory_and_week_counts_only(client,
     page = client.get("/deputies/rating/").content.decode()
     assert roads.name in page and "Сызрань" in page
     assert SECRET not in page  # decision 0007: counts, never an appeal
+
+
+def test_the_api_gives_the_stored_rating_the_pages_show(client, regions):
+    _appeals(regions["ivanov"], 6, answered=5)
+    _appeals(regions["orlov"], 4, answered=1)
+    _appeals(regions["lebedeva"], 3, answered=3)
+    rebuild_rollups()
+    hq = make_user(Role.COORDINATOR, username="hq")
+    regions["party"].coordinators.add(hq)
+    client.force_login(hq)
+    page = client.get("/deputies/rating/", {"days": "90"}).context["rows"]
+    api = client.get("/api/deputies/rating/", {"days": "90"}).json()
+    assert api["days"] == 90
+    # The same deputies in the same order with the same figures as the page (Петрова is of the
+    # other faction: in neither).
+    assert [(r["deputy"], r["rank"], r["score"], r["received"], r["answered"]) for r in api["results"]] == [
+        (r.deputy_id, r.rank, r.score, r.received, r.answered) for r in page
+    ]
+    stored = {r.deputy_id: r for r in RatingRow.objects.filter(days=90)}
+    first = api["results"][0]
+    assert first["rank"] == 1 and first["shares"] == stored[first["deputy"]].shares
+    assert first["faction"] == "Созидание" and first["answered"] == stored[first["deputy"]].answered
+    assert first["reply_questions"] == {"asked": 0, "yes": 0, "no": 0}
+    # A new appeal shows once the stored rating is computed again (the periodic job's work).
+    _appeals(regions["orlov"], 2, answered=2)
+    rebuild_rollups()
+    ratings.refresh(90)
+    again = {
+        r["deputy"]: r["received"]
+        for r in client.get("/api/deputies/rating/", {"days": "90"}).json()["results"]
+    }
+    assert again[regions["orlov"].pk] == 6
+
+
+def test_a_page_serves_a_young_stored_rating_and_computes_a_missing_or_old_one(client, regions):
+    _appeals(regions["ivanov"], 2, answered=2)
+    rebuild_rollups()
+    client.force_login(make_user(Role.ANALYST, username="analyst"))
+    client.get("/deputies/rating/")  # none stored: the page computes it
+    computed = RatingState.objects.get(days=365).computed_at
+    _appeals(regions["orlov"], 1, answered=0)
+    rebuild_rollups()
+    rows = client.get("/deputies/rating/").context["rows"]
+    assert RatingState.objects.get(days=365).computed_at == computed  # served as stored
+    assert regions["orlov"].pk not in {r.deputy_id for r in rows if r.received}
+    RatingState.objects.filter(days=365).update(
+        computed_at=computed - ratings.SERVED_FOR - timedelta(minutes=1)
+    )
+    rows = client.get("/deputies/rating/").context["rows"]  # the job stopped: the page computes it
+    assert {r.deputy_id: r.received for r in rows}[regions["orlov"].pk] == 1
+    # The periodic job recomputes whenever the figures moved, however young the stored rating.
+    _appeals(regions["orlov"], 1, answered=1)
+    rebuild_rollups()
+    refresh_ratings()
+    assert RatingRow.objects.get(days=365, deputy=regions["orlov"]).received == 2
+
+
+def test_a_deputys_page_shows_their_row_of_the_stored_rating(client, regions):
+    _appeals(regions["ivanov"], 4, answered=3)
+    rebuild_rollups()
+    counted = services.public_record(regions["ivanov"])  # nothing stored: from the rollups
+    ratings.refresh(services.RATING_DAYS)
+    assert services.public_record(regions["ivanov"]) == counted
+    page = client.get(f"/deputies/{regions['ivanov'].pk}/")
+    assert page.status_code == 200 and page.context["record"].received == 4
