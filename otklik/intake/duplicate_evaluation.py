@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -82,6 +82,27 @@ def joined(pair: AnnotatedPair) -> bool:
 
 def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=SPB_ZONE)
+
+
+# A slice of the replay starts this long before its first appeal: every message a join could reach
+# (posted within the three-day window) and the case it belongs to are there, unless a case grew by joins
+# for more than twice the window before the slice.
+WARM_UP = timedelta(days=6)
+
+
+def replay_slice(appeals: Iterable[Appeal], k: int, n: int) -> tuple[list[Appeal], set[str]]:
+    """The appeals replayed for slice ``k`` of ``n`` (0-based) and the ids whose joins it reports. The
+    time-sorted appeals are cut into ``n`` slices of equal count; a slice replays its own appeals after
+    those of :data:`WARM_UP` before it, and reports the joins of its own appeals only — so ``n``
+    processes on ``n`` databases share the replay's work, and their joins together are the whole
+    replay's but for a case that grew for longer than the warm-up (its first appeal then differs)."""
+    ordered = sorted(appeals, key=lambda a: (a.created, int(a.id)))
+    size = -(-len(ordered) // n)
+    own = ordered[k * size : (k + 1) * size]
+    if not own:
+        return [], set()
+    warm = [a for a in ordered[: k * size] if a.created >= own[0].created - WARM_UP]
+    return warm + own, {a.id for a in own}
 
 
 def replay(

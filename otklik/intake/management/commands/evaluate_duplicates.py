@@ -3,8 +3,8 @@
 Loads Saint Petersburg's okrugs and runs every annotated pair through the pipeline inside a
 transaction that is rolled back at the end, so the database is left as it was
 (``otklik.intake.duplicate_evaluation``; ``docs/annotation/pairs.md``). ``--replay`` runs the whole
-data set through the pipeline (a quarter of an hour) and lists the joins it makes, the population a
-join wave is drawn from.
+data set through the pipeline (three quarters of an hour on a loaded machine; ``--slice K/N`` shares it
+between N processes) and lists the joins it makes, the population a join wave is drawn from.
 """
 
 from __future__ import annotations
@@ -42,13 +42,19 @@ class Command(BaseCommand):
             metavar="FILE",
             help="replay the whole data set; write its joins to FILE (CSV) and stop",
         )
+        parser.add_argument(
+            "--slice",
+            metavar="K/N",
+            help="with --replay: only the K-th of N time slices (from 1), after a six-day warm-up; "
+            "N processes on N databases, their files concatenated, are the whole replay",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not (shared_data() / "spb_our_city_dev").exists():
             raise CommandError(f"No shared data at {shared_data()}")
         started = time.perf_counter()
         if options["replay"]:
-            self._replay(options["replay"])
+            self._replay(options["replay"], options["slice"])
             self.stdout.write(f"({time.perf_counter() - started:.0f} s)")
             return
         pairs = pa.annotated_pairs()
@@ -88,8 +94,17 @@ class Command(BaseCommand):
                     self.stdout.write(f"    missed {p.key} [{p.stratum}] {p.note}")
         self.stdout.write(f"({time.perf_counter() - started:.1f} s)")
 
-    def _replay(self, path: str) -> None:
-        appeals = pa.appeals(pa.read_spb().values()).values()
+    def _replay(self, path: str, part: str | None) -> None:
+        appeals = list(pa.appeals(pa.read_spb().values()).values())
+        own: set[str] | None = None
+        if part:
+            try:
+                k, n = (int(x) for x in part.split("/"))
+            except ValueError:
+                raise CommandError(f"--slice wants K/N, got {part!r}") from None
+            if not 1 <= k <= n:
+                raise CommandError(f"--slice {part}: K must be between 1 and N")
+            appeals, own = ev.replay_slice(appeals, k - 1, n)
         try:
             with transaction.atomic():
                 ev.load_spb()
@@ -97,6 +112,8 @@ class Command(BaseCommand):
                 raise _Rollback
         except _Rollback:
             pass
+        if own is not None:
+            joins = [(first, joined) for first, joined in joins if joined in own]
         with open(path, "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["first", "joined"])
