@@ -51,6 +51,7 @@ JOIN_WAVES = (
     ("pipeline_join_1", 120, 20261212),
     ("pipeline_join_2", 100, 20261213),
     ("pipeline_join_3", 100, 20261214),
+    ("pipeline_join_4", 100, 20261215),
 )
 
 
