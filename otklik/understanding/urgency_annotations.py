@@ -112,10 +112,26 @@ WAVES = (
         },
         False,
     ),
+    # Drawn after round 5's rules (built on wave 6's errors) were landed, before anyone read it: the
+    # second first-sight wave, the same strata and sizes as wave 6. Held-out rows are preferred: a
+    # stratum with at least its size of unread held-out texts draws from them only (the split is by a
+    # hash of the id, so they are a random subset of the stratum); the others from every unread text.
+    (
+        20261212,
+        {
+            (SPB, "cue_strong"): 100,
+            (SPB, "cue_broad"): 45,
+            (SPB, "no_cue"): 15,
+            (KURSK, "cue_strong"): 60,
+            (KURSK, "cue_broad"): 25,
+            (KURSK, "no_cue"): 10,
+        },
+        PREFER_HELD_OUT,
+    ),
 )
 # The latest round's rows: read before the rules were run on them, and no rule was written or changed
-# after seeing them. Wave 6 is measured whole (both parts): it is a random sample of every stratum.
-FRESH_WAVE = 6
+# after seeing them. A fresh wave is measured whole (both parts): it is a random sample of every stratum.
+FRESH_WAVE = 7
 
 
 @dataclass(frozen=True)
