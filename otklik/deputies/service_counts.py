@@ -18,7 +18,8 @@ office, merged ones left out; it is in the week (Monday) of the local day it was
 when it has an answer, on time when that answer came by its deadline (or it has none); its district
 is the municipality right under the region that its place lies in, else the one of the deputy's
 constituency's first territory by name. After the territories themselves are reshuffled, run
-:func:`rebuild` (as the analytics rollups' ``rebuild_rollups``).
+:func:`rebuild` (``otklik refresh-service-figures --rebuild``, as the analytics rollups'
+``refresh-rollups --rebuild``).
 """
 
 from __future__ import annotations

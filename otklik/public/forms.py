@@ -27,7 +27,12 @@ def new_form_token() -> str:
 
 
 def districts() -> Any:
-    return Territory.objects.filter(kind__in=(TerritoryKind.DISTRICT, TerritoryKind.OKRUG)).order_by("name")
+    # The choices need a name only, not the districts' outlines (large for a shipped region).
+    return (
+        Territory.objects.filter(kind__in=(TerritoryKind.DISTRICT, TerritoryKind.OKRUG))
+        .only("pk", "name")
+        .order_by("name")
+    )
 
 
 def region_bounds() -> list[float] | None:

@@ -282,3 +282,19 @@ def test_the_page_shows_the_figures_of_the_reach(world, client):
         2,
     )
     assert stats.date_from == last - timedelta(weeks=3)
+
+
+def test_the_command_refreshes_and_rebuilds(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("refresh_service_figures", stdout=out)
+    assert "full=True" in out.getvalue()  # the first run counts everything
+    make_case(agency=world["ivanov"].office, channel=Channel.PHONE, created_at=timezone.now())
+    call_command("refresh_service_figures", stdout=out)
+    assert "full=False" in out.getvalue().splitlines()[-1]  # what changed only
+    call_command("refresh_service_figures", "--rebuild", stdout=out)
+    assert "full=True" in out.getvalue().splitlines()[-1]
+    assert_equal_everywhere(world)
