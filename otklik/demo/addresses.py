@@ -4,7 +4,7 @@ The demo's region ships districts and towns only (hflabs/city, OpenStreetMap dis
 street or building coordinates exist offline for it. A real region loads its registry with
 ``otklik import-addresses`` or ``otklik import-osm``; the demo does the same with a table it makes
 here — **synthetic, not a map of any real town**: everyday Russian street names (the kind nearly
-every town has) laid out as a small grid around each demo place's point, clipped to its district's
+every town has) laid out as a small grid around each demo place's point, kept inside its district's
 polygon, houses numbered along each street (odd on one side, even on the other).
 
 The table goes through the importer's own reader and loader (:func:`read_address_rows`,
@@ -81,6 +81,7 @@ COMMON_STREETS: tuple[str, ...] = (
     "пр-т Энтузиастов",
 )
 MAIN_STREETS = 4  # every town has the first four
+SHRINK = (1.0, 0.8, 0.6, 0.45, 0.3, 0.2, 0.1)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,8 @@ class LayerRow:
 def place_rows(place: Place, centre: tuple[float, float], polygon: object | None) -> list[LayerRow]:
     """The buildings of one place: its streets as a rotated grid around ``centre``, streets running
     alternately across and along, houses spaced evenly from one end, odd numbers on one side, even
-    on the other; buildings outside ``polygon`` (a prepared shapely geometry) are left out."""
+    on the other; a building outside ``polygon`` (a prepared shapely geometry) is moved towards the
+    centre until it is inside (left out only when even the centre's neighbourhood is not)."""
     streets = town_streets(place)
     _, _, half = _size(place)
     rng = _rng(place)
@@ -150,10 +152,14 @@ def place_rows(place: Place, centre: tuple[float, float], polygon: object | None
                 x, y = (u, t) if vertical else (t, u)  # x east, y north, in degrees of latitude
                 dx = x * math.cos(angle) - y * math.sin(angle)
                 dy = x * math.sin(angle) + y * math.cos(angle)
-                lat, lon = round(lat0 + dy, 6), round(lon0 + dx * lon_scale, 6)
-                if polygon is not None and not polygon.contains(Point(lon, lat)):  # type: ignore[attr-defined]
-                    continue
-                rows.append(LayerRow(place.name, street.name, str(n), lat, lon))
+                # past the district's edge (a river, a border) the street is drawn in towards the
+                # centre, so every street keeps all its houses, the ones residents write about
+                for shrink in SHRINK:
+                    lat = round(lat0 + dy * shrink, 6)
+                    lon = round(lon0 + dx * shrink * lon_scale, 6)
+                    if polygon is None or polygon.contains(Point(lon, lat)):  # type: ignore[attr-defined]
+                        rows.append(LayerRow(place.name, street.name, str(n), lat, lon))
+                        break
     return rows
 
 

@@ -60,7 +60,7 @@ def test_the_demos_public_map_spreads_its_problems_along_the_streets(
     assert spread >= 20, spread
     page.screenshot(path=str(screenshots / "map-demo-02-saratov-streets.png"), full_page=True)
 
-    zoom_to(page, engels.lat, engels.lon, 14)
+    zoom_to(page, engels.lat, engels.lon, 13)
     assert page.evaluate(DRAWN_POSITIONS) >= 8
     page.screenshot(path=str(screenshots / "map-demo-03-engels-streets.png"), full_page=True)
 

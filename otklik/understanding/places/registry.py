@@ -223,25 +223,31 @@ class AddressIndex:
         if end_token < len(tokens) and fold(tokens[end_token].text).rstrip(".") in TYPE_OF:
             end = tokens[end_token].stop  # "Ломоносова ул. 5"
         house = house_after(text, end)
+        if house is None:  # "возле дома 25 на ул. Ленина", "ул. Ленина у дома 5"
+            house, start = _house_around(text, start, end)
         street = typed[0]
         label = f"{street.kind} {street.name}"
         if house is not None:
             hits = [(s, b) for s in typed for b in self._buildings(s.pk, house)]
             if hits:
-                exact = [(s, b) for s, b in hits if b.house == house.number] or hits
+                # each street's own building: its exact number, else its nearest; a street of
+                # another town holding the very number does not push this town's street out
+                best: dict[int, tuple[StreetEntry, BuildingEntry]] = {}
+                for s, b in hits:
+                    kept = best.get(s.pk)
+                    if kept is None or (b.house == house.number and kept[1].house != house.number):
+                        best[s.pk] = (s, b)
                 by_street: dict[int, Geocoded] = {}
-                for s, b in exact:  # each street's own building: the first (exact) one
-                    if s.pk not in by_street:
-                        # "25" for "25/12" is the same corner building; another number is a neighbour's
-                        precision = "building" if house_main(b.house) == house.main else "house"
-                        address = f"{s.kind} {s.name}, {house}"
-                        by_street[s.pk] = Geocoded(
-                            address, start, house.stop, b.territory_id, b.lat, b.lon, precision,
-                            settlement=s.settlement,
-                        )  # fmt: skip
+                for pk, (s, b) in best.items():
+                    # "25" for "25/12" is the same corner building; another number is a neighbour's
+                    precision = "building" if house_main(b.house) == house.main else "house"
+                    by_street[pk] = Geocoded(
+                        f"{s.kind} {s.name}, {house}", start, max(house.stop, end), b.territory_id,
+                        b.lat, b.lon, precision, settlement=s.settlement,
+                    )  # fmt: skip
                 return _one_of(list(by_street.values()))
             label += f", {house}"
-            end = house.stop
+            end = max(house.stop, end)
         found = [
             Geocoded(label, start, end, s.territory_id, s.lat, s.lon, "street", settlement=s.settlement)
             for s in typed
@@ -299,6 +305,37 @@ class AddressIndex:
                     )
             i += 1
         return None
+
+
+# "во дворе дома 5 по ул. Мира", "возле д. 12 на улице Ленина": the house named before the street
+_HOUSE_BEFORE = re.compile(
+    r"(?<![\w-])(?:дом[аеу]?|д\.)\s*(?P<house>\d{1,4}(?:[а-жА-Ж](?![а-яё]))?(?:/\d{1,4})?)"
+    r"\s*,?\s*(?:(?:на|по)\s+)?$",
+    re.IGNORECASE,
+)
+# "на ул. Ленина возле дома 25", "ул. Мира, у д. 5": the house after the street, with a preposition
+_HOUSE_NEAR = re.compile(
+    r"\s*,?\s*(?:возле|около|у|напротив|рядом\s+с)\s+(?=(?:дом[аеу]?|д\.)\s*\d)(?:дом[аеу]?|д\.)",
+    re.IGNORECASE,
+)
+_BEFORE_WINDOW = 40  # characters before a street looked at for its house
+
+
+def _house_around(text: str, start: int, end: int) -> tuple[House | None, int]:
+    """A house named next to a street with words around it (see ``_HOUSE_BEFORE``/``_HOUSE_NEAR``):
+    the house and where the whole address starts."""
+    near = _HOUSE_NEAR.match(text, end)
+    if near is not None:
+        house = house_after(text, near.end())
+        if house is not None:
+            return house, start
+    window = max(0, start - _BEFORE_WINDOW)
+    before = _HOUSE_BEFORE.search(text, window, start)
+    if before is not None:
+        house = house_after(text, before.start("house"))
+        if house is not None and house.stop <= start:
+            return house, before.start()
+    return None, start
 
 
 def _one_of(found: list[Geocoded]) -> Geocoded:

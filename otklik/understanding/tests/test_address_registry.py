@@ -73,6 +73,12 @@ def test_houses_after_a_street_name() -> None:
     assert str(house_after(" дом 25/12", 0)) == "25/12"
     assert str(house_after(" 7 лит. Б", 0)) == "7 лит. Б"
     assert house_after(" года", 0) is None
+    # a letter apart from the number is the house's only at the end of the address, never a
+    # preposition ("5 в Энгельсе", "12 а также")
+    assert str(house_after(", 5 в Энгельсе", 0)) == "5"
+    assert str(house_after(" 12 а также", 0)) == "12"
+    assert str(house_after(" 12 Б, кв. 3", 0)) == "12б"
+    assert str(house_after(" 12 б.", 0)) == "12б"
     assert split_street("Малодетскосельский проспект") == ("пр-т", "Малодетскосельский")
     assert split_street("Васильевского острова 5-я линия") == ("линия", "Васильевского острова 5-я")
 

@@ -52,6 +52,11 @@ def towns(db: None, tmp_path: Path) -> dict[str, object]:
         ("Яма у дома ул. Ленина, 5 в Заречье", "zarechye", (51.05, 45.05)),
         ("с. Луговое, ул. Ленина, д. 5: нет воды", "lugovoe", (51.30, 45.30)),
         ("Заречье, ул. Садовая 3, подъезд не убирают", "zarechye", (51.04, 45.02)),  # one such street
+        # the house before the street, or after it with a preposition
+        ("Провал асфальта возле дома 7 на ул. Ленина, в Заречье", "zarechye", (51.06, 45.06)),
+        ("Во дворе дома 9 по ул. Ленина в Нагорном нет освещения", "nagorny", (51.56, 46.56)),
+        ("Прорыв трубы на ул. Ленина возле дома 5, с. Луговое", "lugovoe", (51.30, 45.30)),
+        ("Луговое: в доме 5 на улице Ленина нет света", "lugovoe", (51.30, 45.30)),
     ],
 )
 def test_a_street_of_many_towns_is_the_one_in_the_town_named(
@@ -61,6 +66,15 @@ def test_a_street_of_many_towns_is_the_one_in_the_town_named(
     assert place.territory == towns[town], (text, place)
     assert (place.lat, place.lon) == point
     assert place.precision == "building" and place.settlement == towns[town].name
+    assert place.address.startswith("ул. ") and place.address.endswith(("5", "7", "9", "3"))
+
+
+def test_a_number_only_another_towns_street_has_is_the_nearest_house_of_the_named_towns(towns: dict) -> None:
+    """ "ул. Ленина, 9 в Заречье": Нагорный's ул. Ленина has a 9, Заречье's only a 7 — the case is
+    Заречье's, at the nearest house of its street, not at Нагорный's building."""
+    place = locate("Течёт крыша, ул. Ленина, 9 в Заречье", gazetteer=get_gazetteer())
+    assert place.territory == towns["zarechye"]
+    assert (place.lat, place.lon, place.precision) == (51.06, 45.06, "house")
 
 
 @pytest.mark.usefixtures("towns")
