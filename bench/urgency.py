@@ -1,0 +1,44 @@
+"""Urgency rules' speed on the real appeals of both data sets (texts read from ../shared/data, never copied).
+
+    .venv/bin/python bench/urgency.py
+
+Analyzes the 22,429 appeals of ``spb_our_city_dev`` and ``kursk_pos_2022`` once (tokens and lemmas, as
+the pipeline's analyze step does), then times :func:`otklik.understanding.urgency.assess` (rules and
+tone) over them, three passes, one core, no database. Prints texts/s of each pass and the flagged share.
+``OTKLIK_SRC=/path/to/another/checkout`` times that checkout's rules on the same machine (run from it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.environ.get("OTKLIK_SRC", str(Path(__file__).resolve().parent.parent)))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
+
+import django
+
+django.setup()
+
+from otklik.understanding import urgency  # noqa: E402
+from otklik.understanding.text import analyze  # noqa: E402
+from otklik.understanding.urgency_annotations import read_appeals  # noqa: E402
+
+
+def main() -> None:
+    appeals = [a for rows in read_appeals().values() for a in rows]
+    started = time.perf_counter()
+    analyzed = [analyze(a.text) for a in appeals]
+    print(f"analyzed {len(analyzed)} appeals in {time.perf_counter() - started:.1f} s")
+    for run in range(3):
+        started = time.perf_counter()
+        flagged = sum(urgency.assess(text, month=1).is_urgent for text in analyzed)
+        elapsed = time.perf_counter() - started
+        share = flagged / len(analyzed)
+        print(f"pass {run + 1}: {len(analyzed) / elapsed:,.0f} texts/s, {flagged} flagged ({share:.1%})")
+
+
+if __name__ == "__main__":
+    main()
