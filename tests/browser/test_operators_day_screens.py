@@ -163,3 +163,56 @@ def test_the_queue_counts_cases_in_russian_plurals(live_server: Any, page: Any, 
     wait_ready(page)
     fits(page)
     page.screenshot(path=str(screenshots / "day-06-queue-plural-390.png"))
+
+
+def test_on_a_phone_the_monitoring_preview_stays_in_sight_while_the_query_is_written(
+    live_server: Any, page: Any, screenshots: Path
+) -> None:
+    """A moderator on a phone types a query: the preview's count is on the screen beside the query field
+    (not below the territories, categories and the save button), and still there once they scroll down
+    to the categories."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from otklik.intake.models import Message
+    from otklik.testing.factories import make_source
+
+    vk = make_source("vk-district", channel=Channel.VK, name="ВКонтакте: паблик района")
+    for n, text in enumerate(
+        ["Третий день нет горячей воды на улице Тельмана", "Опять отключили воду", "Продам гараж недорого"]
+    ):
+        Message.objects.create(
+            source=vk,
+            external_id=str(n),
+            channel=Channel.VK,
+            text=text,
+            posted_at=timezone.now() - timedelta(minutes=n),
+        )
+    make_user(Role.MODERATOR, username="moderator")
+    base = live_server.url
+    page.set_viewport_size(PHONE)
+    log_in(page, base, "moderator")
+    page.goto(f"{base}/intake/monitoring/new/")
+    page.wait_for_selector('[data-testid="preview-empty"]')
+    page.fill("#id_query", "вода")
+    page.wait_for_selector('[data-testid="preview-matched"]')
+    assert page.inner_text('[data-testid="preview-matched"]') == "2"
+    on_screen = """(sel) => { const b = document.querySelector(sel).getBoundingClientRect();
+        return b.top >= 0 && b.bottom <= window.innerHeight; }"""
+    assert page.evaluate(on_screen, "#id_query")
+    assert page.evaluate(on_screen, '[data-testid="preview-matched"]')
+    fits(page)
+    page.screenshot(path=str(screenshots / "day-07-monitoring-typing-390.png"))
+    page.locator("#id_categories").scroll_into_view_if_needed()
+    assert page.evaluate(on_screen, '[data-testid="preview-matched"]')  # sticky at the top
+    assert page.evaluate(on_screen, "#id_categories")
+    page.screenshot(path=str(screenshots / "day-08-monitoring-scrolled-390.png"))
+    page.set_viewport_size(WIDE)
+    page.reload()
+    page.wait_for_selector('[data-testid="preview-empty"]')
+    fits(page)
+    panel = page.locator('[data-testid="monitoring-preview-panel"]').bounding_box()
+    form = page.locator("#monitoring-form").bounding_box()
+    assert panel is not None and form is not None and panel["x"] > form["x"] + form["width"]  # beside
+    page.screenshot(path=str(screenshots / "day-09-monitoring-1440.png"))
