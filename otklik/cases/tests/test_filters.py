@@ -312,3 +312,23 @@ def test_the_rows_are_named_from_the_kept_directory_and_follow_a_rename(client, 
         "Балаковский район",
         "Минтранс",
     )
+
+
+def test_a_row_built_in_python_escapes_what_residents_and_the_directory_wrote(client, world):
+    """The queue's rows are markup filled in by the presenter, not the template: every text is
+    escaped as the template would (a title, an address, a directory name), the safe parts kept."""
+    case = world["cases"]["waiting"]
+    Case.objects.filter(pk=case.pk).update(title='<b>"Яма"</b> & лужа', address="<i>ул. Мира</i>")
+    agency = case.suggested_agency
+    agency.name, agency.short_name = "Вода & <тепло>", ""
+    agency.save()  # the directory kept in the process follows the save
+    client.force_login(world["moderator"])
+    html = client.get(reverse("cases:queue")).content.decode()
+    row = html.split(f'data-case="{case.number}"')[1].split("</tr>")[0]
+    assert "&lt;b&gt;&quot;Яма&quot;&lt;/b&gt; &amp; лужа" in row and "<b>" not in row
+    assert '<div class="sub muted">&lt;i&gt;ул. Мира&lt;/i&gt;</div>' in row
+    assert (
+        '<span class="suggested" title="Предложено автоматической обработкой">Вода &amp; &lt;тепло&gt;</span>'
+        in row
+    )
+    assert '<span class="badge st-moderation">' in row  # the status badge stays markup
