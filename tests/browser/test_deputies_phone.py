@@ -47,7 +47,7 @@ def test_the_service_figures_and_ratings_fit_a_phone(live_server: Any, page: Any
     base = live_server.url
     log_in(page, base, "head")
     _both_widths(
-        page, f"{base}/deputies/statistics/", '[data-testid="st-weeks"]', screenshots / "deputies-20-figures"
+        page, f"{base}/deputies/statistics/", '[data-testid="st-weeks"]', screenshots / "deputies-30-figures"
     )
     # Stacked: each week a block, each figure named beside its value (the cell's ::before label).
     assert not page.locator('[data-testid="st-weeks"] thead').is_visible()
@@ -65,7 +65,7 @@ def test_the_service_figures_and_ratings_fit_a_phone(live_server: Any, page: Any
         "В срок, %",
     ]
     _both_widths(
-        page, f"{base}/deputies/rating/", '[data-testid="deputy-rating"]', screenshots / "deputies-21-rating"
+        page, f"{base}/deputies/rating/", '[data-testid="deputy-rating"]', screenshots / "deputies-31-rating"
     )
     first = page.locator('[data-testid="deputy-rating"] tbody tr').first.inner_text()
     assert first.startswith("1. Иванов")  # answered 21 of 24, not Орлова's 4 of 10
@@ -76,7 +76,7 @@ def test_the_service_figures_and_ratings_fit_a_phone(live_server: Any, page: Any
         page,
         f"{base}/analytics/agencies/",
         '[data-testid="ranking-offices"]',
-        screenshots / "deputies-22-agencies",
+        screenshots / "deputies-32-agencies",
     )
     # A resident (not signed in) on a phone: the public table of deputies' replies.
     resident = page.context.browser.new_context(locale="ru-RU", viewport=PHONE)
@@ -88,6 +88,6 @@ def test_the_service_figures_and_ratings_fit_a_phone(live_server: Any, page: Any
         fits(public)
         no_sideways_scroll(public)
         assert _labels(public, '[data-testid="responsiveness"] tbody tr')[-1] == "Ответ получен"
-        public.screenshot(path=str(screenshots / "deputies-23-responsiveness-phone.png"), full_page=True)
+        public.screenshot(path=str(screenshots / "deputies-33-responsiveness-phone.png"), full_page=True)
     finally:
         resident.close()
