@@ -23,7 +23,12 @@ said twice counts twice), each has :data:`NOVEL_WORDS` or more words the other l
 template describing two defects), or each names a thing the other does not (:func:`things`: the
 nouns, pymorphy3's lemmas, less the nouns of place and time: "кондиционер" / "решётка на окне",
 "опора" / "дорожный знак") — and when the places differ: a different address, a territory outside
-the other's, or points more than :data:`MAX_DISTANCE_M` apart (:func:`same_spot`). Measured on
+the other's, or points more than :data:`MAX_DISTANCE_M` apart (:func:`same_spot`). Above all (round 5,
+one rule instead of special cases), two texts are one problem only when **neither says something the
+other does not** (:func:`says`): the lemmas of their content words (nouns, adjectives, verbs and
+participles), their numbers (also glued to a word: "4м", "между3") and their positions ("справа" =
+"правое") must be the same once function words, politeness, time and dates and the portal's
+boilerplate are left out; one text identical to the other but for dates is the same template. Measured on
 hand-annotated pairs of real appeals (``otklik evaluate-duplicates``, ``docs/annotation/pairs.md``):
 a wrong join hides a resident's problem, so the rules favour precision.
 """
@@ -150,6 +155,76 @@ _ADDRESS_TEXT = """
     к стр строение здание
 """
 _ADDRESS_WORDS = frozenset(_ADDRESS_TEXT.split())
+
+# --- what a text says (round 5): one rule instead of special cases -------------------------------------
+# Two texts are one problem only when neither says something the other does not: their content words
+# (:func:`says`) are the same. Words that say nothing of the problem are left out: function words (by
+# part of speech, see :data:`_CONTENT_POS`), politeness and requests, time and dates, the portal's and an
+# address's boilerplate. Lemmas (pymorphy3).
+_CONTENT_POS_TEXT = "NOUN ADJF ADJS VERB INFN PRTF PRTS GRND NUMR ABBR LATN UNKN"
+_CONTENT_POS = frozenset(_CONTENT_POS_TEXT.split())
+_AUXILIARY_TEXT = "быть являться мочь стать иметься"
+_POLITE_TEXT = """
+    просить просьба пожалуйста спасибо благодарить благодарность уважаемый заранее помочь помощь
+    принять мера разобраться решить обратить внимание необходимый требоваться поддерживать поддержка
+    присоединяться репост сообщать сообщить информировать сторона
+"""
+_TIME_TEXT = """
+    день неделя месяц год время час минута сутки утро вечер ночь сегодня вчера завтра раз период срок
+    момент дата число январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь
+    понедельник вторник среда четверг пятница суббота воскресенье долгий последний прошлый текущий
+    ежедневный постоянный
+"""
+_BOILERPLATE_TEXT = """
+    фото фотография фотофиксация фотоматериал снимок приложить прилагать прилагаться вложение ссылка
+    предыдущий обращение заявка жалоба сообщение ответ номер адрес житель жилец гражданин санкт петербург
+    спб россия проблема вопрос ситуация
+"""
+_NOT_CONTENT = frozenset(
+    (_AUXILIARY_TEXT + _POLITE_TEXT + _TIME_TEXT + _BOILERPLATE_TEXT + _ADDRESS_TEXT).split()
+)
+_TIME_NOUNS = frozenset(_TIME_TEXT.split()) | _SEQUENCE_NOUNS  # "2 недели", "3 раза": no number of a place
+_GLUED = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")  # "4м" → "4 м", "между3" → "между 3"
+
+
+@lru_cache(maxsize=200_000)
+def _content_word(word: str) -> str | None:
+    """The content a word carries: its position's name ("справа", "правое" → "@right"), else its lemma
+    in its common name when it is a content word (:data:`_CONTENT_POS`, not a pronoun, not in
+    :data:`_NOT_CONTENT`), else None."""
+    lemma = _SPOT_ABBREVIATIONS.get(word) or _NUMBERED_ABBREVIATIONS.get(word)
+    if lemma is None:
+        parse = morph().parse(word)[0]
+        lemma = fold(parse.normal_form)
+        position = _POSITIONS.get(lemma)
+        if position is not None:
+            return f"@{position}"
+        tag = parse.tag
+        kind = str(tag.POS or str(tag).split(",")[0])  # LATN, UNKN: no part of speech
+        if "Apro" in tag or "Anum" in tag or kind not in _CONTENT_POS:
+            return None
+    if len(lemma) < 2 or lemma in _NOT_CONTENT or lemma in STOP_WORDS:
+        return None
+    return _SAME_THING.get(lemma, lemma)
+
+
+def says(normalized: str) -> frozenset[str]:
+    """What a normalized text (dates and times left out) says: its content words' lemmas, its numbers
+    (also those glued to a word: "4м", "между3"; ordinals read as numbers; not a count of days or of
+    appeals: "2 недели", "второе обращение") as "#N", its positions as "@name"."""
+    words = _GLUED.sub(" ", normalized).split()
+    out: set[str] = set()
+    for i, (word, number) in enumerate(zip(words, _numerals(words), strict=True)):
+        if number is not None:
+            following = words[i + 1] if i + 1 < len(words) else ""
+            if not (word.isdigit() and following and _reading(following)[0] in _TIME_NOUNS):
+                out.add(f"#{number}")
+            continue
+        found = _content_word(word)
+        if found is not None:
+            out.add(found)
+    return frozenset(out)
+
 
 _rng = np.random.default_rng(20261123)
 _A = _rng.integers(1, np.iinfo(np.uint64).max, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
@@ -425,6 +500,7 @@ class Fingerprint:
     names: frozenset[str] = frozenset()
     positions: frozenset[str] = frozenset()
     numbered: dict[str, frozenset[str]] = field(default_factory=dict)
+    content: frozenset[str] = frozenset()
 
     @property
     def stored_keys(self) -> list[int]:
@@ -470,6 +546,7 @@ def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
                 names(plain),
                 positions(DATES.sub(" ", plain)),
                 numbered(bare),
+                says(bare),
             )
         )
     return out
@@ -484,6 +561,8 @@ def match_score(new: Fingerprint, old: Fingerprint) -> float:
     """How near ``new`` is to ``old`` (0 when not a near-duplicate): similarity, or 1 for a quote."""
     if (new.numbers - old.numbers) and (old.numbers - new.numbers):
         return 0.0  # "7 этаж" and "9 этаж", house 5 and house 7: two things
+    if new.content != old.content:
+        return 0.0  # one says something the other does not (round 5): a word, a number, a position
     if contains(new.normalized, old.normalized):
         return 1.0
     if len(new.features - old.features) >= NOVEL_WORDS and len(old.features - new.features) >= NOVEL_WORDS:
@@ -539,6 +618,7 @@ __all__ = [
     "match_score",
     "point",
     "same_spot",
+    "says",
     "signature",
     "signatures",
     "similarity",

@@ -23,7 +23,8 @@ OTHER_HOUSE = (
 OTHER_PROBLEM = (
     "Во дворе дома 7 на Советской в Энгельсе не вывозят мусор вторую неделю, контейнеры переполнены"
 )
-QUOTE = f"Поддерживаю, у нас то же самое, сколько можно терпеть! Репост: {FIRST}"
+QUOTE = f"Поддерживаю, у нас то же самое! Репост: {FIRST}"
+QUOTE_WITH_MORE = f"Поддерживаю, а ещё течёт крыша! Репост: {FIRST}"  # says what FIRST does not
 
 
 def fp(text: str) -> dedup.Fingerprint:
@@ -33,6 +34,7 @@ def fp(text: str) -> dedup.Fingerprint:
 def test_paraphrase_and_quote_score_as_near_duplicates() -> None:
     assert dedup.match_score(fp(PARAPHRASE), fp(FIRST)) >= dedup.THRESHOLD
     assert dedup.match_score(fp(QUOTE), fp(FIRST)) == 1.0
+    assert dedup.match_score(fp(QUOTE_WITH_MORE), fp(FIRST)) == 0.0
 
 
 def test_other_house_number_or_other_problem_is_not_a_near_duplicate() -> None:
@@ -165,14 +167,15 @@ def test_two_things_named_in_one_template_are_two_problems() -> None:
     )
 
 
-def test_a_place_word_or_a_detail_on_one_side_still_joins() -> None:
-    assert dedup.match_score(fp("Граффити на фасаде дома (роллшторах)"), fp("Граффити на фасаде дома")) > 0
+def test_a_detail_or_a_verb_on_one_side_parts_them() -> None:
+    # round 5: the shutters are said by one text only (a wrong join hides a problem; the moderator merges)
+    assert dedup.match_score(fp("Граффити на фасаде дома (роллшторах)"), fp("Граффити на фасаде дома")) == 0.0
     assert (
         dedup.match_score(
             fp("Бытовой мусор. Бесхозяйная территория. В администрацию Центрального района"),
             fp("Убрать бытовой мусор. Бесхозяйная территория. В администрацию Центрального района"),
         )
-        > 0
+        == 0.0  # "убрать" is a verb the first does not say: conservative, the moderator merges
     )
     assert dedup.things(dedup.normalize("Яма на дороге у остановки")) == {"яма"}
 
@@ -266,8 +269,8 @@ def test_two_spots_of_one_building_are_two_things() -> None:
     )
     door = "Неудовлетворительное состояние наличника средней {} створки двери 6 этажа, сколы и трещины"
     assert dedup.match_score(fp(door.format("правой")), fp(door.format("левой"))) == 0.0
-    # a spot on one side only: a narrower report of the same problem still joins
-    assert dedup.match_score(fp(lamp.format("на первом этаже")), fp(lamp.format(""))) > 0
+    # a spot on one side only parts them too (round 5: one text says what the other does not)
+    assert dedup.match_score(fp(lamp.format("на первом этаже")), fp(lamp.format(""))) == 0.0
     # which floor is a number (an ordinal read as one), not a spot
     assert dedup.spots(dedup.normalize("во втором подъезде на первом этаже")) == {"этаж"}
 
@@ -350,12 +353,13 @@ def test_a_number_belongs_to_the_section_or_floor_it_names() -> None:
     basement = fp("8 секция. При входе в подвал и ГРЩ 3 - неисправны 2 осветительных прибора.")
     assert basement.numbered == {"секция": {"8"}}
     assert dedup.match_score(fp("3 секция. При входе неисправно 2 осветительных прибора."), basement) == 0.0
-    # "между 10 и 9 этажами" names both floors: the 10th floor's lamp may be the same lamp
+    # "между 10 и 9 этажами" names both floors: the 10th floor's lamp may be the same lamp, but the
+    # 9th floor is said by one text only (round 5), so the texts are two
     span = "Не работает освещение на черной лестнице между 10 и 9 этажами в 3 подъезде."
     assert dedup.numbered(dedup.normalize(span)) == {"этаж": {"10", "9"}, "подъезд": {"3"}}
     assert (
         dedup.match_score(fp(span), fp("Не работает освещение на черной лестнице на 10 этаже в 3 подъезде."))
-        >= dedup.THRESHOLD
+        == 0.0
     )
     # a number between two such nouns could be either
     assert dedup.numbered(dedup.normalize("подъезд 2 этаж 5")) == {"этаж": {"5"}}
@@ -379,8 +383,8 @@ def test_two_positions_on_one_object_are_two_spots_even_nested() -> None:
         )
         == 0.0
     )
-    # a position on one side only still joins; a name is no position
-    assert dedup.match_score(fp(door.format("на правое полотно")), fp(door.format("на полотно"))) > 0
+    # a position on one side only parts them too (round 5); a name is no position
+    assert dedup.match_score(fp(door.format("на правое полотно")), fp(door.format("на полотно"))) == 0.0
     assert dedup.positions("Обращения в Администрацию Центрального района, решетка слева") == {"left"}
 
 
@@ -413,3 +417,40 @@ def test_the_same_text_citing_two_other_appeals_makes_two_cases(region) -> None:
         now=NOW,
     )
     assert twins.created_cases == 2
+
+
+# Round 5: two texts are one problem only when neither says something the other does not (real
+# St Petersburg pairs of development and join waves 1–3, labelled the same reason, not duplicates).
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Надписи в лифте. Прошу устранить.", "Надписи в грузовом лифте. Прошу устранить."),
+        ("Решетка на лицевом фасаде", "Самовольно установлена решётка на лицевом фасаде"),
+        ("снег и наледь в лотковой зоне", "снег в лотковой зоне"),
+        (
+            "11 этаж. Балкон. Требуется закрасить ржавую дверь.",
+            "11 этаж. Балкон. Требуется отмыть дверь от грязи.",
+        ),
+        (
+            "Необходимо очистить дорожный знак от надписей",
+            "Необходимо очистить дорожный знак от надписей и наклеек",
+        ),
+    ],
+)
+def test_a_word_one_text_says_and_the_other_does_not_parts_them(first: str, second: str) -> None:
+    assert dedup.match_score(fp(second), fp(first)) == 0.0
+    assert dedup.match_score(fp(first), fp(second)) == 0.0
+
+
+def test_what_a_text_says_leaves_out_politeness_time_and_boilerplate() -> None:
+    assert dedup.says(dedup.normalize("Прошу убрать мусор у 3 парадной, уже 2 недели, фото прилагаю")) == (
+        dedup.says(dedup.normalize("Убрать мусор у 3 парадной! Спасибо."))
+    )
+    assert dedup.says(dedup.normalize("Третий день нет горячей воды")) == {"вода", "горячий"}
+
+
+def test_positions_are_one_under_their_names_and_glued_numbers_count() -> None:
+    assert dedup.says("мусор справа от входа") == dedup.says("мусор с правой стороны от входа")
+    assert dedup.says("мусор справа от входа") != dedup.says("мусор слева от входа")
+    assert {"#3", "#4"} <= dedup.says("между3 и 4м этажом не горит свет")
+    assert dedup.says("трещина 4м") != dedup.says("трещина 5м")
