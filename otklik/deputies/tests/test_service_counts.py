@@ -43,7 +43,7 @@ def counted_straight(reach: Reach, first: date, last: date) -> dict:
     deputies = {d.office_id: d for d in reach.deputies()}
     total = defaultdict(int)
     weeks: dict[date, dict] = defaultdict(lambda: defaultdict(int))
-    districts: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+    districts: dict[int, dict] = defaultdict(lambda: defaultdict(int))
     channels: dict[str, int] = defaultdict(int)
     for case in Case.objects.filter(agency__in=list(deputies)).exclude(status=CaseStatus.MERGED):
         week = statistics.monday(case.created_at.astimezone(tz).date())
@@ -54,7 +54,7 @@ def counted_straight(reach: Reach, first: date, last: date) -> dict:
         district = _district(place)
         answered = case.answered_at is not None
         on_time = answered and (case.deadline_at is None or case.answered_at <= case.deadline_at)
-        for figures in (total, weeks[week], districts[district.name if district else ""]):
+        for figures in (total, weeks[week], districts[district.pk if district else 0]):
             figures["appeals"] += 1
             figures["answered"] += answered
             figures["on_time"] += on_time
@@ -69,7 +69,7 @@ def counted_straight(reach: Reach, first: date, last: date) -> dict:
     return {
         "total": dict(total),
         "weeks": {w.strftime("%d.%m.%Y"): dict(f) for w, f in weeks.items()},
-        "districts": {name: dict(f) for name, f in districts.items()},
+        "districts": {pk: dict(f) for pk, f in districts.items()},
         "channels": dict(channels),
         "deputies": len(deputies),
     }
@@ -87,19 +87,30 @@ def from_rollups(reach: Reach, first: date, last: date) -> dict:
     return {
         "total": figures(found.total),
         "weeks": {w.label: figures(w) for w in found.weeks},
-        "districts": {d.label: figures(d, visits=False) for d in found.districts},
+        # by label, each label's figures in a sorted list: districts of two regions may share a name
+        "districts": _by_label((d.label, figures(d, visits=False)) for d in found.districts),
         "channels": {code: n for code, _label, n in found.channels},
         "deputies": found.deputies,
     }
 
 
 def _nonzero(counted: dict) -> dict:
+    names = dict(Territory.objects.values_list("pk", "name"))
     return {
         **counted,
         "total": {k: v for k, v in counted["total"].items() if v},
         "weeks": {w: {k: v for k, v in f.items() if v} for w, f in counted["weeks"].items()},
-        "districts": {d: {k: v for k, v in f.items() if v} for d, f in counted["districts"].items()},
+        "districts": _by_label(
+            (names.get(pk, ""), {k: v for k, v in f.items() if v}) for pk, f in counted["districts"].items()
+        ),
     }
+
+
+def _by_label(rows) -> dict[str, list]:
+    out: dict[str, list] = defaultdict(list)
+    for label, figures in rows:
+        out[label].append(sorted(figures.items()))
+    return {label: sorted(found) for label, found in out.items()}
 
 
 @pytest.fixture
@@ -172,8 +183,8 @@ def test_built_whole_the_figures_equal_the_cases(world):
     # agency's own case are not counted.
     assert everyone["total"] == {"appeals": 4, "answered": 3, "on_time": 2, "calls": 2, "visits": 42}
     assert everyone["districts"] == {
-        "Энгельсский район": {"appeals": 3, "answered": 3, "on_time": 2, "calls": 1},
-        "Городской округ Самара": {"appeals": 1, "calls": 1},
+        "Энгельсский район": [sorted({"appeals": 3, "answered": 3, "on_time": 2, "calls": 1}.items())],
+        "Городской округ Самара": [sorted({"appeals": 1, "calls": 1}.items())],
     }
 
 
@@ -298,3 +309,14 @@ def test_the_command_refreshes_and_rebuilds(world):
     call_command("refresh_service_figures", "--rebuild", stdout=out)
     assert "full=True" in out.getvalue().splitlines()[-1]
     assert_equal_everywhere(world)
+
+
+def test_districts_of_the_same_name_in_two_regions_stay_apart(world):
+    # A "Городской округ Самара" under the other region too: two districts, two rows.
+    twin = make_territory("Городской округ Самара", kind=TerritoryKind.OKRUG, parent=world["oblast"])
+    make_case(agency=world["ivanov"].office, channel=Channel.PHONE, territory=twin, created_at=timezone.now())
+    service_counts.refresh()
+    assert_equal_everywhere(world)
+    last = statistics.monday(timezone.localdate())
+    found = from_rollups(Reach(), last - timedelta(weeks=WEEKS - 1), last)["districts"]
+    assert len(found["Городской округ Самара"]) == 2
