@@ -216,3 +216,36 @@ def test_on_a_phone_the_monitoring_preview_stays_in_sight_while_the_query_is_wri
     form = page.locator("#monitoring-form").bounding_box()
     assert panel is not None and form is not None and panel["x"] > form["x"] + form["width"]  # beside
     page.screenshot(path=str(screenshots / "day-09-monitoring-1440.png"))
+
+
+def test_on_a_phone_the_history_shows_each_events_reason_without_a_sideways_swipe(
+    live_server: Any, page: Any, screenshots: Path
+) -> None:
+    """A supervisor on a phone leaves an internal note: the history lists it with its text on the screen
+    (each event stacked: when and who, then what, the status and the comment), nothing off to the right."""
+    from otklik.cases import actions
+    from tests.browser.session import open_action
+
+    note = "Подрядчик сорвал график, проверить в пятницу лично"
+    agency = make_agency("Министерство строительства и ЖКХ")
+    make_user(Role.SUPERVISOR, username="boss", first_name="Олег", last_name="Иванов")
+    case = actions.assign_case(make_case(text="Протекает кровля в доме 5 по улице Ленина"), None, agency)
+    base = live_server.url
+    page.set_viewport_size(PHONE)
+    log_in(page, base, "boss")
+    page.goto(f"{base}/cases/{case.pk}/")
+    open_action(page, "note")
+    page.fill('[data-testid="action-note"] textarea[name=text]', note)
+    page.click('[data-testid="action-note"] button[type=submit]')
+    cell = page.locator('[data-testid="history"] td.ev-comment', has_text=note)
+    cell.wait_for()
+    box = cell.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    fits(page)
+    cell.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / "day-10-history-note-390.png"))
+    page.set_viewport_size(WIDE)
+    page.reload()
+    header = page.locator('[data-testid="history"] thead')
+    assert header.is_visible()  # a table with its header on a wide screen
+    page.screenshot(path=str(screenshots / "day-11-history-note-1440.png"), full_page=True)
