@@ -140,6 +140,10 @@ def test_labels_of_kinds() -> None:
         ("висит провод, изоляция провода нарушена", UrgencyKind.WIRES),
         ("в квартире нет инсулина", UrgencyKind.HEALTH),
         ("протечку до сих пор не устранили, прорвало трубу", UrgencyKind.FLOOD),
+        # asked to be fixed is not fixed: only a past form or "после устранения" ends the accident
+        ("прорвало трубу, вода течёт по стене, просим устранить", UrgencyKind.FLOOD),
+        ("Прорыв трубы отопления, заливает квартиру. Требуется устранение аварии", UrgencyKind.FLOOD),
+        ("прорвало трубу в подвале, устраните срочно!", UrgencyKind.FLOOD),
     ],
 )
 def test_round_five_emergencies(text: str, kind: str) -> None:

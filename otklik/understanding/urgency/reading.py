@@ -187,7 +187,7 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
         partial = PARTIAL_WORDS | QUALITY_WORDS if cue.kind == UrgencyKind.NO_WATER else PARTIAL_WORDS
         if r.has(range(max(span.start, first - 2), last + 1), partial):
             return True
-    if FIXED in g and not r.now and _affirmed(r, FIXED_WORDS):
+    if FIXED in g and not r.now and _said_done(r, FIXED_WORDS):
         return True  # "протечку устранили", "после устранения аварии": it is over
     if SUNK in g and r.has(sentence, SUNK_WORDS):
         return True  # a cover sunk below the asphalt
@@ -301,6 +301,28 @@ def _affirmed(r: Reading, lemmas: frozenset[str]) -> bool:
         r.readings[j] & lemmas and not any(r.words[k] in NEGATIONS for k in (j - 1, j - 2) if k >= 0)
         for j in range(len(r.words))
     )
+
+
+def _said_done(r: Reading, lemmas: frozenset[str]) -> bool:
+    """Whether the text says the work of ``lemmas`` was done: a past form ("устранили", "устранена",
+    "ликвидированная") or its noun after "после" ("после устранения аварии"), not negated. Asking for
+    it ("просим устранить", "устраните", "требуется устранение") says it is not done yet."""
+    for j, word in enumerate(r.words):
+        if not r.readings[j] & lemmas or any(r.words[k] in NEGATIONS for k in (j - 1, j - 2) if k >= 0):
+            continue
+        if _is_done_form(word) or any(r.words[k] == "после" for k in (j - 1, j - 2) if k >= 0):
+            return True
+    return False
+
+
+@lru_cache(maxsize=5_000)
+def _is_done_form(word: str) -> bool:
+    """A past verb or a passive participle: the action is over ("устранили", "устранена")."""
+    parses = morph().parse(word)
+    if not parses:
+        return False
+    tag = parses[0].tag
+    return (tag.POS == "VERB" and "past" in tag) or (tag.POS in {"PRTS", "PRTF"} and "pssv" in tag)
 
 
 def _chronic(r: Reading) -> bool:
