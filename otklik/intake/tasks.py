@@ -67,9 +67,9 @@ def run_batch_task(
     result = run_batch(items, now=moment, source=default, sequence=sequence, mode="celery", timings=laps)
     # The seconds per stage (also in the metrics), one JSON object: bench/ingest.py sums them per worker.
     log.info(
-        "batch %s of %d: %s; stages %s",
-        sequence,
+        "batch of %d (sequence %s): %s; stages %s",
         len(items),
+        sequence,
         result.summary(),
         json.dumps({name: round(seconds, 4) for name, seconds in laps.items()}),
     )
