@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -31,6 +31,8 @@ from otklik.deputies import service_counts
 from otklik.deputies.models import Deputy, Faction, Level, PageVisit
 from otklik.directory.choices import AgencyKind, Channel, TerritoryKind
 from otklik.directory.models import Agency, Category, Territory
+
+from .statistics import analyze
 
 OFFICE_PREFIX = "Приёмная депутата № "
 NUMBER_PREFIX = "D-"
@@ -209,14 +211,9 @@ def generate(
             ],
             batch_size=5000,
         )
-    if connection.vendor == "postgresql":
-        # The planner's statistics of the tables just filled (autovacuum would take its time, and is
-        # off on some installations): without them a refresh's "cases saved since" reads every case.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "ANALYZE cases_case, cases_rating, directory_agency, deputies_deputy, "
-                "deputies_deputy_territories, deputies_pagevisit"
-            )
+    # the planner's statistics of the tables just filled: without them a refresh's "cases saved
+    # since" reads every case
+    analyze([Case, Rating, Agency, Deputy, Deputy.territories.through, PageVisit])
     rebuild_rollups()
     service_counts.rebuild()
     progress("analytics rollups and the deputies' service figures rebuilt")

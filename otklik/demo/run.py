@@ -38,6 +38,7 @@ from .lifecycle import Simulation
 from .messages import DEMO_SOURCES, SOURCES_BY_CODE, DemoMessage, generate_messages
 from .monitoring import ensure_monitoring_queries
 from .places import ensure_district_centers
+from .statistics import analyze, loaded_models
 from .users import DEMO_LOGINS, ensure_agency_staff, ensure_demo_users
 
 log = logging.getLogger("otklik.demo")
@@ -215,6 +216,7 @@ def run_demo(
         say(f"{appeals} appeals to {len(deputies)} deputies.")
     # The analytics pages read rollups: bring them up to date with what the demo just wrote.
     rebuild_rollups() if reset else refresh_rollups(now=end)
+    analyze(loaded_models())  # PostgreSQL plans on the statistics of what was just loaded
     result.ingested = demo_messages().count()
     result.statuses = _statuses()
     result.steps = dict(simulation.stats)
