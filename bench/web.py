@@ -349,7 +349,7 @@ def run_operators(args: argparse.Namespace) -> None:
             collectstatic(stack.env)
             stack.start_web("gunicorn", workers=args.web_workers, threads=args.threads)
             for w in range(args.workers):
-                stack.start_worker(f"worker{w}", concurrency=1)
+                stack.start_worker(f"worker{w}", concurrency=1, nice=args.worker_nice)
             stack.wait_ready()
             print(
                 f"# operators: {args.operators} clicking every ~{args.think:.0f} s for {args.seconds:.0f} s, "
@@ -424,6 +424,12 @@ def main() -> None:
     ops.add_argument("--seconds", type=float, default=300)
     ops.add_argument("--rate", type=int, default=500)
     ops.add_argument("--workers", type=int, default=2)
+    ops.add_argument(
+        "--worker-nice",
+        type=int,
+        default=10,
+        help="the workers' CPU priority as docs/deploy's unit sets it (Nice=10, CPUWeight=10); 0: the web's",
+    )
     for p in (compare, ops):
         p.add_argument("--web-workers", type=int, default=3)
         p.add_argument("--threads", type=int, default=4)

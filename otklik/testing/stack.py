@@ -8,6 +8,7 @@ one-VM install runs from ``docs/deploy/``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -37,6 +38,16 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str, *, every: flo
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(every)
+
+
+def lower_session_priority(pid: int, nice: int) -> None:
+    """Give the session of ``pid`` the scheduler's ``nice`` as a whole. Each process here runs in a
+    session of its own, and with the kernel's autogroups (on by default) the CPU is shared between
+    sessions first: a niced worker in its own session would still weigh as much as the whole web
+    server. A systemd install gets the same from ``CPUWeight=`` on the unit's cgroup."""
+    # without autogroups in the kernel the process's own nice is all there is
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/autogroup").write_text(str(nice))
 
 
 @dataclass
@@ -143,7 +154,10 @@ class Stack:
         queues: str = ALL_QUEUES,
         concurrency: int = 1,
         extra_env: dict[str, str] | None = None,
+        nice: int = 0,
     ) -> subprocess.Popen:
+        """A Celery worker; ``nice`` lowers its CPU priority as docs/deploy's unit does (``Nice=``,
+        ``CPUWeight=``): interactive web first, the broker buffers the messages meanwhile."""
         command = [
             sys.executable,
             "-m",
@@ -162,7 +176,12 @@ class Stack:
             "-l",
             "info",
         ]
-        return self._start(name, command, extra_env)
+        if nice:
+            command = ["nice", "-n", str(nice), *command]
+        proc = self._start(name, command, extra_env)
+        if nice:
+            lower_session_priority(proc.pid, nice)
+        return proc
 
     def start_beat(self) -> subprocess.Popen:
         schedule = self.workdir / "celerybeat-schedule"
