@@ -351,6 +351,9 @@ def run_operators(args: argparse.Namespace) -> None:
             for w in range(args.workers):
                 stack.start_worker(f"worker{w}", concurrency=1, nice=args.worker_nice)
             stack.wait_ready()
+            # as `compare` does: every web process builds its process caches (the places, the similar
+            # cases' index…) before the clock starts, as a deployed server has long done
+            asyncio.run(closed_loop(stack.base_url, 6, 5, case_ids))
             print(
                 f"# operators: {args.operators} clicking every ~{args.think:.0f} s for {args.seconds:.0f} s, "
                 f"{args.rate} msg/s to {args.workers} Celery worker(s); load before {load_average()}"
