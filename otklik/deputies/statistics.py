@@ -18,6 +18,7 @@ appeals.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -93,7 +94,7 @@ def service_stats(reach: Reach, date_from: date, date_to: date, *, fresh: bool =
         appeals.values_list("district", "channel").annotate(**sums).order_by()
     ):
         _add(by_district.setdefault(district, Figures()), channel, n, answered, on_time)
-    names = dict(Territory.objects.filter(pk__in=[d for d in by_district if d]).values_list("pk", "name"))
+    names = district_labels([d for d in by_district if d])
     for district, figures in by_district.items():
         figures.label = names.get(district, "")
     visits = _scoped(VisitWeek.objects.filter(week__gte=first, week__lte=last), reach)
@@ -115,6 +116,15 @@ def service_stats(reach: Reach, date_from: date, date_to: date, *, fresh: bool =
         weeks=[weeks[k] for k in sorted(weeks)],
         districts=sorted(by_district.values(), key=lambda d: (not d.label, -d.appeals, d.label)),
     )
+
+
+def district_labels(pks: list[int]) -> dict[int, str]:
+    """Districts' names, with the region after a name that two of them share ("Южный район — …")."""
+    rows = list(Territory.objects.filter(pk__in=pks).values_list("pk", "name", "parent__name"))
+    shared = Counter(name for _pk, name, _parent in rows)
+    return {
+        pk: f"{name} — {parent}" if shared[name] > 1 and parent else name for pk, name, parent in rows
+    }
 
 
 def _add(figures: Figures, channel: str, n: int, answered: int, on_time: int) -> None:
