@@ -401,4 +401,7 @@ def to_xml(root: str, item: str | None, data: list[dict[str, Any]] | dict[str, A
         assert item is not None
         for row in data:
             _fill(SubElement(top, item), row)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(top, encoding="unicode").encode()
+    # The elements carry no attributes, so every quote left is in a text: escaped too (valid XML), so
+    # a client that pastes a text into an HTML attribute cannot be broken out of by a resident's quote.
+    body = tostring(top, encoding="unicode").replace('"', "&quot;").replace("'", "&apos;")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body.encode()
