@@ -43,9 +43,7 @@ def _escaped(value: Any) -> str:
 
 def fill(template: str, *args: Any, **kwargs: Any) -> SafeString:
     """``format_html``: every value escaped unless it is safe markup already."""
-    return mark_safe(
-        template.format(*map(_escaped, args), **{k: _escaped(v) for k, v in kwargs.items()})
-    )
+    return mark_safe(template.format(*map(_escaped, args), **{k: _escaped(v) for k, v in kwargs.items()}))
 
 
 def truncate(text: str, length: int) -> str:
@@ -85,6 +83,16 @@ def _row_words(language: str) -> dict[str, str]:
         "suggested": _("Suggested by the pipeline"),
         "not_accepted": _("Not accepted"),
         "messages_authors": _("Messages / authors"),
+        # each cell's column, for the phone, where the rows stack into cards without the table's head
+        "l_num": _("No."),
+        "l_case": _("Case"),
+        "l_category": _("Category"),
+        "l_territory": _("Territory"),
+        "l_agency": _("Agency"),
+        "l_channel": _("Channel"),
+        "l_status": _("Status"),
+        "l_deadline": _("Deadline"),
+        "l_received": _("Received"),
     }
 
 
@@ -213,22 +221,25 @@ def queue_rows(
 # most of the page's CPU. The row's delivery (an answer sent back to its author, rare in the queue)
 # stays the template's ``cases/_delivery.html``, placed between the head and the tail.
 ROW_HEAD = """<tr class="{css}" data-case="{number}">
-        <td class="col-num">{pick}<a href="{url}">{number}</a>{edit}</td>
-        <td class="col-title">
+        <td class="col-num" data-label="{l_num}">{pick}<a href="{url}">{number}</a>{edit}</td>
+        <td class="col-title" data-label="{l_case}">
           <a href="{url}">{urgent}{title}</a>
           {address}
           {refusal}
         </td>
-        <td>{category}</td>
-        <td>{territory}</td>
-        <td>{agency}</td>
-        <td class="col-channel">{channel}</td>
-        <td>{status}"""
+        <td class="col-category" data-label="{l_category}">{category}</td>
+        <td class="col-territory" data-label="{l_territory}">{territory}</td>
+        <td class="col-agency" data-label="{l_agency}">{agency}</td>
+        <td class="col-channel" data-label="{l_channel}">{channel}</td>
+        <td class="col-status" data-label="{l_status}">{status}"""
 ROW_TAIL = """</td>
-        <td class="col-n" title="{messages_authors}">{messages}<span class="muted">/{authors}</span></td>
-        <td class="col-deadline">{countdown}</td>
-        <td class="col-received nowrap muted" title="{created_full}">{created}</td>
+        <td class="col-n" title="{messages_authors}" data-label="{messages_authors}">{messages}<span
+          class="muted">/{authors}</span></td>
+        <td class="col-deadline" data-label="{l_deadline}">{countdown}</td>
+        <td class="col-received nowrap muted" title="{created_full}" data-label="{l_received}">{created}</td>
       </tr>"""
+# The labels of the cells (``data-label``), shown on a phone only (otklik.css, "the queue on a phone").
+LABELS = ("l_num", "l_case", "l_category", "l_territory", "l_agency", "l_channel", "l_status")
 NOTHING = mark_safe('<span class="muted">—</span>')
 
 
@@ -286,6 +297,7 @@ def row_markup(row: Mapping[str, Any], words: Mapping[str, str]) -> tuple[SafeSt
         agency=_shown_cell(row["agency"], words),
         channel=row["channel"],
         status=row["status"],
+        **{key: words[key] for key in LABELS},
     )
     tail = fill(
         ROW_TAIL,
@@ -295,5 +307,7 @@ def row_markup(row: Mapping[str, Any], words: Mapping[str, str]) -> tuple[SafeSt
         countdown=row["countdown"],
         created_full=row["created_full"],
         created=row["created"],
+        l_deadline=words["l_deadline"],
+        l_received=words["l_received"],
     )
     return head, tail
