@@ -6,6 +6,10 @@ from typing import Any
 
 from otklik.testing.factories import PASSWORD
 
+# The two screens the browser tests check a page at: a phone's and a regional center's desk.
+PHONE = {"width": 390, "height": 844}
+WIDE = {"width": 1440, "height": 900}
+
 
 def wait_ready(page: Any) -> None:
     """Wait until otklik.js has wired the page (it marks <html data-otklik="ready">).

@@ -15,9 +15,10 @@ from otklik.accounts.choices import Role
 from otklik.deputies.models import Faction
 from otklik.deputies.services import make_deputy
 from otklik.directory.choices import TerritoryKind
-from otklik.elections import campaign, questions
+from otklik.elections import questions
 from otklik.elections.models import CampaignEvent
 from otklik.testing.factories import make_category, make_territory, make_user
+from tests.browser.elections import past_meeting
 from tests.browser.session import fits, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,7 +34,6 @@ def _meetings() -> dict[str, Any]:
     faction = Faction.objects.create(name="Фракция «Созидание»", short_name="Созидание")
     ivanov = make_deputy("Иванов Пётр Сергеевич", council="Областная дума", faction=faction)
     orlova = make_deputy("Орлова Наталья Викторовна", council="Областная дума", faction=faction)
-    now = timezone.now()
     asked = (
         (
             ivanov,
@@ -58,21 +58,12 @@ def _meetings() -> dict[str, Any]:
         ),
     )
     for deputy, days, place, district, texts in asked:
-        event = CampaignEvent.objects.create(
-            candidate=deputy.full_name,
-            deputy=deputy,
-            starts_at=now - timedelta(days=days),
-            place=place,
-            territory=district,
-        )
-        for n, text in enumerate(texts):
-            question = campaign.record_question(event, text=text, asked_by="Ольга")
-            if n == 0:
-                questions.record_answer(question, text="Работы в плане на май.", at_meeting=True)
+        first, *_rest = past_meeting(deputy, district, days, place, texts)
+        questions.record_answer(first, text="Работы в плане на май.", at_meeting=True)
     CampaignEvent.objects.create(
         candidate=orlova.full_name,
         deputy=orlova,
-        starts_at=now + timedelta(days=4),
+        starts_at=timezone.now() + timedelta(days=4),
         place="ДК, Балаково",
         territory=balakovo,
     )

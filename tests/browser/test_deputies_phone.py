@@ -10,13 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.browser.session import fits, log_in, no_sideways_scroll
+from tests.browser.session import PHONE, WIDE, fits, log_in, no_sideways_scroll
 from tests.browser.test_deputies_service import _service
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-WIDE = {"width": 1440, "height": 900}
 
 
 def _both_widths(page: Any, url: str, ready: str, shot: Path) -> None:

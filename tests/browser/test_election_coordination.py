@@ -11,89 +11,30 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from otklik.accounts.choices import Role
-from otklik.directory.choices import TerritoryKind
-from otklik.elections import dashboard, reports, violations
+from otklik.elections import reports, violations
 from otklik.elections.models import (
-    Commission,
-    Election,
-    Observer,
     ObserverCall,
-    PollingStation,
     ReportKind,
     ViolationType,
 )
-from otklik.testing.factories import make_territory, make_user, square
-from tests.browser.session import fits, log_in, log_out
+from otklik.testing.factories import make_user
+from tests.browser.elections import election_region, silent_morning
+from tests.browser.session import PHONE, WIDE, fits, log_in, log_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-WIDE = {"width": 1440, "height": 900}
-
-
-def _region(monkeypatch: Any, hour: int = 10, minute: int = 30) -> dict[str, Any]:
-    """Two commissions over two districts, four stations on the map, observers with the import's
-    phones at three of them (one never signed in), the dashboard's clock at ``hour``:``minute``."""
-    election = Election.objects.create(name="Выборы депутатов областной думы", day=timezone.localdate())
-    moment = timezone.make_aware(datetime.combine(election.day, time(hour, minute)))
-    monkeypatch.setattr(dashboard, "clock", lambda: moment)
-    region = make_territory("Саратовская область", kind=TerritoryKind.REGION)
-    engels_d = make_territory("Энгельсский район", parent=region, geometry=square(46.0, 51.3))
-    balakovo_d = make_territory("Балаковский район", parent=region, geometry=square(47.6, 51.9))
-    engels = Commission.objects.create(name="ТИК Энгельсская", territory=engels_d)
-    balakovo = Commission.objects.create(name="ТИК Балаковская", territory=balakovo_d)
-    stations = {
-        n: PollingStation.objects.create(
-            number=n,
-            commission=c,
-            registered_voters=1000,
-            lat=lat,
-            lon=lon,
-            address=f"школа № {n % 100}",
-        )
-        for n, c, lat, lon in (
-            (1001, engels, 51.45, 46.1),
-            (1002, engels, 51.5, 46.2),
-            (2001, balakovo, 52.0, 47.7),
-            (2002, balakovo, 52.05, 47.8),
-        )
-    }
-    observers = {}
-    for n, (number, last, phone) in enumerate(
-        (
-            (1001, "Петрова", "+79270000001"),
-            (1002, "Сидоров", "+79270000002"),
-            (2001, "Кузнецова", "+79270000003"),
-        )
-    ):
-        user = make_user(Role.OBSERVER, username=f"obs{number}", first_name="Наблюдатель", last_name=last)
-        if n < 2:
-            user.last_login = timezone.now()
-            user.save()
-        observers[number] = Observer.objects.create(user=user, station=stations[number], phone=phone)
-    return {"election": election, "moment": moment, "stations": stations, "observers": observers}
 
 
 def test_an_operator_calls_an_observer_from_the_station_page(
     live_server: Any, page: Any, screenshots: Path, monkeypatch: Any
 ) -> None:
-    day = _region(monkeypatch)
-    # 1001 opened and reports; 1002 and 2001 said nothing by 10:30: silent, to be called.
-    reports.file_report(
-        observer=day["observers"][1001].user,
-        election=day["election"],
-        kind=ReportKind.OPENED,
-        now=day["moment"],
-    )
+    silent_morning(monkeypatch)
     make_user(Role.MODERATOR, username="operator", first_name="Ольга", last_name="Операторова")
     log_in(page, live_server.url, "operator")
     page.goto(f"{live_server.url}/elections/")
@@ -138,7 +79,7 @@ def test_an_operator_calls_an_observer_from_the_station_page(
 def test_a_coordinator_reads_one_commissions_coverage(
     live_server: Any, page: Any, screenshots: Path, monkeypatch: Any
 ) -> None:
-    day = _region(monkeypatch)
+    day = election_region(monkeypatch)
     ObserverCall.objects.create(
         election=day["election"],
         station=day["stations"][2001],
@@ -170,7 +111,7 @@ def test_a_coordinator_reads_one_commissions_coverage(
 def test_violation_types_from_the_observer_to_the_lawyers_spreadsheet(
     live_server: Any, page: Any, screenshots: Path, monkeypatch: Any
 ) -> None:
-    day = _region(monkeypatch, hour=11)
+    day = election_region(monkeypatch, hour=11)
     violations.active_types()  # the reference list (a transactional test starts from empty tables)
     carousel = ViolationType.objects.get(code="carousel")
     reports.file_report(

@@ -10,22 +10,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from otklik.accounts.choices import Role
 from otklik.deputies.models import Faction, RegionalCoordinator
 from otklik.deputies.services import make_deputy
 from otklik.directory.choices import TerritoryKind
-from otklik.elections import campaign, reports
-from otklik.elections.models import CampaignEvent, ObserverCall, ReportKind
+from otklik.elections.models import ObserverCall
 from otklik.testing.factories import make_territory, make_user
-from tests.browser.session import fits, log_in, no_sideways_scroll
-from tests.browser.test_election_coordination import PHONE, WIDE, _region
+from tests.browser.elections import past_meeting, silent_morning
+from tests.browser.session import PHONE, WIDE, fits, log_in, no_sideways_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,13 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_the_call_center_operator_calls_a_silent_stations_observer(
     live_server: Any, page: Any, screenshots: Path, monkeypatch: Any
 ) -> None:
-    day = _region(monkeypatch)
-    reports.file_report(
-        observer=day["observers"][1001].user,
-        election=day["election"],
-        kind=ReportKind.OPENED,
-        now=day["moment"],
-    )
+    silent_morning(monkeypatch)
     make_user(Role.CALL_OPERATOR, username="hotline", first_name="Дарья", last_name="Звонарёва")
     base = live_server.url
     log_in(page, base, "hotline")
@@ -99,7 +90,6 @@ def _two_regions() -> None:
     orlov = make_deputy(
         "Орлов Игорь Семёнович", council="Самарская губернская дума", region=samara, faction=party
     )
-    now = timezone.now()
     for deputy, district, days, place, texts in (
         (ivanov, engels, 6, "ДК, Энгельс", ("Когда починят мост через Волгу в Энгельсе?",)),
         (
@@ -111,15 +101,7 @@ def _two_regions() -> None:
         ),
         (orlov, syzran, 2, "Библиотека, Сызрань", ("Контейнеры для мусора не вывозят неделями",)),
     ):
-        event = CampaignEvent.objects.create(
-            candidate=deputy.full_name,
-            deputy=deputy,
-            starts_at=now - timedelta(days=days),
-            place=place,
-            territory=district,
-        )
-        for text in texts:
-            campaign.record_question(event, text=text, asked_by="Ольга")
+        past_meeting(deputy, district, days, place, texts)
     regional = make_user(Role.COORDINATOR, username="samara", first_name="Сергей", last_name="Самарский")
     hq = make_user(Role.COORDINATOR, username="party-hq", first_name="Анна", last_name="Штабная")
     party.coordinators.add(regional, hq)

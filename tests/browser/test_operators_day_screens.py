@@ -18,12 +18,9 @@ from otklik.cases.choices import AnswerStatus, CaseStatus, DeliveryStatus
 from otklik.cases.models import Answer, ReplyDelivery
 from otklik.directory.choices import Channel
 from otklik.testing.factories import make_agency, make_case, make_category, make_user
-from tests.browser.session import fits, log_in, wait_ready, wait_status
+from tests.browser.session import PHONE, WIDE, fits, log_in, wait_ready, wait_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 390, "height": 844}
-WIDE = {"width": 1440, "height": 900}
 LINK = "https://ok.ru/group/55/topic/77?comment=901"
 
 
