@@ -211,10 +211,6 @@ def _upsert(db_table: str, columns: list[str], rows: list[list[Any]], conflict: 
         cursor.execute(f"INSERT INTO {db_table} ({cols}) SELECT {cols} FROM {staging} {conflict}")
 
 
-# Other apps' rollups kept by deltas the same way (the deputies' service figures) upsert through it.
-upsert = _upsert
-
-
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]

@@ -24,7 +24,7 @@ from django.utils import timezone
 from otklik.cases.models import Case
 from otklik.cases.publicity import CLOSED, LISTED
 
-from .cubes import _upsert
+from .deltas import add_counts, diff_facts, store_facts
 from .models import PublicDay, PublicFact, RollupState
 
 STATE = "public"  # a RollupState row: refreshed_at is None until the counters were built
@@ -94,34 +94,12 @@ def recount(ids: list[int], tz: tzinfo) -> int:
         for pk, day, category, suggested, closed, placed in _facts(Case.objects.filter(pk__in=ids), tz)
     }
     deltas: dict[Key, int] = defaultdict(int)
-    changed: list[list[Any]] = []
-    gone: list[int] = []
-    for case_id in set(ids):
-        before, after = old.get(case_id), new.get(case_id)
-        if before == after:
-            continue
-        if before is not None:
-            deltas[before] -= 1
-        if after is not None:
-            deltas[after] += 1
-            changed.append([case_id, *after])
-        else:
-            gone.append(case_id)
-    rows = [[*key, n] for key, n in sorted(deltas.items()) if n]
+
+    def count(fact: Key, sign: int) -> None:
+        deltas[fact] += sign
+
+    changed, gone = diff_facts(ids, old, new, count)
     with transaction.atomic():
-        if rows:
-            table = PublicDay._meta.db_table
-            _upsert(
-                table,
-                [*KEY, "cases"],
-                rows,
-                f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET cases = {table}.cases + excluded.cases",
-            )
-        if changed:
-            updates = ", ".join(f"{f} = excluded.{f}" for f in KEY)
-            _upsert(
-                PublicFact._meta.db_table, FIELDS, changed, f"ON CONFLICT (case_id) DO UPDATE SET {updates}"
-            )
-        if gone:
-            PublicFact.objects.filter(case_id__in=gone).delete()
-    return len(rows)
+        touched = add_counts(PublicDay._meta.db_table, KEY, ["cases"], {k: (n,) for k, n in deltas.items()})
+        store_facts(PublicFact, FIELDS, [[case_id, *fact] for case_id, fact in changed], gone)
+    return touched

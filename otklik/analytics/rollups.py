@@ -48,6 +48,7 @@ from .cubes import (
     apply_deltas,
     cube_for,
 )
+from .deltas import diff_facts, store_facts
 from .facts import (
     CASE_FIELDS,
     EDGES,
@@ -120,7 +121,7 @@ def recount(ids: list[int], directory: Directory, tz: Any, *, version: int = 0) 
     """Recount the given cases: subtract their old facts, add the new ones, store the new facts;
     stamp the days whose figures changed with ``version``."""
     deltas: Deltas = defaultdict(dict)
-    old = {f.case_id: f for f in CaseFact.objects.filter(case_id__in=ids)}
+    old = {f.case_id: _old_fact(f) for f in CaseFact.objects.filter(case_id__in=ids)}
     rows = list(Case.objects.filter(pk__in=ids).values(*CASE_FIELDS))
     ratings = _ratings(ids)
     concrete = published_quality(Q(case_id__in=ids))
@@ -128,37 +129,18 @@ def recount(ids: list[int], directory: Directory, tz: Any, *, version: int = 0) 
     for row in rows:
         pk = row["pk"]
         new[pk] = fact_of(row, ratings.get(pk, (0, 0)), directory, tz, directory.clock, concrete.get(pk))
-    changed_new: list[Fact] = []
-    gone: list[int] = []
     days: set[date] = set()
-    for case_id in ids:
-        before = _old_fact(old[case_id]) if case_id in old else None
-        after = new.get(case_id)
-        if before == after:
-            continue
-        if before is not None:
-            add_fact(deltas, before, -1)
-            days.add(before.day)
-        if after is not None:
-            add_fact(deltas, after, +1)
-            changed_new.append(after)
-            days.add(after.day)
-        else:
-            gone.append(case_id)
+
+    def count(fact: Fact, sign: int) -> None:
+        add_fact(deltas, fact, sign)
+        days.add(fact.day)
+
+    changed, gone = diff_facts(ids, old, new, count)
     with transaction.atomic():
         touched = apply_deltas(deltas)
         stamp_days(days, version)
-        if changed_new:
-            fields = list(Fact.__dataclass_fields__)
-            updates = ", ".join(f"{f} = excluded.{f}" for f in fields if f != "case_id")
-            _upsert(
-                CaseFact._meta.db_table,
-                fields,
-                [[getattr(f, name) for name in fields] for f in changed_new],
-                f"ON CONFLICT (case_id) DO UPDATE SET {updates}",
-            )
-        if gone:
-            CaseFact.objects.filter(case_id__in=gone).delete()
+        fields = list(Fact.__dataclass_fields__)
+        store_facts(CaseFact, fields, [[getattr(f, name) for name in fields] for _pk, f in changed], gone)
         touched += public_counts.recount(ids, tz)
     return touched
 

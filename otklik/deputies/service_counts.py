@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -35,7 +35,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from otklik.analytics.cubes import upsert
+from otklik.analytics.deltas import add_counts, diff_facts, store_facts
 from otklik.analytics.rollups import changed_case_ids
 from otklik.cases.choices import CaseStatus
 from otklik.cases.models import Case, CaseEvent
@@ -161,12 +161,7 @@ def _stored(row: AppealFact) -> Fact:
 
 
 def _apply(deltas: dict[Key, list[int]]) -> int:
-    rows = [[*key, *values] for key, values in sorted(deltas.items()) if any(values)]
-    if rows:
-        table = ServiceWeek._meta.db_table
-        updates = ", ".join(f"{v} = {table}.{v} + excluded.{v}" for v in VALUES)
-        upsert(table, [*KEY, *VALUES], rows, f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {updates}")
-    return len(rows)
+    return add_counts(ServiceWeek._meta.db_table, KEY, VALUES, deltas)
 
 
 def _add(deltas: dict[Key, list[int]], fact: Fact, sign: int) -> None:
@@ -175,10 +170,12 @@ def _add(deltas: dict[Key, list[int]], fact: Fact, sign: int) -> None:
         acc[i] += sign * v
 
 
-def _store(facts: list[list[Any]]) -> None:
-    fields = ["case_id", *Fact.__dataclass_fields__]
-    updates = ", ".join(f"{f} = excluded.{f}" for f in fields[1:])
-    upsert(AppealFact._meta.db_table, fields, facts, f"ON CONFLICT (case_id) DO UPDATE SET {updates}")
+def _store(rows: list[list[Any]], gone: Sequence[int] = ()) -> None:
+    store_facts(AppealFact, ["case_id", *Fact.__dataclass_fields__], rows, gone)
+
+
+def _row(case_id: int, fact: Fact) -> list[Any]:
+    return [case_id, *(getattr(fact, name) for name in Fact.__dataclass_fields__)]
 
 
 def _facts(
@@ -207,24 +204,9 @@ def recount(
     old = {f.case_id: _stored(f) for f in AppealFact.objects.filter(case_id__in=ids)}
     new = _facts(ids, by_office, district_of)
     deltas: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
-    changed: list[list[Any]] = []
-    gone: list[int] = []
-    for case_id in set(ids):
-        before, after = old.get(case_id), new.get(case_id)
-        if before == after:
-            continue
-        if before is not None:
-            _add(deltas, before, -1)
-        if after is not None:
-            _add(deltas, after, +1)
-            changed.append([case_id, *(getattr(after, name) for name in Fact.__dataclass_fields__)])
-        else:
-            gone.append(case_id)
+    changed, gone = diff_facts(ids, old, new, lambda fact, sign: _add(deltas, fact, sign))
     touched = _apply(deltas)
-    if changed:
-        _store(changed)
-    if gone:
-        AppealFact.objects.filter(case_id__in=gone).delete()
+    _store([_row(case_id, fact) for case_id, fact in changed], gone)
     return touched
 
 
@@ -238,9 +220,7 @@ def _build(
     deltas: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
     for fact in facts.values():
         _add(deltas, fact, +1)
-    rows = [
-        [pk, *(getattr(f, name) for name in Fact.__dataclass_fields__)] for pk, f in sorted(facts.items())
-    ]
+    rows = [_row(pk, f) for pk, f in sorted(facts.items())]
     for start in range(0, len(rows), 20_000):
         _store(rows[start : start + 20_000])
     return RefreshResult(cases=len(facts), rows=_apply(deltas), full=True)
