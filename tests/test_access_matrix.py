@@ -408,32 +408,57 @@ def test_a_regional_coordinator_reads_no_other_regions_rating(client, world):
     assert "Орлов" in client.get("/deputies/rating/").content.decode()  # the check can see
 
 
-def test_a_call_operator_reaches_the_observers_pages_and_no_other_election_page(client, world):
+def test_a_call_operator_reaches_the_observers_pages_and_no_other_election_page(
+    client, world, settings, tmp_path
+):
     """The call-center operator calls observers (any station's page, the observers' page, the
-    hotline) but opens no dashboard, incident, campaign meeting or video session."""
+    hotline) but opens no dashboard, incident, campaign meeting or video session; and no page or
+    API answer shows them what an observer's report says or its photo, only that it came in
+    (docs/decisions/0009-call-operators-see-reports-status.md)."""
     from django.utils import timezone
 
-    from otklik.elections.models import Commission, Election, Observer, PollingStation
+    from otklik.elections import reports
+    from otklik.elections.models import Commission, Election, Observer, PollingStation, ReportKind
+    from otklik.elections.tests.test_elections import png
 
-    Election.objects.create(name="Выборы", day=timezone.localdate())
+    settings.MEDIA_ROOT = tmp_path / "media"
+    election = Election.objects.create(name="Выборы", day=timezone.localdate())
     commission = Commission.objects.create(name="ТИК Энгельсская")
     station = PollingStation.objects.create(number=301, commission=commission, registered_voters=900)
-    Observer.objects.create(
-        user=make_user(Role.OBSERVER, username="olga"), station=station, phone="+79270000301"
+    olga = make_user(Role.OBSERVER, username="olga")
+    Observer.objects.create(user=olga, station=station, phone="+79270000301")
+    report = reports.file_report(
+        observer=olga,
+        election=election,
+        kind=ReportKind.VIOLATION,
+        text="Член комиссии Сидоров уносит сейф-пакет",
+        photo=png(),
     )
     client.force_login(make_user(Role.CALL_OPERATOR, username="hotline"))
-    values = {**world["values"], "number": str(station.number)}
-    opened = set()
+    values = {**world["values"], "number": str(station.number), "pk": str(report.pk)}
+    opened, leaked = set(), []
     for name, route in _routes():
+        if not name.startswith(("elections:", "api:election-")):
+            continue
         path = _path(route, values)
-        if name.startswith("elections:") and client.get(path, {"number": "301"}).status_code == 200:
-            opened.add(name)
+        answer = client.get(path, {"number": "301"})
+        if answer.status_code != 200:
+            continue
+        opened.add(name)
+        body = b"".join(answer.streaming_content) if answer.streaming else answer.content
+        if "Сидоров".encode() in body or f"reports/{report.pk}/photo".encode() in body:
+            leaked.append(name)
     assert opened == {
         "elections:station_detail",
         "elections:observers",
         "elections:calls",
         "elections:home_voting_xlsx",
+        "api:election-report-list",  # empty for them
+        "api:election-violation-type-list",
     }
+    assert leaked == []
+    assert client.get("/api/elections/reports/").json()["count"] == 0
+    assert f'data-report="{report.pk}"' in client.get("/elections/stations/301/").content.decode()
 
 
 def test_a_regional_coordinator_reads_nothing_of_another_regions_meetings(client, world):

@@ -47,6 +47,10 @@ class Capability(StrEnum):
     RUN_ELECTION_CENTER = "run_election_center"  # the situational center: dashboard, stations, incidents
     REPORT_AS_OBSERVER = "report_as_observer"  # bound to the observer's polling station
     HANDLE_INCIDENTS = "handle_incidents"  # takes up and closes incidents (the lawyers)
+    # every observer's report in full: its text, photo and checklist (the situational center). Who
+    # calls observers without it sees of a station's reports only when, which kind, the turnout figure,
+    # the type of violation and its incident's status (docs/decisions/0009).
+    READ_OBSERVER_REPORTS = "read_observer_reports"
     # coordinates observers: the coverage of stations, the silent stations, a station's page with its
     # observers' phones, and the log of calls to them (the center's coordinators and call operators)
     CALL_OBSERVERS = "call_observers"
@@ -84,6 +88,7 @@ _CENTER = frozenset(
         C.READ_ANALYTICS,
         C.READ_DEPUTY_RATINGS,
         C.RUN_ELECTION_CENTER,
+        C.READ_OBSERVER_REPORTS,
         C.CALL_OBSERVERS,
     }
 )
@@ -98,9 +103,13 @@ ROLES: Mapping[str, Rights] = {
     Role.ANALYST: Rights(frozenset({C.READ_ANALYTICS, C.READ_DEPUTY_RATINGS}), home="analytics:index"),
     Role.COORDINATOR: Rights(frozenset({C.COORDINATE_FACTION}), home="deputies:rating"),
     Role.OBSERVER: Rights(frozenset({C.REPORT_AS_OBSERVER}), home="elections:station"),
-    Role.LAWYER: Rights(frozenset({C.RUN_ELECTION_CENTER, C.HANDLE_INCIDENTS}), home="elections:dashboard"),
+    Role.LAWYER: Rights(
+        frozenset({C.RUN_ELECTION_CENTER, C.READ_OBSERVER_REPORTS, C.HANDLE_INCIDENTS}),
+        home="elections:dashboard",
+    ),
     # Types calls in, finds a caller's earlier cases and reads the cases of the calls they registered;
-    # on election day calls observers (a station's page and the call log, not the dashboard).
+    # on election day calls observers (a station's page and the call log, not the dashboard): sees
+    # whether a station's reports came in and their status, not their text or photos.
     Role.CALL_OPERATOR: Rights(
         frozenset({C.TAKE_CALLS, C.SEE_OWN_CALLS, C.SEE_PERSONAL_DATA, C.CALL_OBSERVERS}),
         home="callcenter:form",

@@ -5,7 +5,9 @@ An observer sees and reports for their own polling station only. Lawyers and the
 incident; lawyers take incidents up and resolve them; the center's operators take the voters' calls.
 Those who coordinate observers (the center's coordinators and the call-center operators) open any
 station's page — its observers, their phones, its reports — and log calls to its observers, and see
-the coverage and the silent stations; a call-center operator gets no dashboard or incident.
+the coverage and the silent stations; a call-center operator gets no dashboard or incident, and of a
+station's reports only whether they came in and their status: not their text, photos or checklists
+(those who read reports in full: the center and the lawyers; an observer their own station's).
 Anyone else gets a 403.
 """
 
@@ -58,21 +60,23 @@ def require_observer_calls(user: AnyUser) -> User:
     )
 
 
-def may_open_stations(user: AnyUser) -> bool:
-    """Whether ``user`` opens any station's page (the headquarters, those who call observers)."""
-    return is_headquarters(user) or may_call_observers(user)
-
-
 def require_stations(user: AnyUser) -> User:
     if is_headquarters(user):
         return require_headquarters(user)
     return require_observer_calls(user)
 
 
+def reads_reports_in_full(user: AnyUser) -> bool:
+    """Whether ``user`` reads every report's text, photo and checklist (the situational center); those
+    who only call observers see a station's reports as when, which kind and their status."""
+    return can(user, Capability.READ_OBSERVER_REPORTS)
+
+
 def visible_reports(user: AnyUser) -> Any:
-    """Reports ``user`` may open: headquarters and those who call observers (a station's page shows
-    its reports) every one, an observer those of their station."""
-    if may_open_stations(user):
+    """Reports ``user`` may open in full (their photo, the API's report with its text): the center and
+    the lawyers every one, an observer those of their station. A call-center operator none: a
+    station's page shows them its reports without their content (``station_record``)."""
+    if reads_reports_in_full(user):
         return Report.objects.all()
     station_id = observer_station_id(user)
     if station_id is not None:

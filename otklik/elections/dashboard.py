@@ -338,12 +338,20 @@ def find_station(number: str) -> PollingStation | None:
     return PollingStation.objects.filter(number=int(digits)).first() if digits else None
 
 
-def station_record(station: PollingStation, election: Election | None) -> StationRecord:
+def station_record(
+    station: PollingStation, election: Election | None, *, content: bool = True
+) -> StationRecord:
+    """A station's page. Without ``content`` its reports come without their text, photo and checklist
+    (read as empty: for those who call observers, ``access.reads_reports_in_full``)."""
+    found = Report.objects.filter(station=station, election=election)
+    if not content:
+        found = found.defer("text", "photo", "checklist")
     reports = list(
-        Report.objects.filter(station=station, election=election)
-        .select_related("incident__lawyer", "author", "violation_type")
-        .order_by("-created_at", "-pk")
+        found.select_related("incident__lawyer", "author", "violation_type").order_by("-created_at", "-pk")
     )
+    if not content:
+        for report in reports:  # never saved: the page reads them only
+            report.text, report.photo, report.checklist = "", None, {}
     kinds = {r.kind for r in reports}
     turnouts = [r.turnout for r in reports if r.kind == ReportKind.TURNOUT and r.turnout is not None]
     state = (

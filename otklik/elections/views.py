@@ -204,8 +204,10 @@ def station_detail(request: HttpRequest, number: int) -> HttpResponse:
                 return redirect(back or reverse("elections:station_detail", args=[station.number]))
     elif request.method == "POST":
         access.require_observer_calls(request.user)  # a lawyer cannot log calls: 403
-    record = situation.station_record(station, election)
-    context = {"record": record, "call_form": form, "next": back}
+    # Those who only call observers see whether reports came in and their status, not what they say.
+    full = access.reads_reports_in_full(request.user)
+    record = situation.station_record(station, election, content=full)
+    context = {"record": record, "call_form": form, "next": back, "report_content": full}
     return render(
         request, "elections/station_detail.html", context, status=400 if form and form.errors else 200
     )

@@ -1,7 +1,8 @@
 """Who calls observers (issue 17, point 2): the center's coordinators and the call-center operators
 open any station's page — its observers' phones, its reports — log calls to its observers there and
-see the silent stations on the observers' page; a call-center operator gets no dashboard or incident.
-A lawyer reads a station's page but logs no call; an observer sees only their own station."""
+see the silent stations on the observers' page; a call-center operator gets no dashboard or incident,
+and of a station's reports sees that they came in and their status, not their text or photos. A lawyer
+reads a station's page but logs no call; an observer sees only their own station."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 from otklik.accounts.choices import Role
 from otklik.elections import coordination, dashboard, reports
 from otklik.elections.models import CallOutcome, Observer, ObserverCall, ReportKind
+from otklik.elections.tests.test_elections import png
 from otklik.testing.factories import make_agency, make_user
 
 pytestmark = pytest.mark.django_db
@@ -72,6 +74,38 @@ def test_a_call_operator_gets_no_dashboard_nor_incident(client, morning):
         assert client.get(path).status_code == 403, path
     nav = client.get("/elections/observers/").content.decode()
     assert 'data-testid="el-tab-observers"' in nav and 'data-testid="el-tab-incidents"' not in nav
+
+
+def test_a_call_operator_sees_that_reports_came_in_but_not_what_they_say(client, morning):
+    """Least privilege (docs/decisions/0009-call-operators-see-reports-status.md): to call an observer
+    the operator needs whether the station's reports came in, when, of which kind and with what
+    status — not the observer's text (names, other matters), the photo or the checklist."""
+    report = reports.file_report(
+        observer=morning["boris"],
+        election=morning["election"],
+        kind=ReportKind.VIOLATION,
+        text="Секретарь Петрова выносит пачку бюллетеней в подсобку",
+        photo=png(),
+        now=morning["moment"],
+    )
+    photo = f"/elections/reports/{report.pk}/photo/"
+    client.force_login(morning["operator"])
+    body = client.get("/elections/stations/201/").content.decode()
+    shown = body.split('data-testid="station-reports"')[1].split("</ul>")[0]
+    assert f'data-report="{report.pk}"' in shown and "10:30" in shown
+    assert report.get_kind_display() in shown and report.incident.get_status_display() in shown
+    assert "Петрова" not in body and photo not in body
+    assert 'data-testid="reports-without-content"' in body
+    assert client.get(photo).status_code == 404
+    assert client.get("/api/elections/reports/").json()["count"] == 0
+    assert client.get(f"/api/elections/reports/{report.pk}/").status_code == 404
+    # The center and the lawyers read the report in full.
+    for reader in (morning["chief"], morning["lawyer"]):
+        client.force_login(reader)
+        body = client.get("/elections/stations/201/").content.decode()
+        assert "Петрова" in body and photo in body and 'data-testid="reports-without-content"' not in body
+        assert client.get(photo).status_code == 200
+        assert client.get(f"/api/elections/reports/{report.pk}/").json()["text"].startswith("Секретарь")
 
 
 def test_a_lawyer_reads_a_station_but_logs_no_call(client, morning):
