@@ -69,15 +69,19 @@ def appeal(token: str) -> dict[str, str]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def arguments(doc: str | None, runs: int) -> argparse.ArgumentParser:
+    """The data's size, its database and the runs (shared with bench/service_rebuild.py)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--deputies", type=int, default=3000)
     parser.add_argument("--appeals", type=int, default=100_000)
     parser.add_argument("--regions", type=int, default=10)
-    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=runs)
     parser.add_argument("--db", default="otklik_bench_deputies")
+    return parser
+
+
+def main() -> None:
+    parser = arguments(__doc__, runs=20)
     parser.add_argument("--reuse", action="store_true", help="measure the data a previous run made")
     args = parser.parse_args()
     data.DB = args.db

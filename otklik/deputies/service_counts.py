@@ -19,14 +19,16 @@ when it has an answer, on time when that answer came by its deadline (or it has 
 is the municipality right under the region that its place lies in, else the one of the deputy's
 constituency's first territory by name. After the territories themselves are reshuffled, run
 :func:`rebuild` (``otklik refresh-service-figures --rebuild``, as the analytics rollups'
-``refresh-rollups --rebuild``).
+``refresh-rollups --rebuild``). The first run and a rebuild count in the database: one INSERT …
+SELECT joins the deputies as counted to their offices' cases (and to a temporary table of each
+territory's district) into the facts, as :func:`fact_of` would; another sums them into the weeks.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -46,6 +48,7 @@ from .models import AppealFact, CountedDeputy, Deputy, PageVisit, ServiceState, 
 log = logging.getLogger("otklik.deputies.service_counts")
 
 STATE = "service"
+DISTRICTS = "service_districts"  # a temporary table of the full build
 BATCH = 5000
 STALE_AFTER = timedelta(minutes=2)
 KEY = ("week", "faction", "region", "district", "channel")
@@ -170,27 +173,18 @@ def _add(deltas: dict[Key, list[int]], fact: Fact, sign: int) -> None:
         acc[i] += sign * v
 
 
-def _store(rows: list[list[Any]], gone: Sequence[int] = ()) -> None:
-    store_facts(AppealFact, ["case_id", *Fact.__dataclass_fields__], rows, gone)
-
-
 def _row(case_id: int, fact: Fact) -> list[Any]:
     return [case_id, *(getattr(fact, name) for name in Fact.__dataclass_fields__)]
 
 
 def _facts(
-    ids: Iterable[int] | None,
+    ids: Iterable[int],
     by_office: dict[int, tuple[int, DeputyKey]],
     district_of: dict[int, tuple[int, str]],
 ) -> dict[int, Fact]:
     tz = timezone.get_current_timezone()
-    cases = (
-        Case.objects.filter(pk__in=ids)
-        if ids is not None
-        else Case.objects.filter(agency__in=list(by_office))
-    )
     found = {}
-    for row in cases.values(*CASE_FIELDS).iterator(chunk_size=20_000):
+    for row in Case.objects.filter(pk__in=ids).values(*CASE_FIELDS).iterator(chunk_size=20_000):
         fact = fact_of(row, by_office, district_of, tz)
         if fact is not None:
             found[row["pk"]] = fact
@@ -206,24 +200,77 @@ def recount(
     deltas: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
     changed, gone = diff_facts(ids, old, new, lambda fact, sign: _add(deltas, fact, sign))
     touched = _apply(deltas)
-    _store([_row(case_id, fact) for case_id, fact in changed], gone)
+    store_facts(AppealFact, ["case_id", *Fact.__dataclass_fields__], [_row(pk, f) for pk, f in changed], gone)
     return touched
 
 
-def _build(
-    by_office: dict[int, tuple[int, DeputyKey]], district_of: dict[int, tuple[int, str]]
-) -> RefreshResult:
-    """Count every appeal anew into empty tables (one pass over the deputies' cases)."""
+def _monday_sql(column: str) -> tuple[str, list[Any]]:
+    """SQL for the Monday of the local day of the timestamp ``column`` (as :func:`monday` of
+    ``created_at.astimezone(tz).date()``)."""
+    day, params = connection.ops.datetime_cast_date_sql(column, (), timezone.get_current_timezone_name())
+    if connection.vendor == "postgresql":
+        return f"({day} - (EXTRACT(ISODOW FROM {day})::integer - 1))", [*params, *params]
+    return f"date({day}, '-6 days', 'weekday 1')", list(params)
+
+
+def _district_table(district_of: dict[int, tuple[int, str]]) -> str:
+    """Each territory's district in a temporary table, for the full build to join the cases to."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {DISTRICTS} "
+            "(territory bigint PRIMARY KEY, district bigint NOT NULL)"
+        )
+        cursor.execute(f"DELETE FROM {DISTRICTS}")
+        cursor.executemany(
+            f"INSERT INTO {DISTRICTS} (territory, district) VALUES (%s, %s)",
+            [(pk, district) for pk, (district, _name) in district_of.items()],
+        )
+    return DISTRICTS
+
+
+def _build(keys: dict[int, DeputyKey], district_of: dict[int, tuple[int, str]]) -> RefreshResult:
+    """Count every appeal anew into empty tables, in the database: the deputies as counted now
+    (``CountedDeputy``) joined to their offices' cases make the facts (one INSERT … SELECT, as
+    :func:`fact_of` would), the facts grouped make the weeks (another)."""
     for model in (AppealFact, ServiceWeek, VisitWeek, CountedDeputy):
         model.objects.all().delete()
-    facts = _facts(None, by_office, district_of)
-    deltas: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for fact in facts.values():
-        _add(deltas, fact, +1)
-    rows = [_row(pk, f) for pk, f in sorted(facts.items())]
-    for start in range(0, len(rows), 20_000):
-        _store(rows[start : start + 20_000])
-    return RefreshResult(cases=len(facts), rows=_apply(deltas), full=True)
+    _count_deputies(keys, set(keys))
+    districts = _district_table(district_of)
+    week, params = _monday_sql("c.created_at")
+    case, fact, weeks = Case._meta.db_table, AppealFact._meta.db_table, ServiceWeek._meta.db_table
+    counted = CountedDeputy._meta.db_table
+    answered = "c.answered_at IS NOT NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {fact} (case_id, {', '.join(Fact.__dataclass_fields__)}) "
+            f"SELECT c.id, d.deputy, {week}, d.faction, d.region, "
+            "CASE WHEN c.territory_id IS NULL THEN d.district ELSE COALESCE(t.district, 0) END, c.channel, "
+            f"{answered}, {answered} AND (c.deadline_at IS NULL OR c.answered_at <= c.deadline_at) "
+            f"FROM {case} c JOIN {counted} d ON d.office = c.agency_id "
+            f"LEFT JOIN {districts} t ON t.territory = c.territory_id WHERE c.status <> %s",
+            [*params, CaseStatus.MERGED],
+        )
+        cases = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {weeks} ({', '.join(KEY)}, {', '.join(VALUES)}) SELECT {', '.join(KEY)}, count(*), "
+            "sum(CASE WHEN answered THEN 1 ELSE 0 END), sum(CASE WHEN on_time THEN 1 ELSE 0 END) "
+            f"FROM {fact} GROUP BY {', '.join(KEY)}"
+        )
+        rows = cursor.rowcount
+    return RefreshResult(cases=cases, rows=rows, full=True)
+
+
+def _count_deputies(keys: dict[int, DeputyKey], moved: set[int]) -> None:
+    """Keep the deputies ``moved`` as they count now."""
+    CountedDeputy.objects.filter(deputy__in=moved).delete()
+    CountedDeputy.objects.bulk_create(
+        [
+            CountedDeputy(deputy=pk, office=o, faction=f, region=r, district=d)
+            for pk, (o, f, r, d) in keys.items()
+            if pk in moved
+        ],
+        batch_size=5000,
+    )
 
 
 def _visit_rows(first: date | None, last: date | None) -> dict[tuple[date, int, int], int]:
@@ -284,7 +331,7 @@ def refresh(*, now: datetime | None = None) -> RefreshResult:
         counted = {d.deputy: (d.office, d.faction, d.region, d.district) for d in CountedDeputy.objects.all()}
         ids: set[int] = set()
         if state.refreshed_at is None:
-            result = _build(by_office, district_of)
+            result = _build(keys, district_of)
             moved = set(keys)
         else:
             moved = {pk for pk in keys.keys() | counted.keys() if keys.get(pk) != counted.get(pk)}
@@ -297,16 +344,8 @@ def refresh(*, now: datetime | None = None) -> RefreshResult:
         for start in range(0, len(chosen), BATCH):
             result.rows += recount(chosen[start : start + BATCH], by_office, district_of)
         result.cases += len(chosen)
-        if moved:
-            CountedDeputy.objects.filter(deputy__in=moved).delete()
-            CountedDeputy.objects.bulk_create(
-                [
-                    CountedDeputy(deputy=pk, office=o, faction=f, region=r, district=d)
-                    for pk, (o, f, r, d) in keys.items()
-                    if pk in moved
-                ],
-                batch_size=5000,
-            )
+        if moved and not result.full:  # a build counts them first
+            _count_deputies(keys, moved)
         # A deputy added, gone, or of another faction or region: their visits count elsewhere.
         regrouped = result.full or any(
             pk not in keys or pk not in counted or keys[pk][1:3] != counted[pk][1:3] for pk in moved

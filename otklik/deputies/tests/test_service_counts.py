@@ -17,7 +17,7 @@ from otklik.accounts.choices import Role
 from otklik.cases.choices import CaseStatus
 from otklik.cases.models import Case
 from otklik.deputies import service_counts, services, statistics
-from otklik.deputies.models import Deputy, PageVisit, ServiceWeek
+from otklik.deputies.models import AppealFact, Deputy, PageVisit, ServiceWeek
 from otklik.deputies.services import Reach
 from otklik.directory.choices import Channel, TerritoryKind
 from otklik.directory.models import Territory
@@ -332,3 +332,50 @@ def test_districts_of_the_same_name_in_two_regions_stay_apart(world):
     }
     assert "Городской округ Самара" not in found
     assert all(" — " not in label for label in found if "Самара" not in label)  # a unique name stays bare
+
+
+def test_the_build_in_the_database_counts_each_appeal_as_the_recount_does(world):
+    """The full build (``--rebuild``: INSERT … SELECT in the database) gives every appeal the fact the
+    incremental recount computes in Python (:func:`service_counts.fact_of`), and weeks that are
+    those facts' sums, equal to the increments: after edits, a merge and an un-merge, a move to
+    another deputy and place, a deputy of another region, appeals without a place (the
+    constituency's district, or none), a place under a district, both sides of a local week's edge."""
+    service_counts.refresh()
+    now = timezone.now()
+    tz = timezone.get_current_timezone()
+    monday = statistics.monday(timezone.localdate())
+    early = datetime(monday.year, monday.month, monday.day, 0, 30, tzinfo=tz)  # Sunday in UTC
+    ivanov = world["ivanov"]
+    for created in (early, early - timedelta(hours=1)):
+        make_case(agency=ivanov.office, channel=Channel.DEPUTY, created_at=created)
+    make_case(agency=ivanov.office, channel=Channel.WEB_FORM, territory=world["engels"], created_at=now)
+    # Saved (not bulk-updated): the increments follow them, the rebuild must agree.
+    for name, changes in (
+        ("open", {"answered_at": now, "deadline_at": now - timedelta(hours=1)}),
+        ("late", {"status": CaseStatus.MERGED}),
+        ("merged", {"status": CaseStatus.IN_PROGRESS}),
+        ("no_deadline", {"agency": world["petrova"].office, "territory": world["balakovo_district"]}),
+    ):
+        case = Case.objects.get(pk=world[name].pk)
+        for field, value in changes.items():
+            setattr(case, field, value)
+        case.save()
+    Deputy.objects.filter(pk=ivanov.pk).update(region=world["other_region"])
+    service_counts.refresh()
+    columns = (*service_counts.KEY, *service_counts.VALUES)
+    increments = sorted(ServiceWeek.objects.filter(appeals__gt=0).values_list(*columns))
+
+    built = service_counts.rebuild()
+
+    district_of = service_counts.districts()
+    by_office = {key[0]: (pk, key) for pk, key in service_counts.deputy_keys(district_of).items()}
+    expected = service_counts._facts(Case.objects.values_list("pk", flat=True), by_office, district_of)
+    assert {f.case_id: service_counts._stored(f) for f in AppealFact.objects.all()} == expected
+    assert built.cases == len(expected) == 8
+    assert {f.district for f in expected.values()} >= {world["engels_district"].pk, 0}
+    sums: dict = defaultdict(lambda: [0, 0, 0])
+    for fact in expected.values():
+        service_counts._add(sums, fact, +1)
+    weeks = sorted(ServiceWeek.objects.values_list(*columns))
+    assert weeks == sorted((*key, *values) for key, values in sums.items()) == increments
+    assert_equal_everywhere(world)
