@@ -91,9 +91,12 @@ def fresh_copy(server: str, name: str, template: str) -> None:
 
 def forget_process_caches() -> None:
     """This process starts a run as a fresh worker would: no fingerprints of stored messages kept."""
+    from otklik.intake import dedup
     from otklik.intake.pipeline import similar
 
     similar._FINGERPRINTS.clear()
+    if hasattr(dedup, "_RECENT"):  # (not in a checkout before it)
+        dedup._RECENT.clear()
 
 
 def analyze() -> None:

@@ -401,6 +401,9 @@ def positions(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+# The similar stage compares every candidate's address with the message's: a few hundred addresses
+# a batch, each parsed tens of times without the cache.
+@lru_cache(maxsize=50_000)
 def building(address: str) -> tuple[tuple[str, ...], frozenset[str]]:
     """A building address as (its numbers, its name words): the city, "улица", "дом", "литера А" left out."""
     words = _WORD_RE.findall(address.lower().replace("ё", "е"))
@@ -520,7 +523,25 @@ def fingerprint(text: str) -> Fingerprint:
 
 
 def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
-    """Fingerprints of many texts; their MinHash signatures in one numpy pass."""
+    """Fingerprints of many texts; their MinHash signatures in one numpy pass. A text fingerprinted
+    lately in this process (a repost, a templated complaint, a stored message read again) is not
+    made again: a fingerprint depends on its text alone and nobody changes one."""
+    made = {text: _RECENT.get(text) for text in texts}
+    missing = [text for text, fp in made.items() if fp is None]
+    if missing:
+        if len(_RECENT) + len(missing) > _RECENT_SIZE:
+            _RECENT.clear()
+        for text, fp in zip(missing, _fingerprints(missing), strict=True):
+            made[text] = _RECENT[text] = fp
+    return [made[text] for text in texts]  # type: ignore[misc]
+
+
+# text → its fingerprint, the latest this process made (cleared whole when full: a bound, not an LRU)
+_RECENT: dict[str, Fingerprint] = {}
+_RECENT_SIZE = 20_000
+
+
+def _fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
     normalized = [normalize(text) for text in texts]
     # features and numbers without dates and times; the whole text for quotes
     content = [

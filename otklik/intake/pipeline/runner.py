@@ -7,11 +7,13 @@ failure), name it in :class:`~.schema.Stage` and put it in its place in :data:`S
 
 from __future__ import annotations
 
+import copy
 import gc
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +36,7 @@ from .normalize import stage_normalize
 from .persist import stage_persist
 from .route import stage_route
 from .schema import RETRIABLE, Batch, BatchResult, Item, Stage, both_languages, log
-from .similar import fingerprint_ahead, prefetch_stored, stage_similar
+from .similar import fingerprint_ahead, fingerprint_items, prefetch_stored, stage_similar
 from .titles import make_title
 from .understand import stage_categorize, stage_place, stage_relevance
 
@@ -215,11 +217,15 @@ def _run_ordered(batch: Batch, clock: _Clock, sequence: int | None) -> BatchResu
     _setup(batch)
     clock.lap("setup")
     batch.deferred = []
+    repeats: list[Item] = []
     for name, stage in STAGES:
         if name == Stage.NORMALIZE or name in UNDERSTANDING:
             _stage(name, stage, batch)
             clock.lap(name)
-    _stage(Stage.SIMILAR, lambda b: _ahead(b, sequence), batch)
+        if name == Stage.NORMALIZE:
+            repeats = _repeats(batch)
+            clock.lap("repeats")
+    _stage(Stage.SIMILAR, lambda b: _ahead(b, sequence, repeats), batch)
     clock.lap("ahead")
     if sequence is not None:
         order.wait_turn(sequence)
@@ -231,7 +237,7 @@ def _run_ordered(batch: Batch, clock: _Clock, sequence: int | None) -> BatchResu
             if name == Stage.NORMALIZE or name in UNDERSTANDING:
                 continue
             if name == Stage.DEDUP:
-                _stage(name, lambda b: _dedup_understood(b), batch)
+                _stage(name, lambda b: _dedup_understood(b, repeats), batch)
             else:
                 _stage(name, stage, batch)
             clock.lap(name)
@@ -243,13 +249,35 @@ def _run_ordered(batch: Batch, clock: _Clock, sequence: int | None) -> BatchResu
     return batch.result
 
 
-def _ahead(batch: Batch, sequence: int | None) -> None:
+def _repeats(batch: Batch) -> list[Item]:
+    """Before understanding, outside the turn: the items dedup would take out now — a message stored
+    already, or the same text as a message of an open case, which it attaches to — marked
+    ``expected_repeat`` and not understood ahead (dedup, deciding first, would never have them
+    understood). Dedup itself runs on copies here; in the turn it runs again on what is committed
+    then, and an item it no longer takes out is understood there (:func:`_dedup_understood`), so the
+    result is the same either way; only the work moves."""
+    live = list(batch.live())
+    copies = [copy.copy(item) for item in live]
+    stage_dedup(Batch(items=copies, now=batch.now, default_source=batch.default_source, result=BatchResult()))
+    repeats = []
+    for item, probe in zip(live, copies, strict=True):
+        if probe.done or probe.attach_to is not None:
+            item.expected_repeat = True
+            repeats.append(item)
+    return repeats
+
+
+def _ahead(batch: Batch, sequence: int | None, repeats: list[Item] | None = None) -> None:
     """What the deciding stages would make from an item's own text alone (its near-duplicate
     fingerprint, the title of the case it would open), made before the batch's turn, while another
     worker decides: the same values, computed outside the one-at-a-time part. When the batch before
     this one was another process's, the fingerprints of the stored messages its keys find too (this
-    process has not made them): the look-up in the turn then finds them kept."""
+    process has not made them): the look-up in the turn then finds them kept. An expected repeat
+    gets its fingerprint too (its similarity keys are stored with it), not a title."""
     fingerprint_ahead(batch)
+    fingerprint_items(
+        [i for i in repeats or () if i.word_count >= dedup.MIN_WORDS and i.posted_at is not None]
+    )
     for item in batch.understood():
         item.title = make_title(item.text)
     global _last_sequence
@@ -263,14 +291,17 @@ def _ahead(batch: Batch, sequence: int | None) -> None:
 _last_sequence: int | None = None
 
 
-def _dedup_understood(batch: Batch) -> None:
+def _dedup_understood(batch: Batch, repeats: list[Item] | None = None) -> None:
     """Dedup after understanding, leaving each item as dedup before understanding would have: an
     item it attaches to a case forgets what understanding found (and a failure there), a duplicate
-    drops out, any other item's failure in understanding stands."""
+    drops out, any other item's failure in understanding stands. An expected repeat (:func:`_repeats`)
+    that dedup does not take out now is understood here."""
     deferred = batch.deferred or []
     batch.deferred = None
-    for item, _stage, _reason in deferred:
+    for item, _failed_in, _reason in deferred:
         item.done = False  # dedup sees it, as it did before understanding failed on it
+    for item in repeats or ():
+        item.expected_repeat = False
     live_before = [item for item in batch.live()]
     stage_dedup(batch)
     for item in live_before:
@@ -280,6 +311,12 @@ def _dedup_understood(batch: Batch) -> None:
     for item, stage, reason in deferred:
         if not item.done and item.attach_to is None:
             batch.fail(item, stage, reason)
+    missed = [item for item in repeats or () if not item.done and item.attach_to is None]
+    if missed:  # (the case was closed, the stored message removed meanwhile): understood now
+        late = replace(batch, items=missed, deferred=None)  # its results and dead letters are the batch's
+        for name, understand in STAGES:
+            if name in UNDERSTANDING:
+                _stage(name, understand, late)
 
 
 def _new_batch(

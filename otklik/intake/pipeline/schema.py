@@ -173,6 +173,9 @@ class Item:
     words: list[Token] | None = None  # the same without links and mentions: what stages read
     analyzed: AnalyzedText | None = None
     done: bool = False  # duplicate or dead: no further stage touches it
+    # Dedup, asked before understanding, found it repeats a stored message (the same external id, or
+    # the same text of an open case): not understood ahead of the turn (pipeline.runner._repeats).
+    expected_repeat: bool = False
     attach_to: Case | None = None
     twin_of: Item | None = None  # an earlier item of this batch with the same text
     relevance: Relevance | None = None
@@ -196,7 +199,7 @@ class Item:
     @property
     def needs_understanding(self) -> bool:
         # A twin inside the batch is understood too: if its twin gets no case, it stands on its own.
-        return self.attach_to is None
+        return self.attach_to is None and not self.expected_repeat
 
 
 @dataclass

@@ -87,3 +87,64 @@ def test_the_commit_of_a_batch_wakes_the_batches_waiting_for_their_turn() -> Non
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM intake_queuedbatch WHERE id = %s", [sequence])
         assert cursor.fetchone()[0] == 0
+
+
+def _located(monkeypatch) -> list[str]:
+    """The texts the place stage looks at from now on (the last of understanding's stages)."""
+    from otklik.intake.pipeline import understand
+
+    seen: list[str] = []
+    locate = understand.places.locate
+
+    def spy(text: str, **kwargs):
+        seen.append(text)
+        return locate(text, **kwargs)
+
+    monkeypatch.setattr(understand.places, "locate", spy)
+    return seen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_repeat_of_an_open_case_is_not_understood_before_its_turn(region, monkeypatch) -> None:
+    """The same text as a message of an open case, and a message stored already, are seen as such
+    before understanding: understanding skips them (dedup in the turn attaches and drops them, as it
+    would have without), the others are understood as before."""
+    require_postgresql()
+    first = run_batch([_item(i, text, 30) for i, text in enumerate(PROBLEMS[:2])], now=NOW)
+    assert first.created_cases == 2
+    located = _located(monkeypatch)
+    result = run_batch(
+        [_item(10, PROBLEMS[0], 2), _item(1, PROBLEMS[1], 30), _item(11, PROBLEMS[2], 2)], now=NOW
+    )
+    assert located == [PROBLEMS[2]]
+    assert (result.attached, result.duplicates, result.created_cases) == (1, 1, 1)
+    repeat, original = (Message.objects.get(external_id=f"order-{n}") for n in (10, 0))
+    assert repeat.case_id == original.case_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_repeat_whose_case_closed_before_the_turn_is_understood_in_the_turn(region, monkeypatch) -> None:
+    """A repeat that dedup no longer attaches when the batch's turn comes (its case was closed
+    meanwhile) is understood in the turn: it opens its own case, understood as any new message."""
+    from otklik.cases.choices import CaseStatus
+    from otklik.cases.models import Case
+
+    require_postgresql()
+    run_batch([_item(0, PROBLEMS[0], 30)], now=NOW)
+    original = Case.objects.get()
+    located = _located(monkeypatch)
+    take_turn = order.take_turn
+
+    def close_then_take_turn() -> None:
+        Case.objects.filter(pk=original.pk).update(status=CaseStatus.CLOSED)
+        take_turn()
+
+    monkeypatch.setattr(order, "take_turn", close_then_take_turn)
+    result = run_batch([_item(10, PROBLEMS[0], 2)], now=NOW)
+
+    assert (result.attached, result.created_cases, result.dead_letters) == (0, 1, 0)
+    assert located == [PROBLEMS[0]]  # in the turn, not before it
+    new = Case.objects.exclude(pk=original.pk).get()
+    for name in ("suggested_category_id", "suggested_territory_id", "is_urgent", "title", "status"):
+        assert getattr(new, name) == getattr(original, name), name
+    assert new.understanding["place"] == original.understanding["place"]
