@@ -18,6 +18,7 @@ def _russian_and_fast(settings):
     settings.OTKLIK_SEND_REPLIES = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.OTKLIK_ELECTIONS_BOARD_SECONDS = 0  # the dashboard built on every request (elections/live.py)
+    settings.OTKLIK_QUEUE_COUNTS_SECONDS = 0  # the queue counted on every page (cases/counts.py)
 
 
 @pytest.fixture

@@ -368,6 +368,9 @@ CACHES = {
     if OTKLIK_CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# The operator queue's tab counters are shared by the users of one access scope for this many seconds
+# (otklik/cases/counts.py; a user's own change shows on their next page at once). 0: counted on every page.
+OTKLIK_QUEUE_COUNTS_SECONDS = float(os.environ.get("OTKLIK_QUEUE_COUNTS_SECONDS", "10"))
 # Login throttling and other abuse counters must be seen by every process: Redis when configured,
 # else a table in the database (created by the accounts app's migration) — never one process's memory.
 CACHES["throttle"] = (

@@ -7,6 +7,7 @@ Who sees what is the table of :mod:`otklik.accounts.permissions`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.http import Http404
@@ -17,18 +18,46 @@ if TYPE_CHECKING:
     from .models import Case, CaseQuerySet
 
 
-def scope_cases(qs: CaseQuerySet, user: AnyUser | None) -> CaseQuerySet:
+@dataclass(frozen=True)
+class Scope:
+    """Which cases a user may list, as one value: ``key`` names it for what users of the same scope
+    may share (the queue's counters, :mod:`otklik.cases.counts`)."""
+
+    kind: str  # ALL, AGENCY, CALLS or NONE
+    value: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+ALL, AGENCY, CALLS, NONE = "all", "agency", "calls", "none"
+
+
+def case_scope(user: AnyUser | None) -> Scope:
     """Every case for those who see all (the center; analysts, read-only), the cases routed to their
     agency for an executor, the cases of the calls they registered for a call-center operator,
     nothing for anyone else."""
     if can(user, Capability.SEE_ALL_CASES):
-        return qs
+        return Scope(ALL)
     agency_id = agency_of(user)
     if agency_id is not None:
-        return qs.filter(agency_id=agency_id)
+        return Scope(AGENCY, str(agency_id))
     if can(user, Capability.SEE_OWN_CALLS):
+        return Scope(CALLS, user.get_username())
+    return Scope(NONE)
+
+
+def scope_cases(qs: CaseQuerySet, user: AnyUser | None) -> CaseQuerySet:
+    """``qs`` narrowed to the user's :func:`case_scope`."""
+    scope = case_scope(user)
+    if scope.kind == ALL:
+        return qs
+    if scope.kind == AGENCY:
+        return qs.filter(agency_id=int(scope.value))
+    if scope.kind == CALLS:
         # The cases a call-center operator registered: a call's message names its operator.
-        registered = qs.model.objects.filter(messages__raw__call__operator=user.get_username())
+        registered = qs.model.objects.filter(messages__raw__call__operator=scope.value)
         return qs.filter(pk__in=registered.values("pk"))
     return qs.none()
 

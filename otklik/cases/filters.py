@@ -8,6 +8,7 @@ The queue, the REST API, case exports and the analytics drill-down all filter ca
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,7 @@ from otklik.directory.choices import Channel, TerritoryKind
 from otklik.directory.models import Agency, Category, Territory
 
 from .choices import AWAITING_AGENCY, CaseStatus
+from .counts import Counts, filter_digest, shared_counts
 from .models import Case, CaseQuerySet
 from .search import search_cases
 
@@ -432,6 +434,7 @@ class QueueResult:
     sort: str
     more: set[str]  # the tabs with more cases than their count says (COUNT_CAP)
     directory: QueueDirectory  # names the rows' category, territory and agency
+    counted_at: float = 0.0  # when the counts were counted (time.time()); see otklik.cases.counts
 
     @property
     def total(self) -> tuple[int, bool]:
@@ -440,9 +443,17 @@ class QueueResult:
 
 
 def queue_cases(
-    visible: CaseQuerySet, data: Any, *, now: datetime | None = None
+    visible: CaseQuerySet,
+    data: Any,
+    *,
+    now: datetime | None = None,
+    scope: str | None = None,
+    user_id: int | None = None,
 ) -> tuple[forms.Form, QueueResult]:
-    """Filter, count and sort the cases the user may see; ``data`` is ``request.GET``."""
+    """Filter, count and sort the cases the user may see; ``data`` is ``request.GET``. With the
+    ``scope`` ``visible`` was narrowed to (:func:`otklik.cases.access.case_scope`), the counts are
+    shared with that scope for a few seconds (:mod:`otklik.cases.counts`; ``user_id``: whose own
+    writes they must show)."""
     now = now or timezone.now()
     directory = queue_directory.get()
     filters = CaseFilter(data, visible, now=now).offer_queue_choices(directory)
@@ -451,10 +462,21 @@ def queue_cases(
     tab = tab if tab in TAB_KEYS else DEFAULT_TAB
     sort = str(data.get("sort") or "")
     sort = sort if sort in SORTS else DEFAULT_SORT
-    counts, more = tab_counts(filtered, now)
+    if scope is None:
+        counts, more = tab_counts(filtered, now)
+        counted = Counts(counts, frozenset(more), time.time())
+    else:
+        digest = filter_digest(data, list(CaseFilter.base_filters))
+        counted = shared_counts(scope, digest, user_id, lambda: tab_counts(filtered, now))
     current = next(t for t in TABS if t.key == tab)
     # the rows' category, territory and agency are named from ``directory``: no join
     cases = filtered.filter(current.q(now)).order_by(*SORTS[sort][1])
     return filters.form, QueueResult(
-        cases=cases, counts=counts, tab=tab, sort=sort, more=more, directory=directory
+        cases=cases,
+        counts=dict(counted.counts),
+        tab=tab,
+        sort=sort,
+        more=set(counted.more),
+        directory=directory,
+        counted_at=counted.at,
     )

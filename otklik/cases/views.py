@@ -7,6 +7,7 @@ through ``Case.objects.visible_to`` and :func:`access_case` (out of scope is a 4
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
@@ -32,8 +33,8 @@ from otklik.security.uploads import image_response
 from otklik.understanding.explain import explain
 from otklik.understanding.quality import assess_answer
 
-from . import actions, delivery_views, notifications, presenters, similar, suggestions
-from .access import access_case, can_work_cases
+from . import actions, counts, delivery_views, notifications, presenters, similar, suggestions
+from .access import access_case, can_work_cases, case_scope
 from .choices import FINAL, AnswerStatus, CaseStatus
 from .filters import PAGE_SIZE, SORTS, TABS, queue_cases
 from .forms import (
@@ -85,9 +86,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     if home != permissions.QUEUE and not permissions.works_queue(request.user):
         return redirect(home)  # people who do not work the queue start on their own page
     now = timezone.now()
-    form, result = queue_cases(Case.objects.visible_to(request.user), request.GET, now=now)
+    form, result = queue_cases(
+        Case.objects.visible_to(request.user),
+        request.GET,
+        now=now,
+        scope=case_scope(request.user).key,
+        user_id=request.user.pk,
+    )
     total, more = result.total
-    page = CountedPaginator(result.cases, PAGE_SIZE, count=total).get_page(request.GET.get("page"))
+    paginator = CountedPaginator(result.cases, PAGE_SIZE, count=total)
+    page = paginator.get_page(request.GET.get("page"))
+    if not more and paginator.settle(page):
+        result.counts[result.tab] = paginator.count  # the rows read now say it exactly
     # rows whose suggestion a moderator may accept from the queue, ticking them
     confirmable: set[int] = set()
     if is_center(request.user):
@@ -121,6 +131,8 @@ def queue(request: HttpRequest) -> HttpResponse:
             for t in TABS
         ],
         "total_more": more,
+        "counted_at": datetime.fromtimestamp(result.counted_at, tz=UTC),
+        "counts_seconds": round(counts.keep_seconds()),
         "tab": result.tab,
         "sort": result.sort,
         "sorts": [(key, label) for key, (label, _order) in SORTS.items()],

@@ -17,6 +17,7 @@ from otklik.directory.models import Agency
 
 from .. import deadlines, notifications
 from ..choices import CaseStatus, EventKind
+from ..counts import note_write
 from ..lifecycle import check_transition
 from ..models import Case, CaseEvent
 
@@ -56,6 +57,7 @@ def log_event(
     comment: str = "",
     at: datetime | None = None,
 ) -> CaseEvent:
+    note_write(getattr(actor, "pk", None))  # the actor's next queue page counts anew (cases/counts.py)
     return CaseEvent.objects.create(
         case=case,
         actor=actor if getattr(actor, "pk", None) else None,
