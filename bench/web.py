@@ -109,6 +109,8 @@ def production_env(workdir: Path, broker: str, pipeline: str) -> dict[str, str]:
     return {
         "DATABASE_URL": os.environ["DATABASE_URL"],
         "CELERY_BROKER_URL": broker,
+        # the shared cache in Redis, as docs/deploy/otklik.env sets it (the broker's server, db 1)
+        "OTKLIK_CACHE_URL": broker.rsplit("/", 1)[0] + "/1",
         "OTKLIK_PIPELINE": pipeline,
         "DEBUG": "false",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + uuid.uuid4().hex),

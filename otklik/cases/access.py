@@ -7,6 +7,7 @@ Who sees what is the table of :mod:`otklik.accounts.permissions`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -62,13 +63,24 @@ def scope_cases(qs: CaseQuerySet, user: AnyUser | None) -> CaseQuerySet:
     return qs.none()
 
 
-def access_case(user: AnyUser | None, case_id: int | str, *, for_update: bool = False) -> Case:
-    """Fetch one case for ``user`` or raise Http404 when it does not exist or is out of scope."""
+def access_case(
+    user: AnyUser | None,
+    case_id: int | str,
+    *,
+    for_update: bool = False,
+    related: Sequence[str] = (),
+    deferred: Sequence[str] = (),
+) -> Case:
+    """Fetch one case for ``user`` or raise Http404 when it does not exist or is out of scope;
+    ``related``: the foreign keys read with it (``select_related``), ``deferred``: their fields not
+    read."""
     from .models import Case
 
     qs = Case.objects.visible_to(user)
     if for_update:
         qs = qs.select_for_update()
+    if related:
+        qs = qs.select_related(*related).defer(*deferred)
     try:
         return qs.get(pk=int(case_id))
     except (Case.DoesNotExist, ValueError, TypeError) as exc:

@@ -358,6 +358,10 @@ class QueueDirectory:
     categories: dict[int, tuple[str, str]]  # id → (name, the parent's name or "")
     territories: dict[int, str]
     agencies: dict[int, str]
+    # the case card's selects (forms.py): every territory by name, the active agencies by name
+    card_territories: list[tuple[int, str]]
+    card_agencies: list[tuple[int, str]]
+    outlined: frozenset[int]  # the territories with an outline (the card's map reads the one it draws)
 
 
 def _build_directory() -> QueueDirectory:
@@ -377,6 +381,9 @@ def _build_directory() -> QueueDirectory:
         agencies={
             pk: short or name for pk, name, short in Agency.objects.values_list("pk", "name", "short_name")
         },
+        card_territories=[(obj.pk, territory_label(obj)) for obj in Territory.objects.order_by("name")],
+        card_agencies=[(obj.pk, str(obj)) for obj in Agency.objects.filter(is_active=True).order_by("name")],
+        outlined=frozenset(Territory.objects.filter(geometry__isnull=False).values_list("pk", flat=True)),
     )
 
 

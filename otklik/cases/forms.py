@@ -18,7 +18,14 @@ from otklik.directory.models import Agency, Territory
 from otklik.understanding.answer_draft import REFUSALS
 
 from .choices import FINAL, AnswerKind, AnswerStatus, CaseStatus
-from .filters import CategoryChoiceField, QuickSelect, TerritoryChoiceField, category_tree
+from .filters import (
+    CategoryChoiceField,
+    QueueDirectory,
+    QuickSelect,
+    TerritoryChoiceField,
+    category_tree,
+    queue_directory,
+)
 from .lifecycle import allowed_targets, answer_sources, can_transition
 from .models import Answer, Case
 
@@ -53,13 +60,44 @@ def active_agencies() -> Any:
     return Agency.objects.filter(is_active=True).order_by("name")
 
 
+def card_directory(case: Case) -> QueueDirectory:
+    """The directory kept in the process (the queue's: one version query), once per card."""
+    directory = getattr(case, "_directory", None)
+    if directory is None:
+        directory = case._directory = queue_directory.get()  # type: ignore[attr-defined]
+    return directory
+
+
+def _card_options(case: Case) -> dict[str, list[tuple[int, str]]]:
+    """The options of the card's selects from the directory kept in the process: the category tree,
+    every territory, the active agencies — each select was a query and a model instance per option
+    on every card (half the card's CPU)."""
+    directory = card_directory(case)
+    return {
+        "category": directory.offered["category"].choices,
+        "territory": directory.card_territories,
+        "agency": directory.card_agencies,
+    }
+
+
 class CaseActionForm(forms.Form):
-    """Base of every action form: knows the case and the user it is shown to."""
+    """Base of every action form: knows the case and the user it is shown to.
+
+    A select listing the directory (:data:`DIRECTORY_SELECTS`) renders its options from the process's
+    copy of the directory; the field's queryset still checks a posted value."""
 
     def __init__(self, *args: Any, case: Case, user: AnyUser, **kwargs: Any) -> None:
         self.case = case
         self.user = user
         super().__init__(*args, **kwargs)
+        names = next((DIRECTORY_SELECTS[k] for k in type(self).__mro__ if k in DIRECTORY_SELECTS), ())
+        listed = [name for name in names if name in self.fields]
+        if listed:
+            options = _card_options(case)
+            for name in listed:
+                field: Any = self.fields[name]
+                empty = [] if field.empty_label is None else [("", field.empty_label)]
+                field.widget.choices = [*empty, *options[name]]
 
 
 class EmptyForm(CaseActionForm):
@@ -181,6 +219,15 @@ class ReturnAnswerForm(AnswerChoiceForm):
     comment = forms.CharField(
         label=_("What must be reworked"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+# The selects each form lists from the directory (their querysets are these: the category tree, every
+# territory by name, the active agencies by name — tests/…/test_card_options.py compares them).
+DIRECTORY_SELECTS: dict[type[CaseActionForm], tuple[str, ...]] = {
+    ModerateForm: ("category", "territory", "agency"),
+    AssignForm: ("agency",),
+    CenterRedirectForm: ("agency",),
+}
 
 
 PICK_PRECISIONS = frozenset({"none", "region"})

@@ -110,38 +110,63 @@ def _answer_deleted(instance: Answer, **_kwargs: Any) -> None:
         bump(WITHDRAWN)
 
 
+def _candidates(case: Case, exclude: Sequence[int] = ()) -> list[SimilarCase]:
+    text = case.text or case.title
+    if not text.strip():
+        return []
+    return get_index().query(text, limit=CANDIDATES, exclude=[case.pk, *exclude])
+
+
+Scoped = dict[int, tuple[int | None, int | None]]  # case id → (agency id, category id)
+
+
+def _visible(user: AnyUser, candidates: list[SimilarCase]) -> Scoped:
+    """The candidates ``user`` may open: their agency and category, by case id (one query)."""
+    if not candidates:
+        return {}
+    rows = (
+        Case.objects.visible_to(user)
+        .filter(pk__in=[c.case_id for c in candidates])
+        .values_list("pk", "agency_id", "category_id")
+    )
+    return {pk: (agency_id, category_id) for pk, agency_id, category_id in rows}
+
+
+def _draft(
+    case: Case, candidates: list[SimilarCase], visible: dict[int, tuple[int | None, int | None]]
+) -> Draft | None:
+    text = case.text or case.title
+    if not text.strip() or case.agency_id is None:
+        return None
+    same = (case.agency_id, case.category_id)
+    sources = [
+        DraftSource(c.case_id, c.similarity, c.answer) for c in candidates if visible.get(c.case_id) == same
+    ]
+    return make_draft(text, sources, answered_on=timezone.localdate())
+
+
 def similar_for(
     case: Case, user: AnyUser, *, limit: int = LIMIT, exclude: Sequence[int] = ()
 ) -> list[SimilarCase]:
     """The past cases most like ``case`` that ``user`` may open, best first, with their answers."""
-    text = case.text or case.title
-    if not text.strip():
-        return []
-    candidates = get_index().query(text, limit=CANDIDATES, exclude=[case.pk, *exclude])
-    if not candidates:
-        return []
-    visible = set(
-        Case.objects.visible_to(user)
-        .filter(pk__in=[c.case_id for c in candidates])
-        .values_list("pk", flat=True)
-    )
+    candidates = _candidates(case, exclude)
+    visible = _visible(user, candidates)
     return [c for c in candidates if c.case_id in visible][:limit]
 
 
 def draft_for(case: Case, user: AnyUser) -> Draft | None:
     """A draft answer for ``case`` from the best-matching approved answers of the same category and
     agency that ``user`` may open (:func:`otklik.understanding.answer_draft.make_draft`), or None."""
-    text = case.text or case.title
-    if not text.strip() or case.agency_id is None:
+    if case.agency_id is None:
         return None
-    candidates = get_index().query(text, limit=CANDIDATES, exclude=[case.pk])
-    scoped = Case.objects.visible_to(user).filter(
-        pk__in=[c.case_id for c in candidates], agency_id=case.agency_id
-    )
-    if case.category_id is None:
-        scoped = scoped.filter(category__isnull=True)
-    else:
-        scoped = scoped.filter(category_id=case.category_id)
-    same = set(scoped.values_list("pk", flat=True))
-    sources = [DraftSource(c.case_id, c.similarity, c.answer) for c in candidates if c.case_id in same]
-    return make_draft(text, sources, answered_on=timezone.localdate())
+    candidates = _candidates(case)
+    return _draft(case, candidates, _visible(user, candidates))
+
+
+def for_card(case: Case, user: AnyUser, *, draft: bool) -> tuple[list[SimilarCase], Draft | None]:
+    """:func:`similar_for` and, with ``draft``, :func:`draft_for` of the card at once: the index is
+    asked once and the candidates scoped by one query (each asked and scoped on its own before)."""
+    candidates = _candidates(case)
+    visible = _visible(user, candidates)
+    similar = [c for c in candidates if c.case_id in visible][:LIMIT]
+    return similar, (_draft(case, candidates, visible) if draft else None)

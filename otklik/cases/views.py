@@ -44,6 +44,7 @@ from .forms import (
     CaseActionForm,
     available_actions,
     available_answer_actions,
+    card_directory,
     is_center,
     role_allows,
 )
@@ -51,6 +52,7 @@ from .lifecycle import IllegalTransition
 from .models import Case
 from .paging import CountedPaginator
 
+# The directory rows the card names, read with the case in one query (joins by primary key).
 CARD_RELATIONS = (
     "category__parent",
     "territory__parent__parent",
@@ -60,6 +62,19 @@ CARD_RELATIONS = (
     "suggested_agency",
     "merged_into",
     "deadline_policy",
+)
+# The outlines are the largest values a card could read (a region's polygon is tens of KB of JSON, and
+# the territory's parents and the suggested one's came with it): the one drawn is read by itself.
+CARD_DEFERRED = tuple(
+    f"{path}__geometry"
+    for path in (
+        "territory",
+        "territory__parent",
+        "territory__parent__parent",
+        "suggested_territory",
+        "suggested_territory__parent",
+        "suggested_territory__parent__parent",
+    )
 )
 
 
@@ -213,9 +228,12 @@ def _map_data(case: Case, *, pick: bool = False) -> dict[str, Any] | None:
     area_name = ""
     territory = case.territory or case.suggested_territory
     node = territory
-    while node is not None and geometry is None:
-        geometry, area_name = node.geometry, node.name
+    outlined = card_directory(case).outlined
+    while node is not None and node.pk not in outlined:
         node = node.parent
+    if node is not None:  # the one outline drawn, read by itself (the card reads the case without them)
+        geometry = Territory.objects.filter(pk=node.pk).values_list("geometry", flat=True).first()
+        area_name = node.name
     point = None
     approximate = False
     if case.lat is not None and case.lon is not None:
@@ -261,7 +279,7 @@ def _understanding(case: Case) -> dict[str, Any]:
 def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     """Everything the case card shows, loaded with a fixed number of queries."""
     user = request.user
-    prefetch_related_objects([case], *CARD_RELATIONS)
+    prefetch_related_objects([case], *CARD_RELATIONS)  # no query when read with them (access_case)
     case.card_messages = list(case.messages.select_related("source").order_by("posted_at", "id"))  # type: ignore[attr-defined]
     answers = list(case.answers.select_related("author", "reviewed_by", "agency", "delivery"))
     delivery_views.attach_to_answers(answers, user)
@@ -301,6 +319,9 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
             PLACE_ACTION.form_for(user)(case=case, user=user, auto_id="id_place_%s"),
         )
     shows_similar = can_work_cases(user) and case.status not in FINAL and case.status != CaseStatus.PUBLISHED
+    similar_cases, answer_draft = (
+        similar.for_card(case, user, draft="answer" in action_names) if shows_similar else ([], None)
+    )
     return {
         "case": case,
         "case_messages": case.card_messages,  # type: ignore[attr-defined]
@@ -310,9 +331,9 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "actions": case_actions,
         "map_data": _map_data(case, pick=place_action is not None),
         "place_action": place_action,
-        "similar_cases": similar.similar_for(case, user) if shows_similar else [],
+        "similar_cases": similar_cases,
         "can_draft": "answer" in action_names,
-        "answer_draft": similar.draft_for(case, user) if shows_similar and "answer" in action_names else None,
+        "answer_draft": answer_draft,
         "understanding": _understanding(case),
         "working_minutes_left": working_left,
         "now": timezone.now(),
@@ -322,7 +343,7 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
 
 @login_required
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = access_case(request.user, case_id)
+    case = access_case(request.user, case_id, related=CARD_RELATIONS, deferred=CARD_DEFERRED)
     template = "cases/_card.html" if _is_htmx_target(request, "case-card") else "cases/detail.html"
     response = render(request, template, card_context(request, case))
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
@@ -346,7 +367,7 @@ def _form_error_text(form: CaseActionForm) -> str:
 def _after_action(request: HttpRequest, case_id: int) -> HttpResponse:
     """Back to the card (swapped in place for HTMX), or to the queue if the case left the user's scope."""
     try:
-        case = access_case(request.user, case_id)
+        case = access_case(request.user, case_id, related=CARD_RELATIONS, deferred=CARD_DEFERRED)
     except Http404:
         if getattr(request, "htmx", None):
             response = HttpResponse(status=204)
