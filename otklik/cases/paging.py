@@ -27,7 +27,7 @@ class CountedPaginator(Paginator):
         the count said there were."""
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        return self._get_page(list(self.object_list[bottom : bottom + self.per_page]), number, self)
+        return Page(list(self.object_list[bottom : bottom + self.per_page]), number, self)
 
     def settle(self, page: Page) -> bool:
         """Correct the count from the rows ``page`` read: a page not full is the last one, so the
