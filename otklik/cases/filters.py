@@ -8,6 +8,7 @@ The queue, the REST API, case exports and the analytics drill-down all filter ca
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -359,9 +360,10 @@ class QueueDirectory:
     territories: dict[int, str]
     agencies: dict[int, str]
     # the case card's selects (forms.py): every territory by name, the active agencies by name
-    card_territories: list[tuple[int, str]]
-    card_agencies: list[tuple[int, str]]
-    outlined: frozenset[int]  # the territories with an outline (the card's map reads the one it draws)
+    card_territories: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    card_agencies: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    # the territories with an outline (the card's map reads the one it draws)
+    outlined: frozenset[int] = frozenset()
 
 
 def _build_directory() -> QueueDirectory:
