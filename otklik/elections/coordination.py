@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from otklik.accounts.permissions import AnyUser
 
 from .access import require_observer_calls
+from .figures import percent, summed
 from .hotline import PHONE_RE
 from .models import (
     REACHED_OUTCOMES,
@@ -113,7 +114,7 @@ class CallSummary:
 
     @property
     def reached_pct(self) -> float | None:
-        return round(100 * self.reached / self.total, 1) if self.total else None
+        return percent(self.reached, self.total)
 
 
 def call_summary(election: Election) -> CallSummary:
@@ -155,7 +156,7 @@ class CoverageRow:
 
     @property
     def covered_pct(self) -> float | None:
-        return round(100 * self.covered / self.stations, 1) if self.stations else None
+        return percent(self.covered, self.stations)
 
 
 @dataclass
@@ -164,33 +165,15 @@ class Coverage:
     uncovered: list[PollingStation]  # stations without an observer (the first ``limit``)
     never_signed_in: list[Observer]  # observers who never signed in (the first ``limit``)
 
-    def total(self, name: str) -> int:
-        return sum(getattr(r, name) for r in self.rows)
-
-    @property
-    def total_stations(self) -> int:
-        return self.total("stations")
-
-    @property
-    def total_covered(self) -> int:
-        return self.total("covered")
-
-    @property
-    def total_uncovered(self) -> int:
-        return self.total("uncovered")
-
-    @property
-    def total_observers(self) -> int:
-        return self.total("observers")
-
-    @property
-    def total_never_signed_in(self) -> int:
-        return self.total("never_signed_in")
+    total_stations = summed("stations")
+    total_covered = summed("covered")
+    total_uncovered = summed("uncovered")
+    total_observers = summed("observers")
+    total_never_signed_in = summed("never_signed_in")
 
     @property
     def covered_pct(self) -> float | None:
-        stations = self.total_stations
-        return round(100 * self.total_covered / stations, 1) if stations else None
+        return percent(self.total_covered, self.total_stations)
 
 
 def coverage(*, commission: Commission | None = None, limit: int = 200) -> Coverage:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from . import hotline
 from .coordination import latest_calls
+from .figures import percent, summed
 from .models import (
     OPEN_INCIDENTS,
     ChecklistQuestion,
@@ -53,7 +54,7 @@ class CommissionRow:
 
     @property
     def turnout_pct(self) -> float | None:
-        return round(100 * self.voted / self.registered_reporting, 1) if self.registered_reporting else None
+        return percent(self.voted, self.registered_reporting)
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class ChecklistRow:
 
     @property
     def yes_pct(self) -> float | None:
-        return round(100 * self.yes / self.answered, 1) if self.answered else None
+        return percent(self.yes, self.answered)
 
 
 def checklist_summary(election: Election) -> list[ChecklistRow]:
@@ -130,29 +131,16 @@ class Dashboard:
     points: list[dict[str, Any]] = field(default_factory=list)  # the stations with coordinates
     silent: list[Silence] = field(default_factory=list)  # stations to call, longest silence first
 
-    def total(self, name: str) -> int:
-        return sum(getattr(r, name) for r in self.rows)
-
-    @property
-    def total_stations(self) -> int:
-        return self.total("stations")
-
-    @property
-    def total_opened(self) -> int:
-        return self.total("opened")
-
-    @property
-    def total_closed(self) -> int:
-        return self.total("closed")
-
-    @property
-    def total_incidents(self) -> int:
-        return self.total("open_incidents")
+    total_stations = summed("stations")
+    total_opened = summed("opened")
+    total_closed = summed("closed")
+    total_incidents = summed("open_incidents")
+    _voted = summed("voted")
+    _registered_reporting = summed("registered_reporting")
 
     @property
     def turnout_pct(self) -> float | None:
-        registered = self.total("registered_reporting")
-        return round(100 * self.total("voted") / registered, 1) if registered else None
+        return percent(self._voted, self._registered_reporting)
 
 
 def by_territory(board: Dashboard) -> list[dict[str, Any]]:
@@ -171,7 +159,7 @@ def by_territory(board: Dashboard) -> list[dict[str, Any]]:
                 "stations": sum(r.stations for r in rows),
                 "opened": sum(r.opened for r in rows),
                 "incidents": sum(r.open_incidents for r in rows),
-                "turnout": round(100 * voted / registered, 1) if registered else None,
+                "turnout": percent(voted, registered),
             }
         )
     return out
@@ -418,7 +406,4 @@ def _hourly(
             if last is not None:
                 voted[slot] += last
                 reg[slot] += voters
-    return [
-        (hour, round(100 * voted[slot] / reg[slot], 1) if reg[slot] else None)
-        for slot, (hour, _moment) in enumerate(moments)
-    ]
+    return [(hour, percent(voted[slot], reg[slot])) for slot, (hour, _moment) in enumerate(moments)]

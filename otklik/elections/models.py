@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.directory.models import Territory
 
+from .figures import percent
+
 
 class Election(models.Model):
     name = models.CharField(_("name"), max_length=300)
@@ -507,7 +509,7 @@ class Protocol(models.Model):
 
     @property
     def turnout_pct(self) -> float | None:
-        return round(100 * self.issued / self.registered, 1) if self.registered else None
+        return percent(self.issued, self.registered)
 
 
 class ChecklistQuestion(models.Model):

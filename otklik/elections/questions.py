@@ -34,6 +34,7 @@ from otklik.understanding import places, urgency
 from otklik.understanding.classify import classify
 from otklik.understanding.text import analyze
 
+from .figures import percent
 from .models import CampaignEvent, EventQuestion
 
 
@@ -121,7 +122,7 @@ class Tally:
 
     @property
     def answered_pct(self) -> float | None:
-        return round(100 * self.answered / self.questions, 1) if self.questions else None
+        return percent(self.answered, self.questions)
 
     def add(self, state: str, urgent: bool, has_case: bool, case_answered: bool) -> None:
         self.questions += 1

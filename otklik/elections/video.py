@@ -22,6 +22,7 @@ from otklik.directory.models import Territory
 
 from . import dashboard
 from .campaign import within
+from .figures import percent
 from .models import OPEN_INCIDENTS, CampaignEvent, DistrictVideoLink, Election, Incident, VideoSession
 
 MEETINGS_AHEAD_DAYS = 7
@@ -89,7 +90,7 @@ def agenda(
             voted[pk] += row.voted
             registered[pk] += row.registered_reporting
         for pk, item in out.items():
-            item.turnout = round(100 * voted[pk] / registered[pk], 1) if registered[pk] else None
+            item.turnout = percent(voted[pk], registered[pk])
         types: dict[int, Counter[str]] = {pk: Counter() for pk in out}
         open_ones = (
             Incident.objects.filter(report__election=election, status__in=OPEN_INCIDENTS)
