@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from io import BytesIO
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -233,3 +234,13 @@ def questions_xlsx(analysis: Analysis) -> bytes:
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(body: bytes, filename: str) -> HttpResponse:
+    """A spreadsheet to download as ``filename``."""
+    response = HttpResponse(body, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

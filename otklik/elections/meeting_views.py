@@ -125,10 +125,5 @@ def analysis(request: HttpRequest) -> HttpResponse:
 @require_GET
 def analysis_xlsx(request: HttpRequest) -> HttpResponse:
     _filters_form, found = _analysis(request)
-    response = HttpResponse(
-        exports.questions_xlsx(found),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="voters-questions-{stamp}.xlsx"'
-    return response
+    return exports.xlsx_response(exports.questions_xlsx(found), f"voters-questions-{stamp}.xlsx")

@@ -345,11 +345,7 @@ def incidents_xlsx(request: HttpRequest) -> HttpResponse:
         reports.incident_list(election, **chosen).order_by("report__created_at", "pk"),
         photo_url=lambda pk: request.build_absolute_uri(reverse("elections:photo", args=[pk])),
     )
-    response = HttpResponse(
-        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="incidents-{election.day:%Y-%m-%d}.xlsx"'
-    return response
+    return exports.xlsx_response(body, f"incidents-{election.day:%Y-%m-%d}.xlsx")
 
 
 @login_required
@@ -360,9 +356,6 @@ def home_voting_xlsx(request: HttpRequest) -> HttpResponse:
     election = access.active_election()
     if election is None:
         raise Http404(_("No active election."))
-    response = HttpResponse(
-        exports.home_voting_xlsx(election),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return exports.xlsx_response(
+        exports.home_voting_xlsx(election), f"home-voting-{election.day:%Y-%m-%d}.xlsx"
     )
-    response["Content-Disposition"] = f'attachment; filename="home-voting-{election.day:%Y-%m-%d}.xlsx"'
-    return response
