@@ -18,7 +18,7 @@ from otklik.cases.choices import AnswerStatus, CaseStatus, DeliveryStatus
 from otklik.cases.models import Answer, ReplyDelivery
 from otklik.directory.choices import Channel
 from otklik.testing.factories import make_agency, make_case, make_category, make_user
-from tests.browser.session import PHONE, WIDE, fits, log_in, wait_ready, wait_status
+from tests.browser.session import PHONE, WIDE, fits, log_in, no_sideways_scroll, wait_ready, wait_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LINK = "https://ok.ru/group/55/topic/77?comment=901"
@@ -80,7 +80,8 @@ def test_moderator_on_a_phone_follows_replies_from_the_card_to_the_queue_and_ret
     assert "ошибка" in failed.inner_text() and "обсуждение закрыто" in failed.inner_text()
     assert sent.get_attribute("data-delivery") == "sent" and "отправлено" in sent.inner_text()
     assert sent.locator('[data-testid="delivery-link"]').get_attribute("href") == LINK
-    # the status column is off the phone's screen at first: the moderator swipes the table to it
+    # each row is a card on the phone: the status and its delivery are on the screen, no swipe
+    no_sideways_scroll(page)
     retry = page.locator(f'tr[data-case="{failed_case.number}"] [data-testid="delivery-retry"]')
     retry.scroll_into_view_if_needed()
     box = retry.bounding_box()
