@@ -281,8 +281,7 @@ def _ahead(batch: Batch, sequence: int | None, repeats: list[Item] | None = None
     for item in batch.understood():
         item.title = make_title(item.text)
     global _last_sequence
-    if sequence is not None and _last_sequence != sequence - 1:
-        prefetch_stored(batch)
+    prefetch_stored(batch, fingerprints=sequence is not None and _last_sequence != sequence - 1)
     _last_sequence = sequence
 
 

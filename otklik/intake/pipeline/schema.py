@@ -219,6 +219,7 @@ class Batch:
     # Understanding ahead of dedup (pipeline.order): an item's failure waits until dedup has shown
     # whether the item is understood at all (a duplicate or an attached message never is).
     deferred: list[tuple[Item, str, str]] | None = None
+    prefetched: Any = None  # similar.Prefetched: the stored similarity keys read before the turn
 
     def live(self) -> Iterator[Item]:
         return (item for item in self.items if not item.done)

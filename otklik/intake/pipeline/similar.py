@@ -12,7 +12,9 @@ fingerprinted again.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import connection
 
@@ -33,7 +35,7 @@ def stage_similar(batch: Batch) -> None:
         return
     fingerprint_items(targets)
     lookups = {id(i): i.lookup_keys for i in targets if i.lookup_keys is not None}
-    by_key, found_in = _candidates(targets)
+    by_key, found_in = _candidates(targets, batch.prefetched)
     stored: dict[int, tuple[dedup.Fingerprint, int]] = {}
     # case id → (its territory or the suggested one, address, point)
     cases: dict[int, tuple[int | None, str, dedup.Point | None]] = {}
@@ -124,22 +126,28 @@ def _targets(batch: Batch) -> list[Item]:
     ]
 
 
-def _candidates(
-    targets: list[Item],
-) -> tuple[dict[int, list[tuple[int, int]]], dict[int, tuple[str, int]]]:
-    """The stored messages the targets' keys find: key → [(message id, posted at in µs)] (the latest
-    :data:`_MAX_PER_KEY` of a key), and message id → (its text hash, its case id)."""
+def _window(targets: list[Item]) -> tuple[list[int], datetime, datetime]:
+    """The keys the targets look up, and the span of posting moments their candidates lie in."""
     earliest = min(i.posted_at for i in targets if i.posted_at) - dedup.WINDOW
     latest = max(i.posted_at for i in targets if i.posted_at) + dedup.WINDOW
-    wanted = sorted({k for i in targets for k in i.lookup_keys or ()})
+    return sorted({k for i in targets for k in i.lookup_keys or ()}), earliest, latest
+
+
+def _candidates(
+    targets: list[Item], prefetched: Prefetched | None = None
+) -> tuple[dict[int, list[tuple[int, int]]], dict[int, tuple[str, int]]]:
+    """The stored messages the targets' keys find: key → [(message id, posted at in µs)] (the latest
+    :data:`_MAX_PER_KEY` of a key), and message id → (its text hash, its case id). With the keys
+    read before the turn (``prefetched``), only the keys stored since are read again."""
+    wanted, earliest, latest = _window(targets)
     by_key: dict[int, list[tuple[int, int]]] = {}
     found_in: dict[int, tuple[str, int]] = {}
-    for key, message_id, posted_at, digest, case_id in _keys_found(wanted, earliest, latest):
+    for key, message_id, posted_at, digest, case_id in _keys_found(wanted, earliest, latest, prefetched):
         by_key.setdefault(key, []).append((message_id, posted_at))
         found_in[message_id] = (digest, case_id)
     for key, rows in by_key.items():  # a template many residents copy: the latest few stand for all
         if len(rows) > _MAX_PER_KEY:
-            by_key[key] = sorted(rows, key=lambda row: row[1])[-_MAX_PER_KEY:]
+            by_key[key] = sorted(rows, key=lambda row: (row[1], row[0]))[-_MAX_PER_KEY:]
     return by_key, found_in
 
 
@@ -164,15 +172,56 @@ def _stored(
     return stored
 
 
-def prefetch_stored(batch: Batch) -> None:
-    """Before the turn to decide: the fingerprints of the stored messages the batch's keys find now,
-    made from their texts and kept — most of them written by another worker, which this process has
-    never fingerprinted. :func:`stage_similar` repeats the look-up in its turn (it must see the
-    batches committed meanwhile) and finds them kept: only the newest few are made there."""
+def prefetch_stored(batch: Batch, *, fingerprints: bool = True) -> None:
+    """Before the turn to decide (PostgreSQL): the stored similarity keys the batch's keys find now,
+    kept on the batch (:class:`Prefetched`) — in its turn :func:`stage_similar` reads only the keys
+    stored since (the batches committed meanwhile) — and, with ``fingerprints``, the fingerprints of
+    the messages they find, made from their texts and kept: most of them written by another worker,
+    which this process has never fingerprinted; only the newest few are made in the turn."""
     targets = [i for i in _targets(batch) if i.lookup_keys is not None]
-    if targets:
-        by_key, found_in = _candidates(targets)
-        _stored(by_key, found_in)
+    if not targets or connection.vendor != "postgresql":
+        return
+    wanted, earliest, latest = _window(targets)
+    batch.prefetched = _prefetch_keys(wanted, earliest, latest)
+    if fingerprints:
+        _stored(*_candidates(targets, batch.prefetched))
+
+
+@dataclass(frozen=True)
+class Prefetched:
+    """The stored similarity keys among ``keys`` posted between ``earliest`` and ``latest``, read
+    before the batch's turn: every one of a message up to ``watermark`` (message ids are reserved in
+    the turn, one batch at a time, so a key stored later has a greater message id)."""
+
+    keys: frozenset[int]
+    earliest: datetime
+    latest: datetime
+    watermark: int
+    rows: list[tuple[int, int, int]]  # (key, message id, posted at in µs since 1970)
+
+
+def _prefetch_keys(keys: list[int], earliest: datetime, latest: datetime) -> Prefetched:
+    with connection.cursor() as cursor:
+        # first the watermark, then the keys: a key read beyond it is read again in the turn
+        cursor.execute("SELECT COALESCE(MAX(message_id), 0) FROM intake_similaritykey")
+        watermark = int(cursor.fetchone()[0])
+        rows = _key_rows(cursor, keys, earliest, latest)
+    return Prefetched(frozenset(keys), earliest, latest, watermark, [r for r in rows if r[1] <= watermark])
+
+
+def _key_rows(
+    cursor: Any, keys: list[int], earliest: datetime, latest: datetime, after: int | None = None
+) -> list[tuple[int, int, int]]:
+    """(key, message id, posted at in µs) of the stored keys among ``keys`` posted in the span (of
+    messages after the id ``after`` only, when given)."""
+    cursor.execute(
+        # (the moment as an integer: tens of thousands of timestamps parsed cost more)
+        "SELECT key, message_id, (EXTRACT(EPOCH FROM posted_at) * 1000000)::bigint "
+        "FROM intake_similaritykey WHERE key = ANY(%s::bigint[]) AND posted_at BETWEEN %s AND %s"
+        + (" AND message_id > %s" if after is not None else ""),
+        [_int_array(keys), earliest, latest] + ([after] if after is not None else []),
+    )
+    return list(cursor.fetchall())
 
 
 _MAX_PER_KEY = 8  # candidates kept per similarity key: bounds the work on mass templated complaints
@@ -201,14 +250,14 @@ def _microseconds(moment: datetime) -> int:
 
 
 def _keys_found(
-    keys: list[int], earliest: datetime, latest: datetime
+    keys: list[int], earliest: datetime, latest: datetime, prefetched: Prefetched | None = None
 ) -> list[tuple[int, int, int, str, int]]:
     """(key, message id, posted at in µs since 1970, text hash, case id) of stored similarity keys
     among ``keys``, messages of open cases not addressed to anyone in particular."""
     if not keys:
         return []
     if connection.vendor == "postgresql":
-        return _keys_found_postgresql(keys, earliest, latest)
+        return _keys_found_postgresql(keys, earliest, latest, prefetched)
     rows: list[tuple[int, int, int, str, int]] = []
     for start in range(0, len(keys), 2000):
         rows += [
@@ -230,20 +279,28 @@ def _int_array(values: Iterable[int]) -> str:
 
 
 def _keys_found_postgresql(
-    keys: list[int], earliest: datetime, latest: datetime
+    keys: list[int], earliest: datetime, latest: datetime, prefetched: Prefetched | None = None
 ) -> list[tuple[int, int, int, str, int]]:
     """:func:`_keys_found` in three statements, each led by its own index — the keys by (key, posted
     at), their messages and then those messages' cases by primary key — not one join: on tables whose
     statistics lag behind their growth (a new install, a bulk load) the planner ran the join as a loop
-    over every open case (0.6 s a batch at 18,000 cases, growing with them)."""
+    over every open case (0.6 s a batch at 18,000 cases, growing with them). The keys read before the
+    turn (``prefetched``, when they cover ``keys`` and the span) are not read again, only those of
+    messages stored since; the messages and their cases are (a case may have closed meanwhile)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            # (the moment as an integer: tens of thousands of timestamps parsed cost more)
-            "SELECT key, message_id, (EXTRACT(EPOCH FROM posted_at) * 1000000)::bigint "
-            "FROM intake_similaritykey WHERE key = ANY(%s::bigint[]) AND posted_at BETWEEN %s AND %s",
-            [_int_array(keys), earliest, latest],
-        )
-        found = cursor.fetchall()
+        if (
+            prefetched is not None
+            and prefetched.keys.issuperset(keys)
+            and prefetched.earliest <= earliest
+            and latest <= prefetched.latest
+        ):
+            wanted, first, last = set(keys), _microseconds(earliest), _microseconds(latest)
+            found = [r for r in prefetched.rows if r[0] in wanted and first <= r[2] <= last]
+            found += _key_rows(cursor, keys, earliest, latest, after=prefetched.watermark)
+        else:
+            found = _key_rows(cursor, keys, earliest, latest)
+        # one order however the rows were read: (key, posted at, message id), as the index has them
+        found = [(key, mid, posted) for key, posted, mid in sorted((k, p, m) for k, m, p in found)]
         if not found:
             return []
         cursor.execute(

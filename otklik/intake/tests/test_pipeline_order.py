@@ -148,3 +148,25 @@ def test_a_repeat_whose_case_closed_before_the_turn_is_understood_in_the_turn(re
     for name in ("suggested_category_id", "suggested_territory_id", "is_urgent", "title", "status"):
         assert getattr(new, name) == getattr(original, name), name
     assert new.understanding["place"] == original.understanding["place"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keys_stored_after_a_batch_read_its_candidates_are_read_in_its_turn(region, monkeypatch) -> None:
+    """A batch reads the stored similarity keys before its turn; the keys another batch stores
+    meanwhile are read in the turn: the repost of a message committed in between joins its case."""
+    require_postgresql()
+    run_batch([_item(0, PROBLEMS[0], 30)], now=NOW)
+    wait_turn = order.wait_turn
+
+    def another_batch_commits_first(sequence: int) -> float:
+        run_batch([_item(1, PROBLEMS[1], 20)], now=NOW)
+        return wait_turn(sequence)
+
+    monkeypatch.setattr(order, "wait_turn", another_batch_commits_first)
+    sequence = order.register()
+    repost = _item(10, f"Репост. {PROBLEMS[1]}. Помогите, сколько можно!", 2)
+    result = run_batch([repost], now=NOW, sequence=sequence)
+
+    assert (result.attached, result.created_cases) == (1, 0)
+    joined, original = (Message.objects.get(external_id=f"order-{n}") for n in (10, 1))
+    assert joined.case_id == original.case_id
