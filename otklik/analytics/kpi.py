@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from otklik.directory.choices import AgencyKind
 from otklik.directory.models import Agency
 
+from .figures import percent
 from .filters import Scope
 from .models import AgencyDay, AgencyDuration, AgencyDurationMonth, AgencyMonth
 from .periods import parts, sum_parts
@@ -67,25 +68,21 @@ class AgencyKpi:
     first: dict[int, int] = field(default_factory=dict)
     final: dict[int, int] = field(default_factory=dict)
 
-    @staticmethod
-    def _pct(part: int, whole: int) -> float | None:
-        return round(part * 100.0 / whole, 1) if whole else None
-
     @property
     def on_time_pct(self) -> float | None:
-        return self._pct(self.on_time, self.answered)
+        return percent(self.on_time, self.answered)
 
     @property
     def reopen_pct(self) -> float | None:
-        return self._pct(self.reopened, self.answered)
+        return percent(self.reopened, self.answered)
 
     @property
     def satisfaction_pct(self) -> float | None:
-        return self._pct(self.ratings_good, self.ratings)
+        return percent(self.ratings_good, self.ratings)
 
     @property
     def concrete_pct(self) -> float | None:
-        return self._pct(self.concrete, self.published)
+        return percent(self.concrete, self.published)
 
     @property
     def first_median(self) -> float | None:

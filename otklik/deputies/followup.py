@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from otklik.accounts.links import absolute_url
+from otklik.analytics.figures import percent
 from otklik.cases import notifications
 from otklik.cases.actions import log_event
 from otklik.cases.choices import CaseStatus, EventKind
@@ -181,7 +182,7 @@ class Replies:
 
     @property
     def replied_pct(self) -> float | None:
-        return round(100 * self.yes / self.answered, 1) if self.answered else None
+        return percent(self.yes, self.answered)
 
     @property
     def enough(self) -> bool:

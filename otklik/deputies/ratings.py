@@ -37,6 +37,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from otklik.analytics import rollups
+from otklik.analytics.figures import percent
 from otklik.analytics.models import CaseFact, RollupChange
 from otklik.directory.models import Category, Territory
 
@@ -148,21 +149,17 @@ class RegionFigures:
     best: float | None
     by_level: dict[str, int]
 
-    @staticmethod
-    def _pct(part: int, whole: int) -> float | None:
-        return round(100 * part / whole, 1) if whole else None
-
     @property
     def answered_pct(self) -> float | None:
-        return self._pct(self.answered, self.received)
+        return percent(self.answered, self.received)
 
     @property
     def on_time_pct(self) -> float | None:
-        return self._pct(self.on_time, self.answered)
+        return percent(self.on_time, self.answered)
 
     @property
     def satisfaction_pct(self) -> float | None:
-        return self._pct(self.ratings_good, self.ratings)
+        return percent(self.ratings_good, self.ratings)
 
 
 def by_region(days: int, deputies: QuerySet[Deputy], *, fresh: bool = False) -> list[RegionFigures]:

@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from otklik.accounts.permissions import AnyUser, Capability, can
 from otklik.analytics import kpi, rollups
+from otklik.analytics.figures import percent
 from otklik.analytics.filters import Scope
 from otklik.cases.models import Case
 from otklik.directory.choices import AgencyKind, Channel, TerritoryKind
@@ -314,10 +315,10 @@ def public_record(deputy: Deputy) -> PublicRecord:
     if stored is not None:
         return PublicRecord(
             received=stored.received,
-            answered_pct=round(100 * stored.answered / stored.received, 1) if stored.received else None,
-            on_time_pct=round(100 * stored.on_time / stored.answered, 1) if stored.answered else None,
+            answered_pct=percent(stored.answered, stored.received),
+            on_time_pct=percent(stored.on_time, stored.answered),
             median_minutes=stored.final_median,
-            satisfaction_pct=round(100 * stored.ratings_good / stored.ratings, 1) if stored.ratings else None,
+            satisfaction_pct=percent(stored.ratings_good, stored.ratings),
             ratings=stored.ratings,
             replies=followup.Replies(
                 stored.replies_asked, stored.replies_yes, stored.replies_answered - stored.replies_yes
@@ -333,7 +334,7 @@ def public_record(deputy: Deputy) -> PublicRecord:
         return PublicRecord(0, None, None, None, None, 0, replies)
     return PublicRecord(
         received=k.received,
-        answered_pct=round(100 * k.answered / k.received, 1) if k.received else None,
+        answered_pct=percent(k.answered, k.received),
         on_time_pct=k.on_time_pct,
         median_minutes=k.final_median,
         satisfaction_pct=k.satisfaction_pct,

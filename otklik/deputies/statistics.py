@@ -24,6 +24,7 @@ from datetime import date
 
 from django.db.models import QuerySet, Sum
 
+from otklik.analytics.figures import percent
 from otklik.directory.choices import Channel
 from otklik.directory.models import Territory
 
@@ -47,11 +48,11 @@ class Figures:
 
     @property
     def answered_pct(self) -> float | None:
-        return round(100 * self.answered / self.appeals, 1) if self.appeals else None
+        return percent(self.answered, self.appeals)
 
     @property
     def on_time_pct(self) -> float | None:
-        return round(100 * self.on_time / self.answered, 1) if self.answered else None
+        return percent(self.on_time, self.answered)
 
 
 @dataclass
@@ -122,9 +123,7 @@ def district_labels(pks: list[int]) -> dict[int, str]:
     """Districts' names, with the region after a name that two of them share ("Южный район — …")."""
     rows = list(Territory.objects.filter(pk__in=pks).values_list("pk", "name", "parent__name"))
     shared = Counter(name for _pk, name, _parent in rows)
-    return {
-        pk: f"{name} — {parent}" if shared[name] > 1 and parent else name for pk, name, parent in rows
-    }
+    return {pk: f"{name} — {parent}" if shared[name] > 1 and parent else name for pk, name, parent in rows}
 
 
 def _add(figures: Figures, channel: str, n: int, answered: int, on_time: int) -> None:

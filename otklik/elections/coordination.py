@@ -24,9 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from otklik.accounts.permissions import AnyUser
+from otklik.analytics.figures import percent, summed
 
 from .access import require_observer_calls
-from .figures import percent, summed
 from .hotline import PHONE_RE
 from .models import (
     REACHED_OUTCOMES,

@@ -17,9 +17,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from otklik.analytics.figures import percent, summed
+
 from . import hotline
 from .coordination import latest_calls
-from .figures import percent, summed
 from .models import (
     OPEN_INCIDENTS,
     ChecklistQuestion,

@@ -9,9 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from otklik.analytics.figures import percent
 from otklik.directory.models import Territory
-
-from .figures import percent
 
 
 class Election(models.Model):

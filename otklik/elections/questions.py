@@ -28,13 +28,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from otklik.analytics.figures import percent
 from otklik.cases.choices import CaseStatus
 from otklik.directory.models import Territory
 from otklik.understanding import places, urgency
 from otklik.understanding.classify import classify
 from otklik.understanding.text import analyze
 
-from .figures import percent
 from .models import CampaignEvent, EventQuestion
 
 

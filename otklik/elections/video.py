@@ -18,11 +18,11 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from otklik.analytics.figures import percent
 from otklik.directory.models import Territory
 
 from . import dashboard
 from .campaign import within
-from .figures import percent
 from .models import OPEN_INCIDENTS, CampaignEvent, DistrictVideoLink, Election, Incident, VideoSession
 
 MEETINGS_AHEAD_DAYS = 7

@@ -1,4 +1,5 @@
-"""The small arithmetic of the elections' tables: a share in percent and a total over rows."""
+"""The small arithmetic of every app's tables (analytics, deputies, elections): a share in percent and
+a total over rows. Imports nothing, so models may use it too."""
 
 from __future__ import annotations
 
