@@ -38,7 +38,10 @@ category is set and a routing rule finds an agency; otherwise it goes to moderat
 **One process or many, the same result.** On PostgreSQL the runner understands a batch (normalize,
 relevance, categorize, place) outside the transaction, in parallel on every worker, and then decides
 (dedup onwards) one batch at a time, in the order the batches were sent: two workers make exactly
-the cases, joins and dead letters of one process (:mod:`.order`).
+the cases, joins and dead letters of one process (:mod:`.order`). Before its turn a batch also skips
+understanding the messages dedup already finds repeating a stored one (understood in the turn if
+they no longer do) and reads the stored similarity keys its candidates come from (only those stored
+since are read in the turn).
 
 Files are read by :mod:`otklik.intake.ingest`, dead letters kept and replayed by
 :mod:`otklik.intake.deadletters`, batches sent to Celery workers by :mod:`otklik.intake.tasks`.
