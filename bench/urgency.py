@@ -4,7 +4,9 @@
 
 Analyzes the 22,429 appeals of ``spb_our_city_dev`` and ``kursk_pos_2022`` once (tokens and lemmas, as
 the pipeline's analyze step does), then times :func:`otklik.understanding.urgency.assess` (rules and
-tone) over them, three passes, one core, no database. Prints texts/s of each pass and the flagged share.
+tone) and :func:`otklik.understanding.urgency.judge` (rules, tone and the learned model: the pipeline's
+verdict) over them, alternating, three passes each, one core, no database. Prints texts/s of each pass
+and the flagged share.
 ``OTKLIK_SRC=/path/to/another/checkout`` times that checkout's rules on the same machine (run from it).
 """
 
@@ -32,12 +34,17 @@ def main() -> None:
     started = time.perf_counter()
     analyzed = [analyze(a.text) for a in appeals]
     print(f"analyzed {len(analyzed)} appeals in {time.perf_counter() - started:.1f} s")
+    ways = [("rules", urgency.assess)]
+    if hasattr(urgency, "judge"):  # an older checkout (OTKLIK_SRC) has the rules alone
+        ways.append(("rules + model", urgency.judge))
     for run in range(3):
-        started = time.perf_counter()
-        flagged = sum(urgency.assess(text, month=1).is_urgent for text in analyzed)
-        elapsed = time.perf_counter() - started
-        share = flagged / len(analyzed)
-        print(f"pass {run + 1}: {len(analyzed) / elapsed:,.0f} texts/s, {flagged} flagged ({share:.1%})")
+        for name, assess in ways:
+            started = time.perf_counter()
+            flagged = sum(assess(text, month=1).is_urgent for text in analyzed)
+            elapsed = time.perf_counter() - started
+            share = flagged / len(analyzed)
+            speed = len(analyzed) / elapsed
+            print(f"pass {run + 1} {name}: {speed:,.0f} texts/s, {flagged} flagged ({share:.1%})")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ FIELDS: dict[str, Label] = {
     "kinds": _("signals"),
     "terms": _("words"),
     "flags": _("flags"),
+    "flagged_by": _("flagged by"),
+    "probability": _("model's probability"),
 }
 
 VALUES: dict[tuple[str, str], Mapping[str, Label]] = {
@@ -91,6 +93,12 @@ VALUES: dict[tuple[str, str], Mapping[str, Label]] = {
         UrgencyKind.HEALTH: _("a threat to health"),
         UrgencyKind.DOGS: _("dog attack"),
         UrgencyKind.THREAT: _("threats"),
+        UrgencyKind.LEARNED: _("like urgent appeals of the past (learned model)"),
+    },
+    ("urgency", "flagged_by"): {
+        "rules": _("the rules"),
+        "model": _("the learned model alone"),
+        "both": _("the rules and the learned model"),
     },
     ("tone", "flags"): {
         "obscene": _("obscenity"),

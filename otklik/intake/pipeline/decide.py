@@ -20,6 +20,7 @@ from otklik.cases import actions
 from otklik.cases.models import Case
 from otklik.directory.models import Agency
 from otklik.understanding.classify import Classification, should_auto_route
+from otklik.understanding.urgency import Urgency
 
 from .schema import Batch, Item, Stage
 from .titles import make_title
@@ -48,7 +49,7 @@ def _understanding_json(item: Item) -> dict[str, Any]:
         "decided_by": getattr(c, "decided_by", "rules") if c else "",
         "threshold": getattr(c, "threshold", None) if c else None,
         "scores": c.scores if c else {},
-        "urgency": {"kinds": u.kinds, "terms": u.terms} if u else {},
+        "urgency": _urgency_json(u) if u else {},
         "tone": {"flags": u.tone.flags, "terms": u.tone.terms} if u and getattr(u, "tone", None) else {},
         "place": {
             "matched": p.matched,
@@ -67,6 +68,17 @@ def _understanding_json(item: Item) -> dict[str, Any]:
         data["monitoring"] = {"queries": [m.as_json() for m in item.monitoring]}
     if item.agency_suggestion is not None:
         data["routing"] = item.agency_suggestion.why
+    return data
+
+
+def _urgency_json(u: Urgency) -> dict[str, Any]:
+    """The urgency's reasons: kinds and words, and who flagged it (the rules, the model or both) with
+    the model's probability."""
+    data: dict[str, Any] = {"kinds": u.kinds, "terms": u.terms}
+    if u.source:
+        data["flagged_by"] = u.source
+        if u.probability is not None:
+            data["probability"] = round(u.probability, 2)
     return data
 
 

@@ -93,7 +93,7 @@ def stage_categorize(batch: Batch) -> None:
                 raise InvalidItem(f"unknown or inactive “category” {item.category_code!r}")
         if item.classification is None:
             item.classification = classifier.classify(analyzed)
-        item.urgency = urgency.assess(analyzed, now=batch.now, month=month)
+        item.urgency = urgency.judge(analyzed, now=batch.now, month=month)
 
     batch.each_understood(Stage.CATEGORIZE, understand)
 

@@ -28,7 +28,7 @@ is falling ice, not a threat.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.utils import timezone
@@ -36,6 +36,7 @@ from django.utils import timezone
 from ..text import AnalyzedText, analyze, fold
 from .cues import Cue, anchors, cues
 from .kinds import CHILD_HAZARDS, COLD_MONTHS, UTILITY_KINDS, UrgencyKind, UrgencyLabel, label_of
+from .learned import Source, combine, load_model, vectorize
 from .reading import Reading, guarded
 from .tone import Tone, assess_tone
 from .vocabulary import CHILDREN, THREATS
@@ -52,7 +53,9 @@ __all__ = [
     "assess_tone",
     "cues",
     "is_cold_season",
+    "judge",
     "label_of",
+    "read_rules",
 ]
 
 
@@ -62,6 +65,10 @@ class Urgency:
     kinds: list[str] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)
     tone: Tone = field(default_factory=Tone)
+    # Who flagged it (:class:`.learned.Source`: "rules", "model", "both"; "" when not urgent or the
+    # rules alone were asked) and the learned model's probability (None when it was not asked).
+    source: str = ""
+    probability: float | None = None
 
     @property
     def label(self) -> str:
@@ -78,13 +85,51 @@ def _month(now: datetime) -> int:
 
 
 def assess(text: str | AnalyzedText, *, now: datetime | None = None, month: int | None = None) -> Urgency:
-    """Urgency kinds and tone of a message written ``now``; ``month`` is the local month of ``now``
-    when the caller knows it (a batch reads the time zone once, not per message)."""
+    """Urgency kinds and tone of a message written ``now`` by the rules alone; ``month`` is the local
+    month of ``now`` when the caller knows it (a batch reads the time zone once, not per message).
+    The pipeline's verdict combines them with the learned model (:func:`judge`)."""
     analyzed = analyze(text) if isinstance(text, str) else text
     if month is None:
         month = _month(now or timezone.now())
+    return read_rules(analyzed, month).urgency
+
+
+def judge(text: str | AnalyzedText, *, now: datetime | None = None, month: int | None = None) -> Urgency:
+    """The combined verdict the pipeline acts on: the rules and the learned model
+    (:mod:`.learned`), urgent when the rules flag the text and the model does not contradict them, or
+    when the model alone is confident; rules alone when no model is shipped. A model-only verdict
+    names the kinds of the cues found but dropped by a guard, else :data:`UrgencyKind.LEARNED`."""
+    analyzed = analyze(text) if isinstance(text, str) else text
+    if month is None:
+        month = _month(now or timezone.now())
+    reading = read_rules(analyzed, month)
+    model = load_model()
+    if model is None:
+        return reading.urgency
+    found = reading.urgency
+    p = model.probability(vectorize(analyzed, found.kinds, reading.matched, model.blocks))
+    source = combine(found.is_urgent, p, model.with_rules, model.alone)
+    if source is None:
+        return Urgency(is_urgent=False, tone=found.tone, probability=p)
+    if source == Source.MODEL:
+        kinds = [k for k in _KIND_ORDER if k in reading.matched] or [UrgencyKind.LEARNED]
+        return Urgency(is_urgent=True, kinds=kinds, tone=found.tone, source=source, probability=p)
+    return replace(found, source=source, probability=p)
+
+
+@dataclass(frozen=True)
+class RuleReading:
+    """The rules' verdict and the kinds of the cues whose words were found, kept or not (the learned
+    model weighs both: a cue dropped by a guard is still evidence)."""
+
+    urgency: Urgency
+    matched: frozenset[str]
+
+
+def read_rules(analyzed: AnalyzedText, month: int) -> RuleReading:
     kinds: dict[str, None] = {}
     terms: set[str] = set()
+    matched: set[str] = set()
     raw = analyzed.text
     tokens = analyzed.tokens
     present = analyzed.lemma_set | {fold(t.text) for t in tokens}
@@ -96,6 +141,7 @@ def assess(text: str | AnalyzedText, *, now: datetime | None = None, month: int 
     for cue in candidates:
         assert reading is not None
         for combo in reading.find(cue):
+            matched.add(cue.kind)
             if guarded(cue, combo, reading, month):
                 continue
             kinds.setdefault(cue.kind, None)
@@ -107,7 +153,8 @@ def assess(text: str | AnalyzedText, *, now: datetime | None = None, month: int 
         kinds.setdefault(UrgencyKind.THREAT, None)
         terms.add(match.group(0))
     ordered = [k for k in _KIND_ORDER if k in kinds]
-    return Urgency(is_urgent=bool(ordered), kinds=ordered, terms=sorted(terms), tone=assess_tone(analyzed))
+    found = Urgency(is_urgent=bool(ordered), kinds=ordered, terms=sorted(terms), tone=assess_tone(analyzed))
+    return RuleReading(found, frozenset(matched))
 
 
 _KIND_ORDER = [v for k, v in vars(UrgencyKind).items() if k.isupper()]

@@ -25,6 +25,7 @@ class UrgencyKind:
     HEALTH = "health"
     DOGS = "dog_attack"
     THREAT = "threat"
+    LEARNED = "learned"  # the learned model alone: like the urgent appeals it was trained on
 
 
 class UrgencyLabel:

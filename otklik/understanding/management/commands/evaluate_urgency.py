@@ -1,8 +1,10 @@
-"""``otklik evaluate-urgency``: precision and recall of the urgency rules on the hand-annotated appeals.
+"""``otklik evaluate-urgency``: precision and recall of urgency on the hand-annotated appeals — the
+rules alone, the learned model alone and their combination (the pipeline's verdict).
 
 Reads the texts from ``../shared/data`` and the labels from ``data/annotations/*_urgency.csv``; prints
 the development and held-out figures (``docs/annotation/urgency.md``, ``docs/benchmarks.md``). The
-held-out part is for reporting: tune on ``--part development``.
+held-out part is for reporting: tune on ``--part development``. Development figures of the model are
+out of fold (a model fitted without the row); held-out ones are the shipped model's.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from otklik.understanding import urgency_annotations as ua
 from otklik.understanding.annotations import shared_data
+from otklik.understanding.urgency.learned import MODEL_FILE, load_model
 from otklik.understanding.urgency_evaluation import evaluate, format_report
+from otklik.understanding.urgency_training import verdicts
 
 
 class Command(BaseCommand):
@@ -22,7 +26,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--part", choices=["development", "held-out", "both"], default="both")
-        parser.add_argument("--details", action="store_true", help="list every row the rules got wrong")
+        parser.add_argument("--details", action="store_true", help="list every row the combination got wrong")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not (shared_data() / ua.SPB).exists() or not (shared_data() / ua.KURSK).exists():
@@ -35,7 +39,22 @@ class Command(BaseCommand):
         if set(drawn) != {(r.dataset, r.id, r.stratum, r.wave) for r in rows}:
             raise CommandError("The annotation files do not match the documented draw (urgency.md).")
         parts = ("development", "held-out") if options["part"] == "both" else (options["part"],)
-        report = evaluate(rows, strata, parts=parts)
-        for line in format_report(report, details=options["details"]):
-            self.stdout.write(line)
+        model = load_model()
+        if model is None:
+            raise CommandError(f"No learned model at {MODEL_FILE}: run otklik train-urgency")
+        found = verdicts(rows, model)
+        self.stdout.write(
+            f"combination: urgent = rules ∧ p ≥ {model.with_rules:.2f} or p ≥ {model.alone:.2f} "
+            f"(chosen by cross-validation on the development part: {model.trained})"
+        )
+        ways = (
+            ("rules alone", found.rules_alone),
+            (f"model alone (p ≥ {model.alone:.2f})", found.model_alone),
+            ("rules and model combined", found.combined),
+        )
+        for name, assess in ways:
+            self.stdout.write(f"=== {name}; development figures out of fold (5-fold, grouped by text) ===")
+            report = evaluate(rows, strata, assess=assess, parts=parts)
+            for line in format_report(report, details=options["details"] and assess is found.combined):
+                self.stdout.write(line)
         self.stdout.write(f"({time.perf_counter() - started:.1f} s)")

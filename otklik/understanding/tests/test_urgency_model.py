@@ -1,0 +1,124 @@
+"""The learned urgency model beside the rules: the shipped file, its verdicts on short quotes of real
+annotated appeals (development part), the combination's logic, the reason shown, and that training
+from ../shared/data gives the shipped file again (skipped when the data is not beside the project)."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.utils import translation
+
+from otklik.understanding import urgency
+from otklik.understanding import urgency_annotations as ua
+from otklik.understanding.annotations import shared_data
+from otklik.understanding.explain import explain
+from otklik.understanding.text import analyze
+from otklik.understanding.urgency.learned import (
+    MODEL_FILE,
+    Source,
+    UrgencyModel,
+    combine,
+    feature_names,
+    load_model,
+    vectorize,
+)
+
+needs_data = pytest.mark.skipif(
+    not (shared_data() / ua.SPB).exists() or not (shared_data() / ua.KURSK).exists(),
+    reason=f"the real appeals live in {shared_data()} (not shipped with the project)",
+)
+
+
+def _p(text: str) -> float:
+    model = load_model()
+    assert model is not None
+    return model.probability(vectorize(analyze(text), [], [], model.blocks))
+
+
+def test_the_shipped_model_loads_with_an_operating_point_chosen_on_development_rows() -> None:
+    model = load_model()
+    assert model is not None
+    assert len(model.weights) > 1_000 and 0.0 <= model.with_rules <= model.alone <= 1.0
+    assert model.trained["rows"] > 1_000 and model.trained["cv_precision"] >= 0.85
+    assert "текст" not in MODEL_FILE.read_text(encoding="utf-8")  # numbers, no words
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "Прорыв трубы отопления, кипяток течёт в подвал",
+        "С крыши свисают огромные сосульки над входом",
+        "Открытый люк на тротуаре, дети ходят рядом",
+    ],
+)
+def test_the_model_leans_to_urgent_on_emergencies(quote: str) -> None:
+    assert _p(quote) > 0.5
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "Просим покрасить скамейки во дворе",
+        "Плохо убирают снег на парковке",
+        "Не горит свет в подъезде",
+    ],
+)
+def test_the_model_leans_to_the_days_work_on_chores(quote: str) -> None:
+    assert _p(quote) < 0.5
+
+
+def test_negated_words_are_features_of_their_own() -> None:
+    names = feature_names(analyze("не горит фонарь"), [], [])["w"]
+    assert "w:не_гореть" in names and "w:гореть" not in names
+
+
+@pytest.mark.parametrize(
+    ("rules", "p", "expected"),
+    [
+        (True, 0.9, Source.BOTH),  # the model alone would flag it too
+        (True, 0.5, Source.RULES),  # the rules flag it and the model does not contradict them
+        (True, 0.1, None),  # the model contradicts the rules: not urgent
+        (False, 0.9, Source.MODEL),  # the model alone is confident
+        (False, 0.5, None),
+    ],
+)
+def test_the_combination(rules: bool, p: float, expected: str | None) -> None:
+    assert combine(rules, p, with_rules=0.3, alone=0.8) == expected
+
+
+def _model(intercept: float) -> UrgencyModel:
+    return UrgencyModel({}, intercept, with_rules=0.3, alone=0.8)
+
+
+def test_judge_says_who_flagged_it() -> None:
+    burst = "Прорыв трубы отопления в подвале, водой залит подвал"
+    chore = "Просим покрасить скамейки во дворе"
+    with mock.patch("otklik.understanding.urgency.load_model", return_value=_model(3.0)):  # p ≈ 0.95
+        both = urgency.judge(burst, month=1)
+        alone = urgency.judge(chore, month=1)
+    assert both.is_urgent and both.source == Source.BOTH and both.kinds == ["flood"]
+    assert alone.is_urgent and alone.source == Source.MODEL and alone.kinds == ["learned"]
+    with mock.patch("otklik.understanding.urgency.load_model", return_value=_model(-3.0)):  # p ≈ 0.05
+        vetoed = urgency.judge(burst, month=1)
+    assert not vetoed.is_urgent and vetoed.kinds == [] and vetoed.probability is not None
+    with mock.patch("otklik.understanding.urgency.load_model", return_value=None):
+        rules = urgency.judge(burst, month=1)
+    assert rules == urgency.assess(burst, month=1) and rules.source == ""
+
+
+def test_the_reason_shown_names_the_rules_or_the_model_in_russian() -> None:
+    with translation.override("ru"):
+        shown = dict(explain({"urgency": {"kinds": ["learned"], "terms": [], "flagged_by": "model"}}))
+    [lines] = shown.values()
+    assert "кто отметил: только обученная модель" in lines
+    assert any("обученная модель" in line for line in lines if line.startswith("признаки"))
+
+
+@needs_data
+def test_training_from_the_shared_data_gives_the_shipped_file(tmp_path) -> None:
+    from django.core.management import call_command
+
+    out = tmp_path / "urgency_model.json"
+    call_command("train_urgency", output=str(out), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert out.read_text(encoding="utf-8") == MODEL_FILE.read_text(encoding="utf-8")

@@ -1,0 +1,182 @@
+"""The learned half of urgency: a logistic regression over hashed words and the rules' own findings,
+fitted on the development part of the hand-annotated appeals, and its combination with the rules.
+
+Features of a text (each a name hashed by CRC-32 into :data:`DIMENSION` columns, so the model keeps
+no vocabulary and no text — only one weight per column it saw):
+
+* ``w:`` lemmas (the first reading of each word, :mod:`..text`), a lemma right after a negation
+  marked ``не_`` ("не горит" → ``w:не_гореть``), and ``b:`` pairs of neighbouring lemmas;
+* ``c:`` character 3–5-grams of the words (misspellings, unknown words, word parts);
+* ``r:`` the rules' verdict and kinds, and ``m:`` the kinds of every cue whose words were found,
+  guarded or not (weighted 0 in the shipped model: see :data:`BLOCKS`).
+
+Each block is scaled to unit length and weighted (:data:`BLOCKS`). The weights, the intercept and the
+operating point live in ``data/urgency_model.json`` (numbers only), rebuilt by ``otklik
+train-urgency`` from ``../shared/data`` (:mod:`..urgency_training`).
+
+The combined verdict (:func:`combine`): urgent when the rules flag the text and the model gives it at
+least ``with_rules``, or when the model alone gives it at least ``alone`` (both thresholds chosen by
+cross-validation on the development part only).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from ..text import AnalyzedText, fold
+from .vocabulary import NEGATIONS
+
+MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "urgency_model.json"
+DIMENSION = 1 << 18
+# Block → its weight after scaling the block to unit length.
+# The rules' verdict ("r") is left out: the rules were written on the development rows' errors, so
+# there it is right far more often than on texts never seen, and a model given it learns to copy it
+# (cross-validated 0.88 / 0.80, the rules' own figures). A model of words alone disagrees with the
+# rules where it matters, and the combination uses it as a second opinion (docs/benchmarks.md).
+BLOCKS: dict[str, float] = {"w": 1.0, "b": 0.6, "c": 1.0, "r": 0.0, "m": 0.0}
+CHAR_GRAMS = (3, 5)
+UNIT = 1e-4  # the weights are kept to this precision
+
+
+class Source:
+    """Who flagged a text as urgent (the reason shown to the moderator)."""
+
+    RULES = "rules"
+    MODEL = "model"
+    BOTH = "both"
+
+
+def _column(name: str) -> int:
+    return zlib.crc32(name.encode("utf-8")) % DIMENSION
+
+
+def feature_names(
+    analyzed: AnalyzedText, kinds: Iterable[str], matched: Iterable[str]
+) -> dict[str, list[str]]:
+    """The named features of a text by block (names repeat: counts matter in the character block)."""
+    lemmas: list[str] = []
+    negated = False
+    for token, readings in zip(analyzed.tokens, analyzed.readings, strict=True):
+        word = fold(token.text)
+        if word in NEGATIONS:
+            negated = True
+            lemmas.append(word)
+            continue
+        lemma = readings[0] if readings else word
+        lemmas.append(f"не_{lemma}" if negated else lemma)
+        negated = False
+    grams: list[str] = []
+    low, high = CHAR_GRAMS
+    for token in analyzed.tokens:
+        padded = f" {fold(token.text)} "
+        size = len(padded)
+        grams.extend(padded[i : i + n] for n in range(low, min(high, size) + 1) for i in range(size - n + 1))
+    kinds = list(kinds)
+    return {
+        "w": [f"w:{x}" for x in lemmas],
+        "b": [f"b:{x} {y}" for x, y in pairwise(lemmas)],
+        "c": [f"c:{g}" for g in grams],
+        "r": [f"r:{k}" for k in kinds] + ["r:urgent" if kinds else "r:none"],
+        "m": [f"m:{k}" for k in matched],
+    }
+
+
+def vectorize(
+    analyzed: AnalyzedText,
+    kinds: Iterable[str],
+    matched: Iterable[str],
+    blocks: Mapping[str, float] = BLOCKS,
+) -> dict[int, float]:
+    """The text's feature vector: column → value (blocks binary or 1 + log of the count, each scaled
+    to unit length times its weight)."""
+    out: dict[int, float] = {}
+    for block, names in feature_names(analyzed, kinds, matched).items():
+        weight = blocks.get(block, 0.0)
+        if not weight or not names:
+            continue
+        counts: dict[int, int] = {}
+        for name in names:
+            column = _column(name)
+            counts[column] = counts.get(column, 0) + 1
+        values = {c: (1.0 + math.log(n)) if block == "c" else 1.0 for c, n in counts.items()}
+        norm = math.sqrt(sum(v * v for v in values.values()))
+        for c, v in values.items():
+            out[c] = out.get(c, 0.0) + weight * v / norm
+    return out
+
+
+@dataclass(frozen=True)
+class UrgencyModel:
+    weights: dict[int, float]
+    intercept: float
+    with_rules: float  # urgent when the rules flag it and the model gives at least this
+    alone: float  # urgent when the model alone gives at least this
+    blocks: dict[str, float] = field(default_factory=lambda: dict(BLOCKS))
+    trained: dict[str, Any] = field(default_factory=dict)
+
+    def probability(self, vector: Mapping[int, float]) -> float:
+        z = self.intercept + sum(self.weights.get(c, 0.0) * v for c, v in vector.items())
+        return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
+
+    def to_json(self) -> str:
+        """The model as JSON: the settings readable, the weights on two lines — the columns as
+        differences from the previous one and the weights in units of :data:`UNIT` (the same
+        training gives the same file; a third of the size of a column → weight mapping)."""
+        kept = [(c, round(w / UNIT)) for c, w in sorted(self.weights.items()) if round(w / UNIT)]
+        head = {
+            "dimension": DIMENSION,
+            "blocks": self.blocks,
+            "intercept": round(self.intercept, 5),
+            "with_rules": self.with_rules,
+            "alone": self.alone,
+            "trained": self.trained,
+            "unit": UNIT,
+        }
+        lines = json.dumps(head, ensure_ascii=False, indent=1)[:-2]
+        steps = [c - p for (c, _), p in zip(kept, [0, *(c for c, _ in kept)], strict=False)]
+        compact = {"columns": steps, "weights": [w for _, w in kept]}
+        tail = ",\n".join(f' "{k}": {json.dumps(v, separators=(",", ":"))}' for k, v in compact.items())
+        return f"{lines},\n{tail}\n}}\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> UrgencyModel:
+        data = json.loads(text)
+        if data.get("dimension") != DIMENSION:
+            raise ValueError(f"urgency model of {data.get('dimension')} columns, expected {DIMENSION}")
+        unit = float(data["unit"])
+        columns, column = [], 0
+        for step in data["columns"]:
+            column += step
+            columns.append(column)
+        return cls(
+            {c: w * unit for c, w in zip(columns, data["weights"], strict=True)},
+            float(data["intercept"]),
+            float(data["with_rules"]),
+            float(data["alone"]),
+            dict(data.get("blocks") or BLOCKS),
+            dict(data.get("trained") or {}),
+        )
+
+
+@lru_cache(maxsize=1)
+def load_model(path: Path = MODEL_FILE) -> UrgencyModel | None:
+    """The shipped model, read once per process; None when the file is missing (rules alone)."""
+    if not path.exists():
+        return None
+    return UrgencyModel.from_json(path.read_text(encoding="utf-8"))
+
+
+def combine(rules: bool, probability: float, with_rules: float, alone: float) -> str | None:
+    """Who flags the text as urgent: :class:`Source` or None (not urgent)."""
+    by_model = probability >= alone
+    if rules and (by_model or probability >= with_rules):
+        return Source.BOTH if by_model else Source.RULES
+    return Source.MODEL if by_model else None
