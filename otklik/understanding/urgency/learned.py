@@ -24,10 +24,11 @@ from __future__ import annotations
 import json
 import math
 import zlib
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -54,18 +55,16 @@ class Source:
     BOTH = "both"
 
 
+@lru_cache(maxsize=200_000)
 def _column(name: str) -> int:
     return zlib.crc32(name.encode("utf-8")) % DIMENSION
 
 
-def feature_names(
-    analyzed: AnalyzedText, kinds: Iterable[str], matched: Iterable[str]
-) -> dict[str, list[str]]:
-    """The named features of a text by block (names repeat: counts matter in the character block)."""
+def _lemmas(analyzed: AnalyzedText, words: Sequence[str]) -> list[str]:
+    """Each word's first lemma; a word right after a negation as "не_<lemma>"."""
     lemmas: list[str] = []
     negated = False
-    for token, readings in zip(analyzed.tokens, analyzed.readings, strict=True):
-        word = fold(token.text)
+    for word, readings in zip(words, analyzed.readings, strict=True):
         if word in NEGATIONS:
             negated = True
             lemmas.append(word)
@@ -73,20 +72,52 @@ def feature_names(
         lemma = readings[0] if readings else word
         lemmas.append(f"не_{lemma}" if negated else lemma)
         negated = False
-    grams: list[str] = []
+    return lemmas
+
+
+@lru_cache(maxsize=100_000)
+def _grams(word: str) -> tuple[str, ...]:
+    padded = f" {word} "
+    size = len(padded)
     low, high = CHAR_GRAMS
-    for token in analyzed.tokens:
-        padded = f" {fold(token.text)} "
-        size = len(padded)
-        grams.extend(padded[i : i + n] for n in range(low, min(high, size) + 1) for i in range(size - n + 1))
+    return tuple(
+        f"c:{padded[i : i + n]}" for n in range(low, min(high, size) + 1) for i in range(size - n + 1)
+    )
+
+
+@lru_cache(maxsize=100_000)
+def _gram_columns(word: str) -> tuple[int, ...]:
+    return tuple(_column(g) for g in _grams(word))
+
+
+def feature_names(
+    analyzed: AnalyzedText, kinds: Iterable[str], matched: Iterable[str]
+) -> dict[str, list[str]]:
+    """The named features of a text by block (names repeat: counts matter in the character block)."""
+    words = [fold(t.text) for t in analyzed.tokens]
+    lemmas = _lemmas(analyzed, words)
     kinds = list(kinds)
     return {
         "w": [f"w:{x}" for x in lemmas],
         "b": [f"b:{x} {y}" for x, y in pairwise(lemmas)],
-        "c": [f"c:{g}" for g in grams],
+        "c": [g for w in words for g in _grams(w)],
         "r": [f"r:{k}" for k in kinds] + ["r:urgent" if kinds else "r:none"],
         "m": [f"m:{k}" for k in matched],
     }
+
+
+def _block_columns(
+    block: str, analyzed: AnalyzedText, words: list[str], kinds: list[str], matched: Iterable[str]
+) -> list[int]:
+    """The columns of one block's features, as :func:`feature_names` names them (cached per word)."""
+    if block == "c":
+        return list(chain.from_iterable(_gram_columns(w) for w in words))
+    if block in ("w", "b"):
+        lemmas = _lemmas(analyzed, words)
+        if block == "w":
+            return [_column(f"w:{x}") for x in lemmas]
+        return [_column(f"b:{x} {y}") for x, y in pairwise(lemmas)]
+    return [_column(n) for n in feature_names(analyzed, kinds, matched)[block]]
 
 
 def vectorize(
@@ -98,14 +129,15 @@ def vectorize(
     """The text's feature vector: column → value (blocks binary or 1 + log of the count, each scaled
     to unit length times its weight)."""
     out: dict[int, float] = {}
-    for block, names in feature_names(analyzed, kinds, matched).items():
+    words = [fold(t.text) for t in analyzed.tokens]
+    kinds = list(kinds)
+    for block in ("w", "b", "c", "r", "m"):
         weight = blocks.get(block, 0.0)
-        if not weight or not names:
+        if not weight:
             continue
-        counts: dict[int, int] = {}
-        for name in names:
-            column = _column(name)
-            counts[column] = counts.get(column, 0) + 1
+        counts = Counter(_block_columns(block, analyzed, words, kinds, matched))
+        if not counts:
+            continue
         values = {c: (1.0 + math.log(n)) if block == "c" else 1.0 for c, n in counts.items()}
         norm = math.sqrt(sum(v * v for v in values.values()))
         for c, v in values.items():
