@@ -33,7 +33,10 @@ needs_data = pytest.mark.skipif(
 def _p(text: str) -> float:
     model = load_model()
     assert model is not None
-    return model.probability(vectorize(analyze(text), [], [], model.blocks))
+    analyzed = analyze(text)
+    p = model.probability(vectorize(analyzed, [], [], model.blocks))
+    assert model.score(analyzed, [], []) == pytest.approx(p, abs=1e-9)  # the run-time path, the same
+    return p
 
 
 def test_the_shipped_model_loads_with_an_operating_point_chosen_on_development_rows() -> None:

@@ -36,7 +36,7 @@ from django.utils import timezone
 from ..text import AnalyzedText, analyze, fold
 from .cues import Cue, anchors, cues
 from .kinds import CHILD_HAZARDS, COLD_MONTHS, UTILITY_KINDS, UrgencyKind, UrgencyLabel, label_of
-from .learned import Source, combine, load_model, vectorize
+from .learned import Source, combine, load_model
 from .reading import Reading, guarded
 from .tone import Tone, assess_tone
 from .vocabulary import CHILDREN, THREATS
@@ -107,7 +107,7 @@ def judge(text: str | AnalyzedText, *, now: datetime | None = None, month: int |
     if model is None:
         return reading.urgency
     found = reading.urgency
-    p = model.probability(vectorize(analyzed, found.kinds, reading.matched, model.blocks))
+    p = model.score(analyzed, found.kinds, reading.matched)
     source = combine(found.is_urgent, p, model.with_rules, model.alone)
     if source is None:
         return Urgency(is_urgent=False, tone=found.tone, probability=p)
