@@ -128,6 +128,21 @@ WAVES = (
         },
         PREFER_HELD_OUT,
     ),
+    # Drawn after round 5's rules, before anyone read it, while a learned urgency model was being built
+    # by another engineer blind to it: the third first-sight wave, the strata, sizes and held-out
+    # preference of wave 7.
+    (
+        20261213,
+        {
+            (SPB, "cue_strong"): 100,
+            (SPB, "cue_broad"): 45,
+            (SPB, "no_cue"): 15,
+            (KURSK, "cue_strong"): 60,
+            (KURSK, "cue_broad"): 25,
+            (KURSK, "no_cue"): 10,
+        },
+        PREFER_HELD_OUT,
+    ),
 )
 # The latest round's rows: read before the rules were run on them, and no rule was written or changed
 # after seeing them. A fresh wave is measured whole (both parts): it is a random sample of every stratum.
