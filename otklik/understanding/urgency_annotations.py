@@ -146,7 +146,7 @@ WAVES = (
 )
 # The latest round's rows: read before the rules were run on them, and no rule was written or changed
 # after seeing them. A fresh wave is measured whole (both parts): it is a random sample of every stratum.
-FRESH_WAVE = 7
+FRESH_WAVE = 8
 
 
 @dataclass(frozen=True)

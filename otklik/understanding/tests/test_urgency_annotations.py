@@ -13,6 +13,9 @@ from otklik.understanding import urgency_annotations as ua
 from otklik.understanding.annotations import shared_data
 from otklik.understanding.urgency_evaluation import evaluate
 
+# The last wave whose development rows the urgency rules were written on (round 5, wave 6's errors).
+RULES_TUNED_THROUGH_WAVE = 6
+
 needs_data = pytest.mark.skipif(
     not (shared_data() / ua.SPB).exists() or not (shared_data() / ua.KURSK).exists(),
     reason=f"the real appeals live in {shared_data()} (not shipped with the project)",
@@ -36,9 +39,10 @@ def test_the_files_are_the_documented_draw_and_the_rules_hold_on_the_development
     assert set(ua.draw_sample(strata)) == {(r.dataset, r.id, r.stratum, r.wave) for r in rows}
     assert len(rows) >= 600 and sum(r.urgent for r in rows) >= 200
 
-    # The rules were written on the development rows of the earlier waves; the latest wave's rows were
-    # read after the rules were final and are the next round's material, not what the rules hold on.
-    tuned_on = [r for r in rows if r.wave < ua.FRESH_WAVE]
+    # The rules were written on the development rows of waves 1-6 (round 5 on wave 6's errors); waves 7
+    # and 8 were read after the rules were frozen and are the next round's material, not what they hold on.
+    assert ua.FRESH_WAVE > RULES_TUNED_THROUGH_WAVE
+    tuned_on = [r for r in rows if r.wave <= RULES_TUNED_THROUGH_WAVE]
     report = evaluate(tuned_on, strata, parts=("development",))
     dev = report.parts["development"].rows
     assert dev.precision >= 0.9 and dev.recall >= 0.8, (dev.precision, dev.recall)
