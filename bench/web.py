@@ -284,22 +284,39 @@ async def operator(
             await asyncio.sleep(random.uniform(think * 0.8, think * 1.2))
 
 
-def feeder(rate: int, seconds: float, broker: str, stats: dict[str, Any], stop: threading.Event) -> None:
-    """``rate`` messages a second to the Celery pipeline, as connectors would hand them over."""
+def message_pool(size: int) -> list[dict[str, Any]]:
+    """The messages the feeder sends, generated before the clock: by default one per message of the
+    run (the generator's own repeats only, about one text in ten), so that the pipeline understands a
+    fresh stream; ``--pool N`` cycles N messages instead (the stream the runs before 2026-12-06 23:00
+    UTC sent: after the first N, every message repeats a stored text)."""
     from django.utils import timezone
 
     from otklik.demo.messages import generate_messages
     from otklik.directory.models import Territory
-    from otklik.intake.tasks import enqueue_batches
 
     region = Territory.objects.filter(parent__isnull=True).order_by("pk").first()
+    if region is None:
+        raise SystemExit("no region: load the demo first (otklik migrate && otklik demo)")
     now = timezone.now()
-    pool = [
+    return [
         m.item
         for m in generate_messages(
-            seed=4242, count=min(rate * 20, 20000), start=now - timedelta(days=2), end=now, region=region
+            seed=4242, count=size, start=now - timedelta(days=2), end=now, region=region
         )
     ]
+
+
+def feeder(
+    rate: int,
+    seconds: float,
+    broker: str,
+    stats: dict[str, Any],
+    stop: threading.Event,
+    pool: list[dict[str, Any]],
+) -> None:
+    """``rate`` messages a second to the Celery pipeline, as connectors would hand them over."""
+    from otklik.intake.tasks import enqueue_batches
+
     run = uuid.uuid4().hex[:8]
     started = time.monotonic()
     analyzed = started
@@ -366,8 +383,9 @@ def run_operators(args: argparse.Namespace) -> None:
             os.environ["CELERY_BROKER_URL"] = broker
             analyze_hot_tables()
             before = Message.objects.count()
+            pool = message_pool(args.pool or max(1, int(args.rate * args.seconds)))
             feed = threading.Thread(
-                target=feeder, args=(args.rate, args.seconds, broker, stats, stop), daemon=True
+                target=feeder, args=(args.rate, args.seconds, broker, stats, stop, pool), daemon=True
             )
             lag: list[float] = []
             unanswered: list[float] = []
@@ -440,6 +458,12 @@ def main() -> None:
     ops.add_argument("--seconds", type=float, default=300)
     ops.add_argument("--rate", type=int, default=500)
     ops.add_argument("--workers", type=int, default=2)
+    ops.add_argument(
+        "--pool",
+        type=int,
+        default=0,
+        help="cycle this many generated messages (0, the default: a fresh message for each one sent)",
+    )
     ops.add_argument(
         "--drain",
         type=float,
