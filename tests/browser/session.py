@@ -1,14 +1,56 @@
-"""Signing in and waiting for the page's scripts, shared by the browser tests."""
+"""Shared by the browser tests: the demo's directory and cases to open pages on, signing in, waiting
+for the page's scripts and checking that a page fits the screen."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils import timezone
+
+from otklik.demo.agencies import DemoDirectory, setup_agencies
+from otklik.demo.categories import CategoryMatcher
+from otklik.demo.messages import DemoMessage, generate_messages
+from otklik.demo.places import ensure_district_centers
+from otklik.demo.run import ensure_sources, load_reference_data
+from otklik.demo.users import ensure_demo_users
+from otklik.directory.regions import load_shipped_region
+from otklik.intake.pipeline.runner import run_batch
 from otklik.testing.factories import PASSWORD
 
 # The two screens the browser tests check a page at: a phone's and a regional center's desk.
 PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1440, "height": 900}
+
+
+def demo_directory() -> tuple[DemoDirectory, CategoryMatcher]:
+    """The demo's directory as ``otklik demo`` builds it: the Saratov region, its agencies, routing
+    rules, category tree, deadline policies, sources and demo users (the moderator signs in with the
+    tests' one password)."""
+    load_reference_data()
+    region = load_shipped_region("saratov").region
+    ensure_district_centers(region)
+    matcher = CategoryMatcher()
+    directory = setup_agencies(region, matcher)
+    users = ensure_demo_users(directory)
+    moderator = users["moderator"]
+    moderator.set_password(PASSWORD)
+    moderator.save(update_fields=["password"])
+    ensure_sources()
+    return directory, matcher
+
+
+def demo_messages(
+    directory: DemoDirectory, *, seed: int, count: int, days: int, now: datetime | None = None
+) -> list[DemoMessage]:
+    """``count`` demo messages about ``directory``'s region posted over the ``days`` days before
+    ``now`` (this minute by default), put through the intake pipeline; returned with their truth."""
+    now = now or timezone.now().replace(second=0, microsecond=0)
+    messages = generate_messages(
+        seed=seed, count=count, start=now - timedelta(days=days), end=now, region=directory.region
+    )
+    run_batch([m.item for m in messages], now=now)
+    return messages
 
 
 def wait_ready(page: Any) -> None:

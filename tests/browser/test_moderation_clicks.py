@@ -25,29 +25,19 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from otklik.cases import suggestions
 from otklik.cases.choices import CaseStatus
 from otklik.cases.forms import ModerateForm
 from otklik.cases.models import Case
 from otklik.cases.routing import route
-from otklik.demo.agencies import setup_agencies
 from otklik.demo.categories import CategoryMatcher
-from otklik.demo.messages import generate_messages
-from otklik.demo.places import ensure_district_centers
-from otklik.demo.run import ensure_sources, load_reference_data
-from otklik.demo.users import ensure_demo_users
 from otklik.directory.models import Territory
-from otklik.directory.regions import load_shipped_region
 from otklik.intake.models import Message
-from otklik.intake.pipeline.runner import run_batch
-from otklik.testing.factories import PASSWORD
-from tests.browser.session import log_in, wait_ready
+from tests.browser.session import demo_directory, demo_messages, log_in, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,20 +68,6 @@ class Tally:
         return self.clicks + self.keys
 
 
-def _demo_directory() -> tuple[Any, CategoryMatcher]:
-    load_reference_data()
-    region = load_shipped_region("saratov").region
-    ensure_district_centers(region)
-    matcher = CategoryMatcher()
-    directory = setup_agencies(region, matcher)
-    users = ensure_demo_users(directory)
-    moderator = users["moderator"]
-    moderator.set_password(PASSWORD)  # the tests' one password
-    moderator.save(update_fields=["password"])
-    ensure_sources()
-    return directory, matcher
-
-
 def _municipal(directory: Any, territory: Territory | None) -> Any:
     node = territory
     while node is not None:
@@ -104,12 +80,8 @@ def _municipal(directory: Any, territory: Territory | None) -> Any:
 def _work(seed: int, directory: Any, matcher: CategoryMatcher, moderator: Any) -> list[Work]:
     """Demo messages through the pipeline until ``CASES`` real problems wait for moderation; what
     else they opened (spam, cases past the count) is removed so the tab holds exactly the work."""
-    now = timezone.now().replace(second=0, microsecond=0)
-    messages = generate_messages(
-        seed=seed, count=CASES * 5, start=now - timedelta(days=7), end=now, region=directory.region
-    )
+    messages = demo_messages(directory, seed=seed, count=CASES * 5, days=7)
     truth = {(m.item["source"], m.item["external_id"]): m for m in messages}
-    run_batch([m.item for m in messages], now=now)
     first: dict[int, Any] = {}
     for source, external_id, case_id in Message.objects.filter(
         external_id__in=[k[1] for k in truth], case__status=CaseStatus.MODERATION
@@ -259,7 +231,7 @@ def _say(name: str, tally: Tally, work: list[Work]) -> str:
 def test_moderating_the_demos_cases_costs_fewer_clicks_with_the_queues_tools(
     live_server: Any, page: Any
 ) -> None:
-    directory, matcher = _demo_directory()
+    directory, matcher = demo_directory()
     from otklik.accounts.models import User
 
     moderator = User.objects.get(username="moderator")

@@ -19,23 +19,27 @@ from otklik.cases.choices import CaseStatus
 from otklik.cases.models import Case
 from otklik.demo.deputies import add_appeals, ensure_deputies
 from otklik.demo.elections import ensure_election_day
-from otklik.demo.messages import generate_messages
 from otklik.demo.users import ensure_demo_users
-from otklik.intake.pipeline.runner import run_batch
 from otklik.testing.factories import PASSWORD
-from tests.browser.session import PHONE, WIDE, fits, log_in, log_out, no_sideways_scroll, wait_ready
-from tests.browser.test_moderation_clicks import _demo_directory
+from tests.browser.session import (
+    PHONE,
+    WIDE,
+    demo_directory,
+    demo_messages,
+    fits,
+    log_in,
+    log_out,
+    no_sideways_scroll,
+    wait_ready,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _world() -> dict[str, Any]:
-    directory, _matcher = _demo_directory()
+    directory, _matcher = demo_directory()
     now = timezone.now().replace(second=0, microsecond=0)
-    messages = generate_messages(
-        seed=7011, count=60, start=now - timedelta(days=6), end=now, region=directory.region
-    )
-    run_batch([m.item for m in messages], now=now)
+    demo_messages(directory, seed=7011, count=60, days=6, now=now)
     deputies = ensure_deputies(directory.region)
     users = ensure_demo_users(directory)  # again: the deputy's login now has the deputy's office
     add_appeals(deputies, seed=7011, start=now - timedelta(days=20), end=now, moderator=users["moderator"])

@@ -5,17 +5,12 @@ the search box staying on the screen and working."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
-from otklik.demo.messages import generate_messages
-from otklik.intake.pipeline.runner import run_batch
-from tests.browser.session import fits, log_in, wait_ready
-from tests.browser.test_moderation_clicks import _demo_directory
+from tests.browser.session import demo_directory, demo_messages, fits, log_in, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,12 +31,8 @@ def _inside(page: Any, selector: str) -> None:
 def test_the_queue_fits_at_1440_and_folds_its_filters_at_390(
     live_server: Any, page: Any, screenshots: Path
 ) -> None:
-    directory, _matcher = _demo_directory()
-    now = timezone.now().replace(second=0, microsecond=0)
-    messages = generate_messages(
-        seed=7003, count=120, start=now - timedelta(days=3), end=now, region=directory.region
-    )
-    run_batch([m.item for m in messages], now=now)
+    directory, _matcher = demo_directory()
+    demo_messages(directory, seed=7003, count=120, days=3)
     log_in(page, live_server.url, "moderator")
     for tab in ("all", "moderation"):
         page.goto(f"{live_server.url}/cases/?tab={tab}")

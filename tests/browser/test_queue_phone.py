@@ -6,20 +6,15 @@ is the table it was (its head shown, no cell labelled, nothing behind its right 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from otklik.accounts.choices import Role
 from otklik.cases.models import Case
-from otklik.demo.messages import generate_messages
-from otklik.intake.pipeline.runner import run_batch
 from otklik.testing.factories import make_user
-from tests.browser.session import fits, log_in, no_sideways_scroll, wait_ready
-from tests.browser.test_moderation_clicks import _demo_directory
+from tests.browser.session import demo_directory, demo_messages, fits, log_in, no_sideways_scroll, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -89,12 +84,8 @@ def _queue(live_server: Any, page: Any, screenshots: Path, username: str) -> Non
 
 @pytest.fixture
 def demo_cases() -> Any:
-    directory, _matcher = _demo_directory()
-    now = timezone.now().replace(second=0, microsecond=0)
-    messages = generate_messages(
-        seed=7005, count=80, start=now - timedelta(days=3), end=now, region=directory.region
-    )
-    run_batch([m.item for m in messages], now=now)
+    directory, _matcher = demo_directory()
+    demo_messages(directory, seed=7005, count=80, days=3)
     return directory
 
 
