@@ -163,8 +163,10 @@ def dynamics_page(request: HttpRequest) -> HttpResponse:
     measure = request.GET.get("measure", "messages")
     result = dynamics.dynamics(ctx["scope"], dimension=dim, step=step, measure=measure)
     labels = _axis_labels(result.periods, result.step)
-    chart = charts.line_chart(
-        labels, [(result.total.label, result.total.values)] + [(s.label, s.values) for s in result.series]
+    chart = charts.for_page(
+        charts.line_chart,
+        labels,
+        [(result.total.label, result.total.values)] + [(s.label, s.values) for s in result.series],
     )
     growing = dynamics.fastest_growing(ctx["scope"])
     ctx.update(
@@ -206,8 +208,10 @@ def agency_page(request: HttpRequest, agency_id: int) -> HttpResponse:
     figures = kpi.agency_kpis(ctx["scope"], agency=agency_id).get(agency_id) or kpi.AgencyKpi(agency_id)
     weeks, series = kpi.agency_weekly(ctx["scope"], agency_id)
     names = {"received": _("Received"), "answered": _("Answered"), "on_time": _("Answered on time")}
-    chart = charts.line_chart(
-        [date_format(w, "d.m") for w in weeks], [(str(names[k]), v) for k, v in series.items()]
+    chart = charts.for_page(
+        charts.line_chart,
+        [date_format(w, "d.m") for w in weeks],
+        [(str(names[k]), v) for k, v in series.items()],
     )
     ctx.update(
         agency=agency,
@@ -228,7 +232,7 @@ def summary_page(request: HttpRequest) -> HttpResponse:
     s = summary.summary(ctx["scope"])
     ctx.update(
         s=s,
-        chart=charts.bar_chart([(p.label, p.cases) for p in s.problems]),
+        chart=charts.for_page(charts.bar_chart, [(p.label, p.cases) for p in s.problems]),
         trends={p.label: exports.trend_text(p.trend) for p in s.problems},
     )
     return render(request, "analytics/summary.html", ctx)

@@ -139,7 +139,8 @@ def test_analyst_heat_map_dynamics_and_kpis(live_server: Any, page: Any, screens
 
     page.goto(f"{base}/analytics/dynamics/?by=category&step=day")
     page.wait_for_selector('[data-testid="dynamics-chart"] svg polyline')
-    assert page.locator('[data-testid="dynamics-chart"] polyline').count() == 3  # total + 2 top categories
+    # the wide chart (the phone's is in the page too, hidden): the total and the 2 top categories
+    assert page.locator('[data-testid="dynamics-chart"] svg.chart-wide polyline').count() == 3
     assert page.inner_text('[data-testid="dyn-total"]').startswith("18")
     assert "ЖКХ / Отопление" in page.inner_text('[data-testid="growing-table"]')
     page.screenshot(path=str(screenshots / "analytics-03-dynamics.png"), full_page=True)
