@@ -353,6 +353,46 @@ def analyze_hot_tables() -> None:
         cursor.execute("ANALYZE cases_case")
 
 
+# The deciding half of a batch, one batch at a time (pipeline.order): from the lock to the commit.
+SERIAL = ("lock", "dedup", "similar", "route", "decide", "persist", "dead_letters", "commit")
+
+
+def worker_stages(logs: list[Path], parts: int = 3) -> str:
+    """The workers' milliseconds per batch and stage (their ``batch … stages {json}`` log lines, JSON
+    or plain), in ``parts`` slices of the batches in the order they were logged: a stage whose cost
+    grows with the stored cases shows as a growing row; ``wait`` is the wait for the turn."""
+    import json
+
+    batches: list[dict[str, Any]] = []
+    for path in logs:
+        for line in path.read_text(errors="replace").splitlines():
+            try:
+                record = json.loads(line)
+                message, stamp = str(record.get("message", "")), str(record.get("time", ""))
+            except (ValueError, AttributeError):
+                message, stamp = line, line[:30]  # (a plain line starts with its time)
+            _, found, stages = message.partition("; stages ")
+            if found:
+                batches.append({"@": stamp, **json.loads(stages)})
+    if not batches:
+        return "worker stages: no batch logged"
+    batches.sort(key=lambda b: str(b["@"]))
+    size = max(1, -(-len(batches) // parts))
+    slices = [batches[i : i + size] for i in range(0, len(batches), size)]
+    names = list(dict.fromkeys(n for b in batches for n in b if n != "@"))
+    lines = [f"worker stages, ms per batch ({len(batches)} batches in {len(slices)} slices, in order):"]
+    for name in [*names, "serial"]:
+        cells = []
+        for part in slices:
+            if name == "serial":
+                total = sum(float(b.get(n, 0.0)) for b in part for n in SERIAL)
+            else:
+                total = sum(float(b.get(name, 0.0)) for b in part)
+            cells.append(f"{1000 * total / len(part):7.0f}")
+        lines.append(f"  {name:<13}" + " ".join(cells))
+    return "\n".join(lines)
+
+
 def run_operators(args: argparse.Namespace) -> None:
     from otklik.testing.stack import Stack
 
@@ -439,6 +479,7 @@ def run_operators(args: argparse.Namespace) -> None:
                 f"/readyz unanswered within 30 s {len(unanswered)} times"
             )
             print(f"load after: {load_average()}")
+            print(worker_stages([workdir / f"worker{w}.log" for w in range(args.workers)]))
         finally:
             stack.stop()
 

@@ -12,7 +12,7 @@ fingerprinted again.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -190,23 +190,26 @@ def prefetch_stored(batch: Batch, *, fingerprints: bool = True) -> None:
 @dataclass(frozen=True)
 class Prefetched:
     """The stored similarity keys among ``keys`` posted between ``earliest`` and ``latest``, read
-    before the batch's turn: every one of a message up to ``watermark`` (message ids are reserved in
-    the turn, one batch at a time, so a key stored later has a greater message id)."""
+    before the batch's turn: of the messages up to ``watermark`` (message ids are reserved in the
+    turn, one batch at a time, so a key stored later has a greater message id), the latest
+    :data:`_READ_PER_KEY` of each key; a key with more has its ``cutoffs`` entry, the (posted at,
+    message id) of the oldest read: every one not read is older."""
 
     keys: frozenset[int]
     earliest: datetime
     latest: datetime
     watermark: int
     rows: list[tuple[int, int, int]]  # (key, message id, posted at in µs since 1970)
+    cutoffs: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 def _prefetch_keys(keys: list[int], earliest: datetime, latest: datetime) -> Prefetched:
     with connection.cursor() as cursor:
-        # first the watermark, then the keys: a key read beyond it is read again in the turn
+        # first the watermark, then the keys: a key stored beyond it is read in the turn
         cursor.execute("SELECT COALESCE(MAX(message_id), 0) FROM intake_similaritykey")
         watermark = int(cursor.fetchone()[0])
-        rows = _key_rows(cursor, keys, earliest, latest)
-    return Prefetched(frozenset(keys), earliest, latest, watermark, [r for r in rows if r[1] <= watermark])
+        rows, cutoffs = _latest_key_rows(cursor, keys, earliest, latest, up_to=watermark)
+    return Prefetched(frozenset(keys), earliest, latest, watermark, rows, cutoffs)
 
 
 def _key_rows(
@@ -224,7 +227,34 @@ def _key_rows(
     return list(cursor.fetchall())
 
 
+def _latest_key_rows(
+    cursor: Any, keys: list[int], earliest: datetime, latest: datetime, up_to: int | None = None
+) -> tuple[list[tuple[int, int, int]], dict[int, tuple[int, int]]]:
+    """:func:`_key_rows`, but only the latest :data:`_READ_PER_KEY` of each key (by posted at, then
+    message id; of messages up to the id ``up_to`` only, when given), and for each key that has more,
+    the (posted at in µs, message id) of the oldest read. A templated complaint's keys are shared by
+    thousands of stored messages, and only the latest few of a key are ever candidates
+    (:data:`_MAX_PER_KEY`): reading them all made a batch's look-up grow with every message stored."""
+    cursor.execute(
+        "SELECT k.key, s.message_id, s.at FROM unnest(%s::bigint[]) AS k(key) CROSS JOIN LATERAL ("
+        "SELECT message_id, (EXTRACT(EPOCH FROM posted_at) * 1000000)::bigint AS at "
+        "FROM intake_similaritykey WHERE key = k.key AND posted_at BETWEEN %s AND %s"
+        + (" AND message_id <= %s" if up_to is not None else "")
+        + " ORDER BY posted_at DESC, message_id DESC LIMIT %s) s",
+        [_int_array(keys), earliest, latest] + ([up_to] if up_to is not None else []) + [_READ_PER_KEY],
+    )
+    rows = list(cursor.fetchall())
+    read: dict[int, list[tuple[int, int]]] = {}
+    for key, message_id, at in rows:
+        read.setdefault(key, []).append((at, message_id))
+    cutoffs = {key: min(found) for key, found in read.items() if len(found) >= _READ_PER_KEY}
+    return rows, cutoffs
+
+
 _MAX_PER_KEY = 8  # candidates kept per similarity key: bounds the work on mass templated complaints
+# Stored keys read per key before the cases are checked (a few of the latest may be of closed cases,
+# or written to someone: then the key is read whole, see _keys_found_postgresql).
+_READ_PER_KEY = 3 * _MAX_PER_KEY
 # (stored message id, its text hash) → fingerprint, in this process; the hash guards against an id
 # reused after a rolled-back transaction.
 _FINGERPRINTS: dict[tuple[int, str], dedup.Fingerprint] = {}
@@ -286,7 +316,12 @@ def _keys_found_postgresql(
     statistics lag behind their growth (a new install, a bulk load) the planner ran the join as a loop
     over every open case (0.6 s a batch at 18,000 cases, growing with them). The keys read before the
     turn (``prefetched``, when they cover ``keys`` and the span) are not read again, only those of
-    messages stored since; the messages and their cases are (a case may have closed meanwhile)."""
+    messages stored since; the messages and their cases are (a case may have closed meanwhile).
+
+    Of a key only the latest :data:`_READ_PER_KEY` are read (:func:`_latest_key_rows`): the same
+    candidates as reading them all, since :func:`_candidates` keeps a key's latest
+    :data:`_MAX_PER_KEY` of open cases — unless fewer than that many of those read are of open cases
+    and the key has more: then it is read whole."""
     with connection.cursor() as cursor:
         if (
             prefetched is not None
@@ -296,27 +331,43 @@ def _keys_found_postgresql(
         ):
             wanted, first, last = set(keys), _microseconds(earliest), _microseconds(latest)
             found = [r for r in prefetched.rows if r[0] in wanted and first <= r[2] <= last]
+            cutoffs = {k: cut for k, cut in prefetched.cutoffs.items() if k in wanted}
             found += _key_rows(cursor, keys, earliest, latest, after=prefetched.watermark)
         else:
-            found = _key_rows(cursor, keys, earliest, latest)
-        # one order however the rows were read: (key, posted at, message id), as the index has them
-        found = [(key, mid, posted) for key, posted, mid in sorted((k, p, m) for k, m, p in found)]
-        if not found:
-            return []
-        cursor.execute(
-            "SELECT id, text_hash, case_id FROM intake_message WHERE id = ANY(%s::bigint[]) "
-            "AND case_id IS NOT NULL",
-            [_int_array({message_id for _, message_id, _ in found})],
-        )
-        messages = {mid: (digest, case_id) for mid, digest, case_id in cursor.fetchall()}
-        if not messages:
-            return []
-        cursor.execute(
-            "SELECT id FROM cases_case WHERE id = ANY(%s::bigint[]) AND status = ANY(%s) "
-            "AND addressed_to_id IS NULL",  # a case written to someone is joined by nobody else
-            [_int_array({case_id for _, case_id in messages.values()}), list(OPEN)],
-        )
-        open_cases = {row[0] for row in cursor.fetchall()}
+            found, cutoffs = _latest_key_rows(cursor, keys, earliest, latest)
+        rows = _of_open_cases(cursor, found)
+        if cutoffs:
+            kept: dict[int, int] = {}
+            for key, *_ in rows:
+                kept[key] = kept.get(key, 0) + 1
+            short = sorted(k for k in cutoffs if kept.get(k, 0) < _MAX_PER_KEY)
+            if short:  # (rare: many of a key's latest messages are of closed cases)
+                whole = set(short)
+                rows = [r for r in rows if r[0] not in whole]
+                rows += _of_open_cases(cursor, _key_rows(cursor, short, earliest, latest))
+    # one order however the rows were read: (key, posted at, message id), as the index has them
+    return sorted(rows, key=lambda r: (r[0], r[2], r[1]))
+
+
+def _of_open_cases(cursor: Any, found: list[tuple[int, int, int]]) -> list[tuple[int, int, int, str, int]]:
+    """(key, message id, posted at, text hash, case id) of the keys ``found`` (key, message id,
+    posted at) whose message is of an open case not addressed to anyone in particular."""
+    if not found:
+        return []
+    cursor.execute(
+        "SELECT id, text_hash, case_id FROM intake_message WHERE id = ANY(%s::bigint[]) "
+        "AND case_id IS NOT NULL",
+        [_int_array({message_id for _, message_id, _ in found})],
+    )
+    messages = {mid: (digest, case_id) for mid, digest, case_id in cursor.fetchall()}
+    if not messages:
+        return []
+    cursor.execute(
+        "SELECT id FROM cases_case WHERE id = ANY(%s::bigint[]) AND status = ANY(%s) "
+        "AND addressed_to_id IS NULL",  # a case written to someone is joined by nobody else
+        [_int_array({case_id for _, case_id in messages.values()}), list(OPEN)],
+    )
+    open_cases = {row[0] for row in cursor.fetchall()}
     return [
         (key, mid, posted, *messages[mid])
         for key, mid, posted in found

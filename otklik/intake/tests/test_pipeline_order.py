@@ -170,3 +170,44 @@ def test_keys_stored_after_a_batch_read_its_candidates_are_read_in_its_turn(regi
     assert (result.attached, result.created_cases) == (1, 0)
     joined, original = (Message.objects.get(external_id=f"order-{n}") for n in (10, 1))
     assert joined.case_id == original.case_id
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("closed", [0, 3])
+def test_a_key_s_candidates_are_its_latest_read_alone_or_the_whole_key_when_too_few_are_open(
+    region, monkeypatch, closed
+) -> None:
+    """Of a similarity key only its latest few stored messages are read (a templated complaint's key
+    is shared by thousands): the candidates are the ones reading every message of the key gives —
+    its latest of open cases — also when the latest read are of closed cases (then the key is read
+    whole), and also from the keys read before the turn."""
+    require_postgresql()
+    from types import SimpleNamespace
+
+    from otklik.cases.choices import CaseStatus
+    from otklik.cases.models import Case
+    from otklik.intake import dedup
+
+    # one text at six buildings: six cases, every message with the same similarity keys
+    run_batch(
+        [dict(_item(i, PROBLEMS[0], 40 - i), address=f"г. Энгельс, ул. Мира, д. {i + 1}") for i in range(6)],
+        now=NOW,
+    )
+    ids = {i: Message.objects.get(external_id=f"order-{i}") for i in range(6)}
+    assert len({m.case_id for m in ids.values()}) == 6
+    Case.objects.filter(pk__in=[ids[5 - n].case_id for n in range(closed)]).update(status=CaseStatus.CLOSED)
+    target = SimpleNamespace(posted_at=NOW, lookup_keys=dedup.fingerprint(PROBLEMS[0]).lookup_keys())
+    monkeypatch.setattr(similar, "_MAX_PER_KEY", 2)
+
+    def candidates(read: int, *, ahead: bool) -> dict[int, set[int]]:
+        monkeypatch.setattr(similar, "_READ_PER_KEY", read)
+        prefetched = similar._prefetch_keys(*similar._window([target])) if ahead else None
+        by_key, _ = similar._candidates([target], prefetched)
+        return {key: {mid for mid, _ in rows} for key, rows in by_key.items()}
+
+    everything = candidates(1000, ahead=False)
+    latest_open = {ids[4 - closed].pk, ids[5 - closed].pk}
+    assert everything and all(found == latest_open for found in everything.values())
+    assert candidates(2, ahead=False) == everything
+    assert candidates(2, ahead=True) == everything
+    assert candidates(3, ahead=True) == everything

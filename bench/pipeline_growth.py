@@ -1,0 +1,166 @@
+"""Where a fresh batch's time goes as cases pile up (issue 13 item 6): the pipeline in-process on the
+stream ``bench/web.py operators`` sends — a fresh generated message each, posted within the last two
+days — per stage: wall clock, this process's CPU and the time in SQL statements, reported per slice
+of the run, so a stage whose cost grows with the stored cases shows as a growing column.
+
+    DATABASE_URL=$PG_URL .venv/bin/python bench/pipeline_growth.py --n 20000 --every 5000
+    DATABASE_URL=$PG_URL .venv/bin/python bench/pipeline_growth.py --n 20000 --queries 10
+
+It runs on ``DATABASE_URL`` (migrated, with the demo loaded: ``otklik migrate && otklik demo``) and
+adds ``--n`` messages to it (external ids ``growth-<run>-<i>``; ``--clear`` empties the pipeline's
+tables first). The tables are ANALYZEd every ``--analyze-every`` messages, as ``bench/web.py``'s
+feeder does every 30 s. ``--queries K`` prints, for the last slice, the K statements that took the
+longest in total (per batch), with their count per batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import sys
+import time
+import uuid
+from collections import Counter, defaultdict
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=20_000)
+    parser.add_argument("--every", type=int, default=5000, help="messages per reported slice")
+    parser.add_argument("--batch-size", type=int, default=250)
+    parser.add_argument("--analyze-every", type=int, default=15_000)
+    parser.add_argument("--seed", type=int, default=4242)
+    parser.add_argument("--clear", action="store_true", help="empty the pipeline's tables first")
+    parser.add_argument("--queries", type=int, default=0)
+    parser.add_argument("--profile", metavar="FILE", help="cProfile of the last slice into FILE")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("set DATABASE_URL to PostgreSQL with the demo loaded")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
+    import django
+
+    django.setup()
+    import ingest
+    from django.db import connection
+    from django.utils import timezone
+
+    from otklik.cases.choices import OPEN
+    from otklik.cases.models import Case
+    from otklik.demo.messages import generate_messages
+    from otklik.directory.models import Territory
+    from otklik.intake.pipeline import BatchResult, run_batch, runner, warm_up
+
+    if args.clear:
+        ingest.clear_pipeline_tables()
+    region = Territory.objects.filter(parent__isnull=True).order_by("pk").first()
+    if region is None:
+        raise SystemExit("no region: load the demo first (otklik migrate && otklik demo)")
+    now = timezone.now()
+    run = uuid.uuid4().hex[:8]
+    items = []
+    for i, m in enumerate(
+        generate_messages(seed=args.seed, count=args.n, start=now - timedelta(days=2), end=now, region=region)
+    ):
+        items.append(dict(m.item, external_id=f"growth-{run}-{i}"))
+
+    # per lap name: wall, CPU, SQL seconds and statements (the runner's own laps, read by a clock
+    # that also takes this process's CPU and the SQL time since the last lap)
+    sql = {"seconds": 0.0, "count": 0}
+    slices: list[dict[str, list[float]]] = []
+    current: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+    statements: Counter[str] = Counter()
+    statement_seconds: Counter[str] = Counter()
+
+    class Clock(runner._Clock):
+        def __init__(self, timings: dict[str, float] | None) -> None:
+            super().__init__(timings)
+            self.cpu = time.process_time()
+            self.sql = (sql["seconds"], sql["count"])
+
+        def lap(self, name: str) -> None:
+            wall = time.perf_counter() - self.last
+            super().lap(name)
+            cpu = time.process_time()
+            row = current[name]
+            row[0] += wall
+            row[1] += cpu - self.cpu
+            row[2] += sql["seconds"] - self.sql[0]
+            row[3] += sql["count"] - self.sql[1]
+            self.cpu, self.sql = cpu, (sql["seconds"], sql["count"])
+
+    runner._Clock = Clock  # type: ignore[misc]
+
+    def timed(execute: Any, statement: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(statement, params, many, context)
+        finally:
+            spent = time.perf_counter() - started
+            sql["seconds"] += spent
+            sql["count"] += 1
+            statements[statement[:110]] += 1
+            statement_seconds[statement[:110]] += spent
+
+    print(f"# load before: {ingest.machine_load()}; warm-up {warm_up():.1f} s", flush=True)
+    total = BatchResult()
+    analyzed = 0
+    profile = cProfile.Profile() if args.profile else None
+    with connection.execute_wrapper(timed):
+        for start in range(0, len(items), args.batch_size):
+            if start and start % args.every == 0:
+                slices.append(dict(current))
+                current.clear()
+                if args.queries:
+                    statements.clear()
+                    statement_seconds.clear()
+            last = start >= (len(items) - 1) // args.every * args.every
+            if profile is not None and last:
+                profile.enable()
+            total.add(run_batch(items[start : start + args.batch_size], timings={}))
+            if profile is not None and last:
+                profile.disable()
+            if start + args.batch_size - analyzed >= args.analyze_every:
+                ingest.analyze()
+                analyzed = start + args.batch_size
+        slices.append(dict(current))
+    batches_per_slice = args.every / args.batch_size
+    names = list(dict.fromkeys(name for s in slices for name in s))
+    print(f"{total.summary()}; open cases now {Case.objects.filter(status__in=OPEN).count():,}")
+    print(
+        "ms per batch of "
+        + str(args.batch_size)
+        + " (wall / CPU / SQL, statements) per slice of "
+        + f"{args.every:,} messages"
+    )
+    for name in names:
+        cells = []
+        for s in slices:
+            wall, cpu, in_sql, count = s.get(name, [0.0, 0.0, 0.0, 0.0])
+            k = batches_per_slice
+            ms = [1000 * value / k for value in (wall, cpu, in_sql)]
+            cells.append(f"{ms[0]:6.0f}/{ms[1]:5.0f}/{ms[2]:5.0f} {count / k:4.0f}")
+        print(f"  {name:<13}" + " | ".join(cells))
+    walls = [sum(v[0] for v in s.values()) / batches_per_slice for s in slices]
+    print("  total wall   " + " | ".join(f"{1000 * w:6.0f} ms" for w in walls))
+    print("  msgs/s       " + " | ".join(f"{args.batch_size / w:6.0f}" for w in walls))
+    if args.queries:
+        print("slowest statements of the last slice (ms per batch, count per batch):")
+        for statement, seconds in statement_seconds.most_common(args.queries):
+            n = statements[statement]
+            print(f"  {1000 * seconds / batches_per_slice:7.1f} ms {n / batches_per_slice:5.1f}  {statement}")
+    if profile is not None:
+        profile.dump_stats(args.profile)
+    print(f"# load after: {ingest.machine_load()}")
+
+
+if __name__ == "__main__":
+    main()
