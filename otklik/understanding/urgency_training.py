@@ -25,15 +25,16 @@ UNKNOWN_MONTH = 1  # Kursk rows carry no date: read as written in January, as th
 C_GRID = (1.0, 4.0)
 FOLDS = 5
 SEEDS = (0, 1, 2)
-# The operating point: the highest cross-validated recall at this precision (a margin over the
-# target 0.85: texts never seen cost 0.1–0.2 against seen ones), with at least MIN_RECALL.
-TARGET_PRECISION = 0.90
-MIN_RECALL = 0.72
+# The target (issue 15): precision ≥ 0.85 at recall ≥ 0.70. The operating point keeps the widest
+# margin over both at once (texts never seen have cost ≈ 0.08 of each against cross-validation every
+# round, so a point at the precision's edge with recall just above 0.70 fails one of them).
+TARGET_PRECISION = 0.85
+TARGET_RECALL = 0.70
 GRID = tuple(round(0.02 * i, 2) for i in range(51))
 # The waves the shipped model was trained on: a later wave's rows are neither trained on nor used in
 # the cross-validation until this is raised (after the wave has been measured at first sight on the
 # model as shipped; docs/annotation/urgency.md), so adding a wave leaves the model file as it is.
-TRAINED_THROUGH_WAVE = 7
+TRAINED_THROUGH_WAVE = 8
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,6 @@ def featurize(rows: Sequence[AnnotatedAppeal], blocks: Mapping[str, float] = BLO
     for r in rows:
         analyzed = analyze(r.text)
         reading = read_rules(analyzed, r.month or UNKNOWN_MONTH)
-        kinds = reading.urgency.kinds
         out.append(
             Row(
                 r.dataset,
@@ -63,7 +63,7 @@ def featurize(rows: Sequence[AnnotatedAppeal], blocks: Mapping[str, float] = BLO
                 r.urgent,
                 reading.urgency.is_urgent,
                 reading.urgency,
-                vectorize(analyzed, kinds, reading.matched, blocks),
+                vectorize(analyzed, reading.hits, blocks),
             )
         )
     return out
@@ -114,8 +114,10 @@ def out_of_fold(rows: Sequence[Row], c: float, seed: int) -> np.ndarray:
 class OperatingPoint:
     with_rules: float
     alone: float
-    precision: float
+    precision: float  # averaged over the cross-validation runs (seeds)
     recall: float
+    precision_sd: float = 0.0  # their spread over the runs
+    recall_sd: float = 0.0
 
 
 def scores(flags: Sequence[bool], labels: Sequence[bool]) -> tuple[float, float]:
@@ -125,10 +127,10 @@ def scores(flags: Sequence[bool], labels: Sequence[bool]) -> tuple[float, float]
 
 
 def choose_point(runs: Sequence[np.ndarray], rules: Sequence[bool], labels: Sequence[bool]) -> OperatingPoint:
-    """The (with_rules, alone) pair whose combined verdict has the highest recall averaged over the
-    cross-validation runs among those whose averaged precision is at least :data:`TARGET_PRECISION`
-    (the highest precision when none is)."""
-    best: tuple[tuple[bool, float, float], OperatingPoint] | None = None
+    """The (with_rules, alone) pair whose combined verdict, averaged over the cross-validation runs,
+    is furthest above both targets: the largest ``min(precision − TARGET_PRECISION, recall −
+    TARGET_RECALL)`` (ties: the higher precision, then the higher ``alone``)."""
+    best: tuple[tuple[float, float, float], OperatingPoint] | None = None
     for alone in GRID[10:]:
         for with_rules in (t for t in GRID if t <= alone):
             ps, rs = [], []
@@ -140,10 +142,20 @@ def choose_point(runs: Sequence[np.ndarray], rules: Sequence[bool], labels: Sequ
                 ps.append(precision)
                 rs.append(recall)
             precision, recall = float(np.mean(ps)), float(np.mean(rs))
-            enough = precision >= TARGET_PRECISION
-            key = (enough, recall if enough else precision, -alone)
+            margin = min(precision - TARGET_PRECISION, recall - TARGET_RECALL)
+            key = (round(margin, 6), round(precision, 6), alone)
             if best is None or key > best[0]:
-                best = (key, OperatingPoint(with_rules, alone, round(precision, 4), round(recall, 4)))
+                best = (
+                    key,
+                    OperatingPoint(
+                        with_rules,
+                        alone,
+                        round(precision, 4),
+                        round(recall, 4),
+                        round(float(np.std(ps)), 4),
+                        round(float(np.std(rs)), 4),
+                    ),
+                )
     assert best is not None
     return best[1]
 
@@ -185,6 +197,9 @@ def train(rows: Sequence[AnnotatedAppeal], blocks: Mapping[str, float] = BLOCKS)
         "cv_average_precision": {str(k): round(v, 4) for k, v in quality.items()},
         "cv_precision": point.precision,
         "cv_recall": point.recall,
+        "cv_precision_sd": point.precision_sd,
+        "cv_recall_sd": point.recall_sd,
+        "waves": TRAINED_THROUGH_WAVE,
         "folds": FOLDS,
         "seeds": list(SEEDS),
     }

@@ -14,6 +14,7 @@ from otklik.understanding import urgency_annotations as ua
 from otklik.understanding.annotations import shared_data
 from otklik.understanding.explain import explain
 from otklik.understanding.text import analyze
+from otklik.understanding.urgency import read_rules
 from otklik.understanding.urgency.learned import (
     MODEL_FILE,
     Source,
@@ -34,8 +35,9 @@ def _p(text: str) -> float:
     model = load_model()
     assert model is not None
     analyzed = analyze(text)
-    p = model.probability(vectorize(analyzed, [], [], model.blocks))
-    assert model.score(analyzed, [], []) == pytest.approx(p, abs=1e-9)  # the run-time path, the same
+    hits = read_rules(analyzed, 1).hits
+    p = model.probability(vectorize(analyzed, hits, model.blocks))
+    assert model.score(analyzed, hits) == pytest.approx(p, abs=1e-9)  # the run-time path, the same
     return p
 
 
@@ -72,8 +74,27 @@ def test_the_model_leans_to_the_days_work_on_chores(quote: str) -> None:
 
 
 def test_negated_words_are_features_of_their_own() -> None:
-    names = feature_names(analyze("не горит фонарь"), [], [])["w"]
+    names = feature_names(analyze("не горит фонарь"), [])["w"]
     assert "w:не_гореть" in names and "w:гореть" not in names
+
+
+@pytest.mark.parametrize(
+    ("quote", "hits"),
+    [
+        # the cue's words found and kept: the kind only, never the verdict
+        ("Открытый люк на тротуаре", {"m:open_manhole"}),
+        # found and dropped: the guard that dropped it is a feature of its own
+        ("свалка мусора, в прошлом году был пожар", {"m:fire", "g:past"}),
+        ("Брошенные автомобили в сухой траве. Опасность возгорания", {"m:fire", "g:hypothesis"}),
+        ("Нет отопления на лестничной клетке", {"m:no_heating", "g:common_area"}),
+        ("Газом не пахнет, просто проверьте плиту", {"m:gas", "g:negation"}),
+        ("Просим покрасить скамейки во дворе", set()),
+    ],
+)
+def test_the_model_reads_the_rules_cue_hits_not_their_verdict(quote: str, hits: set[str]) -> None:
+    reading = read_rules(analyze(quote), 1)
+    assert set(reading.hits) == hits
+    assert not any(h.startswith(("r:", "k:")) for h in feature_names(analyze(quote), reading.hits)["h"])
 
 
 @pytest.mark.parametrize(
@@ -125,3 +146,29 @@ def test_training_from_the_shared_data_gives_the_shipped_file(tmp_path) -> None:
     out = tmp_path / "urgency_model.json"
     call_command("train_urgency", output=str(out), stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert out.read_text(encoding="utf-8") == MODEL_FILE.read_text(encoding="utf-8")
+
+
+@pytest.mark.django_db
+def test_the_pipeline_acts_on_the_combined_verdict_and_the_card_says_who_flagged_it() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from otklik.cases.models import Case
+    from otklik.directory.choices import Channel
+    from otklik.directory.defaults_categories import load_default_categories
+    from otklik.intake.pipeline import run_batch
+    from otklik.testing.factories import make_source
+
+    load_default_categories()
+    make_source("vk-test", channel=Channel.VK)
+    now = datetime(2026, 3, 3, 10, 0, tzinfo=ZoneInfo("Europe/Saratov"))
+    chore = "Просим покрасить скамейки во дворе"
+    item = {"source": "vk-test", "external_id": "m1", "text": chore, "posted_at": now.isoformat()}
+    with mock.patch("otklik.understanding.urgency.load_model", return_value=_model(3.0)):  # p ≈ 0.95
+        run_batch([item], now=now)
+    case = Case.objects.get(messages__external_id="m1")
+    assert case.is_urgent  # the rules alone would not flag it: the pipeline asked urgency.judge
+    assert case.understanding["urgency"]["flagged_by"] == Source.MODEL
+    with translation.override("ru"):
+        shown = dict(explain(case.understanding))
+    assert any("кто отметил: только обученная модель" in line for lines in shown.values() for line in lines)

@@ -107,7 +107,7 @@ def judge(text: str | AnalyzedText, *, now: datetime | None = None, month: int |
     if model is None:
         return reading.urgency
     found = reading.urgency
-    p = model.score(analyzed, found.kinds, reading.matched)
+    p = model.score(analyzed, reading.hits)
     source = combine(found.is_urgent, p, model.with_rules, model.alone)
     if source is None:
         return Urgency(is_urgent=False, tone=found.tone, probability=p)
@@ -119,17 +119,25 @@ def judge(text: str | AnalyzedText, *, now: datetime | None = None, month: int |
 
 @dataclass(frozen=True)
 class RuleReading:
-    """The rules' verdict and the kinds of the cues whose words were found, kept or not (the learned
-    model weighs both: a cue dropped by a guard is still evidence)."""
+    """The rules' verdict, the kinds of the cues whose words were found (kept or dropped by a guard)
+    and the guards that dropped a match ("negation", "past", "hypothesis", "common_area", …). The
+    learned model reads the last two as features (:meth:`hits`), never the verdict."""
 
     urgency: Urgency
     matched: frozenset[str]
+    guards: frozenset[str] = frozenset()
+
+    @property
+    def hits(self) -> list[str]:
+        """The cue hits as the model's feature names: ``m:<kind>`` found, ``g:<guard>`` dropped one."""
+        return sorted(f"m:{k}" for k in self.matched) + sorted(f"g:{g}" for g in self.guards)
 
 
 def read_rules(analyzed: AnalyzedText, month: int) -> RuleReading:
     kinds: dict[str, None] = {}
     terms: set[str] = set()
     matched: set[str] = set()
+    dropped: set[str] = set()
     raw = analyzed.text
     tokens = analyzed.tokens
     present = analyzed.lemma_set | {fold(t.text) for t in tokens}
@@ -142,7 +150,9 @@ def read_rules(analyzed: AnalyzedText, month: int) -> RuleReading:
         assert reading is not None
         for combo in reading.find(cue):
             matched.add(cue.kind)
-            if guarded(cue, combo, reading, month):
+            guard = guarded(cue, combo, reading, month)
+            if guard:
+                dropped.add(guard)
                 continue
             kinds.setdefault(cue.kind, None)
             terms.add(raw[tokens[min(combo)].start : tokens[max(combo)].stop])
@@ -150,11 +160,12 @@ def read_rules(analyzed: AnalyzedText, month: int) -> RuleReading:
                 kinds.setdefault(UrgencyKind.CHILD, None)
             break
     for match in THREATS.finditer(raw):
+        matched.add(UrgencyKind.THREAT)
         kinds.setdefault(UrgencyKind.THREAT, None)
         terms.add(match.group(0))
     ordered = [k for k in _KIND_ORDER if k in kinds]
     found = Urgency(is_urgent=bool(ordered), kinds=ordered, terms=sorted(terms), tone=assess_tone(analyzed))
-    return RuleReading(found, frozenset(matched))
+    return RuleReading(found, frozenset(matched), frozenset(dropped))
 
 
 _KIND_ORDER = [v for k, v in vars(UrgencyKind).items() if k.isupper()]

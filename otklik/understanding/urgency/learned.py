@@ -7,8 +7,9 @@ no vocabulary and no text — only one weight per column it saw):
 * ``w:`` lemmas (the first reading of each word, :mod:`..text`), a lemma right after a negation
   marked ``не_`` ("не горит" → ``w:не_гореть``), and ``b:`` pairs of neighbouring lemmas;
 * ``c:`` character 3–5-grams of the words (misspellings, unknown words, word parts);
-* ``r:`` the rules' verdict and kinds, and ``m:`` the kinds of every cue whose words were found,
-  guarded or not (weighted 0 in the shipped model: see :data:`BLOCKS`).
+* ``h:`` the rules' **cue hits** (:attr:`..urgency.RuleReading.hits`): the kind of every cue whose
+  words were found, kept or dropped (``m:flood``), and every guard that dropped one (``g:past``,
+  ``g:negation``, ``g:hypothesis``, ``g:common_area``, …) — what the rules read, not their verdict.
 
 Each block is scaled to unit length and weighted (:data:`BLOCKS`). The weights, the intercept and the
 operating point live in ``data/urgency_model.json`` (numbers only), rebuilt by ``otklik
@@ -39,12 +40,12 @@ from .vocabulary import NEGATIONS
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "urgency_model.json"
 DIMENSION = 1 << 18
-# Block → its weight after scaling the block to unit length.
-# The rules' verdict ("r") is left out: the rules were written on the development rows' errors, so
-# there it is right far more often than on texts never seen, and a model given it learns to copy it
-# (cross-validated 0.88 / 0.80, the rules' own figures). A model of words alone disagrees with the
-# rules where it matters, and the combination uses it as a second opinion (docs/benchmarks.md).
-BLOCKS: dict[str, float] = {"w": 1.0, "b": 0.6, "c": 1.0, "r": 0.0, "m": 0.0}
+# Block → its weight after scaling the block to unit length (the cue hits' weight chosen by
+# cross-validation on the development rows, docs/benchmarks.md "Round 7"). The rules' verdict is
+# never a feature: the rules were written on the development rows' errors, so there it is right far
+# more often than on texts never seen, and a model given it learns to copy it (round 6).
+BLOCKS: dict[str, float] = {"w": 1.0, "b": 0.6, "c": 1.0, "h": 0.5}
+ORDER = ("w", "b", "c", "h")
 CHAR_GRAMS = (3, 5)
 UNIT = 1e-4  # the weights are kept to this precision
 
@@ -92,52 +93,43 @@ def _gram_columns(word: str) -> tuple[int, ...]:
     return tuple(_column(g) for g in _grams(word))
 
 
-def feature_names(
-    analyzed: AnalyzedText, kinds: Iterable[str], matched: Iterable[str]
-) -> dict[str, list[str]]:
+def feature_names(analyzed: AnalyzedText, hits: Iterable[str]) -> dict[str, list[str]]:
     """The named features of a text by block (names repeat: counts matter in the character block)."""
     words = [fold(t.text) for t in analyzed.tokens]
     lemmas = _lemmas(analyzed, words)
-    kinds = list(kinds)
     return {
         "w": [f"w:{x}" for x in lemmas],
         "b": [f"b:{x} {y}" for x, y in pairwise(lemmas)],
         "c": [g for w in words for g in _grams(w)],
-        "r": [f"r:{k}" for k in kinds] + ["r:urgent" if kinds else "r:none"],
-        "m": [f"m:{k}" for k in matched],
+        "h": [f"h:{x}" for x in hits],
     }
 
 
-def _block_columns(
-    block: str, analyzed: AnalyzedText, words: list[str], kinds: list[str], matched: Iterable[str]
-) -> list[int]:
+def _block_columns(block: str, analyzed: AnalyzedText, words: list[str], hits: Iterable[str]) -> list[int]:
     """The columns of one block's features, as :func:`feature_names` names them (cached per word)."""
     if block == "c":
         return list(chain.from_iterable(_gram_columns(w) for w in words))
-    if block in ("w", "b"):
-        lemmas = _lemmas(analyzed, words)
-        if block == "w":
-            return [_column(f"w:{x}") for x in lemmas]
-        return [_column(f"b:{x} {y}") for x, y in pairwise(lemmas)]
-    return [_column(n) for n in feature_names(analyzed, kinds, matched)[block]]
+    if block == "h":
+        return [_column(f"h:{x}") for x in hits]
+    lemmas = _lemmas(analyzed, words)
+    if block == "w":
+        return [_column(f"w:{x}") for x in lemmas]
+    return [_column(f"b:{x} {y}") for x, y in pairwise(lemmas)]
 
 
 def vectorize(
-    analyzed: AnalyzedText,
-    kinds: Iterable[str],
-    matched: Iterable[str],
-    blocks: Mapping[str, float] = BLOCKS,
+    analyzed: AnalyzedText, hits: Iterable[str], blocks: Mapping[str, float] = BLOCKS
 ) -> dict[int, float]:
     """The text's feature vector: column → value (blocks binary or 1 + log of the count, each scaled
     to unit length times its weight)."""
     out: dict[int, float] = {}
     words = [fold(t.text) for t in analyzed.tokens]
-    kinds = list(kinds)
-    for block in ("w", "b", "c", "r", "m"):
+    hits = list(hits)
+    for block in ORDER:
         weight = blocks.get(block, 0.0)
         if not weight:
             continue
-        counts = Counter(_block_columns(block, analyzed, words, kinds, matched))
+        counts = Counter(_block_columns(block, analyzed, words, hits))
         if not counts:
             continue
         values = {c: (1.0 + math.log(n)) if block == "c" else 1.0 for c, n in counts.items()}
@@ -166,18 +158,18 @@ class UrgencyModel:
         z = self.intercept + sum(self.weights.get(c, 0.0) * v for c, v in vector.items())
         return _sigmoid(z)
 
-    def score(self, analyzed: AnalyzedText, kinds: Iterable[str], matched: Iterable[str]) -> float:
+    def score(self, analyzed: AnalyzedText, hits: Iterable[str]) -> float:
         """``probability(vectorize(...))`` computed in numpy at run time (the same value to rounding):
         each block's columns counted once, its weights gathered from a dense array."""
         dense: np.ndarray = self._dense  # type: ignore[attr-defined]
         words = [fold(t.text) for t in analyzed.tokens]
-        kinds = list(kinds)
+        hits = list(hits)
         z = self.intercept
-        for block in ("w", "b", "c", "r", "m"):
+        for block in ORDER:
             weight = self.blocks.get(block, 0.0)
             if not weight:
                 continue
-            columns = _block_columns(block, analyzed, words, kinds, matched)
+            columns = _block_columns(block, analyzed, words, hits)
             if not columns:
                 continue
             unique, counts = np.unique(np.array(columns, dtype=np.int64), return_counts=True)
@@ -220,7 +212,7 @@ class UrgencyModel:
             float(data["intercept"]),
             float(data["with_rules"]),
             float(data["alone"]),
-            dict(data.get("blocks") or BLOCKS),
+            dict(data["blocks"]),
             dict(data.get("trained") or {}),
         )
 

@@ -137,8 +137,9 @@ class Reading:
         return found
 
 
-def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> bool:
-    """Whether a guard drops this match of the cue."""
+def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> str:
+    """The name of the guard that drops this match of the cue ("negation", "past", … — the learned
+    model reads it as a feature), or "" when none does."""
     first, last = min(combo), max(combo)
     span = r.sentence_span(first)
     before = [j for j in range(span.start, last) if j not in combo]
@@ -148,61 +149,61 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
     if NEG in g:
         for k in combo:
             if any(j in span and j not in combo and words[j] in NEGATIONS for j in (k - 1, k - 2)):
-                return True
+                return NEG
         if cue.kind in (UrgencyKind.FIRE, UrgencyKind.GAS) and last + 1 in span and words[last + 1] == "нет":
-            return True
+            return NEG
     if PAST in g:
         if any(words[j] == "после" for j in range(max(span.start, first - 3), first)):
-            return True
+            return PAST
         if r.has(before, PAST_WORDS):
-            return True
+            return PAST
         if any(words[j] in ("был", "была", "было", "были") for j in range(max(span.start, first - 2), first)):
-            return True
+            return PAST
         if any(w in PAST_EVENTS for w in (words[j] for j in sentence)) and any(
             words[j] in PAST_SEASONS for j in sentence
         ):
-            return True
+            return PAST
         if any(YEAR.match(words[j]) and j > 0 and words[j - 1] in ("в", "во") for j in sentence):
-            return True
+            return PAST
         if any(
             YEAR.match(words[j]) and j > 1 and words[j - 2] in ("в", "во") and j - 1 != first
             for j in sentence
         ):
-            return True
+            return PAST
         if cue.kind == UrgencyKind.FIRE and any(
             "гореть" in r.readings[k] and PAST_FORM.search(words[k]) for k in combo
         ):
-            return True
+            return PAST
         if r.has(range(len(words)), AFTERMATH) and not r.now:
-            return True
+            return PAST
         if any(words[k].startswith("упавш") for k in combo):
-            return True
+            return PAST
     if HYPO in g and r.has(before, HYPOTHESIS):
-        return True
+        return HYPO
     if MODAL in g and any("мочь" in r.readings[j] for j in range(max(span.start, first - 3), first)):
-        return True
+        return MODAL
     if TREE_NEAR in g and r.has(sentence, TREES):
-        return True
+        return TREE_NEAR
     if PARTIAL in g:
         partial = PARTIAL_WORDS | QUALITY_WORDS if cue.kind == UrgencyKind.NO_WATER else PARTIAL_WORDS
         if r.has(range(max(span.start, first - 2), last + 1), partial):
-            return True
+            return PARTIAL
     if FIXED in g and not r.now and _said_done(r, FIXED_WORDS):
-        return True  # "протечку устранили", "после устранения аварии": it is over
+        return FIXED  # "протечку устранили", "после устранения аварии": it is over
     if SUNK in g and r.has(sentence, SUNK_WORDS):
-        return True  # a cover sunk below the asphalt
+        return SUNK  # a cover sunk below the asphalt
     if FENCED in g and _affirmed(r, FENCED_WORDS):
-        return True  # "яму огородили": fenced off
+        return FENCED  # "яму огородили": fenced off
     if TREE_MODAL in g and r.has(sentence, TREES) and r.has(before, frozenset({"мочь"})):
-        return True
+        return TREE_MODAL
     if REQUEST in g and r.has(before, REQUEST_WORDS):
-        return True
+        return REQUEST
     if cue.kind == UrgencyKind.FIRE and r.has(sentence, FIRE_SAFETY):
-        return True
+        return "fire_safety"
     if cue.kind == UrgencyKind.TREE and any(
         r.readings[k] & TREES and k - 1 in span and words[k - 1] == "на" for k in combo
     ):
-        return True  # "на дереве висит пакет": something on a tree
+        return "on_a_tree"  # "на дереве висит пакет": something on a tree
     if BETWEEN in g:
         for k in combo:
             nxt = k + 1
@@ -213,20 +214,20 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
                 and _is_noun(words[nxt])
                 and not r.readings[nxt] & (DURATION | TIMES)
             ):
-                return True  # "воды - нет возможности перекрыть": "нет" is the next noun's
+                return BETWEEN  # "воды - нет возможности перекрыть": "нет" is the next noun's
     if (
         cue.kind == UrgencyKind.FIRE
         and any("гореть" in r.readings[k] for k in combo)
         and r.has(range(max(span.start, first - 3), min(span.stop, last + 4)), LIGHTS)
     ):
-        return True  # "горит свет в подвале", "не горит фонарь": a lamp, not a fire
+        return "a_lamp"  # "горит свет в подвале", "не горит фонарь": a lamp, not a fire
     if RAIN in g and not r.now:
         for j in sentence:
             if r.readings[j] & RAIN_WORDS and any(
                 words[i] in RAIN_CONDITION or r.readings[i] & {"каждый", "время"}
                 for i in range(max(span.start, j - 3), j)
             ):
-                return True
+                return RAIN
     if HABIT in g and (
         r.has(sentence, HABIT_WORDS)
         or any(
@@ -236,54 +237,54 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
         )
         or any("каждый" in r.readings[j] and r.readings[j + 1] & TIMES for j in sentence if j + 1 in sentence)
     ):
-        return True
+        return HABIT
     where = range(len(words)) if cue.kind == UrgencyKind.NO_POWER else sentence
     if COMMON in g and r.has(where, COMMON_WORDS) and not r.has(sentence, HOME):
-        return True
+        return COMMON
     if CHRONIC in g and (r.has(sentence, CHRONIC_WORDS) or _chronic(r)):
-        return True
+        return CHRONIC
     if (
         PLANNED in g
         and r.has(range(len(words)), PLANNED_WORDS)
         and r.has(range(max(span.start, first - 2), last + 1), frozenset({"горячий", "гвс"}))
         and not r.has(range(max(span.start, first - 2), last + 1), frozenset({"холодный", "хвс"}))
     ):
-        return True
+        return PLANNED
     if DRAIN in g and r.has(sentence, DRAIN_WORDS):
-        return True
+        return DRAIN
     if DEBT in g and r.has(range(len(words)), DEBT_WORDS):
-        return True
+        return DEBT
     if BETWEEN in g and any(
         _is_noun(words[j]) and not _is_preposition(words[j - 1])
         for j in range(first + 1, last)
         if j not in combo
     ):
-        return True
+        return BETWEEN
     if COLD_WATER in g and any(
         r.readings[k] & {"холодный", "ледяной"}
         and r.has((j for j in (k - 1, k + 1) if 0 <= j < len(words)), frozenset({"вода", "водоснабжение"}))
         for k in combo
     ):
-        return True
+        return COLD_WATER
     if INFRA in g and r.has(range(first, last + 1), INFRA_WORDS):
-        return True
+        return INFRA
     if ROAD in g and r.has(sentence, ROAD_WORDS):
-        return True
+        return ROAD
     if TICKS in g and r.has(range(len(words)), frozenset({"клещ", "змея", "комар"})):
-        return True
+        return TICKS
     if TELECOM in g and r.has(sentence, TELECOM_WORDS):
-        return True
+        return TELECOM
     if NOW in g and not (r.now or r.has(sentence, DURATION)):
-        return True
+        return NOW
     if SEASON in g:
         if month is not None and month not in COLD_MONTHS:
-            return True
+            return SEASON
         everywhere = range(len(words))
         if r.has(everywhere, SEASON_POLICY) or r.has(everywhere, frozenset({"апрель", "май"})):
-            return True
+            return SEASON
         if r.has(sentence, frozenset({"город"})) or any(words[j] == "всех" for j in sentence):
-            return True
-    return False
+            return SEASON
+    return ""
 
 
 _YEARS_OF_IT = re.compile(
