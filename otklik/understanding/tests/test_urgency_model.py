@@ -146,29 +146,3 @@ def test_training_from_the_shared_data_gives_the_shipped_file(tmp_path) -> None:
     out = tmp_path / "urgency_model.json"
     call_command("train_urgency", output=str(out), stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert out.read_text(encoding="utf-8") == MODEL_FILE.read_text(encoding="utf-8")
-
-
-@pytest.mark.django_db
-def test_the_pipeline_acts_on_the_combined_verdict_and_the_card_says_who_flagged_it() -> None:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from otklik.cases.models import Case
-    from otklik.directory.choices import Channel
-    from otklik.directory.defaults_categories import load_default_categories
-    from otklik.intake.pipeline import run_batch
-    from otklik.testing.factories import make_source
-
-    load_default_categories()
-    make_source("vk-test", channel=Channel.VK)
-    now = datetime(2026, 3, 3, 10, 0, tzinfo=ZoneInfo("Europe/Saratov"))
-    chore = "Просим покрасить скамейки во дворе"
-    item = {"source": "vk-test", "external_id": "m1", "text": chore, "posted_at": now.isoformat()}
-    with mock.patch("otklik.understanding.urgency.load_model", return_value=_model(3.0)):  # p ≈ 0.95
-        run_batch([item], now=now)
-    case = Case.objects.get(messages__external_id="m1")
-    assert case.is_urgent  # the rules alone would not flag it: the pipeline asked urgency.judge
-    assert case.understanding["urgency"]["flagged_by"] == Source.MODEL
-    with translation.override("ru"):
-        shown = dict(explain(case.understanding))
-    assert any("кто отметил: только обученная модель" in line for lines in shown.values() for line in lines)
