@@ -78,7 +78,9 @@ def next_case(user: AnyUser, request: HttpRequest, current: Case) -> NextCase | 
     filter when ``current`` has left it (a decided case leaves "awaiting moderation")."""
     query = QueryDict(request.COOKIES.get(QUEUE_FILTER_COOKIE, ""))
     now = timezone.now()
-    filtered = CaseFilter(query, Case.objects.visible_to(user), now=now).qs
+    filtered = Case.objects.visible_to(user)
+    if any(query.get(name) for name in CaseFilter.base_filters):  # else it narrows nothing (~1 ms a card)
+        filtered = CaseFilter(query, filtered, now=now).qs
     tab = next((t for t in TABS if t.key == query.get("tab")), None) or next(
         t for t in TABS if t.key == DEFAULT_TAB
     )

@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,7 +32,7 @@ from otklik.security.uploads import image_response
 from otklik.understanding.explain import explain
 from otklik.understanding.quality import assess_answer
 
-from . import actions, counts, delivery_views, notifications, presenters, similar, suggestions
+from . import actions, card, counts, delivery_views, notifications, presenters, similar, suggestions
 from .access import access_case, can_work_cases, case_scope
 from .choices import FINAL, AnswerStatus, CaseStatus
 from .filters import PAGE_SIZE, SORTS, TABS, queue_cases
@@ -52,7 +51,8 @@ from .lifecycle import IllegalTransition
 from .models import Case
 from .paging import CountedPaginator
 
-# The directory rows the card names, read with the case in one query (joins by primary key).
+# The directory rows the card names (the inline correction prefetches them; the card takes them from
+# the process's directory, :func:`otklik.cases.card.attach_directory`).
 CARD_RELATIONS = (
     "category__parent",
     "territory__parent__parent",
@@ -62,19 +62,6 @@ CARD_RELATIONS = (
     "suggested_agency",
     "merged_into",
     "deadline_policy",
-)
-# The outlines are the largest values a card could read (a region's polygon is tens of KB of JSON, and
-# the territory's parents and the suggested one's came with it): the one drawn is read by itself.
-CARD_DEFERRED = tuple(
-    f"{path}__geometry"
-    for path in (
-        "territory",
-        "territory__parent",
-        "territory__parent__parent",
-        "suggested_territory",
-        "suggested_territory__parent",
-        "suggested_territory__parent__parent",
-    )
 )
 
 
@@ -279,7 +266,7 @@ def _understanding(case: Case) -> dict[str, Any]:
 def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     """Everything the case card shows, loaded with a fixed number of queries."""
     user = request.user
-    prefetch_related_objects([case], *CARD_RELATIONS)  # no query when read with them (access_case)
+    card.attach_directory(case)  # its directory rows from the process's copy, not joined (~4 ms)
     case.card_messages = list(case.messages.select_related("source").order_by("posted_at", "id"))  # type: ignore[attr-defined]
     answers = list(case.answers.select_related("author", "reviewed_by", "agency", "delivery"))
     delivery_views.attach_to_answers(answers, user)
@@ -343,7 +330,7 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
 
 @login_required
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = access_case(request.user, case_id, related=CARD_RELATIONS, deferred=CARD_DEFERRED)
+    case = access_case(request.user, case_id)
     template = "cases/_card.html" if _is_htmx_target(request, "case-card") else "cases/detail.html"
     response = render(request, template, card_context(request, case))
     patch_vary_headers(response, ("HX-Request", "HX-Target"))
@@ -367,7 +354,7 @@ def _form_error_text(form: CaseActionForm) -> str:
 def _after_action(request: HttpRequest, case_id: int) -> HttpResponse:
     """Back to the card (swapped in place for HTMX), or to the queue if the case left the user's scope."""
     try:
-        case = access_case(request.user, case_id, related=CARD_RELATIONS, deferred=CARD_DEFERRED)
+        case = access_case(request.user, case_id)
     except Http404:
         if getattr(request, "htmx", None):
             response = HttpResponse(status=204)

@@ -216,6 +216,17 @@ def test_request_rebuilds_the_index_when_answers_disappeared(region, past):
     assert past["b_water"].pk not in [s.case_id for s in similar.similar_for(case, moderator)]
 
 
+def test_the_moderators_card_never_links_a_deleted_case(client, region, past):
+    # the center's similar cases are not scoped by a query (they may open every case): a deleted
+    # case must leave the index at the next request all the same
+    case = make_case(agency=region["agency_a"], status=CaseStatus.ASSIGNED, text=QUESTION)
+    shown = [s.case_id for s in _card(client, region["moderator"], case).context["similar_cases"]]
+    assert past["b_water"].pk in shown
+    past["b_water"].delete()
+    shown = [s.case_id for s in _card(client, region["moderator"], case).context["similar_cases"]]
+    assert shown == [past["a_water"].pk]
+
+
 def test_similar_index_is_rebuilt_after_its_ttl(region, past, monkeypatch):
     similar.get_index()
     assert similar.refresh() is False
