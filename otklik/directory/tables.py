@@ -1,4 +1,5 @@
-"""Reading a region's tables and reporting what loading them changes (the onboarding commands).
+"""Reading a region's tables and reporting what loading them changes (the import commands of
+otklik/directory/commands.py).
 
 * :func:`read_table` reads a CSV (``,``/``;``/tab, UTF-8, optionally gzipped) or the first sheet
   of an XLSX into rows of text keyed by our field names: a column is found by its header (English

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from otklik.directory.choices import TerritoryKind
 from otklik.directory.tables import FileProblems
@@ -165,6 +167,36 @@ def test_a_bad_file_loads_nothing_and_says_what_is_wrong(city: dict, tmp_path: P
     assert Building.objects.count() == 0 and Street.objects.count() == 0
     with pytest.raises(FileProblems, match="no column for lat"):
         import_addresses(write(tmp_path, "nocoords.csv", "full_address\nx\n"), city["spb"])
+
+
+def test_the_commands_load_with_a_mapping_a_dry_run_and_a_refusal(city: dict, tmp_path: Path) -> None:
+    """import-addresses, import-places and import-osm: the shared import command's FILE, --region,
+    --map (not for an OpenStreetMap extract) and --dry-run, a bad file refused as a CommandError."""
+    renamed = ADDRESSES.replace("full_address,latitude,longitude", "where,y,x")
+    path = write(tmp_path, "addresses.csv", renamed)
+    out = StringIO()
+    mapping = ["--map", "address=where", "--map", "lat=y", "--map", "lon=x"]
+    call_command(
+        "import_addresses", str(path), "--region", "Санкт-Петербург", *mapping, "--dry-run", stdout=out
+    )
+    assert "(dry run: nothing written): 6 would be created" in out.getvalue()
+    assert Building.objects.count() == 0
+    call_command("import_addresses", str(path), *mapping, stdout=StringIO())
+    assert Building.objects.count() == 6
+    with pytest.raises(CommandError, match="no column for lat"):
+        call_command("import_addresses", str(path), stdout=StringIO())
+    places = write(tmp_path, "places.csv", "name,kind,lat,lon\nКупчино,suburb,59.83,30.38\n")
+    call_command("import_places", str(places), stdout=StringIO())
+    assert NamedPlace.objects.filter(name="Купчино").exists()
+    out = StringIO()
+    call_command("import_osm", str(OSM_FILE), "--dry-run", stdout=out)
+    assert out.getvalue().count("(dry run: nothing written)") == len(
+        import_osm(OSM_FILE, city["spb"], dry_run=True)
+    )
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("import_osm", str(tmp_path / "missing.osm.pbf"), stdout=StringIO())
+    with pytest.raises(TypeError, match="map"):  # an extract has no columns to map
+        call_command("import_osm", str(OSM_FILE), map=["lat=y"], stdout=StringIO())
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from otklik.directory.commands import ImportCommand
 from otklik.directory.tables import Report
 from otklik.onboarding.agencies import AGENCY_HEADERS, import_agencies
-from otklik.onboarding.command import ImportCommand
 
 
 class Command(ImportCommand):

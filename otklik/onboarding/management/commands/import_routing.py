@@ -10,8 +10,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from otklik.directory.commands import ImportCommand
 from otklik.directory.tables import Report
-from otklik.onboarding.command import ImportCommand
 from otklik.onboarding.routing import RULE_HEADERS, import_routing
 
 

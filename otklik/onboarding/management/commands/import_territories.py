@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from otklik.directory.commands import ImportCommand
 from otklik.directory.tables import Report
-from otklik.onboarding.command import ImportCommand
 from otklik.onboarding.territories import TERRITORY_HEADERS, import_territories
 
 

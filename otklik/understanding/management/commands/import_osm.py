@@ -6,25 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from otklik.directory.tables import FileProblems, find_region
+from otklik.directory.commands import ImportCommand
+from otklik.directory.tables import Report
 from otklik.understanding.places.loading import import_osm
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = "Load the region's buildings, streets and named places from an OpenStreetMap extract (.osm, .pbf)."
+    file_help = ".osm or .osm.pbf (a region's extract)"
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help=".osm or .osm.pbf (a region's extract)")
-        parser.add_argument("--region", help="the region's name (default: the only region loaded)")
-        parser.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            region = find_region(options["region"])
-            reports = import_osm(options["file"], region, dry_run=options["dry_run"])
-        except FileProblems as exc:
-            raise CommandError(str(exc)) from exc
-        for report in reports:
-            self.stdout.write("\n".join(report.lines()))
+    def load(self, path: str, region: Any, mapping: dict[str, str], options: dict[str, Any]) -> list[Report]:
+        return import_osm(path, region, dry_run=options["dry_run"])
