@@ -173,14 +173,15 @@ def test_keys_stored_after_a_batch_read_its_candidates_are_read_in_its_turn(regi
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("closed", [0, 3])
+@pytest.mark.parametrize("closed", [0, 3, 5])
 def test_a_key_s_candidates_are_its_latest_read_alone_or_the_whole_key_when_too_few_are_open(
     region, monkeypatch, closed
 ) -> None:
     """Of a similarity key only its latest few stored messages are read (a templated complaint's key
     is shared by thousands): the candidates are the ones reading every message of the key gives —
-    its latest of open cases — also when the latest read are of closed cases (then the key is read
-    whole), and also from the keys read before the turn."""
+    its latest of open cases — also when the latest read are of closed cases (then older ones are read,
+    more each round, until enough are open or none is left), and also from the keys read before the
+    turn."""
     require_postgresql()
     from types import SimpleNamespace
 
@@ -206,8 +207,9 @@ def test_a_key_s_candidates_are_its_latest_read_alone_or_the_whole_key_when_too_
         return {key: {mid for mid, _ in rows} for key, rows in by_key.items()}
 
     everything = candidates(1000, ahead=False)
-    latest_open = {ids[4 - closed].pk, ids[5 - closed].pk}
+    latest_open = {ids[i].pk for i in range(6 - closed)[-2:]}
     assert everything and all(found == latest_open for found in everything.values())
     assert candidates(2, ahead=False) == everything
     assert candidates(2, ahead=True) == everything
     assert candidates(3, ahead=True) == everything
+    assert candidates(1, ahead=True) == everything
