@@ -17,6 +17,7 @@ from otklik.accounts.permissions import AnyUser, Capability, answers_for_agency,
 from otklik.directory.models import Agency, Territory
 from otklik.understanding.answer_draft import REFUSALS
 
+from .card import CardWidgets
 from .choices import FINAL, AnswerKind, AnswerStatus, CaseStatus
 from .filters import (
     CategoryChoiceField,
@@ -84,7 +85,10 @@ class CaseActionForm(forms.Form):
     """Base of every action form: knows the case and the user it is shown to.
 
     A select listing the directory (:data:`DIRECTORY_SELECTS`) renders its options from the process's
-    copy of the directory; the field's queryset still checks a posted value."""
+    copy of the directory; the field's queryset still checks a posted value. The widgets are rendered
+    in Python (:class:`~otklik.cases.card.CardWidgets`, the same markup as their templates)."""
+
+    default_renderer = CardWidgets()
 
     def __init__(self, *args: Any, case: Case, user: AnyUser, **kwargs: Any) -> None:
         self.case = case
