@@ -186,6 +186,18 @@ class Connector:
             return os.environ.get(str(env_name), default)
         return default
 
+    def secrets(self, what: str, *names: str) -> tuple[str, ...]:
+        """The credentials ``names`` (each read by :meth:`secret`), all of them, or a ConnectorError
+        naming the settings to set — not retriable: a later run would miss them just the same."""
+        values = tuple(self.secret(name) for name in names)
+        if not all(values):
+            named = ", ".join(f"“{name}_env”" for name in names)
+            variables = "that environment variable" if len(names) == 1 else "those environment variables"
+            raise ConnectorError(
+                f"{what} not configured: set settings {named} and {variables}", retriable=False
+            )
+        return values
+
     # --- the interface ----------------------------------------------------------------------------
     def fetch(self, cursor: str) -> FetchResult:
         raise NotImplementedError(f"{self.kind} cannot fetch")

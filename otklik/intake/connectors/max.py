@@ -100,13 +100,7 @@ class MaxConnector(Connector):
     label: ClassVar[str] = "MAX"
 
     def _token(self) -> str:
-        token = self.secret("token")
-        if not token:
-            raise ConnectorError(
-                "MAX bot token is not configured: set settings “token_env” and that environment variable",
-                retriable=False,
-            )
-        return token
+        return self.secrets("MAX bot token is", "token")[0]
 
     def call(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> Any:
         token = self._token()

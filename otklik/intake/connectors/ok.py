@@ -176,19 +176,8 @@ class OKConnector(Connector):
     label: ClassVar[str] = "Odnoklassniki"
 
     # --- the API --------------------------------------------------------------------------------
-    def _keys(self) -> tuple[str, str, str]:
-        keys = (
-            self.secret("application_key"),
-            self.secret("application_secret_key"),
-            self.secret("access_token"),
-        )
-        if not all(keys):
-            raise ConnectorError(
-                "OK keys are not configured: set settings “application_key_env”, "
-                "“application_secret_key_env”, “access_token_env” and those environment variables",
-                retriable=False,
-            )
-        return keys
+    def _keys(self) -> tuple[str, ...]:
+        return self.secrets("OK keys are", "application_key", "application_secret_key", "access_token")
 
     def call(self, method: str, **params: Any) -> Any:
         application_key, secret_key, access_token = self._keys()

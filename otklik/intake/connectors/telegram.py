@@ -47,12 +47,7 @@ class TelegramConnector(Connector):
     label: ClassVar[str] = "Telegram"
 
     def call(self, method: str, **params: Any) -> Any:
-        token = self.secret("token")
-        if not token:
-            raise ConnectorError(
-                "Telegram bot token is not configured: set settings “token_env” and that variable",
-                retriable=False,
-            )
+        (token,) = self.secrets("Telegram bot token is", "token")
         self.pace()
         url = f"{str(self.setting('api_url', DEFAULT_API_URL)).rstrip('/')}/bot{token}/{method}"
         data = {k: v for k, v in params.items() if v is not None}

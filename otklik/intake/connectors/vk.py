@@ -135,13 +135,7 @@ class VKConnector(Connector):
 
     # --- the API --------------------------------------------------------------------------------
     def _token(self) -> str:
-        token = self.secret("token")
-        if not token:
-            raise ConnectorError(
-                "VK token is not configured: set settings “token_env” and that environment variable",
-                retriable=False,
-            )
-        return token
+        return self.secrets("VK token is", "token")[0]
 
     def call(self, method: str, **params: Any) -> Any:
         self.pace(0.34)  # VK allows 3 requests per second with a user token
