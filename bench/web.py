@@ -57,9 +57,14 @@ class Recorder:
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
         self.error_samples: list[str] = []
+        # (page, when it started on time.monotonic(), seconds, the X-Request-ID sent)
+        self.samples: list[tuple[str, float, float, str]] = []
 
-    def add(self, page: str, seconds: float, ok: bool, detail: str = "") -> None:
+    def add(
+        self, page: str, seconds: float, ok: bool, detail: str = "", started: float = 0.0, rid: str = ""
+    ) -> None:
         self.times[page].append(seconds)
+        self.samples.append((page, started, seconds, rid))
         if not ok:
             self.errors[page] += 1
             if len(self.error_samples) < 10:
@@ -91,14 +96,16 @@ async def login(client: httpx.AsyncClient, username: str, password: str) -> None
 async def timed(
     rec: Recorder, client: httpx.AsyncClient, page: str, method: str, url: str, **kw: Any
 ) -> httpx.Response | None:
+    rid = uuid.uuid4().hex  # joins the server's own timing of the request (OTKLIK_WEB_TIMING_LOG)
+    at = time.monotonic()
     started = time.perf_counter()
     try:
-        response = await client.request(method, url, **kw)
+        response = await client.request(method, url, headers={"X-Request-ID": rid}, **kw)
     except httpx.HTTPError as exc:
-        rec.add(page, time.perf_counter() - started, False, repr(exc))
+        rec.add(page, time.perf_counter() - started, False, repr(exc), at, rid)
         return None
     ok = response.status_code < 400
-    rec.add(page, time.perf_counter() - started, ok, f"{response.status_code} {url}")
+    rec.add(page, time.perf_counter() - started, ok, f"{response.status_code} {url}", at, rid)
     return response
 
 
@@ -229,14 +236,74 @@ def sample_case_ids(n: int = 500) -> list[int]:
 # --- operators + ingest ------------------------------------------------------------------------------
 
 
-async def operator(
-    i: int, base: str, rec: Recorder, stop_at: float, think: float, case_ids: list[int]
-) -> None:
-    executor = i % 5 == 4  # one in five is an agency's executor
+def server_table(rec: Recorder, timing_log: Path, started: float, skip: float) -> str:
+    """Where each page's time went, from the server's own timing of the same requests (otklik/gunicorn.py's
+    ``post_request``, joined by X-Request-ID): ``handler`` is the wall time in the worker thread, ``CPU``
+    that thread's CPU time, ``outside`` the client's time less the handler's — the wait for a worker
+    thread (and the load generator's own lateness on a busy machine). Then the pages' p95 without the
+    first ``skip`` seconds (the operators' start), and the requests each worker process served."""
+    import json
+
+    server: dict[str, dict[str, Any]] = {}
+    if timing_log.exists():
+        for line in timing_log.read_text().splitlines():
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            server[row["id"]] = row
+    per: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    pids: dict[int, int] = defaultdict(int)
+    for page, at, seconds, rid in rec.samples:
+        row = server.get(rid)
+        if at - started >= skip:
+            per[page]["late"].append(seconds * 1000)
+        if row is None:
+            continue
+        pids[row["pid"]] += 1
+        per[page]["handler"].append(row["wall_ms"])
+        per[page]["cpu"].append(row["cpu_ms"])
+        per[page]["outside"].append(max(0.0, seconds * 1000 - row["wall_ms"]))
+    lines = [
+        f"{'page':<22}{'joined':>7}{'handler p50/p95':>17}{'CPU mean/p95':>14}{'outside p50/p95':>17}"
+        f"{f'p95 after {skip:.0f} s':>15}"
+    ]
+    for page in sorted(per):
+        f = per[page]
+        lines.append(
+            f"{page:<22}{len(f['handler']):>7}"
+            f"{pct(f['handler'], 0.5):>8.0f}/{pct(f['handler'], 0.95):<8.0f}"
+            f"{(statistics.fmean(f['cpu']) if f['cpu'] else float('nan')):>7.1f}/{pct(f['cpu'], 0.95):<6.1f}"
+            f"{pct(f['outside'], 0.5):>8.0f}/{pct(f['outside'], 0.95):<8.0f}"
+            f"{pct(f['late'], 0.95):>15.0f}"
+        )
+    lines.append("requests per web process: " + ", ".join(str(n) for _pid, n in sorted(pids.items())))
+    return "\n".join(lines)
+
+
+def operator_login(i: int) -> tuple[bool, str, str]:
+    """Operator ``i``'s account: one in five is an agency's executor."""
+    executor = i % 5 == 4
     username, password = (EXECUTORS if executor else OPERATORS)[i % (3 if executor else 2)]
-    async with httpx.AsyncClient(base_url=base, timeout=60, headers={"Accept-Encoding": "gzip"}) as client:
+    return executor, username, password
+
+
+async def operator(
+    i: int,
+    client: httpx.AsyncClient,
+    rec: Recorder,
+    stop_at: float,
+    think: float,
+    signed_in: bool,
+) -> None:
+    """Operator ``i`` clicking until ``stop_at``. ``signed_in``: the client was signed in before the
+    clock (an operator's shift starts once; 50 password checks in the first seconds were in the pages'
+    figures before 2026-12-07 — ``--login-in-clock`` does that again)."""
+    executor, username, password = operator_login(i)
+    try:
         await asyncio.sleep(random.uniform(0, think))  # not all at the same second
-        await login(client, username, password)
+        if not signed_in:
+            await login(client, username, password)
         mine: list[int] = []
         while time.monotonic() < stop_at:
             roll = random.random()
@@ -282,6 +349,8 @@ async def operator(
                     data={"case": random.sample(mine, min(2, len(mine))), "csrfmiddlewaretoken": token},
                 )
             await asyncio.sleep(random.uniform(think * 0.8, think * 1.2))
+    finally:
+        await client.aclose()
 
 
 def message_pool(size: int) -> list[dict[str, Any]]:
@@ -405,6 +474,8 @@ def run_operators(args: argparse.Namespace) -> None:
         try:
             broker = stack.start_redis()
             stack.env.update(production_env(workdir, broker, "celery"))
+            timing_log = workdir / "web-timing.jsonl"
+            stack.env["OTKLIK_WEB_TIMING_LOG"] = str(timing_log)  # otklik/gunicorn.py's post_request
             collectstatic(stack.env)
             stack.start_web("gunicorn", workers=args.web_workers, threads=args.threads)
             for w in range(args.workers):
@@ -429,11 +500,24 @@ def run_operators(args: argparse.Namespace) -> None:
             )
             lag: list[float] = []
             unanswered: list[float] = []
-            started = time.monotonic()
-            if args.rate:
-                feed.start()
+            clock: dict[str, float] = {}
 
             async def main() -> None:
+                headers = {"Accept-Encoding": "gzip"}
+                clients = [
+                    httpx.AsyncClient(base_url=stack.base_url, timeout=60, headers=headers)
+                    for _ in range(args.operators)
+                ]
+                if not args.login_in_clock:
+                    signing = time.monotonic()
+                    for i, client in enumerate(clients):
+                        await login(client, *operator_login(i)[1:])
+                    took = time.monotonic() - signing
+                    print(f"# {args.operators} operators signed in before the clock in {took:.1f} s")
+                clock["web_cpu"] = group_cpu_seconds(stack.procs["web"].pid)
+                clock["started"] = time.monotonic()
+                if args.rate:
+                    feed.start()
                 stop_at = time.monotonic() + args.seconds
 
                 async def watch() -> None:
@@ -452,13 +536,15 @@ def run_operators(args: argparse.Namespace) -> None:
                 await asyncio.gather(
                     watch(),
                     *(
-                        operator(i, stack.base_url, rec, stop_at, args.think, case_ids)
-                        for i in range(args.operators)
+                        operator(i, client, rec, stop_at, args.think, not args.login_in_clock)
+                        for i, client in enumerate(clients)
                     ),
                 )
 
             asyncio.run(main())
+            started = clock["started"]
             elapsed = time.monotonic() - started
+            web_cpu = group_cpu_seconds(stack.procs["web"].pid) - clock["web_cpu"]
             stop.set()
             feed.join(timeout=30) if args.rate else None
             stored_at_end = Message.objects.count() - before
@@ -471,6 +557,12 @@ def run_operators(args: argparse.Namespace) -> None:
             drained = Message.objects.count() - before
             print(rec.table(elapsed))
             print(f"errors: {sum(rec.errors.values())} {rec.error_samples[:5]}")
+            served = len(rec.samples)
+            print(
+                f"web server CPU: {web_cpu / max(served, 1) * 1000:.1f} ms per page "
+                f"({web_cpu:.1f} s over {served} pages, /readyz included)"
+            )
+            print(server_table(rec, timing_log, started, skip=args.think * 2))
             print(
                 f"ingest: sent {stats['sent']} ({stats['sent'] / elapsed:.0f}/s), "
                 f"stored by the end {stored_at_end}, "
@@ -513,6 +605,12 @@ def main() -> None:
         "figures are taken before; a short run on a loaded machine may not wait the backlog out)",
     )
     ops.add_argument(
+        "--login-in-clock",
+        action="store_true",
+        help="each operator signs in after the clock starts, in its first think time (the runs before "
+        "2026-12-07: 50 password hashes in the first seconds, in the pages' figures)",
+    )
+    ops.add_argument(
         "--worker-nice",
         type=int,
         default=10,
@@ -526,7 +624,6 @@ def main() -> None:
         raise SystemExit("set DATABASE_URL to PostgreSQL with the demo loaded")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
     {"compare": run_compare, "operators": run_operators}[args.command](args)
-    _ = statistics
 
 
 if __name__ == "__main__":

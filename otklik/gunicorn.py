@@ -6,8 +6,11 @@ the environment file (docs/deploy/otklik.env) without editing this file.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +55,39 @@ def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+# --- per-request timings for the bench (off unless OTKLIK_WEB_TIMING_LOG names a file) ---------------
+# One JSON line per request: the client's X-Request-ID, the worker's pid, the request's wall time in the
+# worker thread (from the thread taking it up to the last byte written) and that thread's own CPU time.
+# bench/web.py joins them with the time its clients waited: client − wall = the wait for a worker
+# thread (and the network); wall − CPU = the waits on PostgreSQL, Redis and the GIL.
+_timing_path = os.environ.get("OTKLIK_WEB_TIMING_LOG", "")
+_timing_lock = threading.Lock()
+_timing_file: Any = None
+
+
+def pre_request(worker: Any, req: Any) -> None:
+    if _timing_path:
+        req.otklik_started = (time.perf_counter(), time.thread_time())
+
+
+def post_request(worker: Any, req: Any, environ: dict[str, Any], resp: Any) -> None:
+    global _timing_file
+    started = getattr(req, "otklik_started", None)
+    if not _timing_path or started is None:
+        return
+    wall, cpu = time.perf_counter() - started[0], time.thread_time() - started[1]
+    line = json.dumps(
+        {
+            "id": environ.get("HTTP_X_REQUEST_ID", ""),
+            "pid": os.getpid(),
+            "path": req.path,
+            "wall_ms": round(wall * 1000, 2),
+            "cpu_ms": round(cpu * 1000, 2),
+        }
+    )
+    with _timing_lock:
+        if _timing_file is None:
+            _timing_file = open(_timing_path, "a", buffering=1)  # noqa: SIM115 - the process's own
+        _timing_file.write(line + "\n")
