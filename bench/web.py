@@ -462,7 +462,43 @@ def worker_stages(logs: list[Path], parts: int = 3) -> str:
     return "\n".join(lines)
 
 
-def run_operators(args: argparse.Namespace) -> None:
+def run_operator_configs(args: argparse.Namespace) -> None:
+    """``--configs``: the same operators run once per web server configuration, one after the other in
+    one script run (the neighbours' load drifts less within it than between separate runs), then a
+    table of them side by side."""
+    if not args.configs:
+        run_operators(args)
+        return
+    rows = []
+    for spec in args.configs.split(","):
+        kind, _, size = spec.rpartition(":")
+        workers, _, threads = size.partition("x")
+        run = argparse.Namespace(
+            **{
+                **vars(args),
+                "worker_class": kind or "gthread",
+                "web_workers": int(workers),
+                "threads": int(threads or 1),
+            }
+        )
+        print(f"\n## {spec}")
+        rows.append((spec, run_operators(run)))
+    print(f"\n## side by side (load now {load_average()})")
+    pages = sorted({page for _spec, figures in rows for page in figures["p95"]})
+    print(
+        f"{'config':<16}"
+        + "".join(f"{page + ' p50/p95':>24}" for page in pages)
+        + f"{'CPU/page':>10}{'load':>16}"
+    )
+    for spec, figures in rows:
+        print(
+            f"{spec:<16}"
+            + "".join(f"{figures['p50'][page]:>14.0f}/{figures['p95'][page]:<9.0f}" for page in pages)
+            + f"{figures['cpu_ms']:>10.1f}{figures['load']:>16}"
+        )
+
+
+def run_operators(args: argparse.Namespace) -> dict[str, Any]:
     from otklik.testing.stack import Stack
 
     case_ids = sample_case_ids()
@@ -476,6 +512,7 @@ def run_operators(args: argparse.Namespace) -> None:
             stack.env.update(production_env(workdir, broker, "celery"))
             timing_log = workdir / "web-timing.jsonl"
             stack.env["OTKLIK_WEB_TIMING_LOG"] = str(timing_log)  # otklik/gunicorn.py's post_request
+            stack.env["OTKLIK_WEB_WORKER_CLASS"] = args.worker_class
             collectstatic(stack.env)
             stack.start_web("gunicorn", workers=args.web_workers, threads=args.threads)
             for w in range(args.workers):
@@ -510,8 +547,9 @@ def run_operators(args: argparse.Namespace) -> None:
                 ]
                 if not args.login_in_clock:
                     signing = time.monotonic()
-                    for i, client in enumerate(clients):
-                        await login(client, *operator_login(i)[1:])
+                    await asyncio.gather(
+                        *(login(client, *operator_login(i)[1:]) for i, client in enumerate(clients))
+                    )
                     took = time.monotonic() - signing
                     print(f"# {args.operators} operators signed in before the clock in {took:.1f} s")
                 clock["web_cpu"] = group_cpu_seconds(stack.procs["web"].pid)
@@ -572,6 +610,12 @@ def run_operators(args: argparse.Namespace) -> None:
             )
             print(f"load after: {load_average()}")
             print(worker_stages([workdir / f"worker{w}.log" for w in range(args.workers)]))
+            return {
+                "p50": {page: pct(t, 0.5) * 1000 for page, t in rec.times.items()},
+                "p95": {page: pct(t, 0.95) * 1000 for page, t in rec.times.items()},
+                "cpu_ms": web_cpu / max(served, 1) * 1000,
+                "load": load_average(),
+            }
         finally:
             stack.stop()
 
@@ -616,14 +660,21 @@ def main() -> None:
         default=10,
         help="the workers' CPU priority as docs/deploy's unit sets it (Nice=10, CPUWeight=10); 0: the web's",
     )
+    ops.add_argument(
+        "--configs",
+        default="",
+        help="web server configurations to run in turn, CLASS:PROCESSESxTHREADS separated by commas "
+        "(gthread:3x4,gthread:6x2,sync:6x1); empty: --web-workers × --threads as otklik/gunicorn.py",
+    )
     for p in (compare, ops):
         p.add_argument("--web-workers", type=int, default=3)
         p.add_argument("--threads", type=int, default=4)
+        p.add_argument("--worker-class", default="gthread", help="gunicorn's worker class (operators)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("set DATABASE_URL to PostgreSQL with the demo loaded")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
-    {"compare": run_compare, "operators": run_operators}[args.command](args)
+    {"compare": run_compare, "operators": run_operator_configs}[args.command](args)
 
 
 if __name__ == "__main__":

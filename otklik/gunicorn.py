@@ -18,7 +18,7 @@ _cores = os.cpu_count() or 2
 
 bind = os.environ.get("OTKLIK_BIND", "127.0.0.1:8000")
 # Threads overlap the waits on PostgreSQL; processes use the cores (one GIL each).
-worker_class = "gthread"
+worker_class = os.environ.get("OTKLIK_WEB_WORKER_CLASS", "gthread")
 workers = int(os.environ.get("OTKLIK_WEB_WORKERS", str(_cores + 1)))
 threads = int(os.environ.get("OTKLIK_WEB_THREADS", "4"))
 # Django and the caches are loaded once in the master and shared by the forked workers.
