@@ -488,13 +488,13 @@ def run_operator_configs(args: argparse.Namespace) -> None:
     print(
         f"{'config':<16}"
         + "".join(f"{page + ' p50/p95':>24}" for page in pages)
-        + f"{'CPU/page':>10}{'load':>16}"
+        + f"{'CPU/page':>10}  load after"
     )
     for spec, figures in rows:
         print(
             f"{spec:<16}"
             + "".join(f"{figures['p50'][page]:>14.0f}/{figures['p95'][page]:<9.0f}" for page in pages)
-            + f"{figures['cpu_ms']:>10.1f}{figures['load']:>16}"
+            + f"{figures['cpu_ms']:>10.1f}  {figures['load']}"
         )
 
 
