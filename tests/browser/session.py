@@ -25,17 +25,16 @@ WIDE = {"width": 1440, "height": 900}
 
 def demo_directory() -> tuple[DemoDirectory, CategoryMatcher]:
     """The demo's directory as ``otklik demo`` builds it: the Saratov region, its agencies, routing
-    rules, category tree, deadline policies, sources and demo users (the moderator signs in with the
-    tests' one password)."""
+    rules, category tree, deadline policies, sources and demo logins (each signs in with the tests'
+    one password)."""
     load_reference_data()
     region = load_shipped_region("saratov").region
     ensure_district_centers(region)
     matcher = CategoryMatcher()
     directory = setup_agencies(region, matcher)
-    users = ensure_demo_users(directory)
-    moderator = users["moderator"]
-    moderator.set_password(PASSWORD)
-    moderator.save(update_fields=["password"])
+    for user in ensure_demo_users(directory).values():
+        user.set_password(PASSWORD)
+        user.save(update_fields=["password"])
     ensure_sources()
     return directory, matcher
 

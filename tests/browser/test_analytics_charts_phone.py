@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from otklik.accounts.models import User
 from otklik.analytics.rollups import refresh_rollups
-from otklik.testing.factories import PASSWORD
 from tests.browser.session import PHONE, WIDE, demo_directory, demo_messages, fits, log_in, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,9 +51,6 @@ def _pages() -> list[tuple[str, str]]:
     directory, _matcher = demo_directory()
     demo_messages(directory, seed=7021, count=90, days=28)
     refresh_rollups()
-    for user in User.objects.filter(username__in=("supervisor", "vodokanal")):
-        user.set_password(PASSWORD)
-        user.save(update_fields=["password"])
     water = User.objects.get(username="vodokanal").agency
     assert water is not None
     today = timezone.localdate()
