@@ -423,6 +423,8 @@ def analyze_hot_tables() -> None:
 
 
 # The deciding half of a batch, one batch at a time (pipeline.order): from the lock to the commit.
+TASK_DONE = re.compile(r"Task (\S+)\[[^\]]*\] succeeded in ([0-9.]+)s")
+PIPELINE_TASK = "otklik.intake.tasks.run_batch_task"
 SERIAL = ("lock", "dedup", "similar", "route", "decide", "persist", "dead_letters", "commit")
 
 
@@ -433,6 +435,8 @@ def worker_stages(logs: list[Path], parts: int = 3) -> str:
     import json
 
     batches: list[dict[str, Any]] = []
+    other: dict[str, int] = {}
+    other_seconds: dict[str, float] = {}
     for path in logs:
         for line in path.read_text(errors="replace").splitlines():
             try:
@@ -443,6 +447,9 @@ def worker_stages(logs: list[Path], parts: int = 3) -> str:
             _, found, stages = message.partition("; stages ")
             if found:
                 batches.append({"@": stamp, **json.loads(stages)})
+            elif done := TASK_DONE.search(message):  # the workers' other tasks (notifications…)
+                other[done[1]] = other.get(done[1], 0) + 1
+                other_seconds[done[1]] = other_seconds.get(done[1], 0.0) + float(done[2])
     if not batches:
         return "worker stages: no batch logged"
     batches.sort(key=lambda b: str(b["@"]))
@@ -459,6 +466,9 @@ def worker_stages(logs: list[Path], parts: int = 3) -> str:
                 total = sum(float(b.get(name, 0.0)) for b in part)
             cells.append(f"{1000 * total / len(part):7.0f}")
         lines.append(f"  {name:<13}" + " ".join(cells))
+    for task, count in sorted(other.items(), key=lambda kv: -other_seconds[kv[0]]):
+        if task != PIPELINE_TASK:
+            lines.append(f"  other task {task}: {count} runs, {other_seconds[task]:.1f} s")
     return "\n".join(lines)
 
 

@@ -213,3 +213,14 @@ def test_a_key_s_candidates_are_its_latest_read_alone_or_the_whole_key_when_too_
     assert candidates(2, ahead=True) == everything
     assert candidates(3, ahead=True) == everything
     assert candidates(1, ahead=True) == everything
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_turn_s_commit_and_the_side_effects_after_it_are_timed_apart(region) -> None:
+    """``commit`` is the commit the next batch's turn waits for; ``after_commit`` what the batch left
+    to do once committed (its notifications sent), which holds no other batch up."""
+    require_postgresql()
+    timings: dict[str, float] = {}
+    result = run_batch([_item(0, PROBLEMS[0], 3)], now=NOW, timings=timings)
+    assert result.created_cases == 1
+    assert {"lock", "persist", "commit", "after_commit"} <= set(timings)
