@@ -10,7 +10,9 @@ utility's by default: only their agency's cases) — printing per role the CPU o
 card, p50/p95 wall time, queries per card and the card's bytes. In the same run it measures the
 floor: an empty page of the same layout (``base.html`` for the same signed-in user, through the
 same middleware), so the card's figure reads as a ratio against what any page of the site costs
-here. CPU is the steady figure on a shared machine; say ``uptime``'s load with it.
+here. ``--map N`` adds the public map of each period (and its counters alone) for a resident,
+against the same empty page asked anonymously. CPU is the steady figure on a shared machine; say
+``uptime``'s load with it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pstats
 import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,18 +36,50 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
 FLOOR_PATH = "bench-floor/"
 
 
+def timezone_now() -> Any:
+    from django.utils import timezone
+
+    return timezone.now()
+
+
 def floor_view(request: Any) -> Any:
-    """The floor: the site's layout with nothing in it, for the signed-in user."""
-    from django.contrib.auth.decorators import login_required
+    """The floor: the site's layout with nothing in it, for the user asking (signed in or not)."""
     from django.shortcuts import render
 
-    return login_required(lambda r: render(r, "base.html", {}))(request)
+    return render(request, "base.html", {})
 
 
 def urlconf() -> list[Any]:
     from django.urls import include, path
 
     return [path(FLOOR_PATH, floor_view), path("", include("otklik.urls"))]
+
+
+def public_map(n: int) -> None:
+    """The public map (``/public/map/``, each period) and its counters alone, for a resident."""
+    from django.test import Client
+
+    from otklik.analytics.public_counts import built
+    from otklik.public import counters, problems
+
+    client = Client()
+    floor = measure(client, [f"/{FLOOR_PATH}"], n)
+    print(
+        f"{'floor (anonymous)':<28} {floor['cpu']:>7.1f} {1:>7.2f} {floor['p50']:>7.1f} {floor['p95']:>7.1f}"
+    )
+    for days in problems.PERIODS:
+        row = measure(client, [f"/public/map/?days={days}"], n)
+        print(
+            f"{f'public map, {days} days':<28} {row['cpu']:>7.1f} {row['cpu'] / floor['cpu']:>7.2f} "
+            f"{row['p50']:>7.1f} {row['p95']:>7.1f} {row['queries']:>7.1f} {row['bytes'] / 1024:>6.1f}"
+        )
+        params = {"start_date": (timezone_now() - timedelta(days=days)).isoformat()}
+        cpu = time.process_time()
+        for _ in range(n):
+            counters.window(params)
+        cpu = (time.process_time() - cpu) / n * 1000
+        print(f"{'  its counters alone':<28} {cpu:>7.1f} {cpu / floor['cpu']:>7.2f}")
+    print(f"(daily public counters built: {built()})")
 
 
 urlpatterns: list[Any] = []  # filled in main(): this module is the bench's ROOT_URLCONF
@@ -106,6 +141,7 @@ def main() -> None:
     parser.add_argument("--roles", default="moderator,supervisor,executor")
     parser.add_argument("--executor", default="vodokanal", help="the executor's username")
     parser.add_argument("--profile", type=int, default=0, help="list the N heaviest functions per role")
+    parser.add_argument("--map", type=int, default=0, help="also the public map, N requests a period")
     args = parser.parse_args()
 
     import django
@@ -152,6 +188,8 @@ def main() -> None:
             )
         if args.profile:
             profiled(client, urls, args.profile)
+    if args.map:
+        public_map(args.map)
     print("load:", Path("/proc/loadavg").read_text().strip())
 
 

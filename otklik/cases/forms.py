@@ -17,12 +17,11 @@ from otklik.accounts.permissions import AnyUser, Capability, answers_for_agency,
 from otklik.directory.models import Agency, Territory
 from otklik.understanding.answer_draft import REFUSALS
 
-from .card import CardWidgets
+from .card import CardSelect, CardWidgets
 from .choices import FINAL, AnswerKind, AnswerStatus, CaseStatus
 from .filters import (
     CategoryChoiceField,
     QueueDirectory,
-    QuickSelect,
     TerritoryChoiceField,
     category_tree,
     queue_directory,
@@ -119,19 +118,19 @@ class OptionalReasonForm(CaseActionForm):
 
 
 class ModerateForm(CaseActionForm):
-    # The card's selects list every category, territory and agency: rendered in Python (QuickSelect).
+    # The card's selects list every category, territory and agency: rendered in Python (CardSelect).
     category = CategoryChoiceField(
-        label=_("Category"), queryset=category_tree(), required=True, widget=QuickSelect
+        label=_("Category"), queryset=category_tree(), required=True, widget=CardSelect
     )
     territory = TerritoryChoiceField(
-        label=_("Territory"), queryset=Territory.objects.order_by("name"), required=False, widget=QuickSelect
+        label=_("Territory"), queryset=Territory.objects.order_by("name"), required=False, widget=CardSelect
     )
     agency = forms.ModelChoiceField(
         label=_("Agency"),
         queryset=active_agencies(),
         required=False,
         empty_label=_("By routing rules"),
-        widget=QuickSelect,
+        widget=CardSelect,
     )
     is_urgent = forms.BooleanField(label=_("Urgent"), required=False)
 
@@ -153,7 +152,7 @@ class ModerateForm(CaseActionForm):
 
 
 class AssignForm(CaseActionForm):
-    agency = forms.ModelChoiceField(label=_("Agency"), queryset=active_agencies(), widget=QuickSelect)
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=active_agencies(), widget=CardSelect)
     comment = forms.CharField(
         label=_("Comment"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -182,7 +181,7 @@ class CenterRedirectForm(CaseActionForm):
         queryset=active_agencies(),
         required=False,
         empty_label=_("None: back to moderation"),
-        widget=QuickSelect,
+        widget=CardSelect,
     )
 
 

@@ -101,3 +101,15 @@ def test_a_bound_form_with_values_renders_as_the_template_did():
         assert str(action_form(spec, make(), case.pk, "t", open=True)) == _django(
             spec, make(), case, "t", open=True
         ), name
+
+
+def test_the_card_select_renders_as_the_quick_select():
+    from otklik.cases.card import CardSelect
+    from otklik.cases.filters import QuickSelect
+
+    choices = [("", "---------"), (1, TRICKY), (2, "Водоканал"), (3, "Водоканал")]
+    for value in (None, "", 2, "3", 7):
+        attrs = {"id": "id_x", "required": True}
+        assert CardSelect(choices=choices).render("agency", value, attrs) == QuickSelect(
+            choices=choices
+        ).render("agency", value, attrs), value
