@@ -371,6 +371,8 @@ CACHES = {
 # The operator queue's tab counters are shared by the users of one access scope for this many seconds
 # (otklik/cases/counts.py; a user's own change shows on their next page at once). 0: counted on every page.
 OTKLIK_QUEUE_COUNTS_SECONDS = float(os.environ.get("OTKLIK_QUEUE_COUNTS_SECONDS", "10"))
+# ... and served this much longer while one recount runs beside the requests (otklik/cases/counts.py)
+OTKLIK_QUEUE_COUNTS_STALE_SECONDS = float(os.environ.get("OTKLIK_QUEUE_COUNTS_STALE_SECONDS", "50"))
 # Login throttling and other abuse counters must be seen by every process: Redis when configured,
 # else a table in the database (created by the accounts app's migration) — never one process's memory.
 CACHES["throttle"] = (

@@ -476,7 +476,8 @@ def queue_cases(
         counted = Counts(counts, frozenset(more), time.time())
     else:
         digest = filter_digest(data, list(CaseFilter.base_filters))
-        counted = shared_counts(scope, digest, user_id, lambda: tab_counts(filtered, now))
+        # counted now, or later beside the request (then as of that moment)
+        counted = shared_counts(scope, digest, user_id, lambda: tab_counts(filtered, timezone.now()))
     current = next(t for t in TABS if t.key == tab)
     # the rows' category, territory and agency are named from ``directory``: no join
     cases = filtered.filter(current.q(now)).order_by(*SORTS[sort][1])

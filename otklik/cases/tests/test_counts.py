@@ -3,6 +3,7 @@ across scopes or filters, a user's own change on their next page, the rows alway
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from otklik.accounts.choices import Role
 from otklik.accounts.permissions import Capability, can
+from otklik.cases import counts as counts_module
 from otklik.cases.access import case_scope
 from otklik.cases.choices import CaseStatus
 from otklik.cases.models import Case
@@ -157,3 +159,92 @@ def test_the_paginator_reads_rows_as_they_are_and_settles_its_count(told, rows, 
     assert list(shown.object_list) == present[(page - 1) * 50 :]
     paginator.settle(shown)
     assert paginator.count == settled and paginator.num_pages == max(1, -(-settled // 50))
+
+
+# --- refreshed off the request path -----------------------------------------------------------------
+
+
+@pytest.fixture
+def later(monkeypatch, settings) -> list[Any]:
+    """The recounts :func:`otklik.cases.counts.run_later` was given, held to be run by the test (in
+    production a thread of the process runs them beside the requests)."""
+    settings.OTKLIK_QUEUE_COUNTS_STALE_SECONDS = 50
+    jobs: list[Any] = []
+    monkeypatch.setattr(counts_module, "run_later", jobs.append)
+    return jobs
+
+
+def _age_entries(seconds: float) -> None:
+    """Every kept entry counted ``seconds`` earlier (the cache is the test's own locmem)."""
+    cache = caches["default"]
+    for key in list(cache._cache):  # type: ignore[attr-defined]
+        name = key.split(":", 2)[-1]
+        held = cache.get(name)
+        if isinstance(held, dict) and "at" in held:
+            cache.set(name, {**held, "at": held["at"] - seconds}, timeout=300)
+
+
+def test_a_stale_entry_is_served_and_recounted_beside_the_request(client, world, shared, later):
+    executor = world["executor_a"]
+    assert _counts(client, executor)["assigned"] == 3
+    make_case(status=CaseStatus.ASSIGNED, agency=world["agency_a"], with_message=False)
+    _age_entries(20)  # past the 10 s, within the stale window
+    assert _counts(client, world["executor_a2"])["assigned"] == 3  # served, not counted for this page
+    assert len(later) == 1
+    assert _counts(client, executor)["assigned"] == 3  # one recount per entry at a time
+    assert len(later) == 1
+    later.pop()()  # the thread runs the recount
+    assert _counts(client, world["executor_a2"])["assigned"] == 4
+    assert not later  # fresh again: nothing to recount
+
+
+def test_a_recount_started_by_one_scope_never_serves_another(client, world, shared, later):
+    """Whoever's page starts a recount, it counts what that page's scope sees and keeps it under that
+    scope's key: agency B's executor and the center never get agency A's figures. (On the moderation tab:
+    the current tab's count is settled from its rows, the others are as kept.)"""
+    assert _counts(client, world["executor_a"], tab="moderation")["all"] == 3
+    assert _counts(client, world["executor_b"], tab="moderation")["all"] == 1
+    assert _counts(client, world["moderator"], tab="moderation")["all"] == 5
+    make_case(status=CaseStatus.ASSIGNED, agency=world["agency_a"], with_message=False)
+    _age_entries(20)
+    assert _counts(client, world["executor_a2"], tab="moderation")["all"] == 3
+    assert _counts(client, world["executor_b"], tab="moderation")["all"] == 1
+    for job in later:
+        job()
+    later.clear()
+    assert _counts(client, world["executor_b"], tab="moderation")["all"] == 1
+    assert _counts(client, world["executor_a"], tab="moderation")["all"] == 4
+    # the center's entry is its own: still the stale one until a page of the center recounts it
+    assert _counts(client, world["moderator"], tab="moderation")["all"] == 5
+    assert len(later) == 1
+    later.pop()()
+    assert _counts(client, world["moderator2"], tab="moderation")["all"] == 6
+
+
+def test_past_the_stale_window_the_page_counts(client, world, shared, later):
+    assert _counts(client, world["executor_a"])["assigned"] == 3
+    make_case(status=CaseStatus.ASSIGNED, agency=world["agency_a"], with_message=False)
+    _age_entries(61)  # 10 s + 50 s past
+    assert _counts(client, world["executor_a2"])["assigned"] == 4
+    assert not later
+
+
+def test_the_users_own_action_beats_a_stale_entry(
+    client, world, shared, later, django_capture_on_commit_callbacks
+):
+    executor = world["executor_a"]
+    assert _counts(client, executor)["in_progress"] == 0
+    case = Case.objects.filter(agency=world["agency_a"]).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("cases:start", args=[case.pk]))
+    _age_entries(20)
+    assert _counts(client, executor)["in_progress"] == 1  # counted for them, not the stale entry
+    assert not later
+
+
+def test_the_recount_thread_runs_a_job_with_its_own_connection():
+    """run_later's thread: a job runs and its database connection is closed after it (a worker
+    thread of the web server must not hold connections of threads that are gone)."""
+    done = threading.Event()
+    counts_module.run_later(done.set)
+    assert done.wait(10)
