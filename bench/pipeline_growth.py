@@ -10,7 +10,7 @@ It runs on ``DATABASE_URL`` (migrated, with the demo loaded: ``otklik migrate &&
 adds ``--n`` messages to it (external ids ``growth-<run>-<i>``; ``--clear`` empties the pipeline's
 tables first). The tables are ANALYZEd every ``--analyze-every`` messages, as ``bench/web.py``'s
 feeder does every 30 s. ``--queries K`` prints, for the last slice, the K statements that took the
-longest in total (per batch), with their count per batch.
+longest in total (per batch), with their count per batch, and the bulk writes (COPY) per table.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
+    from otklik.cases import bulk
     from otklik.cases.choices import OPEN
     from otklik.cases.models import Case
     from otklik.demo.messages import generate_messages
@@ -99,6 +100,22 @@ def main() -> None:
 
     runner._Clock = Clock  # type: ignore[misc]
 
+    # the COPYs (bulk writes) per table: not statements the wrapper below sees
+    copies: Counter[str] = Counter()
+    copied: Counter[str] = Counter()
+    copy = bulk._copy
+
+    def timed_copy(table: str, fields: Any, rows: Any) -> int:
+        started = time.perf_counter()
+        try:
+            n = copy(table, fields, rows)
+        finally:
+            copies[table] += time.perf_counter() - started
+        copied[table] += n
+        return n
+
+    bulk._copy = timed_copy  # type: ignore[assignment]
+
     def timed(execute: Any, statement: str, params: Any, many: bool, context: Any) -> Any:
         started = time.perf_counter()
         try:
@@ -122,6 +139,8 @@ def main() -> None:
                 if args.queries:
                     statements.clear()
                     statement_seconds.clear()
+                    copies.clear()
+                    copied.clear()
             last = start >= (len(items) - 1) // args.every * args.every
             if profile is not None and last:
                 profile.enable()
@@ -157,6 +176,9 @@ def main() -> None:
         for statement, seconds in statement_seconds.most_common(args.queries):
             n = statements[statement]
             print(f"  {1000 * seconds / batches_per_slice:7.1f} ms {n / batches_per_slice:5.1f}  {statement}")
+        for table, seconds in copies.most_common():
+            ms, rows = 1000 * seconds / batches_per_slice, copied[table] / batches_per_slice
+            print(f"  {ms:7.1f} ms {rows:6.0f} rows  COPY {table}")
     if profile is not None:
         profile.dump_stats(args.profile)
     print(f"# load after: {ingest.machine_load()}")
