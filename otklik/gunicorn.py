@@ -17,7 +17,9 @@ from typing import Any
 _cores = os.cpu_count() or 2
 
 bind = os.environ.get("OTKLIK_BIND", "127.0.0.1:8000")
-# Threads overlap the waits on PostgreSQL; processes use the cores (one GIL each).
+# Threads overlap the waits on PostgreSQL; processes use the cores (one GIL each). Measured for the
+# operators' mix on 2 cores (docs/decisions/0005): 3 × 4 beat 6 × 2 and 6 sync processes on every page
+# (more processes each build their caches and add contention, not cores).
 worker_class = os.environ.get("OTKLIK_WEB_WORKER_CLASS", "gthread")
 workers = int(os.environ.get("OTKLIK_WEB_WORKERS", str(_cores + 1)))
 threads = int(os.environ.get("OTKLIK_WEB_THREADS", "4"))
