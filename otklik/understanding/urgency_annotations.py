@@ -143,6 +143,21 @@ WAVES = (
         },
         PREFER_HELD_OUT,
     ),
+    # Drawn after round 6, before anyone read it, while round 7's learned model was being built by
+    # another engineer blind to it: the fourth first-sight wave, the strata and held-out preference of
+    # waves 7 and 8, with a larger ``cue_strong`` (150 / 70) so that the recall estimate is tighter.
+    (
+        20261214,
+        {
+            (SPB, "cue_strong"): 150,
+            (SPB, "cue_broad"): 45,
+            (SPB, "no_cue"): 15,
+            (KURSK, "cue_strong"): 70,
+            (KURSK, "cue_broad"): 25,
+            (KURSK, "no_cue"): 10,
+        },
+        PREFER_HELD_OUT,
+    ),
 )
 # The latest round's rows: read before the rules were run on them, and no rule was written or changed
 # after seeing them. A fresh wave is measured whole (both parts): it is a random sample of every stratum.
