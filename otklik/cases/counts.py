@@ -83,7 +83,17 @@ def run_later(job: Callable[[], None]) -> None:
         if _pool is None or _pool[0] != os.getpid():
             _pool = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="queue-counts"))
         pool = _pool[1]
-    pool.submit(job)
+    pool.submit(_with_own_connection, job)
+
+
+def _with_own_connection(job: Callable[[], None]) -> None:
+    """The recount thread's database connection: checked before each job and closed when obsolete
+    after it (``CONN_MAX_AGE``), as a request's is."""
+    close_old_connections()
+    try:
+        job()
+    finally:
+        close_old_connections()
 
 
 def filter_digest(data: Any, names: list[str]) -> str:
@@ -132,14 +142,12 @@ def _recount(key: str, count: Callable[[], tuple[dict[str, int], set[str]]]) -> 
     """The recount of a stale entry, as :func:`run_later` runs it (its own database connection)."""
 
     def job() -> None:
-        close_old_connections()
         try:
             _count_and_keep(key, count)
         except Exception:  # the stale entry stays; the next page past it recounts
             log.exception("queue counts: the recount of %s failed", key)
         finally:
             caches["default"].delete(f"{key}:recounting")
-            close_old_connections()
 
     return job
 
