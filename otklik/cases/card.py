@@ -19,13 +19,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from django import forms
 from django.db.models import Model
 from django.forms import BoundField
 from django.forms.renderers import DjangoTemplates
-from django.forms.utils import flatatt
 from django.urls import reverse
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
 from otklik.caching import ProcessCache, bump_on_change
@@ -233,17 +231,5 @@ def _option(text: str, label: str) -> tuple[str, str]:
 class CardSelect(QuickSelect):
     """:class:`~otklik.cases.filters.QuickSelect` (the same markup) with its options' markup kept."""
 
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
-        widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
-        chosen = set(widget["value"])
-        parts: list[str] = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
-        has_selected = False
-        for option_value, label in self.choices:
-            if isinstance(label, (list, tuple)):  # an option group: Django's own way
-                return super().render(name, value, attrs, renderer)
-            text = "" if option_value is None else str(option_value)
-            selected = not has_selected and text in chosen
-            has_selected |= selected
-            parts.append(_option(text, str(label))[selected])
-        parts.append("</select>")
-        return mark_safe("".join(parts))  # every value and label is escaped in _option
+    def option_markup(self, text: str, label: str, selected: bool) -> str:
+        return _option(text, label)[selected]

@@ -148,11 +148,13 @@ class QuickSelect(forms.Select):
             text = "" if option_value is None else str(option_value)
             selected = (not has_selected or self.allow_multiple_selected) and text in chosen
             has_selected |= selected
-            parts.append(
-                f'<option value="{escape(text)}"{" selected" if selected else ""}>{escape(label)}</option>'
-            )
+            parts.append(self.option_markup(text, str(label), selected))
         parts.append("</select>")
-        return mark_safe("".join(parts))  # every value and label is escaped above
+        return mark_safe("".join(parts))  # every value and label is escaped in option_markup
+
+    def option_markup(self, text: str, label: str, selected: bool) -> str:
+        """One option's markup, its value and label escaped."""
+        return f'<option value="{escape(text)}"{" selected" if selected else ""}>{escape(label)}</option>'
 
 
 class YesNoWidget(forms.CheckboxInput):
