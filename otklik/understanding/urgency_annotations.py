@@ -158,6 +158,22 @@ WAVES = (
         },
         PREFER_HELD_OUT,
     ),
+    # Drawn after round 7 was measured on wave 9, before anyone read it, while round 8 was being built by
+    # another engineer blind to it: the fifth first-sight wave, the strata, sizes and held-out preference
+    # of wave 9, except Kursk's ``cue_strong``: only 11 of its texts were left unread (all development),
+    # so it takes those 11 instead of 70 (St Petersburg's had 152 unread for its 150).
+    (
+        20261215,
+        {
+            (SPB, "cue_strong"): 150,
+            (SPB, "cue_broad"): 45,
+            (SPB, "no_cue"): 15,
+            (KURSK, "cue_strong"): 11,
+            (KURSK, "cue_broad"): 25,
+            (KURSK, "no_cue"): 10,
+        },
+        PREFER_HELD_OUT,
+    ),
 )
 # The latest round's rows: read before the rules were run on them, and no rule was written or changed
 # after seeing them. A fresh wave is measured whole (both parts): it is a random sample of every stratum.
@@ -285,11 +301,20 @@ def stratify(
     return dict(out)
 
 
-def draw_sample(strata: Mapping[tuple[str, str], list[Unit]]) -> list[tuple[str, str, str, int]]:
-    """(dataset, id, stratum, wave) of the appeals read, as ``urgency.md`` describes (seeded waves)."""
+def draw_sample(
+    strata: Mapping[tuple[str, str], list[Unit]], *, through_wave: int | None = None
+) -> list[tuple[str, str, str, int]]:
+    """(dataset, id, stratum, wave) of the appeals read, as ``urgency.md`` describes (seeded waves).
+
+    By default the waves through :data:`FRESH_WAVE`: the annotation files must be exactly them. A wave
+    defined after it is committed before it is drawn or read and is in the files only once labelled
+    whole (then ``FRESH_WAVE`` is raised to it); ``through_wave`` draws it for the annotator. Each
+    wave draws from what the earlier ones left, so stopping early never changes an earlier wave.
+    """
+    last = FRESH_WAVE if through_wave is None else through_wave
     taken: set[tuple[str, str]] = set()
     out: list[tuple[str, str, str, int]] = []
-    for wave, (seed, sizes, held_only) in enumerate(WAVES, start=1):
+    for wave, (seed, sizes, held_only) in enumerate(WAVES[:last], start=1):
         rng = random.Random(seed)
         for (dataset, stratum), n in sizes.items():
             unread = [u for u in strata[(dataset, stratum)] if (dataset, u.id) not in taken]
