@@ -1,7 +1,8 @@
 """The analytics pages' server-drawn charts read on a phone (390 px) with the demo's real names: every
 label, tick and legend of the chart shown is drawn at 11 px or more on the screen (its font size times
 the SVG's scale), lies inside the chart and the screen, and the labels under the lines do not run into
-each other. So at 800 px (the phone's layout, scaled up) and at 1440 px (the wide chart, drawn as before)."""
+each other. So at 720, 800 and 960 px (the phone's layout, scaled up to 440 px and centred in its card,
+not left at its left edge) and at 961 and 1440 px (the wide chart, drawn as before, filling its card)."""
 
 from __future__ import annotations
 
@@ -28,9 +29,14 @@ CHART_TEXTS = """() => [...document.querySelectorAll('.an-chart svg')]
   .map(svg => {
     const box = svg.getBoundingClientRect();
     const scale = svg.getScreenCTM().a;
+    const card = svg.closest('.an-chart'), style = getComputedStyle(card);
+    const outer = card.getBoundingClientRect();
     return {
       viewBox: svg.viewBox.baseVal.width,
       left: box.left, right: box.right,
+      // the card's content box: where the chart may stand
+      cardLeft: outer.left + parseFloat(style.borderLeftWidth) + parseFloat(style.paddingLeft),
+      cardRight: outer.right - parseFloat(style.borderRightWidth) - parseFloat(style.paddingRight),
       texts: [...svg.querySelectorAll('text')].map(t => {
         const r = t.getBoundingClientRect();
         return {text: t.textContent, kind: t.getAttribute('class') || '',
@@ -71,11 +77,13 @@ def test_the_charts_text_reads_on_a_phone_and_stays_as_large_when_wide(
     log_in(page, live_server.url, "supervisor")
     wrong: list[str] = []
     smallest: dict[tuple[str, int], float] = {}
-    # a phone; a tablet standing (the phone's layout, scaled up to 440 px); the narrowest screen with the
-    # wide layout; a desk
+    # a phone; a small tablet, a tablet standing and the widest screen with the phone's layout (scaled
+    # up to 440 px, centred in its card); the narrowest screen with the wide layout; a desk
     screens = (
         (PHONE, 340),
+        ({"width": 720, "height": 1000}, 340),
         ({"width": 800, "height": 1000}, 340),
+        ({"width": 960, "height": 1000}, 340),
         ({"width": 961, "height": 900}, 860),
         (WIDE, 860),
     )
@@ -95,6 +103,10 @@ def test_the_charts_text_reads_on_a_phone_and_stays_as_large_when_wide(
             small = [f"{t['text']} {t['size']:.1f}px" for t in texts if t["size"] < SMALLEST]
             if small:
                 wrong.append(f"{name} at {width}: {small[:6]}")
+            # The chart fills its card or stands in its middle: as much room on its left as on its right.
+            room = (chart["left"] - chart["cardLeft"], chart["cardRight"] - chart["right"])
+            if min(room) < -1 or abs(room[0] - room[1]) > 2:
+                wrong.append(f"{name} at {width}: not centred in its card, room left/right {room}")
             left, right = chart["left"] - 1, chart["right"] + 1
             outside = [t["text"] for t in texts if t["left"] < left or t["right"] > right]
             if outside:
