@@ -1,22 +1,29 @@
-"""Shared by the browser tests: the demo's directory and cases to open pages on, signing in, waiting
-for the page's scripts and checking that a page fits the screen."""
+"""Shared by the browser tests: the demo's directory and cases to open pages on, a deputy's appeals,
+the public appeal form with a photo, signing in, waiting for the page's scripts and checking that a
+page fits the screen (at a desk's width and a phone's)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
+from PIL import Image
 
+from otklik.cases.choices import CaseStatus
 from otklik.demo.agencies import DemoDirectory, setup_agencies
 from otklik.demo.categories import CategoryMatcher
 from otklik.demo.messages import DemoMessage, generate_messages
 from otklik.demo.places import ensure_district_centers
 from otklik.demo.run import ensure_sources, load_reference_data
 from otklik.demo.users import ensure_demo_users
+from otklik.directory.choices import TerritoryKind
+from otklik.directory.models import Territory
 from otklik.directory.regions import load_shipped_region
 from otklik.intake.pipeline.runner import run_batch
-from otklik.testing.factories import PASSWORD
+from otklik.testing.factories import PASSWORD, make_case, make_territory, square
 
 # The two screens the browser tests check a page at: a phone's and a regional center's desk.
 PHONE = {"width": 390, "height": 844}
@@ -50,6 +57,75 @@ def demo_messages(
     )
     run_batch([m.item for m in messages], now=now)
     return messages
+
+
+def deputy_cases(
+    deputy: Any,
+    count: int,
+    answered: int,
+    *,
+    since: int,
+    every: int,
+    over: int,
+    channels: Sequence[str],
+    each: Callable[[int], dict[str, Any]] | None = None,
+    **fields: Any,
+) -> None:
+    """``count`` cases at ``deputy``'s reception office, the i-th made ``since + (i * every) % over`` days
+    ago by ``channels`` in turn: the first ``answered`` closed two days on (900 working minutes), the
+    rest still assigned; due in 5 days, every fourth in 1 (so some answers came late). ``fields`` go to
+    every case, ``each(i)`` to the i-th."""
+    now = timezone.now()
+    for i in range(count):
+        day = now - timedelta(days=since + (i * every) % over)
+        done = i < answered
+        make_case(
+            agency=deputy.office,
+            channel=channels[i % len(channels)],
+            created_at=day,
+            status=CaseStatus.CLOSED if done else CaseStatus.ASSIGNED,
+            answered_at=day + timedelta(days=2) if done else None,
+            deadline_at=day + timedelta(days=5 if i % 4 else 1),
+            answer_working_minutes=900 if done else None,
+            with_message=False,
+            **fields,
+            **(each(i) if each else {}),
+        )
+
+
+def appeal_region() -> Territory:
+    """The Saratov region with the Engels district drawn in its south-west corner: the public appeal
+    form's map shows the region, and an appeal placed there lands in the district."""
+    region = make_territory("Саратовская область", kind=TerritoryKind.REGION, bbox=[46.0, 51.3, 48.0, 52.3])
+    make_territory(
+        "Энгельсский район", parent=region, geometry=square(46.0, 51.3), bbox=[46.0, 51.3, 46.4, 51.7]
+    )
+    return region
+
+
+def photo_file(
+    path: Path, *, size: tuple[int, int] = (64, 48), color: Any = (90, 90, 90), exif: Image.Exif | None = None
+) -> Path:
+    """A small picture to attach to a form, saved at ``path`` (JPEG or PNG by its ending), with the
+    camera's ``exif`` tags in it if given."""
+    extra = {"exif": exif.tobytes()} if exif is not None else {}
+    Image.new("RGB", size, color).save(path, **extra)
+    return path
+
+
+def fill_appeal(page: Any, *, contact: str, text: str, photo: Path, name: str = "Ирина Смирнова") -> None:
+    """The public appeal form (open on ``page``) filled in with a photo and the consent ticked."""
+    page.fill("#id_name", name)
+    page.fill("#id_contact", contact)
+    page.fill("#id_text", text)
+    page.set_input_files("#id_photo", str(photo))
+    page.check("#id_consent")
+
+
+def send_appeal(page: Any) -> None:
+    """Send the filled appeal form and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.click(".form-actions button[type=submit]")
 
 
 def wait_ready(page: Any) -> None:
@@ -121,3 +197,15 @@ def no_sideways_scroll(page: Any) -> None:
         " + ' ' + e.scrollWidth + '>' + e.clientWidth)"
     )
     assert scrolling == [], scrolling
+
+
+def wide_then_phone(page: Any, ready: str, shot: Path) -> None:
+    """The page shown (at a desk's width) screenshotted as ``shot``.png, then reloaded at a phone's
+    width until ``ready`` is there: nothing runs off the screen; screenshotted as ``shot``-phone.png.
+    The page is left at the phone's width."""
+    page.screenshot(path=str(shot.with_name(shot.name + ".png")), full_page=True)
+    page.set_viewport_size(PHONE)
+    page.reload()
+    page.wait_for_selector(ready)
+    fits(page)
+    page.screenshot(path=str(shot.with_name(shot.name + "-phone.png")), full_page=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.session import PHONE, WIDE, fits, log_in, no_sideways_scroll
+from tests.browser.session import PHONE, WIDE, fits, log_in, no_sideways_scroll, wide_then_phone
 from tests.browser.test_deputies_service import _service
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,13 +22,8 @@ def _both_widths(page: Any, url: str, ready: str, shot: Path) -> None:
     page.goto(url)
     page.wait_for_selector(ready)
     assert page.locator(f"{ready} thead").first.is_visible()
-    page.screenshot(path=str(shot.with_name(shot.name + ".png")), full_page=True)
-    page.set_viewport_size(PHONE)
-    page.reload()
-    page.wait_for_selector(ready)
-    fits(page)
+    wide_then_phone(page, ready, shot)
     no_sideways_scroll(page)
-    page.screenshot(path=str(shot.with_name(shot.name + "-phone.png")), full_page=True)
 
 
 def _labels(page: Any, row: str) -> list[str]:

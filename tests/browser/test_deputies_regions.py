@@ -5,23 +5,20 @@ about by territory and week — and cannot reach another region. At 1440 and 390
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from otklik.accounts.choices import Role
 from otklik.analytics.rollups import rebuild_rollups
-from otklik.cases.choices import CaseStatus
 from otklik.deputies.models import Faction, Level, RegionalCoordinator
 from otklik.deputies.services import make_deputy
 from otklik.directory.choices import Channel, TerritoryKind
 from otklik.directory.defaults_categories import load_default_categories
 from otklik.directory.models import Category
-from otklik.testing.factories import make_case, make_territory, make_user
-from tests.browser.session import fits, log_in
+from otklik.testing.factories import make_territory, make_user
+from tests.browser.session import WIDE, deputy_cases, log_in, wide_then_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +29,6 @@ def _regions() -> dict[str, Any]:
     load_default_categories()
     roads, housing = Category.objects.get(code="roads"), Category.objects.get(code="housing")
     party = Faction.objects.create(name="Фракция «Созидание»", short_name="Созидание")
-    now = timezone.now()
     made: dict[str, Any] = {}
     for region_name, capital, deputies in (
         (
@@ -61,39 +57,27 @@ def _regions() -> dict[str, Any]:
         for k, (name, level, n, answered) in enumerate(deputies):
             deputy = make_deputy(name, council=f"Дума: {capital}", level=level, region=region, faction=party)
             deputy.territories.add(city if level != Level.MUNICIPAL else district)
-            for i in range(n):
-                day = now - timedelta(days=2 + (i * 3) % 70)
-                make_case(
-                    agency=deputy.office,
-                    addressed_to=deputy.office,
-                    channel=(Channel.DEPUTY, Channel.PHONE)[i % 2],
-                    text=SECRET,
-                    territory=city if (i + k) % 3 else district,
-                    category=roads if i % 3 else housing,
-                    created_at=day,
-                    status=CaseStatus.CLOSED if i < answered else CaseStatus.ASSIGNED,
-                    answered_at=day + timedelta(days=2) if i < answered else None,
-                    deadline_at=day + timedelta(days=5 if i % 4 else 1),
-                    answer_working_minutes=900 if i < answered else None,
-                    with_message=False,
-                )
+            deputy_cases(
+                deputy,
+                n,
+                answered,
+                since=2,
+                every=3,
+                over=70,
+                channels=(Channel.DEPUTY, Channel.PHONE),
+                addressed_to=deputy.office,
+                text=SECRET,
+                each=lambda i, k=k, city=city, district=district: {
+                    "territory": city if (i + k) % 3 else district,
+                    "category": roads if i % 3 else housing,
+                },
+            )
     rebuild_rollups()
     hq = make_user(Role.COORDINATOR, username="hq", first_name="Олег", last_name="Штабной")
     regional = make_user(Role.COORDINATOR, username="samara", first_name="Анна", last_name="Самарская")
     party.coordinators.add(hq, regional)
     RegionalCoordinator.objects.create(user=regional, region=made["Самара"])
     return made
-
-
-def _both_widths(page: Any, ready: str, screenshots: Path, name: str) -> None:
-    """The page at 1440 px, then at a phone's 390 px (nothing off the screen), then back."""
-    page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.reload()
-    page.wait_for_selector(ready)
-    fits(page)
-    page.screenshot(path=str(screenshots / f"{name}-phone.png"), full_page=True)
-    page.set_viewport_size({"width": 1440, "height": 900})
 
 
 def test_the_party_headquarters_and_a_regional_coordinator_read_their_views(
@@ -109,7 +93,8 @@ def test_the_party_headquarters_and_a_regional_coordinator_read_their_views(
     ranked = page.locator('[data-testid="deputy-rating"] tbody tr')
     assert ranked.count() == 6 and "Иванов" in ranked.first.inner_text()  # 27 of 30 answered
     assert SECRET not in page.content()
-    _both_widths(page, '[data-testid="region-rating"]', screenshots, "deputies-20-federal-rating")
+    wide_then_phone(page, '[data-testid="region-rating"]', screenshots / "deputies-20-federal-rating")
+    page.set_viewport_size(WIDE)
     page.click('[data-testid="region-rating"] a:has-text("Саратовская область")')
     page.wait_for_selector('[data-testid="region-topics"]')
     assert page.inner_text('[data-testid="rating-view"]') == "Региональный срез: Саратовская область"
@@ -128,6 +113,7 @@ def test_the_party_headquarters_and_a_regional_coordinator_read_their_views(
     assert "Дороги" in topics or "дорог" in topics.lower()
     assert "Городской округ Самара" in page.inner_text('[data-testid="topic-territories"]')
     assert SECRET not in page.content()
-    _both_widths(page, '[data-testid="region-topics"]', screenshots, "deputies-22-regional-rating")
+    wide_then_phone(page, '[data-testid="region-topics"]', screenshots / "deputies-22-regional-rating")
+    page.set_viewport_size(WIDE)
     other = page.goto(f"{live_server.url}/deputies/rating/?region={regions['Саратов'].pk}")
     assert other is not None and other.status == 403

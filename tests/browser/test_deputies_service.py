@@ -18,7 +18,7 @@ from otklik.deputies.models import Faction, PageVisit
 from otklik.deputies.services import make_deputy
 from otklik.directory.choices import AgencyKind, Channel, TerritoryKind
 from otklik.testing.factories import make_agency, make_case, make_territory, make_user
-from tests.browser.session import fits, log_in
+from tests.browser.session import WIDE, deputy_cases, log_in, wide_then_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,19 +37,16 @@ def _service() -> None:
     ):
         deputy = make_deputy(deputy_name, council="Областная дума", faction=faction)
         deputy.territories.add(district)
-        for i in range(n):
-            day = now - timedelta(days=3 + (i * 5) % 60)
-            make_case(
-                agency=deputy.office,
-                channel=(Channel.PHONE, Channel.DEPUTY, Channel.WEB_FORM)[i % 3],
-                territory=district,
-                created_at=day,
-                status=CaseStatus.CLOSED if i < answered else CaseStatus.ASSIGNED,
-                answered_at=day + timedelta(days=2) if i < answered else None,
-                deadline_at=day + timedelta(days=5 if i % 4 else 1),
-                answer_working_minutes=900 if i < answered else None,
-                with_message=False,
-            )
+        deputy_cases(
+            deputy,
+            n,
+            answered,
+            since=3,
+            every=5,
+            over=60,
+            channels=(Channel.PHONE, Channel.DEPUTY, Channel.WEB_FORM),
+            territory=district,
+        )
         for week in range(8):
             PageVisit.objects.create(
                 deputy=deputy, day=timezone.localdate() - timedelta(days=7 * week), count=40 + 9 * week
@@ -83,13 +80,8 @@ def test_the_center_head_reads_the_service_figures(live_server: Any, page: Any, 
     assert page.inner_text('[data-testid="st-appeals"]') == "34"
     assert page.inner_text('[data-testid="st-calls"]') == "12"  # every third appeal came by phone
     assert "Энгельсский район" in page.inner_text('[data-testid="st-districts"]')
-    page.screenshot(path=str(screenshots / "deputies-11-service-figures.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.reload()
-    page.wait_for_selector('[data-testid="st-weeks"]')
-    fits(page)
-    page.screenshot(path=str(screenshots / "deputies-12-service-figures-phone.png"), full_page=True)
-    page.set_viewport_size({"width": 1440, "height": 900})
+    wide_then_phone(page, '[data-testid="st-weeks"]', screenshots / "deputies-11-service-figures")
+    page.set_viewport_size(WIDE)
     page.goto(f"{live_server.url}/analytics/agencies/")
     page.wait_for_selector('[data-testid="ranking-offices"]')
     assert "Комитет по туризму" in page.inner_text('[data-testid="too-few"] >> xpath=ancestor::tbody')

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from PIL import Image
 
 from otklik.accounts.choices import Role
 from otklik.accounts.models import User
@@ -28,15 +27,14 @@ from otklik.elections.models import (
     Report,
 )
 from otklik.testing.factories import make_territory, make_user, square
-from tests.browser.session import fits, log_in, log_out
+from tests.browser.session import fits, log_in, log_out, photo_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_observer_reports_and_a_lawyer_resolves(
-    live_server: Any, page: Any, screenshots: Path, settings: Any, tmp_path: Path
+    live_server: Any, page: Any, screenshots: Path, settings: Any, media_root: Path, tmp_path: Path
 ) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
     election = Election.objects.create(name="Выборы депутатов областной думы", day=timezone.localdate())
     ChecklistQuestion.objects.create(election=election, text="Ящики показаны пустыми и опечатаны?", order=1)
     first = ExitPollOption.objects.create(election=election, name="Кандидат А", order=1)
@@ -65,8 +63,7 @@ def test_an_observer_reports_and_a_lawyer_resolves(
     Observer.objects.create(user=make_user(Role.OBSERVER, username="second"), station=other)
     settings.OTKLIK_ELECTIONS_REFRESH_SECONDS = 1  # the dashboard fetches fresh figures every second
     make_user(Role.LAWYER, username="lawyer", first_name="Юлия", last_name="Юристова")
-    photo = tmp_path / "urn.png"
-    Image.new("RGB", (64, 48), "navy").save(photo, format="PNG")
+    photo = photo_file(tmp_path / "urn.png", color="navy")
     base = live_server.url
 
     page.set_viewport_size({"width": 390, "height": 844})  # observers report from their phones

@@ -15,43 +15,33 @@ from PIL import Image
 from otklik.accounts.choices import Role
 from otklik.cases.choices import CaseStatus
 from otklik.cases.models import Case, CaseEvent
-from otklik.directory.choices import TerritoryKind
 from otklik.intake.models import Message
-from otklik.testing.factories import make_territory, make_user, square
-from tests.browser.session import fits, log_in
+from otklik.testing.factories import make_user
+from tests.browser.session import appeal_region, fill_appeal, fits, log_in, photo_file, send_appeal
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EXIF_MAKE = 0x010F  # "Make": any EXIF tag would do; GPS sits in the same block
 
 
-def photo_with_exif(path: Path) -> None:
+def test_a_residents_photo_goes_public_with_the_case_until_a_moderator_hides_it(
+    live_server: Any, page: Any, screenshots: Path, media_root: Path, tmp_path: Path
+) -> None:
+    appeal_region()
     exif = Image.Exif()
     exif[EXIF_MAKE] = "PhoneCam 3000"
-    Image.new("RGB", (320, 200), (120, 140, 90)).save(path, format="JPEG", exif=exif.tobytes())
-    assert Image.open(path).getexif().get(EXIF_MAKE) == "PhoneCam 3000"
-
-
-def test_a_residents_photo_goes_public_with_the_case_until_a_moderator_hides_it(
-    live_server: Any, page: Any, screenshots: Path, settings: Any, tmp_path: Path
-) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    region = make_territory("Саратовская область", kind=TerritoryKind.REGION, bbox=[46.0, 51.3, 48.0, 52.3])
-    make_territory(
-        "Энгельсский район", parent=region, geometry=square(46.0, 51.3), bbox=[46.0, 51.3, 46.4, 51.7]
-    )
-    photo = tmp_path / "yama.jpg"
-    photo_with_exif(photo)
+    photo = photo_file(tmp_path / "yama.jpg", size=(320, 200), color=(120, 140, 90), exif=exif)
+    assert Image.open(photo).getexif().get(EXIF_MAKE) == "PhoneCam 3000"
 
     # The resident sends the appeal with the photo.
     page.goto(f"{live_server.url}/public/appeal/")
-    page.fill("#id_name", "Ирина Смирнова")
-    page.fill("#id_contact", "irina@example.test")
-    page.fill("#id_text", "Глубокая яма на дороге у остановки в Энгельсе, машины бьют колёса уже неделю")
-    page.set_input_files("#id_photo", str(photo))
-    page.check("#id_consent")
-    with page.expect_navigation():
-        page.click(".form-actions button[type=submit]")
+    fill_appeal(
+        page,
+        contact="irina@example.test",
+        text="Глубокая яма на дороге у остановки в Энгельсе, машины бьют колёса уже неделю",
+        photo=photo,
+    )
+    send_appeal(page)
     message = Message.objects.exclude(photo="").get()
     case = message.case
     assert case is not None and case.status in (CaseStatus.NEW, CaseStatus.MODERATION)
