@@ -11,6 +11,12 @@ adds ``--n`` messages to it (external ids ``growth-<run>-<i>``; ``--clear`` empt
 tables first). The tables are ANALYZEd every ``--analyze-every`` messages, as ``bench/web.py``'s
 feeder does every 30 s. ``--queries K`` prints, for the last slice, the K statements that took the
 longest in total (per batch), with their count per batch, and the bulk writes (COPY) per table.
+
+``--processes N`` runs the batches as N Celery workers would take them in turn: each batch gets its
+place in the order (``pipeline.order.register``) and each simulated process its own caches (the
+fingerprints it made or read, ``similar._FINGERPRINTS`` and ``dedup._RECENT``, and the last batch it
+took): a batch's look-up then meets the stored messages another process wrote, as on the workers
+(the ``ahead`` row of their stage report), still in one process, one batch at a time.
 """
 
 from __future__ import annotations
@@ -42,6 +48,9 @@ def main() -> None:
     parser.add_argument("--clear", action="store_true", help="empty the pipeline's tables first")
     parser.add_argument("--queries", type=int, default=0)
     parser.add_argument("--profile", metavar="FILE", help="cProfile of the last slice into FILE")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="simulate N workers' own caches, batches in turn"
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("set DATABASE_URL to PostgreSQL with the demo loaded")
@@ -58,7 +67,8 @@ def main() -> None:
     from otklik.cases.models import Case
     from otklik.demo.messages import generate_messages
     from otklik.directory.models import Territory
-    from otklik.intake.pipeline import BatchResult, run_batch, runner, warm_up
+    from otklik.intake import dedup
+    from otklik.intake.pipeline import BatchResult, order, run_batch, runner, similar, warm_up
 
     if args.clear:
         ingest.clear_pipeline_tables()
@@ -130,6 +140,21 @@ def main() -> None:
     print(f"# load before: {ingest.machine_load()}; warm-up {warm_up():.1f} s", flush=True)
     total = BatchResult()
     analyzed = 0
+    # each simulated process's own caches: (similar._FINGERPRINTS, dedup._RECENT, runner._last_sequence)
+    caches: list[list[Any]] = [[{}, {}, None] for _ in range(args.processes)]
+
+    def batch_of(number: int, chunk: list[dict[str, Any]]) -> BatchResult:
+        if args.processes == 1:
+            return run_batch(chunk, timings={})
+        own = caches[number % args.processes]
+        similar._FINGERPRINTS, dedup._RECENT, runner._last_sequence = own  # type: ignore[attr-defined]
+        sequence = order.register()
+        order.start(sequence)
+        try:
+            return run_batch(chunk, timings={}, sequence=sequence, mode="celery")
+        finally:
+            own[2] = runner._last_sequence
+
     profile = cProfile.Profile() if args.profile else None
     with connection.execute_wrapper(timed):
         for start in range(0, len(items), args.batch_size):
@@ -144,7 +169,7 @@ def main() -> None:
             last = start >= (len(items) - 1) // args.every * args.every
             if profile is not None and last:
                 profile.enable()
-            total.add(run_batch(items[start : start + args.batch_size], timings={}))
+            total.add(batch_of(start // args.batch_size, items[start : start + args.batch_size]))
             if profile is not None and last:
                 profile.disable()
             if start + args.batch_size - analyzed >= args.analyze_every:

@@ -40,34 +40,18 @@ def stage_similar(batch: Batch) -> None:
     lookups = {id(i): i.lookup_keys for i in targets if i.lookup_keys is not None}
     places: dict[int, CasePlace] = {}  # (read with the cases' status on PostgreSQL)
     by_key, found_in = _candidates(targets, batch.prefetched, places)
-    stored: dict[int, tuple[dedup.Fingerprint, int]] = {}
-    cases: dict[int, CasePlace] = {}
-    if by_key:
-        stored = _stored(by_key, found_in)
-        wanted = {case_id for _, case_id in stored.values()}
-        if not wanted <= places.keys():
-            places = {
-                pk: (territory_id or suggested_id, address, dedup.point(lat, lon))
-                for pk, territory_id, suggested_id, address, lat, lon in Case.objects.filter(
-                    pk__in=wanted
-                ).values_list("pk", "territory_id", "suggested_territory_id", "address", "lat", "lon")
-            }
-        cases = {pk: places[pk] for pk in wanted if pk in places}
+    cases = _case_places(by_key, found_in, places)
     parents = _territory_parents() if cases else {}
+    near = {id(i): _near_stored(i, lookups[id(i)], by_key, found_in, cases, parents) for i in targets}
+    stored = _stored({mid for found in near.values() for mid in found}, found_in)
     local: dict[int, list[Item]] = {}
     attached: dict[int, int] = {}  # id(item) → the stored case it attaches to
     for item in targets:
         fp, keys = item.fingerprint, lookups[id(item)]
         assert fp is not None and item.posted_at is not None
-        posted = _microseconds(item.posted_at)
         best: tuple[float, float, int | Item, int | None] | None = None
-        for mid in {
-            mid for k in keys for mid, at in by_key.get(k, ()) if abs(at - posted) <= _WINDOW_MICROSECONDS
-        }:
+        for mid in near[id(item)]:
             old, case_id = stored[mid]
-            place = cases.get(case_id)
-            if place is None or not _same_place(item, place[0], place[1], parents, place[2]):
-                continue
             score = dedup.match_score(fp, old)
             if score and (best is None or score > best[0]):
                 best = (score, 0.0, case_id, mid)
@@ -120,6 +104,49 @@ def fingerprint_ahead(batch: Batch) -> None:
     )
 
 
+def _case_places(
+    by_key: dict[int, list[tuple[int, int]]],
+    found_in: dict[int, tuple[str, int]],
+    places: dict[int, CasePlace],
+) -> dict[int, CasePlace]:
+    """The places of the open cases of the candidates: those read with the cases' status
+    (PostgreSQL), else read here."""
+    wanted = {found_in[mid][1] for rows in by_key.values() for mid, _ in rows}
+    if not wanted:
+        return {}
+    if not wanted <= places.keys():
+        places = {
+            pk: (territory_id or suggested_id, address, dedup.point(lat, lon))
+            for pk, territory_id, suggested_id, address, lat, lon in Case.objects.filter(
+                pk__in=wanted
+            ).values_list("pk", "territory_id", "suggested_territory_id", "address", "lat", "lon")
+        }
+    return {pk: places[pk] for pk in wanted if pk in places}
+
+
+def _near_stored(
+    item: Item,
+    keys: list[int],
+    by_key: dict[int, list[tuple[int, int]]],
+    found_in: dict[int, tuple[str, int]],
+    cases: dict[int, CasePlace],
+    parents: dict[int, int | None],
+) -> list[int]:
+    """The stored candidates ``item``'s keys find within the window whose case is in the item's
+    place, in the order they are scored: only these are fingerprinted and scored (most of a
+    templated complaint's candidates are of other buildings)."""
+    assert item.posted_at is not None
+    posted = _microseconds(item.posted_at)
+    near = []
+    for mid in {
+        mid for k in keys for mid, at in by_key.get(k, ()) if abs(at - posted) <= _WINDOW_MICROSECONDS
+    }:
+        place = cases.get(found_in[mid][1])
+        if place is not None and _same_place(item, place[0], place[1], parents, place[2]):
+            near.append(mid)
+    return near
+
+
 def _targets(batch: Batch) -> list[Item]:
     """The items that look for a near-duplicate."""
     return [
@@ -161,12 +188,11 @@ def _candidates(
 
 
 def _stored(
-    by_key: dict[int, list[tuple[int, int]]], found_in: dict[int, tuple[str, int]]
+    ids: set[int], found_in: dict[int, tuple[str, int]]
 ) -> dict[int, tuple[dedup.Fingerprint, int]]:
-    """Message id → (its fingerprint, its case id) of the candidates: kept in this process (written
-    or read before) or made from their texts, read in one query and fingerprinted together."""
+    """Message id → (its fingerprint, its case id) of the candidates ``ids``: kept in this process
+    (written or read before) or made from their texts, read in one query and fingerprinted together."""
     stored: dict[int, tuple[dedup.Fingerprint, int]] = {}
-    ids = {mid for rows in by_key.values() for mid, _ in rows}
     for mid in ids:
         digest, case_id = found_in[mid]
         known = _FINGERPRINTS.get((mid, digest))
@@ -193,7 +219,18 @@ def prefetch_stored(batch: Batch, *, fingerprints: bool = True) -> None:
     wanted, earliest, latest = _window(targets)
     batch.prefetched = _prefetch_keys(wanted, earliest, latest)
     if fingerprints:
-        _stored(*_candidates(targets, batch.prefetched))
+        places: dict[int, CasePlace] = {}
+        by_key, found_in = _candidates(targets, batch.prefetched, places)
+        cases = _case_places(by_key, found_in, places)
+        parents = _territory_parents() if cases else {}
+        _stored(
+            {
+                mid
+                for i in targets
+                for mid in _near_stored(i, i.lookup_keys or [], by_key, found_in, cases, parents)
+            },
+            found_in,
+        )
 
 
 @dataclass(frozen=True)

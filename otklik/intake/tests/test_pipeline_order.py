@@ -70,6 +70,44 @@ def test_a_batch_after_another_process_s_makes_the_candidates_fingerprints_befor
         assert repost.case_id == original.case_id
 
 
+SHUTTERS = "Самовольно установлены роллеты на лицевом фасаде"
+SHUTTERS_REWORDED = "Роллеты на лицевом фасаде, установлены самовольно"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_the_candidates_in_the_item_s_place_are_fingerprinted_before_and_in_the_turn(
+    region, monkeypatch
+) -> None:
+    """A template stored at five buildings by another worker: a reworded one at house 3 finds all
+    five by its keys, fingerprints only house 3's message (before its turn; the others' cases are in
+    another building, never scored) and joins house 3's case, as when every candidate was scored."""
+    require_postgresql()
+    houses = [f"Энгельс, улица Тельмана, дом {n}" for n in range(1, 6)]
+    first = run_batch(
+        [{**_item(i, SHUTTERS, 30), "address": house} for i, house in enumerate(houses)], now=NOW
+    )
+    assert first.created_cases == len(houses)
+    at_house_3 = Message.objects.get(external_id="order-2")
+    similar._FINGERPRINTS.clear()  # as in a worker that did not write them
+    monkeypatch.setattr(runner, "_last_sequence", None)  # the batch before was not this process's
+    kept_at_turn: set[tuple[int, str]] = set()
+    take_turn = order.take_turn
+
+    def spy() -> None:
+        kept_at_turn.update(similar._FINGERPRINTS)
+        take_turn()
+
+    monkeypatch.setattr(order, "take_turn", spy)
+    reworded = {**_item(10, SHUTTERS_REWORDED, 2), "address": houses[2]}
+    result = run_batch([reworded], now=NOW, sequence=order.register())
+
+    assert kept_at_turn == {(at_house_3.pk, at_house_3.text_hash)}
+    assert (result.attached, result.created_cases) == (1, 0)
+    assert Message.objects.get(external_id="order-10").case_id == at_house_3.case_id
+    stored = {(m.pk, m.text_hash) for m in Message.objects.exclude(external_id="order-10")}
+    assert stored & set(similar._FINGERPRINTS) == kept_at_turn  # nor in the turn
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_commit_of_a_batch_wakes_the_batches_waiting_for_their_turn() -> None:
     """``mark_committed`` notifies the waiting batches when the batch commits — not before (a waiting
