@@ -6,7 +6,9 @@ address and by the Telegram bot (``OTKLIK_TELEGRAM_BOT_TOKEN``) to those with a 
 after commit (:func:`otklik.aftercommit.task_after_commit`; a Celery worker's ``notify`` queue, or
 this process in the embedded mode). A failed delivery is logged and never fails the action.
 A pipeline batch that assigns many cases sends each Telegram chat one digest, not a message a case:
-the Bot API allows about one message a second to a chat.
+the Bot API allows about one message a second to a chat. A batch's messages travel in one
+:func:`send_notifications` task (its assignments in one, its urgent cases in another), not a task a
+case: the same emails and Telegram messages, through one mail connection.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db.models import Q
 from django.utils import translation
 from django.utils.timezone import localtime
@@ -101,9 +103,31 @@ def send_telegram(chats: Sequence[str], text: str) -> int:
 def send_notification(subject: str, body: str, emails: list[str], chats: list[str], about: str = "") -> None:
     """The email to every address and the same words to every Telegram chat. A failure is logged,
     naming ``about`` when given (a resident's address is personal data), else the addresses."""
+    _deliver(subject, body, emails, chats, about)
+
+
+@shared_task(name="otklik.cases.notifications.send_notifications", ignore_result=True)
+def send_notifications(messages: list[list[Any]]) -> None:
+    """Several notifications in one task (a pipeline batch's), each ``[subject, body, emails, chats,
+    about]`` delivered in order as :func:`send_notification` delivers it, through one mail connection;
+    a failed one is logged and the rest still go."""
+    connection = get_connection()
+    try:
+        for subject, body, emails, chats, about in messages:
+            _deliver(subject, body, emails, chats, about, connection)
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            log.exception("closing the mail connection failed")
+
+
+def _deliver(
+    subject: str, body: str, emails: list[str], chats: list[str], about: str = "", connection: Any = None
+) -> None:
     if emails:
         try:
-            send_mail(subject, body, None, emails, fail_silently=False)
+            EmailMessage(subject, body, None, emails, connection=connection).send()
         except Exception:  # a mail server outage must not fail anything
             log.exception("%s could not be emailed", about or f"notification to {emails}")
     if chats:
@@ -119,6 +143,23 @@ def send_after_commit(recipients: Recipients, subject: str, body: str, *, about:
         task_after_commit(
             send_notification, subject, body, list(recipients.emails), list(recipients.chats), about
         )
+
+
+class Outgoing:
+    """A batch's notifications, collected and then sent after commit in one :func:`send_notifications`
+    task (nothing for none)."""
+
+    def __init__(self) -> None:
+        self.messages: list[list[Any]] = []
+
+    def add(self, recipients: Recipients, subject: str, body: str, *, to_chats: bool = True) -> None:
+        chats = list(recipients.chats) if to_chats else []
+        if recipients.emails or chats:
+            self.messages.append([subject, body, list(recipients.emails), chats, ""])
+
+    def send_after_commit(self) -> None:
+        if self.messages:
+            task_after_commit(send_notifications, self.messages)
 
 
 def _send(recipients: Recipients, subject: str, body: str, *, to_chats: bool = True) -> None:
@@ -139,7 +180,7 @@ def case_assigned(case: Case) -> None:
 
 def cases_assigned(cases: Sequence[Case]) -> None:
     """:func:`case_assigned` for many cases (the pipeline's batch): one query for all recipients, an
-    email a case, and one Telegram digest an agency's chat."""
+    email a case, and one Telegram digest an agency's chat — all in one task."""
     from django.contrib.auth import get_user_model
 
     agency_ids = {case.agency_id for case in cases if case.agency_id}
@@ -154,19 +195,21 @@ def cases_assigned(cases: Sequence[Case]) -> None:
     ):
         recipients.setdefault(agency_id, Recipients()).add(email, chat.strip())
     by_agency: dict[int, list[Case]] = {}
+    outgoing = Outgoing()
     for case in cases:
         if case.agency_id in recipients:
-            _send(recipients[case.agency_id], *_assigned_message(case), to_chats=False)
+            outgoing.add(recipients[case.agency_id], *_assigned_message(case), to_chats=False)
             by_agency.setdefault(case.agency_id, []).append(case)
     for agency_id, assigned in by_agency.items():
+        chats = Recipients(chats=recipients[agency_id].chats)
         if len(assigned) == 1:
-            _send(Recipients(chats=recipients[agency_id].chats), *_assigned_message(assigned[0]))
+            outgoing.add(chats, *_assigned_message(assigned[0]))
             continue
         lines = [_digest_line(c) for c in assigned[:DIGEST_CASES]]
         if len(assigned) > DIGEST_CASES:
             lines.append(f"… и ещё {len(assigned) - DIGEST_CASES}")
-        chats = Recipients(chats=recipients[agency_id].chats)
-        _send(chats, f"Новых обращений: {len(assigned)}", "\n".join(lines))
+        outgoing.add(chats, f"Новых обращений: {len(assigned)}", "\n".join(lines))
+    outgoing.send_after_commit()
 
 
 def _digest_line(case: Case) -> str:
@@ -239,12 +282,15 @@ def case_urgent(case: Case) -> None:
 
 
 def cases_urgent(cases: Sequence[Case]) -> None:
-    """:func:`case_urgent` for many cases: the recipients are read once."""
+    """:func:`case_urgent` for many cases: the recipients are read once, and each case's own message
+    (email and Telegram, as :func:`case_urgent` sends it) goes in one task for them all."""
     if not cases:
         return
     recipients = _people(_URGENT)
+    outgoing = Outgoing()
     for case in cases:
-        _send(recipients, *_urgent_message(case))
+        outgoing.add(recipients, *_urgent_message(case))
+    outgoing.send_after_commit()
 
 
 def burst_detected(alert: BurstAlert) -> None:

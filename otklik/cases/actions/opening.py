@@ -123,9 +123,11 @@ def open_cases(openings: Sequence[Opening], *, now: datetime | None = None) -> l
             )
         )
     bulk.insert_rows(CaseEvent, EVENT_COLUMNS, events)
-    # One query for the executors of all agencies, one for the center: not a query per case.
-    notifications.cases_assigned([o.case for o in openings if o.agency is not None])
+    # One query for the executors of all agencies, one for the center: not a query per case; a task
+    # for the urgent cases, queued first so the batch's assignments never hold it back, and one for
+    # the assignments.
     notifications.cases_urgent([case for case in cases if case.is_urgent])
+    notifications.cases_assigned([o.case for o in openings if o.agency is not None])
     return cases
 
 
