@@ -137,6 +137,20 @@ def main() -> None:
             statements[statement[:110]] += 1
             statement_seconds[statement[:110]] += spent
 
+    # the notification tasks the batches queue after commit, and the messages in them (before the
+    # batch's messages were put in one task, each message was a task of its own)
+    from otklik.cases import notifications
+
+    tasks: Counter[str] = Counter()
+    after_commit = notifications.task_after_commit
+
+    def counted(task: Any, *task_args: Any, **task_kwargs: Any) -> None:
+        tasks[task.name.rpartition(".")[2]] += 1
+        tasks["messages"] += len(task_args[0]) if task is notifications.send_notifications else 1
+        after_commit(task, *task_args, **task_kwargs)
+
+    notifications.task_after_commit = counted  # type: ignore[assignment]
+
     print(f"# load before: {ingest.machine_load()}; warm-up {warm_up():.1f} s", flush=True)
     total = BatchResult()
     analyzed = 0
@@ -179,6 +193,12 @@ def main() -> None:
     batches_per_slice = args.every / args.batch_size
     names = list(dict.fromkeys(name for s in slices for name in s))
     print(f"{total.summary()}; open cases now {Case.objects.filter(status__in=OPEN).count():,}")
+    batches = -(-len(items) // args.batch_size)
+    print(
+        f"notification tasks: {sum(n for name, n in tasks.items() if name != 'messages'):,} in {batches} "
+        f"batches ({dict((k, v) for k, v in tasks.items() if k != 'messages')}), "
+        f"{tasks['messages']:,} messages in them"
+    )
     print(
         "ms per batch of "
         + str(args.batch_size)
