@@ -169,3 +169,45 @@ def test_round_five_emergencies(text: str, kind: str) -> None:
 )
 def test_round_five_look_alikes(text: str) -> None:
     assert not urgency.assess(text, month=1).is_urgent, kinds(text)
+
+
+# Round 8: what the combination missed on the development rows of waves 6–9, as general rules — a
+# thing named by what falls or breaks now (present forms), a live wire, a well "провален", a child
+# through the ice (docs/benchmarks.md, "Round 8").
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Падают куски штукатурки, внизу остановка", UrgencyKind.FALLING),
+        ("кирпичи падают прямо на скамейки", UrgencyKind.FALLING),
+        ("без ремонта десятилетиями разрушается козырек входа", UrgencyKind.FALLING),
+        ("Провод под напряжением висит на уровне головы", UrgencyKind.WIRES),
+        ("Треснуто дерево. При сильном порыве ветра", UrgencyKind.TREE),
+        ("деревья которые при сильном ветре начинают скрипеть", UrgencyKind.TREE),
+        ("Дерево падает, аварийное", UrgencyKind.TREE),
+        ("ветки регулярно при сильных ветрах обламываются и падают", UrgencyKind.TREE),
+        ("провален колодец на тротуаре", UrgencyKind.MANHOLE),
+        ("Один ребенок провалился под лед", UrgencyKind.CHILD),
+        # years of it, but the text says it is happening again now
+        ("Каждый год (уже три года подряд) проблема. В этом году опять нет отопления", UrgencyKind.NO_HEATING),
+    ],
+)
+def test_round_eight_emergencies(text: str, kind: str) -> None:
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "сухое дерево может упасть на тротуар",  # a fear, as before
+        "после урагана упали деревья, их уже убрали",  # past: the tree fell and is gone
+        "куски штукатурки падали в прошлом году",  # past
+        "провод не под напряжением, просто висит",  # negated
+        "ребенок не провалился, но лед тонкий",  # negated
+        "дерево не падает, просто мешает свету",  # negated
+        "мощение рядом с люком провалилось",  # the paving fell in; the manhole is where
+        "Батареи чуть теплые, отопления практически нет",  # under-heating
+        "изолятор висит на проводах. Эта ситуация длится уже пять лет",  # years of it
+    ],
+)
+def test_round_eight_look_alikes(text: str) -> None:
+    assert not urgency.assess(text, month=1).is_urgent, kinds(text)

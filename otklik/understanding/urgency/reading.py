@@ -37,6 +37,8 @@ from .vocabulary import (
     HYPOTHESIS,
     INFRA,
     INFRA_WORDS,
+    HEATING_QUALITY_WORDS,
+    LANDMARK,
     LIGHTS,
     MODAL,
     NEG,
@@ -186,8 +188,15 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
         return TREE_NEAR
     if PARTIAL in g:
         partial = PARTIAL_WORDS | QUALITY_WORDS if cue.kind == UrgencyKind.NO_WATER else PARTIAL_WORDS
+        if cue.kind == UrgencyKind.NO_HEATING:
+            partial = PARTIAL_WORDS | HEATING_QUALITY_WORDS
         if r.has(range(max(span.start, first - 2), last + 1), partial):
             return PARTIAL
+    if LANDMARK in g and any(
+        r.readings[k] & {"люк", "колодец", "крышка"} and k - 1 in span and _is_preposition(words[k - 1])
+        for k in combo
+    ):
+        return LANDMARK  # "рядом с люком провалилось мощение": the paving fell in, beside the manhole
     if FIXED in g and not r.now and _said_done(r, FIXED_WORDS):
         return FIXED  # "протечку устранили", "после устранения аварии": it is over
     if SUNK in g and r.has(sentence, SUNK_WORDS):
@@ -241,7 +250,8 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
     where = range(len(words)) if cue.kind == UrgencyKind.NO_POWER else sentence
     if COMMON in g and r.has(where, COMMON_WORDS) and not r.has(sentence, HOME):
         return COMMON
-    if CHRONIC in g and (r.has(sentence, CHRONIC_WORDS) or _chronic(r)):
+    # years of it, unless the text says it is happening again now ("в этом году опять нет отопления")
+    if CHRONIC in g and (r.has(sentence, CHRONIC_WORDS) or (_chronic(r) and not r.now)):
         return CHRONIC
     if (
         PLANNED in g
@@ -289,9 +299,10 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
 
 _YEARS_OF_IT = re.compile(
     r"(?:на\s+протяжении|в\s+течени[ие]|уже|более|больше|около|почти|свыше)\s+"
-    r"(?:(?:\d{1,2}(?:[.,]\d)?(?:-?х)?|нескольк\w*|многи\w*|много|полутора|двух|тр[её]х|пяти|десяти)\s+)?"
+    r"(?:(?:\d{1,2}(?:[.,]\d)?(?:-?х)?|нескольк\w*|многи\w*|много|полутора|двух|тр[её]х|пяти|десяти"
+    r"|два|три|четыре|пять|шесть|семь|восемь|десять)\s+)?"
     r"(?:лет|года|годами|отопительных\s+сезонов|сезонов)(?![а-я])"
-    r"|из\s+года\s+в\s+год|(?<![а-я])годами(?![а-я])",
+    r"|из\s+года\s+в\s+год|(?<![а-я])годами(?![а-я])|(?<![а-я])много\s+лет(?![а-я])",
     re.IGNORECASE,
 )
 

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from otklik.understanding import urgency_annotations as ua
 from otklik.understanding.annotations import shared_data
 from otklik.understanding.urgency.learned import MODEL_FILE, load_model
-from otklik.understanding.urgency_training import train
+from otklik.understanding.urgency_training import summary, train
 
 
 class Command(BaseCommand):
@@ -32,7 +32,6 @@ class Command(BaseCommand):
         Path(options["output"]).write_text(trained.model.to_json(), encoding="utf-8")
         load_model.cache_clear()
         m = trained.model
-        self.stdout.write(
-            f"wrote {options['output']}: {len(m.weights)} weights, urgent = rules ∧ p ≥ {m.with_rules:.2f}"
-            f" or p ≥ {m.alone:.2f}; {m.trained}"
-        )
+        self.stdout.write(f"wrote {options['output']}: {len(m.weights)} weights")
+        for line in summary(m):
+            self.stdout.write(line)
