@@ -153,7 +153,7 @@ def forward_folds(rows: Sequence[Row], c: float) -> list[Fold]:
             continue
         weights, intercept = fit(x[train], y[train], c)
         model = UrgencyModel(weights, intercept, 1.0, 1.0)
-        out.append(Fold(f"wave {k}", test, np.array([model.probability(rows[i].vector) for i in test])))
+        out.append(Fold(f"wave {k}", test, np.array([model.probability(rows[int(i)].vector) for i in test])))
     return out
 
 
@@ -208,7 +208,9 @@ def at_point(
     )
 
 
-def choose_point(folds: Sequence[Fold], rules: Sequence[bool], labels: Sequence[bool]) -> OperatingPoint:
+def choose_point(
+    folds: Sequence[Fold], rules: Sequence[bool] | np.ndarray, labels: Sequence[bool] | np.ndarray
+) -> OperatingPoint:
     """The (with_rules, alone) pair whose combined verdict is furthest above both targets over the
     runs: each run's margin is ``min(precision − TARGET_PRECISION, recall − TARGET_RECALL)``, and the
     point with the largest average of the mean and the worst run's margin wins (a fresh wave is one
@@ -219,7 +221,8 @@ def choose_point(folds: Sequence[Fold], rules: Sequence[bool], labels: Sequence[
     for alone in GRID[10:]:
         for with_rules in (t for t in GRID if t <= alone):
             point = at_point(folds, r, y, with_rules, alone)
-            key = (round((point.mean_margin + point.worst_margin) / 2, 6), point.mean_margin, point.precision, alone)
+            both = round((point.mean_margin + point.worst_margin) / 2, 6)
+            key = (both, point.mean_margin, point.precision, alone)
             if best is None or key > best[0]:
                 best = (key, point)
     assert best is not None
@@ -318,8 +321,8 @@ def summary(model: UrgencyModel) -> list[str]:
     """What ``otklik train-urgency`` prints: the forward folds by wave and the random CV."""
     t = model.trained
     lines = [
-        f"trained on {t['rows']} development rows ({t['urgent']} urgent) of waves 1–{t['waves']}; C = {t['c']}"
-        f" (mean forward average precision by C: {t['forward_average_precision']})",
+        f"trained on {t['rows']} development rows ({t['urgent']} urgent) of waves 1–{t['waves']}; "
+        f"C = {t['c']} (mean forward average precision by C: {t['forward_average_precision']})",
         f"urgent = (rules ∧ p ≥ {model.with_rules:.2f}) ∨ p ≥ {model.alone:.2f} — chosen by {t['chosen_by']}",
         "forward chaining (fit on the waves before k, scored on wave k's development rows): "
         "combined precision / recall (rules alone) AP",
@@ -333,8 +336,9 @@ def summary(model: UrgencyModel) -> list[str]:
         f"  mean {t['forward_precision']:.3f} / {t['forward_recall']:.3f}; margin over the targets: "
         f"mean {t['forward_mean_margin']:+.3f}, worst wave {t['forward_worst_margin']:+.3f}",
         f"random grouped {t['folds']}-fold CV × seeds {t['seeds']} at this point: "
-        f"{t['cv_precision']:.3f} ± {t['cv_precision_sd']:.3f} / {t['cv_recall']:.3f} ± {t['cv_recall_sd']:.3f}"
-        f" (AP {t['cv_average_precision']:.3f}); its own widest-margin point would be "
+        f"{t['cv_precision']:.3f} ± {t['cv_precision_sd']:.3f} / "
+        f"{t['cv_recall']:.3f} ± {t['cv_recall_sd']:.3f} (AP {t['cv_average_precision']:.3f}); "
+        "its own widest-margin point would be "
         f"({t['cv_own_point']['with_rules']:.2f}, {t['cv_own_point']['alone']:.2f}): "
         f"{t['cv_own_point']['precision']:.3f} / {t['cv_own_point']['recall']:.3f}",
     ]

@@ -146,3 +146,24 @@ def test_training_from_the_shared_data_gives_the_shipped_file(tmp_path) -> None:
     out = tmp_path / "urgency_model.json"
     call_command("train_urgency", output=str(out), stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert out.read_text(encoding="utf-8") == MODEL_FILE.read_text(encoding="utf-8")
+
+
+def test_forward_folds_score_each_fresh_wave_by_a_model_fitted_on_the_waves_before_it() -> None:
+    import numpy as np
+
+    from otklik.understanding import urgency_training as ut
+
+    def row(i: int, wave: int, urgent: bool) -> ut.Row:
+        column = 7 if urgent else 11  # one feature that tells the classes apart
+        vector = {column: 1.0, 100 + i: 0.1}
+        return ut.Row("d", str(i), f"d:{i}", urgent, urgent, urgency.Urgency(urgent), vector, wave)
+
+    rows = [row(i, 1 + i % 9, (i // 9) % 2 == 0) for i in range(180)]
+    folds = ut.forward_folds(rows, 1.0)
+    assert [f.name for f in folds] == [f"wave {k}" for k in ut.FORWARD_WAVES]
+    for fold, k in zip(folds, ut.FORWARD_WAVES, strict=True):
+        assert {rows[int(i)].wave for i in fold.rows} == {k}  # scored: wave k's rows only
+    labels = np.array([r.urgent for r in rows])
+    point = ut.choose_point(folds, [r.rules for r in rows], labels)
+    assert point.worst_margin <= point.mean_margin and len(point.runs) == len(ut.FORWARD_WAVES)
+    assert point.precision == 1.0 and point.recall == 1.0  # separable: every wave right

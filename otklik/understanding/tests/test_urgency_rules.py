@@ -188,7 +188,7 @@ def test_round_five_look_alikes(text: str) -> None:
         ("провален колодец на тротуаре", UrgencyKind.MANHOLE),
         ("Один ребенок провалился под лед", UrgencyKind.CHILD),
         # years of it, but the text says it is happening again now
-        ("Каждый год (уже три года подряд) проблема. В этом году опять нет отопления", UrgencyKind.NO_HEATING),
+        ("Каждый год (уже три года подряд). В этом году опять нет отопления", UrgencyKind.NO_HEATING),
     ],
 )
 def test_round_eight_emergencies(text: str, kind: str) -> None:

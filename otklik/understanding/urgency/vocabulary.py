@@ -33,7 +33,7 @@ FENCED = "fenced"  # "яму огородили": the hole is fenced off
 SUNK = "sunk"  # "люк провалился ниже уровня асфальта": a sunken cover, road repair
 TREE_NEAR = "tree_near"  # "угроза падения деревьев": a fear about trees (the tree cues judge them)
 TREE_MODAL = "tree_modal"  # "деревья могут рухнуть на людей": a fear about trees (the tree cues judge them)
-LANDMARK = "landmark"  # "мощение рядом с люком провалилось": the manhole after a preposition is where, not what
+LANDMARK = "landmark"  # "мощение рядом с люком провалилось": a manhole after a preposition is where, not what
 
 NEGATIONS = frozenset({"не", "нет", "ни"})
 HYPOTHESIS = frozenset(
@@ -71,7 +71,9 @@ PARTIAL_WORDS = frozenset(
     }
 )
 # ... before an absence of heating: "отопления практически нет", "нет нормального отопления" — under-heating.
-HEATING_QUALITY_WORDS = frozenset({"нормальный", "нормально", "практически", "полноценный", "стабильный", "качественный"})
+HEATING_QUALITY_WORDS = frozenset(
+    {"нормальный", "нормально", "практически", "полноценный", "стабильный", "качественный"}
+)
 # ... and before an absence of water only: its quality or pressure, not that it is gone.
 QUALITY_WORDS = frozenset(
     {

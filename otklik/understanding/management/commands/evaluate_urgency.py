@@ -18,7 +18,7 @@ from otklik.understanding import urgency_annotations as ua
 from otklik.understanding.annotations import shared_data
 from otklik.understanding.urgency.learned import MODEL_FILE, load_model
 from otklik.understanding.urgency_evaluation import evaluate, format_report
-from otklik.understanding.urgency_training import verdicts
+from otklik.understanding.urgency_training import summary, verdicts
 
 
 class Command(BaseCommand):
@@ -43,10 +43,9 @@ class Command(BaseCommand):
         if model is None:
             raise CommandError(f"No learned model at {MODEL_FILE}: run otklik train-urgency")
         found = verdicts(rows, model)
-        self.stdout.write(
-            f"combination: urgent = rules ∧ p ≥ {model.with_rules:.2f} or p ≥ {model.alone:.2f} "
-            f"(chosen by cross-validation on the development part: {model.trained})"
-        )
+        self.stdout.write("the shipped model, as trained (development part only):")
+        for line in summary(model):
+            self.stdout.write(f"  {line}")
         ways = (
             ("rules alone", found.rules_alone),
             (f"model alone (p ≥ {model.alone:.2f})", found.model_alone),
