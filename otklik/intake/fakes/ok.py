@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
-from collections import defaultdict, deque
 from typing import Any
 
 from .server import FakeServer, Request, Response
@@ -93,7 +92,6 @@ class FakeOK(FakeServer):
         self.gone_topics: set[str] = set()
         self.created_comments: list[dict[str, Any]] = []
         self._comment_ids = itertools.count(1)
-        self._method_faults: dict[str, deque[Response | None]] = defaultdict(deque)
 
     # --- seeding --------------------------------------------------------------------------------
     def add_group(self, group_id: str, name: str) -> None:
@@ -159,10 +157,6 @@ class FakeOK(FakeServer):
                 if topic["id"] == topic_id:
                     topic["discussion_summary"]["comments_count"] += delta
 
-    def fail_method(self, method: str, response: Response, *, after: int = 0) -> None:
-        with self._lock:
-            self._method_faults[method].extend([None] * after + [response])
-
     # --- the API --------------------------------------------------------------------------------
     def expected_sig(self, params: dict[str, str]) -> str:
         secret = hashlib.md5(f"{self.access_token}{self.secret_key}".encode()).hexdigest()
@@ -181,9 +175,7 @@ class FakeOK(FakeServer):
                 return ok_error(102)
             if params.get("sig") != self.expected_sig(params):
                 return ok_error(104)
-        with self._lock:
-            faults = self._method_faults.get(method)
-            fault = faults.popleft() if faults else None
+        fault = self.method_fault(method)
         if fault is not None:
             return fault
         handler = {

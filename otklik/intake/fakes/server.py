@@ -3,7 +3,8 @@
 Each fake subclasses :class:`FakeServer` and answers in :meth:`FakeServer.handle` with the payloads
 the real API documents. It listens on 127.0.0.1 with an ephemeral port in a daemon thread
 (``ThreadingHTTPServer``), records every request, and can be told to fail the next calls
-(:meth:`FakeServer.fail_next`) so tests see rate limits and outages without real sleeping.
+(:meth:`FakeServer.fail_next`), or a later call of one of the API's methods
+(:meth:`FakeServer.fail_method`), so tests see rate limits and outages without real sleeping.
 Tests use it as a context manager; ``otklik fake-sources`` runs them all for the demo.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import deque
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -65,6 +66,7 @@ class FakeServer:
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.requests: list[Request] = []
         self._faults: deque[Response] = deque()
+        self._method_faults: dict[str, deque[Response | None]] = defaultdict(deque)
         self._lock = threading.Lock()
         fake = self
 
@@ -132,6 +134,18 @@ class FakeServer:
         """Answer the next ``times`` requests with ``response`` instead of the real handler."""
         with self._lock:
             self._faults.extend([response] * times)
+
+    def fail_method(self, method: str, response: Response, *, after: int = 0) -> None:
+        """Answer the call of ``method`` that comes after ``after`` more successful ones with ``response``
+        (a fake whose API names its methods asks :meth:`method_fault` in its :meth:`handle`)."""
+        with self._lock:
+            self._method_faults[method].extend([None] * after + [response])
+
+    def method_fault(self, method: str) -> Response | None:
+        """The answer :meth:`fail_method` scripted for this call of ``method``, or None: answer it."""
+        with self._lock:
+            faults = self._method_faults.get(method)
+            return faults.popleft() if faults else None
 
     def calls(self, path_suffix: str) -> list[Request]:
         return [r for r in self.requests if r.path.endswith(path_suffix)]

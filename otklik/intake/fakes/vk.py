@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections import defaultdict, deque
 from typing import Any
 
 from .server import FakeServer, Request, Response
@@ -62,7 +61,6 @@ class FakeVK(FakeServer):
         self.created_comments: list[dict[str, Any]] = []
         self._comment_ids = itertools.count(9000)
         self.server_time: int | None = None  # None: the real time
-        self._method_faults: dict[str, deque[Response | None]] = defaultdict(deque)
 
     # --- seeding --------------------------------------------------------------------------------
     def add_group(self, group_id: int, name: str) -> None:
@@ -145,11 +143,6 @@ class FakeVK(FakeServer):
                     if post["id"] == post_id:
                         post["comments"]["count"] -= 1
 
-    def fail_method(self, method: str, response: Response, *, after: int = 0) -> None:
-        """Answer the call of ``method`` that comes after ``after`` more successful ones with ``response``."""
-        with self._lock:
-            self._method_faults[method].extend([None] * after + [response])
-
     def add_search_item(self, post: dict[str, Any]) -> None:
         self.search_items.append(post)
 
@@ -163,9 +156,7 @@ class FakeVK(FakeServer):
             return vk_error(5, method)
         if params.get("v") != "5.199":
             return vk_error(100, method, "One of the parameters specified was missing or invalid: v")
-        with self._lock:
-            faults = self._method_faults.get(method)
-            fault = faults.popleft() if faults else None
+        fault = self.method_fault(method)
         if fault is not None:
             return fault
         handler = {
