@@ -234,6 +234,92 @@ def test_similar_index_is_rebuilt_after_its_ttl(region, past, monkeypatch):
     assert similar.refresh() is True
 
 
+def _asked(monkeypatch: Any) -> list[str]:
+    """The texts the similar-cases index is asked about from now on."""
+    from otklik.understanding.quality import SimilarCaseIndex
+
+    texts: list[str] = []
+    query = SimilarCaseIndex.query
+
+    def counted(self: Any, text: str, **kwargs: Any) -> Any:
+        texts.append(text)
+        return query(self, text, **kwargs)
+
+    monkeypatch.setattr(SimilarCaseIndex, "query", counted)
+    return texts
+
+
+def _shown(client: Any, user: Any, case: Case) -> list[int]:
+    return [s.case_id for s in _card(client, user, case).context["similar_cases"]]
+
+
+def test_a_card_opened_again_does_not_ask_the_index_again(client, region, past, monkeypatch):
+    case = make_case(agency=region["agency_a"], status=CaseStatus.ASSIGNED, text=QUESTION)
+    asked = _asked(monkeypatch)
+    first = _shown(client, region["moderator"], case)
+    assert first and asked == [QUESTION]
+    assert _shown(client, region["moderator"], case) == first and asked == [QUESTION]
+    # the same answer, scoped for each user: the executor still sees only their agency's case
+    assert _shown(client, region["executor_a"], case) == [past["a_water"].pk] and asked == [QUESTION]
+    other = make_case(status=CaseStatus.MODERATION, text=QUESTION)  # same text, another case
+    assert _shown(client, region["moderator"], other) == first and len(asked) == 2
+
+
+def test_a_changed_text_is_asked_again(client, region, past, monkeypatch):
+    case = make_case(agency=region["agency_a"], status=CaseStatus.ASSIGNED, text=QUESTION)
+    asked = _asked(monkeypatch)
+    assert past["a_water"].pk in _shown(client, region["moderator"], case)
+    Case.objects.filter(pk=case.pk).update(text="Яма на дороге у остановки, бьют колёса")
+    assert _shown(client, region["moderator"], case) == [past["a_roads"].pk] and len(asked) == 2
+
+
+def test_a_newly_answered_case_shows_on_a_card_opened_before(client, region, past):
+    case = make_case(agency=region["agency_a"], status=CaseStatus.ASSIGNED, text="Не вывозят мусор во дворе")
+    assert _shown(client, region["moderator"], case) == []
+    garbage = _past(region["agency_a"], "Мусор во дворе не вывозят вторую неделю", "Мусор вывезен 2 мая.")
+    assert run_periodic_jobs()["similar_index_rebuilt"] is True
+    assert _shown(client, region["moderator"], case) == [garbage.pk]
+
+
+def test_a_withdrawn_answer_leaves_a_card_opened_before(client, region, past):
+    case = make_case(agency=region["agency_a"], status=CaseStatus.ASSIGNED, text=QUESTION)
+    assert past["b_water"].pk in _shown(client, region["moderator"], case)
+    Answer.objects.filter(case=past["b_water"]).update(status=AnswerStatus.APPROVED)  # no signal: a bulk
+    answer = Answer.objects.get(case=past["a_water"])
+    answer.status = AnswerStatus.APPROVED  # withdrawn through the model: the index is stale
+    answer.save()
+    assert _shown(client, region["moderator"], case) == []
+
+
+def test_the_card_shows_a_case_joined_a_moment_ago(client, region, past):
+    """The moderator joins a duplicate into a case whose card they just opened: the card shows the
+    joined messages at once, the duplicate's card the case it went into, and the similar cases as a
+    fresh index gives them."""
+    moderator = region["moderator"]
+    case = make_case(agency=region["agency_a"], status=CaseStatus.ASSIGNED, text=QUESTION)
+    duplicate = make_case(status=CaseStatus.MODERATION, text="Горячей воды нет, Тельмана 12, дети без воды")
+    before = _shown(client, moderator, case)
+    _shown(client, moderator, duplicate)
+    response = client.post(reverse("cases:merge", args=[duplicate.pk]), {"target": case.number})
+    assert response.status_code == 302
+    assert Case.objects.get(pk=duplicate.pk).status == CaseStatus.MERGED
+    page = _card(client, moderator, case)
+    assert "Тельмана 12, дети без воды" in page.content.decode()
+    assert [s.case_id for s in page.context["similar_cases"]] == before
+    similar.invalidate()
+    assert _shown(client, moderator, case) == before
+    joined = _card(client, moderator, duplicate)
+    assert joined.context["similar_cases"] == [] and case.number in joined.content.decode()
+
+
+def test_the_kept_answers_are_bounded(region, past, monkeypatch):
+    monkeypatch.setattr(similar.asked, "size", 3)
+    for n in range(6):
+        case = make_case(status=CaseStatus.MODERATION, text=f"{QUESTION} {n}")
+        similar.similar_for(case, region["moderator"])
+    assert len(similar.asked.kept) == 3
+
+
 # --- picking the place on the map --------------------------------------------------------------
 
 
