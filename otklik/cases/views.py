@@ -65,6 +65,10 @@ CARD_RELATIONS = (
 )
 
 
+# What the card never shows of its messages and their sources: the message's raw payload and the
+# connector's state, JSON a driver decodes on every row (the source's repeated on each of its messages).
+CARD_MESSAGES_UNREAD = ("raw", "source__settings", "source__health", "source__cursor", "source__last_error")
+
 REFUSED_KEY = "refused-suggestions"
 
 
@@ -267,7 +271,9 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     """Everything the case card shows, loaded with a fixed number of queries."""
     user = request.user
     card.attach_directory(case)  # its directory rows from the process's copy, not joined (~4 ms)
-    case.card_messages = list(case.messages.select_related("source").order_by("posted_at", "id"))  # type: ignore[attr-defined]
+    case.card_messages = list(  # type: ignore[attr-defined]
+        case.messages.select_related("source").defer(*CARD_MESSAGES_UNREAD).order_by("posted_at", "id")
+    )
     answers = list(case.answers.select_related("author", "reviewed_by", "agency", "delivery"))
     delivery_views.attach_to_answers(answers, user)
     for answer in answers:
@@ -312,7 +318,7 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     return {
         "case": case,
         "case_messages": case.card_messages,  # type: ignore[attr-defined]
-        "events": list(case.events.select_related("actor").order_by("created_at", "id")),
+        "events": list(case.events.select_related("actor").defer("before").order_by("created_at", "id")),
         "answers": answers,
         "ratings": list(case.ratings.order_by("created_at")),
         "actions": case_actions,

@@ -197,3 +197,22 @@ def test_the_card_shows_the_lists_as_the_loops_did(client, case):
     assert messages in page and "&lt;b&gt;" in messages
     history = _old(HISTORY_LOOP, events=_events(case))
     assert history in page and "&lt;b&gt;" in history
+
+
+def test_many_messages_and_events_cost_no_query_more(client, case):
+    """The messages are read without their raw payloads and their sources' connector state (never
+    shown): no field the card shows is left to a query of its own, however many messages."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    single = make_case(status=CaseStatus.IN_PROGRESS, text="Одно сообщение")
+    client.force_login(make_user(Role.MODERATOR))
+
+    def queries(shown: Case) -> int:
+        client.get(reverse("cases:detail", args=[shown.pk]))  # the process's caches warm
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("cases:detail", args=[shown.pk])).status_code == 200
+        return len(captured.captured_queries)
+
+    assert case.messages.count() == 6
+    assert queries(case) == queries(single)
