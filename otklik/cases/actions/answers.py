@@ -80,9 +80,19 @@ def write_answer(
     return answer
 
 
-def _locked_answer(answer: Answer) -> tuple[Answer, Case]:
+def _move_answer(
+    answer: Answer, status: str, *, reviewed_by: User | None = None, reviewed_at: datetime | None = None
+) -> tuple[Answer, Case]:
+    """The answer and its case locked (the case first, as every action locks) and the answer moved to
+    ``status``, not saved yet (a move the lifecycle refuses raises); given ``reviewed_at``, a review:
+    stamped with it and ``reviewed_by`` (None: the system)."""
     case = _locked(answer.case)
     answer = Answer.objects.select_for_update().get(pk=answer.pk)
+    check_answer_transition(answer.status, status)
+    answer.status = status
+    if reviewed_at is not None:
+        answer.reviewed_by = reviewed_by
+        answer.reviewed_at = reviewed_at
     return answer, case
 
 
@@ -90,11 +100,7 @@ def approve_answer(answer: Answer, user: User | None, *, now: datetime | None = 
     _require_center(user)
     now = now or timezone.now()
     with transaction.atomic():
-        answer, case = _locked_answer(answer)
-        check_answer_transition(answer.status, AnswerStatus.APPROVED)
-        answer.status = AnswerStatus.APPROVED
-        answer.reviewed_by = user
-        answer.reviewed_at = now
+        answer, case = _move_answer(answer, AnswerStatus.APPROVED, reviewed_by=user, reviewed_at=now)
         answer.save()
         log_event(case, EventKind.ANSWER_APPROVED, user, after={"answer": answer.pk}, at=now)
         if answer.kind == AnswerKind.FINAL:
@@ -109,11 +115,7 @@ def return_answer(answer: Answer, user: User | None, *, comment: str, now: datet
         raise ValidationError(_("Say what must be reworked."))
     now = now or timezone.now()
     with transaction.atomic():
-        answer, case = _locked_answer(answer)
-        check_answer_transition(answer.status, AnswerStatus.RETURNED)
-        answer.status = AnswerStatus.RETURNED
-        answer.reviewed_by = user
-        answer.reviewed_at = now
+        answer, case = _move_answer(answer, AnswerStatus.RETURNED, reviewed_by=user, reviewed_at=now)
         answer.review_comment = comment
         answer.save()
         log_event(case, EventKind.ANSWER_RETURNED, user, after={"answer": answer.pk}, comment=comment, at=now)
@@ -130,9 +132,7 @@ def publish_answer(answer: Answer, user: User | None, *, now: datetime | None = 
     _require_center(user)
     now = now or timezone.now()
     with transaction.atomic():
-        answer, case = _locked_answer(answer)
-        check_answer_transition(answer.status, AnswerStatus.PUBLISHED)
-        answer.status = AnswerStatus.PUBLISHED
+        answer, case = _move_answer(answer, AnswerStatus.PUBLISHED)
         answer.published_at = now
         reply = delivery.queue_reply(case, answer, now=now)
         answer.save()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from otklik.accounts.choices import Role
 from otklik.cases import actions
 from otklik.cases.choices import AnswerKind, AnswerStatus, CaseStatus, EventKind
-from otklik.cases.lifecycle import IllegalTransition
+from otklik.cases.lifecycle import IllegalAnswerTransition, IllegalTransition
 from otklik.cases.models import AppendOnlyError, Case, CaseEvent
 from otklik.testing.factories import (
     make_agency,
@@ -145,6 +145,46 @@ def test_returned_answer_goes_back_to_work(world, django_capture_on_commit_callb
     assert any("доработку" in m.subject for m in mail.outbox)
     with pytest.raises(ValidationError):
         actions.publish_answer(answer, world["moderator"])
+
+
+def test_the_center_reviews_an_answer_and_a_move_the_lifecycle_refuses_changes_nothing(world):
+    at = timezone.now() - timedelta(hours=1)
+    case = make_case(agency=world["agency"], status=CaseStatus.IN_PROGRESS)
+    answer = actions.write_answer(case, world["executor"], text="Подача воды восстановлена 3 марта.")
+    with pytest.raises(IllegalAnswerTransition):  # a draft is approved before it is published
+        actions.publish_answer(answer, world["moderator"], now=at)
+    answer.refresh_from_db()
+    assert answer.status == AnswerStatus.DRAFT and answer.published_at is None
+    assert not case.events.filter(kind=EventKind.ANSWER_PUBLISHED).exists()
+
+    actions.return_answer(answer, world["moderator"], comment="Укажите адрес", now=at)
+    answer.refresh_from_db()
+    assert (answer.status, answer.reviewed_by, answer.reviewed_at, answer.review_comment) == (
+        AnswerStatus.RETURNED,
+        world["moderator"],
+        at,
+        "Укажите адрес",
+    )
+    again = actions.write_answer(
+        case, world["executor"], text="Подача воды по ул. Ленина, 5 восстановлена 3 марта."
+    )
+    actions.approve_answer(again, world["supervisor"], now=at + timedelta(minutes=5))
+    again.refresh_from_db()
+    assert (again.status, again.reviewed_by, again.reviewed_at, again.review_comment) == (
+        AnswerStatus.APPROVED,
+        world["supervisor"],
+        at + timedelta(minutes=5),
+        "",
+    )
+    with pytest.raises(IllegalAnswerTransition):  # approved once is enough
+        actions.approve_answer(again, world["moderator"])
+    actions.publish_answer(again, world["moderator"], now=at + timedelta(minutes=9))
+    again.refresh_from_db()
+    assert (again.status, again.published_at, again.reviewed_by) == (
+        AnswerStatus.PUBLISHED,
+        at + timedelta(minutes=9),
+        world["supervisor"],
+    )
 
 
 def test_executor_redirect_hands_case_back_to_center(world):
