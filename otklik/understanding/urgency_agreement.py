@@ -1,0 +1,184 @@
+"""How far two readers of the same appeals agree on urgency (``docs/annotation/urgency.md``).
+
+The second reading (``urgency_second_reading.csv``: ``dataset,id,label,note``) labels one wave again,
+blind to the first labels; :func:`agreement` compares the two on the rows both read: raw agreement,
+Cohen's kappa and the confusion table, for urgent vs ``none`` and for the four labels, on the first
+reader's borderline rows (note starting with ``?``) and on the rest, and the precision and recall of
+each reader taken as a "detector" of the other's urgent rows — the human ceiling beside a target.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .annotations import ANNOTATIONS_DIR, read_annotations
+from .urgency_annotations import FILES, LABELS, URGENT
+
+SECOND_READING_FILE = ANNOTATIONS_DIR / "urgency_second_reading.csv"
+URGENT_LABEL = "urgent"
+NONE_LABEL = "none"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reader's label of a row."""
+
+    label: str
+    note: str = ""
+
+    @property
+    def borderline(self) -> bool:
+        return self.note.startswith("?")
+
+
+Key = tuple[str, str]  # (dataset, id)
+
+
+def read_second_reading(path: Path = SECOND_READING_FILE) -> dict[Key, Reading]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        out: dict[Key, Reading] = {}
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            if row["label"] not in LABELS:
+                raise ValueError(f"{path.name}:{line}: unknown label {row['label']!r}")
+            key = (row["dataset"], row["id"])
+            if key in out:
+                raise ValueError(f"{path.name}:{line}: {key} read twice")
+            out[key] = Reading(row["label"], row.get("note") or "")
+    return out
+
+
+def read_first_reading(keys: Iterable[Key]) -> dict[Key, Reading]:
+    """The first annotator's labels of ``keys`` (from ``spb_urgency.csv`` / ``kursk_urgency.csv``)."""
+    wanted = set(keys)
+    out: dict[Key, Reading] = {}
+    for dataset, path in FILES.items():
+        for a in read_annotations(path, LABELS):
+            if (dataset, a.id) in wanted:
+                out[(dataset, a.id)] = Reading(a.label, a.note)
+    missing = wanted - out.keys()
+    if missing:
+        raise ValueError(
+            f"{len(missing)} row(s) of the second reading have no first label, e.g. {min(missing)}"
+        )
+    return out
+
+
+def urgency(label: str) -> str:
+    return URGENT_LABEL if label in URGENT else NONE_LABEL
+
+
+@dataclass(frozen=True)
+class Table:
+    """Two readers' labels of the same rows, over ``labels``."""
+
+    labels: tuple[str, ...]
+    pairs: tuple[tuple[str, str], ...]  # (first, second)
+
+    @property
+    def n(self) -> int:
+        return len(self.pairs)
+
+    def confusion(self) -> dict[tuple[str, str], int]:
+        counts = Counter(self.pairs)
+        return {(a, b): counts[(a, b)] for a in self.labels for b in self.labels}
+
+    @property
+    def observed(self) -> float:
+        return sum(a == b for a, b in self.pairs) / self.n if self.n else float("nan")
+
+    @property
+    def expected(self) -> float:
+        first = Counter(a for a, _ in self.pairs)
+        second = Counter(b for _, b in self.pairs)
+        return sum(first[x] * second[x] for x in self.labels) / self.n**2 if self.n else float("nan")
+
+    @property
+    def kappa(self) -> float:
+        """Cohen's kappa: (observed − chance agreement) / (1 − chance agreement)."""
+        pe = self.expected
+        return (self.observed - pe) / (1 - pe) if pe < 1 else float("nan")
+
+
+def table(pairs: Iterable[tuple[str, str]], labels: Sequence[str]) -> Table:
+    return Table(tuple(labels), tuple(pairs))
+
+
+def precision_recall(pairs: Iterable[tuple[str, str]], positive: str = URGENT_LABEL) -> tuple[float, float]:
+    """Precision and recall of the second label of each pair as a detector of the first's ``positive``."""
+    tp = fp = fn = 0
+    for truth, guess in pairs:
+        tp += truth == positive and guess == positive
+        fp += truth != positive and guess == positive
+        fn += truth == positive and guess != positive
+    return (tp / (tp + fp) if tp + fp else float("nan"), tp / (tp + fn) if tp + fn else float("nan"))
+
+
+@dataclass(frozen=True)
+class Agreement:
+    rows: int
+    urgent: Table  # urgent vs none, all rows
+    labels: Table  # the four labels, all rows
+    urgent_borderline: Table  # urgent vs none, rows the first reader marked "?"
+    urgent_clear: Table  # urgent vs none, the other rows
+    second_as_detector: tuple[float, float]  # precision, recall of reading 2 against reading 1
+    first_as_detector: tuple[float, float]  # precision, recall of reading 1 against reading 2
+    disagreements: tuple[tuple[Key, Reading, Reading], ...]  # the four labels differ
+
+
+def agreement(first: Mapping[Key, Reading], second: Mapping[Key, Reading]) -> Agreement:
+    keys = sorted(second.keys() & first.keys(), key=lambda k: (k[0] != "spb_our_city_dev", k[0], int(k[1])))
+    labels = [(first[k].label, second[k].label) for k in keys]
+    binary = [(urgency(a), urgency(b)) for a, b in labels]
+    both = (URGENT_LABEL, NONE_LABEL)
+    return Agreement(
+        rows=len(keys),
+        urgent=table(binary, both),
+        labels=table(labels, LABELS),
+        urgent_borderline=table((p for k, p in zip(keys, binary, strict=True) if first[k].borderline), both),
+        urgent_clear=table((p for k, p in zip(keys, binary, strict=True) if not first[k].borderline), both),
+        second_as_detector=precision_recall(binary),
+        first_as_detector=precision_recall((b, a) for a, b in binary),
+        disagreements=tuple((k, first[k], second[k]) for k in keys if first[k].label != second[k].label),
+    )
+
+
+def _table_lines(name: str, t: Table) -> list[str]:
+    lines = [
+        f"{name}: {t.n} rows, raw agreement {t.observed:.3f}, chance {t.expected:.3f}, kappa {t.kappa:.3f}",
+        "  first \\ second  " + "  ".join(f"{label:>17}" for label in t.labels),
+    ]
+    matrix = t.confusion()
+    for a in t.labels:
+        lines.append(f"  {a:>15}  " + "  ".join(f"{matrix[(a, b)]:>17}" for b in t.labels))
+    return lines
+
+
+def report(result: Agreement, *, with_notes: bool = True) -> str:
+    lines = [f"rows read by both: {result.rows}"]
+    lines += _table_lines("urgent vs none", result.urgent)
+    lines += _table_lines("four labels", result.labels)
+    lines += _table_lines("urgent vs none, first reader's borderline rows", result.urgent_borderline)
+    lines += _table_lines("urgent vs none, the other rows", result.urgent_clear)
+    p, r = result.second_as_detector
+    lines.append(
+        f"second reading as a detector of the first's urgent rows: precision {p:.3f}, recall {r:.3f}"
+    )
+    p, r = result.first_as_detector
+    lines.append(
+        f"first reading as a detector of the second's urgent rows: precision {p:.3f}, recall {r:.3f}"
+    )
+    binary = sum(urgency(a.label) != urgency(b.label) for _, a, b in result.disagreements)
+    lines.append(
+        f"rows whose labels differ: {len(result.disagreements)} ({binary} on urgent vs none, marked *)"
+    )
+    for (dataset, row_id), a, b in result.disagreements:
+        mark = "*" if urgency(a.label) != urgency(b.label) else " "
+        line = f" {mark}{dataset} {row_id}: first {a.label}, second {b.label}"
+        if with_notes:
+            line += f" | first: {a.note or '-'} | second: {b.note or '-'}"
+        lines.append(line)
+    return "\n".join(lines)
