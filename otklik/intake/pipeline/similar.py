@@ -137,12 +137,18 @@ def _near_stored(
     templated complaint's candidates are of other buildings)."""
     assert item.posted_at is not None
     posted = _microseconds(item.posted_at)
+    here = _Here.of(item)
+    same: dict[int, bool] = {}  # case id → in the item's place
     near = []
     for mid in {
         mid for k in keys for mid, at in by_key.get(k, ()) if abs(at - posted) <= _WINDOW_MICROSECONDS
     }:
-        place = cases.get(found_in[mid][1])
-        if place is not None and _same_place(item, place[0], place[1], parents, place[2]):
+        case_id = found_in[mid][1]
+        verdict = same.get(case_id)
+        if verdict is None:
+            place = cases.get(case_id)
+            verdict = same[case_id] = place is not None and here.holds(*place, parents)
+        if verdict:
             near.append(mid)
     return near
 
@@ -187,9 +193,7 @@ def _candidates(
     return by_key, found_in
 
 
-def _stored(
-    ids: set[int], found_in: dict[int, tuple[str, int]]
-) -> dict[int, tuple[dedup.Fingerprint, int]]:
+def _stored(ids: set[int], found_in: dict[int, tuple[str, int]]) -> dict[int, tuple[dedup.Fingerprint, int]]:
     """Message id → (its fingerprint, its case id) of the candidates ``ids``: kept in this process
     (written or read before) or made from their texts, read in one query and fingerprinted together."""
     stored: dict[int, tuple[dedup.Fingerprint, int]] = {}
@@ -219,18 +223,36 @@ def prefetch_stored(batch: Batch, *, fingerprints: bool = True) -> None:
     wanted, earliest, latest = _window(targets)
     batch.prefetched = _prefetch_keys(wanted, earliest, latest)
     if fingerprints:
-        places: dict[int, CasePlace] = {}
-        by_key, found_in = _candidates(targets, batch.prefetched, places)
-        cases = _case_places(by_key, found_in, places)
-        parents = _territory_parents() if cases else {}
-        _stored(
-            {
-                mid
-                for i in targets
-                for mid in _near_stored(i, i.lookup_keys or [], by_key, found_in, cases, parents)
-            },
-            found_in,
-        )
+        _fingerprint_unknown(targets, batch.prefetched)
+
+
+def _fingerprint_unknown(targets: list[Item], prefetched: Prefetched) -> None:
+    """Before the turn: the fingerprints of the stored candidates the keys read ahead find that this
+    process has none of (written by another worker), of open cases in a target's place. Only the
+    messages and cases of those are read — not again the ones this process fingerprinted before —
+    and a key's rows are not cut to its latest open ones: the turn decides on what it reads itself,
+    this only makes fingerprints it would otherwise make in the turn."""
+    known = {mid for mid, _ in _FINGERPRINTS}
+    unknown = [row for row in prefetched.rows if row[1] not in known]
+    if not unknown:
+        return
+    places: dict[int, CasePlace] = {}
+    with connection.cursor() as cursor:
+        found = _of_open_cases(cursor, unknown, places)
+    by_key: dict[int, list[tuple[int, int]]] = {}
+    found_in: dict[int, tuple[str, int]] = {}
+    for key, message_id, posted_at, digest, case_id in found:
+        by_key.setdefault(key, []).append((message_id, posted_at))
+        found_in[message_id] = (digest, case_id)
+    parents = _territory_parents() if places else {}
+    _stored(
+        {
+            mid
+            for i in targets
+            for mid in _near_stored(i, i.lookup_keys or [], by_key, found_in, places, parents)
+        },
+        found_in,
+    )
 
 
 @dataclass(frozen=True)
@@ -335,7 +357,9 @@ def _latest_key_rows(
 
 _MAX_PER_KEY = 8  # candidates kept per similarity key: bounds the work on mass templated complaints
 # Stored keys read per key before the cases are checked (a few of the latest may be of closed cases,
-# or written to someone: then older ones are read, see _keys_found_postgresql).
+# or written to someone: then older ones are read, see _keys_found_postgresql). Measured: reading
+# only _MAX_PER_KEY made the turn read older ones for more keys (a message without a case, a closed
+# case among a key's latest), 6 → 11 statements and more SQL time in the turn than the rows saved.
 _READ_PER_KEY = _MAX_PER_KEY + 4
 # (stored message id, its text hash) → fingerprint, in this process; the hash guards against an id
 # reused after a rolled-back transaction.
@@ -520,13 +544,36 @@ def _same_place(
     spot: dedup.Point | None = None,
 ) -> bool:
     """Same place when known: one building, points close enough, one territory inside the other."""
-    if not dedup.same_building(_address(item), address):
-        return False
-    if not dedup.same_spot(_point(item), spot):
-        return False
-    own = _territory_id(item)
-    if own is None or territory_id is None or own == territory_id:
-        return True
-    if not parents:
-        parents.update(_territory_parents())
-    return territory_id in _chain(own, parents) or own in _chain(territory_id, parents)
+    return _Here.of(item).holds(territory_id, address, spot, parents)
+
+
+@dataclass(frozen=True)
+class _Here:
+    """An item's place as the same-place check reads it, made once for all its candidates."""
+
+    address: str
+    spot: dedup.Point | None
+    territory_id: int | None
+
+    @classmethod
+    def of(cls, item: Item) -> _Here:
+        return cls(_address(item), _point(item), _territory_id(item))
+
+    def holds(
+        self,
+        territory_id: int | None,
+        address: str,
+        spot: dedup.Point | None,
+        parents: dict[int, int | None],
+    ) -> bool:
+        """Whether a place (territory, building address, point) can be this one (:func:`_same_place`)."""
+        if not dedup.same_building(self.address, address):
+            return False
+        if not dedup.same_spot(self.spot, spot):
+            return False
+        own = self.territory_id
+        if own is None or territory_id is None or own == territory_id:
+            return True
+        if not parents:
+            parents.update(_territory_parents())
+        return territory_id in _chain(own, parents) or own in _chain(territory_id, parents)

@@ -109,6 +109,36 @@ def test_only_the_candidates_in_the_item_s_place_are_fingerprinted_before_and_in
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("ordered", [False, True])
+def test_a_key_whose_latest_candidates_closed_still_joins_the_right_open_case(
+    region, monkeypatch, ordered
+) -> None:
+    """One template at twelve buildings, the nine latest cases closed: a key's first read (its latest
+    few) finds only closed cases, so older ones are read — a reworded message at the second building
+    joins that building's case, as reading every stored message of the key does; also before the
+    turn after another worker's batch (the stored fingerprints made ahead)."""
+    from otklik.cases.choices import CaseStatus
+    from otklik.cases.models import Case
+
+    houses = [f"Энгельс, улица Тельмана, дом {n}" for n in range(1, 13)]
+    run_batch(
+        [{**_item(i, SHUTTERS, 40 - i), "address": house} for i, house in enumerate(houses)], now=NOW
+    )
+    stored = [Message.objects.get(external_id=f"order-{i}") for i in range(len(houses))]
+    assert len({m.case_id for m in stored}) == len(houses)
+    Case.objects.filter(pk__in=[m.case_id for m in stored[3:]]).update(status=CaseStatus.CLOSED)
+    if ordered:
+        require_postgresql()
+        similar._FINGERPRINTS.clear()  # as in a worker that did not write them
+        monkeypatch.setattr(runner, "_last_sequence", None)
+    reworded = {**_item(20, SHUTTERS_REWORDED, 2), "address": houses[1]}
+    result = run_batch([reworded], now=NOW, sequence=order.register() if ordered else None)
+
+    assert (result.attached, result.created_cases) == (1, 0)
+    assert Message.objects.get(external_id="order-20").case_id == stored[1].case_id
+
+
+@pytest.mark.django_db(transaction=True)
 def test_the_commit_of_a_batch_wakes_the_batches_waiting_for_their_turn() -> None:
     """``mark_committed`` notifies the waiting batches when the batch commits — not before (a waiting
     batch must see the committed cases when it looks)."""
