@@ -19,7 +19,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -29,15 +30,35 @@ from django.db.models.signals import post_delete, post_save
 T = TypeVar("T")
 
 
+_together = threading.local()
+
+
 def versions(keys: Iterable[str]) -> dict[str, str]:
-    """The current token of each key ("" for a key never bumped): one query (none for no key)."""
+    """The current token of each key ("" for a key never bumped): one query (none for no key, nor
+    for keys :func:`read_together` read)."""
     from .models import CacheVersion
 
     wanted = list(keys)
     if not wanted:
         return {}
+    read: dict[str, str] | None = getattr(_together, "versions", None)
+    if read is not None and all(key in read for key in wanted):
+        return {key: read[key] for key in wanted}
     found = dict(CacheVersion.objects.filter(key__in=wanted).values_list("key", "token"))
     return {key: found.get(key, "") for key in wanted}
+
+
+@contextmanager
+def read_together(*caches: ProcessCache[Any]) -> Iterator[None]:
+    """The versions of ``caches`` read by one query for their ``get()``s inside the block — a page
+    that uses several asks once instead of once each. For reading only: a key bumped inside the block
+    is seen after it (by this thread; other threads and processes never see these versions)."""
+    before: dict[str, str] | None = getattr(_together, "versions", None)
+    _together.versions = {**(before or {}), **versions(key for cache in caches for key in cache.keys)}
+    try:
+        yield
+    finally:
+        _together.versions = before
 
 
 def bump(*keys: str) -> None:

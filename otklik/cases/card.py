@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -35,6 +35,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from otklik.caching import ProcessCache, bump_on_change
+from otklik.directory.choices import TerritoryKind
 from otklik.directory.models import Agency, Category, DeadlinePolicy, Territory
 
 from .filters import DIRECTORY, QueueDirectory, QuickSelect, queue_directory
@@ -66,6 +67,21 @@ class CardDirectory:
     agencies: dict[int, Agency]
     policies: dict[int, DeadlinePolicy]
     queue: QueueDirectory
+    # the categories' names by code (the explanation of the pipeline's scores names them)
+    category_names: dict[str, str] = field(default_factory=dict)
+    # the outlines (GeoJSON) the cards drew, by territory id: read once each, as the cards ask
+    outlines: dict[int, Any] = field(default_factory=dict)
+
+    def outline(self, pk: int) -> Any:
+        """The territory's outline (one query the first time a card of this process draws it)."""
+        if pk not in self.outlines:
+            self.outlines[pk] = Territory.objects.filter(pk=pk).values_list("geometry", flat=True).first()
+        return self.outlines[pk]
+
+    def region(self) -> Territory | None:
+        """The region (the first by id, as the card always took it), without its outline."""
+        regions = (row for row in self.territories.values() if row.kind == TerritoryKind.REGION)
+        return min(regions, key=lambda row: row.pk, default=None)
 
 
 def _linked(rows: dict[int, Any]) -> dict[int, Any]:
@@ -77,12 +93,14 @@ def _linked(rows: dict[int, Any]) -> dict[int, Any]:
 
 
 def _build() -> CardDirectory:
+    categories = _linked({row.pk: row for row in Category.objects.all()})
     return CardDirectory(
-        categories=_linked({row.pk: row for row in Category.objects.all()}),
+        categories=categories,
         territories=_linked({row.pk: row for row in Territory.objects.defer("geometry")}),
         agencies={row.pk: row for row in Agency.objects.all()},
         policies={row.pk: row for row in DeadlinePolicy.objects.all()},
         queue=queue_directory.get(),
+        category_names={row.code: row.name for row in categories.values()},
     )
 
 
@@ -100,6 +118,7 @@ def attach_directory(case: Case) -> None:
     from the database as a lazy foreign key would."""
     held = directory.get()
     case._directory = held.queue  # type: ignore[attr-defined]  # forms.card_directory
+    case._card_directory = held  # type: ignore[attr-defined]  # held_directory
     for name, rows in DIRECTORY_FIELDS.items():
         pk = getattr(case, f"{name}_id")
         if pk is None:
@@ -108,6 +127,12 @@ def attach_directory(case: Case) -> None:
             _set(case, name, row)
     if case.merged_into_id is not None:  # the card links it by its number
         _set(case, "merged_into", Case.objects.only("pk", "number").filter(pk=case.merged_into_id).first())
+
+
+def held_directory(case: Case) -> CardDirectory:
+    """The directory :func:`attach_directory` gave ``case`` (the process's, read now if none)."""
+    held = getattr(case, "_card_directory", None)
+    return held if held is not None else directory.get()
 
 
 # --- the action forms ------------------------------------------------------------------------------

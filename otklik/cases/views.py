@@ -24,10 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from otklik import caching
 from otklik.accounts import permissions
 from otklik.accounts.models import User
-from otklik.directory.choices import TerritoryKind
-from otklik.directory.models import Territory
 from otklik.security.uploads import image_response
 from otklik.understanding.explain import explain
 from otklik.understanding.quality import assess_answer
@@ -43,7 +42,6 @@ from .forms import (
     CaseActionForm,
     available_actions,
     available_answer_actions,
-    card_directory,
     is_center,
     role_allows,
 )
@@ -202,13 +200,13 @@ def confirm_suggestions(request: HttpRequest) -> HttpResponse:
 # --- the case card -------------------------------------------------------------------------------
 
 
-def _region_outline() -> tuple[Any, str, list[float] | None]:
+def _region_outline(held: card.CardDirectory) -> tuple[Any, str, list[float] | None]:
     """The region's outline and center: the map to pick a point on when the case has no place at all."""
-    region = Territory.objects.filter(kind=TerritoryKind.REGION).order_by("pk").first()
+    region = held.region()
     if region is None:
         return None, "", None
     center = [region.lat, region.lon] if region.lat is not None and region.lon is not None else None
-    return region.geometry, region.name, center
+    return held.outline(region.pk), region.name, center
 
 
 def _map_data(case: Case, *, pick: bool = False) -> dict[str, Any] | None:
@@ -219,11 +217,12 @@ def _map_data(case: Case, *, pick: bool = False) -> dict[str, Any] | None:
     area_name = ""
     territory = case.territory or case.suggested_territory
     node = territory
-    outlined = card_directory(case).outlined
+    held = card.held_directory(case)
+    outlined = held.queue.outlined
     while node is not None and node.pk not in outlined:
         node = node.parent
-    if node is not None:  # the one outline drawn, read by itself (the card reads the case without them)
-        geometry = Territory.objects.filter(pk=node.pk).values_list("geometry", flat=True).first()
+    if node is not None:  # the one outline drawn, kept in the process (the case is read without them)
+        geometry = held.outline(node.pk)
         area_name = node.name
     point = None
     approximate = False
@@ -239,7 +238,7 @@ def _map_data(case: Case, *, pick: bool = False) -> dict[str, Any] | None:
             point, approximate = [territory.lat, territory.lon], True
     center = None
     if pick and geometry is None and point is None:
-        geometry, area_name, center = _region_outline()
+        geometry, area_name, center = _region_outline(held)
     if geometry is None and point is None and center is None:
         return None
     return {
@@ -261,14 +260,22 @@ def _understanding(case: Case) -> dict[str, Any]:
     return {
         "matched_terms": [str(t) for t in terms if t] if isinstance(terms, list) else [],
         "version": data.get("version") or data.get("model_version") or "",
-        "other": explain(data),
+        "other": explain(data, category_names=card.held_directory(case).category_names),
         "routing_practice": routing.get("practice"),
         "routing_model": routing if routing.get("model") else None,
     }
 
 
 def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
-    """Everything the case card shows, loaded with a fixed number of queries."""
+    """Everything the case card shows, loaded with a fixed number of queries; the versions of the
+    process's caches it reads (its directory, the calendar, the similar cases' index) by one."""
+    from .deadlines import calendar_cache
+
+    with caching.read_together(card.directory, calendar_cache, similar.index):
+        return _card_context(request, case)
+
+
+def _card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     user = request.user
     card.attach_directory(case)  # its directory rows from the process's copy, not joined (~4 ms)
     case.card_messages = list(  # type: ignore[attr-defined]

@@ -136,8 +136,9 @@ def _values(section: str, field: str, value: Any) -> list[str]:
     return [_value(section, field, value)]
 
 
-def _scores(scores: Mapping[str, Any], decided_by: str) -> list[str]:
-    names = dict(Category.objects.filter(code__in=list(scores)).values_list("code", "name"))
+def _scores(scores: Mapping[str, Any], decided_by: str, names: Mapping[str, str] | None) -> list[str]:
+    if names is None:
+        names = dict(Category.objects.filter(code__in=list(scores)).values_list("code", "name"))
     shown = []
     for code, score in sorted(scores.items(), key=lambda item: -float(item[1])):
         value = f"{float(score):.0%}" if decided_by in ("model", "sender") else f"{float(score):g}"
@@ -149,15 +150,18 @@ def _monitoring(value: Mapping[str, Any]) -> list[str]:
     return [str(q.get("name") or q.get("id")) for q in value.get("queries", []) if isinstance(q, Mapping)]
 
 
-def explain(understanding: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
-    """(section, display strings) for each non-empty part of ``understanding`` the card lists."""
+def explain(
+    understanding: Mapping[str, Any], *, category_names: Mapping[str, str] | None = None
+) -> list[tuple[str, list[str]]]:
+    """(section, display strings) for each non-empty part of ``understanding`` the card lists; the
+    categories' names by code from ``category_names`` when given (else one query reads them)."""
     decided_by = str(understanding.get("decided_by") or "")
     out: list[tuple[str, list[str]]] = []
     for key, value in understanding.items():
         if key in _NOT_LISTED:
             continue
         if key == "scores" and isinstance(value, Mapping):
-            shown = _scores(value, decided_by)
+            shown = _scores(value, decided_by, category_names)
         elif key == "monitoring" and isinstance(value, Mapping):
             shown = _monitoring(value)
         elif key == "threshold" and isinstance(value, int | float):

@@ -115,3 +115,22 @@ def test_every_process_listens_for_the_caches_data_after_setup_alone() -> None:
         "municipal-outlines directory.Territory",
     ):
         assert key_and_model in out, (key_and_model, out)
+
+
+def test_caches_read_together_ask_for_their_versions_once() -> None:
+    from otklik.caching import read_together
+
+    first, _ = counting_cache("one", "two")
+    second, second_builds = counting_cache("three")
+    first.get(), second.get()
+    with CaptureQueriesContext(connection) as queries, read_together(first, second):
+        assert first.get() == 1 and second.get() == 1
+        with read_together(second):  # nested, its keys read already: nothing more to ask
+            assert second.get() == 1
+    assert len(queries) == 1
+    with read_together(second):
+        bump("three")  # not seen inside the block it was read for …
+        assert second.get() == 1
+    assert second.get() == 2 and second_builds == [1, 2]  # … but at the next read
+    with read_together(first):  # a key not read together is asked for as usual
+        assert versions(["three"]) != {"three": ""}

@@ -12,9 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from otklik import caching
 from otklik.accounts.choices import Role
 from otklik.cases import card
 from otklik.cases.choices import CaseStatus
+from otklik.cases.filters import DIRECTORY
 from otklik.cases.models import Case
 from otklik.cases.suggestions import QUEUE_FILTER_COOKIE
 from otklik.directory.choices import DeadlineUnit, TerritoryKind
@@ -136,3 +138,44 @@ def test_the_next_case_follows_a_filter_and_without_one_the_whole_tab(client, wo
     client.cookies[QUEUE_FILTER_COOKIE] = f"tab=all&sort=newest&category={case.suggested_category_id}"
     page = _card(client, world["moderator"], other)  # only the roads case is of this category
     assert 'data-testid="next-case"' not in page
+
+
+def test_the_outline_is_read_once_and_a_changed_one_shows_on_the_next_card(client, world):
+    district = Territory.objects.get(name="Энгельсский район")
+    district.geometry = {
+        "type": "Polygon",
+        "coordinates": [[[45.9, 51.5], [46.1, 51.5], [46.1, 51.6], [45.9, 51.5]]],
+    }
+    district.save()
+    _card(client, world["moderator"], world["case"])
+    with CaptureQueriesContext(connection) as ctx:
+        page = _card(client, world["moderator"], world["case"])
+    assert "45.9" in page and not any("geometry" in q["sql"] for q in ctx.captured_queries)
+    district.geometry = {
+        "type": "Polygon",
+        "coordinates": [[[47.25, 52.5], [47.5, 52.5], [47.5, 52.75], [47.25, 52.5]]],
+    }
+    district.save()
+    page = _card(client, world["moderator"], world["case"])
+    assert "47.25" in page and "45.9" not in page
+
+
+def test_the_pipelines_scores_are_named_from_the_directory_and_renamed_at_once(client, world):
+    Case.objects.filter(pk=world["case"].pk).update(
+        understanding={"decided_by": "model", "scores": {"hot-water": 0.91, "gone": 0.05}}
+    )
+    _card(client, world["moderator"], world["case"])
+    with CaptureQueriesContext(connection) as ctx:
+        page = _card(client, world["moderator"], world["case"])
+    assert "Горячая вода: 91%" in page and "gone: 5%" in page
+    assert not any('FROM "directory_category"' in q["sql"] for q in ctx.captured_queries)
+    Category.objects.filter(code="hot-water").update(name="ГВС")  # around the signals …
+    caching.bump(DIRECTORY)  # … as the directory's editors do
+    assert "ГВС: 91%" in _card(client, world["moderator"], world["case"])
+
+
+def test_the_card_reads_the_versions_of_its_caches_once(client, world):
+    _card(client, world["moderator"], world["case"])
+    with CaptureQueriesContext(connection) as ctx:
+        _card(client, world["moderator"], world["case"])
+    assert sum('FROM "caching_cacheversion"' in q["sql"] for q in ctx.captured_queries) == 1
