@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from django.db.models import OuterRef, Subquery
@@ -128,24 +129,42 @@ class Asked:
         self.size = size
         self.index: SimilarCaseIndex | None = None
         self.kept: OrderedDict[tuple[str, tuple[int, ...]], tuple[SimilarCase, ...]] = OrderedDict()
+        self.drafts: OrderedDict[tuple[Any, ...], Draft | None] = OrderedDict()
         self.lock = threading.Lock()
 
     def query(self, index: SimilarCaseIndex, text: str, exclude: tuple[int, ...]) -> list[SimilarCase]:
         key = (text, exclude)
         with self.lock:
             if index is not self.index:
-                self.index, self.kept = index, OrderedDict()
+                self.index, self.kept, self.drafts = index, OrderedDict(), OrderedDict()
             kept = self.kept.get(key)
             if kept is not None:
                 self.kept.move_to_end(key)
                 return list(kept)
         found = index.query(text, limit=CANDIDATES, exclude=exclude)
         with self.lock:
-            if index is self.index:
-                self.kept[key] = tuple(found)
-                if len(self.kept) > self.size:
-                    self.kept.popitem(last=False)
+            if index is self.index:  # not rebuilt meanwhile
+                self._keep(self.kept, key, tuple(found))
         return found
+
+    def draft(self, text: str, sources: list[DraftSource], day: date) -> Draft | None:
+        """:func:`make_draft` of ``text`` from ``sources`` on ``day``, kept under exactly those
+        (~1 ms an executor's card: the answer check reads each source's answer); dropped with the
+        answers above when the index is rebuilt."""
+        key = (text, tuple((s.case_id, s.similarity, s.answer) for s in sources), day)
+        with self.lock:
+            if key in self.drafts:
+                self.drafts.move_to_end(key)
+                return self.drafts[key]
+        made = make_draft(text, sources, answered_on=day)
+        with self.lock:
+            self._keep(self.drafts, key, made)
+        return made
+
+    def _keep(self, kept: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+        kept[key] = value
+        if len(kept) > self.size:
+            kept.popitem(last=False)
 
 
 KEPT = 512
@@ -184,7 +203,7 @@ def _draft(
     sources = [
         DraftSource(c.case_id, c.similarity, c.answer) for c in candidates if visible.get(c.case_id) == same
     ]
-    return make_draft(text, sources, answered_on=timezone.localdate())
+    return asked.draft(text, sources, timezone.localdate())
 
 
 def similar_for(

@@ -3,6 +3,7 @@ picking the place on the map, and the urgent notification when a moderator marks
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -318,6 +319,28 @@ def test_the_kept_answers_are_bounded(region, past, monkeypatch):
         case = make_case(status=CaseStatus.MODERATION, text=f"{QUESTION} {n}")
         similar.similar_for(case, region["moderator"])
     assert len(similar.asked.kept) == 3
+
+
+def test_the_executors_draft_is_made_once_a_day_for_the_same_sources(client, region, past, monkeypatch):
+    from datetime import date
+
+    from otklik.understanding.answer_draft import make_draft
+
+    made: list[date] = []
+
+    def counted(text: str, sources: Any, *, answered_on: date) -> Any:
+        made.append(answered_on)
+        return make_draft(text, sources, answered_on=answered_on)
+
+    monkeypatch.setattr(similar, "make_draft", counted)
+    case = make_case(agency=region["agency_a"], status=CaseStatus.ASSIGNED, text=QUESTION)
+    first = _card(client, region["executor_a"], case).context["answer_draft"]
+    assert first is not None and first.source_case_id == past["a_water"].pk and len(made) == 1
+    assert _card(client, region["executor_a"], case).context["answer_draft"] == first and len(made) == 1
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    monkeypatch.setattr(similar.timezone, "localdate", lambda: tomorrow)
+    assert _card(client, region["executor_a"], case).context["answer_draft"] is not None
+    assert made[-1] == tomorrow and len(made) == 2
 
 
 # --- picking the place on the map --------------------------------------------------------------
