@@ -446,19 +446,25 @@ def analyzer_loop(done: threading.Event) -> None:
         connection.close()
 
 
-# What autovacuum's analyze does in production (docs/deploy keeps it on, PostgreSQL's default). The
-# development machines run PostgreSQL with autovacuum off: without fresh statistics the messages this
-# bench adds lie past the posted_at histogram and the dedup stage's lookup turns into a nested loop
-# over every open case (11 s a batch at 38,000 messages, 6 ms after ANALYZE, 2026-12-06).
+# What autovacuum does in production (docs/deploy keeps it on, PostgreSQL's default). The development
+# machines run PostgreSQL with autovacuum off: without fresh statistics the messages this bench adds
+# lie past the posted_at histogram and the dedup stage's lookup turns into a nested loop over every
+# open case (11 s a batch at 38,000 messages, 6 ms after ANALYZE, 2026-12-06); without its vacuum
+# the visibility map of the insert-only tables stays empty, and the similar keys' index scan fetches
+# every row from the heap as well (150-168 ms a batch at 24,000 messages, 40-72 ms after one VACUUM;
+# docs/benchmarks.md, "look-up before the turn", 2026-12-07). Autovacuum vacuums a table once its
+# inserts pass 20 % of it (autovacuum_vacuum_insert_scale_factor); the bench's tables grow by more
+# than that between two passes, so a pass every ``ANALYZE_EVERY`` seconds is what it would do.
 ANALYZE_EVERY = 30.0
+HOT_TABLES = ("intake_message", "intake_similaritykey", "cases_case", "cases_caseevent")
 
 
 def analyze_hot_tables() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE intake_message")
-        cursor.execute("ANALYZE cases_case")
+        for table in HOT_TABLES:
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
 
 
 # The deciding half of a batch, one batch at a time (pipeline.order): from the lock to the commit.
@@ -548,6 +554,8 @@ def run_operator_configs(args: argparse.Namespace) -> None:
 
 
 def run_operators(args: argparse.Namespace) -> dict[str, Any]:
+    from django.db import connection
+
     from otklik.testing.stack import Stack
 
     case_ids = sample_case_ids()
@@ -578,7 +586,8 @@ def run_operators(args: argparse.Namespace) -> dict[str, Any]:
             stats: dict[str, Any] = {"sent": 0}
             stop = threading.Event()
             os.environ["CELERY_BROKER_URL"] = broker
-            analyze_hot_tables()
+            with connection.cursor() as cursor:  # a database autovacuum has kept, as in production
+                cursor.execute("VACUUM (ANALYZE)")
             before = Message.objects.count()
             pool = message_pool(args.pool or max(1, int(args.rate * args.seconds)))
             feed = threading.Thread(
