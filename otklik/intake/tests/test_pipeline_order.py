@@ -32,6 +32,22 @@ def _item(n: int, text: str, hours: float) -> dict:
     }
 
 
+def _fingerprints_kept_at_the_turn(monkeypatch: pytest.MonkeyPatch) -> set[tuple[int, str]]:
+    """As in a worker that did not write the stored messages: its fingerprint cache empty and the
+    batch before not its own; returns the fingerprints it holds when its batch takes the turn."""
+    similar._FINGERPRINTS.clear()
+    monkeypatch.setattr(runner, "_last_sequence", None)
+    kept_at_turn: set[tuple[int, str]] = set()
+    take_turn = order.take_turn
+
+    def spy() -> None:
+        kept_at_turn.update(similar._FINGERPRINTS)
+        take_turn()
+
+    monkeypatch.setattr(order, "take_turn", spy)
+    return kept_at_turn
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_after_another_process_s_makes_the_candidates_fingerprints_before_its_turn(
     region, monkeypatch
@@ -46,17 +62,7 @@ def test_a_batch_after_another_process_s_makes_the_candidates_fingerprints_befor
         (pk, digest): case_id
         for pk, digest, case_id in Message.objects.values_list("pk", "text_hash", "case_id")
     }
-    similar._FINGERPRINTS.clear()  # as in a worker that did not write them
-    monkeypatch.setattr(runner, "_last_sequence", None)  # the batch before was not this process's
-
-    kept_at_turn: set[tuple[int, str]] = set()
-    take_turn = order.take_turn
-
-    def spy() -> None:
-        kept_at_turn.update(similar._FINGERPRINTS)
-        take_turn()
-
-    monkeypatch.setattr(order, "take_turn", spy)
+    kept_at_turn = _fingerprints_kept_at_the_turn(monkeypatch)
     sequence = order.register()
     reposts = [
         _item(10 + i, f"Репост. {text}. Помогите, сколько можно!", 2) for i, text in enumerate(PROBLEMS)
@@ -88,16 +94,7 @@ def test_only_the_candidates_in_the_item_s_place_are_fingerprinted_before_and_in
     )
     assert first.created_cases == len(houses)
     at_house_3 = Message.objects.get(external_id="order-2")
-    similar._FINGERPRINTS.clear()  # as in a worker that did not write them
-    monkeypatch.setattr(runner, "_last_sequence", None)  # the batch before was not this process's
-    kept_at_turn: set[tuple[int, str]] = set()
-    take_turn = order.take_turn
-
-    def spy() -> None:
-        kept_at_turn.update(similar._FINGERPRINTS)
-        take_turn()
-
-    monkeypatch.setattr(order, "take_turn", spy)
+    kept_at_turn = _fingerprints_kept_at_the_turn(monkeypatch)
     reworded = {**_item(10, SHUTTERS_REWORDED, 2), "address": houses[2]}
     result = run_batch([reworded], now=NOW, sequence=order.register())
 
@@ -121,9 +118,7 @@ def test_a_key_whose_latest_candidates_closed_still_joins_the_right_open_case(
     from otklik.cases.models import Case
 
     houses = [f"Энгельс, улица Тельмана, дом {n}" for n in range(1, 13)]
-    run_batch(
-        [{**_item(i, SHUTTERS, 40 - i), "address": house} for i, house in enumerate(houses)], now=NOW
-    )
+    run_batch([{**_item(i, SHUTTERS, 40 - i), "address": house} for i, house in enumerate(houses)], now=NOW)
     stored = [Message.objects.get(external_id=f"order-{i}") for i in range(len(houses))]
     assert len({m.case_id for m in stored}) == len(houses)
     Case.objects.filter(pk__in=[m.case_id for m in stored[3:]]).update(status=CaseStatus.CLOSED)
