@@ -15,6 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+from sklearn.metrics import cohen_kappa_score, precision_score, recall_score
+
 from .annotations import ANNOTATIONS_DIR, read_annotations
 from .urgency_annotations import FILES, LABELS, URGENT
 
@@ -98,9 +101,11 @@ class Table:
 
     @property
     def kappa(self) -> float:
-        """Cohen's kappa: (observed − chance agreement) / (1 − chance agreement)."""
-        pe = self.expected
-        return (self.observed - pe) / (1 - pe) if pe < 1 else float("nan")
+        """Cohen's kappa: (observed − chance agreement) / (1 − chance agreement); NaN when chance is 1."""
+        if not self.n or self.expected >= 1:
+            return float("nan")
+        first, second = zip(*self.pairs, strict=True)
+        return float(cohen_kappa_score(first, second, labels=list(self.labels)))
 
 
 def table(pairs: Iterable[tuple[str, str]], labels: Sequence[str]) -> Table:
@@ -108,13 +113,17 @@ def table(pairs: Iterable[tuple[str, str]], labels: Sequence[str]) -> Table:
 
 
 def precision_recall(pairs: Iterable[tuple[str, str]], positive: str = URGENT_LABEL) -> tuple[float, float]:
-    """Precision and recall of the second label of each pair as a detector of the first's ``positive``."""
-    tp = fp = fn = 0
-    for truth, guess in pairs:
-        tp += truth == positive and guess == positive
-        fp += truth != positive and guess == positive
-        fn += truth == positive and guess != positive
-    return (tp / (tp + fp) if tp + fp else float("nan"), tp / (tp + fn) if tp + fn else float("nan"))
+    """Precision and recall of the second label of each pair as a detector of the first's ``positive``
+    (NaN where undefined: nothing flagged, nothing to find)."""
+    listed = list(pairs)
+    if not listed:
+        return float("nan"), float("nan")
+    truth = [t == positive for t, _ in listed]
+    guess = [g == positive for _, g in listed]
+    return (
+        float(precision_score(truth, guess, zero_division=np.nan)),
+        float(recall_score(truth, guess, zero_division=np.nan)),
+    )
 
 
 @dataclass(frozen=True)
