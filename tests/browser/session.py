@@ -163,6 +163,17 @@ def wait_status(page: Any, status: str) -> None:
     page.wait_for_selector(f'#case-card[data-status="{status}"]')
 
 
+def start_and_write_answer(page: Any, text: str) -> Any:
+    """On an assigned case's card: start work, open the answer form and write ``text`` into it;
+    returns the form, not yet sent (a test may look at it first)."""
+    wait_status(page, "assigned")
+    page.click('[data-testid="action-start"] button')
+    wait_status(page, "in_progress")
+    answer = open_action(page, "answer")
+    answer.locator("textarea[name=text]").fill(text)
+    return answer
+
+
 def open_queue_tab(page: Any, key: str) -> None:
     """Click one of the queue's quick-filter tabs and wait for HTMX to swap the table in.
 

@@ -20,7 +20,7 @@ from otklik.deputies.models import Faction, Level
 from otklik.deputies.services import make_deputy
 from otklik.directory.choices import Channel, DeadlineUnit, TerritoryKind
 from otklik.testing.factories import make_case, make_policy, make_territory, make_user
-from tests.browser.session import fits, log_in, log_out, open_action, wait_status
+from tests.browser.session import fits, log_in, log_out, start_and_write_answer, wait_status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,13 +78,10 @@ def test_a_resident_writes_to_a_deputy_who_answers(live_server: Any, page: Any, 
     response = page.goto(f"{base}/cases/{elsewhere.pk}/")
     assert response is not None and response.status == 404
     page.goto(f"{base}/cases/{case.pk}/")
-    wait_status(page, CaseStatus.ASSIGNED)
-    page.click('[data-testid="action-start"] button')
-    wait_status(page, CaseStatus.IN_PROGRESS)
-    answer = open_action(page, "answer")
-    answer.locator("textarea[name=text]").fill(
+    answer = start_and_write_answer(
+        page,
         "Направил депутатский запрос в администрацию Энгельсского района. Освещение на улице Тельмана "
-        "восстановлено 14 марта, опоры проверены подрядчиком."
+        "восстановлено 14 марта, опоры проверены подрядчиком.",
     )
     answer.locator("button[type=submit]").click()
     wait_status(page, CaseStatus.ANSWERED)

@@ -24,7 +24,15 @@ from otklik.testing.factories import (
     make_territory,
     make_user,
 )
-from tests.browser.session import fits, log_in, log_out, open_action, open_queue_tab, wait_status
+from tests.browser.session import (
+    fits,
+    log_in,
+    log_out,
+    open_action,
+    open_queue_tab,
+    start_and_write_answer,
+    wait_status,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -201,13 +209,10 @@ def test_moderator_executor_moderator_loop(
     assert queue_numbers(page) == {main.number, cases["second"].number, cases["late"].number}
     assert "Адм. Энгельсского р-на" in (page.text_content('[data-testid="whoami"]') or "")  # hidden on phones
     page.click(f'tr[data-case="{main.number}"] td.col-num a')
-    wait_status(page, CaseStatus.ASSIGNED)
-    page.click('[data-testid="action-start"] button')
-    wait_status(page, CaseStatus.IN_PROGRESS)
-    answer_form = open_action(page, "answer")
-    answer_form.locator("textarea[name=text]").fill(
+    answer_form = start_and_write_answer(
+        page,
         "Подача горячей воды по ул. Гагарина восстановлена 12:40 после замены задвижки. "
-        "Управляющей компании выдано предписание."
+        "Управляющей компании выдано предписание.",
     )
     fits(page)  # the case card
     page.screenshot(path=str(screenshots / "04-answer-form-phone.png"), full_page=True)
