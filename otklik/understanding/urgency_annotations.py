@@ -29,6 +29,9 @@ KURSK = "kursk_pos_2022"
 FILES = {SPB: ANNOTATIONS_DIR / "spb_urgency.csv", KURSK: ANNOTATIONS_DIR / "kursk_urgency.csv"}
 # Rows the urgency rules of commit c502b1a flagged (dataset,id): part of the ``cue_strong`` stratum.
 OLD_RULES_FILE = ANNOTATIONS_DIR / "urgency_draw_old_rules.csv"
+# The texts no wave 1-10 drew, restratified by round 8's frozen score (``urgency_restratify``): the
+# ``r8_flagged`` and ``r8_near`` ids (dataset,id,stratum); every other unread text is ``r8_rest``.
+R8_DRAW_FILE = ANNOTATIONS_DIR / "urgency_draw_r8.csv"
 
 
 class UrgencyLabel:
@@ -42,6 +45,10 @@ LABELS = (UrgencyLabel.LIFE_HEALTH, UrgencyLabel.UTILITY, UrgencyLabel.CHILD, Ur
 URGENT = frozenset(LABELS) - {UrgencyLabel.NONE}
 
 STRATA = ("cue_strong", "cue_broad", "no_cue")
+# From wave 11 on: the unread texts of waves 1-10 by round 8's combined verdict and p (urgency.md).
+R8_FLAGGED, R8_NEAR, R8_REST = "r8_flagged", "r8_near", "r8_rest"
+R8_STRATA = (R8_FLAGGED, R8_NEAR, R8_REST)
+R8_AFTER_WAVE = 10  # the r8 strata hold the texts no wave through this one drew
 # Cue words that only decide which rows were read (never the rules under test).
 STRONG_CUES = re.compile(
     r"пожар|возгоран|задымл|горит|горят|огонь|пламя|запах газа|пахнет газ|утечк|взрыв|затоп|заливает"
@@ -174,6 +181,23 @@ WAVES = (
         },
         PREFER_HELD_OUT,
     ),
+    # Defined after round 8 was measured on wave 10 and before any round-9 change, while round 9 was
+    # being built by another engineer blind to it: the sixth first-sight wave. ``cue_strong`` had run out,
+    # so it draws from the unread texts restratified by round 8's frozen score (R8_STRATA,
+    # urgency_draw_r8.csv), with the held-out preference of waves 7-10 (St Petersburg ``r8_flagged`` and
+    # Kursk ``r8_flagged`` / ``r8_near`` have fewer held-out texts than their size: every unread text).
+    (
+        20261216,
+        {
+            (SPB, R8_FLAGGED): 40,
+            (SPB, R8_NEAR): 90,
+            (SPB, R8_REST): 40,
+            (KURSK, R8_FLAGGED): 20,
+            (KURSK, R8_NEAR): 40,
+            (KURSK, R8_REST): 20,
+        },
+        PREFER_HELD_OUT,
+    ),
 )
 # The latest round's rows: read before the rules were run on them, and no rule was written or changed
 # after seeing them. A fresh wave is measured whole (both parts): it is a random sample of every stratum.
@@ -287,10 +311,32 @@ def stratum_of(unit: Unit, old_rules: set[tuple[str, str]]) -> str:
     return "cue_broad" if BROAD_CUES.search(unit.text) else "no_cue"
 
 
+def read_r8_draw(path: Path = R8_DRAW_FILE) -> dict[tuple[str, str], str]:
+    """(dataset, id) → ``r8_flagged`` / ``r8_near`` as committed (the other unread texts: ``r8_rest``)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {(row["dataset"], row["id"]): row["stratum"] for row in csv.DictReader(handle)}
+
+
+def unread_after(strata: Mapping[tuple[str, str], list[Unit]], wave: int) -> list[Unit]:
+    """The distinct texts (of the cue strata) that no wave through ``wave`` drew, by data set and id."""
+    taken = {(dataset, id_) for dataset, id_, _, _ in draw_sample(strata, through_wave=wave)}
+    rest = [
+        u
+        for (_, stratum), rows in strata.items()
+        if stratum in STRATA
+        for u in rows
+        if (u.dataset, u.id) not in taken
+    ]
+    return sorted(rest, key=lambda u: (u.dataset != SPB, int(u.id)))
+
+
 def stratify(
-    appeals: Mapping[str, list[Appeal]], old_rules: set[tuple[str, str]] | None = None
+    appeals: Mapping[str, list[Appeal]],
+    old_rules: set[tuple[str, str]] | None = None,
+    r8: Mapping[tuple[str, str], str] | None = None,
 ) -> dict[tuple[str, str], list[Unit]]:
-    """The distinct texts of each data set by stratum, sorted by id."""
+    """The distinct texts of each data set by stratum, sorted by id: the cue strata (every text), and
+    the texts no wave 1-10 drew once more by round 8's score (:data:`R8_STRATA`, from wave 11 on)."""
     old_rules = read_old_rules() if old_rules is None else old_rules
     out: dict[tuple[str, str], list[Unit]] = defaultdict(list)
     for dataset in (SPB, KURSK):
@@ -298,6 +344,10 @@ def stratify(
             out[(dataset, stratum_of(unit, old_rules))].append(unit)
     for rows in out.values():
         rows.sort(key=lambda u: int(u.id))
+    r8 = read_r8_draw() if r8 is None and R8_DRAW_FILE.exists() else r8
+    if r8 is not None:
+        for unit in unread_after(out, R8_AFTER_WAVE):
+            out[(unit.dataset, r8.get((unit.dataset, unit.id), R8_REST))].append(unit)
     return dict(out)
 
 
