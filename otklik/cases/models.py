@@ -38,6 +38,8 @@ class CaseQuerySet(models.QuerySet["Case"]):
 
 
 class Case(models.Model):
+    # On PostgreSQL the table also has ``changed_xid``, no field of this model: set by a trigger when
+    # the status, addressee or place changes (otklik.intake.changes, docs/decisions/0010).
     # Unique and indexed through Meta: a field's own unique/db_index would add a second, LIKE-only
     # index on PostgreSQL that no query uses and every insert pays for (see docs/benchmarks.md).
     number = models.CharField(_("number"), max_length=32, blank=True)

@@ -45,7 +45,10 @@ class Source(models.Model):
 
 
 class Message(models.Model):
-    """One raw message of a resident; unique per source + external id; many may attach to one case."""
+    """One raw message of a resident; unique per source + external id; many may attach to one case.
+
+    On PostgreSQL the table also has ``changed_xid``, no field of this model: set by a trigger when
+    the message moves to another case (:mod:`otklik.intake.changes`)."""
 
     source = models.ForeignKey(  # indexed by message_unique_per_source, which leads with it
         Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="messages", db_index=False

@@ -3,6 +3,7 @@ commit. That two workers make exactly one process's cases is ``test_scale_out.py
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import psycopg
@@ -287,3 +288,94 @@ def test_the_turn_s_commit_and_the_side_effects_after_it_are_timed_apart(region)
     result = run_batch([_item(0, PROBLEMS[0], 3)], now=NOW, timings=timings)
     assert result.created_cases == 1
     assert {"lock", "persist", "commit", "after_commit"} <= set(timings)
+
+
+LAMPS = "Во дворе дома не горят фонари уже вторую неделю, вечером темно и опасно ходить"
+
+
+def _between_look_up_and_turn(monkeypatch: pytest.MonkeyPatch, change: Callable[[], object]) -> None:
+    """An operator's change, committed after the batch's look-up before its turn and before the turn."""
+    wait_turn = order.wait_turn
+
+    def operator_then_wait(sequence: int) -> float:
+        change()
+        return wait_turn(sequence)
+
+    monkeypatch.setattr(order, "wait_turn", operator_then_wait)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "change, joins",
+    [
+        ("nothing", "house 3"),
+        ("closed", None),
+        ("moved out", None),
+        ("rerouted", None),
+        ("moved in", "house 1"),
+        ("reopened", "house 3"),
+        ("merged", "lamps"),
+        ("message deleted", None),
+    ],
+)
+def test_an_operator_s_change_after_the_look_up_is_seen_in_the_turn(
+    region, monkeypatch, change, joins
+) -> None:
+    """The look-up before the turn reads which candidates are of open cases and where; an operator
+    who closes, reopens, moves (its address), reroutes (to another district) or merges a candidate's
+    case, or deletes the candidate, after it and before the turn: the turn decides on the case as it
+    is then — a closed case is never joined, a case moved into the message's building is — as one
+    process deciding at that moment."""
+    from otklik.cases.choices import CaseStatus
+    from otklik.cases.models import Case
+
+    require_postgresql()
+    houses = {"house 1": "Энгельс, улица Тельмана, дом 1", "house 3": "Энгельс, улица Тельмана, дом 3"}
+    run_batch(
+        [
+            {**_item(0, f"Энгельс. {SHUTTERS}", 30), "address": houses["house 1"]},
+            {**_item(1, f"Энгельс. {SHUTTERS}", 29), "address": houses["house 3"]},
+            {**_item(2, f"Энгельс. {LAMPS}", 28), "address": houses["house 3"]},
+        ],
+        now=NOW,
+    )
+    message = {name: Message.objects.get(external_id=f"order-{n}") for n, name in enumerate(houses)}
+    case = {name: m.case for name, m in message.items()}
+    case["lamps"] = Message.objects.get(external_id="order-2").case
+    assert len({c.pk for c in case.values()}) == 3
+    assert {c.suggested_territory_id for c in case.values()} == {region["engels"].pk}
+    if change in ("moved in", "reopened"):  # no candidate open at house 3 when the batch looks up
+        Case.objects.filter(pk=case["house 3"].pk).update(status=CaseStatus.CLOSED)
+
+    def operator() -> None:
+        if change == "closed":
+            Case.objects.filter(pk=case["house 3"].pk).update(status=CaseStatus.CLOSED)
+        elif change == "moved out":
+            Case.objects.filter(pk=case["house 3"].pk).update(address="Энгельс, улица Тельмана, дом 9")
+        elif change == "rerouted":  # to another district: not the message's place
+            Case.objects.filter(pk=case["house 3"].pk).update(
+                territory=region["balakovo_district"], suggested_territory=region["balakovo_district"]
+            )
+        elif change == "moved in":
+            Case.objects.filter(pk=case["house 1"].pk).update(address=houses["house 3"])
+        elif change == "reopened":
+            Case.objects.filter(pk=case["house 3"].pk).update(status=CaseStatus.IN_PROGRESS)
+        elif change == "merged":  # as cases.actions.work.merge does
+            Case.objects.filter(pk=case["house 3"].pk).update(status=CaseStatus.MERGED)
+            case["house 3"].messages.update(case=case["lamps"])
+        elif change == "message deleted":
+            message["house 3"].delete()
+
+    similar._FINGERPRINTS.clear()  # as in a worker that did not write them
+    monkeypatch.setattr(runner, "_last_sequence", None)
+    _between_look_up_and_turn(monkeypatch, operator)
+    reworded = {**_item(10, f"Энгельс. {SHUTTERS_REWORDED}", 2), "address": houses["house 3"]}
+    result = run_batch([reworded], now=NOW, sequence=order.register())
+
+    joined = Message.objects.get(external_id="order-10")
+    if joins is None:
+        assert (result.attached, result.created_cases) == (0, 1)
+        assert joined.case_id not in {c.pk for c in case.values()}
+    else:
+        assert (result.attached, result.created_cases) == (1, 0)
+        assert joined.case_id == case[joins].pk
