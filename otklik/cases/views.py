@@ -62,11 +62,6 @@ CARD_RELATIONS = (
     "deadline_policy",
 )
 
-
-# What the card never shows of its messages and their sources: the message's raw payload and the
-# connector's state, JSON a driver decodes on every row (the source's repeated on each of its messages).
-CARD_MESSAGES_UNREAD = ("raw", "source__settings", "source__health", "source__cursor", "source__last_error")
-
 REFUSED_KEY = "refused-suggestions"
 
 
@@ -278,10 +273,8 @@ def card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
 def _card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     user = request.user
     card.attach_directory(case)  # its directory rows from the process's copy, not joined (~4 ms)
-    case.card_messages = list(  # type: ignore[attr-defined]
-        case.messages.select_related("source").defer(*CARD_MESSAGES_UNREAD).order_by("posted_at", "id")
-    )
-    answers = list(case.answers.select_related("author", "reviewed_by", "agency", "delivery"))
+    case.card_messages = card.lists.messages(case)  # type: ignore[attr-defined]
+    answers = card.lists.answers(case)
     delivery_views.attach_to_answers(answers, user)
     for answer in answers:
         # Before approval the moderator sees whether the answer looks like a formal non-answer.
@@ -325,9 +318,9 @@ def _card_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     return {
         "case": case,
         "case_messages": case.card_messages,  # type: ignore[attr-defined]
-        "events": list(case.events.select_related("actor").defer("before").order_by("created_at", "id")),
+        "events": card.lists.events(case),
         "answers": answers,
-        "ratings": list(case.ratings.order_by("created_at")),
+        "ratings": card.lists.ratings(case),
         "actions": case_actions,
         "map_data": _map_data(case, pick=place_action is not None),
         "place_action": place_action,
