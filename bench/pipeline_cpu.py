@@ -13,7 +13,8 @@ Every run starts from a fresh copy (``--db``) of ``--template`` (a database ``be
 feeds its texts again — through ``run_batch``. It prints this process's CPU seconds (``process_time``)
 per stage, not wall clock: on a loaded machine the CPU a stage costs, not its wait for a core.
 ``--queries`` adds the statements per batch with their wall time (COPYs are not counted);
-``--profile-turn FILE`` a cProfile of the deciding stages only (dedup to persist).
+``--profile-turn FILE`` a cProfile of the deciding stages only (dedup to persist); ``--profile FILE``
+of the whole run (the warm-up included).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def main() -> None:
     parser.add_argument("--repeat", action="store_true", help="the last N history messages, new ids")
     parser.add_argument("--queries", action="store_true")
     parser.add_argument("--profile-turn", metavar="FILE")
+    parser.add_argument("--profile", metavar="FILE", help="a cProfile of the whole run (every stage)")
     args = parser.parse_args()
 
     url = ingest.setup_database(args.server, args.db, args.template)
@@ -90,8 +92,14 @@ def main() -> None:
             spent[sql[:90]] += time.perf_counter() - started
 
     timings: dict[str, float] = {}
+    whole = cProfile.Profile() if args.profile else None
     with connection.execute_wrapper(timed) if args.queries else nullcontext():
+        if whole is not None:
+            whole.enable()
         seconds, cpu, result = ingest.run_inprocess(items, args.batch_size, now, timings)
+        if whole is not None:
+            whole.disable()
+            whole.dump_stats(args.profile)
     print(f"{len(items):,} in {seconds:.1f} s, {cpu:.2f} s CPU ({1000 * cpu / len(items):.2f} ms a message)")
     print(result.summary())
     print("CPU per stage (share of the wall clock):\n" + ingest.stage_table(timings, seconds))

@@ -185,6 +185,7 @@ _NOT_CONTENT = frozenset(
 )
 _TIME_NOUNS = frozenset(_TIME_TEXT.split()) | _SEQUENCE_NOUNS  # "2 недели", "3 раза": no number of a place
 _GLUED = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")  # "4м" → "4 м", "между3" → "между 3"
+_DIGIT = re.compile(r"\d")  # what every match of _GLUED and of DATES is next to or contains
 
 
 @lru_cache(maxsize=200_000)
@@ -213,8 +214,13 @@ def says(normalized: str) -> frozenset[str]:
     (also those glued to a word: "4м", "между3"; ordinals read as numbers; not a count of days or of
     appeals: "2 недели", "второе обращение") as "#N", its positions as "@name"."""
     words = _GLUED.sub(" ", normalized).split()
+    return _says(words, _numerals(words))
+
+
+def _says(words: Sequence[str], nums: Sequence[str | None]) -> frozenset[str]:
+    """:func:`says` of a text's words (glued numbers split) and their :func:`_numerals`."""
     out: set[str] = set()
-    for i, (word, number) in enumerate(zip(words, _numerals(words), strict=True)):
+    for i, (word, number) in enumerate(zip(words, nums, strict=True)):
         if number is not None:
             following = words[i + 1] if i + 1 < len(words) else ""
             if not (word.isdigit() and following and _reading(following)[0] in _TIME_NOUNS):
@@ -242,7 +248,12 @@ DATES = re.compile(
 
 def normalize(text: str) -> str:
     """Lower-case folded words, links and mentions removed: a regex, cheap enough for every candidate."""
-    return " ".join(_WORD_RE.findall(strip_links(text).lower().replace("ё", "е")))
+    return _normalize_plain(strip_links(text))
+
+
+def _normalize_plain(plain: str) -> str:
+    """:func:`normalize` of a text whose links and mentions are stripped already."""
+    return " ".join(_WORD_RE.findall(plain.lower().replace("ё", "е")))
 
 
 def features(normalized: str) -> frozenset[str]:
@@ -277,9 +288,14 @@ def _numerals(words: Sequence[str]) -> list[str | None]:
 def numbers(normalized: str, extra: Iterable[str] = ()) -> frozenset[str]:
     """The numbers of a text, ordinals read as numbers and ``extra`` ones added (the numbers of its links),
     a repeated one counted ("5 парадная 5 этаж" has 5 twice: "5", "5#2")."""
+    return _numbers(_numerals(normalized.split()), extra)
+
+
+def _numbers(nums: Sequence[str | None], extra: Iterable[str] = ()) -> frozenset[str]:
+    """:func:`numbers` of a text's :func:`_numerals`."""
     seen: dict[str, int] = {}
     out = []
-    for number in [*(n for n in _numerals(normalized.split()) if n is not None), *extra]:
+    for number in [*(n for n in nums if n is not None), *extra]:
         seen[number] = seen.get(number, 0) + 1
         out.append(number if seen[number] == 1 else f"{number}#{seen[number]}")
     return frozenset(out)
@@ -296,7 +312,11 @@ def numbered(normalized: str) -> dict[str, frozenset[str]]:
     numbers next to it ("8 секция", "подъездами №10", "первого этажа", "между 10 и 9 этажами"); a number
     between two such nouns ("подъезд 2 этаж 5") could be either and is left out."""
     words = normalized.split()
-    nums = _numerals(words)
+    return _numbered_nouns(words, _numerals(words))
+
+
+def _numbered_nouns(words: Sequence[str], nums: Sequence[str | None]) -> dict[str, frozenset[str]]:
+    """:func:`numbered` of a text's words and their :func:`_numerals`."""
     out: dict[str, set[str]] = {}
     for i, number in enumerate(nums):
         if number is None:
@@ -390,15 +410,21 @@ _WORD_CASED = re.compile(r"[А-ЯЁа-яё]+")
 def positions(text: str) -> frozenset[str]:
     """Where on an object a text places the problem (:data:`_POSITIONS`: "слева", "правого", "по
     верху"), names left out ("Администрации Центрального района")."""
+    if not any(map(_position, _WORD_CASED.findall(text))):
+        return frozenset()  # (most texts: no word names a position, no word's place need be read)
     out = set()
     for found in _WORD_CASED.finditer(text):
-        word = found.group()
-        if word[0].isupper() and _inside_sentence(text, found):
+        position = _position(found.group())
+        if position is None or (found.group()[0].isupper() and _inside_sentence(text, found)):
             continue
-        position = _POSITIONS.get(_reading(fold(word))[0])
-        if position is not None:
-            out.add(position)
+        out.add(position)
     return frozenset(out)
+
+
+@lru_cache(maxsize=200_000)
+def _position(word: str) -> str | None:
+    """The position (:data:`_POSITIONS`) a word as written names, or None."""
+    return _POSITIONS.get(_reading(fold(word))[0])
 
 
 # The similar stage compares every candidate's address with the message's: a few hundred addresses
@@ -542,32 +568,41 @@ _RECENT_SIZE = 20_000
 
 
 def _fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
-    normalized = [normalize(text) for text in texts]
+    plains = [strip_links(text) for text in texts]
+    normalized = [_normalize_plain(plain) for plain in plains]  # normalize(text), links stripped once
     # features and numbers without dates and times; the whole text for quotes
     content = [
-        normalize(DATES.sub(" ", text)) if DATES.search(text) else n
+        normalize(DATES.sub(" ", text)) if _DIGIT.search(text) and DATES.search(text) else n
         for text, n in zip(texts, normalized, strict=True)
     ]
     feats = [features(n) for n in content]
     sigs = signatures(feats)
     out = []
-    for text, norm, bare, fs, sig in zip(texts, normalized, content, feats, sigs, strict=True):
+    for text, plain, norm, bare, fs, sig in zip(texts, plains, normalized, content, feats, sigs, strict=True):
         words = norm.split()
         head = head_key(words[:HEAD_WORDS]) if len(words) >= HEAD_WORDS else None
-        plain = strip_links(text)
+        # the content's words and their numerals, read once for numbers, numbered and says
+        bare_words = bare.split()
+        nums = _numerals(bare_words)
+        glued = _GLUED.sub(" ", bare) if _DIGIT.search(bare) else bare
+        if glued != bare:
+            said = glued.split()
+            said_nums = _numerals(said)
+        else:
+            said, said_nums = bare_words, nums
         out.append(
             Fingerprint(
                 norm,
                 fs,
-                numbers(bare, link_numbers(text)),
+                _numbers(nums, link_numbers(text)),
                 band_keys(sig),
                 head,
                 things(bare),
                 spots(bare),
                 names(plain),
-                positions(DATES.sub(" ", plain)),
-                numbered(bare),
-                says(bare),
+                positions(DATES.sub(" ", plain) if _DIGIT.search(plain) else plain),
+                _numbered_nouns(bare_words, nums),
+                _says(said, said_nums),
             )
         )
     return out

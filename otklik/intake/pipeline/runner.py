@@ -7,7 +7,6 @@ failure), name it in :class:`~.schema.Stage` and put it in its place in :data:`S
 
 from __future__ import annotations
 
-import copy
 import gc
 import threading
 import time
@@ -266,7 +265,7 @@ def _repeats(batch: Batch) -> list[Item]:
     then, and an item it no longer takes out is understood there (:func:`_dedup_understood`), so the
     result is the same either way; only the work moves."""
     live = list(batch.live())
-    copies = [copy.copy(item) for item in live]
+    copies = [_shallow_copy(item) for item in live]
     stage_dedup(Batch(items=copies, now=batch.now, default_source=batch.default_source, result=BatchResult()))
     repeats = []
     for item, probe in zip(live, copies, strict=True):
@@ -274,6 +273,14 @@ def _repeats(batch: Batch) -> list[Item]:
             item.expected_repeat = True
             repeats.append(item)
     return repeats
+
+
+def _shallow_copy(item: Item) -> Item:
+    """``copy.copy(item)`` without its generic protocol (``__reduce_ex__``, ``_reconstruct``): a
+    dataclass's copy is a new object with the same ``__dict__``, at a tenth of the cost."""
+    clone = object.__new__(Item)
+    clone.__dict__.update(item.__dict__)
+    return clone
 
 
 def _ahead(batch: Batch, sequence: int | None, repeats: list[Item] | None = None) -> None:

@@ -31,14 +31,17 @@ def _title_sentence(flat: str, *, whole: bool = False) -> str | None:
     its end is certain, else None."""
     if not _SENTENCE_MARKS.search(flat):
         return flat if whole else None
-    sentences = list(sentenize(flat))
-    if not whole:
-        sentences = [s for s in sentences if s.stop + _RAZDEL_WINDOW <= len(flat)]
-    for s in sentences:
+    first: str | None = None
+    # razdel yields sentences lazily, in order: the sentences after the title are never split
+    for s in sentenize(flat):
+        if not whole and s.stop + _RAZDEL_WINDOW > len(flat):
+            break  # (its end, and every later sentence's, is not certain in a beginning)
         if not (len(s.text.split()) <= 4 and _OPENERS.match(s.text)):
             return str(s.text)
+        if first is None:
+            first = s.text
     if whole:
-        return sentences[0].text if sentences else flat
+        return first if first is not None else flat
     return None
 
 

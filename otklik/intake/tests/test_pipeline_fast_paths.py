@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 import random
 
@@ -177,3 +178,53 @@ def test_warm_up_builds_the_caches_and_writes_nothing(region, caplog) -> None:
     assert Source.objects.count() == sources
     # and the pipeline runs as before
     assert run_batch([WATER], now=NOW).created_cases == 1
+
+
+def test_a_shallow_copy_of_an_item_is_what_copy_copy_makes() -> None:
+    item = runner.Item(index=3, payload={"text": "Нет воды"}, text="Нет воды", word_count=2, tokens=[])
+    clone = runner._shallow_copy(item)
+    assert type(clone) is runner.Item and clone is not item
+    assert clone.__dict__ == copy.copy(item).__dict__
+    assert clone.tokens is item.tokens  # shallow, as copy.copy
+    clone.done = True
+    assert item.done is False
+
+
+def _positions_the_long_way(text: str) -> frozenset[str]:
+    out = set()
+    for found in dedup._WORD_CASED.finditer(text):
+        word = found.group()
+        if word[0].isupper() and dedup._inside_sentence(text, found):
+            continue
+        position = dedup._POSITIONS.get(dedup._reading(dedup.fold(word))[0])
+        if position is not None:
+            out.add(position)
+    return frozenset(out)
+
+
+FINGERPRINTED = [
+    "Нет горячей воды третий день в доме 12 по улице Тельмана",
+    "Течёт крыша над 5 подъездом, 9 этаж, справа от лифта; второе обращение",
+    "Слева от входа яма 2м, между3 и 4 подъездами. Фото 20.02.2021, 19:59",
+    "Правое полотно ворот сломано. Справа Нижняя часть забора у дома № 7 на Можайской",
+    "На первом этаже в тамбуре 2 недели не горит свет https://vk.com/wall-1_25 @cur",
+    "Во-первых, нет воды; во-вторых, 3-й раз пишу. Верх фасада, по верху трещина",
+    "и в на",
+    "",
+    "Сверху капает. СВЕРХУ капает! Левая Сторона дома 15а",
+]
+
+
+@pytest.mark.parametrize("text", FINGERPRINTED)
+def test_a_fingerprints_parts_read_once_are_those_of_each_function(text: str) -> None:
+    dedup._RECENT.clear()
+    made = dedup.fingerprints([text])[0]
+    bare = dedup.normalize(dedup.DATES.sub(" ", text))
+    assert made.normalized == dedup.normalize(text)
+    assert made.numbers == dedup.numbers(bare, dedup.link_numbers(text))
+    assert made.numbered == dedup.numbered(bare)
+    assert made.content == dedup.says(bare)
+    assert made.things == dedup.things(bare) and made.spots == dedup.spots(bare)
+    plain = dedup.strip_links(text)
+    assert made.positions == _positions_the_long_way(dedup.DATES.sub(" ", plain))
+    assert dedup.positions(text) == _positions_the_long_way(text)
