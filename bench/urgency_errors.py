@@ -37,7 +37,12 @@ def main() -> None:
     score = model.score if model is not None else None
     rows = ua.annotated_appeals()
     result = wave_errors(
-        rows, args.wave, score, model.with_rules if model else 0.0, model.alone if model else 1.0
+        rows,
+        args.wave,
+        score,
+        model.with_rules if model else 0.0,
+        model.alone if model else 1.0,
+        model.with_guard if model else 1.0,
     )
     for line in format_errors(result, text=args.text):
         print(line)

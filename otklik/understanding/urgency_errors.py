@@ -84,7 +84,12 @@ def cause_of(
 
 
 def wave_errors(
-    rows: Sequence[AnnotatedAppeal], wave: int, score: Score | None, with_rules: float, alone: float
+    rows: Sequence[AnnotatedAppeal],
+    wave: int,
+    score: Score | None,
+    with_rules: float,
+    alone: float,
+    with_guard: float = 1.0,
 ) -> WaveErrors:
     """The combined verdict's errors on ``wave``; ``score`` None gives the rules alone."""
     out = WaveErrors(wave)
@@ -98,7 +103,7 @@ def wave_errors(
         rules = reading.urgency.is_urgent
         p = score(analyzed, reading.hits) if score is not None else (1.0 if rules else 0.0)
         if score is not None:
-            source = combine(rules, p, with_rules, alone)
+            source = combine(rules, p, with_rules, alone, guarded=bool(reading.guards), with_guard=with_guard)
         else:
             source = "rules only" if rules else None
         if (source is not None) == row.urgent:

@@ -47,11 +47,11 @@ GRID = tuple(round(0.02 * i, 2) for i in range(51))
 # The waves the shipped model was trained on: a later wave's rows are neither trained on nor used in
 # the cross-validation until this is raised (after the wave has been measured at first sight on the
 # model as shipped; docs/annotation/urgency.md), so adding a wave leaves the model file as it is.
-TRAINED_THROUGH_WAVE = 9
+TRAINED_THROUGH_WAVE = 10
 # The fresh waves of the forward-chaining check: each drawn blind after the previous round had been
 # frozen (docs/annotation/urgency.md); its development rows are scored by a model fitted on the
 # waves before it. Only those through TRAINED_THROUGH_WAVE are used.
-FORWARD_WAVES = (6, 7, 8, 9)
+FORWARD_WAVES = (6, 7, 8, 9, 10)
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ class Row:
     rule_urgency: Urgency
     vector: dict[int, float]
     wave: int = 0
+    guarded: bool = False  # a guard dropped a cue's words (the third arm of :func:`.learned.combine`)
 
 
 def featurize(rows: Sequence[AnnotatedAppeal], blocks: Mapping[str, float] = BLOCKS) -> list[Row]:
@@ -83,6 +84,7 @@ def featurize(rows: Sequence[AnnotatedAppeal], blocks: Mapping[str, float] = BLO
                 reading.urgency,
                 vectorize(analyzed, reading.hits, blocks),
                 r.wave,
+                bool(reading.guards),
             )
         )
     return out
@@ -174,6 +176,7 @@ class OperatingPoint:
     worst_margin: float = 0.0  # the run furthest below the targets: min(precision − 0.85, recall − 0.70)
     mean_margin: float = 0.0  # that margin averaged over the runs
     runs: tuple[tuple[str, float, float], ...] = ()  # (run, precision, recall)
+    with_guard: float = 1.0  # the third arm: a guard dropped a cue and p ≥ this (1.0: none)
 
 
 def scores(flags: Sequence[bool], labels: Sequence[bool]) -> tuple[float, float]:
@@ -183,13 +186,21 @@ def scores(flags: Sequence[bool], labels: Sequence[bool]) -> tuple[float, float]
 
 
 def at_point(
-    folds: Sequence[Fold], rules: np.ndarray, labels: np.ndarray, with_rules: float, alone: float
+    folds: Sequence[Fold],
+    rules: np.ndarray,
+    labels: np.ndarray,
+    with_rules: float,
+    alone: float,
+    guarded: np.ndarray | None = None,
+    with_guard: float = 1.0,
 ) -> OperatingPoint:
     """The combined verdict's figures at one point on each run (:func:`.learned.combine`, vectorised)."""
     ps, rs, margins = [], [], []
     for fold in folds:
         p, y = fold.p, labels[fold.rows]
         flags = (rules[fold.rows] & (p >= with_rules)) | (p >= alone)
+        if guarded is not None:
+            flags |= guarded[fold.rows] & ~rules[fold.rows] & (p >= with_guard)
         tp, flagged = int(np.sum(flags & y)), int(np.sum(flags))
         precision, recall = (tp / flagged if flagged else 0.0), tp / max(int(np.sum(y)), 1)
         ps.append(precision)
@@ -205,26 +216,33 @@ def at_point(
         round(float(np.min(margins)), 4),
         round(float(np.mean(margins)), 4),
         tuple((f.name, round(p, 4), round(r, 4)) for f, p, r in zip(folds, ps, rs, strict=True)),
+        with_guard,
     )
 
 
 def choose_point(
-    folds: Sequence[Fold], rules: Sequence[bool] | np.ndarray, labels: Sequence[bool] | np.ndarray
+    folds: Sequence[Fold],
+    rules: Sequence[bool] | np.ndarray,
+    labels: Sequence[bool] | np.ndarray,
+    guarded: Sequence[bool] | np.ndarray | None = None,
 ) -> OperatingPoint:
-    """The (with_rules, alone) pair whose combined verdict is furthest above both targets over the
-    runs: each run's margin is ``min(precision − TARGET_PRECISION, recall − TARGET_RECALL)``, and the
-    point with the largest average of the mean and the worst run's margin wins (a fresh wave is one
-    draw: the worst of four is as likely as their mean; ties: the mean, the higher precision, the
-    higher ``alone``)."""
+    """The (with_rules, alone, with_guard) thresholds whose combined verdict is furthest above both
+    targets over the runs: each run's margin is ``min(precision − TARGET_PRECISION, recall −
+    TARGET_RECALL)``, and the point with the largest average of the mean and the worst run's margin
+    wins (a fresh wave is one draw: the worst of five is as likely as their mean; ties: the mean, the
+    higher precision, the higher ``alone``, the higher ``with_guard``). ``with_guard`` runs over the
+    grid up to ``alone`` (at ``alone`` the third arm adds nothing); without ``guarded`` it is 1.0."""
     r, y = np.asarray(rules, dtype=bool), np.asarray(labels, dtype=bool)
-    best: tuple[tuple[float, float, float, float], OperatingPoint] | None = None
+    g = None if guarded is None else np.asarray(guarded, dtype=bool)
+    best: tuple[tuple[float, float, float, float, float], OperatingPoint] | None = None
     for alone in GRID[10:]:
-        for with_rules in (t for t in GRID if t <= alone):
-            point = at_point(folds, r, y, with_rules, alone)
-            both = round((point.mean_margin + point.worst_margin) / 2, 6)
-            key = (both, point.mean_margin, point.precision, alone)
-            if best is None or key > best[0]:
-                best = (key, point)
+        for with_guard in (t for t in GRID if t <= alone) if g is not None else (1.0,):
+            for with_rules in (t for t in GRID if t <= alone):
+                point = at_point(folds, r, y, with_rules, alone, g, with_guard)
+                both = round((point.mean_margin + point.worst_margin) / 2, 6)
+                key = (both, point.mean_margin, point.precision, alone, with_guard)
+                if best is None or key > best[0]:
+                    best = (key, point)
     assert best is not None
     return best[1]
 
@@ -255,6 +273,7 @@ def _point(point: OperatingPoint) -> dict[str, Any]:
     return {
         "with_rules": point.with_rules,
         "alone": point.alone,
+        "with_guard": point.with_guard,
         "precision": point.precision,
         "recall": point.recall,
         "worst_margin": point.worst_margin,
@@ -270,14 +289,16 @@ def train(rows: Sequence[AnnotatedAppeal], blocks: Mapping[str, float] = BLOCKS)
     dev = featurize(development(rows), blocks)
     labels = np.array([r.urgent for r in dev])
     rules = np.array([r.rules for r in dev])
+    guarded = np.array([r.guarded for r in dev])
     forward = {c: forward_folds(dev, c) for c in C_GRID}
     quality = {c: fold_quality(folds, labels) for c, folds in forward.items()}
     c = max(C_GRID, key=lambda k: (round(quality[k], 4), -k))
-    point = choose_point(forward[c], rules, labels)
+    point = choose_point(forward[c], rules, labels, guarded)
+    two_arms = choose_point(forward[c], rules, labels)  # round 8's combination on the same folds
     rules_alone = [scores(list(rules[f.rows]), list(labels[f.rows])) for f in forward[c]]
     randomly = random_folds(dev, c)
-    cv = at_point(randomly, rules, labels, point.with_rules, point.alone)
-    cv_own = choose_point(randomly, rules, labels)
+    cv = at_point(randomly, rules, labels, point.with_rules, point.alone, guarded, point.with_guard)
+    cv_own = choose_point(randomly, rules, labels, guarded)
     weights, intercept = fit(matrix(dev), labels, c)
     trained: dict[str, Any] = {
         "rows": len(dev),
@@ -301,6 +322,7 @@ def train(rows: Sequence[AnnotatedAppeal], blocks: Mapping[str, float] = BLOCKS)
         "forward_recall": point.recall,
         "forward_worst_margin": point.worst_margin,
         "forward_mean_margin": point.mean_margin,
+        "forward_without_guard_arm": _point(two_arms),
         "cv_average_precision": round(fold_quality(randomly, labels), 4),
         "cv_precision": cv.precision,
         "cv_recall": cv.recall,
@@ -312,7 +334,9 @@ def train(rows: Sequence[AnnotatedAppeal], blocks: Mapping[str, float] = BLOCKS)
         "folds": FOLDS,
         "seeds": list(SEEDS),
     }
-    model = UrgencyModel(weights, intercept, point.with_rules, point.alone, dict(blocks), trained)
+    model = UrgencyModel(
+        weights, intercept, point.with_rules, point.alone, dict(blocks), trained, point.with_guard
+    )
     oof = {(r.dataset, r.id): float(p) for r, p in zip(dev, randomly[0].p, strict=True)}
     return Trained(model, oof)
 
@@ -323,7 +347,8 @@ def summary(model: UrgencyModel) -> list[str]:
     lines = [
         f"trained on {t['rows']} development rows ({t['urgent']} urgent) of waves 1–{t['waves']}; "
         f"C = {t['c']} (mean forward average precision by C: {t['forward_average_precision']})",
-        f"urgent = (rules ∧ p ≥ {model.with_rules:.2f}) ∨ p ≥ {model.alone:.2f} — chosen by {t['chosen_by']}",
+        f"urgent = (rules ∧ p ≥ {model.with_rules:.2f}) ∨ p ≥ {model.alone:.2f}"
+        f" ∨ (a guard dropped a cue ∧ p ≥ {model.with_guard:.2f}) — chosen by {t['chosen_by']}",
         "forward chaining (fit on the waves before k, scored on wave k's development rows): "
         "combined precision / recall (rules alone) AP",
     ]
@@ -342,6 +367,13 @@ def summary(model: UrgencyModel) -> list[str]:
         f"({t['cv_own_point']['with_rules']:.2f}, {t['cv_own_point']['alone']:.2f}): "
         f"{t['cv_own_point']['precision']:.3f} / {t['cv_own_point']['recall']:.3f}",
     ]
+    if "forward_without_guard_arm" in t:
+        two = t["forward_without_guard_arm"]
+        lines.append(
+            f"without the guard arm, the best forward point ({two['with_rules']:.2f}, {two['alone']:.2f}): "
+            f"{two['precision']:.3f} / {two['recall']:.3f}, margin mean {two['mean_margin']:+.3f}, "
+            f"worst wave {two['worst_margin']:+.3f}"
+        )
     return lines
 
 
@@ -353,6 +385,7 @@ class Verdicts:
     rules: dict[tuple[str, str], Urgency]
     probability: dict[tuple[str, str], float]
     model: UrgencyModel
+    guarded: frozenset[tuple[str, str]] = frozenset()  # rows where a guard dropped a cue's words
 
     def rules_alone(self, row: AnnotatedAppeal) -> Urgency:
         return self.rules[(row.dataset, row.id)]
@@ -365,7 +398,15 @@ class Verdicts:
     def combined(self, row: AnnotatedAppeal) -> Urgency:
         found = self.rules[(row.dataset, row.id)]
         p = self.probability[(row.dataset, row.id)]
-        source = combine(found.is_urgent, p, self.model.with_rules, self.model.alone)
+        key = (row.dataset, row.id)
+        source = combine(
+            found.is_urgent,
+            p,
+            self.model.with_rules,
+            self.model.alone,
+            guarded=key in self.guarded,
+            with_guard=self.model.with_guard,
+        )
         if source is None:
             return Urgency(is_urgent=False, probability=p)
         kinds = found.kinds if found.is_urgent else ["learned"]
@@ -384,4 +425,9 @@ def verdicts(rows: Sequence[AnnotatedAppeal], model: UrgencyModel) -> Verdicts:
     for r in featurized:
         if (r.dataset, r.id) not in learned:
             probability[(r.dataset, r.id)] = model.probability(r.vector)
-    return Verdicts({(r.dataset, r.id): r.rule_urgency for r in featurized}, probability, model)
+    return Verdicts(
+        {(r.dataset, r.id): r.rule_urgency for r in featurized},
+        probability,
+        model,
+        frozenset((r.dataset, r.id) for r in featurized if r.guarded),
+    )

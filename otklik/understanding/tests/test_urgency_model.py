@@ -111,6 +111,32 @@ def test_the_combination(rules: bool, p: float, expected: str | None) -> None:
     assert combine(rules, p, with_rules=0.3, alone=0.8) == expected
 
 
+@pytest.mark.parametrize(
+    ("rules", "guarded", "p", "expected"),
+    [
+        (False, True, 0.5, Source.MODEL),  # a guard dropped a cue and the model is fairly sure: urgent
+        (False, True, 0.3, None),  # under the guard arm's threshold
+        (False, False, 0.5, None),  # no cue dropped: only the model alone's threshold counts
+        (True, True, 0.2, None),  # the rules flag it: the veto holds, the guard arm does not apply
+        (True, True, 0.5, Source.RULES),
+    ],
+)
+def test_the_guard_arm(rules: bool, guarded: bool, p: float, expected: str | None) -> None:
+    assert combine(rules, p, with_rules=0.3, alone=0.8, guarded=guarded, with_guard=0.4) == expected
+
+
+def test_judge_trusts_the_model_where_a_guard_dropped_a_cue() -> None:
+    text = "было отключено водоснабжение"  # the past guard drops the cut
+    assert not urgency.assess(text, month=1).is_urgent
+    model = UrgencyModel({}, 0.0, with_rules=0.3, alone=0.8, with_guard=0.4)  # p = 0.5
+    with mock.patch("otklik.understanding.urgency.load_model", return_value=model):
+        found = urgency.judge(text, month=1)
+    assert found.is_urgent and found.source == Source.MODEL and found.kinds == ["no_water"]
+    model = UrgencyModel({}, 0.0, with_rules=0.3, alone=0.8)  # no guard arm (round 8's file)
+    with mock.patch("otklik.understanding.urgency.load_model", return_value=model):
+        assert not urgency.judge(text, month=1).is_urgent
+
+
 def _model(intercept: float) -> UrgencyModel:
     return UrgencyModel({}, intercept, with_rules=0.3, alone=0.8)
 
@@ -158,7 +184,7 @@ def test_forward_folds_score_each_fresh_wave_by_a_model_fitted_on_the_waves_befo
         vector = {column: 1.0, 100 + i: 0.1}
         return ut.Row("d", str(i), f"d:{i}", urgent, urgent, urgency.Urgency(urgent), vector, wave)
 
-    rows = [row(i, 1 + i % 9, (i // 9) % 2 == 0) for i in range(180)]
+    rows = [row(i, 1 + i % 10, (i // 10) % 2 == 0) for i in range(200)]
     folds = ut.forward_folds(rows, 1.0)
     assert [f.name for f in folds] == [f"wave {k}" for k in ut.FORWARD_WAVES]
     for fold, k in zip(folds, ut.FORWARD_WAVES, strict=True):

@@ -211,3 +211,58 @@ def test_round_eight_emergencies(text: str, kind: str) -> None:
 )
 def test_round_eight_look_alikes(text: str) -> None:
     assert not urgency.assess(text, month=1).is_urgent, kinds(text)
+
+
+# Round 9: the development misses of wave 10 as general rules (docs/annotation/urgency.md, "The plan for
+# round 9"): falling parts named as nouns (R1), a broken branch that hangs or pulls wires (R2), a roof
+# leaking into a room now (R3), sewage entering now (R4); guard scopes — a cut that lasts "до сих пор"
+# (G1), a negation that belongs to another verb or clause (G2), a fence that is partial or gone (G3).
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Необходимо устранить осыпание штукатурки с фасада", UrgencyKind.FALLING),
+        ("на деревьях весит отвалившаяся ветка огромных размеров", UrgencyKind.TREE),
+        # "может принести ущерб" is a fear of damage, not who pays for a damage that is over
+        ("висит сломанная ветка, которая при сильном ветре может принести ущерб жизни", UrgencyKind.TREE),
+        ("одна большая ветка натянула провода", UrgencyKind.TREE),
+        ("сегодня утром крыша потекла!!!в комнате потоп!!!!", UrgencyKind.FLOOD),
+        ("Летом был произведен ремонт крыши, сегодня утром крыша потекла", UrgencyKind.FLOOD),
+        ("в подвал сейчас поступают нечистоты", UrgencyKind.SEWAGE),
+        ("было отключено водоснабжение. До сих пор водоснабжение не восстановлено", UrgencyKind.NO_WATER),
+        ("Хотя бы засыпали щебнем, не пройти, дети могут провалиться", UrgencyKind.MANHOLE),
+        ("Разрыли, частично огородили. Сегодня все ограждения забрали, ямы все открыты", UrgencyKind.MANHOLE),
+        ("кирпичи падают прямо на скамейки. Не огорожено. Необходимо огородить", UrgencyKind.FALLING),
+    ],
+)
+def test_round_nine_emergencies(text: str, kind: str) -> None:
+    assert kind in kinds(text)
+
+
+# ... and their look-alikes: suppositions and waiting (H1), surface wiring (L1), a manhole as a landmark
+# (L2), a roof that leaks at every rain, a tree (not a broken branch) touching wires, a wall's finish.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Администрация опять обманула. Ждут пока он рухнет на прохожих!",
+        "Зима скоро - здравствуйте сосульки.",
+        "сильный запах влажности, как будто в подвалах есть прорывы труб",
+        "Открытые электрические провода на стенах первого этажа парадной",
+        "просадка грунта близи люка колодца во дворе",
+        "при сильном дожде крыша течет",
+        "Крыша течет, в доме плесень",
+        "Один из проводов натянут деревом, растущим между домами",
+        "сломанная ветка лежит на газоне",
+        "более 2 месяцев не ремонтируется обвалившаяся штукатурка стены",
+        "фасад огорожен, идет осыпание штукатурки с фасада",
+        "от жильцов квартиры поступают жалобы на запах канализации",
+        "в прошлом году протекла крыша, в комнате был потоп",
+        "Газом не пахнет",
+    ],
+)
+def test_round_nine_look_alikes(text: str) -> None:
+    assert not urgency.assess(text, month=1).is_urgent, kinds(text)
+
+
+def test_open_wires_are_a_hazard_when_bare_sparking_or_live() -> None:
+    assert UrgencyKind.WIRES in kinds("Открытые провода искрят на детской площадке")
+    assert UrgencyKind.WIRES in kinds("открытые провода торчат из стены у входа")

@@ -96,8 +96,9 @@ def assess(text: str | AnalyzedText, *, now: datetime | None = None, month: int 
 
 def judge(text: str | AnalyzedText, *, now: datetime | None = None, month: int | None = None) -> Urgency:
     """The combined verdict the pipeline acts on: the rules and the learned model
-    (:mod:`.learned`), urgent when the rules flag the text and the model does not contradict them, or
-    when the model alone is confident; rules alone when no model is shipped. A model-only verdict
+    (:mod:`.learned`), urgent when the rules flag the text and the model does not contradict them,
+    when the model alone is confident, or when a guard dropped a cue and the model is fairly sure
+    (:func:`.learned.combine`); rules alone when no model is shipped. A model-only verdict
     names the kinds of the cues found but dropped by a guard, else :data:`UrgencyKind.LEARNED`."""
     analyzed = analyze(text) if isinstance(text, str) else text
     if month is None:
@@ -108,7 +109,14 @@ def judge(text: str | AnalyzedText, *, now: datetime | None = None, month: int |
         return reading.urgency
     found = reading.urgency
     p = model.score(analyzed, reading.hits)
-    source = combine(found.is_urgent, p, model.with_rules, model.alone)
+    source = combine(
+        found.is_urgent,
+        p,
+        model.with_rules,
+        model.alone,
+        guarded=bool(reading.guards),
+        with_guard=model.with_guard,
+    )
     if source is None:
         return Urgency(is_urgent=False, tone=found.tone, probability=p)
     if source == Source.MODEL:

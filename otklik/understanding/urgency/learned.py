@@ -16,8 +16,9 @@ operating point live in ``data/urgency_model.json`` (numbers only), rebuilt by `
 train-urgency`` from ``../shared/data`` (:mod:`..urgency_training`).
 
 The combined verdict (:func:`combine`): urgent when the rules flag the text and the model gives it at
-least ``with_rules``, or when the model alone gives it at least ``alone`` (both thresholds chosen by
-cross-validation on the development part only).
+least ``with_rules``, when the model alone gives it at least ``alone``, or (round 9) when the rules do
+not flag it but a guard dropped a cue's words and the model gives it at least ``with_guard`` (the three
+thresholds chosen on the forward folds of the development part only).
 """
 
 from __future__ import annotations
@@ -147,6 +148,9 @@ class UrgencyModel:
     alone: float  # urgent when the model alone gives at least this
     blocks: dict[str, float] = field(default_factory=lambda: dict(BLOCKS))
     trained: dict[str, Any] = field(default_factory=dict)
+    # urgent when a guard dropped a cue's words (the rules do not flag it) and the model gives at least
+    # this; 1.0: no such arm (round 8 and before)
+    with_guard: float = 1.0
 
     def __post_init__(self) -> None:
         dense = np.zeros(DIMENSION)
@@ -188,6 +192,7 @@ class UrgencyModel:
             "intercept": round(self.intercept, 5),
             "with_rules": self.with_rules,
             "alone": self.alone,
+            "with_guard": self.with_guard,
             "trained": self.trained,
             "unit": UNIT,
         }
@@ -214,6 +219,7 @@ class UrgencyModel:
             float(data["alone"]),
             dict(data["blocks"]),
             dict(data.get("trained") or {}),
+            float(data.get("with_guard", 1.0)),
         )
 
 
@@ -229,9 +235,21 @@ def load_model(path: Path = MODEL_FILE) -> UrgencyModel | None:
     return UrgencyModel.from_json(path.read_text(encoding="utf-8"))
 
 
-def combine(rules: bool, probability: float, with_rules: float, alone: float) -> str | None:
-    """Who flags the text as urgent: :class:`Source` or None (not urgent)."""
+def combine(
+    rules: bool,
+    probability: float,
+    with_rules: float,
+    alone: float,
+    *,
+    guarded: bool = False,
+    with_guard: float = 1.0,
+) -> str | None:
+    """Who flags the text as urgent: :class:`Source` or None (not urgent). ``guarded``: a guard dropped
+    a cue's words (:attr:`..urgency.RuleReading.guards`); when the rules do not flag the text, the model
+    flags it from ``with_guard`` on (the guard may have misread the sentence: "до сих пор нет воды")."""
     by_model = probability >= alone
     if rules and (by_model or probability >= with_rules):
         return Source.BOTH if by_model else Source.RULES
-    return Source.MODEL if by_model else None
+    if by_model or (guarded and not rules and probability >= with_guard):
+        return Source.MODEL
+    return None

@@ -24,8 +24,12 @@ from .vocabulary import (
     DRAIN,
     DRAIN_WORDS,
     DURATION,
+    FENCE_GONE,
+    FENCE_NOUNS,
     FENCED,
     FENCED_WORDS,
+    FINISH,
+    FINISH_WORDS,
     FIRE_SAFETY,
     FIXED,
     FIXED_WORDS,
@@ -39,8 +43,12 @@ from .vocabulary import (
     INFRA,
     INFRA_WORDS,
     LANDMARK,
+    LASTING,
     LIGHTS,
+    LIVE_WIRE,
     MODAL,
+    MODALS,
+    NEAR_WORDS,
     NEG,
     NEGATIONS,
     NOW,
@@ -64,9 +72,14 @@ from .vocabulary import (
     ROAD_WORDS,
     SEASON,
     SEASON_POLICY,
+    SEASONS_AHEAD,
     SENTENCE_END,
     SUNK,
     SUNK_WORDS,
+    SUPPLY,
+    SUPPOSED,
+    SUPPOSITION,
+    SURFACE,
     TELECOM,
     TELECOM_WORDS,
     TICKS,
@@ -150,19 +163,29 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
     words = r.words
     if NEG in g:
         for k in combo:
-            if any(j in span and j not in combo and words[j] in NEGATIONS for j in (k - 1, k - 2)):
+            if k - 1 in span and k - 1 not in combo and words[k - 1] in NEGATIONS:
+                return NEG
+            if (
+                k - 2 in span
+                and k - 2 not in combo
+                and words[k - 2] in NEGATIONS
+                and _negates_across(r, k, combo)
+            ):
                 return NEG
         if cue.kind in (UrgencyKind.FIRE, UrgencyKind.GAS) and last + 1 in span and words[last + 1] == "нет":
             return NEG
-    if PAST in g:
+    # "до сих пор нет воды": a supply cut that lasts is not over, whatever began it (round 9, G1)
+    if PAST in g and not (cue.kind in _SUPPLY_KINDS and _lasting(r)):
         if any(words[j] == "после" for j in range(max(span.start, first - 3), first)):
             return PAST
         if r.has(before, PAST_WORDS):
             return PAST
         if any(words[j] in ("был", "была", "было", "были") for j in range(max(span.start, first - 2), first)):
             return PAST
-        if any(w in PAST_EVENTS for w in (words[j] for j in sentence)) and any(
-            words[j] in PAST_SEASONS for j in sentence
+        if (
+            any(w in PAST_EVENTS for w in (words[j] for j in sentence))
+            and any(words[j] in PAST_SEASONS for j in sentence)
+            and not r.has(sentence, NOW_WORDS)  # "летом был ремонт крыши, сегодня утром крыша потекла"
         ):
             return PAST
         if any(YEAR.match(words[j]) and j > 0 and words[j - 1] in ("в", "во") for j in sentence):
@@ -176,12 +199,14 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
             "гореть" in r.readings[k] and PAST_FORM.search(words[k]) for k in combo
         ):
             return PAST
-        if r.has(range(len(words)), AFTERMATH) and not r.now:
+        if _aftermath(r) and not r.now:
             return PAST
         if any(words[k].startswith("упавш") for k in combo):
             return PAST
     if HYPO in g and r.has(before, HYPOTHESIS):
         return HYPO
+    if SUPPOSITION in g and _supposed(r, before, sentence):
+        return SUPPOSITION
     if MODAL in g and any("мочь" in r.readings[j] for j in range(max(span.start, first - 3), first)):
         return MODAL
     if TREE_NEAR in g and r.has(sentence, TREES):
@@ -192,17 +217,20 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
             partial = PARTIAL_WORDS | HEATING_QUALITY_WORDS
         if r.has(range(max(span.start, first - 2), last + 1), partial):
             return PARTIAL
-    if LANDMARK in g and any(
-        r.readings[k] & {"люк", "колодец", "крышка"} and k - 1 in span and _is_preposition(words[k - 1])
-        for k in combo
-    ):
-        return LANDMARK  # "рядом с люком провалилось мощение": the paving fell in, beside the manhole
+    if LANDMARK in g and any(r.readings[k] & _MANHOLE_WORDS and _landmark(r, k, span) for k in combo):
+        return LANDMARK  # "рядом с люком провалилось мощение", "близи люка колодца": where, not what
     if FIXED in g and not r.now and _said_done(r, FIXED_WORDS):
         return FIXED  # "протечку устранили", "после устранения аварии": it is over
     if SUNK in g and r.has(sentence, SUNK_WORDS):
         return SUNK  # a cover sunk below the asphalt
-    if FENCED in g and _affirmed(r, FENCED_WORDS):
+    if FENCED in g and _fenced(r):
         return FENCED  # "яму огородили": fenced off
+    if FINISH in g and r.has(
+        (j for j in range(first, min(last + 3, span.stop)) if j not in combo), FINISH_WORDS
+    ):
+        return FINISH  # "обвалившаяся штукатурка стены": the finish fell, not the structure
+    if SURFACE in g and not r.has(sentence, LIVE_WIRE):
+        return SURFACE  # "открытые провода на стенах": surface wiring, nothing bare, sparking or live
     if TREE_MODAL in g and r.has(sentence, TREES) and r.has(before, frozenset({"мочь"})):
         return TREE_MODAL
     if REQUEST in g and r.has(before, REQUEST_WORDS):
@@ -307,6 +335,80 @@ _YEARS_OF_IT = re.compile(
 )
 
 
+_SUPPLY_KINDS = frozenset({UrgencyKind.NO_WATER, UrgencyKind.NO_HEATING, UrgencyKind.NO_POWER})
+_MANHOLE_WORDS = frozenset({"люк", "колодец", "крышка"})
+
+
+def _negates_across(r: Reading, k: int, combo: tuple[int, ...]) -> bool:
+    """Whether a negation two words before the cue's word ``k`` is the cue word's: not across a comma
+    ("не пройти, дети могут провалиться") and not when the word between is a verb of its own ("не
+    могут заделать дыру" negates the repair, not the hole; modals pass it on: "не может гореть")."""
+    tokens = r.analyzed.tokens
+    if re.search(r"[,:—–]|\s-\s", r.analyzed.text[tokens[k - 2].stop : tokens[k].start]):
+        return False
+    between = k - 1
+    return between in combo or not (_is_verb(r.words[between]) and not r.readings[between] & MODALS)
+
+
+def _lasting(r: Reading) -> bool:
+    """A sentence says a supply is still cut: "до сих пор … водоснабжение не восстановлено"."""
+    text = r.analyzed.text
+    for match in LASTING.finditer(text):
+        at = next((i for i, t in enumerate(r.analyzed.tokens) if t.start >= match.start()), None)
+        if at is not None and r.has(r.sentence_span(at), SUPPLY):
+            return True
+    return False
+
+
+def _aftermath(r: Reading) -> bool:
+    """Who pays for the damage ("возместить ущерб"): the event is over — unless the damage is feared
+    ("может принести ущерб", "во избежание ущерба")."""
+    return any(
+        r.readings[j] & AFTERMATH and not r.has(range(max(0, j - 3), j), HYPOTHESIS)
+        for j in range(len(r.words))
+    )
+
+
+def _supposed(r: Reading, before: list[int], sentence: range) -> bool:
+    """What the writer supposes or waits for, not what is there: "как будто есть прорывы", "ждут, пока
+    он рухнет", "зима скоро — здравствуйте сосульки" (round 9, H1)."""
+    if r.has(before, SUPPOSED):
+        return True
+    for j in before:
+        if r.words[j] == "пока" and r.has(range(max(sentence.start, j - 3), j), frozenset({"ждать"})):
+            return True
+        if r.words[j] == "скоро" and r.has(sentence, SEASONS_AHEAD):
+            return True
+    return False
+
+
+def _landmark(r: Reading, k: int, span: range) -> bool:
+    """The manhole word at ``k`` names a place: a preposition or "близи", "возле" before it (over
+    other manhole words: "близи люка колодца")."""
+    j = k - 1
+    while j in span and r.readings[j] & _MANHOLE_WORDS:
+        j -= 1
+    return j in span and (r.words[j] in NEAR_WORDS or _is_preposition(r.words[j]))
+
+
+def _fenced(r: Reading) -> bool:
+    """The text says the place is fenced: a fence word done (not asked for), not negated and not
+    "частично", and no fence
+    said to be gone ("ограждения забрали", "нет ограждения"; round 9, G3)."""
+    for j in range(len(r.words)):
+        if r.readings[j] & FENCE_NOUNS:
+            near = range(max(0, j - 3), min(len(r.words), j + 4))
+            if r.has(near, FENCE_GONE) or (j > 0 and r.words[j - 1] in {"нет", "без"}):
+                return False
+    return any(
+        r.readings[j] & FENCED_WORDS
+        and _is_done_form(r.words[j])  # "огородили", "огорожено" — not "необходимо огородить"
+        and not any(r.words[k] in NEGATIONS for k in (j - 1, j - 2) if k >= 0)
+        and not any(r.words[k] in PARTIAL_WORDS for k in (j - 1, j - 2) if k >= 0)
+        for j in range(len(r.words))
+    )
+
+
 def _affirmed(r: Reading, lemmas: frozenset[str]) -> bool:
     """Whether the text says one of ``lemmas`` without a negation right before it ("не устранили")."""
     return any(
@@ -346,6 +448,12 @@ def _chronic(r: Reading) -> bool:
 def _is_noun(word: str) -> bool:
     parses = morph().parse(word)
     return bool(parses) and parses[0].tag.POS == "NOUN"
+
+
+@lru_cache(maxsize=20_000)
+def _is_verb(word: str) -> bool:
+    parses = morph().parse(word)
+    return bool(parses) and parses[0].tag.POS in {"VERB", "INFN"}
 
 
 @lru_cache(maxsize=5_000)

@@ -34,8 +34,53 @@ SUNK = "sunk"  # "люк провалился ниже уровня асфаль
 TREE_NEAR = "tree_near"  # "угроза падения деревьев": a fear about trees (the tree cues judge them)
 TREE_MODAL = "tree_modal"  # "деревья могут рухнуть на людей": a fear about trees (the tree cues judge them)
 LANDMARK = "landmark"  # "мощение рядом с люком провалилось": a manhole after a preposition is where, not what
+SUPPOSITION = "supposition"  # "ждут, пока он рухнет", "зима скоро — здравствуйте сосульки", "как будто"
+FINISH = "finish"  # "обвалившаяся штукатурка стены": the wall's finish fell, not the wall
+FINISH_WORDS = frozenset({"штукатурка", "краска", "побелка", "отделка", "плитка", "обои", "шпаклевка"})
+SURFACE = "surface_wiring"  # "открытые провода на стенах": wiring run on the wall, nothing bare or live
 
 NEGATIONS = frozenset({"не", "нет", "ни"})
+# Suppositions: what the writer supposes or waits for, not what is there ("как будто есть прорывы").
+SUPPOSED = frozenset({"будто", "похоже"})
+SEASONS_AHEAD = frozenset({"зима", "весна", "осень", "лето", "будет", "будут", "появиться", "образоваться"})
+# A state that lasts: "до сих пор", "по-прежнему", "так и не", "до настоящего времени" (round 9, G1).
+LASTING = re.compile(
+    r"(?<![а-яё])(?:до\s+сих\s+пор|по-?\s?прежнему|так\s+и\s+не|до\s+настоящего\s+времени|вс[её]\s+ещ[её])(?![а-яё])",
+    re.IGNORECASE,
+)
+SUPPLY = frozenset(
+    {"вода", "водоснабжение", "отопление", "электроснабжение", "электричество", "свет", "хвс", "гвс", "газ"}
+)
+# Repair verbs a negation may belong to instead of the hazard ("не могут заделать дыру", G2): a negation
+# two words before a cue's word counts only when the word between is no verb (modals excepted).
+MODALS = frozenset({"мочь", "стать", "собираться", "хотеть", "спешить", "торопиться"})
+# A fence that is not there (G3): "частично огородили", "ограждения забрали / сняли / убрали".
+FENCE_NOUNS = frozenset({"ограждение", "забор", "ограда", "лента"})
+FENCE_GONE = frozenset(
+    {"убрать", "снять", "забрать", "демонтировать", "унести", "украсть", "сломать", "упасть", "повалить"}
+)
+# Words that make "открытые провода" a hazard rather than surface wiring (L1).
+LIVE_WIRE = frozenset(
+    {
+        "оголить",
+        "оголенный",
+        "оголённый",
+        "голый",
+        "искрить",
+        "искра",
+        "напряжение",
+        "ток",
+        "торчать",
+        "оборвать",
+        "оборванный",
+        "свисать",
+        "висеть",
+        "земля",
+        "лужа",
+    }
+)
+# Where a manhole is named as a landmark ("близи люка", "возле колодца"; L2).
+NEAR_WORDS = frozenset({"вблизи", "близи", "около", "возле", "рядом", "у", "близ", "недалеко", "вокруг"})
 HYPOTHESIS = frozenset(
     {
         "мочь",
