@@ -23,14 +23,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 M = TypeVar("M", bound=Model)
+
+
+def as_parameter(value: Any, alias: str) -> Any:
+    """``value`` as the SQL's parameter: a datetime adapted for the database as Django adapts a
+    ``DateTimeField``'s (SQLite: text in UTC), anything else as it is (ints, text)."""
+    if isinstance(value, datetime):
+        return connections[alias].ops.adapt_datetimefield_value(value)
+    return value
 
 
 class _Prepared:
@@ -43,7 +52,8 @@ class _Prepared:
         self.params = list(params)
         self.slots: dict[str, int] = {}
         for name, value in stand_ins.items():
-            found = [i for i, p in enumerate(self.params) if type(p) is type(value) and p == value]
+            wanted = as_parameter(value, alias)
+            found = [i for i, p in enumerate(self.params) if type(p) is type(wanted) and p == wanted]
             if len(found) != 1:
                 raise ImproperlyConfigured(
                     f"the stand-in {name}={value!r} reaches the SQL as {len(found)} parameters, not one"
@@ -51,8 +61,14 @@ class _Prepared:
             self.slots[name] = found[0]
         self.compiler = compiler
         self.trim = compiler.col_count if compiler.has_extra_select else None
+        # values_list(): its tuples as Django's iterator makes them (the columns in the named order)
+        self.values = queryset._iterable_class is ValuesListIterable  # type: ignore[attr-defined]
         select, klass_info = compiler.select, compiler.klass_info
-        assert klass_info is not None, "a queryset of model instances"
+        if self.values:
+            return
+        if queryset._iterable_class is not ModelIterable:  # type: ignore[attr-defined]
+            raise ImproperlyConfigured("a compiled query gives instances or values_list() tuples")
+        assert klass_info is not None
         self.model: type[Model] = klass_info["model"]
         fields = klass_info["select_fields"]
         self.start, self.end = fields[0], fields[-1] + 1
@@ -64,7 +80,7 @@ class _Prepared:
 class CompiledQuery(Generic[M]):
     """``build(**stand_ins)``'s SQL compiled once per thread and database, run with each call's values."""
 
-    def __init__(self, build: Callable[..., QuerySet[M]], **stand_ins: Any) -> None:
+    def __init__(self, build: Callable[..., QuerySet[M, Any]], **stand_ins: Any) -> None:
         self.build = build
         self.stand_ins = stand_ins
         self._local = threading.local()
@@ -78,19 +94,32 @@ class CompiledQuery(Generic[M]):
             prepared = held[alias] = _Prepared(self.build(**self.stand_ins), self.stand_ins, alias)
         return prepared
 
-    def __call__(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[M]:
-        """The instances for ``values`` (one per stand-in), as ``list(build(**values))`` gives them."""
+    def _fetch(self, using: str, values: dict[str, Any]) -> tuple[_Prepared, list[Any]]:
         prepared = self.prepared(using)
         if values.keys() != prepared.slots.keys():
             raise TypeError(f"values for {sorted(prepared.slots)} expected, got {sorted(values)}")
         params = list(prepared.params)
         for name, slot in prepared.slots.items():
-            params[slot] = values[name]
+            params[slot] = as_parameter(values[name], using)
         with connections[using].cursor() as cursor:
             cursor.execute(prepared.sql, params)
             fetched = cursor.fetchall()
         if prepared.trim is not None:  # columns the ordering needed beyond the selected ones
             fetched = [row[: prepared.trim] for row in fetched]
+        return prepared, fetched
+
+    def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[tuple[Any, ...]]:
+        """A ``values_list()`` queryset's tuples for ``values``, as ``list(build(**values))`` gives them."""
+        prepared, fetched = self._fetch(using, values)
+        if not prepared.values:
+            raise TypeError("rows() is for a values_list() queryset; call the query for instances")
+        return list(prepared.compiler.results_iter([fetched], tuple_expected=True))
+
+    def __call__(self, *, using: str = DEFAULT_DB_ALIAS, **values: Any) -> list[M]:
+        """The instances for ``values`` (one per stand-in), as ``list(build(**values))`` gives them."""
+        prepared, fetched = self._fetch(using, values)
+        if prepared.values:
+            raise TypeError("a values_list() queryset: call rows()")
         model, start, end, init_list = prepared.model, prepared.start, prepared.end, prepared.init_list
         found: list[M] = []
         for row in prepared.compiler.results_iter([fetched]):

@@ -127,8 +127,7 @@ def _case_or_404(number: str, token: str):  # type: ignore[no-untyped-def]
 def problem_map(request: HttpRequest) -> HttpResponse:
     chosen = problems.MapFilter.from_query({k: request.GET.get(k, "") for k in request.GET})
     found = problems.problem_map(chosen)
-    config = {
-        "points": found.points,
+    config = {  # after the points (problems.config_script)
         "tiles": str(getattr(settings, "OTKLIK_MAP_TILES_URL", "") or ""),
         "detailUrl": reverse("public:problem", args=["0"]).removesuffix("0/"),
         "requestUrl": reverse("open311:request", kwargs={"number": "0", "fmt": "json"}).removesuffix(
@@ -147,7 +146,7 @@ def problem_map(request: HttpRequest) -> HttpResponse:
         "found": found,
         "categories": problems.top_categories(),
         "periods": problems.PERIODS,
-        "map_config": config,
+        "map_config_script": problems.config_script(found, config, "public-map-config"),
         "geometry_script": municipal_geometry_script(),
     }
     return render(request, "public/map.html", context)
