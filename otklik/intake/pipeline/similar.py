@@ -22,7 +22,7 @@ from otklik.cases.choices import OPEN
 from otklik.cases.models import Case
 from otklik.directory.models import Territory
 
-from .. import dedup
+from .. import changes, dedup
 from ..models import Message, SimilarityKey
 from .schema import CASE_PLACE, Batch, Item
 
@@ -228,17 +228,22 @@ def prefetch_stored(batch: Batch, *, fingerprints: bool = True) -> None:
 
 def _fingerprint_unknown(targets: list[Item], prefetched: Prefetched) -> None:
     """Before the turn: the fingerprints of the stored candidates the keys read ahead find that this
-    process has none of (written by another worker), of open cases in a target's place. Only the
-    messages and cases of those are read — not again the ones this process fingerprinted before —
-    and a key's rows are not cut to its latest open ones: the turn decides on what it reads itself,
-    this only makes fingerprints it would otherwise make in the turn."""
+    process has none of (written by another worker), of open cases in a target's place — from what
+    the look-up read of their messages and cases, not again the ones this process fingerprinted
+    before — and a key's rows are not cut to its latest open ones: the turn decides on what it reads
+    itself, this only makes fingerprints it would otherwise make in the turn."""
     known = {mid for mid, _ in _FINGERPRINTS}
     unknown = [row for row in prefetched.rows if row[1] not in known]
     if not unknown:
         return
-    places: dict[int, CasePlace] = {}
-    with connection.cursor() as cursor:
-        found = _of_open_cases(cursor, unknown, places)
+    places: dict[int, CasePlace]
+    if prefetched.seen is not None:
+        places = prefetched.places
+        found = _open_rows(unknown, prefetched.messages, places)
+    else:
+        places = {}
+        with connection.cursor() as cursor:
+            found = _of_open_cases(cursor, unknown, places)
     by_key: dict[int, list[tuple[int, int]]] = {}
     found_in: dict[int, tuple[str, int]] = {}
     for key, message_id, posted_at, digest, case_id in found:
@@ -261,7 +266,12 @@ class Prefetched:
     before the batch's turn: of the messages up to ``watermark`` (message ids are reserved in the
     turn, one batch at a time, so a key stored later has a greater message id), the latest
     :data:`_READ_PER_KEY` of each key; a key with more has its ``cutoffs`` entry, the (posted at,
-    message id) of the oldest read: every one not read is older."""
+    message id) of the oldest read: every one not read is older.
+
+    With ``seen`` (the snapshot taken before reading them, :mod:`otklik.intake.changes`), also what
+    the turn would read of them: ``messages``, message id → (text hash, case id) of those with a
+    case; ``asked``, the cases read; ``places``, the places of those open and written to no one. The
+    turn then reads only what changed since ``seen`` (:func:`_changed_since`)."""
 
     keys: frozenset[int]
     earliest: datetime
@@ -269,16 +279,31 @@ class Prefetched:
     watermark: int
     rows: list[tuple[int, int, int]]  # (key, message id, posted at in µs since 1970)
     cutoffs: dict[int, tuple[int, int]] = field(default_factory=dict)
+    seen: str | None = None
+    messages: dict[int, tuple[str, int]] = field(default_factory=dict)
+    asked: frozenset[int] = frozenset()
+    places: dict[int, CasePlace] = field(default_factory=dict)
 
 
-def _prefetch_keys(keys: list[int], earliest: datetime, latest: datetime) -> Prefetched:
+def _prefetch_keys(
+    keys: list[int], earliest: datetime, latest: datetime, *, state: bool = True
+) -> Prefetched:
+    """The keys' latest rows read before the turn and, with ``state``, their messages and cases."""
     with transaction.atomic(), connection.cursor() as cursor:
         _without_jit(cursor)
-        # first the watermark, then the keys: a key stored beyond it is read in the turn
+        # the snapshot first: whatever commits after it is read again in the turn
+        seen = changes.snapshot(cursor) if state else None
+        # then the watermark, then the keys: a key stored beyond it is read in the turn
         cursor.execute("SELECT COALESCE(MAX(message_id), 0) FROM intake_similaritykey")
         watermark = int(cursor.fetchone()[0])
         rows, cutoffs = _latest_key_rows(cursor, keys, earliest, latest, up_to=watermark)
-    return Prefetched(frozenset(keys), earliest, latest, watermark, rows, cutoffs)
+        if seen is None:
+            return Prefetched(frozenset(keys), earliest, latest, watermark, rows, cutoffs)
+        places: dict[int, CasePlace] = {}
+        messages, asked = _messages_and_cases(cursor, {mid for _, mid, _ in rows}, places)
+    return Prefetched(
+        frozenset(keys), earliest, latest, watermark, rows, cutoffs, seen, messages, frozenset(asked), places
+    )
 
 
 def _without_jit(cursor: Any) -> None:
@@ -449,12 +474,20 @@ def _keys_found_postgresql(
             wanted, first, last = set(keys), _microseconds(earliest), _microseconds(latest)
             found = [r for r in prefetched.rows if r[0] in wanted and first <= r[2] <= last]
             cutoffs = {k: cut for k, cut in prefetched.cutoffs.items() if k in wanted}
-            found += _key_rows(cursor, keys, earliest, latest, after=prefetched.watermark)
+            stored_since = _key_rows(cursor, keys, earliest, latest, after=prefetched.watermark)
             found_ahead = True
+            if prefetched.seen is not None:  # what was read ahead, with what changed since
+                messages, open_places = _changed_since(cursor, prefetched)
+                rows = _open_rows(found, messages, open_places)
+                if places is not None:
+                    places.update(open_places)
+                rows += _of_open_cases(cursor, stored_since, places)
+            else:
+                rows = _of_open_cases(cursor, found + stored_since, places)
         else:
             found, cutoffs = _latest_key_rows(cursor, keys, earliest, latest)
             found_ahead = False
-        rows = _of_open_cases(cursor, found, places)
+            rows = _of_open_cases(cursor, found, places)
         limit = _READ_PER_KEY
         while cutoffs:  # (rare: many of a key's latest messages are of closed cases) older ones
             kept: dict[int, int] = {}
@@ -481,30 +514,104 @@ def _of_open_cases(
     gets those cases' places."""
     if not found:
         return []
+    read: dict[int, CasePlace] = {}
+    messages, _ = _messages_and_cases(cursor, {message_id for _, message_id, _ in found}, read)
+    if places is not None:
+        places.update(read)
+    return _open_rows(found, messages, read)
+
+
+def _messages_and_cases(
+    cursor: Any, message_ids: set[int], places: dict[int, CasePlace]
+) -> tuple[dict[int, tuple[str, int]], set[int]]:
+    """Of the messages ``message_ids``: message id → (text hash, case id) of those with a case, and
+    the cases asked about; ``places`` gets the places of those open and written to no one."""
+    if not message_ids:
+        return {}, set()
     cursor.execute(
         "SELECT id, text_hash, case_id FROM intake_message WHERE id = ANY(%s::bigint[]) "
         "AND case_id IS NOT NULL",
-        [_int_array({message_id for _, message_id, _ in found})],
+        [_int_array(message_ids)],
     )
     messages = {mid: (digest, case_id) for mid, digest, case_id in cursor.fetchall()}
-    if not messages:
-        return []
+    asked = {case_id for _, case_id in messages.values()}
+    _open_places(cursor, asked, places)
+    return messages, asked
+
+
+def _open_places(cursor: Any, case_ids: set[int], places: dict[int, CasePlace]) -> None:
+    """``places`` gets the places of the cases among ``case_ids`` open and written to no one."""
+    if not case_ids:
+        return
     cursor.execute(
         "SELECT id, territory_id, suggested_territory_id, address, lat, lon FROM cases_case "
         "WHERE id = ANY(%s::bigint[]) AND status = ANY(%s) "
         "AND addressed_to_id IS NULL",  # a case written to someone is joined by nobody else
-        [_int_array({case_id for _, case_id in messages.values()}), list(OPEN)],
+        [_int_array(case_ids), list(OPEN)],
     )
-    open_cases = set()
     for pk, territory_id, suggested_id, address, lat, lon in cursor.fetchall():
-        open_cases.add(pk)
-        if places is not None:
+        places[pk] = (territory_id or suggested_id, address, dedup.point(lat, lon))
+
+
+def _open_rows(
+    found: list[tuple[int, int, int]], messages: dict[int, tuple[str, int]], places: dict[int, CasePlace]
+) -> list[tuple[int, int, int, str, int]]:
+    """(key, message id, posted at, text hash, case id) of the rows ``found`` whose message is of a
+    case in ``places`` (open, written to no one)."""
+    rows = []
+    for key, mid, posted in found:
+        message = messages.get(mid)
+        if message is not None and message[1] in places:
+            rows.append((key, mid, posted, *message))
+    return rows
+
+
+def _changed_since(
+    cursor: Any, prefetched: Prefetched
+) -> tuple[dict[int, tuple[str, int]], dict[int, CasePlace]]:
+    """In the turn: the messages (id → text hash, case id) and open cases' places the look-up read
+    ahead, as they are now — only what changed since its snapshot is read (the marks,
+    :mod:`otklik.intake.changes`): the cases marked (status, addressee or place changed, or a
+    message of theirs deleted) and the read messages of those, the messages moved to another case,
+    and the cases they moved to that the look-up did not read."""
+    assert prefetched.seen is not None
+    messages, places = dict(prefetched.messages), dict(prefetched.places)
+    asked = set(prefetched.asked)
+    changed: set[int] = set()
+    for pk, status, addressed, territory_id, suggested_id, address, lat, lon in changes.cases_changed_since(
+        cursor,
+        prefetched.seen,
+        "id, status, addressed_to_id, territory_id, suggested_territory_id, address, lat, lon",
+    ):
+        changed.add(pk)
+        asked.add(pk)
+        if status in OPEN and addressed is None:
             places[pk] = (territory_id or suggested_id, address, dedup.point(lat, lon))
-    return [
-        (key, mid, posted, *messages[mid])
-        for key, mid, posted in found
-        if mid in messages and messages[mid][1] in open_cases
-    ]
+        else:
+            places.pop(pk, None)
+    read = {mid for _, mid, _ in prefetched.rows}
+    moved = {
+        mid: (digest, case_id)
+        for mid, digest, case_id in changes.messages_changed_since(
+            cursor, prefetched.seen, "id, text_hash, case_id"
+        )
+        if mid in read
+    }
+    again = [mid for mid, (_, case_id) in messages.items() if case_id in changed and mid not in moved]
+    if again:  # (one may be gone: a deleted message marks its case)
+        cursor.execute(
+            "SELECT id, text_hash, case_id FROM intake_message WHERE id = ANY(%s::bigint[])",
+            [_int_array(again)],
+        )
+        now = {mid: (digest, case_id) for mid, digest, case_id in cursor.fetchall()}
+        moved.update({mid: now.get(mid, ("", None)) for mid in again})
+    for mid, (digest, case_id) in moved.items():
+        if case_id is None:
+            messages.pop(mid, None)
+        else:
+            messages[mid] = (digest, case_id)
+    _open_places(cursor, {case_id for _, case_id in messages.values()} - asked, places)
+    return messages, places
 
 
 def _territory_id(item: Item) -> int | None:

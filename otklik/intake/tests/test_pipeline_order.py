@@ -379,3 +379,53 @@ def test_an_operator_s_change_after_the_look_up_is_seen_in_the_turn(
     else:
         assert (result.attached, result.created_cases) == (1, 0)
         assert joined.case_id == case[joins].pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_turn_reads_again_only_what_changed_since_the_look_up(region, monkeypatch) -> None:
+    """The candidates' messages and cases are read before the turn; in the turn none of them is read
+    again when nothing changed, and only the closed case when an operator closed one meanwhile —
+    the reposts still join their open cases."""
+    from otklik.cases.choices import CaseStatus
+    from otklik.cases.models import Case
+
+    require_postgresql()
+    run_batch([_item(i, text, 30) for i, text in enumerate(PROBLEMS)], now=NOW)
+    cases = [Message.objects.get(external_id=f"order-{i}").case_id for i in range(len(PROBLEMS))]
+    in_turn: list[bool] = []
+    read_in_turn: set[int] = set()
+    take_turn, read = order.take_turn, similar._messages_and_cases
+
+    def turn() -> None:
+        in_turn.append(True)
+        take_turn()
+
+    def spy(cursor, message_ids, places):
+        if in_turn:
+            read_in_turn.update(message_ids)
+        return read(cursor, message_ids, places)
+
+    changed_in_turn: list[set[int]] = []
+    changed = similar.changes.cases_changed_since
+
+    def changed_spy(cursor, seen, columns):
+        found = changed(cursor, seen, columns)
+        changed_in_turn.append({row[0] for row in found})
+        return found
+
+    monkeypatch.setattr(order, "take_turn", turn)
+    monkeypatch.setattr(similar, "_messages_and_cases", spy)
+    monkeypatch.setattr(similar.changes, "cases_changed_since", changed_spy)
+    _between_look_up_and_turn(
+        monkeypatch, lambda: Case.objects.filter(pk=cases[2]).update(status=CaseStatus.CLOSED)
+    )
+    reposts = [
+        _item(10 + i, f"Репост. {text}. Помогите, сколько можно!", 2) for i, text in enumerate(PROBLEMS)
+    ]
+    result = run_batch(reposts, now=NOW, sequence=order.register())
+
+    assert in_turn and read_in_turn == set()  # no candidate's message or case read again
+    assert changed_in_turn == [{cases[2]}]  # the closed case only
+    assert (result.attached, result.created_cases) == (2, 1)
+    for i in range(2):
+        assert Message.objects.get(external_id=f"order-{10 + i}").case_id == cases[i]
