@@ -17,18 +17,29 @@ place in the order (``pipeline.order.register``) and each simulated process its 
 fingerprints it made or read, ``similar._FINGERPRINTS`` and ``dedup._RECENT``, and the last batch it
 took): a batch's look-up then meets the stored messages another process wrote, as on the workers
 (the ``ahead`` row of their stage report), still in one process, one batch at a time.
+
+``--reread`` chooses what the turn reads again of the candidates the look-up before it found:
+``bounded`` (the pipeline's way) only what changed since the look-up (the marks of
+``otklik.intake.changes``), ``full`` every candidate's message and case (the way before them; the
+look-up then reads only the messages another process wrote), ``alternate`` both in one run, two
+batches each in turn (each simulated process meets both): the rows of the stage report then carry
+``[bounded]`` / ``[full]`` and are per batch of that way. ``--now`` fixes the moment the messages are
+posted up to, so that runs on copies of one database get the same messages (the same cases, joins
+and dead letters whatever the way).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import hashlib
 import os
 import sys
 import time
 import uuid
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +62,8 @@ def main() -> None:
     parser.add_argument(
         "--processes", type=int, default=1, help="simulate N workers' own caches, batches in turn"
     )
+    parser.add_argument("--reread", choices=["bounded", "full", "alternate"], default="bounded")
+    parser.add_argument("--now", help="ISO moment the messages are posted up to (default: now)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("set DATABASE_URL to PostgreSQL with the demo loaded")
@@ -68,6 +81,7 @@ def main() -> None:
     from otklik.demo.messages import generate_messages
     from otklik.directory.models import Territory
     from otklik.intake import dedup
+    from otklik.intake.models import Message
     from otklik.intake.pipeline import BatchResult, order, run_batch, runner, similar, warm_up
 
     if args.clear:
@@ -75,7 +89,7 @@ def main() -> None:
     region = Territory.objects.filter(parent__isnull=True).order_by("pk").first()
     if region is None:
         raise SystemExit("no region: load the demo first (otklik migrate && otklik demo)")
-    now = timezone.now()
+    now = datetime.fromisoformat(args.now) if args.now else timezone.now()
     run = uuid.uuid4().hex[:8]
     items = []
     for i, m in enumerate(
@@ -101,7 +115,7 @@ def main() -> None:
             wall = time.perf_counter() - self.last
             super().lap(name)
             cpu = time.process_time()
-            row = current[name]
+            row = current[name + way["suffix"]]
             row[0] += wall
             row[1] += cpu - self.cpu
             row[2] += sql["seconds"] - self.sql[0]
@@ -109,6 +123,20 @@ def main() -> None:
             self.cpu, self.sql = cpu, (sql["seconds"], sql["count"])
 
     runner._Clock = Clock  # type: ignore[misc]
+
+    # the way the turn reads the candidates again: "full" is the look-up without what it read of
+    # their messages and cases (then the turn reads them all, as before the changed-since marks)
+    prefetch_keys = similar._prefetch_keys
+    way = {"suffix": ""}
+
+    def reread(number: int) -> None:
+        mode = args.reread
+        if mode == "alternate":
+            mode = ("bounded", "full")[number // 2 % 2]
+            way["suffix"] = f" [{mode}]"
+        similar._prefetch_keys = (  # type: ignore[assignment]
+            prefetch_keys if mode == "bounded" else partial(prefetch_keys, state=False)
+        )
 
     # the COPYs (bulk writes) per table: not statements the wrapper below sees
     copies: Counter[str] = Counter()
@@ -158,6 +186,7 @@ def main() -> None:
     caches: list[list[Any]] = [[{}, {}, None] for _ in range(args.processes)]
 
     def batch_of(number: int, chunk: list[dict[str, Any]]) -> BatchResult:
+        reread(number)
         if args.processes == 1:
             return run_batch(chunk, timings={})
         own = caches[number % args.processes]
@@ -192,6 +221,16 @@ def main() -> None:
         slices.append(dict(current))
     batches_per_slice = args.every / args.batch_size
     names = list(dict.fromkeys(name for s in slices for name in s))
+    print(f"reread: {args.reread}; messages posted up to {now.isoformat()}")
+    # which of the run's messages went to which case: equal digests on copies of one database are
+    # the same cases and joins, message by message (the run's own prefix left out)
+    grouping: dict[int, list[int]] = defaultdict(list)
+    for external_id, case_id in Message.objects.filter(external_id__startswith=f"growth-{run}-").values_list(
+        "external_id", "case_id"
+    ):
+        grouping[case_id or 0].append(int(external_id.rpartition("-")[2]))
+    digest = hashlib.sha1(repr(sorted((k, sorted(v)) for k, v in grouping.items())).encode()).hexdigest()
+    print(f"cases of the run's messages: {len(grouping) - (0 in grouping):,}, grouping digest {digest[:16]}")
     print(f"{total.summary()}; open cases now {Case.objects.filter(status__in=OPEN).count():,}")
     batches = -(-len(items) // args.batch_size)
     print(
@@ -209,13 +248,19 @@ def main() -> None:
         cells = []
         for s in slices:
             wall, cpu, in_sql, count = s.get(name, [0.0, 0.0, 0.0, 0.0])
-            k = batches_per_slice
+            k = batches_per_slice / (2 if name.endswith("]") else 1)
             ms = [1000 * value / k for value in (wall, cpu, in_sql)]
             cells.append(f"{ms[0]:6.0f}/{ms[1]:5.0f}/{ms[2]:5.0f} {count / k:4.0f}")
-        print(f"  {name:<13}" + " | ".join(cells))
-    walls = [sum(v[0] for v in s.values()) / batches_per_slice for s in slices]
-    print("  total wall   " + " | ".join(f"{1000 * w:6.0f} ms" for w in walls))
-    print("  msgs/s       " + " | ".join(f"{args.batch_size / w:6.0f}" for w in walls))
+        print(f"  {name:<22}" + " | ".join(cells))
+    suffixes = [" [bounded]", " [full]"] if args.reread == "alternate" else [""]
+    turn = ("lock", "dedup", "similar", "route", "decide", "persist", "dead_letters", "commit")
+    for suffix in suffixes:
+        k = batches_per_slice / len(suffixes)
+        walls = [sum(v[0] for n, v in s.items() if n.endswith(suffix)) / k for s in slices]
+        serial = [sum(s.get(n + suffix, [0.0])[0] for n in turn) / k for s in slices]
+        print(f"  {'total wall' + suffix:<22}" + " | ".join(f"{1000 * w:6.0f} ms" for w in walls))
+        print(f"  {'the serial turn' + suffix:<22}" + " | ".join(f"{1000 * w:6.0f} ms" for w in serial))
+        print(f"  {'msgs/s' + suffix:<22}" + " | ".join(f"{args.batch_size / w:6.0f}" for w in walls))
     if args.queries:
         print("slowest statements of the last slice (ms per batch, count per batch):")
         for statement, seconds in statement_seconds.most_common(args.queries):
