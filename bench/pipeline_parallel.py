@@ -15,7 +15,8 @@ fingerprint caches filled by other texts — then the first ``--n`` new ones, in
 ``--batch-size``, ``--rounds`` times (each round after the first on texts the fingerprint cache
 does not hold: it is emptied between rounds). Nothing is written: the stages read only.
 
-It prints this process's CPU (``process_time``) per stage and message, the median over the rounds,
+It prints this process's CPU (``process_time``) per stage and message, the median over the rounds
+(urgency's judge apart, in brackets: a part of the categorize stage),
 and a SHA-1 digest of what the stages left on every item (tokens, normalised text, relevance,
 classification, urgency, place, monitoring matches, fingerprint, look-up keys, title): two code
 versions that print the same digest made the same values. To compare two versions in one run,
@@ -76,8 +77,10 @@ def parallel_part(
 ) -> list[Any]:
     """The stages a worker runs before its batch's turn (pipeline.runner._run_ordered), batch by batch;
     the CPU of each added to ``spent``; the items as they left the last one."""
-    from otklik.intake.pipeline import runner
+    from otklik.intake.pipeline import runner, understand
 
+    if not isinstance(understand.urgency, _TimedUrgency):
+        understand.urgency = _TimedUrgency(understand.urgency)  # type: ignore[assignment]
     out = []
     for start in range(0, len(items), batch_size):
         chunk = items[start : start + batch_size]
@@ -95,7 +98,27 @@ def parallel_part(
                 _timed(spent, name, stage, batch)
             _timed(spent, "ahead", runner._ahead, batch, None, repeats)
             out.extend(batch.items)
+    spent["urgency"] = spent.get("urgency", 0.0) + understand.urgency.seconds
+    understand.urgency.seconds = 0.0
     return out
+
+
+class _TimedUrgency:
+    """``urgency`` as the categorize stage calls it, its judge's CPU added up (its share of the stage)."""
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+        self.seconds = 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.module, name)
+
+    def judge(self, *args: Any, **kwargs: Any) -> Any:
+        started = time.process_time()
+        try:
+            return self.module.judge(*args, **kwargs)
+        finally:
+            self.seconds += time.process_time() - started
 
 
 def _timed(spent: dict[str, float], name: str, work: Callable[..., Any], *args: Any) -> Any:
@@ -170,10 +193,11 @@ def main() -> None:
         f"{connection.vendor}, {len(items):,} messages in batches of {args.batch_size}, {args.rounds} rounds"
     )
     print("ms of CPU a message, median of the rounds (min–max):")
-    total = [sum(r.values()) for r in rounds]
-    for name in PARTS:
+    total = [sum(v for k, v in r.items() if k != "urgency") for r in rounds]
+    for name in (*PARTS[:4], "urgency", *PARTS[4:]):
         values = [1000 * r.get(name, 0.0) / len(items) for r in rounds]
-        print(f"  {name:<11} {statistics.median(values):6.3f}  ({min(values):.3f}–{max(values):.3f})")
+        label = "(urgency)" if name == "urgency" else name  # (a part of categorize)
+        print(f"  {label:<11} {statistics.median(values):6.3f}  ({min(values):.3f}–{max(values):.3f})")
     values = [1000 * t / len(items) for t in total]
     print(f"  {'all':<11} {statistics.median(values):6.3f}  ({min(values):.3f}–{max(values):.3f})")
     print(f"digest: {' '.join(sorted(digests))}")

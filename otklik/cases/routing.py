@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from otklik.caching import ProcessCache, bump_on_change
 from otklik.directory.models import Agency, Category, RoutingRule, Territory
 from otklik.understanding import agency_model, routing_practice
 
@@ -53,6 +54,18 @@ def active_rules() -> list[RoutingRule]:
     for rule in rules:
         rule.agency = agencies[rule.agency_id]
     return rules
+
+
+ROUTING = "routing"
+bump_on_change(ROUTING, RoutingRule, Agency)  # (a category's or territory's deletion deletes its rules)
+# The pipeline's batches read the rules from here: one version query instead of reading every rule and
+# its agency each batch. The rules and agencies held are shared by the batches: read only.
+rules_cache: ProcessCache[list[RoutingRule]] = ProcessCache(ROUTING, build=active_rules)
+
+
+def current_rules() -> list[RoutingRule]:
+    """:func:`active_rules` as this process last read them, read again once a rule or an agency changed."""
+    return rules_cache.get()
 
 
 class RuleIndex:

@@ -21,10 +21,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from otklik import metrics
-from otklik.cases.routing import RuleIndex, active_rules
+from otklik.caching import read_together
+from otklik.cases.routing import RuleIndex, current_rules, rules_cache
 from otklik.directory.choices import Channel
 from otklik.understanding import places
-from otklik.understanding.classify import get_classifier
+from otklik.understanding.classify import classifier_cache, get_classifier
+from otklik.understanding.places.cache import places_cache
 
 from .. import dedup, monitoring
 from ..models import DeadLetter, Source
@@ -350,11 +352,14 @@ def _new_batch(
 
 
 def _setup(batch: Batch) -> None:
-    """Caches built once per batch: keyword rules, monitoring queries, the gazetteer, routing rules."""
-    batch.classifier = get_classifier()
-    batch.scanner = monitoring.active_scanner()
-    batch.gazetteer = places.get_gazetteer()
-    batch.rules = RuleIndex(active_rules())
+    """What a batch reads from the process's caches: keyword rules, monitoring queries, the gazetteer,
+    routing rules (their versions by one query; a cache is rebuilt only when its data changed)."""
+    with read_together(classifier_cache, monitoring.scanner_cache, places_cache, rules_cache):
+        # the versions of the four caches by one query (not one each); the rules from this process's copy
+        batch.classifier = get_classifier()
+        batch.scanner = monitoring.active_scanner()
+        batch.gazetteer = places.get_gazetteer()
+        batch.rules = RuleIndex(current_rules())
 
 
 def _store_dead_letters(batch: Batch) -> None:

@@ -228,3 +228,41 @@ def test_a_fingerprints_parts_read_once_are_those_of_each_function(text: str) ->
     plain = dedup.strip_links(text)
     assert made.positions == _positions_the_long_way(dedup.DATES.sub(" ", plain))
     assert dedup.positions(text) == _positions_the_long_way(text)
+
+
+def _agency_of_a_new_case(n: int):
+    """The agency of the case a new message (another entrance: not a near-duplicate) opens."""
+    item = dict(WATER, external_id=f"rules-{n}", text=f"{WATER['text']} (подъезд {n})", author_id=f"r{n}")
+    assert run_batch([item], now=NOW).created_cases == 1
+    return Case.objects.get(messages__external_id=item["external_id"]).agency
+
+
+@pytest.mark.django_db
+def test_the_batches_routing_rules_come_from_the_process_until_a_rule_or_an_agency_changes(region) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from otklik.cases.routing import rules_cache
+
+    rules_cache.clear()
+    housing, rule = region["housing"], region["engels_district"].routingrule_set.get()
+    assert _agency_of_a_new_case(1) == housing
+    batch = runner._new_batch([WATER], NOW, None)
+    with CaptureQueriesContext(connection) as reading:
+        runner._setup(batch)
+    assert len(reading.captured_queries) == 1  # the four caches' versions; no rule read again
+    assert batch.rules is not None and batch.rules.rules == rules_cache.get()
+
+    rule.is_active = False
+    rule.save()  # the next batch routes without it
+    assert _agency_of_a_new_case(2) is None
+    rule.is_active = True
+    rule.save()
+    assert _agency_of_a_new_case(3) == housing
+    housing.is_active = False
+    housing.save()  # an agency turned off takes its rules with it
+    assert _agency_of_a_new_case(4) is None
+    rule.delete()
+    housing.is_active = True
+    housing.save()
+    assert _agency_of_a_new_case(5) is None
