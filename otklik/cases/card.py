@@ -15,6 +15,8 @@ not loaded; the one the map draws is read by itself).
 from __future__ import annotations
 
 import html
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +27,7 @@ from django.db.models import Model
 from django.forms import BoundField
 from django.forms.renderers import DjangoTemplates
 from django.template import Context
+from django.template.defaultfilters import floatformat, linebreaksbr, truncatechars
 from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
@@ -174,10 +177,45 @@ def _textarea(widget: dict[str, Any]) -> str:
     )
 
 
+RADIO_OPTION = "django/forms/widgets/radio_option.html"
+
+
+def _radio_option(option: dict[str, Any]) -> str:
+    """``radio_option.html`` (``input_option.html``) as ``multiple_input.html`` includes it: its input
+    in its label, the included templates' line ends kept."""
+    assert option["template_name"] == RADIO_OPTION, option["template_name"]
+    shown = f"{_input(option)}\n"
+    if option["wrap_label"]:
+        pk = option["attrs"].get("id")
+        head = f'<label for="{conditional_escape(pk)}">' if pk else "<label>"
+        shown = f"{head}{shown} {conditional_escape(option['label'])}</label>"
+    return f"{shown}\n\n"
+
+
+def _radio(widget: dict[str, Any]) -> str:
+    """``django/forms/widgets/radio.html`` (``multiple_input.html``): the answer form's kind."""
+    attrs = widget["attrs"]
+    parts = ["<div"]
+    if attrs.get("id"):
+        parts.append(f' id="{conditional_escape(attrs["id"])}"')
+    if attrs.get("class"):
+        parts.append(f' class="{conditional_escape(attrs["class"])}"')
+    parts.append(">")
+    for group, options, _index in widget["optgroups"]:
+        if group:
+            parts.append(f"\n  <div><label>{conditional_escape(group)}</label>")
+        parts.extend(f"<div>\n    {_radio_option(option)}</div>" for option in options)
+        if group:
+            parts.append("\n  </div>")
+    parts.append("\n</div>")
+    return "".join(parts)
+
+
 # Django's widget templates the card's forms use (each input type's includes input.html; the renderer
 # strips the output).
 WIDGET_TEMPLATES: dict[str, Callable[[dict[str, Any]], str]] = {
     "django/forms/widgets/textarea.html": _textarea,
+    "django/forms/widgets/radio.html": _radio,
     **{f"django/forms/widgets/{kind}.html": _input for kind in ("text", "number", "hidden", "checkbox")},
 }
 
@@ -302,6 +340,17 @@ def _when(value: datetime | None) -> str:
     return f"{local.day:02d}.{local.month:02d}.{local.year:04d} {local.hour:02d}:{local.minute:02d}"
 
 
+def _display(row: Model, name: str) -> str:
+    """``{{ row.get_<name>_display }}``: the choice's label, kept per process and language (Django
+    builds a dict of every choice, each label translated, on every call: ~0.3 ms a card's history)."""
+    return _choice_shown(type(row), name, getattr(row, name), get_language() or "")
+
+
+@lru_cache(maxsize=1024)
+def _choice_shown(model: type[Model], name: str, value: Any, language: str) -> str:
+    return _shown(model(**{name: value})._get_FIELD_display(model._meta.get_field(name)))  # type: ignore[attr-defined]
+
+
 def _lines(value: Any) -> str:
     """``{{ value|linebreaksbr }}``."""
     return html.escape(normalize_newlines(str(value))).replace("\n", "<br>")
@@ -313,7 +362,7 @@ def _words() -> dict[str, str]:
 
 @lru_cache(maxsize=16)
 def _card_words(language: str) -> dict[str, str]:
-    """The lists' fixed words, translated and escaped once per language."""
+    """The card's fixed words written in Python, translated and escaped once per language."""
     return {
         key: html.escape(str(text))
         for key, text in {
@@ -322,6 +371,16 @@ def _card_words(language: str) -> dict[str, str]:
             "photo": _("Photo from the resident"),
             "system": _("system"),
             "no_events": _("No events yet."),
+            # the similar past cases and the draft answer
+            "draft": _("Draft answer"),
+            "from": _(
+                "From the approved answer to a similar case of this category and agency. Edit it for this "
+                "case: fill in the blanks […]; it cannot be sent unchanged."
+            ),
+            "source": _("source case"),
+            "edit": _("Edit this draft"),
+            "similar": _("Similar past cases"),
+            "use": _("Use as a draft"),
         }.items()
     }
 
@@ -361,7 +420,7 @@ def messages_markup(context: Context, case: Case, case_messages: list[Any]) -> S
         parts.append(
             '\n          <li class="msg">\n            <div class="msg-head">\n'
             f"              <strong>{author}</strong>\n"
-            f'              <span class="muted">{_shown(m.get_channel_display())} · {_shown(source)} · '
+            f'              <span class="muted">{_display(m, "channel")} · {_shown(source)} · '
             f"{_when(m.posted_at)}</span>\n"
             f"              {link}\n            </div>\n"
             f'            <div class="msg-text">{_lines(m.text)}</div>\n'
@@ -402,7 +461,7 @@ def history_markup(events: list[Any]) -> SafeString:
         status = status_badge(e.to_status) if e.to_status else ""
         if status and e.from_status:
             status = f"{status_badge(e.from_status)} → {status}"
-        what = _shown(e.get_kind_display())
+        what = _display(e, "kind")
         if details:
             what += f'<div class="sub muted">{_shown(details)}</div>'
         parts.append(
@@ -414,6 +473,95 @@ def history_markup(events: list[Any]) -> SafeString:
             f'              <td class="ev-comment">{_shown(e.comment)}</td>\n'
             "            </tr>\n          "
         )
+    return mark_safe("".join(parts))
+
+
+# --- the similar past cases and the draft answer ------------------------------------------------------
+#
+# The executor's card lists up to five similar past cases with their answers (each truncated to 400
+# characters, its line breaks and the similarity localized) and, when it may answer, a draft: through
+# the template ~1.3 ms a card. The same past cases come back card after card (the index answers are
+# kept, :class:`~otklik.cases.similar.Asked`), so each item's markup is made once per process and
+# language, with the same markup as ``_similar_cases.html`` had (``test_card_similar.py`` keeps it).
+
+
+def _case_url(pk: int) -> str:
+    return _action_url("cases:detail")(pk)
+
+
+@lru_cache(maxsize=4096)
+def _similar_item(similar: Any, can_draft: bool, language: str) -> str:
+    """One similar case's list item (``similar``: an index answer, immutable)."""
+    words = _card_words(language)
+    shown_id = _shown(similar.case_id)
+    title = _shown(similar.title) if similar.title else shown_id
+    value = floatformat(similar.similarity, 2)
+    answer = linebreaksbr(truncatechars(similar.answer, 400), autoescape=True)
+    button = (
+        '\n            <button type="button" class="btn btn-ghost" '
+        f'data-use-draft="{_shown(similar.answer)}" data-draft-source="{shown_id}" '
+        f'data-testid="use-as-draft">{words["use"]}</button>\n          '
+        if can_draft and similar.answer
+        else ""
+    )
+    return (
+        f'\n        <li data-testid="similar-case" data-case-id="{shown_id}">\n'
+        f'          <a href="{_case_url(similar.case_id)}">{title}</a>\n'
+        f'          <span class="muted">{_("similarity %(value)s") % {"value": value}}</span>\n'
+        f"          <blockquote>{answer}</blockquote>\n"
+        f"          {button}\n        </li>\n      "
+    )
+
+
+ANSWER_QUALITY = "understanding/_answer_quality.html"
+_drafts: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_drafts_lock = threading.Lock()
+
+
+def _draft_markup(context: Context, draft: Any, language: str) -> str:
+    """The draft's panel, kept by what it shows (its text, source, quality) and the language."""
+    quality = draft.quality
+    key = (draft.text, draft.source_case_id, quality.score, quality.explanation, quality.overlap, language)
+    with _drafts_lock:
+        kept = _drafts.get(key)
+    if kept is not None:
+        return kept
+    words = _card_words(language)
+    with context.push(answer_quality=quality):  # as {% include … with answer_quality=… %}
+        checked = context.template.engine.get_template(ANSWER_QUALITY).render(context)  # type: ignore[union-attr]
+    made = (
+        '\n  <section class="panel answer-draft" data-testid="answer-draft">\n'
+        f"    <h2>{words['draft']}</h2>\n"
+        f'    <p class="muted">{words["from"]}\n'
+        f'      <a href="{_case_url(draft.source_case_id)}">{words["source"]}</a></p>\n'
+        f"    <blockquote>{_lines(draft.text)}</blockquote>\n"
+        f"    {checked}\n"
+        f'    <button type="button" class="btn" data-use-draft="{_shown(draft.text)}" '
+        f'data-draft-source="{_shown(draft.source_case_id)}" data-testid="use-draft">'
+        f"{words['edit']}</button>\n"
+        "  </section>\n"
+    )
+    with _drafts_lock:
+        _drafts[key] = made
+        if len(_drafts) > 256:
+            _drafts.popitem(last=False)
+    return made
+
+
+def similar_markup(context: Context, similar_cases: list[Any], draft: Any, can_draft: bool) -> SafeString:
+    """``_similar_cases.html``: the draft answer's panel (with ``draft``) and the similar past cases."""
+    language = get_language() or ""
+    parts = ["\n\n", _draft_markup(context, draft, language) if draft else "", "\n"]
+    if similar_cases:
+        words = _card_words(language)
+        parts.append(
+            '\n  <section class="panel" data-testid="similar-cases">\n'
+            f'    <h2>{words["similar"]} <span class="count">{_shown(len(similar_cases))}</span></h2>\n'
+            '    <ol class="similar-cases">\n      '
+        )
+        parts.extend(_similar_item(similar, bool(can_draft), language) for similar in similar_cases)
+        parts.append("\n    </ol>\n  </section>\n")
+    parts.append("\n")
     return mark_safe("".join(parts))
 
 

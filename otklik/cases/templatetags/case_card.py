@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString
 from otklik.cases.card import action_form as _action_form
 from otklik.cases.card import history_markup as _history_markup
 from otklik.cases.card import messages_markup as _messages_markup
+from otklik.cases.card import similar_markup as _similar_markup
 
 register = template.Library()
 
@@ -31,3 +32,12 @@ def card_messages(context: Any) -> SafeString:
 def card_history(events: Any) -> SafeString:
     """``{% card_history events %}``: the history's rows (:func:`otklik.cases.card.history_markup`)."""
     return _history_markup(events)
+
+
+@register.simple_tag(takes_context=True)
+def card_similar(context: Any) -> SafeString:
+    """``{% card_similar %}``: the draft answer and the similar past cases
+    (:func:`otklik.cases.card.similar_markup`)."""
+    return _similar_markup(
+        context, context.get("similar_cases") or [], context.get("answer_draft"), context.get("can_draft")
+    )

@@ -113,3 +113,16 @@ def test_the_card_select_renders_as_the_quick_select():
         assert CardSelect(choices=choices).render("agency", value, attrs) == QuickSelect(
             choices=choices
         ).render("agency", value, attrs), value
+
+
+def test_a_radio_renders_as_django_renders_it():
+    from django import forms as django_forms
+
+    from otklik.cases.card import CardWidgets
+
+    choices = [("a", TRICKY), ("b", "Второй"), (TRICKY, [("c", "В группе"), ("d", "<d>")])]
+    for value in (None, "b", "d", ["a"]):
+        for attrs in ({"id": "id_kind", "class": "r<&>"}, {}, {"required": True, "id": 'x"y'}):
+            widget = django_forms.RadioSelect(choices=choices)
+            ours = widget.render("kind", value, dict(attrs), renderer=CardWidgets())
+            assert ours == widget.render("kind", value, dict(attrs), renderer=get_default_renderer())
