@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.db.models.query import MAX_GET_RESULTS
 from django.http import Http404
 
 from otklik.accounts.permissions import AnyUser, Capability, agency_of, can
+from otklik.caching.compiled import CompiledQuery
 
 if TYPE_CHECKING:
     from .models import Case, CaseQuerySet
@@ -76,6 +78,11 @@ def access_case(
     read."""
     from .models import Case
 
+    if not (for_update or related or deferred):
+        scope = case_scope(user)
+        compiled = _reading.get(scope.kind)
+        if compiled is not None:
+            return _read(compiled, scope, case_id)
     qs = Case.objects.visible_to(user)
     if for_update:
         qs = qs.select_for_update()
@@ -85,6 +92,43 @@ def access_case(
         return qs.get(pk=int(case_id))
     except (Case.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such case") from exc
+
+
+def _case_model() -> type[Case]:
+    from .models import Case
+
+    return Case
+
+
+# A case opened as access_case opens it (``visible_to(user).get(pk=…)``: unordered, at most
+# MAX_GET_RESULTS rows) with its SQL compiled once per thread: for the center (every case) and for an
+# agency (its cases), the scopes the card is opened in; the others are read through the queryset.
+STAND_IN_CASE, STAND_IN_AGENCY = -7_070_707, -8_080_808
+_reading: dict[str, CompiledQuery[Any]] = {
+    ALL: CompiledQuery(
+        lambda pk: _case_model().objects.filter(pk=pk).order_by()[:MAX_GET_RESULTS], pk=STAND_IN_CASE
+    ),
+    AGENCY: CompiledQuery(
+        lambda pk, agency: (
+            _case_model().objects.filter(agency_id=agency).filter(pk=pk).order_by()[:MAX_GET_RESULTS]
+        ),
+        pk=STAND_IN_CASE,
+        agency=STAND_IN_AGENCY,
+    ),
+}
+
+
+def _read(compiled: CompiledQuery[Any], scope: Scope, case_id: int | str) -> Case:
+    try:
+        pk = int(case_id)
+    except (ValueError, TypeError) as exc:
+        raise Http404("No such case") from exc
+    found = compiled(pk=pk, agency=int(scope.value)) if scope.kind == AGENCY else compiled(pk=pk)
+    if len(found) != 1:  # none (out of scope), or more than one as get() says
+        if not found:
+            raise Http404("No such case")
+        raise _case_model().MultipleObjectsReturned(f"get() returned {len(found)} cases")
+    return found[0]
 
 
 def can_work_cases(user: AnyUser | None) -> bool:
