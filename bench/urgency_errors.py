@@ -1,6 +1,6 @@
 """The combined urgency verdict's errors on one wave's development rows, with a coarse cause each.
 
-    .venv/bin/python bench/urgency_errors.py [--wave 10] [--rules-only] [--text 160]
+    .venv/bin/python bench/urgency_errors.py [--wave N (default FRESH_WAVE)] [--rules-only] [--text 160]
 
 Recomputes the rules' reading (verdict, cue kinds, guards) and the shipped model's p for every row of
 the wave, as ``otklik evaluate-urgency`` combines them, and prints each development row's false alarm

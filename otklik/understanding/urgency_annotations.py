@@ -379,17 +379,29 @@ def draw_sample(
 def population_weights(
     rows: Iterable[AnnotatedAppeal], strata: Mapping[tuple[str, str], list[Unit]]
 ) -> dict[tuple[str, str], float]:
-    """(dataset, id) → how many distinct texts of its data set, stratum and part the row stands for."""
+    """(dataset, id) → how many distinct texts of its data set, stratum and part the row stands for.
+
+    By the cue stratification only (:data:`STRATA`, which covers every text): waves 1-10 drew from it
+    at random, so their rows stand for whole cue strata, the unread texts included. The ``r8_*`` strata
+    are those unread texts again (a second stratification of the same texts): a row drawn from them
+    gets weight 0 here — counting it too would count its unread texts twice — and stands for its
+    stratum in its own wave's figure (``urgency_evaluation.wave_weights``)."""
     rows = list(rows)
     sampled: dict[tuple[str, str, bool], int] = defaultdict(int)
     for r in rows:
-        sampled[(r.dataset, r.stratum, r.held_out)] += 1
+        if r.stratum in STRATA:
+            sampled[(r.dataset, r.stratum, r.held_out)] += 1
     size: dict[tuple[str, str, bool], int] = defaultdict(int)
     for (dataset, stratum), units_ in strata.items():
+        if stratum not in STRATA:
+            continue
         for u in units_:
             size[(dataset, stratum, held_out(dataset, u.id))] += 1
     return {
-        (r.dataset, r.id): size[(r.dataset, r.stratum, r.held_out)]
-        / sampled[(r.dataset, r.stratum, r.held_out)]
+        (r.dataset, r.id): (
+            size[(r.dataset, r.stratum, r.held_out)] / sampled[(r.dataset, r.stratum, r.held_out)]
+            if r.stratum in STRATA
+            else 0.0
+        )
         for r in rows
     }

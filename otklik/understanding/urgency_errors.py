@@ -61,6 +61,8 @@ class WaveErrors:
     held_out_false_alarms: int = 0
     held_out_misses: int = 0
     held_out_causes: Counter[tuple[str, str]] = field(default_factory=Counter)  # counts, no ids
+    # (stratum, "miss" / "false alarm", coarse cause) over both parts: counts, no ids
+    by_stratum: Counter[tuple[str, str, str]] = field(default_factory=Counter)
 
     def causes(self) -> Counter[tuple[str, str]]:
         return Counter(("miss" if e.miss else "false alarm", e.cause) for e in self.errors)
@@ -108,8 +110,9 @@ def wave_errors(
             source = "rules only" if rules else None
         if (source is not None) == row.urgent:
             continue
+        cause = cause_of(row.urgent, rules, reading.matched, reading.guards, source)
+        out.by_stratum[(row.stratum, "miss" if row.urgent else "false alarm", cause.split(":")[0])] += 1
         if row.held_out:
-            cause = cause_of(row.urgent, rules, reading.matched, reading.guards, source)
             result_cause = ("miss" if row.urgent else "false alarm", cause.split(":")[0])
             out.held_out_causes[result_cause] += 1
             if row.urgent:
@@ -129,7 +132,7 @@ def wave_errors(
                 tuple(sorted(reading.guards)),
                 tuple(reading.urgency.terms),
                 p,
-                cause_of(row.urgent, rules, reading.matched, reading.guards, source),
+                cause,
                 row.note,
                 row.text,
             )
@@ -160,6 +163,11 @@ def format_errors(result: WaveErrors, *, text: int = 0) -> list[str]:
     lines.append("causes: " + _causes(result.causes()))
     if result.held_out_causes:
         lines.append("held-out causes (counts only): " + _causes(result.held_out_causes))
+    if result.by_stratum:
+        lines.append(
+            "by stratum, both parts (counts only): "
+            + "; ".join(f"{s} {w} / {c}: {n}" for (s, w, c), n in sorted(result.by_stratum.items()))
+        )
     return lines
 
 

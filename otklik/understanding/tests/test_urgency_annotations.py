@@ -67,6 +67,46 @@ def _row(dataset: str, id_: str, stratum: str, wave: int, label: str = "none") -
     return ua.AnnotatedAppeal(dataset, id_, "", None, label, stratum, "", wave)
 
 
+def test_population_weights_count_the_unread_texts_once_beside_the_r8_strata() -> None:
+    # Four texts of one cue stratum; waves 1-10 read two, the other two are unread and restratified
+    # into r8_near, of which wave 11 read one. The weights must add up to the four texts, not six.
+    ids = [str(i) for i in range(1, 200) if not ua.held_out(ua.SPB, str(i))][:4]
+    units_ = [ua.Unit(ua.SPB, i, "", (i,)) for i in ids]
+    strata = {(ua.SPB, "cue_strong"): units_, (ua.SPB, ua.R8_NEAR): units_[2:]}
+    rows = [
+        _row(ua.SPB, ids[0], "cue_strong", 3),
+        _row(ua.SPB, ids[1], "cue_strong", 4),
+        _row(ua.SPB, ids[2], ua.R8_NEAR, 11),
+    ]
+    weights = ua.population_weights(rows, strata)
+    assert weights == {(ua.SPB, ids[0]): 2.0, (ua.SPB, ids[1]): 2.0, (ua.SPB, ids[2]): 0.0}
+    assert sum(weights.values()) == len(units_)
+
+
+def test_details_list_no_held_out_error_of_any_wave() -> None:
+    from otklik.understanding import urgency
+    from otklik.understanding.urgency_evaluation import evaluate, format_report
+
+    dev = next(str(i) for i in range(1, 200) if not ua.held_out(ua.SPB, str(i)))
+    held = [str(i) for i in range(1, 400) if ua.held_out(ua.SPB, str(i))][:2]
+    units_ = [ua.Unit(ua.SPB, i, "", (i,)) for i in (dev, *held)]
+    strata = {(ua.SPB, "cue_strong"): units_}
+    rows = [
+        ua.AnnotatedAppeal(ua.SPB, dev, "", None, "life_health", "cue_strong", "dev note", 3),
+        ua.AnnotatedAppeal(
+            ua.SPB, held[0], "", None, "life_health", "cue_strong", "OLD HELD", ua.FRESH_WAVE - 1
+        ),
+        ua.AnnotatedAppeal(
+            ua.SPB, held[1], "", None, "life_health", "cue_strong", "FRESH HELD", ua.FRESH_WAVE
+        ),
+    ]
+    report = evaluate(rows, strata, assess=lambda row: urgency.Urgency(False))  # every row missed
+    printed = "\n".join(format_report(report, details=True))
+    assert f"{ua.SPB} {dev} [life_health] missed: dev note" in printed
+    assert "HELD" not in printed and f" {held[0]} " not in printed and f" {held[1]} " not in printed
+    assert "(2 errors on held-out rows not listed)" in printed  # the held-out part: both waves
+
+
 def test_a_waves_rows_stand_for_their_whole_stratum_and_weights_widen_the_interval() -> None:
     from otklik.understanding.urgency_evaluation import Scores, wave_weights, wilson
 

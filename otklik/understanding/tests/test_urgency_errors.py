@@ -49,6 +49,9 @@ def test_held_out_rows_are_counted_never_listed_or_printed():
         assert SECRET not in printed
         assert f" {HELD_MISS} [" not in printed and f" {HELD_ALARM} [" not in printed
         assert "held-out rows 2 (counted only)" in printed
+        held = result.held_out_false_alarms + result.held_out_misses
+        assert sum(result.by_stratum.values()) == len(result.errors) + held  # both parts, counts only
+        assert "by stratum, both parts (counts only): cue_strong" in printed
 
 
 def test_the_veto_is_named():
