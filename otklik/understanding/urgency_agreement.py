@@ -1,8 +1,9 @@
 """How far two readers of the same appeals agree on urgency (``docs/annotation/urgency.md``).
 
-The second reading (``urgency_second_reading.csv``: ``dataset,id,label,note``) labels one wave again,
-blind to the first labels; :func:`agreement` compares the two on the rows both read: raw agreement,
-Cohen's kappa and the confusion table, for urgent vs ``none`` and for the four labels, on the first
+The second reading (``urgency_second_reading.csv``: ``dataset,id,label,note``) labels waves again
+(10 and 11 so far), blind to the first labels; :func:`agreement` compares the two on the rows both
+read — every wave together, or one wave (``wave=N``: the first reading's ``wave`` column): raw
+agreement, Cohen's kappa and the confusion table, for urgent vs ``none`` and for the four labels, on the first
 reader's borderline rows (note starting with ``?``) and on the rest, and the precision and recall of
 each reader taken as a "detector" of the other's urgent rows — the human ceiling beside a target.
 """
@@ -32,6 +33,7 @@ class Reading:
 
     label: str
     note: str = ""
+    wave: int | None = None  # the first reading's ``wave`` column (the second reading has none)
 
     @property
     def borderline(self) -> bool:
@@ -61,7 +63,7 @@ def read_first_reading(keys: Iterable[Key]) -> dict[Key, Reading]:
     for dataset, path in FILES.items():
         for a in read_annotations(path, LABELS):
             if (dataset, a.id) in wanted:
-                out[(dataset, a.id)] = Reading(a.label, a.note)
+                out[(dataset, a.id)] = Reading(a.label, a.note, int(a.extra.get("wave") or 1))
     missing = wanted - out.keys()
     if missing:
         raise ValueError(
@@ -129,6 +131,7 @@ def precision_recall(pairs: Iterable[tuple[str, str]], positive: str = URGENT_LA
 @dataclass(frozen=True)
 class Agreement:
     rows: int
+    waves: tuple[int, ...]  # the first reading's waves of the rows compared
     urgent: Table  # urgent vs none, all rows
     labels: Table  # the four labels, all rows
     urgent_borderline: Table  # urgent vs none, rows the first reader marked "?"
@@ -138,13 +141,21 @@ class Agreement:
     disagreements: tuple[tuple[Key, Reading, Reading], ...]  # the four labels differ
 
 
-def agreement(first: Mapping[Key, Reading], second: Mapping[Key, Reading]) -> Agreement:
-    keys = sorted(second.keys() & first.keys(), key=lambda k: (k[0] != "spb_our_city_dev", k[0], int(k[1])))
+def agreement(
+    first: Mapping[Key, Reading], second: Mapping[Key, Reading], *, wave: int | None = None
+) -> Agreement:
+    """The two readings compared on the rows both read; with ``wave``, only the rows of that wave
+    (by the first reading's ``wave``); ``None`` (the default) compares every row both read."""
+    keys = sorted(
+        (k for k in second.keys() & first.keys() if wave is None or first[k].wave == wave),
+        key=lambda k: (k[0] != "spb_our_city_dev", k[0], int(k[1])),
+    )
     labels = [(first[k].label, second[k].label) for k in keys]
     binary = [(urgency(a), urgency(b)) for a, b in labels]
     both = (URGENT_LABEL, NONE_LABEL)
     return Agreement(
         rows=len(keys),
+        waves=tuple(sorted({w for k in keys if (w := first[k].wave) is not None})),
         urgent=table(binary, both),
         labels=table(labels, LABELS),
         urgent_borderline=table((p for k, p in zip(keys, binary, strict=True) if first[k].borderline), both),
@@ -167,7 +178,8 @@ def _table_lines(name: str, t: Table) -> list[str]:
 
 
 def report(result: Agreement, *, with_notes: bool = True) -> str:
-    lines = [f"rows read by both: {result.rows}"]
+    waves = ", ".join(map(str, result.waves)) or "-"
+    lines = [f"rows read by both: {result.rows} (wave {waves})"]
     lines += _table_lines("urgent vs none", result.urgent)
     lines += _table_lines("four labels", result.labels)
     lines += _table_lines("urgent vs none, first reader's borderline rows", result.urgent_borderline)

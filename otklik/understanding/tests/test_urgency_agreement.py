@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from otklik.understanding import urgency_agreement as ua
 from otklik.understanding.annotations import shared_data
@@ -65,17 +68,59 @@ def test_agreement_splits_borderline_rows_and_reads_each_reader_as_a_detector() 
     assert " spb_our_city_dev 10: first life_health, second child_in_danger" in text
 
 
+def test_agreement_of_one_wave_compares_only_its_rows() -> None:
+    # Wave 10 agrees on both rows; wave 11 differs on one of its two (urgent vs none).
+    first = {
+        ("spb_our_city_dev", "1"): ua.Reading("life_health", wave=10),
+        ("spb_our_city_dev", "2"): ua.Reading("none", wave=10),
+        ("spb_our_city_dev", "3"): ua.Reading("utility_emergency", "? leak", wave=11),
+        ("kursk_pos_2022", "4"): ua.Reading("none", wave=11),
+    }
+    second = {
+        ("spb_our_city_dev", "1"): ua.Reading("life_health"),
+        ("spb_our_city_dev", "2"): ua.Reading("none"),
+        ("spb_our_city_dev", "3"): ua.Reading("none"),
+        ("kursk_pos_2022", "4"): ua.Reading("none"),
+    }
+    every = ua.agreement(first, second)
+    assert (every.rows, every.waves, every.urgent.observed) == (4, (10, 11), pytest.approx(0.75))
+    ten = ua.agreement(first, second, wave=10)
+    assert (ten.rows, ten.waves, ten.urgent.observed, ten.disagreements) == (2, (10,), 1.0, ())
+    eleven = ua.agreement(first, second, wave=11)
+    assert (eleven.rows, eleven.waves, eleven.urgent.observed) == (2, (11,), pytest.approx(0.5))
+    assert [k for k, _, _ in eleven.disagreements] == [("spb_our_city_dev", "3")]
+    assert eleven.urgent_borderline.n == 1
+    assert ua.report(eleven).startswith("rows read by both: 2 (wave 11)")
+    assert ua.agreement(first, second, wave=9).rows == 0
+
+
 def test_second_reading_file_is_well_formed() -> None:
     second = ua.read_second_reading()
-    assert len(second) == 256
+    assert len(second) == 256 + 250  # waves 10 and 11
     assert {d for d, _ in second} == {"spb_our_city_dev", "kursk_pos_2022"}
 
 
-def test_second_reading_covers_wave_10_exactly() -> None:
+def test_first_reading_gives_each_twice_read_row_its_wave() -> None:
+    second = ua.read_second_reading()
+    first = ua.read_first_reading(second)
+    waves = Counter(r.wave for r in first.values())
+    assert waves == {10: 256, 11: 250}
+
+
+def test_command_compares_one_wave_or_every_row() -> None:
+    out = StringIO()
+    call_command("urgency_agreement", "--wave", "11", "--no-notes", stdout=out)
+    assert out.getvalue().startswith("rows read by both: 250 (wave 11)\n")
+    out = StringIO()
+    call_command("urgency_agreement", "--no-notes", stdout=out)
+    assert out.getvalue().startswith("rows read by both: 506 (wave 10, 11)\n")
+
+
+def test_second_reading_covers_waves_10_and_11_exactly() -> None:
     if not (shared_data() / "spb_our_city_dev" / "appeals.csv.gz").exists():
         pytest.skip("../shared/data is absent: the draw needs the texts")
     from otklik.understanding import urgency_annotations as uan
 
     strata = uan.stratify(uan.read_appeals())
-    wave_10 = {(d, i) for d, i, _, wave in uan.draw_sample(strata, through_wave=10) if wave == 10}
-    assert set(ua.read_second_reading()) == wave_10
+    drawn = {(d, i) for d, i, _, wave in uan.draw_sample(strata, through_wave=11) if wave in (10, 11)}
+    assert set(ua.read_second_reading()) == drawn
