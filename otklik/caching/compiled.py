@@ -21,6 +21,7 @@ its connection's).
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -28,7 +29,7 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 M = TypeVar("M", bound=Model)
@@ -60,6 +61,7 @@ class _Prepared:
                 )
             self.slots[name] = found[0]
         self.compiler = compiler
+        self.prefetch = tuple(queryset._prefetch_related_lookups)  # type: ignore[attr-defined]
         self.trim = compiler.col_count if compiler.has_extra_select else None
         # values_list(): its tuples as Django's iterator makes them (the columns in the named order)
         self.values = queryset._iterable_class is ValuesListIterable  # type: ignore[attr-defined]
@@ -129,4 +131,6 @@ class CompiledQuery(Generic[M]):
             for name, position in prepared.annotations.items():
                 setattr(obj, name, row[position])
             found.append(obj)  # type: ignore[arg-type]
+        if prepared.prefetch:  # as the queryset prefetches once its rows are read
+            prefetch_related_objects(found, *(copy.copy(lookup) for lookup in prepared.prefetch))
         return found

@@ -128,6 +128,21 @@ def _placed_query(shape: tuple[tuple[str, str], ...], ids: tuple[int, ...], limi
     )
 
 
+@lru_cache(maxsize=64)
+def _latest_query(shape: tuple[tuple[str, str], ...], ids: tuple[int, ...], limit: int) -> CompiledQuery[Any]:
+    """The list's newest problems of a filter's shape with what a row shows (its directory rows,
+    published answers and photos prefetched), the cases' query compiled once (its five joins ~1.5 ms
+    to build and compile)."""
+    params = dict(shape)
+    return CompiledQuery(
+        lambda start, end: open311.matching_requests(
+            {**params, "start_date": start.isoformat(), "end_date": end.isoformat()}
+        )[:limit],
+        start=START,
+        end=END,
+    )
+
+
 def problem_map(chosen: MapFilter) -> ProblemMap:
     now = timezone.now()
     params = {"start_date": (now - timedelta(days=chosen.days)).isoformat()}
@@ -140,18 +155,17 @@ def problem_map(chosen: MapFilter) -> ProblemMap:
             return ProblemMap(chosen)
         params["service_code"] = ",".join(codes)
         ids = tuple(sorted(Category.objects.filter(code__in=codes).values_list("pk", flat=True)))
-    cases = open311.matching_requests(params)
     counts = counters.window(params)  # from the daily public counters, not every case of the window
     # A point is only where (as exactly as decision 0008 allows) and whether answered: its popup asks
     # the Open311 API for the rest.
     shape = tuple(sorted((k, v) for k, v in params.items() if k != "start_date"))
-    placed = _placed_query(shape, ids, MAX_POINTS).rows(
-        start=datetime.fromisoformat(params["start_date"]), end=now
-    )
+    start = datetime.fromisoformat(params["start_date"])
+    placed = _placed_query(shape, ids, MAX_POINTS).rows(start=start, end=now)
+    latest = _latest_query(shape, ids, LATEST)(start=start, end=now)
     return ProblemMap(
         chosen,
         placed_rows=placed,  # type: ignore[arg-type]
-        latest=[_listed(open311.request_row(case)) for case in cases[:LATEST]],
+        latest=[_listed(open311.request_row(case)) for case in latest],
         open=counts.total - counts.closed,
         closed=counts.closed,
         unplaced=counts.unplaced,

@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 from django.utils.html import json_script
 
-from otklik.cases.choices import CaseStatus
+from otklik.cases.choices import AnswerKind, AnswerStatus, CaseStatus
+from otklik.cases.models import Answer
 from otklik.directory.models import Category
 from otklik.public import open311, problems
 from otklik.public.places import PRECISION
@@ -19,6 +20,7 @@ from otklik.testing.factories import make_case
 
 pytestmark = pytest.mark.django_db
 
+TRICKY = "<b>\"Кавычки\" & 'апостроф'</b>"
 PRECISIONS = ("building", "point", "settlement", "district", "street", None, "")
 
 
@@ -38,6 +40,14 @@ def placed(region) -> list:
                 understanding={"place": {"precision": precision}} if precision is not None else {},
                 created_at=now - timedelta(days=i * 6, minutes=i),
             )
+        )
+    for case in made[1:6:3]:  # published answers: the list's status notes
+        Answer.objects.create(
+            case=case,
+            text=f"Ответ {TRICKY}",
+            status=AnswerStatus.PUBLISHED,
+            kind=AnswerKind.FINAL,
+            published_at=now,
         )
     make_case(status=CaseStatus.ASSIGNED, category=heating, created_at=now - timedelta(days=1))  # no point
     make_case(status=CaseStatus.MODERATION, category=heating, lat=51.4, lon=46.0)  # not public
@@ -112,3 +122,21 @@ def test_the_page_draws_the_points_once_compiled(client, placed, monkeypatch):
     monkeypatch.setattr(problems, "MAX_POINTS", 2)  # the cap is part of the compiled query's shape
     capped = client.get("/public/map/?days=365").content.decode()
     assert "показаны последние 2 из" in capped
+
+
+@pytest.mark.parametrize("chosen", FILTERS, ids=repr)
+def test_the_latest_list_is_the_querysets(placed, chosen):
+    params = {"start_date": (timezone.now() - timedelta(days=chosen.days)).isoformat()}
+    if chosen.status:
+        params["status"] = chosen.status
+    if chosen.category:
+        params["service_code"] = ",".join(problems._service_codes(chosen.category))
+    expected = [
+        problems._listed(open311.request_row(case))
+        for case in open311.matching_requests(params)[: problems.LATEST]
+    ]
+    for _ in range(2):  # compiled, then reused
+        assert problems.problem_map(chosen).latest == expected
+    assert expected or chosen.status == "closed"
+    if chosen == problems.MapFilter(days=365):
+        assert sum(row["closed"] for row in expected) >= 2
