@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 from .text import analyze
 from .urgency import Urgency, read_rules
-from .urgency.learned import BLOCKS, DIMENSION, UrgencyModel, combine, vectorize
+from .urgency.learned import BLOCKS, DIMENSION, NO_ARM, UrgencyModel, combine, vectorize
 from .urgency_annotations import AnnotatedAppeal, distinct_key
 
 UNKNOWN_MONTH = 1  # Kursk rows carry no date: read as written in January, as they were annotated
@@ -198,8 +198,10 @@ def at_point(
     ps, rs, margins = [], [], []
     for fold in folds:
         p, y = fold.p, labels[fold.rows]
-        flags = (rules[fold.rows] & (p >= with_rules)) | (p >= alone)
-        if guarded is not None:
+        flags = rules[fold.rows] & (p >= with_rules)
+        if alone < NO_ARM:
+            flags |= p >= alone
+        if guarded is not None and with_guard < NO_ARM:
             flags |= guarded[fold.rows] & ~rules[fold.rows] & (p >= with_guard)
         tp, flagged = int(np.sum(flags & y)), int(np.sum(flags))
         precision, recall = (tp / flagged if flagged else 0.0), tp / max(int(np.sum(y)), 1)

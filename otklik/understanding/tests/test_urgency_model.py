@@ -14,7 +14,7 @@ from otklik.understanding import urgency_annotations as ua
 from otklik.understanding.annotations import shared_data
 from otklik.understanding.explain import explain
 from otklik.understanding.text import analyze
-from otklik.understanding.urgency import read_rules
+from otklik.understanding.urgency import Urgency, read_rules
 from otklik.understanding.urgency.learned import (
     MODEL_FILE,
     Source,
@@ -193,3 +193,32 @@ def test_forward_folds_score_each_fresh_wave_by_a_model_fitted_on_the_waves_befo
     point = ut.choose_point(folds, [r.rules for r in rows], labels)
     assert point.worst_margin <= point.mean_margin and len(point.runs) == len(ut.FORWARD_WAVES)
     assert point.precision == 1.0 and point.recall == 1.0  # separable: every wave right
+
+
+def test_an_arm_at_one_is_no_arm() -> None:
+    # the forward folds' "no arm" choice: even a probability of exactly 1.0 flags nothing alone
+    assert combine(False, 1.0, with_rules=0.4, alone=1.0) is None
+    assert combine(False, 1.0, with_rules=0.4, alone=1.0, guarded=True, with_guard=1.0) is None
+    assert combine(True, 1.0, with_rules=0.4, alone=1.0) == Source.RULES
+    assert combine(False, 0.99, with_rules=0.4, alone=0.99) == Source.MODEL
+
+
+def test_judge_asks_the_model_only_where_its_answer_can_change_the_verdict() -> None:
+    burst = "Прорыв трубы отопления в подвале, водой залит подвал"  # the rules flag it
+    chore = "Просим покрасить скамейки во дворе"  # no cue
+    guarded = "было отключено водоснабжение"  # the past guard drops the cut
+    rules_only = UrgencyModel({}, 3.0, with_rules=0.3, alone=1.0)  # p ≈ 0.95; no arm of its own
+    with (
+        mock.patch("otklik.understanding.urgency.load_model", return_value=rules_only),
+        mock.patch.object(UrgencyModel, "score", autospec=True, return_value=0.95) as score,
+    ):
+        assert urgency.judge(chore, month=1) == Urgency(is_urgent=False, tone=urgency.assess(chore).tone)
+        assert not urgency.judge(guarded, month=1).is_urgent
+        assert score.call_count == 0
+        flagged = urgency.judge(burst, month=1)
+        assert score.call_count == 1
+    assert flagged.is_urgent and flagged.source == Source.RULES and flagged.probability == 0.95
+    guard_arm = UrgencyModel({}, 3.0, with_rules=0.3, alone=1.0, with_guard=0.4)
+    with mock.patch("otklik.understanding.urgency.load_model", return_value=guard_arm):
+        assert urgency.judge(chore, month=1).probability is None  # no guard dropped a cue
+        assert urgency.judge(guarded, month=1).source == Source.MODEL

@@ -108,6 +108,8 @@ def judge(text: str | AnalyzedText, *, now: datetime | None = None, month: int |
     if model is None:
         return reading.urgency
     found = reading.urgency
+    if not found.is_urgent and not model.may_flag_without_rules(bool(reading.guards)):
+        return Urgency(is_urgent=False, tone=found.tone)  # the model could not flag it: not asked
     p = model.score(analyzed, reading.hits)
     source = combine(
         found.is_urgent,

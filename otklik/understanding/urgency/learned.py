@@ -158,6 +158,11 @@ class UrgencyModel:
             dense[np.fromiter(self.weights, dtype=np.int64)] = np.fromiter(self.weights.values(), dtype=float)
         object.__setattr__(self, "_dense", dense)
 
+    def may_flag_without_rules(self, guarded: bool) -> bool:
+        """Whether :func:`combine` may flag a text the rules do not flag (``guarded``: a guard dropped
+        a cue): only then is the model asked about such a text."""
+        return self.alone < NO_ARM or (guarded and self.with_guard < NO_ARM)
+
     def probability(self, vector: Mapping[int, float]) -> float:
         z = self.intercept + sum(self.weights.get(c, 0.0) * v for c, v in vector.items())
         return _sigmoid(z)
@@ -235,6 +240,11 @@ def load_model(path: Path = MODEL_FILE) -> UrgencyModel | None:
     return UrgencyModel.from_json(path.read_text(encoding="utf-8"))
 
 
+# A threshold of the model's own arm or of the guard arm at 1.0: no such arm (the forward folds' "no arm"
+# choice) — the model never flags a text the rules do not flag, so it need not be asked about one.
+NO_ARM = 1.0
+
+
 def combine(
     rules: bool,
     probability: float,
@@ -247,9 +257,9 @@ def combine(
     """Who flags the text as urgent: :class:`Source` or None (not urgent). ``guarded``: a guard dropped
     a cue's words (:attr:`..urgency.RuleReading.guards`); when the rules do not flag the text, the model
     flags it from ``with_guard`` on (the guard may have misread the sentence: "до сих пор нет воды")."""
-    by_model = probability >= alone
+    by_model = alone < NO_ARM and probability >= alone
     if rules and (by_model or probability >= with_rules):
         return Source.BOTH if by_model else Source.RULES
-    if by_model or (guarded and not rules and probability >= with_guard):
+    if by_model or (guarded and not rules and with_guard < NO_ARM and probability >= with_guard):
         return Source.MODEL
     return None
