@@ -84,9 +84,7 @@ def test_saint_petersburg_is_set_up_by_the_documented_commands_alone(tmp_path: P
     assert Category.objects.count() >= 10 and Agency.objects.count() >= 10
     assert RoutingRule.objects.filter(is_active=True).exists()
     assert set(ClassifierModel.objects.values_list("kind", flat=True)) == {"category", "agency"}
-    assert (
-        "by name" in outputs["train --from-csv"] and "automatic routing for" in outputs["train --from-csv"]
-    )
+    assert "by name" in outputs["train --from-csv"] and "automatic routing for" in outputs["train --from-csv"]
 
     with (tmp_path / "spb-predictions.csv").open(encoding="utf-8") as handle:
         predictions = list(csv.DictReader(handle))

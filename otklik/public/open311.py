@@ -51,7 +51,6 @@ MAX_REQUESTS = 1000  # GeoReport v2: a list answers at most 1,000 requests
 NOT_FIELDS = ("api_key", "jurisdiction_id")  # posted, but not part of the request itself
 
 
-
 class Open311Error(Exception):
     def __init__(self, status: int, description: str) -> None:
         super().__init__(description)
