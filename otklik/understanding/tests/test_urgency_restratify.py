@@ -5,7 +5,13 @@ Only counts are asserted: no test prints or reads a drawn row of wave 11 (it is 
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -77,15 +83,60 @@ def test_the_r8_strata_are_the_unread_texts_and_wave_11_draws_its_sizes_from_the
             assert held[key] == n, key
 
 
+# The commit that wrote urgency_draw_r8.csv, whose shipped detector is round 8's (its fingerprint is
+# ROUND8_FINGERPRINT): once the detector moves on, round 8 is run from it, in its own process.
+R8_COMMIT = "f9c1f1a"
+_ROUND8_IN_ITS_OWN_TREE = """
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+os.environ["DJANGO_SETTINGS_MODULE"] = "otklik.settings"
+import django
+django.setup()
+from otklik.understanding import urgency_annotations as ua, urgency_restratify as ur
+assert ur.round8_fingerprint() == ur.ROUND8_FINGERPRINT, "not round 8's detector"
+appeals = ua.read_appeals()
+computed = ur.score_strata(appeals, ua.stratify(appeals, r8={}))
+print(json.dumps(sorted([list(k), s] for k, s in computed.items() if s != ua.R8_REST)))
+"""
+
+
+def _round8_tree(tmp_path: Path) -> Path | None:
+    """Round 8's code (``R8_COMMIT``) beside a link to ../shared, or None without that git history."""
+    root = Path(__file__).resolve().parents[3]
+    if shutil.which("git") is None or not (root / ".git").exists():
+        return None
+    probe = subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"{R8_COMMIT}^{{commit}}"], check=False)
+    if probe.returncode != 0:
+        return None
+    tree = tmp_path / "otklik-r8"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", R8_COMMIT, "otklik"], check=True, capture_output=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    (tmp_path / "shared").symlink_to(shared_data().parent)
+    return tree
+
+
 @needs_data
-def test_the_r8_file_is_what_round_8_computes() -> None:
-    if ur.round8_fingerprint() != ur.ROUND8_FINGERPRINT:
-        pytest.skip(
-            "the shipped detector is no longer round 8's (the urgency package or model changed since "
-            "the file was written and checked at a702fb9); the strata stay frozen"
+def test_the_r8_file_is_what_round_8_computes(tmp_path: Path) -> None:
+    if ur.round8_fingerprint() == ur.ROUND8_FINGERPRINT:
+        appeals = ua.read_appeals()
+        computed = ur.score_strata(appeals, ua.stratify(appeals, r8={}))
+        listed = {key: s for key, s in computed.items() if s != ua.R8_REST}
+    else:  # the shipped detector moved on (round 9): round 8 from the commit that wrote the file
+        tree = _round8_tree(tmp_path)
+        if tree is None:
+            pytest.skip(f"round 8's detector is in commit {R8_COMMIT}, not in this checkout's git history")
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        done = subprocess.run(
+            [sys.executable, "-c", _ROUND8_IN_ITS_OWN_TREE],
+            cwd=tree,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
-    appeals = ua.read_appeals()
-    strata = ua.stratify(appeals, r8={})
-    computed = ur.score_strata(appeals, strata)
-    listed = {key: s for key, s in computed.items() if s != ua.R8_REST}
+        assert done.returncode == 0, done.stderr[-2000:]
+        listed = {(d, i): s for (d, i), s in json.loads(done.stdout.strip().splitlines()[-1])}
     assert listed == ua.read_r8_draw()
