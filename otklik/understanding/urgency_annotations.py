@@ -29,9 +29,6 @@ KURSK = "kursk_pos_2022"
 FILES = {SPB: ANNOTATIONS_DIR / "spb_urgency.csv", KURSK: ANNOTATIONS_DIR / "kursk_urgency.csv"}
 # Rows the urgency rules of commit c502b1a flagged (dataset,id): part of the ``cue_strong`` stratum.
 OLD_RULES_FILE = ANNOTATIONS_DIR / "urgency_draw_old_rules.csv"
-# The texts no wave 1-10 drew, restratified by round 8's frozen score (``urgency_restratify``): the
-# ``r8_flagged`` and ``r8_near`` ids (dataset,id,stratum); every other unread text is ``r8_rest``.
-R8_DRAW_FILE = ANNOTATIONS_DIR / "urgency_draw_r8.csv"
 
 
 class UrgencyLabel:
@@ -45,10 +42,52 @@ LABELS = (UrgencyLabel.LIFE_HEALTH, UrgencyLabel.UTILITY, UrgencyLabel.CHILD, Ur
 URGENT = frozenset(LABELS) - {UrgencyLabel.NONE}
 
 STRATA = ("cue_strong", "cue_broad", "no_cue")
-# From wave 11 on: the unread texts of waves 1-10 by round 8's combined verdict and p (urgency.md).
-R8_FLAGGED, R8_NEAR, R8_REST = "r8_flagged", "r8_near", "r8_rest"
-R8_STRATA = (R8_FLAGGED, R8_NEAR, R8_REST)
-R8_AFTER_WAVE = 10  # the r8 strata hold the texts no wave through this one drew
+
+
+@dataclass(frozen=True)
+class FrozenScore:
+    """A second stratification of the texts no wave through ``after_wave`` drew, by round ``round``'s
+    frozen score (``urgency_restratify``): ``r<N>_flagged`` (the combined verdict is urgent),
+    ``r<N>_near`` (the rules flag it but the model's veto drops it, p ≥ 0.20, or — ``near_on_guard`` —
+    a guard dropped a cue) and ``r<N>_rest``. :attr:`file` holds the flagged and near ids
+    (``dataset,id,stratum``); every other unread text is in the rest. ``fingerprint`` names the
+    detector that wrote the file (``urgency_restratify.detector_fingerprint``)."""
+
+    round: int
+    after_wave: int
+    fingerprint: str
+    near_on_guard: bool = False
+
+    @property
+    def flagged(self) -> str:
+        return f"r{self.round}_flagged"
+
+    @property
+    def near(self) -> str:
+        return f"r{self.round}_near"
+
+    @property
+    def rest(self) -> str:
+        return f"r{self.round}_rest"
+
+    @property
+    def strata(self) -> tuple[str, str, str]:
+        return (self.flagged, self.near, self.rest)
+
+    @property
+    def file(self) -> Path:
+        return ANNOTATIONS_DIR / f"urgency_draw_r{self.round}.csv"
+
+
+# From wave 11 on: the texts no wave 1-10 drew by round 8's combined verdict and p (main at a702fb9).
+R8 = FrozenScore(8, 10, "6286ff183055e1e94890ff89c29096037fe4c004d39113dbbc86cfb15abfebe8")
+# From wave 12 on: the texts no wave 1-11 drew by round 9's (main at 017d6a0), a guard's drop is near.
+R9 = FrozenScore(
+    9, 11, "46edc88681138e935ee26f50b5cfcf600dffc800cbea48140e3af600dd65faab", near_on_guard=True
+)
+FROZEN_SCORES = (R8, R9)  # in the order of their waves: each is computed on the strata before it
+R8_FLAGGED, R8_NEAR, R8_REST = R8_STRATA = R8.strata
+R9_FLAGGED, R9_NEAR, R9_REST = R9_STRATA = R9.strata
 # Cue words that only decide which rows were read (never the rules under test).
 STRONG_CUES = re.compile(
     r"пожар|возгоран|задымл|горит|горят|огонь|пламя|запах газа|пахнет газ|утечк|взрыв|затоп|заливает"
@@ -198,6 +237,22 @@ WAVES = (
         },
         PREFER_HELD_OUT,
     ),
+    # Defined after round 9 was measured on wave 11 and before round 10 is built: the seventh first-sight
+    # wave, from the texts no wave 1-11 drew restratified by round 9's frozen score (R9_STRATA,
+    # urgency_draw_r9.csv), the sizes of wave 11 and **no** held-out preference, so that every stratum
+    # of both data sets gives development rows to read (wave 11's St Petersburg misses were all held-out).
+    (
+        20261217,
+        {
+            (SPB, R9_FLAGGED): 40,
+            (SPB, R9_NEAR): 90,
+            (SPB, R9_REST): 40,
+            (KURSK, R9_FLAGGED): 20,
+            (KURSK, R9_NEAR): 40,
+            (KURSK, R9_REST): 20,
+        },
+        False,
+    ),
 )
 # The latest round's rows: read before the rules were run on them, and no rule was written or changed
 # after seeing them. A fresh wave is measured whole (both parts): it is a random sample of every stratum.
@@ -311,9 +366,10 @@ def stratum_of(unit: Unit, old_rules: set[tuple[str, str]]) -> str:
     return "cue_broad" if BROAD_CUES.search(unit.text) else "no_cue"
 
 
-def read_r8_draw(path: Path = R8_DRAW_FILE) -> dict[tuple[str, str], str]:
-    """(dataset, id) → ``r8_flagged`` / ``r8_near`` as committed (the other unread texts: ``r8_rest``)."""
-    with path.open(encoding="utf-8", newline="") as handle:
+def read_frozen_draw(frozen: FrozenScore, path: Path | None = None) -> dict[tuple[str, str], str]:
+    """(dataset, id) → its flagged / near stratum as committed in ``frozen.file`` (the other unread
+    texts: ``frozen.rest``)."""
+    with (path or frozen.file).open(encoding="utf-8", newline="") as handle:
         return {(row["dataset"], row["id"]): row["stratum"] for row in csv.DictReader(handle)}
 
 
@@ -333,10 +389,12 @@ def unread_after(strata: Mapping[tuple[str, str], list[Unit]], wave: int) -> lis
 def stratify(
     appeals: Mapping[str, list[Appeal]],
     old_rules: set[tuple[str, str]] | None = None,
-    r8: Mapping[tuple[str, str], str] | None = None,
+    frozen: Mapping[FrozenScore, Mapping[tuple[str, str], str]] | None = None,
 ) -> dict[tuple[str, str], list[Unit]]:
     """The distinct texts of each data set by stratum, sorted by id: the cue strata (every text), and
-    the texts no wave 1-10 drew once more by round 8's score (:data:`R8_STRATA`, from wave 11 on)."""
+    for each frozen score the texts no wave through its ``after_wave`` drew once more by that round's
+    score (:data:`R8_STRATA` from wave 11 on, :data:`R9_STRATA` from wave 12 on). ``frozen``: the
+    assignments to use (default: every committed file of :data:`FROZEN_SCORES`)."""
     old_rules = read_old_rules() if old_rules is None else old_rules
     out: dict[tuple[str, str], list[Unit]] = defaultdict(list)
     for dataset in (SPB, KURSK):
@@ -344,10 +402,12 @@ def stratify(
             out[(dataset, stratum_of(unit, old_rules))].append(unit)
     for rows in out.values():
         rows.sort(key=lambda u: int(u.id))
-    r8 = read_r8_draw() if r8 is None and R8_DRAW_FILE.exists() else r8
-    if r8 is not None:
-        for unit in unread_after(out, R8_AFTER_WAVE):
-            out[(unit.dataset, r8.get((unit.dataset, unit.id), R8_REST))].append(unit)
+    if frozen is None:
+        frozen = {f: read_frozen_draw(f) for f in FROZEN_SCORES if f.file.exists()}
+    for score in sorted(frozen, key=lambda f: f.after_wave):
+        assignment = frozen[score]
+        for unit in unread_after(out, score.after_wave):
+            out[(unit.dataset, assignment.get((unit.dataset, unit.id), score.rest))].append(unit)
     return dict(out)
 
 
@@ -382,10 +442,11 @@ def population_weights(
     """(dataset, id) → how many distinct texts of its data set, stratum and part the row stands for.
 
     By the cue stratification only (:data:`STRATA`, which covers every text): waves 1-10 drew from it
-    at random, so their rows stand for whole cue strata, the unread texts included. The ``r8_*`` strata
-    are those unread texts again (a second stratification of the same texts): a row drawn from them
-    gets weight 0 here — counting it too would count its unread texts twice — and stands for its
-    stratum in its own wave's figure (``urgency_evaluation.wave_weights``)."""
+    at random, so their rows stand for whole cue strata, the unread texts included. The ``r8_*`` and
+    ``r9_*`` strata (:data:`FROZEN_SCORES`) are those unread texts again (a second stratification of
+    the same texts): a row drawn from them gets weight 0 here — counting it too would count its
+    unread texts twice — and stands for its stratum in its own wave's figure
+    (``urgency_evaluation.wave_weights``)."""
     rows = list(rows)
     sampled: dict[tuple[str, str, bool], int] = defaultdict(int)
     for r in rows:

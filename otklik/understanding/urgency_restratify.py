@@ -1,24 +1,28 @@
-"""The strata of the unread texts by round 8's frozen score (``docs/annotation/urgency.md``, wave 11).
+"""Strata of the unread texts by a round's frozen score (``docs/annotation/urgency.md``, waves 11, 12).
 
-After wave 10 the cue strata had run out (2 unread ``cue_strong`` texts in St Petersburg, none in
-Kursk), so every distinct text no wave 1–10 drew is restratified by what round 8 — the combined
-verdict and p of the rules and the learned model as shipped when wave 11 was defined — made of it:
+When the cue strata had run out, the distinct texts no earlier wave drew were restratified by what the
+detector shipped at the time — the combined verdict and p of the rules and the learned model — made of
+them (:class:`~.urgency_annotations.FrozenScore`: round 8 after wave 10, round 9 after wave 11):
 
-* ``r8_flagged`` — the combined verdict is urgent;
-* ``r8_near`` — not urgent, but the rules flag it (the model vetoed it) or p ≥ :data:`NEAR_P`;
-* ``r8_rest`` — the others.
+* ``r<N>_flagged`` — the combined verdict is urgent;
+* ``r<N>_near`` — not urgent, but the rules flag it (the model vetoed it), p ≥ :data:`NEAR_P`, or
+  (from round 9, ``near_on_guard``) a guard dropped a cue;
+* ``r<N>_rest`` — the others.
 
-The assignment is computed once and committed as ids only
-(``data/annotations/urgency_draw_r8.csv``: ``dataset,id,stratum`` of the ``r8_flagged`` and ``r8_near``
-texts; every other unread text is ``r8_rest``), so the strata stay where round 8 put them when a later
-round changes the detector. :func:`round8_fingerprint` names the detector that computed it; the test
-recomputes the file only while the shipped detector is still that one.
+The assignment is computed once and committed as ids only (``FrozenScore.file``:
+``dataset,id,stratum`` of the flagged and near texts; every other unread text is in the rest), so the
+strata stay where that round put them when a later round changes the detector. ``FrozenScore.fingerprint``
+names the detector that computed it (:func:`detector_fingerprint`); :func:`write_frozen_strata` writes
+the file only with that detector shipped, and the test recomputes it from the commit that wrote it.
+
+    .venv/bin/python -m otklik.understanding.urgency_restratify 9    # writes urgency_draw_r9.csv
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -26,25 +30,22 @@ from .text import analyze
 from .urgency import read_rules
 from .urgency.learned import MODEL_FILE, combine, load_model
 from .urgency_annotations import (
-    R8_AFTER_WAVE,
-    R8_DRAW_FILE,
-    R8_FLAGGED,
-    R8_NEAR,
-    R8_REST,
+    FROZEN_SCORES,
     SPB,
     Appeal,
+    FrozenScore,
     Unit,
+    read_frozen_draw,
+    stratify,
     unread_after,
 )
 from .urgency_training import UNKNOWN_MONTH
 
 NEAR_P = 0.20
 URGENCY_PACKAGE = Path(__file__).resolve().parent / "urgency"
-# round8_fingerprint() of the detector that wrote urgency_draw_r8.csv (main at a702fb9: round 8).
-ROUND8_FINGERPRINT = "6286ff183055e1e94890ff89c29096037fe4c004d39113dbbc86cfb15abfebe8"
 
 
-def round8_fingerprint() -> str:
+def detector_fingerprint() -> str:
     """SHA-256 of the shipped detector: the urgency package's sources and the model file."""
     digest = hashlib.sha256()
     for path in [*sorted(URGENCY_PACKAGE.glob("*.py")), MODEL_FILE]:
@@ -53,35 +54,45 @@ def round8_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def strata_before(
+    appeals: Mapping[str, list[Appeal]], frozen: FrozenScore
+) -> dict[tuple[str, str], list[Unit]]:
+    """The strata ``frozen`` is computed on: the cue strata and the committed files of the frozen scores
+    before it (their waves decide which texts are still unread)."""
+    earlier = {f: read_frozen_draw(f) for f in FROZEN_SCORES if f.after_wave < frozen.after_wave}
+    return stratify(appeals, frozen=earlier)
+
+
 def score_strata(
-    appeals: Mapping[str, list[Appeal]], strata: Mapping[tuple[str, str], list[Unit]]
+    appeals: Mapping[str, list[Appeal]], strata: Mapping[tuple[str, str], list[Unit]], frozen: FrozenScore
 ) -> dict[tuple[str, str], str]:
-    """(dataset, id) → ``r8_*`` stratum of every distinct text unread after wave :data:`R8_AFTER_WAVE`,
+    """(dataset, id) → ``frozen``'s stratum of every distinct text unread after wave ``frozen.after_wave``,
     by the shipped rules and model (each text read in the month of its first row, as annotated)."""
     model = load_model()
     if model is None:
         raise RuntimeError(f"No learned model at {MODEL_FILE}")
     month = {(a.dataset, a.id): a.month for rows in appeals.values() for a in rows}
     out: dict[tuple[str, str], str] = {}
-    for unit in unread_after(strata, R8_AFTER_WAVE):
+    for unit in unread_after(strata, frozen.after_wave):
         analyzed = analyze(unit.text)
         reading = read_rules(analyzed, month[(unit.dataset, unit.id)] or UNKNOWN_MONTH)
         rules = reading.urgency.is_urgent
+        guarded = bool(reading.guards)
         p = model.score(analyzed, reading.hits)
-        if combine(rules, p, model.with_rules, model.alone) is not None:
-            stratum = R8_FLAGGED
-        elif rules or p >= NEAR_P:
-            stratum = R8_NEAR
+        if combine(rules, p, model.with_rules, model.alone, guarded=guarded, with_guard=model.with_guard):
+            stratum = frozen.flagged
+        elif rules or p >= NEAR_P or (frozen.near_on_guard and guarded):
+            stratum = frozen.near
         else:
-            stratum = R8_REST
+            stratum = frozen.rest
         out[(unit.dataset, unit.id)] = stratum
     return out
 
 
-def write_draw_file(assignment: Mapping[tuple[str, str], str], path: Path = R8_DRAW_FILE) -> int:
-    """Write the ``r8_flagged`` and ``r8_near`` ids (``r8_rest`` is the unread rest); rows written."""
+def write_draw_file(assignment: Mapping[tuple[str, str], str], path: Path, rest: str) -> int:
+    """Write the ids of every stratum but ``rest`` (the unread rest); rows written."""
     listed = sorted(
-        ((d, i, s) for (d, i), s in assignment.items() if s != R8_REST),
+        ((d, i, s) for (d, i), s in assignment.items() if s != rest),
         key=lambda row: (row[0] != SPB, int(row[1])),
     )
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -89,3 +100,30 @@ def write_draw_file(assignment: Mapping[tuple[str, str], str], path: Path = R8_D
         writer.writerow(["dataset", "id", "stratum"])
         writer.writerows(listed)
     return len(listed)
+
+
+def write_frozen_strata(frozen: FrozenScore, appeals: Mapping[str, list[Appeal]] | None = None) -> int:
+    """Score the unread texts by the shipped detector, which must be ``frozen``'s, and write its file."""
+    from .urgency_annotations import read_appeals
+
+    if detector_fingerprint() != frozen.fingerprint:
+        raise RuntimeError(f"The shipped detector is not round {frozen.round}'s ({detector_fingerprint()})")
+    appeals = appeals or read_appeals()
+    return write_draw_file(
+        score_strata(appeals, strata_before(appeals, frozen), frozen), frozen.file, frozen.rest
+    )
+
+
+def main(argv: list[str]) -> None:
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
+    django.setup()
+    frozen = {f.round: f for f in FROZEN_SCORES}[int(argv[0])]
+    print(f"{frozen.file.name}: {write_frozen_strata(frozen)} rows")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

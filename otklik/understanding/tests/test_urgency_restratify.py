@@ -1,6 +1,7 @@
-"""Wave 11's strata: the texts no wave 1-10 drew, by round 8's frozen score (urgency.md).
+"""Waves 11 and 12's strata: the texts no earlier wave drew, by round 8's and round 9's frozen score
+(urgency.md, ``FrozenScore``).
 
-Only counts are asserted: no test prints or reads a drawn row of wave 11 (it is read blind).
+Only counts are asserted: no test prints or reads a drawn row of wave 11 or 12 (they are read blind).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ needs_data = pytest.mark.skipif(
     reason=f"the real appeals live in {shared_data()} (not shipped with the project)",
 )
 # Unread distinct texts per (data set, stratum): all, held-out (docs/annotation/urgency.md).
-DOCUMENTED = {
+DOCUMENTED_R8 = {
     (ua.SPB, ua.R8_FLAGGED): (148, 38),
     (ua.SPB, ua.R8_NEAR): (556, 155),
     (ua.SPB, ua.R8_REST): (11_327, 3_175),
@@ -32,13 +33,35 @@ DOCUMENTED = {
     (ua.KURSK, ua.R8_NEAR): (118, 17),
     (ua.KURSK, ua.R8_REST): (1_691, 383),
 }
+DOCUMENTED_R9 = {
+    (ua.SPB, ua.R9_FLAGGED): (107, 28),
+    (ua.SPB, ua.R9_NEAR): (468, 75),
+    (ua.SPB, ua.R9_REST): (11_286, 3_128),
+    (ua.KURSK, ua.R9_FLAGGED): (60, 8),
+    (ua.KURSK, ua.R9_NEAR): (90, 17),
+    (ua.KURSK, ua.R9_REST): (1_661, 359),
+}
+DOCUMENTED = {ua.R8: DOCUMENTED_R8, ua.R9: DOCUMENTED_R9}
 
 
-def test_the_r8_file_lists_ids_and_the_two_named_strata_only() -> None:
-    listed = ua.read_r8_draw()
-    assert set(listed.values()) == {ua.R8_FLAGGED, ua.R8_NEAR}
+@pytest.mark.parametrize("frozen", ua.FROZEN_SCORES, ids=lambda f: f"r{f.round}")
+def test_the_frozen_file_lists_ids_and_the_two_named_strata_only(frozen: ua.FrozenScore) -> None:
+    listed = ua.read_frozen_draw(frozen)
+    assert set(listed.values()) == {frozen.flagged, frozen.near}
     assert {d for d, _ in listed} == {ua.SPB, ua.KURSK} and all(i.isdigit() for _, i in listed)
-    assert len(listed) == sum(n for (_, s), (n, _) in DOCUMENTED.items() if s != ua.R8_REST)
+    assert len(listed) == sum(n for (_, s), (n, _) in DOCUMENTED[frozen].items() if s != frozen.rest)
+    assert (frozen.after_wave, frozen.flagged, frozen.rest) == (
+        frozen.round + 2,
+        f"r{frozen.round}_flagged",
+        f"r{frozen.round}_rest",
+    )
+
+
+def test_each_frozen_score_names_its_own_strata_apart_from_the_cue_strata() -> None:
+    names = [s for f in ua.FROZEN_SCORES for s in f.strata]
+    assert len(set(names)) == len(names) and not set(names) & set(ua.STRATA)
+    assert [f.after_wave for f in ua.FROZEN_SCORES] == sorted({f.after_wave for f in ua.FROZEN_SCORES})
+    assert ua.FRESH_WAVE == 11 and len(ua.WAVES) == 12  # wave 12 is defined, not yet read
 
 
 def test_a_wave_of_r8_strata_draws_the_unread_texts_under_the_new_names(
@@ -48,7 +71,6 @@ def test_a_wave_of_r8_strata_draws_the_unread_texts_under_the_new_names(
     strata = {(ua.SPB, "cue_strong"): read}
     waves = ((1, {(ua.SPB, "cue_strong"): 4}, False),)
     monkeypatch.setattr(ua, "WAVES", waves)
-    monkeypatch.setattr(ua, "R8_AFTER_WAVE", 1)
     drawn = {i for _, i, _, _ in ua.draw_sample(strata, through_wave=1)}
     unread = ua.unread_after(strata, 1)
     assert {u.id for u in unread} == {str(i) for i in range(10)} - drawn
@@ -65,11 +87,13 @@ def test_a_wave_of_r8_strata_draws_the_unread_texts_under_the_new_names(
 @needs_data
 def test_the_r8_strata_are_the_unread_texts_and_wave_11_draws_its_sizes_from_them() -> None:
     strata = ua.stratify(ua.read_appeals())
-    counts = {key: (len(strata[key]), sum(held_out(key[0], u.id) for u in strata[key])) for key in DOCUMENTED}
-    assert counts == DOCUMENTED
-    unread = {(u.dataset, u.id) for u in ua.unread_after(strata, ua.R8_AFTER_WAVE)}
-    assert {(u.dataset, u.id) for key in DOCUMENTED for u in strata[key]} == unread
-    assert set(ua.read_r8_draw()) <= unread
+    counts = {
+        key: (len(strata[key]), sum(held_out(key[0], u.id) for u in strata[key])) for key in DOCUMENTED_R8
+    }
+    assert counts == DOCUMENTED_R8
+    unread = {(u.dataset, u.id) for u in ua.unread_after(strata, ua.R8.after_wave)}
+    assert {(u.dataset, u.id) for key in DOCUMENTED_R8 for u in strata[key]} == unread
+    assert set(ua.read_frozen_draw(ua.R8)) <= unread
     # Wave 11 (counted only, never listed): its sizes, the new names, nothing read before, and the
     # held-out preference where a stratum has enough held-out texts.
     seed, sizes, _ = ua.WAVES[10]
@@ -79,39 +103,106 @@ def test_the_r8_strata_are_the_unread_texts_and_wave_11_draws_its_sizes_from_the
     assert {(d, i) for d, i, _, _ in wave11} <= unread
     held = Counter((d, s) for d, i, s, _ in wave11 if held_out(d, i))
     for key, n in sizes.items():
-        if DOCUMENTED[key][1] >= n:
+        if DOCUMENTED_R8[key][1] >= n:
             assert held[key] == n, key
 
 
-# The commit that wrote urgency_draw_r8.csv, whose shipped detector is round 8's (its fingerprint is
-# ROUND8_FINGERPRINT): once the detector moves on, round 8 is run from it, in its own process.
-R8_COMMIT = "f9c1f1a"
-_ROUND8_IN_ITS_OWN_TREE = """
+@needs_data
+def test_the_r9_strata_are_the_texts_no_wave_1_11_read_and_wave_12_draws_its_sizes_from_them() -> None:
+    strata = ua.stratify(ua.read_appeals())
+    counts = {
+        key: (len(strata[key]), sum(held_out(key[0], u.id) for u in strata[key])) for key in DOCUMENTED_R9
+    }
+    assert counts == DOCUMENTED_R9
+    read_before = {(d, i) for d, i, _, _ in ua.draw_sample(strata, through_wave=11)}
+    unread = {(u.dataset, u.id) for u in ua.unread_after(strata, ua.R9.after_wave)}
+    assert not unread & read_before and len(read_before) == sum(sum(n.values()) for _, n, _ in ua.WAVES[:11])
+    assert {(u.dataset, u.id) for key in DOCUMENTED_R9 for u in strata[key]} == unread
+    assert set(ua.read_frozen_draw(ua.R9)) <= unread
+    # Wave 12 (counted only, never listed): its sizes from the r9 strata, nothing read before, and no
+    # held-out preference: each stratum of both data sets gives development and held-out rows.
+    seed, sizes, held_only = ua.WAVES[11]
+    assert (seed, held_only) == (20261217, False)
+    assert {s for _, s in sizes} == set(ua.R9_STRATA)
+    wave12 = [row for row in ua.draw_sample(strata, through_wave=12) if row[3] == 12]
+    assert Counter((d, s) for d, _, s, _ in wave12) == sizes and len(wave12) == 250
+    assert {(d, i) for d, i, _, _ in wave12} <= unread
+    held = Counter((d, s, held_out(d, i)) for d, i, s, _ in wave12)
+    assert all(held[(*key, True)] and held[(*key, False)] for key in sizes)
+    assert sum(n for (_, _, h), n in held.items() if not h) == 196  # development rows to read
+    # Defined, not documented: the annotation files stay exactly waves 1-11.
+    assert {row[3] for row in ua.draw_sample(strata)} == set(range(1, 12))
+
+
+def test_a_wave_12_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
+    from otklik.understanding.urgency_evaluation import wave_weights
+
+    ids = [str(i) for i in range(1, 200) if not held_out(ua.SPB, str(i))][:6]
+    units_ = [ua.Unit(ua.SPB, i, "", (i,)) for i in ids]
+    # Six texts of one cue stratum: waves 1-10 read one, wave 11 one of the r8 strata (the five unread),
+    # wave 12 one of r9_near (three of the four texts left unread).
+    strata = {
+        (ua.SPB, "cue_broad"): units_,
+        (ua.SPB, ua.R8_REST): units_[1:],
+        (ua.SPB, ua.R9_NEAR): units_[2:5],
+        (ua.SPB, ua.R9_REST): units_[5:],
+    }
+    rows = [
+        ua.AnnotatedAppeal(ua.SPB, ids[0], "", None, "none", "cue_broad", "", 2),
+        ua.AnnotatedAppeal(ua.SPB, ids[1], "", None, "none", ua.R8_REST, "", 11),
+        ua.AnnotatedAppeal(ua.SPB, ids[2], "", None, "life_health", ua.R9_NEAR, "", 12),
+    ]
+    weights = ua.population_weights(rows, strata)
+    assert weights == {(ua.SPB, ids[0]): 6.0, (ua.SPB, ids[1]): 0.0, (ua.SPB, ids[2]): 0.0}
+    assert wave_weights(rows, strata, 12) == {(ua.SPB, ids[2]): 3.0}
+
+
+# A frozen score is run in the tree of the commit that wrote its file, in its own process, once the
+# shipped detector has moved on (round 8's file: f9c1f1a, whose code predates FrozenScore).
+_FROZEN_IN_ITS_OWN_TREE = """
 import json, os, sys
 sys.path.insert(0, os.getcwd())
 os.environ["DJANGO_SETTINGS_MODULE"] = "otklik.settings"
 import django
 django.setup()
 from otklik.understanding import urgency_annotations as ua, urgency_restratify as ur
-assert ur.round8_fingerprint() == ur.ROUND8_FINGERPRINT, "not round 8's detector"
 appeals = ua.read_appeals()
-computed = ur.score_strata(appeals, ua.stratify(appeals, r8={}))
-print(json.dumps(sorted([list(k), s] for k, s in computed.items() if s != ua.R8_REST)))
+if hasattr(ua, "FROZEN_SCORES"):
+    frozen = {f.round: f for f in ua.FROZEN_SCORES}[int(sys.argv[1])]
+    assert ur.detector_fingerprint() == frozen.fingerprint, "not the detector that wrote the file"
+    computed = ur.score_strata(appeals, ur.strata_before(appeals, frozen), frozen)
+    rest = frozen.rest
+else:  # round 8's own commit
+    assert sys.argv[1] == "8" and ur.round8_fingerprint() == ur.ROUND8_FINGERPRINT, "not round 8's detector"
+    computed = ur.score_strata(appeals, ua.stratify(appeals, r8={}))
+    rest = ua.R8_REST
+print(json.dumps(sorted([list(k), s] for k, s in computed.items() if s != rest)))
 """
 
 
-def _round8_tree(tmp_path: Path) -> Path | None:
-    """Round 8's code (``R8_COMMIT``) beside a link to ../shared, or None without that git history."""
+def _writing_commit(frozen: ua.FrozenScore) -> str | None:
+    """The commit that last wrote ``frozen.file``, or None without that git history."""
     root = Path(__file__).resolve().parents[3]
     if shutil.which("git") is None or not (root / ".git").exists():
         return None
-    probe = subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"{R8_COMMIT}^{{commit}}"], check=False)
-    if probe.returncode != 0:
+    git = ["git", "-C", str(root)]
+    shallow = subprocess.run([*git, "rev-parse", "--is-shallow-repository"], capture_output=True, text=True)
+    if shallow.returncode != 0 or shallow.stdout.strip() != "false":
         return None
-    tree = tmp_path / "otklik-r8"
+    relative = frozen.file.relative_to(root)
+    done = subprocess.run(
+        [*git, "log", "-1", "--format=%H", "--", str(relative)], capture_output=True, text=True
+    )
+    return done.stdout.strip() or None
+
+
+def _tree_of(commit: str, tmp_path: Path) -> Path:
+    """The commit's code beside a link to ../shared."""
+    root = Path(__file__).resolve().parents[3]
+    tree = tmp_path / "otklik-frozen"
     tree.mkdir()
     archive = subprocess.run(
-        ["git", "-C", str(root), "archive", R8_COMMIT, "otklik"], check=True, capture_output=True
+        ["git", "-C", str(root), "archive", commit, "otklik"], check=True, capture_output=True
     )
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
     (tmp_path / "shared").symlink_to(shared_data().parent)
@@ -119,19 +210,20 @@ def _round8_tree(tmp_path: Path) -> Path | None:
 
 
 @needs_data
-def test_the_r8_file_is_what_round_8_computes(tmp_path: Path) -> None:
-    if ur.round8_fingerprint() == ur.ROUND8_FINGERPRINT:
+@pytest.mark.parametrize("frozen", ua.FROZEN_SCORES, ids=lambda f: f"r{f.round}")
+def test_the_frozen_file_is_what_its_round_computes(frozen: ua.FrozenScore, tmp_path: Path) -> None:
+    if ur.detector_fingerprint() == frozen.fingerprint:  # still the shipped detector
         appeals = ua.read_appeals()
-        computed = ur.score_strata(appeals, ua.stratify(appeals, r8={}))
-        listed = {key: s for key, s in computed.items() if s != ua.R8_REST}
-    else:  # the shipped detector moved on (round 9): round 8 from the commit that wrote the file
-        tree = _round8_tree(tmp_path)
-        if tree is None:
-            pytest.skip(f"round 8's detector is in commit {R8_COMMIT}, not in this checkout's git history")
+        computed = ur.score_strata(appeals, ur.strata_before(appeals, frozen), frozen)
+        listed = {key: s for key, s in computed.items() if s != frozen.rest}
+    else:  # the shipped detector moved on: the round from the commit that wrote the file
+        commit = _writing_commit(frozen)
+        if commit is None:
+            pytest.skip(f"round {frozen.round}'s detector is in the commit that wrote {frozen.file.name}")
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         done = subprocess.run(
-            [sys.executable, "-c", _ROUND8_IN_ITS_OWN_TREE],
-            cwd=tree,
+            [sys.executable, "-c", _FROZEN_IN_ITS_OWN_TREE, str(frozen.round)],
+            cwd=_tree_of(commit, tmp_path),
             env=env,
             capture_output=True,
             text=True,
@@ -139,4 +231,4 @@ def test_the_r8_file_is_what_round_8_computes(tmp_path: Path) -> None:
         )
         assert done.returncode == 0, done.stderr[-2000:]
         listed = {(d, i): s for (d, i), s in json.loads(done.stdout.strip().splitlines()[-1])}
-    assert listed == ua.read_r8_draw()
+    assert listed == ua.read_frozen_draw(frozen)
