@@ -4,18 +4,22 @@ from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
 
-def create_name_index(apps, schema_editor):
-    from otklik.intake.callers import NAME_INDEX_SQL
+# frozen here (a migration is history; tests/test_migrations.py): the expression
+# ``author_name_folded__icontains`` asks (otklik/intake/callers.py), as trigrams
+NAME_INDEX_SQL = (
+    'CREATE INDEX IF NOT EXISTS "message_author_name_trgm" ON "intake_message" USING gin '
+    "((UPPER(REPLACE(REPLACE(\"author_name\", 'ё', 'е'), 'Ё', 'Е'))) gin_trgm_ops)"
+)
 
+
+def create_name_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":  # nothing on SQLite
         schema_editor.execute(NAME_INDEX_SQL)
 
 
 def drop_name_index(apps, schema_editor):
-    from otklik.intake.callers import NAME_INDEX
-
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f'DROP INDEX IF EXISTS "{NAME_INDEX}"')
+        schema_editor.execute('DROP INDEX IF EXISTS "message_author_name_trgm"')
 
 
 class Migration(migrations.Migration):
