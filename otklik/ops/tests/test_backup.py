@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
-from otklik.ops.backup import MANIFEST, backup, prune, restore_check
+from otklik.ops.backup import DUMP, MANIFEST, _restore_postgresql, backup, prune, restore_check
 from otklik.testing.factories import make_case
 
 
@@ -30,6 +34,34 @@ def test_backup_restores_with_equal_counts(tmp_path, settings):
     assert report.ok, report.mismatches
     assert report.media_files == 1
     assert report.tables == len(manifest["counts"]) and report.rows >= 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_restore_check_runs_as_the_role_docs_deploy_creates(tmp_path):
+    """The nightly restore check (otklik-backup.service) runs as the application's own role, created as
+    docs/deploy/README.md says: it must be allowed to create, fill and drop the scratch database —
+    and need not be a superuser."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the restore check restores into a new PostgreSQL database")
+    readme = Path(__file__).resolve().parents[3] / "docs" / "deploy" / "README.md"
+    createuser = next(
+        line for line in readme.read_text(encoding="utf-8").splitlines() if " createuser " in line
+    )
+    flags = {"--createdb": "CREATEDB", "-d": "CREATEDB", "--superuser": "SUPERUSER", "-s": "SUPERUSER"}
+    granted = sorted({flags[word] for word in createuser.split() if word in flags})
+    assert "SUPERUSER" not in granted, createuser
+    role, password = f"otklik_doc_{os.getpid()}", secrets.token_hex(12)
+    make_case()
+    folder = backup(tmp_path / "backups", media=False)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}' {' '.join(granted)}")
+    try:
+        as_role = {**connection.settings_dict, "USER": role, "PASSWORD": password}
+        restored = _restore_postgresql(folder / DUMP, as_role)
+        assert restored["cases_case"] == 1 and restored["intake_message"] == 1
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP ROLE {role}")
 
 
 @pytest.mark.django_db(transaction=True)

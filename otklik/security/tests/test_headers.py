@@ -64,7 +64,7 @@ def _production_env() -> dict[str, str]:
     for line in (ROOT / "docs" / "deploy" / "otklik.env").read_text().splitlines():
         if line.strip() and not line.startswith("#") and "=" in line:
             key, value = line.split("=", 1)
-            env[key.strip()] = value.strip()
+            env[key.strip()] = value.strip().strip('"')  # as systemd's EnvironmentFile= reads it
     env["SECRET_KEY"] = secrets.token_urlsafe(50)  # the file's placeholder is refused on purpose
     env["OTKLIK_VAR_DIR"] = str(ROOT / "var")
     env["OTKLIK_STATIC_ROOT"] = str(ROOT / "var" / "static")
