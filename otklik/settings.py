@@ -459,7 +459,7 @@ if os.environ.get("OTKLIK_CSP_REPORT_URI"):
 
 # Errors and slow transactions to Sentry (or a compatible server such as GlitchTip) when set.
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
-if SENTRY_DSN:  # pragma: no cover - exercised by otklik/ops/tests/test_sentry.py in a subprocess
+if SENTRY_DSN:  # pragma: no cover - exercised by otklik/ops/tests/test_services.py in a subprocess
     import sentry_sdk
 
     sentry_sdk.init(
