@@ -444,7 +444,14 @@ def same_building(a: str, b: str) -> bool:
     same numbers (house, block) and the name words of one among the other's."""
     if not a.strip() or not b.strip():
         return True
-    (numbers_a, words_a), (numbers_b, words_b) = building(a), building(b)
+    return same_parsed_building(building(a), building(b))
+
+
+def same_parsed_building(
+    a: tuple[tuple[str, ...], frozenset[str]], b: tuple[tuple[str, ...], frozenset[str]]
+) -> bool:
+    """:func:`same_building` of two known addresses already parsed by :func:`building`."""
+    (numbers_a, words_a), (numbers_b, words_b) = a, b
     return numbers_a == numbers_b and (words_a <= words_b or words_b <= words_a)
 
 

@@ -137,12 +137,11 @@ def _near_stored(
     templated complaint's candidates are of other buildings)."""
     assert item.posted_at is not None
     posted = _microseconds(item.posted_at)
+    first, last = posted - _WINDOW_MICROSECONDS, posted + _WINDOW_MICROSECONDS
     here = _Here.of(item)
     same: dict[int, bool] = {}  # case id → in the item's place
     near = []
-    for mid in {
-        mid for k in keys for mid, at in by_key.get(k, ()) if abs(at - posted) <= _WINDOW_MICROSECONDS
-    }:
+    for mid in {mid for k in keys for mid, at in by_key.get(k, ()) if first <= at <= last}:
         case_id = found_in[mid][1]
         verdict = same.get(case_id)
         if verdict is None:
@@ -658,15 +657,19 @@ def _same_place(
 
 @dataclass(frozen=True)
 class _Here:
-    """An item's place as the same-place check reads it, made once for all its candidates."""
+    """An item's place as the same-place check reads it, made once for all its candidates (its
+    building address parsed once too: a message is checked against tens of candidates' cases)."""
 
     address: str
     spot: dedup.Point | None
     territory_id: int | None
+    building: tuple[tuple[str, ...], frozenset[str]] | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, item: Item) -> _Here:
-        return cls(_address(item), _point(item), _territory_id(item))
+        address = _address(item)
+        known = address and not address.isspace()  # (same_building's "unknown": empty or blank)
+        return cls(address, _point(item), _territory_id(item), dedup.building(address) if known else None)
 
     def holds(
         self,
@@ -676,9 +679,11 @@ class _Here:
         parents: dict[int, int | None],
     ) -> bool:
         """Whether a place (territory, building address, point) can be this one (:func:`_same_place`)."""
-        if not dedup.same_building(self.address, address):
+        mine = self.building
+        known = mine is not None and address and not address.isspace()
+        if known and mine is not None and not dedup.same_parsed_building(mine, dedup.building(address)):
             return False
-        if not dedup.same_spot(self.spot, spot):
+        if self.spot is not None and spot is not None and not dedup.same_spot(self.spot, spot):
             return False
         own = self.territory_id
         if own is None or territory_id is None or own == territory_id:

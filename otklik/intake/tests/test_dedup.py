@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -454,3 +455,19 @@ def test_positions_are_one_under_their_names_and_glued_numbers_count() -> None:
     assert dedup.says("мусор справа от входа") != dedup.says("мусор слева от входа")
     assert {"#3", "#4"} <= dedup.says("между3 и 4м этажом не горит свет")
     assert dedup.says("трещина 4м") != dedup.says("трещина 5м")
+
+
+def test_an_items_place_parsed_once_holds_as_the_same_place_check_does() -> None:
+    """The similar stage's per-item place (its building address parsed once) agrees with
+    ``same_building`` / ``same_spot`` on every pair: blank and whitespace addresses unknown, other
+    numbers or name words another building, points beyond MAX_DISTANCE_M another place."""
+    from otklik.intake.pipeline.schema import Item
+    from otklik.intake.pipeline.similar import _Here
+
+    addresses = ["", "  ", "ул. Ленина, 5", "Ленина 5", "ул. Ленина, 7", "ул. Мира, 5", "пр. Ленина 5 к2"]
+    spots = [None, (51.5, 46.0), (51.5001, 46.0), (51.6, 46.0)]
+    for address, spot, other, other_spot in itertools.product(addresses, spots, addresses, spots):
+        lat, lon = spot or (None, None)
+        here = _Here.of(Item(index=0, payload={}, address=address, lat=lat, lon=lon))
+        expected = dedup.same_building(address, other) and dedup.same_spot(spot, other_spot)
+        assert here.holds(None, other, other_spot, {}) is expected, (address, spot, other, other_spot)

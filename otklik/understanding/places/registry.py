@@ -38,6 +38,7 @@ NEAREST_HOUSES = 20  # how far (in house numbers) a missing house may take its n
 MAX_NAME_WORDS = 4
 _METRO_WORDS = frozenset({"метро", "м", "станция", "станции", "станцию", "ст", "метрополитена"})
 _NUMBER = re.compile(r"^\d{1,4}[а-яё]?$")
+_STREET_BUILDINGS_KEPT = 20_000  # (streets, house) answers kept per registry
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,10 @@ class AddressIndex:
                     self.place_forms[form].append(place)
         self.place_first = frozenset(form[0] for form in self.place_forms)
         self.place_max = max((len(f) for f in self.place_forms), default=0)
+        # (street ids, house number, корпус) → each street's building (:meth:`_street_buildings`)
+        self._street_buildings_seen: dict[
+            tuple[tuple[int, ...], str, str], list[tuple[StreetEntry, BuildingEntry, str]]
+        ] = {}
 
     def __bool__(self) -> bool:
         return bool(self.by_key or self.place_forms)
@@ -228,24 +233,24 @@ class AddressIndex:
         street = typed[0]
         label = f"{street.kind} {street.name}"
         if house is not None:
-            hits = [(s, b) for s in typed for b in self._buildings(s.pk, house)]
-            if hits:
-                # each street's own building: its exact number, else its nearest; a street of
-                # another town holding the very number does not push this town's street out
-                best: dict[int, tuple[StreetEntry, BuildingEntry]] = {}
-                for s, b in hits:
-                    kept = best.get(s.pk)
-                    if kept is None or (b.house == house.number and kept[1].house != house.number):
-                        best[s.pk] = (s, b)
-                by_street: dict[int, Geocoded] = {}
-                for pk, (s, b) in best.items():
-                    # "25" for "25/12" is the same corner building; another number is a neighbour's
-                    precision = "building" if house_main(b.house) == house.main else "house"
-                    by_street[pk] = Geocoded(
-                        f"{s.kind} {s.name}, {house}", start, max(house.stop, end), b.territory_id,
-                        b.lat, b.lon, precision, settlement=s.settlement,
-                    )  # fmt: skip
-                return _one_of(list(by_street.values()))
+            best = self._street_buildings(typed, house)
+            if best:
+                named, stop = str(house), max(house.stop, end)
+                return _one_of(
+                    [
+                        Geocoded(
+                            f"{s.kind} {s.name}, {named}",
+                            start,
+                            stop,
+                            b.territory_id,
+                            b.lat,
+                            b.lon,
+                            precision,
+                            settlement=s.settlement,
+                        )
+                        for s, b, precision in best
+                    ]
+                )
             label += f", {house}"
             end = max(house.stop, end)
         found = [
@@ -253,6 +258,32 @@ class AddressIndex:
             for s in typed
         ]
         return _one_of(found)
+
+    def _street_buildings(
+        self, typed: list[StreetEntry], house: House
+    ) -> list[tuple[StreetEntry, BuildingEntry, str]]:
+        """Each street's own building for ``house`` with its precision, in the streets' order: its
+        exact number, else its nearest; a street of another town holding the very number does not
+        push this town's street out. "building" when the number's main part is the house's ("25"
+        for "25/12" is the same corner building), "house" for a neighbour's. Kept per (streets,
+        number, корпус): a common street name (a Lenin Street in every town) is asked for the same
+        house again and again, and the registry never changes (a new version is a new index)."""
+        key = (tuple(s.pk for s in typed), house.number, house.korpus)
+        found = self._street_buildings_seen.get(key)
+        if found is not None:
+            return found
+        best: dict[int, tuple[StreetEntry, BuildingEntry]] = {}
+        for s in typed:
+            for b in self._buildings(s.pk, house):
+                kept = best.get(s.pk)
+                if kept is None or (b.house == house.number and kept[1].house != house.number):
+                    best[s.pk] = (s, b)
+        main = house.main
+        found = [(s, b, "building" if house_main(b.house) == main else "house") for s, b in best.values()]
+        if len(self._street_buildings_seen) >= _STREET_BUILDINGS_KEPT:
+            self._street_buildings_seen.clear()
+        self._street_buildings_seen[key] = found
+        return found
 
     def _buildings(self, street_id: int, house: House) -> list[BuildingEntry]:
         numbers = self.by_number.get(street_id, {})

@@ -158,6 +158,9 @@ _HOUSE = re.compile(
 )
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 @dataclass(frozen=True)
 class House:
     number: str  # "25/12", "15а", "120"
@@ -167,7 +170,7 @@ class House:
 
     @property
     def main(self) -> int:
-        return int(re.match(r"\d+", self.number).group(0))  # type: ignore[union-attr]
+        return int(_DIGITS.match(self.number).group(0))  # type: ignore[union-attr]
 
     def __str__(self) -> str:
         text = self.number
@@ -189,5 +192,5 @@ def house_after(text: str, at: int) -> House | None:
 
 
 def house_main(house: str) -> int | None:
-    found = re.match(r"\d+", house)
+    found = _DIGITS.match(house)
     return int(found.group(0)) if found else None

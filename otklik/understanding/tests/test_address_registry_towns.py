@@ -92,3 +92,34 @@ def test_a_named_town_elsewhere_keeps_the_town_and_not_another_towns_street(town
     place = locate("в Луговом на ул. Садовая, 3 сломана лавка", gazetteer=get_gazetteer())
     assert place.territory == towns["lugovoe"]
     assert (place.lat, place.lon) == (51.3, 45.3) and place.precision == TerritoryKind.SETTLEMENT
+
+
+@pytest.mark.usefixtures("towns")
+def test_a_street_name_asked_again_finds_what_it_found_the_first_time() -> None:
+    """The registry keeps each (streets, house number, корпус) answer: the same street name asked
+    again — another house, another town, the same house at another place in the text — finds exactly
+    what a registry asked for the first time finds, building or neighbour's house alike."""
+    texts = [
+        "Нагорный, ул. Ленина, 9 — не вывозят мусор",
+        "Течёт крыша, ул. Ленина, 9 в Заречье",  # 9 is Нагорный's; Заречье's nearest is 7
+        "Яма у дома ул. Ленина, 5 в Заречье",
+        "Во дворе дома 9 по ул. Ленина в Нагорном нет освещения",
+        "Заречье: ул. Ленина, 5 корпус 2, нет света",  # another корпус: another answer
+        "ул. Ленина, 5 — течёт крыша",
+        "с. Луговое, ул. Ленина, д. 7: нет воды",
+    ]
+    gazetteer = get_gazetteer()
+    registry = gazetteer.registry
+    assert registry is not None
+    first = []
+    for text in texts:
+        registry._street_buildings_seen.clear()
+        first.append(locate(text, gazetteer=gazetteer))
+    again = [locate(text, gazetteer=gazetteer) for text in texts + texts]
+    assert again == first + first
+    assert registry._street_buildings_seen  # (the second round was answered from them)
+    assert [(p.lat, p.lon, p.precision) for p in first[:3]] == [
+        (51.56, 46.56, "building"),
+        (51.06, 45.06, "house"),
+        (51.05, 45.05, "building"),
+    ]
