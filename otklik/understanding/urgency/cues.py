@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..text import fold, word_readings
+from ..text import fold, morph, word_readings
 from .kinds import UrgencyKind
 from .vocabulary import (
     BETWEEN,
@@ -24,9 +24,13 @@ from .vocabulary import (
     FINISH,
     FIXED,
     HABIT,
+    HATCH,
     HYPO,
+    ICE_DOWN,
     INFRA,
     LANDMARK,
+    LONG,
+    LOOSE_WIRE,
     MODAL,
     NEG,
     NOW,
@@ -68,9 +72,20 @@ def _readings(alternatives: str) -> frozenset[str]:
         if word.startswith("="):
             out.add(word[1:])
         elif word:
-            out.update(word_readings(word))
-            out.add(word)
+            for form in _voices(word):
+                out.update(word_readings(form))
+                out.add(form)
     return frozenset(out)
+
+
+def _voices(word: str) -> tuple[str, ...]:
+    """A verb and its reflexive form are one cue word (round 10, N1): "оборвать" reads "оборвались",
+    "прорвать" "прорвалась" — by the dictionary, a form it does not know is not made up."""
+    parses = morph().parse(word)
+    if not any(p.tag.POS == "INFN" for p in parses) or word.endswith(("ся", "сь")):
+        return (word,)
+    reflexive = f"{word}ся"
+    return (word, reflexive) if morph().word_is_known(reflexive) else (word,)
 
 
 def _cues(kind: str, specs: str, *, window: int = 4, guards: Iterable[str] = (NEG,)) -> list[Cue]:
@@ -107,7 +122,8 @@ _INDOORS = (
     "помещение|жилец|житель|комната|кухня|спальня|коридор|санузел"
 )
 _PEOPLE = (
-    "голова|пешеход|прохожий|человек|люди|гражданин|житель|жилец|кто-нибудь|кто-то|ребенок|дети|посетитель"
+    "голова|пешеход|прохожий|человек|люди|гражданин|житель|жилец|кто-нибудь|кто-то|ребенок|дети|посетитель|"
+    "=проходящих|=проходящие|=проходящего|=проходящим|=идущих|=идущие"
 )
 
 
@@ -145,7 +161,7 @@ def cues() -> tuple[Cue, ...]:
         бить|хлестать|фонтанировать|фонтан + вода + асфальт|земля|грунт
         """,
         window=6,
-        guards=(*EVENT, RAIN, DRAIN, CHRONIC, FIXED),
+        guards=(*EVENT, LONG, RAIN, DRAIN, CHRONIC, FIXED),
     )
     out += _cues(
         K.SEWAGE,
@@ -154,7 +170,17 @@ def cues() -> tuple[Cue, ...]:
         фонтан|затопить|затапливать|разливаться|хлестать
         """,
         window=5,
-        guards=(*EVENT, RAIN),
+        guards=(*EVENT, LONG, RAIN),
+    )
+    # Round 10 (N1): sewage out of the ground ("канализация … ключом бьёт из под земли").
+    out += _cues(
+        K.SEWAGE,
+        """
+        канализация|фекалия|нечистоты|стоки|канализационный + бить|хлестать|вытекать|фонтанировать|литься|
+        течь + земля|грунт|асфальт|люк|колодец|тротуар|дорога
+        """,
+        window=6,
+        guards=(*EVENT, LONG, RAIN),
     )
     # Round 9 (R4): sewage entering a basement or a flat now ("в подвал сейчас поступают нечистоты"); the
     # matter, not the system ("поступают жалобы на запах канализации" is a complaint).
@@ -165,7 +191,7 @@ def cues() -> tuple[Cue, ...]:
         затапливать|хлестать|бежать + подвал|квартира|помещение|подъезд|парадная|комната
         """,
         window=5,
-        guards=(*EVENT, RAIN, HABIT),
+        guards=(*EVENT, LONG, RAIN, HABIT),
     )
     # Round 9 (R3): a roof that leaks into a home now — the text says when ("сегодня утром крыша
     # потекла"); a roof that leaks at every rain is the day's work.
@@ -175,7 +201,7 @@ def cues() -> tuple[Cue, ...]:
         крыша|кровля + потечь|течь|протекать|протечь|литься|лить
         """,
         window=3,
-        guards=(*EVENT, RAIN, DRAIN, CHRONIC, FIXED, HABIT, NOW),
+        guards=(*EVENT, LONG, RAIN, DRAIN, CHRONIC, FIXED, HABIT, NOW),
     )
     out += _cues(
         K.NO_HEATING,
@@ -183,7 +209,7 @@ def cues() -> tuple[Cue, ...]:
         нет|нету|отсутствовать|отсутствие|отключить|без + отопление
         """,
         window=4,
-        guards=(COMMON, CHRONIC, SEASON, HABIT, BETWEEN, PARTIAL),
+        guards=(COMMON, LONG, CHRONIC, SEASON, HABIT, BETWEEN, PARTIAL),
     )
     out += _cues(
         K.NO_HEATING,
@@ -192,7 +218,7 @@ def cues() -> tuple[Cue, ...]:
         батарея|радиатор + не + греть|нагреваться|работать|топить
         """,
         window=4,
-        guards=(COMMON, CHRONIC, SEASON, HABIT, COLD_WATER, PARTIAL),
+        guards=(COMMON, LONG, CHRONIC, SEASON, HABIT, COLD_WATER, PARTIAL),
     )
     out += _cues(
         K.NO_WATER,
@@ -202,7 +228,7 @@ def cues() -> tuple[Cue, ...]:
         отсутствовать|пропасть|отключить + вода|водоснабжение|хвс|гвс
         """,
         window=5,
-        guards=(CHRONIC, PLANNED, DRAIN, HABIT, PAST, DEBT, REQUEST, BETWEEN, INFRA, HYPO, PARTIAL),
+        guards=(LONG, CHRONIC, PLANNED, DRAIN, HABIT, PAST, DEBT, REQUEST, BETWEEN, INFRA, HYPO, PARTIAL),
     )
     out += _cues(
         K.NO_POWER,
@@ -211,7 +237,7 @@ def cues() -> tuple[Cue, ...]:
         нет|нету|отсутствовать|пропасть|без + свет
         """,
         window=3,
-        guards=(CHRONIC, HABIT, COMMON, DEBT, NOW, PAST, REQUEST, BETWEEN, HYPO),
+        guards=(LONG, CHRONIC, HABIT, COMMON, DEBT, NOW, PAST, REQUEST, BETWEEN, HYPO),
     )
     out += _cues(
         K.COLLAPSE,
@@ -237,7 +263,7 @@ def cues() -> tuple[Cue, ...]:
         фасадный|балкон|крыша|кровля|карниз|арка|козырек|козырёк|земля|тротуар
         =падают|=сыпятся|=отваливаются|=летят|=осыпаются + кусок|куски|кирпич|кирпичи|штукатурка|облицовка|
         бетон
-        крошиться|разрушаться|рассыпаться + балкон|козырек|козырёк|карниз
+        крошиться|разрушаться|рассыпаться|сгнить|прогнить + балкон|козырек|козырёк|карниз|навес|колонна
         """,
         window=7,
         guards=(NEG, PAST, TREE_MODAL, FENCED, SUPPOSITION),
@@ -261,7 +287,7 @@ def cues() -> tuple[Cue, ...]:
         наледь|лед|глыба|льдина + падать|упасть|лететь|свалиться
         """,
         window=6,
-        guards=(NEG, PAST, MODAL, SUPPOSITION),
+        guards=(NEG, PAST, MODAL, SUPPOSITION, ICE_DOWN),
     )
     out += _cues(
         K.WIRES,
@@ -277,7 +303,7 @@ def cues() -> tuple[Cue, ...]:
         открытый|открыть + щиток|электрощиток
         """,
         window=4,
-        guards=(NEG, PAST, TELECOM, HYPO, CHRONIC),
+        guards=(NEG, PAST, TELECOM, HYPO, CHRONIC, LOOSE_WIRE),
     )
     # "открытые провода" is wiring run on the wall unless bare, sparking or live words come with it (L1)
     out += _cues(
@@ -320,7 +346,17 @@ def cues() -> tuple[Cue, ...]:
         провалиться + прохожий|человек|ребенок|пешеход|любой|дети|кто-нибудь|кто-то
         """,
         window=4,
-        guards=(NEG, PAST, FENCED),
+        guards=(NEG, PAST, FENCED, HATCH),
+    )
+    # Round 10 (N1): a manhole covered by whatever came to hand, no lid ("люк, его накрыли куском плиты").
+    out += _cues(
+        K.MANHOLE,
+        """
+        люк|колодец + накрыть|прикрыть|заложить|закидать|заставить + кусок|доска|плита|фанера|поддон|лист|
+        ветка|палка|щит|картон|покрышка|шина|бревно|мусор|ящик
+        """,
+        window=6,
+        guards=(NEG, PAST, FENCED, HATCH, LANDMARK),
     )
     out += _cues(
         K.MANHOLE,
@@ -329,17 +365,17 @@ def cues() -> tuple[Cue, ...]:
         нет|отсутствовать|отсутствие + люк
         """,
         window=4,
-        guards=(NEG, PAST, BETWEEN),
+        guards=(NEG, PAST, BETWEEN, HATCH),
     )
     out += _cues(
         K.MANHOLE,
         """
         разбить|сломать|повредить|повреждённый|поврежденный|лопнуть|треснуть|украсть|обрушиться|обрушаться|
         разрушить|разрушенный + люк|крышка
-        провалиться|провалившийся|перевернуть|перевернутый|перевёрнутый + люк|крышка|колодец
+        провалиться|провалившийся|перевернуть|перевернутый|перевёрнутый|провал + люк|крышка|колодец
         """,
         window=1,
-        guards=(NEG, PAST, FENCED, SUNK, LANDMARK),
+        guards=(NEG, PAST, FENCED, SUNK, LANDMARK, HATCH),
     )
     out += _cues(
         K.MANHOLE,
@@ -347,7 +383,7 @@ def cues() -> tuple[Cue, ...]:
         разрушение|разрушиться|разрушаться|развалиться|провалиться|провалить + колодец
         """,
         window=3,
-        guards=(NEG, PAST, FENCED, SUNK, LANDMARK),
+        guards=(NEG, PAST, FENCED, SUNK, LANDMARK, HATCH),
     )
     out += _cues(K.TRAPPED, "застрять + лифт", guards=(NEG, PAST))
     out += _cues(

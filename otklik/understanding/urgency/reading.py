@@ -16,6 +16,7 @@ from .vocabulary import (
     BETWEEN,
     CHRONIC,
     CHRONIC_WORDS,
+    CLEARING,
     COLD_WATER,
     COMMON,
     COMMON_WORDS,
@@ -33,21 +34,33 @@ from .vocabulary import (
     FIRE_SAFETY,
     FIXED,
     FIXED_WORDS,
+    GROUND,
     HABIT,
     HABIT_WORDS,
     HABITUAL_NEXT,
+    HANGING,
+    HATCH,
+    HATCH_WORDS,
     HEATING_QUALITY_WORDS,
     HOME,
     HYPO,
     HYPOTHESIS,
+    ICE_DOWN,
     INFRA,
     INFRA_WORDS,
     LANDMARK,
     LASTING,
     LIGHTS,
+    LIVE_OR_LINE,
     LIVE_WIRE,
+    LONG,
+    LONG_UNITS,
+    LONG_WORDS,
+    LOOSE_WIRE,
+    LOW_CURRENT,
     MODAL,
     MODALS,
+    MONTHS,
     NEAR_WORDS,
     NEG,
     NEGATIONS,
@@ -71,6 +84,7 @@ from .vocabulary import (
     ROAD,
     ROAD_WORDS,
     SEASON,
+    SEASON_NOUNS,
     SEASON_POLICY,
     SEASONS_AHEAD,
     SENTENCE_END,
@@ -82,12 +96,14 @@ from .vocabulary import (
     SURFACE,
     TELECOM,
     TELECOM_WORDS,
+    THROWN_DOWN,
     TICKS,
     TIME_RE,
     TIMES,
     TREE_MODAL,
     TREE_NEAR,
     TREES,
+    WALLS,
     YEAR,
 )
 
@@ -205,6 +221,21 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
             return PAST
     if HYPO in g and r.has(before, HYPOTHESIS):
         return HYPO
+    # months or years of it, its sentence not saying now ("с 2020 г. в доме течёт крыша"; round 10, D1)
+    if LONG in g and _long_duration(r, sentence) and not _says_now(r, sentence):
+        return LONG
+    if LOOSE_WIRE in g and _loose_wire(r, combo, span):
+        return (
+            LOOSE_WIRE  # "торчит провод", "провода оторваны от стен", "оторван провод. Не работает домофон"
+        )
+    if HATCH in g and any(
+        r.readings[k] & _MANHOLE_WORDS
+        and r.has(range(max(span.start, k - 3), min(span.stop, k + 4)), HATCH_WORDS)
+        for k in combo
+    ):
+        return HATCH  # "крышка загрузочного люка мусоропровода", "цокольный люк": no manhole in a path
+    if ICE_DOWN in g and _ice_down(r, sentence):
+        return ICE_DOWN  # "неубранный лёд с крыш на тротуаре", "во время уборки наледей с крыши разбили …"
     if SUPPOSITION in g and _supposed(r, before, sentence):
         return SUPPOSITION
     if MODAL in g and any("мочь" in r.readings[j] for j in range(max(span.start, first - 3), first)):
@@ -348,6 +379,111 @@ def _negates_across(r: Reading, k: int, combo: tuple[int, ...]) -> bool:
         return False
     between = k - 1
     return between in combo or not (_is_verb(r.words[between]) and not r.readings[between] & MODALS)
+
+
+_NUMBERS = {"два": 2, "две": 2, "полтора": 1, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7}
+_NUMBERS |= {"восемь": 8, "девять": 9, "десять": 10, "один": 1, "одна": 1}
+_COUNT = re.compile(r"^(\d{1,2})(?:-?х|-?ти|-?ми)?$")
+
+
+def _number(word: str) -> int:
+    """The count a word says: "4", "2-х", "четыре" → 4, 2, 4; 0 when none."""
+    match = _COUNT.match(word)
+    return int(match.group(1)) if match else _NUMBERS.get(word, 0)
+
+
+def _long_duration(r: Reading, sentence: range) -> bool:
+    """A sentence says its trouble has lasted months or years (round 10, D1): "с 2020 г.", "с июля",
+    "с октября месяца", "с лета", "четыре года", "несколько месяцев", "длительное время", "никогда",
+    "годами". A start on a date ("с 5 декабря", "с 10:00") or days and weeks
+    ("третий день", "неделю") are an outage now, not this."""
+    words = r.words
+    for j in sentence:
+        here = r.readings[j]
+        if here & LONG_WORDS:
+            if not here & {"длительный", "долгий"}:
+                return True
+            if j + 1 in sentence and r.readings[j + 1] & {"время", "срок", "период"}:
+                return True
+        if words[j] in ("с", "со") and j + 1 in sentence:
+            after = r.readings[j + 1]
+            if YEAR.match(words[j + 1]) or after & (MONTHS | SEASON_NOUNS):
+                return True
+        if here & LONG_UNITS and j - 1 in sentence:
+            count = _number(words[j - 1])
+            if (
+                count >= 2
+                or (count == 1 and "год" in here)
+                or r.readings[j - 1] & {"несколько", "много", "многий"}
+            ):
+                return True
+    return False
+
+
+def _says_now(r: Reading, sentence: range) -> bool:
+    """The sentence says it is happening now: "сегодня", "сейчас", "опять", "теперь", "с утра", "с 10:00"."""
+    if r.has(sentence, NOW_WORDS | {"теперь"}):
+        return True
+    if any(
+        r.words[j] in ("с", "со") and r.readings[j + 1] & {"утро", "вечер", "ночь"}
+        for j in sentence
+        if j + 1 in sentence
+    ):
+        return True
+    tokens = r.analyzed.tokens
+    return bool(
+        TIME_RE.search(r.analyzed.text[tokens[sentence.start].start : tokens[sentence[-1]].stop].lower())
+    )
+
+
+def tense_signals(r: Reading, at: Iterable[int]) -> frozenset[str]:
+    """What the sentences holding the tokens ``at`` (a cue's first word each) say of time: "duration"
+    (months or years of it, :func:`_long_duration`) and "now" (:func:`_says_now`) — features of the
+    learned model beside the guards (round 10)."""
+    out: set[str] = set()
+    for span in {r.sentence[i]: r.sentence_span(i) for i in at}.values():
+        if _long_duration(r, span):
+            out.add("duration")
+        if _says_now(r, span):
+            out.add("now")
+    return frozenset(out)
+
+
+_LOOSE = frozenset({"торчать", "оторвать", "оторванный", "оторваться"})
+
+
+def _loose_wire(r: Reading, combo: tuple[int, ...], span: range) -> bool:
+    """A wire that sticks out or was pulled off a wall, or an intercom's or antenna's, with nothing bare,
+    sparking, live or of a pole or a line in its sentence (round 10, L3): "торчит провод", "провода
+    оторваны от стен", "оторван провод. Не работает домофон"."""
+    verbs = [k for k in combo if r.readings[k] & _LOOSE]
+    if not verbs or r.has(span, LIVE_OR_LINE):
+        return False
+    if any(r.readings[k] & {"торчать"} for k in verbs):
+        return True
+    off_wall = any(
+        r.words[j] == "от" and r.readings[j + 1] & WALLS
+        for k in verbs
+        for j in range(k, min(span.stop, k + 4) - 1)
+    )
+    following = range(span.start, min(len(r.words), span.stop + 8))  # the sentence and the next words
+    return off_wall or r.has(following, LOW_CURRENT)
+
+
+def _ice_down(r: Reading, sentence: range) -> bool:
+    """Roof ice or snow already down, or named in a clause about clearing it (round 10, L5): "неубранный
+    снег и лёд с крыш на тротуаре", "во время уборки наледей с крыши разбили фонарь" — unless the sentence
+    says it hangs or falls ("сосульки свисают", "лёд падает на тротуар")."""
+    if r.has(sentence, HANGING):
+        return False
+    if r.has(sentence, THROWN_DOWN):
+        return True
+    for j in sentence:
+        if j + 1 in sentence and r.words[j] == "на" and r.readings[j + 1] & GROUND:
+            return True
+        if r.readings[j] & CLEARING and j - 1 in sentence and r.words[j - 1] in ("время", "при", "после"):
+            return True
+    return False
 
 
 def _lasting(r: Reading) -> bool:

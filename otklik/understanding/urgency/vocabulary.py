@@ -38,6 +38,14 @@ SUPPOSITION = "supposition"  # "ждут, пока он рухнет", "зима
 FINISH = "finish"  # "обвалившаяся штукатурка стены": the wall's finish fell, not the wall
 FINISH_WORDS = frozenset({"штукатурка", "краска", "побелка", "отделка", "плитка", "обои", "шпаклевка"})
 SURFACE = "surface_wiring"  # "открытые провода на стенах": wiring run on the wall, nothing bare or live
+# Round 10 (D1): a leak or a supply cut that has lasted months or years ("с 2020 г.", "четыре года", "с июля",
+# "длительное время", "никогда не было", "постоянно") — unless its sentence says now ("сегодня", "с утра").
+LONG = "duration"
+# Round 10 (L3): a wire that sticks out or is pulled off a wall, an intercom's or an antenna's — nothing
+# bare, sparking, live or torn off a pole or a line.
+LOOSE_WIRE = "loose_wire"
+HATCH = "hatch"  # round 10 (L4): a refuse chute's, a plinth's or an inspection hatch — no manhole in a path
+ICE_DOWN = "ice_down"  # round 10 (L5): roof ice already down ("лёд с крыш на тротуаре") or named in passing
 
 NEGATIONS = frozenset({"не", "нет", "ни"})
 # Suppositions: what the writer supposes or waits for, not what is there ("как будто есть прорывы").
@@ -59,17 +67,11 @@ FENCE_NOUNS = frozenset({"ограждение", "забор", "ограда", "
 FENCE_GONE = frozenset(
     {"убрать", "снять", "забрать", "демонтировать", "унести", "украсть", "сломать", "упасть", "повалить"}
 )
+# A wire bare, sparking or live.
+BARE = frozenset({"оголить", "оголенный", "оголённый", "голый", "искрить", "искра", "напряжение", "ток"})
 # Words that make "открытые провода" a hazard rather than surface wiring (L1).
-LIVE_WIRE = frozenset(
+LIVE_WIRE = BARE | frozenset(
     {
-        "оголить",
-        "оголенный",
-        "оголённый",
-        "голый",
-        "искрить",
-        "искра",
-        "напряжение",
-        "ток",
         "торчать",
         "оборвать",
         "оборванный",
@@ -288,6 +290,70 @@ DURATION = frozenset(
         "четвёртый",
     }
 )
+# D1: how a long duration is said (read by ``reading._long_duration`` with the numbers before them).
+MONTHS = frozenset(
+    {
+        "январь",
+        "февраль",
+        "март",
+        "апрель",
+        "май",
+        "июнь",
+        "июль",
+        "август",
+        "сентябрь",
+        "октябрь",
+        "ноябрь",
+        "декабрь",
+    }
+)
+SEASON_NOUNS = frozenset({"зима", "весна", "лето", "осень"})
+LONG_WORDS = frozenset({"никогда", "годами", "месяцами", "полгода", "длительный", "долгий"})
+# ... "длительное / долгое время", "много / несколько лет, месяцев", "N лет", "N месяцев" (N ≥ 2).
+LONG_UNITS = frozenset({"год", "месяц"})
+# L3: what a loose wire is when it is a hazard after all; the intercom's, antenna's, camera's wires.
+LIVE_OR_LINE = BARE | frozenset(
+    {
+        "столб",
+        "опора",
+        "лэп",
+        "линия",
+        "электрический",
+        "электропровод",
+        "высоковольтный",
+    }
+)
+WALLS = frozenset({"стена", "фасад", "потолок", "здание", "дом"})
+LOW_CURRENT = frozenset(
+    {"домофон", "антенна", "интернет", "видеонаблюдение", "камера", "телевидение", "кабельный"}
+)
+# L4: a hatch that is no manhole: a refuse chute's, a plinth's, a roof's or an inspection one.
+HATCH_WORDS = frozenset(
+    {
+        "мусоропровод",
+        "мусоропроводный",
+        "загрузочный",
+        "цокольный",
+        "цоколь",
+        "смотровой",
+        "лючок",
+        "ревизия",
+        "ревизионный",
+        "чердачный",
+        "чердак",
+        "кровельный",
+        "вентиляционный",
+    }
+)
+# L5: ice or snow already down, or a clause about clearing it (the cue names it in passing).
+GROUND = frozenset(
+    {"тротуар", "дорога", "земля", "асфальт", "дорожка", "газон", "проезд", "парковка", "двор"}
+)
+THROWN_DOWN = frozenset(
+    {"сбросить", "сброшенный", "скинуть", "сбрасывать", "скидывать", "неубранный", "упавший"}
+)
+CLEARING = frozenset({"уборка", "очистка", "сброс", "чистка"})
+HANGING = frozenset({"висеть", "свисать", "нависать", "нависнуть", "падать", "упасть", "сосулька", "угроза"})
 CHILDREN = frozenset({"ребенок", "ребёнок", "дети", "детский", "малыш", "школьник", "школа", "садик"})
 TIME_RE = re.compile(
     r"(?<![а-я])(?:с|со|в)\s+\d{1,2}[:.]\d{2}(?!\d)|(?<![а-я])с\s+\d{1,2}\.\d{1,2}(?!\d)|(?<![а-я])с\s+\d{1,2}\s+[а-я]+"
