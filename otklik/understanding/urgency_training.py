@@ -22,6 +22,7 @@ same annotations give the same file.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,11 +48,11 @@ GRID = tuple(round(0.02 * i, 2) for i in range(51))
 # The waves the shipped model was trained on: a later wave's rows are neither trained on nor used in
 # the cross-validation until this is raised (after the wave has been measured at first sight on the
 # model as shipped; docs/annotation/urgency.md), so adding a wave leaves the model file as it is.
-TRAINED_THROUGH_WAVE = 10
+TRAINED_THROUGH_WAVE = 11
 # The fresh waves of the forward-chaining check: each drawn blind after the previous round had been
 # frozen (docs/annotation/urgency.md); its development rows are scored by a model fitted on the
 # waves before it. Only those through TRAINED_THROUGH_WAVE are used.
-FORWARD_WAVES = (6, 7, 8, 9, 10)
+FORWARD_WAVES = (6, 7, 8, 9, 10, 11)
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,36 @@ class Row:
     vector: dict[int, float]
     wave: int = 0
     guarded: bool = False  # a guard dropped a cue's words (the third arm of :func:`.learned.combine`)
+    # how many distinct texts of its wave's stratum the row stands for (:func:`fold_weights`; round 10):
+    # a forward fold's figures are the population's, not the drawn rows'
+    weight: float = 1.0
 
 
-def featurize(rows: Sequence[AnnotatedAppeal], blocks: Mapping[str, float] = BLOCKS) -> list[Row]:
+def fold_weights(
+    rows: Sequence[AnnotatedAppeal], strata: Mapping[tuple[str, str], Sequence[object]]
+) -> dict[tuple[str, str], float]:
+    """(dataset, id) → the distinct texts of its data set and stratum a development row of a forward
+    wave stands for in its wave: the stratum's size over the development rows that wave drew from it
+    (round 10, "The plan for round 10": each wave weighted to the population of its strata, as
+    ``evaluate-urgency`` weighs the first-sight wave). A row of another wave weighs 1."""
+    drawn = Counter(
+        (r.wave, r.dataset, r.stratum) for r in rows if not r.held_out and r.wave in FORWARD_WAVES
+    )
+    return {
+        (r.dataset, r.id): (
+            len(strata[(r.dataset, r.stratum)]) / drawn[(r.wave, r.dataset, r.stratum)]
+            if (r.wave, r.dataset, r.stratum) in drawn and (r.dataset, r.stratum) in strata
+            else 1.0
+        )
+        for r in rows
+    }
+
+
+def featurize(
+    rows: Sequence[AnnotatedAppeal],
+    blocks: Mapping[str, float] = BLOCKS,
+    weights: Mapping[tuple[str, str], float] | None = None,
+) -> list[Row]:
     out = []
     for r in rows:
         analyzed = analyze(r.text)
@@ -85,6 +113,7 @@ def featurize(rows: Sequence[AnnotatedAppeal], blocks: Mapping[str, float] = BLO
                 vectorize(analyzed, reading.hits, blocks),
                 r.wave,
                 bool(reading.guards),
+                1.0 if weights is None else weights.get((r.dataset, r.id), 1.0),
             )
         )
     return out
@@ -179,6 +208,12 @@ class OperatingPoint:
     with_guard: float = 1.0  # the third arm: a guard dropped a cue and p ≥ this (1.0: none)
 
 
+def weighted_scores(flags: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
+    """Precision and recall with each row counted by its weight."""
+    tp, flagged, urgent = (float(np.sum(weights[m])) for m in (flags & labels, flags, labels))
+    return (tp / flagged if flagged else 0.0, tp / urgent if urgent else 0.0)
+
+
 def scores(flags: Sequence[bool], labels: Sequence[bool]) -> tuple[float, float]:
     tp = sum(f and y for f, y in zip(flags, labels, strict=True))
     flagged, urgent = sum(flags), sum(labels)
@@ -193,18 +228,22 @@ def at_point(
     alone: float,
     guarded: np.ndarray | None = None,
     with_guard: float = 1.0,
+    weights: np.ndarray | None = None,
 ) -> OperatingPoint:
-    """The combined verdict's figures at one point on each run (:func:`.learned.combine`, vectorised)."""
+    """The combined verdict's figures at one point on each run (:func:`.learned.combine`, vectorised),
+    each row counted with its ``weights`` (the texts it stands for; 1 each when None)."""
     ps, rs, margins = [], [], []
     for fold in folds:
         p, y = fold.p, labels[fold.rows]
+        w = np.ones(len(fold.rows)) if weights is None else weights[fold.rows]
         flags = rules[fold.rows] & (p >= with_rules)
         if alone < NO_ARM:
             flags |= p >= alone
         if guarded is not None and with_guard < NO_ARM:
             flags |= guarded[fold.rows] & ~rules[fold.rows] & (p >= with_guard)
-        tp, flagged = int(np.sum(flags & y)), int(np.sum(flags))
-        precision, recall = (tp / flagged if flagged else 0.0), tp / max(int(np.sum(y)), 1)
+        tp, flagged = float(np.sum(w[flags & y])), float(np.sum(w[flags]))
+        urgent = float(np.sum(w[y]))
+        precision, recall = (tp / flagged if flagged else 0.0), (tp / urgent if urgent else 0.0)
         ps.append(precision)
         rs.append(recall)
         margins.append(min(precision - TARGET_PRECISION, recall - TARGET_RECALL))
@@ -227,6 +266,7 @@ def choose_point(
     rules: Sequence[bool] | np.ndarray,
     labels: Sequence[bool] | np.ndarray,
     guarded: Sequence[bool] | np.ndarray | None = None,
+    weights: Sequence[float] | np.ndarray | None = None,
 ) -> OperatingPoint:
     """The (with_rules, alone, with_guard) thresholds whose combined verdict is furthest above both
     targets over the runs: each run's margin is ``min(precision − TARGET_PRECISION, recall −
@@ -236,11 +276,12 @@ def choose_point(
     grid up to ``alone`` (at ``alone`` the third arm adds nothing); without ``guarded`` it is 1.0."""
     r, y = np.asarray(rules, dtype=bool), np.asarray(labels, dtype=bool)
     g = None if guarded is None else np.asarray(guarded, dtype=bool)
+    w = None if weights is None else np.asarray(weights, dtype=float)
     best: tuple[tuple[float, float, float, float, float], OperatingPoint] | None = None
     for alone in GRID[10:]:
         for with_guard in (t for t in GRID if t <= alone) if g is not None else (1.0,):
             for with_rules in (t for t in GRID if t <= alone):
-                point = at_point(folds, r, y, with_rules, alone, g, with_guard)
+                point = at_point(folds, r, y, with_rules, alone, g, with_guard, w)
                 both = round((point.mean_margin + point.worst_margin) / 2, 6)
                 key = (both, point.mean_margin, point.precision, alone, with_guard)
                 if best is None or key > best[0]:
@@ -249,15 +290,24 @@ def choose_point(
     return best[1]
 
 
-def average_precision(p: np.ndarray, labels: Sequence[bool]) -> float:
+def average_precision(
+    p: np.ndarray, labels: Sequence[bool], weights: Sequence[float] | np.ndarray | None = None
+) -> float:
     from sklearn.metrics import average_precision_score
 
-    return float(average_precision_score(np.array(labels), p))
+    return float(average_precision_score(np.array(labels), p, sample_weight=weights))
 
 
-def fold_quality(folds: Sequence[Fold], labels: np.ndarray) -> float:
-    """The mean average precision of the runs."""
-    return float(np.mean([average_precision(f.p, list(labels[f.rows])) for f in folds]))
+def fold_quality(folds: Sequence[Fold], labels: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """The mean average precision of the runs (rows weighted by ``weights`` when given)."""
+    return float(
+        np.mean(
+            [
+                average_precision(f.p, list(labels[f.rows]), None if weights is None else weights[f.rows])
+                for f in folds
+            ]
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -283,21 +333,29 @@ def _point(point: OperatingPoint) -> dict[str, Any]:
     }
 
 
-def train(rows: Sequence[AnnotatedAppeal], blocks: Mapping[str, float] = BLOCKS) -> Trained:
+def train(
+    rows: Sequence[AnnotatedAppeal],
+    blocks: Mapping[str, float] = BLOCKS,
+    strata: Mapping[tuple[str, str], Sequence[object]] | None = None,
+) -> Trained:
     """Fit on the development rows of ``rows`` through :data:`TRAINED_THROUGH_WAVE` (held-out rows
     and later waves are dropped here, whatever the caller passes): C by the mean forward-fold average
-    precision, the operating point by :func:`choose_point` on that C's forward folds, the random
-    cross-validation measured at it, then the final fit on every such row."""
-    dev = featurize(development(rows), blocks)
+    precision, the operating point by :func:`choose_point` on that C's forward folds — each wave's
+    rows weighted to its strata's population (:func:`fold_weights`) when ``strata`` is given — the
+    random cross-validation measured at it, then the final fit on every such row."""
+    chosen = development(rows)
+    dev = featurize(chosen, blocks, None if strata is None else fold_weights(chosen, strata))
     labels = np.array([r.urgent for r in dev])
     rules = np.array([r.rules for r in dev])
     guarded = np.array([r.guarded for r in dev])
+    row_weights = np.array([r.weight for r in dev])
     forward = {c: forward_folds(dev, c) for c in C_GRID}
-    quality = {c: fold_quality(folds, labels) for c, folds in forward.items()}
+    quality = {c: fold_quality(folds, labels, row_weights) for c, folds in forward.items()}
     c = max(C_GRID, key=lambda k: (round(quality[k], 4), -k))
-    point = choose_point(forward[c], rules, labels, guarded)
-    two_arms = choose_point(forward[c], rules, labels)  # round 8's combination on the same folds
-    rules_alone = [scores(list(rules[f.rows]), list(labels[f.rows])) for f in forward[c]]
+    point = choose_point(forward[c], rules, labels, guarded, row_weights)
+    two_arms = choose_point(forward[c], rules, labels, weights=row_weights)  # round 8's two arms, same folds
+    unweighted = at_point(forward[c], rules, labels, point.with_rules, point.alone, guarded, point.with_guard)
+    rules_alone = [weighted_scores(rules[f.rows], labels[f.rows], row_weights[f.rows]) for f in forward[c]]
     randomly = random_folds(dev, c)
     cv = at_point(randomly, rules, labels, point.with_rules, point.alone, guarded, point.with_guard)
     cv_own = choose_point(randomly, rules, labels, guarded)
@@ -316,10 +374,19 @@ def train(rows: Sequence[AnnotatedAppeal], blocks: Mapping[str, float] = BLOCKS)
                 "recall": r,
                 "rules_precision": round(rp, 4),
                 "rules_recall": round(rr, 4),
-                "average_precision": round(average_precision(f.p, list(labels[f.rows])), 4),
+                "rows_precision": rp_rows,
+                "rows_recall": rr_rows,
+                "average_precision": round(
+                    average_precision(f.p, list(labels[f.rows]), row_weights[f.rows]), 4
+                ),
             }
-            for f, (_, p, r), (rp, rr) in zip(forward[c], point.runs, rules_alone, strict=True)
+            for f, (_, p, r), (rp, rr), (_, rp_rows, rr_rows) in zip(
+                forward[c], point.runs, rules_alone, unweighted.runs, strict=True
+            )
         },
+        "weighted": strata is not None,
+        "forward_rows_precision": unweighted.precision,
+        "forward_rows_recall": unweighted.recall,
         "forward_precision": point.precision,
         "forward_recall": point.recall,
         "forward_worst_margin": point.worst_margin,
@@ -354,14 +421,26 @@ def summary(model: UrgencyModel) -> list[str]:
         "forward chaining (fit on the waves before k, scored on wave k's development rows): "
         "combined precision / recall (rules alone) AP",
     ]
+    weighted = t.get("weighted", False)
+    if weighted:
+        lines.append(
+            "  (each wave's rows weighted to its strata's texts; the drawn rows' own figures after 'rows')"
+        )
     for name, f in t["forward"].items():
+        rows = f"  rows {f['rows_precision']:.3f} / {f['rows_recall']:.3f}" if "rows_precision" in f else ""
         lines.append(
             f"  {name}: {f['rows']} rows, {f['urgent']} urgent: {f['precision']:.3f} / {f['recall']:.3f}"
-            f"  (rules {f['rules_precision']:.3f} / {f['rules_recall']:.3f})  AP {f['average_precision']:.3f}"
+            f"  (rules {f['rules_precision']:.3f} / {f['rules_recall']:.3f})"
+            f"  AP {f['average_precision']:.3f}{rows}"
         )
     lines += [
         f"  mean {t['forward_precision']:.3f} / {t['forward_recall']:.3f}; margin over the targets: "
-        f"mean {t['forward_mean_margin']:+.3f}, worst wave {t['forward_worst_margin']:+.3f}",
+        f"mean {t['forward_mean_margin']:+.3f}, worst wave {t['forward_worst_margin']:+.3f}"
+        + (
+            f"; the drawn rows: {t['forward_rows_precision']:.3f} / {t['forward_rows_recall']:.3f}"
+            if "forward_rows_precision" in t
+            else ""
+        ),
         f"random grouped {t['folds']}-fold CV × seeds {t['seeds']} at this point: "
         f"{t['cv_precision']:.3f} ± {t['cv_precision_sd']:.3f} / "
         f"{t['cv_recall']:.3f} ± {t['cv_recall_sd']:.3f} (AP {t['cv_average_precision']:.3f}); "

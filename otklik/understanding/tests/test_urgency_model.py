@@ -184,7 +184,7 @@ def test_forward_folds_score_each_fresh_wave_by_a_model_fitted_on_the_waves_befo
         vector = {column: 1.0, 100 + i: 0.1}
         return ut.Row("d", str(i), f"d:{i}", urgent, urgent, urgency.Urgency(urgent), vector, wave)
 
-    rows = [row(i, 1 + i % 10, (i // 10) % 2 == 0) for i in range(200)]
+    rows = [row(i, 1 + i % 11, (i // 11) % 2 == 0) for i in range(220)]
     folds = ut.forward_folds(rows, 1.0)
     assert [f.name for f in folds] == [f"wave {k}" for k in ut.FORWARD_WAVES]
     for fold, k in zip(folds, ut.FORWARD_WAVES, strict=True):
@@ -193,6 +193,31 @@ def test_forward_folds_score_each_fresh_wave_by_a_model_fitted_on_the_waves_befo
     point = ut.choose_point(folds, [r.rules for r in rows], labels)
     assert point.worst_margin <= point.mean_margin and len(point.runs) == len(ut.FORWARD_WAVES)
     assert point.precision == 1.0 and point.recall == 1.0  # separable: every wave right
+
+
+def test_forward_folds_count_each_row_for_the_texts_of_its_stratum() -> None:
+    import numpy as np
+
+    from otklik.understanding import urgency_annotations as ua
+    from otklik.understanding import urgency_training as ut
+
+    # round 10: a wave's development rows weighted to its strata — the stratum's distinct texts over the
+    # development rows that wave drew from it (held-out rows are not counted and weigh nothing here)
+    ids = [str(i) for i in range(400) if not ua.held_out(ua.SPB, str(i))][:6]
+    rows = [
+        ua.AnnotatedAppeal(ua.SPB, i, "", 1, "none", s, "", 11) for i, s in zip(ids, "aabbbc", strict=True)
+    ]
+    rows.append(ua.AnnotatedAppeal(ua.SPB, ids[0], "", 1, "none", "a", "", 2))  # not a forward wave
+    strata = {(ua.SPB, "a"): [0] * 100, (ua.SPB, "b"): [0] * 30, (ua.SPB, "c"): [0] * 5}
+    weights = ut.fold_weights(rows[:6], strata)
+    assert [weights[(ua.SPB, i)] for i in ids] == [50.0, 50.0, 10.0, 10.0, 10.0, 5.0]
+    assert ut.fold_weights(rows[6:], strata) == {(ua.SPB, ids[0]): 1.0}
+    # one fold, a hit standing for 1 text and a false alarm for 3: precision 1/4 (1/2 by the rows)
+    fold = ut.Fold("wave 11", np.array([0, 1, 2]), np.array([0.9, 0.9, 0.1]))
+    rules, labels = np.array([True, True, False]), np.array([True, False, True])
+    weighted = ut.at_point([fold], rules, labels, 0.5, 1.0, weights=np.array([1.0, 3.0, 1.0]))
+    assert (weighted.precision, weighted.recall) == (0.25, 0.5)
+    assert ut.at_point([fold], rules, labels, 0.5, 1.0).precision == 0.5
 
 
 def test_an_arm_at_one_is_no_arm() -> None:

@@ -37,7 +37,7 @@ from ..text import AnalyzedText, analyze, fold
 from .cues import Cue, anchors, cues
 from .kinds import CHILD_HAZARDS, COLD_MONTHS, UTILITY_KINDS, UrgencyKind, UrgencyLabel, label_of
 from .learned import Source, combine, load_model
-from .reading import Reading, guarded
+from .reading import Reading, guarded, tense_signals
 from .tone import Tone, assess_tone
 from .vocabulary import CHILDREN, THREATS
 
@@ -136,11 +136,19 @@ class RuleReading:
     urgency: Urgency
     matched: frozenset[str]
     guards: frozenset[str] = frozenset()
+    # what the sentences of the cues' words say of time, dropped or not (round 10): "duration" (months or
+    # years of it, D1) and "now" — so a duration can lower p where a kept cue's word raises it
+    signals: frozenset[str] = frozenset()
 
     @property
     def hits(self) -> list[str]:
-        """The cue hits as the model's feature names: ``m:<kind>`` found, ``g:<guard>`` dropped one."""
-        return sorted(f"m:{k}" for k in self.matched) + sorted(f"g:{g}" for g in self.guards)
+        """The cue hits as the model's feature names: ``m:<kind>`` found, ``g:<guard>`` dropped one,
+        ``s:<signal>`` said in a cue's sentence."""
+        return (
+            sorted(f"m:{k}" for k in self.matched)
+            + sorted(f"g:{g}" for g in self.guards)
+            + sorted(f"s:{s}" for s in self.signals)
+        )
 
 
 def read_rules(analyzed: AnalyzedText, month: int) -> RuleReading:
@@ -156,10 +164,12 @@ def read_rules(analyzed: AnalyzedText, month: int) -> RuleReading:
     every = cues()
     candidates = [every[i] for i in hits if all(slot & present for slot in every[i].slots)]
     reading = Reading(analyzed) if candidates else None  # most messages hold no cue's words at all
+    sentences: set[int] = set()
     for cue in candidates:
         assert reading is not None
         for combo in reading.find(cue):
             matched.add(cue.kind)
+            sentences.add(min(combo))
             guard = guarded(cue, combo, reading, month)
             if guard:
                 dropped.add(guard)
@@ -175,7 +185,8 @@ def read_rules(analyzed: AnalyzedText, month: int) -> RuleReading:
         terms.add(match.group(0))
     ordered = [k for k in _KIND_ORDER if k in kinds]
     found = Urgency(is_urgent=bool(ordered), kinds=ordered, terms=sorted(terms), tone=assess_tone(analyzed))
-    return RuleReading(found, frozenset(matched), frozenset(dropped))
+    signals = tense_signals(reading, sentences) if reading is not None else frozenset()
+    return RuleReading(found, frozenset(matched), frozenset(dropped), signals)
 
 
 _KIND_ORDER = [v for k, v in vars(UrgencyKind).items() if k.isupper()]

@@ -28,7 +28,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not (shared_data() / ua.SPB).exists() or not (shared_data() / ua.KURSK).exists():
             raise CommandError(f"No shared data at {shared_data()}")
-        trained = train(ua.annotated_appeals())
+        rows = ua.annotated_appeals()
+        trained = train(rows, strata=ua.stratify(ua.read_appeals()))
         Path(options["output"]).write_text(trained.model.to_json(), encoding="utf-8")
         load_model.cache_clear()
         m = trained.model
