@@ -311,6 +311,9 @@ CELERY_TASK_ROUTES = {
 # otklik/intake/pipeline/order.py.
 OTKLIK_PIPELINE_ORDER_WAIT_SECONDS = float(os.environ.get("OTKLIK_PIPELINE_ORDER_WAIT_SECONDS", "30"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Each worker's Prometheus counters, in a folder of its own under this one; the web server's /metrics
+# on the same machine sums them (otklik/ops/metrics.py).
+OTKLIK_WORKER_METRICS_DIR = os.environ.get("OTKLIK_WORKER_METRICS_DIR", str(VAR_DIR / "prometheus-workers"))
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Beat's schedule is the registry of periodic jobs (otklik.periodic; each app registers its own).
 CELERY_BEAT_SCHEDULER = "otklik.celery:Scheduler"

@@ -7,19 +7,25 @@ Read from the database and the broker when scraped (:class:`StateCollector`): ov
 letters of the last 24 hours, queue depth and the oldest task's age, each connector's failures in a
 row, each periodic job's age.
 
-Under gunicorn with several processes (and Celery workers on the same machine) the counters go
-through ``PROMETHEUS_MULTIPROC_DIR`` and every process's figures are summed at ``/metrics``.
+Under gunicorn with several processes the counters go through ``PROMETHEUS_MULTIPROC_DIR`` (the web
+server's own folder); every Celery worker counts in files too, in a folder of its own under
+:func:`worker_dir` (its pool's children count the pipeline, not the process that starts them:
+:mod:`otklik.ops.signals`). The web server's ``/metrics`` sums both, so one machine's pipeline
+counters are at its ``/metrics``; a worker on another machine serves its own folder on
+``OTKLIK_WORKER_METRICS_PORT``.
 """
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
-from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client import REGISTRY
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -87,12 +93,33 @@ class _Combined:
             yield from collector.collect()
 
 
+def worker_dir() -> Path:
+    """The folder under which each Celery worker of this machine keeps its counters' files."""
+    from django.conf import settings
+
+    return Path(settings.OTKLIK_WORKER_METRICS_DIR)
+
+
+class _Files:
+    """Counters of every process that wrote into ``folders`` (multiprocess files), merged into one
+    family per metric — two collectors of the same names would repeat a family, which Prometheus
+    refuses."""
+
+    def __init__(self, *folders: Path) -> None:
+        self.folders = folders
+
+    def collect(self) -> Iterable[Metric]:
+        files = sorted(f for folder in self.folders for f in glob.glob(str(folder / "*.db")))
+        return MultiProcessCollector.merge(files, accumulate=True)
+
+
 def registry(*, with_state: bool = False) -> Any:
     """What ``/metrics`` exposes: every process's counters (multiprocess mode) or this process's,
-    plus, for the web, the state gauges."""
+    plus, for the web, the state gauges and the counters of this machine's Celery workers."""
     extra = [StateCollector()] if with_state else []
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        reg = CollectorRegistry()
-        MultiProcessCollector(reg)
-        return _Combined(reg, *extra)
+    own = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if own:
+        workers = sorted(p for p in worker_dir().glob("*") if p.is_dir()) if with_state else []
+        folders = [Path(own), *(p for p in workers if p != Path(own))]
+        return _Combined(_Files(*folders), *extra)
     return _Combined(REGISTRY, *extra)
