@@ -73,3 +73,64 @@ def test_every_otklik_command_the_guide_runs_exists() -> None:
     named = set(re.findall(r"(?:^\s*|/bin/|&&\s*|;\s*)otklik ([a-z][a-z_-]+)", blocks, flags=re.M))
     assert {"migrate", "backup", "restore_check", "collectstatic"} <= named
     assert named - set(get_commands()) - {name.replace("_", "-") for name in get_commands()} == set()
+
+
+def test_new_code_takes_a_restart_of_the_web_server_not_a_reload(tmp_path: Path) -> None:
+    """otklik/gunicorn.py preloads the application in gunicorn's master: a reload (HUP) replaces the
+    worker processes, forked from that master with the code it loaded at start. The upgrade procedure
+    must therefore restart the web server after installing new code, not reload it."""
+    import os
+    import signal
+    import sys
+
+    import httpx
+
+    from otklik.testing.stack import free_port, wait_for
+
+    module = tmp_path / "otklik_reload_probe.py"
+    code = (
+        "import os\n"
+        "def application(environ, start):\n"
+        "    start('200 OK', [])\n"
+        "    return [b'%s %%d' %% os.getpid()]\n"
+    )
+    module.write_text(code % "old", encoding="utf-8")
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tmp_path),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OTKLIK_VAR_DIR": str(tmp_path / "var"),
+        "OTKLIK_WEB_METRICS_DIR": str(tmp_path / "metrics"),
+        "OTKLIK_BIND": f"127.0.0.1:{port}",
+        "OTKLIK_WEB_WORKERS": "1",
+    }
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:otklik.gunicorn", "otklik_reload_probe:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    answers: list[str] = []
+
+    def answered() -> bool:
+        try:
+            answers.append(httpx.get(f"http://127.0.0.1:{port}/", timeout=5).text)
+        except httpx.HTTPError:
+            return False
+        return True
+
+    try:
+        wait_for(answered, 60, "gunicorn to answer")
+        first_worker = answers[-1].split()[1]
+        module.write_text(code % "new", encoding="utf-8")  # the upgrade's new code
+        os.kill(web.pid, signal.SIGHUP)
+        wait_for(lambda: answered() and answers[-1].split()[1] != first_worker, 60, "a new worker")
+        assert answers[-1].split()[0] == "old"  # the new worker runs the code loaded at start
+    finally:
+        os.killpg(web.pid, signal.SIGTERM)
+        web.wait(timeout=60)
+    upgrade = (DEPLOY / "upgrade.md").read_text(encoding="utf-8")
+    assert "systemctl restart otklik-web" in upgrade and "reload otklik-web" not in upgrade
