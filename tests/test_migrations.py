@@ -118,7 +118,8 @@ def test_a_fresh_migrate_marks_what_the_similar_stage_reads() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_the_concurrent_index_build_runs_again_after_a_failed_one() -> None:
     """intake/0017 runs outside a transaction (CREATE INDEX CONCURRENTLY); a build that failed midway
-    leaves an INVALID index, which running the migration again drops and builds anew. Here the failed
+    leaves an INVALID index, which running the migration again drops and builds anew; a valid one
+    (built by intake/0016 before 0017 existed) is kept. Here the failed
     build is a real one: a UNIQUE concurrent build over two cases one statement marked alike."""
     if connection.vendor != "postgresql":
         pytest.skip("the marks are PostgreSQL triggers (nothing on SQLite)")
@@ -139,6 +140,13 @@ def test_the_concurrent_index_build_runs_again_after_a_failed_one() -> None:
             "SELECT indisvalid FROM pg_index WHERE indexrelid = 'cases_case_changed_xid'::regclass"
         )
         assert cursor.fetchone() == (False,)  # the failed build's leftover
+        # the other as intake/0016 built it before 0017 existed: valid, left as it is
+        cursor.execute(
+            "CREATE INDEX intake_message_changed_xid ON intake_message (changed_xid) "
+            "WHERE changed_xid IS NOT NULL"
+        )
+        cursor.execute("SELECT 'intake_message_changed_xid'::regclass::oid")
+        (built_before,) = cursor.fetchone()
     call_command("migrate", "intake", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -146,3 +154,5 @@ def test_the_concurrent_index_build_runs_again_after_a_failed_one() -> None:
             "WHERE c.relname IN ('cases_case_changed_xid', 'intake_message_changed_xid')"
         )
         assert sorted(cursor.fetchall()) == [(True, False), (True, False)]
+        cursor.execute("SELECT 'intake_message_changed_xid'::regclass::oid")
+        assert cursor.fetchone() == (built_before,)
