@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection, transaction
@@ -180,15 +181,13 @@ def _candidates(
     (PostgreSQL) gets the places of the open cases found (:func:`_keys_found_postgresql`)."""
     wanted, earliest, latest = _window(targets)
     by_key: dict[int, list[tuple[int, int]]] = {}
-    found_in: dict[int, tuple[str, int]] = {}
-    for key, message_id, posted_at, digest, case_id in _keys_found(
-        wanted, earliest, latest, prefetched, places
-    ):
+    found = _keys_found(wanted, earliest, latest, prefetched, places)
+    for key, message_id, posted_at, _, _ in found:
         by_key.setdefault(key, []).append((message_id, posted_at))
-        found_in[message_id] = (digest, case_id)
+    found_in = {message_id: (digest, case_id) for _, message_id, _, digest, case_id in found}
     for key, rows in by_key.items():  # a template many residents copy: the latest few stand for all
         if len(rows) > _MAX_PER_KEY:
-            by_key[key] = sorted(rows, key=lambda row: (row[1], row[0]))[-_MAX_PER_KEY:]
+            by_key[key] = sorted(rows, key=_AT_THEN_ID)[-_MAX_PER_KEY:]
     return by_key, found_in
 
 
@@ -401,6 +400,10 @@ def remember_fingerprint(message_id: int, digest: str, fp: dedup.Fingerprint) ->
     return fp
 
 
+# sort keys of the rows (key, message id, posted at[, …]) and of a key's (message id, posted at):
+# itemgetter builds the same tuples as a lambda, without a Python call per row
+_KEY_AT_ID = itemgetter(0, 2, 1)
+_AT_THEN_ID = itemgetter(1, 0)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _WINDOW_MICROSECONDS = dedup.WINDOW // _MICROSECOND
@@ -504,7 +507,7 @@ def _keys_found_postgresql(
             )
             rows += _of_open_cases(cursor, older, places)
     # one order however the rows were read: (key, posted at, message id), as the index has them
-    return sorted(rows, key=lambda r: (r[0], r[2], r[1]))
+    return sorted(rows, key=_KEY_AT_ID)
 
 
 def _of_open_cases(
@@ -559,12 +562,8 @@ def _open_rows(
 ) -> list[tuple[int, int, int, str, int]]:
     """(key, message id, posted at, text hash, case id) of the rows ``found`` whose message is of a
     case in ``places`` (open, written to no one)."""
-    rows = []
-    for key, mid, posted in found:
-        message = messages.get(mid)
-        if message is not None and message[1] in places:
-            rows.append((key, mid, posted, *message))
-    return rows
+    kept = {mid: message for mid, message in messages.items() if message[1] in places}
+    return [(key, mid, posted, *kept[mid]) for key, mid, posted in found if mid in kept]
 
 
 def _changed_since(

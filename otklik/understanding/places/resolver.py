@@ -22,10 +22,16 @@ from .registry import AddressIndex, Geocoded
 
 _WORD = re.compile(r"\w+(?:-\w+)*")
 
+# The letters (either case) any of INSTITUTION_PATTERNS can start with (test_places checks each
+# pattern against them): ahead of the alternation, a position where none stands is passed over at
+# once, not tried against every pattern in turn — half the scan's time on a message without any.
+INSTITUTION_FIRST_LETTERS = "абгдклмопрстфцш"
 # Any of extract_institution's patterns, without what must surround them: a text it does not match
 # has no institution, and one regex scan costs a third of one scan per kind of institution.
 _MAYBE_INSTITUTION = re.compile(
-    "|".join(f"(?:{pattern})" for pattern, _label in INSTITUTION_PATTERNS),
+    f"(?=[{INSTITUTION_FIRST_LETTERS}])(?:"
+    + "|".join(f"(?:{pattern})" for pattern, _label in INSTITUTION_PATTERNS)
+    + ")",
     re.IGNORECASE,
 )
 

@@ -3,7 +3,9 @@ moderators' confirmed places, CSV import."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,3 +113,69 @@ def test_the_registry_is_edited_in_the_admin(region, admin_client) -> None:
     listing = admin_client.get("/admin/understanding/institution/", {"q": "Энгельс"})
     assert listing.status_code == 200 and "школа" in listing.content.decode()
     assert admin_client.get(f"/admin/understanding/institution/{row.pk}/change/").status_code == 200
+
+
+def _first_letters(items: Any) -> tuple[set[str] | None, bool]:
+    """The characters a parsed pattern (``re._parser``) can start with (None: any character) and
+    whether it can match the empty string."""
+    c = importlib.import_module("re._constants")  # (CPython's own parser of patterns)
+
+    out: set[str] = set()
+    for op, av in items:
+        if op is c.LITERAL:
+            return out | {chr(av)}, False
+        if op is c.IN:
+            for kind, value in av:
+                if kind is c.LITERAL:
+                    out.add(chr(value))
+                elif kind is c.RANGE:
+                    out |= {chr(v) for v in range(value[0], value[1] + 1)}
+                else:  # a category (\w, \d …): any character of it
+                    return None, False
+            return out, False
+        if op in (c.BRANCH, c.SUBPATTERN, c.MAX_REPEAT, c.MIN_REPEAT):
+            parts = av[1] if op is c.BRANCH else [av[-1]]
+            empty = op is not c.BRANCH and op is not c.SUBPATTERN and av[0] == 0
+            for part in parts:
+                letters, part_empty = _first_letters(part)
+                if letters is None:
+                    return None, False
+                out |= letters
+                empty = empty or part_empty
+            if not empty:
+                return out, False
+        elif op not in (c.AT, c.ASSERT, c.ASSERT_NOT):  # (zero-width: the next item starts it)
+            return None, False
+    return out, True
+
+
+def test_the_institution_gate_passes_over_no_letter_a_pattern_starts_with() -> None:
+    """The gate's lookahead letters hold the first letter of every way each institution pattern can
+    start (else a text naming that institution would never be searched for it), and the gate finds
+    exactly what the plain alternation of the patterns finds."""
+    import re
+
+    _parser = importlib.import_module("re._parser")
+    from otklik.understanding.places.data import INSTITUTION_PATTERNS
+    from otklik.understanding.places.resolver import _MAYBE_INSTITUTION, INSTITUTION_FIRST_LETTERS
+
+    allowed = set(INSTITUTION_FIRST_LETTERS)
+    for pattern, label in INSTITUTION_PATTERNS:
+        letters, empty = _first_letters(_parser.parse(pattern, re.IGNORECASE))
+        assert letters is not None and not empty, label
+        assert {letter.lower() for letter in letters} <= allowed, (label, letters - allowed)
+    assert _first_letters(_parser.parse(r"(?:ясл\w+)?сад", re.IGNORECASE))[0] == {"я", "с"}
+    plain = re.compile("|".join(f"(?:{p})" for p, _ in INSTITUTION_PATTERNS), re.IGNORECASE)
+    for text in [
+        "В ЦРБ нет врача",
+        "МФЦ закрыт",
+        "Д/С №5 без отопления",
+        "у Школы 3 яма",
+        "во дворе ФАПа грязь",
+        "Отделение почты закрыто",
+        "ТЕХНИКУМ",
+        "нет света на улице Ленина",
+        "",
+    ]:
+        gate, expected = _MAYBE_INSTITUTION.search(text), plain.search(text)
+        assert (gate and gate.span()) == (expected and expected.span()), text
