@@ -35,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     model = None if args.rules_only else load_model()
     score = model.score if model is not None else None
-    rows = ua.annotated_appeals()
+    rows = ua.released(ua.annotated_appeals())
     result = wave_errors(
         rows,
         args.wave,

@@ -416,9 +416,10 @@ def draw_sample(
 ) -> list[tuple[str, str, str, int]]:
     """(dataset, id, stratum, wave) of the appeals read, as ``urgency.md`` describes (seeded waves).
 
-    By default the waves through :data:`FRESH_WAVE`: the annotation files must be exactly them. A wave
-    defined after it is committed before it is drawn or read and is in the files only once labelled
-    whole (then ``FRESH_WAVE`` is raised to it); ``through_wave`` draws it for the annotator. Each
+    By default the waves through :data:`FRESH_WAVE`, the released ones. A wave defined after it is
+    committed before it is drawn or read and is in the files only once labelled whole
+    (:func:`files_match_draw`; ``FRESH_WAVE`` is raised to it once the round it measures is frozen);
+    ``through_wave`` draws it for the annotator. Each
     wave draws from what the earlier ones left, so stopping early never changes an earlier wave.
     """
     last = FRESH_WAVE if through_wave is None else through_wave
@@ -434,6 +435,23 @@ def draw_sample(
                 taken.add((dataset, unit.id))
                 out.append((dataset, unit.id, stratum, wave))
     return out
+
+
+def files_match_draw(rows: Iterable[AnnotatedAppeal], strata: Mapping[tuple[str, str], list[Unit]]) -> bool:
+    """Whether the annotation files are exactly the documented draw: the waves through
+    :data:`FRESH_WAVE`, and any later defined wave only whole. A wave read blind while the round it
+    measures is being built is committed with ``FRESH_WAVE`` unchanged and waits in the files, outside
+    every figure and training (:func:`released`), until that round is frozen and ``FRESH_WAVE`` raised."""
+    rows = list(rows)
+    last = max([FRESH_WAVE, *(r.wave for r in rows)])
+    if last > len(WAVES):
+        return False
+    return set(draw_sample(strata, through_wave=last)) == {(r.dataset, r.id, r.stratum, r.wave) for r in rows}
+
+
+def released(rows: Iterable[AnnotatedAppeal]) -> list[AnnotatedAppeal]:
+    """The rows of the waves through :data:`FRESH_WAVE`: what figures and training may use."""
+    return [r for r in rows if r.wave <= FRESH_WAVE]
 
 
 def population_weights(

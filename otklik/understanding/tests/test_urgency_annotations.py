@@ -26,7 +26,7 @@ def test_annotation_files_use_the_guides_labels_and_strata() -> None:
     for dataset, path in ua.FILES.items():
         rows = ua.read_annotations(path, ua.LABELS)
         assert len(rows) > 300, dataset
-        assert {r.stratum for r in rows} <= set(ua.STRATA) | set(ua.R8_STRATA)
+        assert {r.stratum for r in rows} <= set(ua.STRATA) | {s for f in ua.FROZEN_SCORES for s in f.strata}
         assert all(not r.note or len(r.note) < 120 for r in rows)  # notes, never texts
     assert len(ua.read_old_rules()) > 500
 
@@ -36,7 +36,7 @@ def test_the_files_are_the_documented_draw_and_the_rules_hold_on_the_development
     appeals = ua.read_appeals()
     rows = ua.annotated_appeals(appeals=appeals)
     strata = ua.stratify(appeals)
-    assert set(ua.draw_sample(strata)) == {(r.dataset, r.id, r.stratum, r.wave) for r in rows}
+    assert ua.files_match_draw(rows, strata)
     assert len(rows) >= 600 and sum(r.urgent for r in rows) >= 200
 
     # The rules were written on the development rows of waves 1-6 (round 5 on wave 6's errors); waves 7
@@ -61,6 +61,29 @@ def test_a_wave_defined_after_the_fresh_one_is_drawn_only_when_asked(monkeypatch
     defined = ua.draw_sample(strata, through_wave=3)
     assert defined[:10] == documented and [w for *_, w in defined[10:]] == [3] * 5
     assert len({i for _, i, _, _ in defined}) == 15
+
+
+def test_a_later_wave_labelled_whole_waits_in_the_files_until_fresh_wave_is_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A wave read blind while the round it measures is built is committed with FRESH_WAVE unchanged:
+    # the files are still the documented draw, and no figure or training sees its rows until the raise.
+    stratum = [ua.Unit(ua.SPB, str(i), "", (str(i),)) for i in range(40)]
+    strata = {(ua.SPB, "no_cue"): stratum}
+    waves = tuple((seed, {(ua.SPB, "no_cue"): 5}, False) for seed in (1, 2, 3))
+    monkeypatch.setattr(ua, "WAVES", waves)
+    monkeypatch.setattr(ua, "FRESH_WAVE", 2)
+    rows = [_row(d, i, s, w) for d, i, s, w in ua.draw_sample(strata, through_wave=3)]
+    assert ua.files_match_draw(rows, strata)
+    assert ua.files_match_draw(rows[:10], strata)
+    assert not ua.files_match_draw(rows[:-1], strata)  # the later wave only in part
+    assert not ua.files_match_draw(rows[:9] + rows[10:], strata)  # a fresh wave's row missing
+    assert not ua.files_match_draw([*rows, _row(ua.SPB, "39", "no_cue", 4)], strata)  # an undefined wave
+    stray = next(u.id for u in stratum if u.id not in {r.id for r in rows})
+    assert not ua.files_match_draw([*rows[:-1], _row(ua.SPB, stray, "no_cue", 3)], strata)
+    assert [r.wave for r in ua.released(rows)] == [1] * 5 + [2] * 5
+    monkeypatch.setattr(ua, "FRESH_WAVE", 3)
+    assert ua.released(rows) == rows
 
 
 def _row(dataset: str, id_: str, stratum: str, wave: int, label: str = "none") -> ua.AnnotatedAppeal:

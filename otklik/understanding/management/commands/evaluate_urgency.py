@@ -35,9 +35,9 @@ class Command(BaseCommand):
         appeals = ua.read_appeals()
         rows = ua.annotated_appeals(appeals=appeals)
         strata = ua.stratify(appeals)
-        drawn = ua.draw_sample(strata)
-        if set(drawn) != {(r.dataset, r.id, r.stratum, r.wave) for r in rows}:
+        if not ua.files_match_draw(rows, strata):
             raise CommandError("The annotation files do not match the documented draw (urgency.md).")
+        rows = ua.released(rows)  # a wave labelled after FRESH_WAVE waits for its round to be frozen
         parts = ("development", "held-out") if options["part"] == "both" else (options["part"],)
         model = load_model()
         if model is None:
