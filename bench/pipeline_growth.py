@@ -182,15 +182,16 @@ def main() -> None:
     print(f"# load before: {ingest.machine_load()}; warm-up {warm_up():.1f} s", flush=True)
     total = BatchResult()
     analyzed = 0
-    # each simulated process's own caches: (similar._FINGERPRINTS, dedup._RECENT, runner._last_sequence)
-    caches: list[list[Any]] = [[{}, {}, None] for _ in range(args.processes)]
+    # each simulated process's own caches: (similar._FINGERPRINTS, dedup._RECENT, runner._last_sequence,
+    # similar._KNOWN: the messages and cases its look-ups read)
+    caches: list[list[Any]] = [[{}, {}, None, similar._Known()] for _ in range(args.processes)]
 
     def batch_of(number: int, chunk: list[dict[str, Any]]) -> BatchResult:
         reread(number)
         if args.processes == 1:
             return run_batch(chunk, timings={})
         own = caches[number % args.processes]
-        similar._FINGERPRINTS, dedup._RECENT, runner._last_sequence = own  # type: ignore[attr-defined]
+        similar._FINGERPRINTS, dedup._RECENT, runner._last_sequence, similar._KNOWN = own  # type: ignore[attr-defined]
         sequence = order.register()
         order.start(sequence)
         try:

@@ -410,7 +410,8 @@ def test_the_turn_reads_again_only_what_changed_since_the_look_up(region, monkey
 
     def changed_spy(cursor, seen, columns):
         found = changed(cursor, seen, columns)
-        changed_in_turn.append({row[0] for row in found})
+        if in_turn:  # (the look-up before it asks too, for what its process read before)
+            changed_in_turn.append({row[0] for row in found})
         return found
 
     monkeypatch.setattr(order, "take_turn", turn)
@@ -429,3 +430,104 @@ def test_the_turn_reads_again_only_what_changed_since_the_look_up(region, monkey
     assert (result.attached, result.created_cases) == (2, 1)
     for i in range(2):
         assert Message.objects.get(external_id=f"order-{10 + i}").case_id == cases[i]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "change",
+    [
+        "nothing",
+        "closed",
+        "moved out",
+        "rerouted",
+        "reopened",
+        "merged",
+        "moved in",
+        "message deleted",
+        "new",
+    ],
+)
+def test_a_look_up_reads_only_the_messages_and_cases_not_read_before_or_changed_since(
+    region, monkeypatch, change
+) -> None:
+    """A worker's look-ups before its turns read the candidates' messages and cases once: a later
+    look-up reads only those it has not read, and those an operator changed since the last one (the
+    marks of :mod:`otklik.intake.changes`) — and finds what a look-up reading them all finds."""
+    from types import SimpleNamespace
+
+    from otklik.cases.choices import CaseStatus
+    from otklik.cases.models import Case
+    from otklik.intake import dedup
+
+    require_postgresql()
+    houses = [f"Энгельс, улица Тельмана, дом {n}" for n in range(1, 4)]
+    run_batch([{**_item(i, SHUTTERS, 30 - i), "address": h} for i, h in enumerate(houses)], now=NOW)
+    run_batch([_item(5, f"Энгельс. {LAMPS}", 20)], now=NOW)
+    stored = [Message.objects.get(external_id=f"order-{i}") for i in range(3)]
+    lamps = Message.objects.get(external_id="order-5")
+    if change == "reopened":
+        Case.objects.filter(pk=stored[2].case_id).update(status=CaseStatus.CLOSED)
+    target = SimpleNamespace(posted_at=NOW, lookup_keys=dedup.fingerprint(SHUTTERS).lookup_keys())
+    read: dict[str, set[int]] = {"messages": set(), "cases": set()}
+    for name in read:
+        original = getattr(similar, f"_read_{name}")
+
+        def spy(cursor, ids, original=original, name=name):
+            read[name].update(ids)
+            return original(cursor, ids)
+
+        monkeypatch.setattr(similar, f"_read_{name}", spy)
+
+    def look_up() -> similar.Prefetched:
+        return similar._prefetch_keys(*similar._window([target]))
+
+    similar._KNOWN.clear()
+    look_up()  # the first look-up reads them all
+    assert read["messages"] == {m.pk for m in stored} and read["cases"] == {m.case_id for m in stored}
+    case = stored[2].case_id
+    if change == "closed":
+        Case.objects.filter(pk=case).update(status=CaseStatus.CLOSED)
+    elif change == "moved out":
+        Case.objects.filter(pk=case).update(address="Энгельс, улица Тельмана, дом 9")
+    elif change == "rerouted":
+        Case.objects.filter(pk=case).update(territory=region["balakovo_district"])
+    elif change == "reopened":
+        Case.objects.filter(pk=case).update(status=CaseStatus.IN_PROGRESS)
+    elif change == "merged":  # as cases.actions.work.merge does
+        Case.objects.filter(pk=case).update(status=CaseStatus.MERGED)
+        Message.objects.filter(case_id=case).update(case_id=lamps.case_id)
+    elif change == "moved in":  # the lamps' message moved to a candidate's case: not a candidate itself
+        Message.objects.filter(pk=lamps.pk).update(case_id=case)
+    elif change == "message deleted":
+        stored[2].delete()
+    elif change == "new":
+        run_batch([{**_item(9, SHUTTERS, 10), "address": "Энгельс, улица Тельмана, дом 7"}], now=NOW)
+    for found in read.values():
+        found.clear()
+    again = look_up()
+    read_again = (set(read["messages"]), set(read["cases"]))
+    similar._KNOWN.clear()
+    fresh = look_up()  # (reads them all)
+
+    assert (again.rows, again.messages, again.asked, again.places) == (
+        fresh.rows,
+        fresh.messages,
+        fresh.asked,
+        fresh.places,
+    )
+    new = Message.objects.filter(external_id="order-9").first()
+    assert (new is not None) == (change == "new")
+    # a changed case's messages are read again (one may be gone), a moved message and its new case
+    again_read = ({stored[2].pk}, {case})
+    expected = {
+        "nothing": (set(), set()),
+        "closed": again_read,
+        "moved out": again_read,
+        "rerouted": again_read,
+        "reopened": again_read,
+        "merged": ({stored[2].pk}, {lamps.case_id}),
+        "moved in": (set(), set()),  # (the lamps' message is no candidate: nothing to read)
+        "message deleted": (set(), set()),  # (its keys went with it)
+        "new": ({new.pk}, {new.case_id}) if new is not None else None,
+    }[change]
+    assert read_again == expected
