@@ -9,14 +9,17 @@ of the run, so a stage whose cost grows with the stored cases shows as a growing
 It runs on ``DATABASE_URL`` (migrated, with the demo loaded: ``otklik migrate && otklik demo``) and
 adds ``--n`` messages to it (external ids ``growth-<run>-<i>``; ``--clear`` empties the pipeline's
 tables first). The tables are ANALYZEd every ``--analyze-every`` messages, as ``bench/web.py``'s
-feeder does every 30 s. ``--queries K`` prints, for the last slice, the K statements that took the
-longest in total (per batch), with their count per batch, and the bulk writes (COPY) per table.
+feeder does every 30 s. Each cell also gives, after ";", the CPU the PostgreSQL server's process of
+this connection spent (``/proc/PID/schedstat``, the server on this machine). ``--queries K``
+prints, for the last slice, the K statements that took the longest in total (per batch), with
+their count per batch, and the bulk writes (COPY) per table.
 
 ``--processes N`` runs the batches as N Celery workers would take them in turn: each batch gets its
 place in the order (``pipeline.order.register``) and each simulated process its own caches (the
-fingerprints it made or read, ``similar._FINGERPRINTS`` and ``dedup._RECENT``, and the last batch it
-took): a batch's look-up then meets the stored messages another process wrote, as on the workers
-(the ``ahead`` row of their stage report), still in one process, one batch at a time.
+fingerprints it made or read, ``similar._FINGERPRINTS`` and ``dedup._RECENT``, the messages and cases
+its look-ups read, ``similar._KNOWN``, and the last batch it took): a batch's look-up then meets the
+stored messages another process wrote, as on the workers (the ``ahead`` row of their stage report),
+still in one process, one batch at a time.
 
 ``--reread`` chooses what the turn reads again of the candidates the look-up before it found:
 ``bounded`` (the pipeline's way) only what changed since the look-up (the marks of
@@ -101,7 +104,19 @@ def main() -> None:
     # that also takes this process's CPU and the SQL time since the last lap)
     sql = {"seconds": 0.0, "count": 0}
     slices: list[dict[str, list[float]]] = []
-    current: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+    current: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0, 0.0])
+
+    def server_cpu() -> float:
+        """The seconds the database server's process of this connection has run (PostgreSQL on this
+        machine: /proc/PID/schedstat; 0 where it cannot be read) — on two cores its CPU counts too."""
+        raw = connection.connection
+        pid = getattr(getattr(raw, "info", None), "backend_pid", None) if raw is not None else None
+        try:
+            with open(f"/proc/{pid}/schedstat") as stat:
+                return int(stat.read().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
     statements: Counter[str] = Counter()
     statement_seconds: Counter[str] = Counter()
 
@@ -110,6 +125,7 @@ def main() -> None:
             super().__init__(timings)
             self.cpu = time.process_time()
             self.sql = (sql["seconds"], sql["count"])
+            self.server = server_cpu()
 
         def lap(self, name: str) -> None:
             wall = time.perf_counter() - self.last
@@ -120,6 +136,9 @@ def main() -> None:
             row[1] += cpu - self.cpu
             row[2] += sql["seconds"] - self.sql[0]
             row[3] += sql["count"] - self.sql[1]
+            server = server_cpu()
+            row[4] += server - self.server
+            self.server = server
             self.cpu, self.sql = cpu, (sql["seconds"], sql["count"])
 
     runner._Clock = Clock  # type: ignore[misc]
@@ -184,7 +203,8 @@ def main() -> None:
     analyzed = 0
     # each simulated process's own caches: (similar._FINGERPRINTS, dedup._RECENT, runner._last_sequence,
     # similar._KNOWN: the messages and cases its look-ups read)
-    caches: list[list[Any]] = [[{}, {}, None, similar._Known()] for _ in range(args.processes)]
+    known = getattr(similar, "_Known", dict)  # (a tree before it: any object, not used)
+    caches: list[list[Any]] = [[{}, {}, None, known()] for _ in range(args.processes)]
 
     def batch_of(number: int, chunk: list[dict[str, Any]]) -> BatchResult:
         reread(number)
@@ -242,16 +262,16 @@ def main() -> None:
     print(
         "ms per batch of "
         + str(args.batch_size)
-        + " (wall / CPU / SQL, statements) per slice of "
+        + " (wall / CPU / SQL, statements; the SQL server's CPU) per slice of "
         + f"{args.every:,} messages"
     )
     for name in names:
         cells = []
         for s in slices:
-            wall, cpu, in_sql, count = s.get(name, [0.0, 0.0, 0.0, 0.0])
+            wall, cpu, in_sql, count, on_server = s.get(name, [0.0, 0.0, 0.0, 0.0, 0.0])
             k = batches_per_slice / (2 if name.endswith("]") else 1)
-            ms = [1000 * value / k for value in (wall, cpu, in_sql)]
-            cells.append(f"{ms[0]:6.0f}/{ms[1]:5.0f}/{ms[2]:5.0f} {count / k:4.0f}")
+            ms = [1000 * value / k for value in (wall, cpu, in_sql, on_server)]
+            cells.append(f"{ms[0]:6.0f}/{ms[1]:5.0f}/{ms[2]:5.0f} {count / k:4.0f}; {ms[3]:4.0f}")
         print(f"  {name:<22}" + " | ".join(cells))
     suffixes = [" [bounded]", " [full]"] if args.reread == "alternate" else [""]
     turn = ("lock", "dedup", "similar", "route", "decide", "persist", "dead_letters", "commit")
