@@ -61,7 +61,7 @@ def test_each_frozen_score_names_its_own_strata_apart_from_the_cue_strata() -> N
     names = [s for f in ua.FROZEN_SCORES for s in f.strata]
     assert len(set(names)) == len(names) and not set(names) & set(ua.STRATA)
     assert [f.after_wave for f in ua.FROZEN_SCORES] == sorted({f.after_wave for f in ua.FROZEN_SCORES})
-    assert ua.FRESH_WAVE == 11 and len(ua.WAVES) == 12  # wave 12 is defined, not yet read
+    assert ua.FRESH_WAVE == 12 and len(ua.WAVES) == 12  # wave 12 read blind, fresh after round 10's freeze
 
 
 def test_a_wave_of_r8_strata_draws_the_unread_texts_under_the_new_names(
@@ -130,8 +130,8 @@ def test_the_r9_strata_are_the_texts_no_wave_1_11_read_and_wave_12_draws_its_siz
     held = Counter((d, s, held_out(d, i)) for d, i, s, _ in wave12)
     assert all(held[(*key, True)] and held[(*key, False)] for key in sizes)
     assert sum(n for (_, _, h), n in held.items() if not h) == 196  # development rows to read
-    # Defined, not documented: the annotation files stay exactly waves 1-11.
-    assert {row[3] for row in ua.draw_sample(strata)} == set(range(1, 12))
+    # Read whole and fresh (FRESH_WAVE raised after round 10 was frozen): the files are waves 1-12.
+    assert {row[3] for row in ua.draw_sample(strata)} == set(range(1, 13))
 
 
 def test_a_wave_12_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
