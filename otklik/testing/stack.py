@@ -50,25 +50,61 @@ def lower_session_priority(pid: int, nice: int) -> None:
         Path(f"/proc/{pid}/autogroup").write_text(str(nice))
 
 
+_HAND_OVER = (
+    "import os, sys\n"
+    "fd = int(sys.argv[1])\n"
+    "if fd != 3:\n"
+    "    os.dup2(fd, 3)\n"
+    "    os.close(fd)\n"
+    "os.environ.update(LISTEN_FDS='1', LISTEN_PID=str(os.getpid()))\n"
+    "os.execvp(sys.argv[2], sys.argv[2:])\n"
+)
+
+
+def socket_activated(command: list[str], listener: socket.socket) -> list[str]:
+    """``command`` started the way systemd starts a socket-activated service: the listening socket as
+    file descriptor 3, ``LISTEN_FDS=1`` and ``LISTEN_PID`` equal to the pid of the process that runs
+    ``command`` (``exec`` keeps the pid). gunicorn then serves that socket (and ignores its ``bind``);
+    the caller passes ``listener.fileno()`` in ``pass_fds``."""
+    return [sys.executable, "-c", _HAND_OVER, str(listener.fileno()), *command]
+
+
 @dataclass
 class Stack:
     workdir: Path
     env: dict[str, str]
     port: int = field(default_factory=free_port)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # A listening socket held by the test, handed to each gunicorn started as systemd's socket unit
+    # does (docs/deploy/systemd/otklik-web.socket): the server then binds nothing of its own.
+    listener: socket.socket | None = None
+
+    def __post_init__(self) -> None:
+        if self.listener is not None:
+            self.port = int(self.listener.getsockname()[1])
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def _start(
-        self, name: str, command: list[str], extra_env: dict[str, str] | None = None
+        self,
+        name: str,
+        command: list[str],
+        extra_env: dict[str, str] | None = None,
+        pass_fds: tuple[int, ...] = (),
     ) -> subprocess.Popen:
         self.workdir.mkdir(parents=True, exist_ok=True)
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the process
         env = {**os.environ, "PYTHONPATH": str(ROOT), **self.env, **(extra_env or {})}
         proc = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            pass_fds=pass_fds,
         )
         self.procs[name] = proc
         return proc
@@ -145,6 +181,11 @@ class Stack:
             ]
         else:
             raise ValueError(server)
+        if self.listener is not None:
+            if server != "gunicorn":
+                raise ValueError(f"{server} is not started on a handed socket here")
+            command = socket_activated(command, self.listener)
+            return self._start("web", command, pass_fds=(self.listener.fileno(),))
         return self._start("web", command)
 
     def start_worker(
