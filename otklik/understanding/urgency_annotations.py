@@ -85,9 +85,27 @@ R8 = FrozenScore(8, 10, "6286ff183055e1e94890ff89c29096037fe4c004d39113dbbc86cfb
 R9 = FrozenScore(
     9, 11, "46edc88681138e935ee26f50b5cfcf600dffc800cbea48140e3af600dd65faab", near_on_guard=True
 )
-FROZEN_SCORES = (R8, R9)  # in the order of their waves: each is computed on the strata before it
+# From wave 13 on: the texts no wave 1-12 drew by round 10's (frozen in e36c3be), a guard's drop is near.
+R10 = FrozenScore(
+    10, 12, "a322411cb2c5231a9f2a9efcb4373c9e34376af3b3d58cad56e0b18eca520132", near_on_guard=True
+)
+FROZEN_SCORES = (R8, R9, R10)  # in the order of their waves: each is computed on the strata before it
 R8_FLAGGED, R8_NEAR, R8_REST = R8_STRATA = R8.strata
 R9_FLAGGED, R9_NEAR, R9_REST = R9_STRATA = R9.strata
+R10_FLAGGED, R10_NEAR, R10_REST = R10_STRATA = R10.strata
+
+
+def frozen_sizes(
+    frozen: FrozenScore, spb: tuple[int, int, int], kursk: tuple[int, int, int]
+) -> dict[tuple[str, str], int]:
+    """A wave's sizes over ``frozen``'s strata: flagged / near / rest per data set."""
+    return {
+        (d, s): n
+        for d, sizes in ((SPB, spb), (KURSK, kursk))
+        for s, n in zip(frozen.strata, sizes, strict=True)
+    }
+
+
 # Cue words that only decide which rows were read (never the rules under test).
 STRONG_CUES = re.compile(
     r"пожар|возгоран|задымл|горит|горят|огонь|пламя|запах газа|пахнет газ|утечк|взрыв|затоп|заливает"
@@ -225,34 +243,16 @@ WAVES = (
     # so it draws from the unread texts restratified by round 8's frozen score (R8_STRATA,
     # urgency_draw_r8.csv), with the held-out preference of waves 7-10 (St Petersburg ``r8_flagged`` and
     # Kursk ``r8_flagged`` / ``r8_near`` have fewer held-out texts than their size: every unread text).
-    (
-        20261216,
-        {
-            (SPB, R8_FLAGGED): 40,
-            (SPB, R8_NEAR): 90,
-            (SPB, R8_REST): 40,
-            (KURSK, R8_FLAGGED): 20,
-            (KURSK, R8_NEAR): 40,
-            (KURSK, R8_REST): 20,
-        },
-        PREFER_HELD_OUT,
-    ),
+    (20261216, frozen_sizes(R8, spb=(40, 90, 40), kursk=(20, 40, 20)), PREFER_HELD_OUT),
     # Defined after round 9 was measured on wave 11 and before round 10 is built: the seventh first-sight
     # wave, from the texts no wave 1-11 drew restratified by round 9's frozen score (R9_STRATA,
     # urgency_draw_r9.csv), the sizes of wave 11 and **no** held-out preference, so that every stratum
     # of both data sets gives development rows to read (wave 11's St Petersburg misses were all held-out).
-    (
-        20261217,
-        {
-            (SPB, R9_FLAGGED): 40,
-            (SPB, R9_NEAR): 90,
-            (SPB, R9_REST): 40,
-            (KURSK, R9_FLAGGED): 20,
-            (KURSK, R9_NEAR): 40,
-            (KURSK, R9_REST): 20,
-        },
-        False,
-    ),
+    (20261217, frozen_sizes(R9, spb=(40, 90, 40), kursk=(20, 40, 20)), False),
+    # Defined after round 10 was measured on wave 12 and before round 11 is built: the eighth first-sight
+    # wave, from the texts no wave 1-12 drew restratified by round 10's frozen score (R10_STRATA,
+    # urgency_draw_r10.csv), the sizes and the absent held-out preference of wave 12.
+    (20261218, frozen_sizes(R10, spb=(40, 90, 40), kursk=(20, 40, 20)), False),
 )
 # The latest round's rows: read before the rules were run on them, and no rule was written or changed
 # after seeing them. A fresh wave is measured whole (both parts): it is a random sample of every stratum.
@@ -393,8 +393,8 @@ def stratify(
 ) -> dict[tuple[str, str], list[Unit]]:
     """The distinct texts of each data set by stratum, sorted by id: the cue strata (every text), and
     for each frozen score the texts no wave through its ``after_wave`` drew once more by that round's
-    score (:data:`R8_STRATA` from wave 11 on, :data:`R9_STRATA` from wave 12 on). ``frozen``: the
-    assignments to use (default: every committed file of :data:`FROZEN_SCORES`)."""
+    score (:data:`R8_STRATA` from wave 11 on, :data:`R9_STRATA` from 12, :data:`R10_STRATA` from 13).
+    ``frozen``: the assignments to use (default: every committed file of :data:`FROZEN_SCORES`)."""
     old_rules = read_old_rules() if old_rules is None else old_rules
     out: dict[tuple[str, str], list[Unit]] = defaultdict(list)
     for dataset in (SPB, KURSK):
@@ -460,10 +460,10 @@ def population_weights(
     """(dataset, id) → how many distinct texts of its data set, stratum and part the row stands for.
 
     By the cue stratification only (:data:`STRATA`, which covers every text): waves 1-10 drew from it
-    at random, so their rows stand for whole cue strata, the unread texts included. The ``r8_*`` and
-    ``r9_*`` strata (:data:`FROZEN_SCORES`) are those unread texts again (a second stratification of
-    the same texts): a row drawn from them gets weight 0 here — counting it too would count its
-    unread texts twice — and stands for its stratum in its own wave's figure
+    at random, so their rows stand for whole cue strata, the unread texts included. The ``r8_*``,
+    ``r9_*`` and ``r10_*`` strata (:data:`FROZEN_SCORES`) are those unread texts again (a second
+    stratification of the same texts): a row drawn from them gets weight 0 here — counting it too
+    would count its unread texts twice — and stands for its stratum in its own wave's figure
     (``urgency_evaluation.wave_weights``)."""
     rows = list(rows)
     sampled: dict[tuple[str, str, bool], int] = defaultdict(int)

@@ -1,7 +1,7 @@
-"""Waves 11 and 12's strata: the texts no earlier wave drew, by round 8's and round 9's frozen score
+"""Waves 11, 12 and 13's strata: the texts no earlier wave drew, by round 8's, 9's and 10's frozen score
 (urgency.md, ``FrozenScore``).
 
-Only counts are asserted: no test prints or reads a drawn row of wave 11 or 12 (they are read blind).
+Only counts are asserted: no test prints or reads a drawn row of waves 11-13 (they are read blind).
 """
 
 from __future__ import annotations
@@ -24,24 +24,22 @@ needs_data = pytest.mark.skipif(
     not (shared_data() / ua.SPB).exists() or not (shared_data() / ua.KURSK).exists(),
     reason=f"the real appeals live in {shared_data()} (not shipped with the project)",
 )
-# Unread distinct texts per (data set, stratum): all, held-out (docs/annotation/urgency.md).
-DOCUMENTED_R8 = {
-    (ua.SPB, ua.R8_FLAGGED): (148, 38),
-    (ua.SPB, ua.R8_NEAR): (556, 155),
-    (ua.SPB, ua.R8_REST): (11_327, 3_175),
-    (ua.KURSK, ua.R8_FLAGGED): (82, 17),
-    (ua.KURSK, ua.R8_NEAR): (118, 17),
-    (ua.KURSK, ua.R8_REST): (1_691, 383),
+# Unread distinct texts per (data set, stratum): all, held-out (docs/annotation/urgency.md), per frozen
+# score in the order flagged / near / rest, St Petersburg then Kursk.
+_COUNTS = {
+    ua.R8: (((148, 38), (556, 155), (11_327, 3_175)), ((82, 17), (118, 17), (1_691, 383))),
+    ua.R9: (((107, 28), (468, 75), (11_286, 3_128)), ((60, 8), (90, 17), (1_661, 359))),
+    ua.R10: (((66, 14), (707, 144), (10_918, 3_032)), ((44, 6), (99, 15), (1_588, 350))),
 }
-DOCUMENTED_R9 = {
-    (ua.SPB, ua.R9_FLAGGED): (107, 28),
-    (ua.SPB, ua.R9_NEAR): (468, 75),
-    (ua.SPB, ua.R9_REST): (11_286, 3_128),
-    (ua.KURSK, ua.R9_FLAGGED): (60, 8),
-    (ua.KURSK, ua.R9_NEAR): (90, 17),
-    (ua.KURSK, ua.R9_REST): (1_661, 359),
+DOCUMENTED = {
+    frozen: {
+        (d, s): n
+        for d, per_stratum in zip((ua.SPB, ua.KURSK), counts, strict=True)
+        for s, n in zip(frozen.strata, per_stratum, strict=True)
+    }
+    for frozen, counts in _COUNTS.items()
 }
-DOCUMENTED = {ua.R8: DOCUMENTED_R8, ua.R9: DOCUMENTED_R9}
+DOCUMENTED_R8 = DOCUMENTED[ua.R8]
 
 
 @pytest.mark.parametrize("frozen", ua.FROZEN_SCORES, ids=lambda f: f"r{f.round}")
@@ -61,7 +59,8 @@ def test_each_frozen_score_names_its_own_strata_apart_from_the_cue_strata() -> N
     names = [s for f in ua.FROZEN_SCORES for s in f.strata]
     assert len(set(names)) == len(names) and not set(names) & set(ua.STRATA)
     assert [f.after_wave for f in ua.FROZEN_SCORES] == sorted({f.after_wave for f in ua.FROZEN_SCORES})
-    assert ua.FRESH_WAVE == 12 and len(ua.WAVES) == 12  # wave 12 read blind, fresh after round 10's freeze
+    # wave 12 read blind, fresh after round 10's freeze; wave 13 defined, not yet read
+    assert ua.FRESH_WAVE == 12 and len(ua.WAVES) == 13
 
 
 def test_a_wave_of_r8_strata_draws_the_unread_texts_under_the_new_names(
@@ -108,53 +107,67 @@ def test_the_r8_strata_are_the_unread_texts_and_wave_11_draws_its_sizes_from_the
 
 
 @needs_data
-def test_the_r9_strata_are_the_texts_no_wave_1_11_read_and_wave_12_draws_its_sizes_from_them() -> None:
+@pytest.mark.parametrize(
+    ("frozen", "seed", "development"),
+    [(ua.R9, 20261217, 196), (ua.R10, 20261218, 199)],
+    ids=["r9_wave12", "r10_wave13"],
+)
+def test_the_frozen_strata_are_the_texts_no_earlier_wave_read_and_the_next_wave_draws_its_sizes_from_them(
+    frozen: ua.FrozenScore, seed: int, development: int
+) -> None:
     strata = ua.stratify(ua.read_appeals())
-    counts = {
-        key: (len(strata[key]), sum(held_out(key[0], u.id) for u in strata[key])) for key in DOCUMENTED_R9
-    }
-    assert counts == DOCUMENTED_R9
-    read_before = {(d, i) for d, i, _, _ in ua.draw_sample(strata, through_wave=11)}
-    unread = {(u.dataset, u.id) for u in ua.unread_after(strata, ua.R9.after_wave)}
-    assert not unread & read_before and len(read_before) == sum(sum(n.values()) for _, n, _ in ua.WAVES[:11])
-    assert {(u.dataset, u.id) for key in DOCUMENTED_R9 for u in strata[key]} == unread
-    assert set(ua.read_frozen_draw(ua.R9)) <= unread
-    # Wave 12 (counted only, never listed): its sizes from the r9 strata, nothing read before, and no
-    # held-out preference: each stratum of both data sets gives development and held-out rows.
-    seed, sizes, held_only = ua.WAVES[11]
-    assert (seed, held_only) == (20261217, False)
-    assert {s for _, s in sizes} == set(ua.R9_STRATA)
-    wave12 = [row for row in ua.draw_sample(strata, through_wave=12) if row[3] == 12]
-    assert Counter((d, s) for d, _, s, _ in wave12) == sizes and len(wave12) == 250
-    assert {(d, i) for d, i, _, _ in wave12} <= unread
-    held = Counter((d, s, held_out(d, i)) for d, i, s, _ in wave12)
+    documented = DOCUMENTED[frozen]
+    counts = {key: (len(strata[key]), sum(held_out(key[0], u.id) for u in strata[key])) for key in documented}
+    assert counts == documented
+    read_before = {(d, i) for d, i, _, _ in ua.draw_sample(strata, through_wave=frozen.after_wave)}
+    unread = {(u.dataset, u.id) for u in ua.unread_after(strata, frozen.after_wave)}
+    waves_before = ua.WAVES[: frozen.after_wave]
+    assert not unread & read_before and len(read_before) == sum(sum(n.values()) for _, n, _ in waves_before)
+    assert {(u.dataset, u.id) for key in documented for u in strata[key]} == unread
+    assert set(ua.read_frozen_draw(frozen)) <= unread
+    # The next wave (counted only, never listed): its sizes from this round's strata, nothing read
+    # before, and no held-out preference: each stratum of both data sets gives development and held-out rows.
+    wave = frozen.after_wave + 1
+    assert (ua.WAVES[wave - 1][0], ua.WAVES[wave - 1][2]) == (seed, False)
+    sizes = ua.WAVES[wave - 1][1]
+    assert {s for _, s in sizes} == set(frozen.strata)
+    drawn = [row for row in ua.draw_sample(strata, through_wave=wave) if row[3] == wave]
+    assert Counter((d, s) for d, _, s, _ in drawn) == sizes and len(drawn) == 250
+    assert {(d, i) for d, i, _, _ in drawn} <= unread
+    held = Counter((d, s, held_out(d, i)) for d, i, s, _ in drawn)
     assert all(held[(*key, True)] and held[(*key, False)] for key in sizes)
-    assert sum(n for (_, _, h), n in held.items() if not h) == 196  # development rows to read
-    # Read whole and fresh (FRESH_WAVE raised after round 10 was frozen): the files are waves 1-12.
+    assert sum(n for (_, _, h), n in held.items() if not h) == development  # development rows to read
+    # Wave 12 read whole and fresh (FRESH_WAVE raised after round 10 was frozen), wave 13 only defined:
+    # the files are waves 1-12.
     assert {row[3] for row in ua.draw_sample(strata)} == set(range(1, 13))
 
 
-def test_a_wave_12_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
+def test_a_wave_12_or_13_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
     from otklik.understanding.urgency_evaluation import wave_weights
 
-    ids = [str(i) for i in range(1, 200) if not held_out(ua.SPB, str(i))][:6]
+    ids = [str(i) for i in range(1, 200) if not held_out(ua.SPB, str(i))][:8]
     units_ = [ua.Unit(ua.SPB, i, "", (i,)) for i in ids]
-    # Six texts of one cue stratum: waves 1-10 read one, wave 11 one of the r8 strata (the five unread),
-    # wave 12 one of r9_near (three of the four texts left unread).
+    # Eight texts of one cue stratum: waves 1-10 read one, wave 11 one of the r8 strata (the seven
+    # unread), wave 12 one of r9_near (three of the six texts left unread), wave 13 one of r10_near
+    # (two of the five texts left unread).
     strata = {
         (ua.SPB, "cue_broad"): units_,
         (ua.SPB, ua.R8_REST): units_[1:],
         (ua.SPB, ua.R9_NEAR): units_[2:5],
         (ua.SPB, ua.R9_REST): units_[5:],
+        (ua.SPB, ua.R10_NEAR): units_[3:5],
+        (ua.SPB, ua.R10_REST): units_[5:],
     }
     rows = [
         ua.AnnotatedAppeal(ua.SPB, ids[0], "", None, "none", "cue_broad", "", 2),
         ua.AnnotatedAppeal(ua.SPB, ids[1], "", None, "none", ua.R8_REST, "", 11),
         ua.AnnotatedAppeal(ua.SPB, ids[2], "", None, "life_health", ua.R9_NEAR, "", 12),
+        ua.AnnotatedAppeal(ua.SPB, ids[3], "", None, "life_health", ua.R10_NEAR, "", 13),
     ]
     weights = ua.population_weights(rows, strata)
-    assert weights == {(ua.SPB, ids[0]): 6.0, (ua.SPB, ids[1]): 0.0, (ua.SPB, ids[2]): 0.0}
+    assert weights == {(ua.SPB, ids[0]): 8.0, **{(ua.SPB, i): 0.0 for i in ids[1:4]}}
     assert wave_weights(rows, strata, 12) == {(ua.SPB, ids[2]): 3.0}
+    assert wave_weights(rows, strata, 13) == {(ua.SPB, ids[3]): 2.0}
 
 
 # A frozen score is run in the tree of the commit that wrote its file, in its own process, once the
