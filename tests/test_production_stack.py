@@ -4,8 +4,10 @@ and Celery beat against PostgreSQL and a private Redis.
 Messages sent through the webhook and Open311 are queued by the web server and made into cases by the
 worker; beat runs the periodic jobs; the web server serves the queue and static files; /readyz is
 ready; a backup restores with equal counts; a worker killed with -9 in the middle of a batch and
-restarted leaves every message stored exactly once. Runs in the PostgreSQL pass (skips with the
-reason elsewhere; OTKLIK_REQUIRE_SERVICES=1 makes a missing service a failure).
+restarted leaves every message stored exactly once; the web server restarted on its socket (as
+systemd's otklik-web.socket hands it over) while a partner pushes refuses no push. Runs in the
+PostgreSQL pass (skips with the reason elsewhere; OTKLIK_REQUIRE_SERVICES=1 makes a missing service
+a failure).
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -128,7 +133,9 @@ def test_production_stack_end_to_end(tmp_path: Path) -> None:
     if shutil.which("redis-server") is None:
         _unavailable("redis-server is not installed: the production stack needs Redis")
     people = _region()
-    stack = Stack(workdir=tmp_path, env={})
+    # The web server listens on a socket the test holds, as docs/deploy's otklik-web.socket does.
+    listener = socket.create_server(("127.0.0.1", 0), backlog=1024)
+    stack = Stack(workdir=tmp_path, env={}, listener=listener)
     try:
         broker = stack.start_redis()
         stack.env.update(
@@ -286,5 +293,41 @@ def test_production_stack_end_to_end(tmp_path: Path) -> None:
             == 1000
         )
         assert not DeadLetter.objects.exists()
+
+        # 6. The web server restarted on its socket (upgrade.md step 5) while a partner pushes: every
+        # push is accepted — those sent while no web server ran wait for the new one — and stored once.
+        pushes: list[tuple[float, int | str]] = []
+        pushing = threading.Event()
+        pushing.set()
+
+        def push_steadily() -> None:
+            with httpx.Client(base_url=stack.base_url, timeout=90) as partner:
+                while pushing.is_set():
+                    sent = time.monotonic()
+                    try:
+                        status: int | str = _push(partner, _items(f"restart{len(pushes)}", 5)).status_code
+                    except httpx.HTTPError as error:
+                        status = repr(error)
+                    pushes.append((sent, status))
+
+        partner = threading.Thread(target=push_steadily, daemon=True)
+        partner.start()
+        try:
+            wait_for(lambda: len(pushes) >= 5, 60, "pushes to the first web server")
+            stack.kill("web")
+            stopped = time.monotonic()
+            stack.start_web("gunicorn", workers=2, threads=2)
+            wait_for(lambda: sum(sent > stopped for sent, _ in pushes) >= 5, 120, "pushes to the new one")
+        finally:
+            pushing.clear()
+            partner.join(timeout=120)
+        assert [status for _, status in pushes if status != 202] == []
+        wait_for(
+            lambda: Message.objects.filter(external_id__startswith="restart").count() == 5 * len(pushes),
+            180,
+            "the worker to store every push sent across the restart",
+        )
+        assert not DeadLetter.objects.exists()
     finally:
         stack.stop()
+        listener.close()
