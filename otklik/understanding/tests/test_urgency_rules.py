@@ -354,3 +354,79 @@ def test_round_ten_hazards_beside_their_look_alikes(text: str, kind: str) -> Non
 )
 def test_round_ten_named_hazards_in_their_forms(text: str, kind: str) -> None:
     assert kind in kinds(text)
+
+
+# Round 11, G1-G3: a guard reads the cue's clause, not the whole sentence or text — a duration or a year
+# in a later clause is of something else; "почти" before a duration is the duration's; a noun inside a
+# prepositional phrase ("до сих пор") or a word that may be an adjective ("холодное") comes between
+# the words of an absence without being another thing absent.
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Сильная течь воды в подвале, уборка за три года производилась по минимуму", UrgencyKind.FLOOD),
+        ("Почти сутки нет холодной воды", UrgencyKind.NO_WATER),
+        ("Отопления до сих пор нет", UrgencyKind.NO_HEATING),
+        ("Отсутствует холодное водоснабжение", UrgencyKind.NO_WATER),
+    ],
+)
+def test_round_eleven_guards_read_the_cues_clause(text: str, kind: str) -> None:
+    assert kind in kinds(text)
+
+
+# ... while the look-alikes the guards are for stay dropped: a duration up front governs its sentence,
+# quality words still make an absence partial, another noun between still is another thing.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Длительное время не производился ремонт, идёт подтопление подвала",
+        "С 2020 года, каждую зиму течёт крыша в квартире",
+        "Почти нет воды на пятом этаже",
+        "Отсутствует должное отопление в квартирах",
+        "Отопления вопросов нет",
+    ],
+)
+def test_round_eleven_guards_still_drop_their_look_alikes(text: str) -> None:
+    assert not urgency.assess(text, month=1).is_urgent, kinds(text)
+
+
+# H1: a hazard by meaning — an object (a cover, a well, an electrical box, a facade, a roof edge) and a
+# lemma of its failure (broken, shifted, pushed out, open, not closed, crumbling, coming away) in one
+# clause, in any form.
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Неисправный люк", UrgencyKind.MANHOLE),
+        ("Люк в неисправном состоянии", UrgencyKind.MANHOLE),
+        ("Сдвинута плита с колодца", UrgencyKind.MANHOLE),
+        ("Люк выжало наружу", UrgencyKind.MANHOLE),
+        ("Не закрыта крышка канализационного люка", UrgencyKind.MANHOLE),
+        ("Два колодца без люков", UrgencyKind.MANHOLE),
+        ("под аркой дома открыт щит", UrgencyKind.WIRES),
+        ("открыты 3 щита, они все рядом", UrgencyKind.WIRES),
+        ("провода открыты, отсутствует крышка", UrgencyKind.WIRES),
+        ("Разрушается фасад", UrgencyKind.FALLING),
+        ("Отходит кусок декоративного фасада", UrgencyKind.FALLING),
+        ("Огромный кусок снега свисает с края крыши над аркой", UrgencyKind.ICE),
+        ("Протечка канализации на тротуар", UrgencyKind.SEWAGE),
+    ],
+)
+def test_round_eleven_hazards_by_object_and_state(text: str, kind: str) -> None:
+    assert kind in kinds(text)
+
+
+# ... and the look-alikes: the object and the state in two clauses, a request to open a box, a lid that
+# is there, a cover missing from something else, a staircase's floor, a repaired facade.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "балкон черной лестницы, пол развален, разрушена стяжка",
+        "Стены грязные, лифтовые панели без крышки",
+        "Прошу открыть щит для снятия показаний",
+        "Люк закрыт, крышка на месте",
+        "Рекламный щит стоит во дворе",
+        "Фасад после ремонта не разрушается",
+        "открытые провода на стенах парадной",
+    ],
+)
+def test_round_eleven_look_alikes_of_hazards_by_object_and_state(text: str) -> None:
+    assert not urgency.assess(text, month=1).is_urgent, kinds(text)

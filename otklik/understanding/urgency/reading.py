@@ -16,6 +16,7 @@ from .vocabulary import (
     BETWEEN,
     CHRONIC,
     CHRONIC_WORDS,
+    CLAUSE,
     CLEARING,
     COLD_WATER,
     COMMON,
@@ -144,6 +145,19 @@ class Reading:
             stop += 1
         return range(start, stop + 1)
 
+    def clause_span(self, i: int) -> range:
+        """The clause of token ``i``: its sentence cut at commas, colons, semicolons and dashes between
+        tokens (round 11, G1) — a guard's word in another clause of the sentence says nothing of this one."""
+        span = self.sentence_span(i)
+        tokens, text = self.analyzed.tokens, self.analyzed.text
+        start = i
+        while start - 1 in span and not _CLAUSE_BREAK.search(text[tokens[start - 1].stop : tokens[start].start]):
+            start -= 1
+        stop = i
+        while stop + 1 in span and not _CLAUSE_BREAK.search(text[tokens[stop].stop : tokens[stop + 1].start]):
+            stop += 1
+        return range(start, stop + 1)
+
     def has(self, indices: Iterable[int], lemmas: frozenset[str]) -> bool:
         return any(self.readings[j] & lemmas for j in indices)
 
@@ -175,8 +189,13 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
     span = r.sentence_span(first)
     before = [j for j in range(span.start, last) if j not in combo]
     sentence = span
+    # the cue's clause and what comes before it in the sentence: a time said up front governs what follows
+    # ("С 2020 г., каждую зиму течёт"), one in a later clause is of something else (round 11, G1)
+    clause = range(span.start, max(r.clause_span(last).stop, last + 1))
     g = cue.guards
     words = r.words
+    if CLAUSE in g and len({r.clause_span(k).start for k in combo}) > 1:
+        return CLAUSE  # "балкон черной лестницы, пол развален, разрушена стяжка": two clauses, two things
     if NEG in g:
         for k in combo:
             if k - 1 in span and k - 1 not in combo and words[k - 1] in NEGATIONS:
@@ -204,12 +223,11 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
             and not r.has(sentence, NOW_WORDS)  # "летом был ремонт крыши, сегодня утром крыша потекла"
         ):
             return PAST
-        if any(YEAR.match(words[j]) and j > 0 and words[j - 1] in ("в", "во") for j in sentence):
+        # a year in the cue's clause ("в 2019 году повредили крышку"), not in another clause of the
+        # sentence ("люка нет, в 2019 году дорожники …"; round 11, G1)
+        if any(YEAR.match(words[j]) and j > 0 and words[j - 1] in ("в", "во") for j in clause):
             return PAST
-        if any(
-            YEAR.match(words[j]) and j > 1 and words[j - 2] in ("в", "во") and j - 1 != first
-            for j in sentence
-        ):
+        if any(YEAR.match(words[j]) and j > 1 and words[j - 2] in ("в", "во") and j - 1 != first for j in clause):
             return PAST
         if cue.kind == UrgencyKind.FIRE and any(
             "гореть" in r.readings[k] and PAST_FORM.search(words[k]) for k in combo
@@ -222,7 +240,8 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
     if HYPO in g and r.has(before, HYPOTHESIS):
         return HYPO
     # months or years of it, its sentence not saying now ("с 2020 г. в доме течёт крыша"; round 10, D1)
-    if LONG in g and _long_duration(r, sentence) and not _says_now(r, sentence):
+    # ... in the cue's clause (round 11, G1: "течь воды на -1 этаже, …, за три года уборка …" is a leak now)
+    if LONG in g and _long_duration(r, clause) and not _says_now(r, sentence):
         return LONG
     if LOOSE_WIRE in g and _loose_wire(r, combo, span):
         return (
@@ -246,8 +265,11 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
         partial = PARTIAL_WORDS | QUALITY_WORDS if cue.kind == UrgencyKind.NO_WATER else PARTIAL_WORDS
         if cue.kind == UrgencyKind.NO_HEATING:
             partial = PARTIAL_WORDS | HEATING_QUALITY_WORDS
-        if r.has(range(max(span.start, first - 2), last + 1), partial):
-            return PARTIAL
+        if any(
+            r.readings[j] & partial and not (j + 1 in span and r.readings[j + 1] & (DURATION | TIMES))
+            for j in range(max(span.start, first - 2), last + 1)
+        ):
+            return PARTIAL  # not "почти сутки нет воды": "почти" is the duration's (round 11, G2)
     if LANDMARK in g and any(r.readings[k] & _MANHOLE_WORDS and _landmark(r, k, span) for k in combo):
         return LANDMARK  # "рядом с люком провалилось мощение", "близи люка колодца": where, not what
     if FIXED in g and not r.now and _said_done(r, FIXED_WORDS):
@@ -324,11 +346,11 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
     if DEBT in g and r.has(range(len(words)), DEBT_WORDS):
         return DEBT
     if BETWEEN in g and any(
-        _is_noun(words[j]) and not _is_preposition(words[j - 1])
+        _only_noun(words[j]) and not any(_is_preposition(words[i]) for i in (j - 1, j - 2) if i > first)
         for j in range(first + 1, last)
         if j not in combo
     ):
-        return BETWEEN
+        return BETWEEN  # not "отопления до сих пор нет", "отсутствует холодное водоснабжение" (round 11, G3)
     if COLD_WATER in g and any(
         r.readings[k] & {"холодный", "ледяной"}
         and r.has((j for j in (k - 1, k + 1) if 0 <= j < len(words)), frozenset({"вода", "водоснабжение"}))
@@ -366,6 +388,7 @@ _YEARS_OF_IT = re.compile(
 )
 
 
+_CLAUSE_BREAK = re.compile(r"[,:;—–]|\s-\s")
 _SUPPLY_KINDS = frozenset({UrgencyKind.NO_WATER, UrgencyKind.NO_HEATING, UrgencyKind.NO_POWER})
 _MANHOLE_WORDS = frozenset({"люк", "колодец", "крышка"})
 
@@ -584,6 +607,13 @@ def _chronic(r: Reading) -> bool:
 def _is_noun(word: str) -> bool:
     parses = morph().parse(word)
     return bool(parses) and parses[0].tag.POS == "NOUN"
+
+
+@lru_cache(maxsize=50_000)
+def _only_noun(word: str) -> bool:
+    """A noun that can be read as nothing else: "холодное" may be an adjective, so it is not one."""
+    parses = morph().parse(word)
+    return bool(parses) and parses[0].tag.POS == "NOUN" and not any(p.tag.POS in {"ADJF", "PRTF"} for p in parses)
 
 
 @lru_cache(maxsize=20_000)

@@ -45,6 +45,8 @@ LONG = "duration"
 # bare, sparking, live or torn off a pole or a line.
 LOOSE_WIRE = "loose_wire"
 HATCH = "hatch"  # round 10 (L4): a refuse chute's, a plinth's or an inspection hatch — no manhole in a path
+# Round 11 (H1): a hazard read by meaning (an object and its state of failure) wants both in one clause
+CLAUSE = "clause"
 ICE_DOWN = "ice_down"  # round 10 (L5): roof ice already down ("лёд с крыш на тротуаре") or named in passing
 
 NEGATIONS = frozenset({"не", "нет", "ни"})
@@ -79,6 +81,7 @@ LIVE_WIRE = BARE | frozenset(
         "висеть",
         "земля",
         "лужа",
+        "крышка",  # round 11: a box's wires open with its cover gone ("провода открыты, отсутствует крышка")
     }
 )
 # Where a manhole is named as a landmark ("близи люка", "возле колодца"; L2).
@@ -119,7 +122,7 @@ PARTIAL_WORDS = frozenset(
 )
 # ... before an absence of heating: "отопления практически нет", "нет нормального отопления" — under-heating.
 HEATING_QUALITY_WORDS = frozenset(
-    {"нормальный", "нормально", "практически", "полноценный", "стабильный", "качественный"}
+    {"нормальный", "нормально", "практически", "полноценный", "стабильный", "качественный", "должный"}
 )
 # ... and before an absence of water only: its quality or pressure, not that it is gone.
 QUALITY_WORDS = frozenset(
@@ -132,6 +135,7 @@ QUALITY_WORDS = frozenset(
         "стабильный",
         "качественный",
         "питьевой",
+        "должный",
     }
 )
 SUNK_WORDS = frozenset(
