@@ -184,7 +184,7 @@ def test_forward_folds_score_each_fresh_wave_by_a_model_fitted_on_the_waves_befo
         vector = {column: 1.0, 100 + i: 0.1}
         return ut.Row("d", str(i), f"d:{i}", urgent, urgent, urgency.Urgency(urgent), vector, wave)
 
-    rows = [row(i, 1 + i % 11, (i // 11) % 2 == 0) for i in range(220)]
+    rows = [row(i, 1 + i % 12, (i // 12) % 2 == 0) for i in range(240)]
     folds = ut.forward_folds(rows, 1.0)
     assert [f.name for f in folds] == [f"wave {k}" for k in ut.FORWARD_WAVES]
     for fold, k in zip(folds, ut.FORWARD_WAVES, strict=True):
