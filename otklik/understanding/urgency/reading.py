@@ -151,7 +151,9 @@ class Reading:
         span = self.sentence_span(i)
         tokens, text = self.analyzed.tokens, self.analyzed.text
         start = i
-        while start - 1 in span and not _CLAUSE_BREAK.search(text[tokens[start - 1].stop : tokens[start].start]):
+        while start - 1 in span and not _CLAUSE_BREAK.search(
+            text[tokens[start - 1].stop : tokens[start].start]
+        ):
             start -= 1
         stop = i
         while stop + 1 in span and not _CLAUSE_BREAK.search(text[tokens[stop].stop : tokens[stop + 1].start]):
@@ -227,7 +229,9 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
         # sentence ("люка нет, в 2019 году дорожники …"; round 11, G1)
         if any(YEAR.match(words[j]) and j > 0 and words[j - 1] in ("в", "во") for j in clause):
             return PAST
-        if any(YEAR.match(words[j]) and j > 1 and words[j - 2] in ("в", "во") and j - 1 != first for j in clause):
+        if any(
+            YEAR.match(words[j]) and j > 1 and words[j - 2] in ("в", "во") and j - 1 != first for j in clause
+        ):
             return PAST
         if cue.kind == UrgencyKind.FIRE and any(
             "гореть" in r.readings[k] and PAST_FORM.search(words[k]) for k in combo
@@ -613,7 +617,11 @@ def _is_noun(word: str) -> bool:
 def _only_noun(word: str) -> bool:
     """A noun that can be read as nothing else: "холодное" may be an adjective, so it is not one."""
     parses = morph().parse(word)
-    return bool(parses) and parses[0].tag.POS == "NOUN" and not any(p.tag.POS in {"ADJF", "PRTF"} for p in parses)
+    return (
+        bool(parses)
+        and parses[0].tag.POS == "NOUN"
+        and not any(p.tag.POS in {"ADJF", "PRTF"} for p in parses)
+    )
 
 
 @lru_cache(maxsize=20_000)
