@@ -37,6 +37,10 @@ accesslog = None  # Django's otklik.access logger writes one line per request wi
 errorlog = "-"
 loglevel = os.environ.get("OTKLIK_WEB_LOG_LEVEL", "info")
 proc_name = "otklik-web"
+# gunicorn ≥ 27 opens a control socket by default ($XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl, one path
+# for every gunicorn of the user: two servers on one machine take each other's). Otklik is run by systemd
+# and signals (docs/deploy), never through gunicornc: no control interface, no thread for it in the master.
+control_socket_disable = True
 
 # Prometheus counters of every worker process, summed at /metrics (prometheus-client's
 # multiprocess mode): a folder of the web server's own, emptied at start.
