@@ -430,7 +430,7 @@ def _position(word: str) -> str | None:
 # The similar stage compares every candidate's address with the message's: a few hundred addresses
 # a batch, each parsed tens of times without the cache.
 @lru_cache(maxsize=50_000)
-def building(address: str) -> tuple[tuple[str, ...], frozenset[str]]:
+def building(address: str) -> Building:
     """A building address as (its numbers, its name words): the city, "улица", "дом", "литера А" left out."""
     words = _WORD_RE.findall(address.lower().replace("ё", "е"))
     numbers = tuple(sorted(w for w in words if w[0].isdigit()))
@@ -439,18 +439,24 @@ def building(address: str) -> tuple[tuple[str, ...], frozenset[str]]:
     )
 
 
+Building = tuple[tuple[str, ...], frozenset[str]]
+
+
+def known_building(address: str) -> Building | None:
+    """:func:`building` of an address, None when it is unknown (empty or blank)."""
+    return building(address) if address.strip() else None
+
+
 def same_building(a: str, b: str) -> bool:
     """Whether two building addresses can be one building: unknown (empty) counts as the same; else the
     same numbers (house, block) and the name words of one among the other's."""
-    if not a.strip() or not b.strip():
+    return same_parsed_building(known_building(a), known_building(b))
+
+
+def same_parsed_building(a: Building | None, b: Building | None) -> bool:
+    """:func:`same_building` of two addresses already parsed by :func:`known_building`."""
+    if a is None or b is None:
         return True
-    return same_parsed_building(building(a), building(b))
-
-
-def same_parsed_building(
-    a: tuple[tuple[str, ...], frozenset[str]], b: tuple[tuple[str, ...], frozenset[str]]
-) -> bool:
-    """:func:`same_building` of two known addresses already parsed by :func:`building`."""
     (numbers_a, words_a), (numbers_b, words_b) = a, b
     return numbers_a == numbers_b and (words_a <= words_b or words_b <= words_a)
 

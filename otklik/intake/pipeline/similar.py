@@ -117,7 +117,7 @@ def _case_places(
         return {}
     if not wanted <= places.keys():
         places = {
-            pk: (territory_id or suggested_id, address, dedup.point(lat, lon))
+            pk: _case_place(territory_id, suggested_id, address, lat, lon)
             for pk, territory_id, suggested_id, address, lat, lon in Case.objects.filter(
                 pk__in=wanted
             ).values_list("pk", "territory_id", "suggested_territory_id", "address", "lat", "lon")
@@ -360,7 +360,7 @@ class _Known:
                 cursor, [pk for pk in asked if pk not in self.places]
             ):
                 self.places[pk] = (
-                    (territory_id or suggested_id, address, dedup.point(lat, lon))
+                    _case_place(territory_id, suggested_id, address, lat, lon)
                     if status in OPEN and addressed is None
                     else None
                 )
@@ -660,7 +660,15 @@ def _open_places(cursor: Any, case_ids: set[int], places: dict[int, CasePlace]) 
         [_int_array(case_ids), list(OPEN)],
     )
     for pk, territory_id, suggested_id, address, lat, lon in cursor.fetchall():
-        places[pk] = (territory_id or suggested_id, address, dedup.point(lat, lon))
+        places[pk] = _case_place(territory_id, suggested_id, address, lat, lon)
+
+
+def _case_place(
+    territory_id: int | None, suggested_id: int | None, address: str, lat: float | None, lon: float | None
+) -> CasePlace:
+    """A case's place as the same-place check reads it: its territory (else the suggested one), its
+    building address and its point."""
+    return (territory_id or suggested_id, address, dedup.point(lat, lon))
 
 
 def _open_rows(
@@ -692,7 +700,7 @@ def _changed_since(
         changed.add(pk)
         asked.add(pk)
         if status in OPEN and addressed is None:
-            places[pk] = (territory_id or suggested_id, address, dedup.point(lat, lon))
+            places[pk] = _case_place(territory_id, suggested_id, address, lat, lon)
         else:
             places.pop(pk, None)
     read = {mid for _, mid, _ in prefetched.rows}
@@ -768,13 +776,12 @@ class _Here:
     address: str
     spot: dedup.Point | None
     territory_id: int | None
-    building: tuple[tuple[str, ...], frozenset[str]] | None = field(default=None, compare=False)
+    building: dedup.Building | None = field(default=None, compare=False)
 
     @classmethod
     def of(cls, item: Item) -> _Here:
         address = _address(item)
-        known = address and not address.isspace()  # (same_building's "unknown": empty or blank)
-        return cls(address, _point(item), _territory_id(item), dedup.building(address) if known else None)
+        return cls(address, _point(item), _territory_id(item), dedup.known_building(address))
 
     def holds(
         self,
@@ -784,11 +791,9 @@ class _Here:
         parents: dict[int, int | None],
     ) -> bool:
         """Whether a place (territory, building address, point) can be this one (:func:`_same_place`)."""
-        mine = self.building
-        known = mine is not None and address and not address.isspace()
-        if known and mine is not None and not dedup.same_parsed_building(mine, dedup.building(address)):
+        if not dedup.same_parsed_building(self.building, dedup.known_building(address)):
             return False
-        if self.spot is not None and spot is not None and not dedup.same_spot(self.spot, spot):
+        if not dedup.same_spot(self.spot, spot):
             return False
         own = self.territory_id
         if own is None or territory_id is None or own == territory_id:
