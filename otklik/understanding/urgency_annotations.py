@@ -89,10 +89,15 @@ R9 = FrozenScore(
 R10 = FrozenScore(
     10, 12, "a322411cb2c5231a9f2a9efcb4373c9e34376af3b3d58cad56e0b18eca520132", near_on_guard=True
 )
-FROZEN_SCORES = (R8, R9, R10)  # in the order of their waves: each is computed on the strata before it
+# From wave 14 on: the texts no wave 1-13 drew by round 11's (frozen in cf04909), a guard's drop is near.
+R11 = FrozenScore(
+    11, 13, "1087b943aa61a498531d6ae4d68cf12a6fac721fe4e0a0b31c00c284c1238c08", near_on_guard=True
+)
+FROZEN_SCORES = (R8, R9, R10, R11)  # in the order of their waves: each is computed on the strata before it
 R8_FLAGGED, R8_NEAR, R8_REST = R8_STRATA = R8.strata
 R9_FLAGGED, R9_NEAR, R9_REST = R9_STRATA = R9.strata
 R10_FLAGGED, R10_NEAR, R10_REST = R10_STRATA = R10.strata
+R11_FLAGGED, R11_NEAR, R11_REST = R11_STRATA = R11.strata
 
 
 def frozen_sizes(
@@ -253,6 +258,10 @@ WAVES = (
     # wave, from the texts no wave 1-12 drew restratified by round 10's frozen score (R10_STRATA,
     # urgency_draw_r10.csv), the sizes and the absent held-out preference of wave 12.
     (20261218, frozen_sizes(R10, spb=(40, 90, 40), kursk=(20, 40, 20)), False),
+    # Defined after round 11 was measured on wave 13 and before round 12 is built: the ninth first-sight
+    # wave, from the texts no wave 1-13 drew restratified by round 11's frozen score (R11_STRATA,
+    # urgency_draw_r11.csv), the sizes and the absent held-out preference of waves 12 and 13.
+    (20261219, frozen_sizes(R11, spb=(40, 90, 40), kursk=(20, 40, 20)), False),
 )
 # The latest round's rows: read before the rules were run on them, and no rule was written or changed
 # after seeing them. A fresh wave is measured whole (both parts): it is a random sample of every stratum.
@@ -393,7 +402,8 @@ def stratify(
 ) -> dict[tuple[str, str], list[Unit]]:
     """The distinct texts of each data set by stratum, sorted by id: the cue strata (every text), and
     for each frozen score the texts no wave through its ``after_wave`` drew once more by that round's
-    score (:data:`R8_STRATA` from wave 11 on, :data:`R9_STRATA` from 12, :data:`R10_STRATA` from 13).
+    score (:data:`R8_STRATA` from wave 11 on, :data:`R9_STRATA` from 12, :data:`R10_STRATA` from 13,
+    :data:`R11_STRATA` from 14).
     ``frozen``: the assignments to use (default: every committed file of :data:`FROZEN_SCORES`)."""
     old_rules = read_old_rules() if old_rules is None else old_rules
     out: dict[tuple[str, str], list[Unit]] = defaultdict(list)
@@ -461,7 +471,7 @@ def population_weights(
 
     By the cue stratification only (:data:`STRATA`, which covers every text): waves 1-10 drew from it
     at random, so their rows stand for whole cue strata, the unread texts included. The ``r8_*``,
-    ``r9_*`` and ``r10_*`` strata (:data:`FROZEN_SCORES`) are those unread texts again (a second
+    ``r9_*``, ``r10_*`` and ``r11_*`` strata (:data:`FROZEN_SCORES`) are those unread texts again (a second
     stratification of the same texts): a row drawn from them gets weight 0 here — counting it too
     would count its unread texts twice — and stands for its stratum in its own wave's figure
     (``urgency_evaluation.wave_weights``)."""

@@ -1,7 +1,7 @@
-"""Waves 11, 12 and 13's strata: the texts no earlier wave drew, by round 8's, 9's and 10's frozen score
+"""Waves 11-14's strata: the texts no earlier wave drew, by round 8's, 9's, 10's and 11's frozen score
 (urgency.md, ``FrozenScore``).
 
-Only counts are asserted: no test prints or reads a drawn row of waves 11-13 (they are read blind).
+Only counts are asserted: no test prints or reads a drawn row of waves 11-14 (they are read blind).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ _COUNTS = {
     ua.R8: (((148, 38), (556, 155), (11_327, 3_175)), ((82, 17), (118, 17), (1_691, 383))),
     ua.R9: (((107, 28), (468, 75), (11_286, 3_128)), ((60, 8), (90, 17), (1_661, 359))),
     ua.R10: (((66, 14), (707, 144), (10_918, 3_032)), ((44, 6), (99, 15), (1_588, 350))),
+    ua.R11: (((57, 14), (421, 72), (11_043, 3_069)), ((26, 4), (48, 4), (1_577, 347))),
 }
 DOCUMENTED = {
     frozen: {
@@ -59,8 +60,8 @@ def test_each_frozen_score_names_its_own_strata_apart_from_the_cue_strata() -> N
     names = [s for f in ua.FROZEN_SCORES for s in f.strata]
     assert len(set(names)) == len(names) and not set(names) & set(ua.STRATA)
     assert [f.after_wave for f in ua.FROZEN_SCORES] == sorted({f.after_wave for f in ua.FROZEN_SCORES})
-    # wave 13 read blind, fresh after round 11's freeze
-    assert ua.FRESH_WAVE == 13 and len(ua.WAVES) == 13
+    # wave 13 read blind, fresh after round 11's freeze; wave 14 defined, not yet read
+    assert ua.FRESH_WAVE == 13 and len(ua.WAVES) == 14
 
 
 def test_a_wave_of_r8_strata_draws_the_unread_texts_under_the_new_names(
@@ -109,8 +110,8 @@ def test_the_r8_strata_are_the_unread_texts_and_wave_11_draws_its_sizes_from_the
 @needs_data
 @pytest.mark.parametrize(
     ("frozen", "seed", "development"),
-    [(ua.R9, 20261217, 196), (ua.R10, 20261218, 199)],
-    ids=["r9_wave12", "r10_wave13"],
+    [(ua.R9, 20261217, 196), (ua.R10, 20261218, 199), (ua.R11, 20261219, 205)],
+    ids=["r9_wave12", "r10_wave13", "r11_wave14"],
 )
 def test_the_frozen_strata_are_the_texts_no_earlier_wave_read_and_the_next_wave_draws_its_sizes_from_them(
     frozen: ua.FrozenScore, seed: int, development: int
@@ -137,18 +138,19 @@ def test_the_frozen_strata_are_the_texts_no_earlier_wave_read_and_the_next_wave_
     held = Counter((d, s, held_out(d, i)) for d, i, s, _ in drawn)
     assert all(held[(*key, True)] and held[(*key, False)] for key in sizes)
     assert sum(n for (_, _, h), n in held.items() if not h) == development  # development rows to read
-    # Wave 13 read whole and fresh (FRESH_WAVE raised after round 11 was frozen): the files are waves 1-13.
+    # Wave 13 read whole and fresh (FRESH_WAVE raised after round 11 was frozen), wave 14 only defined:
+    # the files are waves 1-13.
     assert {row[3] for row in ua.draw_sample(strata)} == set(range(1, 14))
 
 
-def test_a_wave_12_or_13_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
+def test_a_wave_12_to_14_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
     from otklik.understanding.urgency_evaluation import wave_weights
 
     ids = [str(i) for i in range(1, 200) if not held_out(ua.SPB, str(i))][:8]
     units_ = [ua.Unit(ua.SPB, i, "", (i,)) for i in ids]
     # Eight texts of one cue stratum: waves 1-10 read one, wave 11 one of the r8 strata (the seven
     # unread), wave 12 one of r9_near (three of the six texts left unread), wave 13 one of r10_near
-    # (two of the five texts left unread).
+    # (two of the five texts left unread), wave 14 one of r11_near (two of the four texts left unread).
     strata = {
         (ua.SPB, "cue_broad"): units_,
         (ua.SPB, ua.R8_REST): units_[1:],
@@ -156,17 +158,21 @@ def test_a_wave_12_or_13_row_weighs_nothing_in_the_population_and_its_stratum_in
         (ua.SPB, ua.R9_REST): units_[5:],
         (ua.SPB, ua.R10_NEAR): units_[3:5],
         (ua.SPB, ua.R10_REST): units_[5:],
+        (ua.SPB, ua.R11_NEAR): units_[4:6],
+        (ua.SPB, ua.R11_REST): units_[6:],
     }
     rows = [
         ua.AnnotatedAppeal(ua.SPB, ids[0], "", None, "none", "cue_broad", "", 2),
         ua.AnnotatedAppeal(ua.SPB, ids[1], "", None, "none", ua.R8_REST, "", 11),
         ua.AnnotatedAppeal(ua.SPB, ids[2], "", None, "life_health", ua.R9_NEAR, "", 12),
         ua.AnnotatedAppeal(ua.SPB, ids[3], "", None, "life_health", ua.R10_NEAR, "", 13),
+        ua.AnnotatedAppeal(ua.SPB, ids[4], "", None, "none", ua.R11_NEAR, "", 14),
     ]
     weights = ua.population_weights(rows, strata)
-    assert weights == {(ua.SPB, ids[0]): 8.0, **{(ua.SPB, i): 0.0 for i in ids[1:4]}}
+    assert weights == {(ua.SPB, ids[0]): 8.0, **{(ua.SPB, i): 0.0 for i in ids[1:5]}}
     assert wave_weights(rows, strata, 12) == {(ua.SPB, ids[2]): 3.0}
     assert wave_weights(rows, strata, 13) == {(ua.SPB, ids[3]): 2.0}
+    assert wave_weights(rows, strata, 14) == {(ua.SPB, ids[4]): 2.0}
 
 
 # A frozen score is run in the tree of the commit that wrote its file, in its own process, once the
