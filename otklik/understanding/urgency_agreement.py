@@ -1,11 +1,13 @@
 """How far two readers of the same appeals agree on urgency (``docs/annotation/urgency.md``).
 
 The second reading (``urgency_second_reading.csv``: ``dataset,id,label,note``) labels waves again
-(10 and 11 so far), blind to the first labels; :func:`agreement` compares the two on the rows both
+(10, 11, 12 and 13 so far), blind to the first labels; :func:`agreement` compares the two on the rows both
 read — every wave together, or one wave (``wave=N``: the first reading's ``wave`` column): raw
 agreement, Cohen's kappa and the confusion table, for urgent vs ``none`` and for the four labels, on the first
 reader's borderline rows (note starting with ``?``) and on the rest, and the precision and recall of
 each reader taken as a "detector" of the other's urgent rows — the human ceiling beside a target.
+:func:`report` lists the rows whose labels differ by id and notes for development rows only; held-out
+rows that differ are only counted (by direction), as every held-out figure of the project is.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import cohen_kappa_score, precision_score, recall_score
 
-from .annotations import ANNOTATIONS_DIR, read_annotations
+from .annotations import ANNOTATIONS_DIR, held_out, read_annotations
 from .urgency_annotations import FILES, LABELS, URGENT
 
 SECOND_READING_FILE = ANNOTATIONS_DIR / "urgency_second_reading.csv"
@@ -196,7 +198,18 @@ def report(result: Agreement, *, with_notes: bool = True) -> str:
     lines.append(
         f"rows whose labels differ: {len(result.disagreements)} ({binary} on urgent vs none, marked *)"
     )
+    hidden = [(a, b) for (dataset, row_id), a, b in result.disagreements if held_out(dataset, row_id)]
+    if hidden:
+        lines.append(
+            f"  of them held-out, only counted: {len(hidden)} (first urgent, second none: "
+            f"{sum(urgency(a.label) == URGENT_LABEL != urgency(b.label) for a, b in hidden)}; "
+            f"first none, second urgent: "
+            f"{sum(urgency(b.label) == URGENT_LABEL != urgency(a.label) for a, b in hidden)}; "
+            f"another kind of urgency: {sum(urgency(a.label) == urgency(b.label) for a, b in hidden)})"
+        )
     for (dataset, row_id), a, b in result.disagreements:
+        if held_out(dataset, row_id):
+            continue
         mark = "*" if urgency(a.label) != urgency(b.label) else " "
         line = f" {mark}{dataset} {row_id}: first {a.label}, second {b.label}"
         if with_notes:

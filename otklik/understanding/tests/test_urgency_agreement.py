@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from otklik.understanding import urgency_agreement as ua
-from otklik.understanding.annotations import shared_data
+from otklik.understanding.annotations import held_out, shared_data
 
 
 def test_kappa_of_a_hand_made_table() -> None:
@@ -96,7 +96,7 @@ def test_agreement_of_one_wave_compares_only_its_rows() -> None:
 
 def test_second_reading_file_is_well_formed() -> None:
     second = ua.read_second_reading()
-    assert len(second) == 256 + 250  # waves 10 and 11
+    assert len(second) == 256 + 250 + 250 + 250  # waves 10, 11, 12 and 13
     assert {d for d, _ in second} == {"spb_our_city_dev", "kursk_pos_2022"}
 
 
@@ -104,7 +104,7 @@ def test_first_reading_gives_each_twice_read_row_its_wave() -> None:
     second = ua.read_second_reading()
     first = ua.read_first_reading(second)
     waves = Counter(r.wave for r in first.values())
-    assert waves == {10: 256, 11: 250}
+    assert waves == {10: 256, 11: 250, 12: 250, 13: 250}
 
 
 def test_command_compares_one_wave_or_every_row() -> None:
@@ -113,14 +113,79 @@ def test_command_compares_one_wave_or_every_row() -> None:
     assert out.getvalue().startswith("rows read by both: 250 (wave 11)\n")
     out = StringIO()
     call_command("urgency_agreement", "--no-notes", stdout=out)
-    assert out.getvalue().startswith("rows read by both: 506 (wave 10, 11)\n")
+    assert out.getvalue().startswith("rows read by both: 1006 (wave 10, 11, 12, 13)\n")
+    for wave in (12, 13):
+        out = StringIO()
+        call_command("urgency_agreement", "--wave", str(wave), "--no-notes", stdout=out)
+        assert out.getvalue().startswith(f"rows read by both: 250 (wave {wave})\n")
 
 
-def test_second_reading_covers_waves_10_and_11_exactly() -> None:
+@pytest.mark.parametrize(
+    ("wave", "confusion", "differ", "held_out_differ"),
+    [
+        # docs/annotation/urgency.md, "Agreement between two readers (waves 12 and 13)":
+        # (urgent/urgent, urgent/none, none/urgent, none/none), rows whose four labels differ.
+        (12, (73, 5, 5, 167), 10, 4),
+        (13, (55, 3, 0, 192), 5, 0),
+    ],
+)
+def test_waves_12_and_13_as_documented(
+    wave: int, confusion: tuple[int, int, int, int], differ: int, held_out_differ: int
+) -> None:
+    second = ua.read_second_reading()
+    result = ua.agreement(ua.read_first_reading(second), second, wave=wave)
+    table = result.urgent.confusion()
+    assert (
+        table[("urgent", "urgent")],
+        table[("urgent", "none")],
+        table[("none", "urgent")],
+        table[("none", "none")],
+    ) == confusion
+    assert len(result.disagreements) == differ
+    hidden = [k for k, _, _ in result.disagreements if held_out(*k)]
+    assert len(hidden) == held_out_differ
+    # Held-out rows are counted, never listed: no line of the report names one.
+    text = ua.report(result)
+    for dataset, row_id in hidden:
+        assert f"{dataset} {row_id}:" not in text
+    listed = [line for line in text.splitlines() if line.startswith((" *", "  spb", "  kursk"))]
+    assert len(listed) == differ - held_out_differ
+    if held_out_differ:
+        assert f"of them held-out, only counted: {held_out_differ} " in text
+
+
+def test_report_lists_development_rows_and_only_counts_held_out_ones() -> None:
+    # spb 2 and 10 are development rows, spb 3 and kursk 1 held-out (annotations.held_out).
+    assert not held_out("spb_our_city_dev", "2") and not held_out("spb_our_city_dev", "10")
+    assert held_out("spb_our_city_dev", "3") and held_out("kursk_pos_2022", "1")
+    first = {
+        ("spb_our_city_dev", "2"): ua.Reading("life_health"),
+        ("spb_our_city_dev", "3"): ua.Reading("utility_emergency", "? leak"),
+        ("spb_our_city_dev", "10"): ua.Reading("none"),
+        ("kursk_pos_2022", "1"): ua.Reading("child_in_danger"),
+    }
+    second = {
+        ("spb_our_city_dev", "2"): ua.Reading("none", "? hole"),
+        ("spb_our_city_dev", "3"): ua.Reading("none"),
+        ("spb_our_city_dev", "10"): ua.Reading("none"),
+        ("kursk_pos_2022", "1"): ua.Reading("life_health"),
+    }
+    text = ua.report(ua.agreement(first, second))
+    assert "rows whose labels differ: 3 (2 on urgent vs none, marked *)" in text
+    assert (
+        "of them held-out, only counted: 2 (first urgent, second none: 1; "
+        "first none, second urgent: 0; another kind of urgency: 1)"
+    ) in text
+    assert "*spb_our_city_dev 2: first life_health, second none | first: - | second: ? hole" in text
+    assert "spb_our_city_dev 3:" not in text and "kursk_pos_2022 1:" not in text
+    assert "? leak" not in text
+
+
+def test_second_reading_covers_waves_10_to_13_exactly() -> None:
     if not (shared_data() / "spb_our_city_dev" / "appeals.csv.gz").exists():
         pytest.skip("../shared/data is absent: the draw needs the texts")
     from otklik.understanding import urgency_annotations as uan
 
     strata = uan.stratify(uan.read_appeals())
-    drawn = {(d, i) for d, i, _, wave in uan.draw_sample(strata, through_wave=11) if wave in (10, 11)}
+    drawn = {(d, i) for d, i, _, wave in uan.draw_sample(strata, through_wave=13) if 10 <= wave <= 13}
     assert set(ua.read_second_reading()) == drawn

@@ -1,9 +1,10 @@
-"""``otklik urgency-agreement``: how far two readers of urgency agree (waves 10 and 11 read twice).
+"""``otklik urgency-agreement``: how far two readers of urgency agree (waves 10 to 13 read twice).
 
 Compares the second, blind reading (``data/annotations/urgency_second_reading.csv``) with the first
 annotator's labels of the same rows: raw agreement, Cohen's kappa and the confusion tables, the
 first reader's borderline rows apart, each reader's precision and recall as a "detector" of the
-other's urgent rows, and the rows whose labels differ (ids and notes only; no text is read).
+other's urgent rows, and the rows whose labels differ (ids and notes only, development rows;
+held-out rows that differ are only counted; no text is read).
 """
 
 from __future__ import annotations
