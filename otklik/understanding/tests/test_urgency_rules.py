@@ -430,3 +430,53 @@ def test_round_eleven_hazards_by_object_and_state(text: str, kind: str) -> None:
 )
 def test_round_eleven_look_alikes_of_hazards_by_object_and_state(text: str) -> None:
     assert not urgency.assess(text, month=1).is_urgent, kinds(text)
+
+
+# Round 12 (precision): what the broad cues named that the guide's *none* paragraph calls the day's work,
+# read by what falls, where the water goes and whose the cover is — R1 paint, R2 a finish indoors, R3 a
+# leak in the common areas with no flat named as flooded, R4 a cover or an absence that is another
+# thing's, R5 a door's glass, R6 hot water that runs lukewarm; weekdays recur, an air conditioner's water
+# is no supply's.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Осыпается краска, повреждения штукатурки фасада здания.",
+        "с крыш летят куски краски",
+        "Отслоение штукатурки на стене и потолке, вход на балкон черной лестницы",
+        "пятая парадная, на потолке отваливается штукатурка",
+        "По адресу Фомина 7к1, 6 подъезд, протекает крыша!",
+        "В колясочном помещении 1ого этажа, протечка на потолке, осыпается шпаклёвка.",
+        "На последнем этаже в парадной где квартиры с 32 по 42, протекает кровля.",
+        "В подъезде, напротив 34 квартиры, в результате протечки на техническом этаже",
+        "Крышка светофора повреждена",
+        "асфальтное покрытие вокруг люка разрушено, отсутствует вовсе.",
+        "Разбито стекло в двери, сыпятся стёкла и есть шанс упасть осколком на ребёнка",
+        "нет горячей воды, из крана с горячей водой идёт холодная или чуть тёплая вода",
+        "теперь ХВС нет утром и вечером в будние дни",
+        "с кондиционера соседей с 11 этажа льётся вода",
+    ],
+)
+def test_round_twelve_guards_drop_what_the_guide_calls_the_days_work(text: str) -> None:
+    assert not urgency.assess(text, month=1).is_urgent, kinds(text)
+
+
+# ... and their look-alikes stay urgent: plaster or brick falls with the paint, outdoors; a flat is named
+# as flooded; the cover is a manhole's; glass falls from a balcony onto people; hot water is gone.
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Осыпается краска и штукатурка с фасада", UrgencyKind.FALLING),
+        ("С крыши летят куски кирпича", UrgencyKind.FALLING),
+        ("Штукатурка падает с фасада на тротуар", UrgencyKind.FALLING),
+        ("Сегодня в подъезде протечка с потолка, заливает квартиру 12", UrgencyKind.FLOOD),
+        ("Сегодня утром в квартире протечка на потолке", UrgencyKind.FLOOD),
+        ("Сломана крышка люка", UrgencyKind.MANHOLE),
+        ("Повреждена крышка канализационного колодца", UrgencyKind.MANHOLE),
+        ("У люка нет крышки", UrgencyKind.MANHOLE),
+        ("Разбито стекло на балконе, осколки падают на прохожих", UrgencyKind.FALLING),
+        ("Нет горячей воды с утра", UrgencyKind.NO_WATER),
+        ("Нет холодной воды с 10:00", UrgencyKind.NO_WATER),
+    ],
+)
+def test_round_twelve_look_alikes_stay_urgent(text: str, kind: str) -> None:
+    assert kind in kinds(text)

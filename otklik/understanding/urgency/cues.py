@@ -19,7 +19,9 @@ from .vocabulary import (
     CLAUSE,
     COLD_WATER,
     COMMON,
+    COMMON_LEAK,
     DEBT,
+    DOOR_GLASS,
     DRAIN,
     FENCED,
     FINISH,
@@ -28,6 +30,7 @@ from .vocabulary import (
     HATCH,
     HYPO,
     ICE_DOWN,
+    INDOOR,
     INFRA,
     LANDMARK,
     LONG,
@@ -35,6 +38,7 @@ from .vocabulary import (
     MODAL,
     NEG,
     NOW,
+    PAINT,
     PARTIAL,
     PAST,
     PLANNED,
@@ -162,7 +166,6 @@ def cues() -> tuple[Cue, ...]:
         течь|литься|хлестать|капать + вода + комната|кухня|спальня|коридор
         течь|протечка|протекать|подтекать + стояк|батарея|радиатор|труба|трубопровод|водопровод
         утечка|течь|протечка + вода + подвал|квартира|подъезд|стояк|этаж
-        протечка|протекать|течь|потечь + потолок|квартира
         течь|литься|хлестать|бить|капать|стекать + вода|кипяток + потолок|стояк|ступень|ступенька|лестница|
         розетка|проводка|люстра|квартира|подвал|этаж
         затопить|заливать|затапливать|залить|затопление|подтопить|подтопление|потоп + {_INDOORS}
@@ -174,6 +177,16 @@ def cues() -> tuple[Cue, ...]:
         """,
         window=6,
         guards=(*EVENT, LONG, RAIN, DRAIN, CHRONIC, FIXED),
+    )
+    # A leak on a ceiling or into a flat; in the common areas with no home named it is the day's work
+    # (round 12, R3: "в колясочном помещении протечка на потолке").
+    out += _cues(
+        K.FLOOD,
+        """
+        протечка|протекать|течь|потечь + потолок|квартира
+        """,
+        window=6,
+        guards=(*EVENT, LONG, RAIN, DRAIN, CHRONIC, FIXED, COMMON_LEAK),
     )
     out += _cues(
         K.SEWAGE,
@@ -213,7 +226,7 @@ def cues() -> tuple[Cue, ...]:
         крыша|кровля + потечь|течь|протекать|протечь|литься|лить
         """,
         window=3,
-        guards=(*EVENT, LONG, RAIN, DRAIN, CHRONIC, FIXED, HABIT, NOW),
+        guards=(*EVENT, LONG, RAIN, DRAIN, CHRONIC, FIXED, HABIT, NOW, COMMON_LEAK),
     )
     out += _cues(
         K.NO_HEATING,
@@ -278,7 +291,7 @@ def cues() -> tuple[Cue, ...]:
         крошиться|разрушаться|рассыпаться|сгнить|прогнить + балкон|козырек|козырёк|карниз|навес|колонна
         """,
         window=7,
-        guards=(NEG, PAST, TREE_MODAL, FENCED, SUPPOSITION),
+        guards=(NEG, PAST, TREE_MODAL, FENCED, SUPPOSITION, PAINT, INDOOR, DOOR_GLASS),
     )
     out += _cues(
         K.FALLING,
@@ -288,7 +301,7 @@ def cues() -> tuple[Cue, ...]:
         люди|пешеход
         """,
         window=3,
-        guards=(NEG, PAST, TREE_MODAL, TREE_NEAR, FENCED, SUPPOSITION),
+        guards=(NEG, PAST, TREE_MODAL, TREE_NEAR, FENCED, SUPPOSITION, PAINT, INDOOR),
     )
     out += _cues(
         K.ICE,
@@ -374,10 +387,17 @@ def cues() -> tuple[Cue, ...]:
         K.MANHOLE,
         """
         нет|отсутствовать|отсутствие + крышка + люк|колодец
-        нет|отсутствовать|отсутствие + люк
         """,
         window=4,
         guards=(NEG, PAST, BETWEEN, HATCH),
+    )
+    # ... a missing manhole, unless the manhole names where something else is missing ("покрытие вокруг
+    # люка разрушено, отсутствует"; round 12, R4)
+    out += _cues(
+        K.MANHOLE,
+        "нет|отсутствовать|отсутствие + люк",
+        window=4,
+        guards=(NEG, PAST, BETWEEN, HATCH, LANDMARK),
     )
     out += _cues(
         K.MANHOLE,
@@ -424,7 +444,7 @@ def cues() -> tuple[Cue, ...]:
         {_CRUMBLING} + фасад|фасадный|облицовка|карниз|козырек|козырёк|балкон|парапет
         """,
         window=4,
-        guards=(NEG, PAST, HYPO, LONG, SUPPOSITION, FENCED, CLAUSE),
+        guards=(NEG, PAST, HYPO, LONG, SUPPOSITION, FENCED, CLAUSE, PAINT, INDOOR),
     )
     out += _cues(
         K.ICE,

@@ -20,12 +20,18 @@ from .vocabulary import (
     CLEARING,
     COLD_WATER,
     COMMON,
+    COMMON_LEAK,
+    COMMON_PLACES,
     COMMON_WORDS,
+    COVER_OF,
     DEBT,
     DEBT_WORDS,
+    DOOR_GLASS,
+    DOORS,
     DRAIN,
     DRAIN_WORDS,
     DURATION,
+    FALLING_MATTER,
     FENCE_GONE,
     FENCE_NOUNS,
     FENCED,
@@ -35,6 +41,9 @@ from .vocabulary import (
     FIRE_SAFETY,
     FIXED,
     FIXED_WORDS,
+    FLOODS,
+    FLOWS,
+    GLASS,
     GROUND,
     HABIT,
     HABIT_WORDS,
@@ -44,11 +53,16 @@ from .vocabulary import (
     HATCH_WORDS,
     HEATING_QUALITY_WORDS,
     HOME,
+    HOMES,
     HYPO,
     HYPOTHESIS,
     ICE_DOWN,
+    INDOOR,
+    INDOOR_FINISH_WORDS,
+    INDOOR_PLACES,
     INFRA,
     INFRA_WORDS,
+    INTO,
     LANDMARK,
     LASTING,
     LIGHTS,
@@ -59,6 +73,7 @@ from .vocabulary import (
     LONG_WORDS,
     LOOSE_WIRE,
     LOW_CURRENT,
+    LUKEWARM,
     MODAL,
     MODALS,
     MONTHS,
@@ -67,6 +82,9 @@ from .vocabulary import (
     NEGATIONS,
     NOW,
     NOW_WORDS,
+    OUTDOORS,
+    PAINT,
+    PAINT_WORDS,
     PARTIAL,
     PARTIAL_WORDS,
     PAST,
@@ -257,6 +275,18 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
         for k in combo
     ):
         return HATCH  # "крышка загрузочного люка мусоропровода", "цокольный люк": no manhole in a path
+    # Round 12: what the broad cues name that the guide calls the day's work, read by what falls, where
+    # the water goes and whose the cover is — not by one text's words.
+    if PAINT in g and _paint(r, combo, span):
+        return PAINT  # "осыпается краска", "с крыш летят куски краски": paint, not plaster or brick (R1)
+    if INDOOR in g and _indoor_finish(r, combo, span):
+        return INDOOR  # "на потолке отваливается штукатурка" in a stairwell: repair (R2)
+    if COMMON_LEAK in g and _leak_in_common(r):
+        return COMMON_LEAK  # "в парадной протекает кровля", no flat named as flooded (R3)
+    if HATCH in g and _cover_of_other(r, combo, span):
+        return COVER_OF  # "крышка светофора повреждена": the signal's cover, no manhole (R4)
+    if DOOR_GLASS in g and _door_glass(r, span):
+        return DOOR_GLASS  # "разбито стекло в двери … сыпятся стёкла": the door's repair (R5)
     if ICE_DOWN in g and _ice_down(r, sentence):
         return ICE_DOWN  # "неубранный лёд с крыш на тротуаре", "во время уборки наледей с крыши разбили …"
     if SUPPOSITION in g and _supposed(r, before, sentence):
@@ -274,6 +304,8 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
             for j in range(max(span.start, first - 2), last + 1)
         ):
             return PARTIAL  # not "почти сутки нет воды": "почти" is the duration's (round 11, G2)
+        if cue.kind == UrgencyKind.NO_WATER and _lukewarm(r, combo, span):
+            return PARTIAL  # "нет горячей воды, … идёт чуть тёплая": it runs, only not hot (round 12, R6)
     if LANDMARK in g and any(r.readings[k] & _MANHOLE_WORDS and _landmark(r, k, span) for k in combo):
         return LANDMARK  # "рядом с люком провалилось мощение", "близи люка колодца": where, not what
     if FIXED in g and not r.now and _said_done(r, FIXED_WORDS):
@@ -497,6 +529,83 @@ def _loose_wire(r: Reading, combo: tuple[int, ...], span: range) -> bool:
     return off_wall or r.has(following, LOW_CURRENT)
 
 
+def _paint(r: Reading, combo: tuple[int, ...], span: range) -> bool:
+    """What falls is paint (round 12, R1): a paint word next to a word of the cue, and no plaster, brick
+    or facing in that word's clause ("Осыпается краска, повреждения штукатурки фасада", "с крыш летят
+    куски краски"; not "осыпается краска и штукатурка с фасада")."""
+    for k in combo:
+        for j in (k - 1, k + 1):
+            if j in span and j not in combo and r.readings[j] & PAINT_WORDS:
+                clause = r.clause_span(k)
+                if not r.has((i for i in clause if i != j), FALLING_MATTER):
+                    return True
+    return False
+
+
+def _indoor_finish(r: Reading, combo: tuple[int, ...], span: range) -> bool:
+    """A finish — plaster, putty, paint — coming off indoors (round 12, R2): the finish is the cue's or
+    next to it, the sentence names a ceiling, a stairwell or a flat and nothing outdoors ("Отслоение
+    штукатурки на стене и потолке", "на потолке отваливается штукатурка"; not "штукатурка падает с
+    фасада на тротуар")."""
+    near = range(max(span.start, min(combo) - 1), min(span.stop, max(combo) + 2))
+    return r.has(near, INDOOR_FINISH_WORDS) and r.has(span, INDOOR_PLACES) and not r.has(span, OUTDOORS)
+
+
+def _leak_in_common(r: Reading) -> bool:
+    """A leak under a roof or on a ceiling in the common areas with no home named as where the water
+    goes (round 12, R3): the text names a stairwell, an attic or a pram room, and every flat it names
+    is a landmark ("напротив 34 квартиры", "где квартиры с 32 по 42"), none after "в", "на", "из" or a
+    flooding word ("в квартире", "залило квартиру", "потолок квартиры")."""
+    if not r.has(range(len(r.words)), COMMON_PLACES):
+        return False
+    for j, options in enumerate(r.readings):
+        if options & HOMES and any(
+            r.words[i] in INTO or r.readings[i] & FLOODS for i in (j - 1, j - 2) if i >= 0
+        ):
+            return False
+    return True
+
+
+def _cover_of_other(r: Reading, combo: tuple[int, ...], span: range) -> bool:
+    """A cover named with its owner (round 12, R4): "крышка" followed, over adjectives, by a noun in the
+    genitive that is no manhole or well ("крышка светофора", "крышка щитка"; not "крышка люка",
+    "крышка канализационного колодца")."""
+    if any(r.readings[k] & {"люк", "колодец"} for k in combo):
+        return False
+    for k in combo:
+        if "крышка" not in r.readings[k]:
+            continue
+        j = k + 1
+        while j in span and j <= k + 2 and _is_adjective(r.words[j]):
+            j += 1
+        if j in span and not r.readings[j] & _MANHOLE_WORDS and _is_genitive_noun(r.words[j]):
+            return True
+    return False
+
+
+def _door_glass(r: Reading, span: range) -> bool:
+    """Glass broken in a door (round 12, R5): the sentence's falling thing is glass and the text says
+    it is a door's ("Разбито стекло в двери … сыпятся стёкла")."""
+    if not r.has(span, GLASS):
+        return False
+    n = len(r.words)
+    return any(r.readings[j] & GLASS and r.has(range(max(0, j - 3), min(n, j + 4)), DOORS) for j in range(n))
+
+
+def _lukewarm(r: Reading, combo: tuple[int, ...], span: range) -> bool:
+    """Hot water said to run, only not hot (round 12, R6): the absence is of hot water and the sentence
+    says water runs lukewarm, rusty or cloudy ("нет горячей воды, из крана с горячей водой идёт холодная
+    или чуть тёплая вода")."""
+    around = range(max(span.start, min(combo) - 2), min(span.stop, max(combo) + 2))
+    if not r.has(around, frozenset({"горячий", "гвс"})):
+        return False
+    return any(
+        r.readings[j] & LUKEWARM
+        and r.has(range(max(span.start, j - 3), min(span.stop, j + 4)), FLOWS | {"вода"})
+        for j in span
+    )
+
+
 def _ice_down(r: Reading, sentence: range) -> bool:
     """Roof ice or snow already down, or named in a clause about clearing it (round 10, L5): "неубранный
     снег и лёд с крыш на тротуаре", "во время уборки наледей с крыши разбили фонарь" — unless the sentence
@@ -628,6 +737,18 @@ def _only_noun(word: str) -> bool:
 def _is_verb(word: str) -> bool:
     parses = morph().parse(word)
     return bool(parses) and parses[0].tag.POS in {"VERB", "INFN"}
+
+
+@lru_cache(maxsize=20_000)
+def _is_adjective(word: str) -> bool:
+    parses = morph().parse(word)
+    return bool(parses) and parses[0].tag.POS in {"ADJF", "PRTF"}
+
+
+@lru_cache(maxsize=20_000)
+def _is_genitive_noun(word: str) -> bool:
+    parses = morph().parse(word)
+    return bool(parses) and parses[0].tag.POS == "NOUN" and "gent" in parses[0].tag
 
 
 @lru_cache(maxsize=5_000)

@@ -186,6 +186,7 @@ HABIT_WORDS = frozenset(
         "преимущественно",
         "вечерний",
         "утренний",
+        "будний",  # round 12: "нет утром и вечером в будние дни" recurs
     }
 )
 # "по утрам", "несколько раз": a habit
@@ -271,6 +272,7 @@ DRAIN_WORDS = frozenset(
         "изоляция",
         "теплоизоляция",
         "утепление",
+        "кондиционер",  # round 12: an air conditioner's condensate is no supply's water
     }
 )
 INFRA_WORDS = frozenset({"центральный", "централизованный", "система"})
@@ -374,4 +376,89 @@ SENTENCE_END = re.compile(r"[.!?;\n]")
 ABBREVIATIONS = frozenset(
     {"ул", "д", "г", "пр", "просп", "кв", "корп", "к", "стр", "пер", "пос", "п", "с", "им", "обл", "наб"}
     | {"пл", "ш", "б", "мкр", "тел", "т", "е", "ст", "дер", "р-н", "р", "лит"}
+)
+
+# --- round 12: what the broad cues name that the guide's *none* paragraph calls the day's work -------
+# R1: what falls is paint ("осыпается краска", "с крыш летят куски краски"), not plaster, brick or facing.
+PAINT = "paint"
+PAINT_WORDS = frozenset({"краска", "покраска", "окраска", "лакокрасочный", "побелка", "эмаль", "лак"})
+# ... a material that does fall on people, said in the same clause as the paint ("краска и штукатурка")
+FALLING_MATTER = frozenset(
+    {"штукатурка", "кирпич", "облицовка", "бетон", "камень", "плитка", "плита", "декор", "лепнина", "панель"}
+)
+# R2: a finish (plaster, putty, paint) coming off indoors, under a ceiling or in a stairwell: repair.
+INDOOR = "indoor_finish"
+INDOOR_FINISH_WORDS = FINISH_WORDS | frozenset({"шпаклевка", "шпатлевка", "побелка", "покраска"})
+INDOOR_PLACES = frozenset(
+    {
+        "потолок",
+        "парадная",
+        "подъезд",
+        "лестница",
+        "лестничный",
+        "коридор",
+        "холл",
+        "тамбур",
+        "квартира",
+        "комната",
+        "кухня",
+        "санузел",
+        "лифт",
+    }
+)
+# R3: a leak under a roof or a ceiling in the common areas, no home named as where the water goes.
+COMMON_LEAK = "common_leak"
+COMMON_PLACES = frozenset(
+    {
+        "парадная",
+        "парадный",
+        "подъезд",
+        "лестница",
+        "лестничный",
+        "чердак",
+        "чердачный",
+        "технический",
+        "колясочный",
+        "колясочная",
+        "холл",
+        "тамбур",
+        "площадка",
+        "мусоропровод",
+    }
+)
+# ... a home is where the water goes when it follows one of these ("в квартире", "залило квартиру",
+# "потолок квартиры"), not when it names a place ("напротив 34 квартиры", "где квартиры с 32 по 42").
+INTO = frozenset({"в", "во", "на", "из", "до"})
+FLOODS = frozenset(
+    {"залить", "заливать", "затопить", "затапливать", "протекать", "течь", "капать", "потолок", "стена"}
+)
+HOMES = HOME | frozenset({"сосед", "жилой"})
+# R4: a cover named with its owner ("крышка светофора", "крышка щитка") is that thing's, not a manhole's.
+COVER_OF = "cover_of"
+# R5: glass broken in a door: shards in a doorway are the door's repair (the guide: common areas).
+DOOR_GLASS = "door_glass"
+GLASS = frozenset({"стекло", "осколок", "остекление", "стеклопакет"})
+DOORS = frozenset({"дверь", "дверной"})
+# R6: hot water said to run, only not hot ("из крана с горячей водой идёт холодная или чуть тёплая"):
+# the supply is there, its temperature is the complaint (partial).
+FLOWS = frozenset({"идти", "течь", "бежать", "литься", "поступать", "подаваться", "потечь"})
+# (not "холодная" alone: cold from the hot tap may be no hot water at all)
+LUKEWARM = frozenset(
+    {
+        "теплый",
+        "тепловатый",
+        "прохладный",
+        "чуть",
+        "еле",
+        "едва",
+        "ржавый",
+        "мутный",
+        "нагреться",
+        "нагреваться",
+    }
+)
+# ... what puts a finish outdoors, where it falls on people (R2 does not drop these)
+OUTDOORS = frozenset(
+    {"фасад", "фасадный", "улица", "тротуар", "двор", "арка", "карниз", "козырек", "крыльцо", "пешеход"}
+    | {"прохожий"}
 )
