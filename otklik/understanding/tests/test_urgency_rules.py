@@ -436,7 +436,7 @@ def test_round_eleven_look_alikes_of_hazards_by_object_and_state(text: str) -> N
 # read by what falls, where the water goes and whose the cover is — R1 paint, R2 a finish indoors, R3 a
 # leak in the common areas with no flat named as flooded, R4 a cover or an absence that is another
 # thing's, R5 a door's glass, R6 hot water that runs lukewarm; weekdays recur, an air conditioner's water
-# is no supply's.
+# is no supply's; R7 someone stuck in a lift, not a lift that sticks; a sign that says fire is none.
 @pytest.mark.parametrize(
     "text",
     [
@@ -454,6 +454,9 @@ def test_round_eleven_look_alikes_of_hazards_by_object_and_state(text: str) -> N
         "нет горячей воды, из крана с горячей водой идёт холодная или чуть тёплая вода",
         "теперь ХВС нет утром и вечером в будние дни",
         "с кондиционера соседей с 11 этажа льётся вода",
+        "лифт застрял на 3 этаже и не едет никуда",
+        "Вновь застряла в лифте, очень часто не работает лифт",
+        "Над входом в парадную отсутствует подсвечиваемый знак ПОЖАР",
     ],
 )
 def test_round_twelve_guards_drop_what_the_guide_calls_the_days_work(text: str) -> None:
@@ -476,6 +479,9 @@ def test_round_twelve_guards_drop_what_the_guide_calls_the_days_work(text: str) 
         ("Разбито стекло на балконе, осколки падают на прохожих", UrgencyKind.FALLING),
         ("Нет горячей воды с утра", UrgencyKind.NO_WATER),
         ("Нет холодной воды с 10:00", UrgencyKind.NO_WATER),
+        ("Ребёнок застрял в лифте", UrgencyKind.TRAPPED),
+        ("Соседка застряла в лифте между 5 и 6 этажом", UrgencyKind.TRAPPED),
+        ("Пожар в подъезде, дым из окна", UrgencyKind.FIRE),
     ],
 )
 def test_round_twelve_look_alikes_stay_urgent(text: str, kind: str) -> None:

@@ -454,7 +454,9 @@ def cues() -> tuple[Cue, ...]:
         window=3,
         guards=(NEG, PAST, MODAL, SUPPOSITION),
     )
-    out += _cues(K.TRAPPED, "застрять + лифт", guards=(NEG, PAST))
+    # Someone stuck in a lift, not a lift that is stuck ("лифт застрял на 3 этаже и не едет": nobody named
+    # inside), and not a lift that often sticks ("постоянно застреваем"; round 12, R7).
+    out += _cues(K.TRAPPED, "^ застрять + в + лифт", window=2, guards=(NEG, PAST, HABIT))
     out += _cues(
         K.HEALTH,
         """
