@@ -6,7 +6,9 @@ Analyzes the 22,429 appeals of ``spb_our_city_dev`` and ``kursk_pos_2022`` once 
 the pipeline's analyze step does), then times :func:`otklik.understanding.urgency.assess` (rules and
 tone) and :func:`otklik.understanding.urgency.judge` (rules, tone and the learned model: the pipeline's
 verdict) over them, alternating, three passes each, one core, no database. Prints texts/s of each pass
-and the flagged share.
+and the flagged share; then, when the shipped model has the dense block (round 12: the mean navec
+vector), the model's score of the texts the rules flag (the only ones it is asked about) with its blocks
+and with the dense block off, µs a text (the word vectors loaded before timing: ≈ 1 s once a process).
 ``OTKLIK_SRC=/path/to/another/checkout`` times that checkout's rules on the same machine (run from it).
 """
 
@@ -45,6 +47,36 @@ def main() -> None:
             share = flagged / len(analyzed)
             speed = len(analyzed) / elapsed
             print(f"pass {run + 1} {name}: {speed:,.0f} texts/s, {flagged} flagged ({share:.1%})")
+    _dense_cost(analyzed)
+
+
+def _dense_cost(analyzed: list) -> None:
+    from dataclasses import replace
+
+    from otklik.understanding.urgency import read_rules
+    from otklik.understanding.urgency.learned import load_model
+
+    try:
+        from otklik.understanding.urgency.learned import DENSE as dense
+    except ImportError:  # an older checkout (OTKLIK_SRC): no dense block
+        return
+    model = load_model()
+    if model is None or not model.blocks.get(dense):
+        return
+    readings = [(a, read_rules(a, 1)) for a in analyzed]
+    flagged = [(a, r.hits) for a, r in readings if r.urgency.is_urgent]
+    without = replace(model, blocks={**model.blocks, dense: 0.0})
+    model.score(*flagged[0])  # the word vectors loaded once, before timing
+    for run in range(3):
+        for name, m in (("with the dense block", model), ("dense block off", without)):
+            started = time.perf_counter()
+            for a, hits in flagged:
+                m.score(a, hits)
+            elapsed = time.perf_counter() - started
+            print(
+                f"pass {run + 1} model score, {name}: "
+                f"{elapsed / len(flagged) * 1e6:,.0f} µs a text ({len(flagged)} flagged texts)"
+            )
 
 
 if __name__ == "__main__":

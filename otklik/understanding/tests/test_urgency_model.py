@@ -73,6 +73,23 @@ def test_the_model_leans_to_the_days_work_on_chores(quote: str) -> None:
     assert _p(quote) < 0.5
 
 
+def test_the_dense_block_is_the_mean_word_vector_at_unit_length_after_the_hashed_columns() -> None:
+    import numpy as np
+
+    from otklik.understanding.urgency.learned import DENSE, DENSE_SIZE, DIMENSION, mean_vector
+
+    analyzed = analyze("Прорыв трубы отопления в подвале")
+    vector = vectorize(analyzed, [], {DENSE: 0.5})
+    assert sorted(vector) == list(range(DIMENSION, DIMENSION + DENSE_SIZE))
+    values = np.array([vector[DIMENSION + i] for i in range(DENSE_SIZE)])
+    assert float(np.linalg.norm(values)) == pytest.approx(0.5)
+    assert mean_vector(["qqqzzz"]) is None and vectorize(analyze("qqqzzz"), [], {DENSE: 0.5}) == {}
+    model = UrgencyModel(
+        {DIMENSION + i: 0.01 * (i % 7) for i in range(DENSE_SIZE)}, -0.2, 0.5, 1.0, {DENSE: 0.5}
+    )
+    assert model.score(analyzed, []) == pytest.approx(model.probability(vector), abs=1e-9)
+
+
 def test_negated_words_are_features_of_their_own() -> None:
     names = feature_names(analyze("не горит фонарь"), [])["w"]
     assert "w:не_гореть" in names and "w:гореть" not in names
@@ -184,7 +201,7 @@ def test_forward_folds_score_each_fresh_wave_by_a_model_fitted_on_the_waves_befo
         vector = {column: 1.0, 100 + i: 0.1}
         return ut.Row("d", str(i), f"d:{i}", urgent, urgent, urgency.Urgency(urgent), vector, wave)
 
-    rows = [row(i, 1 + i % 12, (i // 12) % 2 == 0) for i in range(240)]
+    rows = [row(i, 1 + i % ut.TRAINED_THROUGH_WAVE, (i // 12) % 2 == 0) for i in range(260)]
     folds = ut.forward_folds(rows, 1.0)
     assert [f.name for f in folds] == [f"wave {k}" for k in ut.FORWARD_WAVES]
     for fold, k in zip(folds, ut.FORWARD_WAVES, strict=True):

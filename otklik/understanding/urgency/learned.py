@@ -9,11 +9,13 @@ no vocabulary and no text — only one weight per column it saw):
 * ``c:`` character 3–5-grams of the words (misspellings, unknown words, word parts);
 * ``h:`` the rules' **cue hits** (:attr:`..urgency.RuleReading.hits`): the kind of every cue whose
   words were found, kept or dropped (``m:flood``), and every guard that dropped one (``g:past``,
-  ``g:negation``, ``g:hypothesis``, ``g:common_area``, …) — what the rules read, not their verdict.
+  ``g:negation``, ``g:hypothesis``, ``g:common_area``, …) — what the rules read, not their verdict;
+* ``e`` (round 12): the mean navec word vector of the text (natasha's bundled file, read by
+  :mod:`..ml.embeddings` as the category classifier reads it), 300 dense columns after the hashed ones.
 
-Each block is scaled to unit length and weighted (:data:`BLOCKS`). The weights, the intercept and the
-operating point live in ``data/urgency_model.json`` (numbers only), rebuilt by ``otklik
-train-urgency`` from ``../shared/data`` (:mod:`..urgency_training`).
+Each block is scaled to unit length and weighted (:data:`BLOCKS`). The weights (the dense block's 300
+among them), the intercept and the operating point live in ``data/urgency_model.json`` (numbers only),
+rebuilt by ``otklik train-urgency`` from ``../shared/data`` (:mod:`..urgency_training`).
 
 The combined verdict (:func:`combine`): urgent when the rules flag the text and the model gives it at
 least ``with_rules``, when the model alone gives it at least ``alone``, or (round 9) when the rules do
@@ -42,11 +44,17 @@ from .vocabulary import NEGATIONS
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "urgency_model.json"
 DIMENSION = 1 << 18
 # Block → its weight after scaling the block to unit length (the cue hits' weight chosen by
-# cross-validation on the development rows, docs/benchmarks.md "Round 7"). The rules' verdict is
+# cross-validation on the development rows, docs/benchmarks.md "Round 7"; the dense block's, 0.5, by
+# the mean forward average precision of folds 6–13, "Urgency round 12"). The rules' verdict is
 # never a feature: the rules were written on the development rows' errors, so there it is right far
 # more often than on texts never seen, and a model given it learns to copy it (round 6).
-BLOCKS: dict[str, float] = {"w": 1.0, "b": 0.6, "c": 1.0, "h": 0.5}
-ORDER = ("w", "b", "c", "h")
+BLOCKS: dict[str, float] = {"w": 1.0, "b": 0.6, "c": 1.0, "h": 0.5, "e": 0.5}
+ORDER = ("w", "b", "c", "h", "e")
+# The dense block ``e`` (round 12): the mean navec vector of the text's words (natasha's bundled file,
+# :mod:`..ml.embeddings`), unit length, in the columns after the hashed ones — 300 weights, numbers only.
+DENSE = "e"
+DENSE_SIZE = 300
+WIDTH = DIMENSION + DENSE_SIZE  # every column a weight may have
 CHAR_GRAMS = (3, 5)
 UNIT = 1e-4  # the weights are kept to this precision
 
@@ -118,17 +126,39 @@ def _block_columns(block: str, analyzed: AnalyzedText, words: list[str], hits: I
     return [_column(f"b:{x} {y}") for x, y in pairwise(lemmas)]
 
 
+def mean_vector(words: Sequence[str]) -> np.ndarray | None:
+    """The mean navec vector of the words it knows (lower case, ё folded, as the category classifier
+    reads them), unit length; None when it knows none."""
+    from ..ml.embeddings import get_embeddings
+
+    embeddings = get_embeddings()
+    if embeddings.dim != DENSE_SIZE:
+        raise ValueError(f"word vectors of {embeddings.dim} dimensions, expected {DENSE_SIZE}")
+    known = embeddings.ids
+    ids = [i for i in (known.get(w, -1) for w in words) if i >= 0]
+    if not ids:
+        return None
+    total = embeddings.vectors(np.array(ids, dtype=np.int64)).sum(axis=0, dtype=np.float64)
+    norm = float(np.sqrt(total @ total))
+    return total / norm if norm else None
+
+
 def vectorize(
     analyzed: AnalyzedText, hits: Iterable[str], blocks: Mapping[str, float] = BLOCKS
 ) -> dict[int, float]:
     """The text's feature vector: column → value (blocks binary or 1 + log of the count, each scaled
-    to unit length times its weight)."""
+    to unit length times its weight; the dense block's 300 values in columns :data:`DIMENSION` on)."""
     out: dict[int, float] = {}
     words = [fold(t.text) for t in analyzed.tokens]
     hits = list(hits)
     for block in ORDER:
         weight = blocks.get(block, 0.0)
         if not weight:
+            continue
+        if block == DENSE:
+            vector = mean_vector(words)
+            if vector is not None:
+                out.update((DIMENSION + i, weight * float(v)) for i, v in enumerate(vector))
             continue
         counts = Counter(_block_columns(block, analyzed, words, hits))
         if not counts:
@@ -153,7 +183,7 @@ class UrgencyModel:
     with_guard: float = 1.0
 
     def __post_init__(self) -> None:
-        dense = np.zeros(DIMENSION)
+        dense = np.zeros(WIDTH)
         if self.weights:
             dense[np.fromiter(self.weights, dtype=np.int64)] = np.fromiter(self.weights.values(), dtype=float)
         object.__setattr__(self, "_dense", dense)
@@ -177,6 +207,11 @@ class UrgencyModel:
         for block in ORDER:
             weight = self.blocks.get(block, 0.0)
             if not weight:
+                continue
+            if block == DENSE:
+                vector = mean_vector(words)
+                if vector is not None:
+                    z += weight * float(dense[DIMENSION:] @ vector)
                 continue
             columns = _block_columns(block, analyzed, words, hits)
             if not columns:
