@@ -93,11 +93,17 @@ R10 = FrozenScore(
 R11 = FrozenScore(
     11, 13, "1087b943aa61a498531d6ae4d68cf12a6fac721fe4e0a0b31c00c284c1238c08", near_on_guard=True
 )
-FROZEN_SCORES = (R8, R9, R10, R11)  # in the order of their waves: each is computed on the strata before it
+# From wave 15 on: the texts no wave 1-14 drew by round 12's (frozen in 12b212f), a guard's drop is near.
+R12 = FrozenScore(
+    12, 14, "4bfd5a353a81b7967a7cd0afe4f149cfd19af22ccc9ce692fc41f6fa4f380590", near_on_guard=True
+)
+# In the order of their waves: each is computed on the strata before it.
+FROZEN_SCORES = (R8, R9, R10, R11, R12)
 R8_FLAGGED, R8_NEAR, R8_REST = R8_STRATA = R8.strata
 R9_FLAGGED, R9_NEAR, R9_REST = R9_STRATA = R9.strata
 R10_FLAGGED, R10_NEAR, R10_REST = R10_STRATA = R10.strata
 R11_FLAGGED, R11_NEAR, R11_REST = R11_STRATA = R11.strata
+R12_FLAGGED, R12_NEAR, R12_REST = R12_STRATA = R12.strata
 
 
 def frozen_sizes(
@@ -262,6 +268,13 @@ WAVES = (
     # wave, from the texts no wave 1-13 drew restratified by round 11's frozen score (R11_STRATA,
     # urgency_draw_r11.csv), the sizes and the absent held-out preference of waves 12 and 13.
     (20261219, frozen_sizes(R11, spb=(40, 90, 40), kursk=(20, 40, 20)), False),
+    # Defined after round 12 was measured on wave 14 and before round 13 is built: the tenth first-sight
+    # wave, from the texts no wave 1-14 drew restratified by round 12's frozen score (R12_STRATA,
+    # urgency_draw_r12.csv), the sizes (40 / 90 / 40, 20 / 40 / 20) and the absent held-out preference of
+    # waves 12-14, except where a stratum has fewer unread texts than its size: it takes all of them, as
+    # wave 10's Kursk ``cue_strong`` did — St Petersburg ``r12_flagged`` 18 (of 40), Kursk ``r12_flagged``
+    # 6 (of 20) and ``r12_near`` 13 (of 40), so 187 rows instead of 250.
+    (20261220, frozen_sizes(R12, spb=(18, 90, 40), kursk=(6, 13, 20)), False),
 )
 # The latest round's rows: read before the rules were run on them, and no rule was written or changed
 # after seeing them. A fresh wave is measured whole (both parts): it is a random sample of every stratum.
@@ -403,7 +416,7 @@ def stratify(
     """The distinct texts of each data set by stratum, sorted by id: the cue strata (every text), and
     for each frozen score the texts no wave through its ``after_wave`` drew once more by that round's
     score (:data:`R8_STRATA` from wave 11 on, :data:`R9_STRATA` from 12, :data:`R10_STRATA` from 13,
-    :data:`R11_STRATA` from 14).
+    :data:`R11_STRATA` from 14, :data:`R12_STRATA` from 15).
     ``frozen``: the assignments to use (default: every committed file of :data:`FROZEN_SCORES`)."""
     old_rules = read_old_rules() if old_rules is None else old_rules
     out: dict[tuple[str, str], list[Unit]] = defaultdict(list)
@@ -470,8 +483,8 @@ def population_weights(
     """(dataset, id) → how many distinct texts of its data set, stratum and part the row stands for.
 
     By the cue stratification only (:data:`STRATA`, which covers every text): waves 1-10 drew from it
-    at random, so their rows stand for whole cue strata, the unread texts included. The ``r8_*``,
-    ``r9_*``, ``r10_*`` and ``r11_*`` strata (:data:`FROZEN_SCORES`) are those unread texts again (a second
+    at random, so their rows stand for whole cue strata, the unread texts included. The ``r8_*`` to
+    ``r12_*`` strata (:data:`FROZEN_SCORES`) are those unread texts again (a second
     stratification of the same texts): a row drawn from them gets weight 0 here — counting it too
     would count its unread texts twice — and stands for its stratum in its own wave's figure
     (``urgency_evaluation.wave_weights``)."""

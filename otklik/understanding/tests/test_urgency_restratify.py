@@ -1,7 +1,7 @@
-"""Waves 11-14's strata: the texts no earlier wave drew, by round 8's, 9's, 10's and 11's frozen score
-(urgency.md, ``FrozenScore``).
+"""Waves 11-15's strata: the texts no earlier wave drew, by round 8's, 9's, 10's, 11's and 12's frozen
+score (urgency.md, ``FrozenScore``).
 
-Only counts are asserted: no test prints or reads a drawn row of waves 11-14 (they are read blind).
+Only counts are asserted: no test prints or reads a drawn row of waves 11-15 (they are read blind).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ _COUNTS = {
     ua.R9: (((107, 28), (468, 75), (11_286, 3_128)), ((60, 8), (90, 17), (1_661, 359))),
     ua.R10: (((66, 14), (707, 144), (10_918, 3_032)), ((44, 6), (99, 15), (1_588, 350))),
     ua.R11: (((57, 14), (421, 72), (11_043, 3_069)), ((26, 4), (48, 4), (1_577, 347))),
+    ua.R12: (((18, 6), (268, 52), (11_065, 3_064)), ((6, 1), (13, 2), (1_552, 340))),
 }
 DOCUMENTED = {
     frozen: {
@@ -60,8 +61,8 @@ def test_each_frozen_score_names_its_own_strata_apart_from_the_cue_strata() -> N
     names = [s for f in ua.FROZEN_SCORES for s in f.strata]
     assert len(set(names)) == len(names) and not set(names) & set(ua.STRATA)
     assert [f.after_wave for f in ua.FROZEN_SCORES] == sorted({f.after_wave for f in ua.FROZEN_SCORES})
-    # wave 14 read blind, fresh after round 12's freeze
-    assert ua.FRESH_WAVE == 14 and len(ua.WAVES) == 14
+    # wave 14 read blind, fresh after round 12's freeze; wave 15 defined, not yet read
+    assert ua.FRESH_WAVE == 14 and len(ua.WAVES) == 15
 
 
 def test_a_wave_of_r8_strata_draws_the_unread_texts_under_the_new_names(
@@ -109,12 +110,17 @@ def test_the_r8_strata_are_the_unread_texts_and_wave_11_draws_its_sizes_from_the
 
 @needs_data
 @pytest.mark.parametrize(
-    ("frozen", "seed", "development"),
-    [(ua.R9, 20261217, 196), (ua.R10, 20261218, 199), (ua.R11, 20261219, 205)],
-    ids=["r9_wave12", "r10_wave13", "r11_wave14"],
+    ("frozen", "seed", "total", "development"),
+    [
+        (ua.R9, 20261217, 250, 196),
+        (ua.R10, 20261218, 250, 199),
+        (ua.R11, 20261219, 250, 205),
+        (ua.R12, 20261220, 187, 145),
+    ],
+    ids=["r9_wave12", "r10_wave13", "r11_wave14", "r12_wave15"],
 )
 def test_the_frozen_strata_are_the_texts_no_earlier_wave_read_and_the_next_wave_draws_its_sizes_from_them(
-    frozen: ua.FrozenScore, seed: int, development: int
+    frozen: ua.FrozenScore, seed: int, total: int, development: int
 ) -> None:
     strata = ua.stratify(ua.read_appeals())
     documented = DOCUMENTED[frozen]
@@ -132,24 +138,29 @@ def test_the_frozen_strata_are_the_texts_no_earlier_wave_read_and_the_next_wave_
     assert (ua.WAVES[wave - 1][0], ua.WAVES[wave - 1][2]) == (seed, False)
     sizes = ua.WAVES[wave - 1][1]
     assert {s for _, s in sizes} == set(frozen.strata)
+    # SPb 40 / 90 / 40, Kursk 20 / 40 / 20; a stratum with fewer unread texts takes all of them (wave 15).
+    nominal = ua.frozen_sizes(frozen, spb=(40, 90, 40), kursk=(20, 40, 20))
+    assert sizes == {key: min(n, documented[key][0]) for key, n in nominal.items()}
     drawn = [row for row in ua.draw_sample(strata, through_wave=wave) if row[3] == wave]
-    assert Counter((d, s) for d, _, s, _ in drawn) == sizes and len(drawn) == 250
+    assert Counter((d, s) for d, _, s, _ in drawn) == sizes and len(drawn) == total
     assert {(d, i) for d, i, _, _ in drawn} <= unread
     held = Counter((d, s, held_out(d, i)) for d, i, s, _ in drawn)
     assert all(held[(*key, True)] and held[(*key, False)] for key in sizes)
     assert sum(n for (_, _, h), n in held.items() if not h) == development  # development rows to read
-    # Wave 14 read whole and fresh (FRESH_WAVE raised after round 12 was frozen): the files are waves 1-14.
+    # Wave 14 read whole and fresh (FRESH_WAVE raised after round 12 was frozen), wave 15 only defined:
+    # the files are waves 1-14.
     assert {row[3] for row in ua.draw_sample(strata)} == set(range(1, 15))
 
 
-def test_a_wave_12_to_14_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
+def test_a_wave_12_to_15_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
     from otklik.understanding.urgency_evaluation import wave_weights
 
     ids = [str(i) for i in range(1, 200) if not held_out(ua.SPB, str(i))][:8]
     units_ = [ua.Unit(ua.SPB, i, "", (i,)) for i in ids]
     # Eight texts of one cue stratum: waves 1-10 read one, wave 11 one of the r8 strata (the seven
     # unread), wave 12 one of r9_near (three of the six texts left unread), wave 13 one of r10_near
-    # (two of the five texts left unread), wave 14 one of r11_near (two of the four texts left unread).
+    # (two of the five texts left unread), wave 14 one of r11_near (two of the four texts left unread),
+    # wave 15 one of r12_near (two of the three texts left unread).
     strata = {
         (ua.SPB, "cue_broad"): units_,
         (ua.SPB, ua.R8_REST): units_[1:],
@@ -159,6 +170,8 @@ def test_a_wave_12_to_14_row_weighs_nothing_in_the_population_and_its_stratum_in
         (ua.SPB, ua.R10_REST): units_[5:],
         (ua.SPB, ua.R11_NEAR): units_[4:6],
         (ua.SPB, ua.R11_REST): units_[6:],
+        (ua.SPB, ua.R12_NEAR): units_[5:7],
+        (ua.SPB, ua.R12_REST): units_[7:],
     }
     rows = [
         ua.AnnotatedAppeal(ua.SPB, ids[0], "", None, "none", "cue_broad", "", 2),
@@ -166,12 +179,14 @@ def test_a_wave_12_to_14_row_weighs_nothing_in_the_population_and_its_stratum_in
         ua.AnnotatedAppeal(ua.SPB, ids[2], "", None, "life_health", ua.R9_NEAR, "", 12),
         ua.AnnotatedAppeal(ua.SPB, ids[3], "", None, "life_health", ua.R10_NEAR, "", 13),
         ua.AnnotatedAppeal(ua.SPB, ids[4], "", None, "none", ua.R11_NEAR, "", 14),
+        ua.AnnotatedAppeal(ua.SPB, ids[5], "", None, "life_health", ua.R12_NEAR, "", 15),
     ]
     weights = ua.population_weights(rows, strata)
-    assert weights == {(ua.SPB, ids[0]): 8.0, **{(ua.SPB, i): 0.0 for i in ids[1:5]}}
+    assert weights == {(ua.SPB, ids[0]): 8.0, **{(ua.SPB, i): 0.0 for i in ids[1:6]}}
     assert wave_weights(rows, strata, 12) == {(ua.SPB, ids[2]): 3.0}
     assert wave_weights(rows, strata, 13) == {(ua.SPB, ids[3]): 2.0}
     assert wave_weights(rows, strata, 14) == {(ua.SPB, ids[4]): 2.0}
+    assert wave_weights(rows, strata, 15) == {(ua.SPB, ids[5]): 2.0}
 
 
 # A frozen score is run in the tree of the commit that wrote its file, in its own process, once the
