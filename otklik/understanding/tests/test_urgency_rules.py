@@ -486,3 +486,72 @@ def test_round_twelve_guards_drop_what_the_guide_calls_the_days_work(text: str) 
 )
 def test_round_twelve_look_alikes_stay_urgent(text: str, kind: str) -> None:
     assert kind in kinds(text)
+
+
+# Round 13 (wave 14's development rows; docs/annotation/urgency.md, "Round 13 as built"): what the broad
+# cues name that the guide calls the day's work, read by lemma, clause and what the thing is.
+@pytest.mark.parametrize(
+    "text",
+    [
+        # R10: hot water off for works whose dates were put off again and again
+        "сроки подачи ГВС переносились уже 4 раза, отсутствует горячее водоснабжение",
+        "с 13 июля отсутствует горячая вода, даты подачи воды постоянно сдвигаются",
+        # R11: a facade's defect named by a noun, nothing said to fall
+        "Разрушения штукатурного слоя фасада здания",
+        "Разрушение фасада водой, появились трещины",
+        # R12: what hangs off the roof is a wire
+        "Свисает провод с крыши, валяется на снегу",
+        # R9: an absence said in the past tense, the repair since
+        "УК осуществила ремонт сетей в кабинете, где отсутствовала подача отопления",
+        # cover of a box, low-current (R4 over abbreviations)
+        "не закрыты крышки распределительных эл. щитков слаботочных сетей",
+        # R15: a smell of sewage
+        "В парадной стоит запах канализации, и как результат протечки комары",
+        # R17: covers that shift whenever the pumps start: chronic
+        "постоянно идёт запах из люков, сдвинуть крышка люка, когда включаются насосы",
+    ],
+)
+def test_round_thirteen_guards_drop_what_the_guide_calls_the_days_work(text: str) -> None:
+    assert not urgency.assess(text, month=1).is_urgent, kinds(text)
+
+
+# ... and their look-alikes stay urgent, with round 13's recall: plaster named by its adjective, a supply
+# named by "подача", a fallen tree still hanging, a loose cover, a manhole to close, plaster fallen in an
+# arch.
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Нет горячей воды с утра", UrgencyKind.NO_WATER),  # R10: no works put off
+        ("Разрушается фасад, куски падают на тротуар", UrgencyKind.FALLING),  # R11: the verb
+        ("Разрушается фасад", UrgencyKind.FALLING),
+        ("Сосульки свисают с крыши над входом", UrgencyKind.ICE),  # R12: ice
+        ("Открыт электрощиток в подъезде", UrgencyKind.WIRES),  # not low-current
+        ("Из люка канализации течёт на дорогу", UrgencyKind.SEWAGE),  # R15: a flow, no smell
+        ("Сдвинута крышка люка на тротуаре", UrgencyKind.MANHOLE),  # R17: no habit
+        ("штукатурный слой и краска осыпается с фасада", UrgencyKind.FALLING),  # R8
+        ("На протяжении месяца отсутствует подача электроэнергии к жилому дому", UrgencyKind.NO_POWER),  # R9
+        (
+            "После урагана дерево упало на провода, и до сегодняшнего дня оно там и висит",
+            UrgencyKind.TREE,
+        ),  # R13
+        ("Крышка люка не закреплена, гремит при наезде транспорта", UrgencyKind.MANHOLE),  # R14
+        ("Просьба закрыть люк. Крайне опасное место", UrgencyKind.MANHOLE),  # R14
+        ("Отвалившаяся штукатурка в арочном проеме", UrgencyKind.FALLING),  # R16
+        ("отваливается плита от стены дома", UrgencyKind.FALLING),  # R16
+        ("Сломанная ветка дерева нависает над тротуаром", UrgencyKind.TREE),  # R16
+    ],
+)
+def test_round_thirteen_look_alikes_stay_urgent(text: str, kind: str) -> None:
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Закрытый люк просел ниже асфальта",  # R14 reads the infinitive or imperative, not "закрытый"
+        "Не могу закрыть люк на чердак",
+        "после пожара до сих пор не сделан ремонт",  # R13 is for trees, wires and poles only
+    ],
+)
+def test_round_thirteen_new_cues_keep_their_guards(text: str) -> None:
+    assert not urgency.assess(text, month=1).is_urgent, kinds(text)

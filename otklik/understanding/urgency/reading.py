@@ -54,8 +54,10 @@ from .vocabulary import (
     HEATING_QUALITY_WORDS,
     HOME,
     HOMES,
+    HUNG_THINGS,
     HYPO,
     HYPOTHESIS,
+    ICE_AND_SNOW,
     ICE_DOWN,
     INDOOR,
     INDOOR_FINISH_WORDS,
@@ -80,6 +82,7 @@ from .vocabulary import (
     NEAR_WORDS,
     NEG,
     NEGATIONS,
+    NOT_ICE,
     NOW,
     NOW_WORDS,
     OUTDOORS,
@@ -107,9 +110,12 @@ from .vocabulary import (
     SEASON_POLICY,
     SEASONS_AHEAD,
     SENTENCE_END,
+    SMELL,
+    SMELLS,
     SUNK,
     SUNK_WORDS,
     SUPPLY,
+    SUPPLY_NOUNS,
     SUPPOSED,
     SUPPOSITION,
     SURFACE,
@@ -230,7 +236,13 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
         if cue.kind in (UrgencyKind.FIRE, UrgencyKind.GAS) and last + 1 in span and words[last + 1] == "нет":
             return NEG
     # "до сих пор нет воды": a supply cut that lasts is not over, whatever began it (round 9, G1)
-    if PAST in g and not (cue.kind in _SUPPLY_KINDS and _lasting(r)):
+    # ... nor is a tree, a wire or a pole that fell and still lies or hangs there: "после урагана дерево упало
+    # на провода, и до сегодняшнего дня оно там и весит" (round 13, R13)
+    if (
+        PAST in g
+        and not (cue.kind in _SUPPLY_KINDS and _lasting(r))
+        and not (cue.kind in _STAYING_KINDS and _lasting_in(r, span))
+    ):
         if any(words[j] == "после" for j in range(max(span.start, first - 3), first)):
             return PAST
         if r.has(before, PAST_WORDS):
@@ -259,6 +271,15 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
             return PAST
         if any(words[k].startswith("упавш") for k in combo):
             return PAST
+    # "где отсутствовала подача отопления": an absence said in the past tense was then, not now, unless
+    # the sentence says it lasts or is now (round 13, R9)
+    if (
+        cue.kind in _SUPPLY_KINDS
+        and any(words[k].startswith("отсутствовал") for k in combo)
+        and not _lasting(r)
+        and not _says_now(r, sentence)
+    ):
+        return PAST
     if HYPO in g and r.has(before, HYPOTHESIS):
         return HYPO
     # months or years of it, its sentence not saying now ("с 2020 г. в доме течёт крыша"; round 10, D1)
@@ -287,6 +308,14 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
         return COVER_OF  # "крышка светофора повреждена": the signal's cover, no manhole (R4)
     if DOOR_GLASS in g and _door_glass(r, span):
         return DOOR_GLASS  # "разбито стекло в двери … сыпятся стёкла": the door's repair (R5)
+    if SMELL in g and any(k - 1 in span and k - 1 not in combo and r.readings[k - 1] & SMELLS for k in combo):
+        return SMELL  # "запах канализации, и как результат протечки": a smell (round 13, R15)
+    if (
+        NOT_ICE in g
+        and r.has(r.clause_span(last), HUNG_THINGS)
+        and not r.has(r.clause_span(last), ICE_AND_SNOW)
+    ):
+        return NOT_ICE  # "Свисает провод с крыши, валяется на снегу": a wire hangs, not ice (round 13, R12)
     if ICE_DOWN in g and _ice_down(r, sentence):
         return ICE_DOWN  # "неубранный лёд с крыш на тротуаре", "во время уборки наледей с крыши разбили …"
     if SUPPOSITION in g and _supposed(r, before, sentence):
@@ -382,7 +411,9 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
     if DEBT in g and r.has(range(len(words)), DEBT_WORDS):
         return DEBT
     if BETWEEN in g and any(
-        _only_noun(words[j]) and not any(_is_preposition(words[i]) for i in (j - 1, j - 2) if i > first)
+        _only_noun(words[j])
+        and not r.readings[j] & SUPPLY_NOUNS  # "отсутствует подача электроэнергии" (round 13, R9)
+        and not any(_is_preposition(words[i]) for i in (j - 1, j - 2) if i > first)
         for j in range(first + 1, last)
         if j not in combo
     ):
@@ -427,6 +458,7 @@ _YEARS_OF_IT = re.compile(
 _CLAUSE_BREAK = re.compile(r"[,:;—–]|\s-\s")
 _SUPPLY_KINDS = frozenset({UrgencyKind.NO_WATER, UrgencyKind.NO_HEATING, UrgencyKind.NO_POWER})
 _MANHOLE_WORDS = frozenset({"люк", "колодец", "крышка"})
+_STAYING_KINDS = frozenset({UrgencyKind.TREE, UrgencyKind.WIRES, UrgencyKind.POLE})
 
 
 def _negates_across(r: Reading, k: int, combo: tuple[int, ...]) -> bool:
@@ -576,11 +608,17 @@ def _cover_of_other(r: Reading, combo: tuple[int, ...], span: range) -> bool:
         if "крышка" not in r.readings[k]:
             continue
         j = k + 1
-        while j in span and j <= k + 2 and _is_adjective(r.words[j]):
-            j += 1
+        while j in span and j <= k + 3 and (_is_adjective(r.words[j]) or _abbreviated(r, j)):
+            j += 1  # over adjectives and shortened ones: "крышки распределительных эл. щитков" (round 13)
         if j in span and not r.readings[j] & _MANHOLE_WORDS and _is_genitive_noun(r.words[j]):
             return True
     return False
+
+
+def _abbreviated(r: Reading, j: int) -> bool:
+    """Token ``j`` is a shortened word: at most four letters followed by a full stop ("эл.", "тех.")."""
+    token = r.analyzed.tokens[j]
+    return len(r.words[j]) <= 4 and r.analyzed.text[token.stop : token.stop + 1] == "."
 
 
 def _door_glass(r: Reading, span: range) -> bool:
@@ -630,6 +668,12 @@ def _lasting(r: Reading) -> bool:
         if at is not None and r.has(r.sentence_span(at), SUPPLY):
             return True
     return False
+
+
+def _lasting_in(r: Reading, span: range) -> bool:
+    """The sentence ``span`` says its state lasts: "до сих пор", "до сегодняшнего дня", "по сей день"."""
+    tokens = r.analyzed.tokens
+    return bool(LASTING.search(r.analyzed.text[tokens[span.start].start : tokens[span[-1]].stop]))
 
 
 def _aftermath(r: Reading) -> bool:
@@ -747,8 +791,8 @@ def _is_adjective(word: str) -> bool:
 
 @lru_cache(maxsize=20_000)
 def _is_genitive_noun(word: str) -> bool:
-    parses = morph().parse(word)
-    return bool(parses) and parses[0].tag.POS == "NOUN" and "gent" in parses[0].tag
+    """Any reading a noun in the genitive ("щитков" is also a short adjective; round 13)."""
+    return any(p.tag.POS == "NOUN" and "gent" in p.tag for p in morph().parse(word))
 
 
 @lru_cache(maxsize=5_000)

@@ -47,6 +47,8 @@ LOOSE_WIRE = "loose_wire"
 HATCH = "hatch"  # round 10 (L4): a refuse chute's, a plinth's or an inspection hatch — no manhole in a path
 # Round 11 (H1): a hazard read by meaning (an object and its state of failure) wants both in one clause
 CLAUSE = "clause"
+SMELL = "smell"  # round 13 (R15): "запах канализации": the sewage word names what smells, not a flow
+NOT_ICE = "not_ice"  # round 13 (R12): what hangs off the roof is named, and it is a wire, not ice
 ICE_DOWN = "ice_down"  # round 10 (L5): roof ice already down ("лёд с крыш на тротуаре") or named in passing
 
 NEGATIONS = frozenset({"не", "нет", "ни"})
@@ -55,12 +57,16 @@ SUPPOSED = frozenset({"будто", "похоже"})
 SEASONS_AHEAD = frozenset({"зима", "весна", "осень", "лето", "будет", "будут", "появиться", "образоваться"})
 # A state that lasts: "до сих пор", "по-прежнему", "так и не", "до настоящего времени" (round 9, G1).
 LASTING = re.compile(
-    r"(?<![а-яё])(?:до\s+сих\s+пор|по-?\s?прежнему|так\s+и\s+не|до\s+настоящего\s+времени|вс[её]\s+ещ[её])(?![а-яё])",
+    r"(?<![а-яё])(?:до\s+сих\s+пор|по-?\s?прежнему|так\s+и\s+не|до\s+настоящего\s+времени|вс[её]\s+ещ[её]"
+    r"|до\s+сегодняшнего\s+дня|по\s+сей\s+день)(?![а-яё])",
     re.IGNORECASE,
 )
 SUPPLY = frozenset(
     {"вода", "водоснабжение", "отопление", "электроснабжение", "электричество", "свет", "хвс", "гвс", "газ"}
 )
+# The supply itself, not another thing between an absence's words ("отсутствует подача электроэнергии";
+# round 13, R9)
+SUPPLY_NOUNS = frozenset({"подача", "поставка", "снабжение"})
 # Repair verbs a negation may belong to instead of the hazard ("не могут заделать дыру", G2): a negation
 # two words before a cue's word counts only when the word between is no verb (modals excepted).
 MODALS = frozenset({"мочь", "стать", "собираться", "хотеть", "спешить", "торопиться"})
@@ -255,6 +261,9 @@ PLANNED_WORDS = frozenset(
         "опрессовка",
         "промывка",
     }
+    # ... works whose end was put off: the dates of the supply moved, the works extended (round 13, R10:
+    # "сроки подачи ГВС переносились уже 4 раза", "даты подачи воды постоянно сдвигаются")
+    | {"перенести", "переносить", "переноситься", "сдвигаться", "сдвинуться", "продление", "продлить"}
 )
 SEASON_POLICY = frozenset({"продлить", "продление", "окончание", "завершение", "включение"})
 DEBT_WORDS = frozenset({"задолженность", "долг", "неуплата", "неплатёж", "неплатеж"})
@@ -283,7 +292,10 @@ INFRA_WORDS = frozenset({"центральный", "централизованн
 ROAD_WORDS = frozenset(
     {"асфальт", "асфальтовый", "покрытие", "дорожный", "грунт", "земля", "дорога", "проезжий", "тротуар"}
 )
-TELECOM_WORDS = frozenset({"интернет", "интернетовский", "телефонный", "оптоволокно", "провайдер", "антенна"})
+# ... and low-current networks: intercom, TV, internet ("слаботочный"; round 13)
+TELECOM_WORDS = frozenset(
+    {"интернет", "интернетовский", "телефонный", "оптоволокно", "провайдер", "антенна", "слаботочный"}
+)
 DURATION = frozenset(
     {
         "сутки",
@@ -380,15 +392,18 @@ SENTENCE_END = re.compile(r"[.!?;\n]")
 ABBREVIATIONS = frozenset(
     {"ул", "д", "г", "пр", "просп", "кв", "корп", "к", "стр", "пер", "пос", "п", "с", "им", "обл", "наб"}
     | {"пл", "ш", "б", "мкр", "тел", "т", "е", "ст", "дер", "р-н", "р", "лит"}
+    | {"эл", "тех", "эт"}  # "эл. щитков", "тех. этаж", "2 эт." (round 13)
 )
 
 # --- round 12: what the broad cues name that the guide's *none* paragraph calls the day's work -------
 # R1: what falls is paint ("осыпается краска", "с крыш летят куски краски"), not plaster, brick or facing.
 PAINT = "paint"
 PAINT_WORDS = frozenset({"краска", "покраска", "окраска", "лакокрасочный", "побелка", "эмаль", "лак"})
-# ... a material that does fall on people, said in the same clause as the paint ("краска и штукатурка")
+# ... a material that does fall on people, said in the same clause as the paint ("краска и штукатурка"),
+# by its noun or its adjective ("штукатурный слой и краска осыпается"; round 13, R8)
 FALLING_MATTER = frozenset(
     {"штукатурка", "кирпич", "облицовка", "бетон", "камень", "плитка", "плита", "декор", "лепнина", "панель"}
+    | {"штукатурный", "кирпичный", "облицовочный", "бетонный", "каменный", "плиточный", "лепной"}
 )
 # R2: a finish (plaster, putty, paint) coming off indoors, under a ceiling or in a stairwell: repair.
 INDOOR = "indoor_finish"
@@ -466,3 +481,12 @@ OUTDOORS = frozenset(
     {"фасад", "фасадный", "улица", "тротуар", "двор", "арка", "карниз", "козырек", "крыльцо", "пешеход"}
     | {"прохожий"}
 )
+
+# --- round 13 -------------------------------------------------------------------------------------
+# R12: what hangs off a roof's edge is named and is no ice or snow ("Свисает провод с крыши").
+HUNG_THINGS = frozenset({"провод", "кабель", "проводка", "трос", "антенна"})
+ICE_AND_SNOW = frozenset(
+    {"сосулька", "сосуля", "лед", "лёд", "наледь", "снег", "снежный", "ледяной", "глыба", "льдина"}
+)
+# R15: the sewage word is what smells ("едкий запах канализации, и как результат протечки").
+SMELLS = frozenset({"запах", "вонь", "смрад", "пахнуть", "вонять", "зловоние"})
