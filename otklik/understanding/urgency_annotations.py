@@ -97,13 +97,19 @@ R11 = FrozenScore(
 R12 = FrozenScore(
     12, 14, "4bfd5a353a81b7967a7cd0afe4f149cfd19af22ccc9ce692fc41f6fa4f380590", near_on_guard=True
 )
+# From wave 16 on: the texts no wave 1-15 drew by round 13's (frozen in 9cdd765: the combined verdict with
+# the model's own arm and guard arm on), a guard's drop is near.
+R13 = FrozenScore(
+    13, 15, "5e1ee38bdbca8783cfbb6d4cd5d28f9f248b70a6b89a77f44549c420305d4e22", near_on_guard=True
+)
 # In the order of their waves: each is computed on the strata before it.
-FROZEN_SCORES = (R8, R9, R10, R11, R12)
+FROZEN_SCORES = (R8, R9, R10, R11, R12, R13)
 R8_FLAGGED, R8_NEAR, R8_REST = R8_STRATA = R8.strata
 R9_FLAGGED, R9_NEAR, R9_REST = R9_STRATA = R9.strata
 R10_FLAGGED, R10_NEAR, R10_REST = R10_STRATA = R10.strata
 R11_FLAGGED, R11_NEAR, R11_REST = R11_STRATA = R11.strata
 R12_FLAGGED, R12_NEAR, R12_REST = R12_STRATA = R12.strata
+R13_FLAGGED, R13_NEAR, R13_REST = R13_STRATA = R13.strata
 
 
 def frozen_sizes(
@@ -275,6 +281,17 @@ WAVES = (
     # wave 10's Kursk ``cue_strong`` did — St Petersburg ``r12_flagged`` 18 (of 40), Kursk ``r12_flagged``
     # 6 (of 20) and ``r12_near`` 13 (of 40), so 187 rows instead of 250.
     (20261220, frozen_sizes(R12, spb=(18, 90, 40), kursk=(6, 13, 20)), False),
+    # Defined after round 13 was measured on wave 15 and before round 14 is built: the eleventh first-sight
+    # wave, from the texts no wave 1-15 drew restratified by round 13's frozen score (R13_STRATA,
+    # urgency_draw_r13.csv), the sizes (40 / 90 / 40, 20 / 40 / 20) and the absent held-out preference of
+    # waves 12-15, a stratum with fewer unread texts than its size taking all of them as in wave 15 —
+    # St Petersburg ``r13_flagged`` 10 (of 40), Kursk ``r13_near`` 1 (of 40) and Kursk ``r13_flagged``
+    # none (round 13 flags no unread Kursk text; a stratum of size 0 is left out), so 161 rows.
+    (
+        20261221,
+        {key: n for key, n in frozen_sizes(R13, spb=(10, 90, 40), kursk=(0, 1, 20)).items() if n},
+        False,
+    ),
 )
 # The latest round's rows: read before the rules were run on them, and no rule was written or changed
 # after seeing them. A fresh wave is measured whole (both parts): it is a random sample of every stratum.
@@ -416,7 +433,7 @@ def stratify(
     """The distinct texts of each data set by stratum, sorted by id: the cue strata (every text), and
     for each frozen score the texts no wave through its ``after_wave`` drew once more by that round's
     score (:data:`R8_STRATA` from wave 11 on, :data:`R9_STRATA` from 12, :data:`R10_STRATA` from 13,
-    :data:`R11_STRATA` from 14, :data:`R12_STRATA` from 15).
+    :data:`R11_STRATA` from 14, :data:`R12_STRATA` from 15, :data:`R13_STRATA` from 16).
     ``frozen``: the assignments to use (default: every committed file of :data:`FROZEN_SCORES`)."""
     old_rules = read_old_rules() if old_rules is None else old_rules
     out: dict[tuple[str, str], list[Unit]] = defaultdict(list)
@@ -484,7 +501,7 @@ def population_weights(
 
     By the cue stratification only (:data:`STRATA`, which covers every text): waves 1-10 drew from it
     at random, so their rows stand for whole cue strata, the unread texts included. The ``r8_*`` to
-    ``r12_*`` strata (:data:`FROZEN_SCORES`) are those unread texts again (a second
+    ``r13_*`` strata (:data:`FROZEN_SCORES`) are those unread texts again (a second
     stratification of the same texts): a row drawn from them gets weight 0 here — counting it too
     would count its unread texts twice — and stands for its stratum in its own wave's figure
     (``urgency_evaluation.wave_weights``)."""

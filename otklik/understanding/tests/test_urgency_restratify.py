@@ -1,7 +1,7 @@
-"""Waves 11-15's strata: the texts no earlier wave drew, by round 8's, 9's, 10's, 11's and 12's frozen
-score (urgency.md, ``FrozenScore``).
+"""Waves 11-16's strata: the texts no earlier wave drew, by round 8's, 9's, 10's, 11's, 12's and 13's
+frozen score (urgency.md, ``FrozenScore``).
 
-Only counts are asserted: no test prints or reads a drawn row of waves 11-15 (they are read blind).
+Only counts are asserted: no test prints or reads a drawn row of waves 11-16 (they are read blind).
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ _COUNTS = {
     ua.R10: (((66, 14), (707, 144), (10_918, 3_032)), ((44, 6), (99, 15), (1_588, 350))),
     ua.R11: (((57, 14), (421, 72), (11_043, 3_069)), ((26, 4), (48, 4), (1_577, 347))),
     ua.R12: (((18, 6), (268, 52), (11_065, 3_064)), ((6, 1), (13, 2), (1_552, 340))),
+    # Round 13 flags no unread Kursk text: Kursk r13_flagged is empty (wave 16 draws nothing there).
+    ua.R13: (((10, 2), (96, 17), (11_097, 3_068)), ((0, 0), (1, 0), (1_531, 336))),
 }
 DOCUMENTED = {
     frozen: {
@@ -61,8 +63,8 @@ def test_each_frozen_score_names_its_own_strata_apart_from_the_cue_strata() -> N
     names = [s for f in ua.FROZEN_SCORES for s in f.strata]
     assert len(set(names)) == len(names) and not set(names) & set(ua.STRATA)
     assert [f.after_wave for f in ua.FROZEN_SCORES] == sorted({f.after_wave for f in ua.FROZEN_SCORES})
-    # wave 15 read blind, fresh after round 13's freeze
-    assert ua.FRESH_WAVE == 15 and len(ua.WAVES) == 15
+    # wave 15 read blind, fresh after round 13's freeze; wave 16 defined, not yet read
+    assert ua.FRESH_WAVE == 15 and len(ua.WAVES) == 16
 
 
 def test_a_wave_of_r8_strata_draws_the_unread_texts_under_the_new_names(
@@ -116,21 +118,25 @@ def test_the_r8_strata_are_the_unread_texts_and_wave_11_draws_its_sizes_from_the
         (ua.R10, 20261218, 250, 199),
         (ua.R11, 20261219, 250, 205),
         (ua.R12, 20261220, 187, 145),
+        (ua.R13, 20261221, 161, 130),
     ],
-    ids=["r9_wave12", "r10_wave13", "r11_wave14", "r12_wave15"],
+    ids=["r9_wave12", "r10_wave13", "r11_wave14", "r12_wave15", "r13_wave16"],
 )
 def test_the_frozen_strata_are_the_texts_no_earlier_wave_read_and_the_next_wave_draws_its_sizes_from_them(
     frozen: ua.FrozenScore, seed: int, total: int, development: int
 ) -> None:
     strata = ua.stratify(ua.read_appeals())
     documented = DOCUMENTED[frozen]
-    counts = {key: (len(strata[key]), sum(held_out(key[0], u.id) for u in strata[key])) for key in documented}
+    counts = {  # an empty stratum (wave 16's Kursk r13_flagged) is absent from stratify's output
+        key: (len(strata.get(key, [])), sum(held_out(key[0], u.id) for u in strata.get(key, [])))
+        for key in documented
+    }
     assert counts == documented
     read_before = {(d, i) for d, i, _, _ in ua.draw_sample(strata, through_wave=frozen.after_wave)}
     unread = {(u.dataset, u.id) for u in ua.unread_after(strata, frozen.after_wave)}
     waves_before = ua.WAVES[: frozen.after_wave]
     assert not unread & read_before and len(read_before) == sum(sum(n.values()) for _, n, _ in waves_before)
-    assert {(u.dataset, u.id) for key in documented for u in strata[key]} == unread
+    assert {(u.dataset, u.id) for key in documented for u in strata.get(key, [])} == unread
     assert set(ua.read_frozen_draw(frozen)) <= unread
     # The next wave (counted only, never listed): its sizes from this round's strata, nothing read
     # before, and no held-out preference: each stratum of both data sets gives development and held-out rows.
@@ -138,20 +144,25 @@ def test_the_frozen_strata_are_the_texts_no_earlier_wave_read_and_the_next_wave_
     assert (ua.WAVES[wave - 1][0], ua.WAVES[wave - 1][2]) == (seed, False)
     sizes = ua.WAVES[wave - 1][1]
     assert {s for _, s in sizes} == set(frozen.strata)
-    # SPb 40 / 90 / 40, Kursk 20 / 40 / 20; a stratum with fewer unread texts takes all of them (wave 15).
+    # SPb 40 / 90 / 40, Kursk 20 / 40 / 20; a stratum with fewer unread texts takes all of them (wave 15),
+    # an empty one nothing (wave 16's Kursk r13_flagged: not in its sizes).
     nominal = ua.frozen_sizes(frozen, spb=(40, 90, 40), kursk=(20, 40, 20))
-    assert sizes == {key: min(n, documented[key][0]) for key, n in nominal.items()}
+    assert sizes == {key: m for key, n in nominal.items() if (m := min(n, documented[key][0]))}
     drawn = [row for row in ua.draw_sample(strata, through_wave=wave) if row[3] == wave]
     assert Counter((d, s) for d, _, s, _ in drawn) == sizes and len(drawn) == total
     assert {(d, i) for d, i, _, _ in drawn} <= unread
     held = Counter((d, s, held_out(d, i)) for d, i, s, _ in drawn)
-    assert all(held[(*key, True)] and held[(*key, False)] for key in sizes)
+    for key, n in sizes.items():
+        if n == documented[key][0]:  # taken whole: its held-out rows are the stratum's
+            assert held[(*key, True)] == documented[key][1], key
+        else:
+            assert held[(*key, True)] and held[(*key, False)], key
     assert sum(n for (_, _, h), n in held.items() if not h) == development  # development rows to read
     # Wave 15 read whole and fresh (FRESH_WAVE raised after round 13 was frozen): the files are waves 1-15.
     assert {row[3] for row in ua.draw_sample(strata)} == set(range(1, 16))
 
 
-def test_a_wave_12_to_15_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
+def test_a_wave_12_to_16_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
     from otklik.understanding.urgency_evaluation import wave_weights
 
     ids = [str(i) for i in range(1, 200) if not held_out(ua.SPB, str(i))][:8]
@@ -159,7 +170,8 @@ def test_a_wave_12_to_15_row_weighs_nothing_in_the_population_and_its_stratum_in
     # Eight texts of one cue stratum: waves 1-10 read one, wave 11 one of the r8 strata (the seven
     # unread), wave 12 one of r9_near (three of the six texts left unread), wave 13 one of r10_near
     # (two of the five texts left unread), wave 14 one of r11_near (two of the four texts left unread),
-    # wave 15 one of r12_near (two of the three texts left unread).
+    # wave 15 one of r12_near (two of the three texts left unread), wave 16 one of r13_near (the two
+    # texts left unread).
     strata = {
         (ua.SPB, "cue_broad"): units_,
         (ua.SPB, ua.R8_REST): units_[1:],
@@ -171,6 +183,7 @@ def test_a_wave_12_to_15_row_weighs_nothing_in_the_population_and_its_stratum_in
         (ua.SPB, ua.R11_REST): units_[6:],
         (ua.SPB, ua.R12_NEAR): units_[5:7],
         (ua.SPB, ua.R12_REST): units_[7:],
+        (ua.SPB, ua.R13_NEAR): units_[6:8],
     }
     rows = [
         ua.AnnotatedAppeal(ua.SPB, ids[0], "", None, "none", "cue_broad", "", 2),
@@ -179,17 +192,75 @@ def test_a_wave_12_to_15_row_weighs_nothing_in_the_population_and_its_stratum_in
         ua.AnnotatedAppeal(ua.SPB, ids[3], "", None, "life_health", ua.R10_NEAR, "", 13),
         ua.AnnotatedAppeal(ua.SPB, ids[4], "", None, "none", ua.R11_NEAR, "", 14),
         ua.AnnotatedAppeal(ua.SPB, ids[5], "", None, "life_health", ua.R12_NEAR, "", 15),
+        ua.AnnotatedAppeal(ua.SPB, ids[6], "", None, "none", ua.R13_NEAR, "", 16),
     ]
     weights = ua.population_weights(rows, strata)
-    assert weights == {(ua.SPB, ids[0]): 8.0, **{(ua.SPB, i): 0.0 for i in ids[1:6]}}
+    assert weights == {(ua.SPB, ids[0]): 8.0, **{(ua.SPB, i): 0.0 for i in ids[1:7]}}
     assert wave_weights(rows, strata, 12) == {(ua.SPB, ids[2]): 3.0}
     assert wave_weights(rows, strata, 13) == {(ua.SPB, ids[3]): 2.0}
     assert wave_weights(rows, strata, 14) == {(ua.SPB, ids[4]): 2.0}
     assert wave_weights(rows, strata, 15) == {(ua.SPB, ids[5]): 2.0}
+    assert wave_weights(rows, strata, 16) == {(ua.SPB, ids[6]): 2.0}
+
+
+class _StubModel:
+    """Round 13's arms (urgency_model.json): rules and p >= 0.32, p >= 0.88 alone, a guard's drop and
+    p >= 0.86; p is given per text."""
+
+    with_rules, alone, with_guard = 0.32, 0.88, 0.86
+
+    def __init__(self, p: dict[str, float]) -> None:
+        self.p = p
+
+    def score(self, analyzed: str, hits: list[str]) -> float:
+        return self.p[analyzed]
+
+    def may_flag_without_rules(self, guarded: bool) -> bool:
+        return True
+
+
+def test_the_flagged_stratum_is_the_shipped_combined_verdict_with_the_own_and_guard_arms(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from otklik.understanding import urgency
+
+    # text -> (rules flag it, a guard dropped a cue, p, the stratum)
+    cases = {
+        "rules_kept": (True, False, 0.40, "r13_flagged"),
+        "rules_vetoed": (True, False, 0.20, "r13_near"),
+        "own_arm": (False, False, 0.90, "r13_flagged"),
+        "guard_arm": (False, True, 0.87, "r13_flagged"),
+        "guard_under_its_arm": (False, True, 0.50, "r13_near"),
+        "p_near": (False, False, 0.25, "r13_near"),
+        "nothing": (False, False, 0.05, "r13_rest"),
+    }
+
+    def read_rules(text: str, month: int) -> urgency.RuleReading:
+        rules, guarded, _, _ = cases[text]
+        guards = frozenset({"past"}) if guarded else frozenset()
+        return urgency.RuleReading(urgency.Urgency(is_urgent=rules), frozenset(), guards)
+
+    model = _StubModel({t: c[2] for t, c in cases.items()})
+    for module in (ur, urgency):
+        monkeypatch.setattr(module, "analyze", lambda text: text)
+        monkeypatch.setattr(module, "read_rules", read_rules)
+        monkeypatch.setattr(module, "load_model", lambda: model)
+    ids = {t: str(n) for n, t in enumerate(cases, start=1)}
+    units_ = [ua.Unit(ua.SPB, ids[t], t, (ids[t],)) for t in cases]
+    appeals = {ua.SPB: [ua.Appeal(ua.SPB, ids[t], t, 6) for t in cases]}
+    frozen = ua.FrozenScore(13, 0, "", near_on_guard=True)
+    computed = ur.score_strata(appeals, {(ua.SPB, "cue_broad"): units_}, frozen)
+    assert computed == {(ua.SPB, ids[t]): c[3] for t, c in cases.items()}
+    # r13_flagged is exactly what judge (the pipeline's verdict) calls urgent
+    assert {t for t in cases if urgency.judge(t, month=6).is_urgent} == {
+        t for t in cases if computed[(ua.SPB, ids[t])] == frozen.flagged
+    }
 
 
 # A frozen score is run in the tree of the commit that wrote its file, in its own process, once the
-# shipped detector has moved on (round 8's file: f9c1f1a, whose code predates FrozenScore).
+# shipped detector has moved on (round 8's file: f9c1f1a, whose code predates FrozenScore). While round
+# 13 is shipped r13 is recomputed in process; once round 14 ships, r13 is recomputed from the commit that
+# wrote urgency_draw_r13.csv (urgency.md "Wave 16 as defined"), r12 now from 66f62d7.
 _FROZEN_IN_ITS_OWN_TREE = """
 import json, os, sys
 sys.path.insert(0, os.getcwd())
