@@ -555,3 +555,58 @@ def test_round_thirteen_look_alikes_stay_urgent(text: str, kind: str) -> None:
 )
 def test_round_thirteen_new_cues_keep_their_guards(text: str) -> None:
     assert not urgency.assess(text, month=1).is_urgent, kinds(text)
+
+
+# Round 14 (docs/annotation/urgency.md "Round 14 as built"): what wave 15's development rows showed.
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Добрый день! Отсутсвует горячая вода", UrgencyKind.NO_WATER),  # R18: a letter left out
+        ("Нет отопленя в квартире с утра", UrgencyKind.NO_HEATING),
+        ("В доме нарушен режим: присутствует парение.", UrgencyKind.FLOOD),  # R19: steam
+        ("Парение в подвальном помещении", UrgencyKind.FLOOD),
+        ("лихорадка, меня не госпитализировали", UrgencyKind.HEALTH),  # R20
+        ("открыт изоляционный электрический короб", UrgencyKind.WIRES),  # R21
+        ("открыто техническое отверстие с проводкой", UrgencyKind.WIRES),
+        ("Оборвался крепежный трос над проезжей частью", UrgencyKind.WIRES),  # R22
+        ("На крыше отлетела панель", UrgencyKind.FALLING),  # R23
+        ("Течёт стояк горячей воды и отвод магистрали", UrgencyKind.FLOOD),  # R26: a riser, no drain
+        (
+            "протекает ливнёвая труба, мокнет распределительная коробка электропроводки",
+            UrgencyKind.FLOOD,
+        ),  # R29
+    ],
+)
+def test_round_fourteen_new_readings_find_the_emergency(text: str, kind: str) -> None:
+    assert kind in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ливневка забита. Разрушаются внутренние стенки колодца.",  # R24: the well's walls
+        "чтобы предотвратить повреждение от падающего весной льда внутри трубы",  # R25: ice inside a pipe
+        "Моя квартира постоянно затапливается осадками (дождь, таяние снега)",  # R27: the rain floods it
+        "установить водосток на козырёк. так как сейчас вода льётся прямо на ступени",  # R28: the canopy's
+        "Отсутсвует горячая вода с 1 июня по графику, плановые работы продлили",  # R18 keeps the guards
+        "пару дней был подвал сухой",  # R19 reads steam ("парение"), not "пару"
+        "в квартире отлетела панель у лифта",  # R23: indoors
+        "открыт короб с интернет кабелем",  # R21: telecom
+    ],
+)
+def test_round_fourteen_guards_drop_what_the_guide_calls_the_days_work(text: str) -> None:
+    assert not urgency.assess(text, month=1).is_urgent, kinds(text)
+
+
+# ... and their urgent look-alikes stay urgent.
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Разрушается колодец, крышка провалилась внутрь", UrgencyKind.MANHOLE),  # R24: no walls named
+        ("Сосульки и наледь на крыше над входом", UrgencyKind.ICE),  # R25: no "внутри"
+        ("Сегодня квартиру затопило, течёт с потолка", UrgencyKind.FLOOD),  # R27: no rain
+        ("вода течёт по ступеням лестницы в подъезде из квартиры", UrgencyKind.FLOOD),  # R28: no canopy
+    ],
+)
+def test_round_fourteen_look_alikes_stay_urgent(text: str, kind: str) -> None:
+    assert kind in kinds(text)

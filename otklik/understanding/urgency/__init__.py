@@ -37,7 +37,7 @@ from ..text import AnalyzedText, analyze, fold
 from .cues import Cue, anchors, cues
 from .kinds import CHILD_HAZARDS, COLD_MONTHS, UTILITY_KINDS, UrgencyKind, UrgencyLabel, label_of
 from .learned import Source, combine, load_model
-from .reading import Reading, guarded, tense_signals
+from .reading import Reading, guarded, tense_signals, typo_readings
 from .tone import Tone, assess_tone
 from .vocabulary import CHILDREN, THREATS
 
@@ -158,7 +158,8 @@ def read_rules(analyzed: AnalyzedText, month: int) -> RuleReading:
     dropped: set[str] = set()
     raw = analyzed.text
     tokens = analyzed.tokens
-    present = analyzed.lemma_set | {fold(t.text) for t in tokens}
+    words = {fold(t.text) for t in tokens}
+    present = analyzed.lemma_set | words | typo_readings(words)  # round 14, R18
     anchored = anchors()
     hits = sorted({i for word in present & anchored.keys() for i in anchored[word]})
     every = cues()

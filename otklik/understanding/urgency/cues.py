@@ -31,7 +31,9 @@ from .vocabulary import (
     HYPO,
     ICE_DOWN,
     INDOOR,
+    INDOOR_PLACE,
     INFRA,
+    INSIDE,
     LANDMARK,
     LONG,
     LOOSE_WIRE,
@@ -55,6 +57,7 @@ from .vocabulary import (
     TICKS,
     TREE_MODAL,
     TREE_NEAR,
+    WELL_WALLS,
 )
 
 
@@ -182,6 +185,17 @@ def cues() -> tuple[Cue, ...]:
         window=6,
         guards=(*EVENT, LONG, RAIN, DRAIN, CHRONIC, FIXED),
     )
+    # Round 14 (R19): steam in a building — a heating or hot-water leak steams up a basement or a stairwell
+    # ("присутствует парение", "парение через первый лестничный пролет").
+    out += _cues(
+        K.FLOOD,
+        """
+        парение + подвал|лестница|лестничный|пролет|подъезд|парадная|присутствовать|наблюдаться|сильный|
+        помещение|этаж
+        """,
+        window=4,
+        guards=(*EVENT, LONG, RAIN, DRAIN, CHRONIC, FIXED, HABIT),
+    )
     # A leak on a ceiling or into a flat; in the common areas with no home named it is the day's work
     # (round 12, R3: "в колясочном помещении протечка на потолке").
     out += _cues(
@@ -299,6 +313,15 @@ def cues() -> tuple[Cue, ...]:
         window=7,
         guards=(NEG, PAST, TREE_MODAL, FENCED, SUPPOSITION, PAINT, INDOOR, DOOR_GLASS),
     )
+    # Round 14 (R23): a panel or a sheet blown off ("отлетела панель", "сорвало лист кровли").
+    out += _cues(
+        K.FALLING,
+        """
+        отлететь|слететь|сорвать|сорваться + панель|лист|облицовка|плита|профлист|кровля|фрагмент|кусок
+        """,
+        window=3,
+        guards=(NEG, PAST, TREE_MODAL, FENCED, SUPPOSITION, PAINT, INDOOR_PLACE, HYPO),
+    )
     out += _cues(
         K.FALLING,
         """
@@ -318,12 +341,12 @@ def cues() -> tuple[Cue, ...]:
         наледь|лед|глыба|льдина + падать|упасть|лететь|свалиться
         """,
         window=6,
-        guards=(NEG, PAST, MODAL, SUPPOSITION, ICE_DOWN),
+        guards=(NEG, PAST, MODAL, SUPPOSITION, ICE_DOWN, INSIDE),  # round 14, R25
     )
     out += _cues(
         K.WIRES,
         """
-        оборвать|обрыв|оборванный|порвать|оторвать|оторванный + провод|линия|лэп
+        оборвать|обрыв|оборванный|порвать|оторвать|оторванный + провод|линия|лэп|трос
         ^ провод|кабель|проводка + под + напряжение
         оголить|оголенный|голый|полуоголенный|торчать + провод|контакт|проводка
         нарушить|нарушенный|повредить|поврежденный|повреждение|нарушение + изоляция + провод|кабель|проводка
@@ -422,7 +445,7 @@ def cues() -> tuple[Cue, ...]:
         разрушение|разрушиться|разрушаться|развалиться|провалиться|провалить + колодец
         """,
         window=3,
-        guards=(NEG, PAST, FENCED, SUNK, LANDMARK, HATCH),
+        guards=(NEG, PAST, FENCED, SUNK, LANDMARK, HATCH, WELL_WALLS),  # round 14, R24
     )
     # Round 11 (H1): hazards by meaning — an object and a state of failure in one clause, read by lemma
     # (any form: "неисправный люк", "сдвинута плита с колодца", "люк выжало", "не закрыта крышка люка").
@@ -456,6 +479,16 @@ def cues() -> tuple[Cue, ...]:
         window=3,
         guards=(NEG, PAST, HYPO, REQUEST, TELECOM, CLAUSE),
     )
+    # Round 14 (R21): an electrical duct or opening left open, the wiring in it ("открыт изоляционный
+    # электрический короб", "открыто техническое отверстие с проводкой").
+    out += _cues(
+        K.WIRES,
+        f"""
+        {_OPEN} + короб|электрокороб|отверстие|ниша + электрический|электрокабель|кабель|провод|проводка
+        """,
+        window=4,
+        guards=(NEG, PAST, HYPO, REQUEST, TELECOM, CLAUSE),
+    )
     out += _cues(
         K.FALLING,
         f"""
@@ -484,6 +517,7 @@ def cues() -> tuple[Cue, ...]:
         врач + не + прийти|приходить
         без + сознание
         отказать + госпитализация
+        ^ =не + госпитализировать
         """,
         window=5,
         guards=(PAST,),

@@ -14,6 +14,7 @@ from .vocabulary import (
     ABBREVIATIONS,
     AFTERMATH,
     BETWEEN,
+    CANOPY,
     CHRONIC,
     CHRONIC_WORDS,
     CLAUSE,
@@ -61,9 +62,11 @@ from .vocabulary import (
     ICE_DOWN,
     INDOOR,
     INDOOR_FINISH_WORDS,
+    INDOOR_PLACE,
     INDOOR_PLACES,
     INFRA,
     INFRA_WORDS,
+    INSIDE,
     INTO,
     LANDMARK,
     LASTING,
@@ -86,6 +89,7 @@ from .vocabulary import (
     NOW,
     NOW_WORDS,
     OUTDOORS,
+    OUTSIDE,
     PAINT,
     PAINT_WORDS,
     PARTIAL,
@@ -112,10 +116,12 @@ from .vocabulary import (
     SENTENCE_END,
     SMELL,
     SMELLS,
+    STEPS,
     SUNK,
     SUNK_WORDS,
     SUPPLY,
     SUPPLY_NOUNS,
+    SUPPLY_PIPES,
     SUPPOSED,
     SUPPOSITION,
     SURFACE,
@@ -128,7 +134,11 @@ from .vocabulary import (
     TREE_MODAL,
     TREE_NEAR,
     TREES,
+    TYPO_TOLERANT,
+    WALL_PARTS,
     WALLS,
+    WELL_WALLS,
+    WIRING,
     YEAR,
 )
 
@@ -139,7 +149,11 @@ class Reading:
     def __init__(self, analyzed: AnalyzedText) -> None:
         self.analyzed = analyzed
         self.words = [fold(t.text) for t in analyzed.tokens]
-        self.readings = [frozenset(r) | {w} for r, w in zip(analyzed.readings, self.words, strict=True)]
+        typos = _typos()
+        self.readings = [
+            frozenset(r) | {w} | typos.get(w, frozenset())
+            for r, w in zip(analyzed.readings, self.words, strict=True)
+        ]
         self.sentence: list[int] = []
         text, current, previous = analyzed.text, 0, 0
         last_word = ""
@@ -310,6 +324,14 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
         return DOOR_GLASS  # "разбито стекло в двери … сыпятся стёкла": the door's repair (R5)
     if SMELL in g and any(k - 1 in span and k - 1 not in combo and r.readings[k - 1] & SMELLS for k in combo):
         return SMELL  # "запах канализации, и как результат протечки": a smell (round 13, R15)
+    # Round 14: a well's walls that crumble, its opening not named ("Разрушаются внутренние стенки колодца",
+    # R24); ice inside a pipe ("льда внутри трубы", R25).
+    if INDOOR_PLACE in g and r.has(span, INDOOR_PLACES) and not r.has(span, OUTSIDE):
+        return INDOOR_PLACE
+    if WELL_WALLS in g and r.has(r.clause_span(last), WALL_PARTS):
+        return WELL_WALLS
+    if INSIDE in g and r.has(r.clause_span(last), frozenset({"внутри"})):
+        return INSIDE
     if (
         NOT_ICE in g
         and r.has(r.clause_span(last), HUNG_THINGS)
@@ -377,6 +399,12 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
     ):
         return "a_lamp"  # "горит свет в подвале", "не горит фонарь": a lamp, not a fire
     if RAIN in g and not r.now:
+        # the rain is what floods ("квартира постоянно затапливается осадками"; round 14, R27)
+        if any(
+            j in span and r.readings[j] & RAIN_WORDS and _is_instrumental(words[j])
+            for j in (last + 1, last + 2)
+        ):
+            return RAIN
         for j in sentence:
             if r.readings[j] & RAIN_WORDS and any(
                 words[i] in RAIN_CONDITION or r.readings[i] & {"каждый", "время"}
@@ -406,7 +434,17 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
         and not r.has(range(max(span.start, first - 2), last + 1), frozenset({"холодный", "хвс"}))
     ):
         return PLANNED
-    if DRAIN in g and r.has(sentence, DRAIN_WORDS):
+    # ... no drain when the leak names a supply pipe or hot water in its clause (round 14, R26)
+    if (
+        DRAIN in g
+        and r.has(sentence, DRAIN_WORDS)
+        and not r.has(r.clause_span(first), SUPPLY_PIPES)
+        and not r.has(sentence, WIRING)  # water onto wiring, whatever pipe it comes from (R29)
+    ):
+        return DRAIN
+    # ... and water on the porch's steps where the text names the canopy's drainage ("вода льётся прямо на
+    # ступени", a gutter asked for the canopy; round 14, R28)
+    if DRAIN in g and r.has(combo, STEPS) and r.has(range(len(words)), DRAIN_WORDS | CANOPY):
         return DRAIN
     if DEBT in g and r.has(range(len(words)), DEBT_WORDS):
         return DEBT
@@ -459,6 +497,26 @@ _CLAUSE_BREAK = re.compile(r"[,:;—–]|\s-\s")
 _SUPPLY_KINDS = frozenset({UrgencyKind.NO_WATER, UrgencyKind.NO_HEATING, UrgencyKind.NO_POWER})
 _MANHOLE_WORDS = frozenset({"люк", "колодец", "крышка"})
 _STAYING_KINDS = frozenset({UrgencyKind.TREE, UrgencyKind.WIRES, UrgencyKind.POLE})
+
+
+@lru_cache(maxsize=1)
+def _typos() -> dict[str, frozenset[str]]:
+    """Each form of a supply word (:data:`TYPO_TOLERANT`) with one letter left out, when the dictionary
+    knows no such word → that word's lemma ("отсутсвует" → "отсутствовать"; round 14, R18)."""
+    out: dict[str, set[str]] = {}
+    for lemma in TYPO_TOLERANT:
+        for form in {fold(f.word) for p in morph().parse(lemma)[:1] for f in p.lexeme}:
+            for i in range(1, len(form) - 1):
+                short = form[:i] + form[i + 1 :]
+                if len(short) >= 6 and short != form and not morph().word_is_known(short):
+                    out.setdefault(short, set()).add(lemma)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def typo_readings(words: Iterable[str]) -> frozenset[str]:
+    """The supply words these (folded) words are with a letter put back (:func:`_typos`)."""
+    typos = _typos()
+    return frozenset().union(*(typos[w] for w in words if w in typos))
 
 
 def _negates_across(r: Reading, k: int, combo: tuple[int, ...]) -> bool:
@@ -799,3 +857,8 @@ def _is_genitive_noun(word: str) -> bool:
 def _is_preposition(word: str) -> bool:
     parses = morph().parse(word)
     return bool(parses) and parses[0].tag.POS == "PREP"
+
+
+@lru_cache(maxsize=5_000)
+def _is_instrumental(word: str) -> bool:
+    return any(p.tag.POS == "NOUN" and "ablt" in p.tag for p in morph().parse(word))

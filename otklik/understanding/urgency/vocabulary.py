@@ -490,3 +490,30 @@ ICE_AND_SNOW = frozenset(
 )
 # R15: the sewage word is what smells ("едкий запах канализации, и как результат протечки").
 SMELLS = frozenset({"запах", "вонь", "смрад", "пахнуть", "вонять", "зловоние"})
+
+# --- round 14 -------------------------------------------------------------------------------------
+# R18: a supply's words written with a letter left out ("Отсутсвует горячая вода"): a word the dictionary
+# does not know reads as the one word of these it becomes by putting the letter back.
+TYPO_TOLERANT = frozenset(
+    {"отсутствовать", "отсутствие", "отключить", "отключение", "отопление", "водоснабжение", "электроэнергия"}
+    | {"электричество", "электроснабжение", "горячий", "холодный"}
+)
+# R24: what crumbles is the well's walls, not its opening ("Разрушаются внутренние стенки колодца").
+WELL_WALLS = "well_walls"
+WALL_PARTS = frozenset({"стенка", "стена", "кладка", "кольцо", "горловина"})
+# R25: ice inside a pipe falls inside it ("от падающего весной льда внутри трубы").
+INSIDE = "inside"
+# R26: a supply pipe named with the leak (a riser, a radiator, hot water, the heating main) is no drain,
+# whatever "отвод" or "сток" says beside it ("Течёт стояк горячей воды и отвод магистрали обратки").
+SUPPLY_PIPES = frozenset(
+    {"стояк", "радиатор", "батарея", "магистраль", "горячий", "гвс", "обратка", "кипяток"}
+)
+# R28: the porch's steps under a canopy's or a gutter's water.
+STEPS = frozenset({"ступень", "ступенька", "крыльцо"})
+CANOPY = frozenset({"козырек", "козырёк", "водоотведение", "водосточный", "водосток", "навес"})
+# R29: a leak onto the wiring ("мокнет … распределительная коробка электропроводки") is no drain's water.
+WIRING = frozenset({"электропроводка", "проводка", "щиток", "электрощиток", "розетка", "электрощит"})
+# R23: a panel blown off indoors (a lift's, a hall's) is repair: the sentence names a place inside and
+# nothing outside ("в квартире отлетела панель у лифта").
+INDOOR_PLACE = "indoor_place"
+OUTSIDE = OUTDOORS | frozenset({"крыша", "кровля", "лоджия", "балкон", "окно", "ветер"})
