@@ -125,8 +125,11 @@ def test_command_compares_one_wave_or_every_row() -> None:
     [
         # docs/annotation/urgency.md, "Agreement between two readers (waves 12 and 13)":
         # (urgent/urgent, urgent/none, none/urgent, none/none), rows whose four labels differ.
-        (12, (73, 5, 5, 167), 10, 4),
-        (13, (55, 3, 0, 192), 5, 0),
+        # There (73, 5, 5, 167), 10, 4 and (55, 3, 0, 192), 5, 0; the first reading's manhole rows
+        # were re-read since by round 14, clarification 1 ("Labels re-read by round 14,
+        # clarification 1"), the second reading stays as its reader left it.
+        (12, (72, 5, 6, 167), 11, 4),
+        (13, (54, 3, 1, 192), 6, 1),
     ],
 )
 def test_waves_12_and_13_as_documented(
