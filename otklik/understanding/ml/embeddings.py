@@ -13,6 +13,8 @@ from sklearn.preprocessing import normalize
 from otklik.caching import ProcessCache
 
 NAVEC_FILE = "navec_news_v1_1B_250K_300d_100q.tar"
+# The words whose decoded vectors a process keeps (:meth:`Embeddings.word_vector`): ≈ 65 MB at most.
+DECODED_WORDS = 50_000
 
 
 def navec_path() -> Path | None:
@@ -40,9 +42,24 @@ class Embeddings:
         self.codes: np.ndarray = navec.pq.codes  # (subvectors, centroids, subdimension) float32
         self.dim = int(navec.pq.dim)
         self._subvectors = np.arange(self.indexes.shape[1])[None, :]
+        # word → its decoded vector (float32, the values :meth:`vectors` gives), filled by :meth:`word_vector`
+        # up to :data:`DECODED_WORDS` words; None for a word navec does not know
+        self._decoded: dict[str, np.ndarray | None] = {}
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         return np.asarray(self.codes[self._subvectors, self.indexes[ids]].reshape(len(ids), self.dim))
+
+    def word_vector(self, word: str) -> np.ndarray | None:
+        """One word's vector (exactly the row :meth:`vectors` decodes for it), decoded once per process for
+        the first :data:`DECODED_WORDS` words asked (≈ 1.3 kB each); None for a word it does not know."""
+        decoded = self._decoded
+        if word in decoded:
+            return decoded[word]
+        i = self.ids.get(word, -1)
+        vector = self.vectors(np.array([i], dtype=np.int64))[0] if i >= 0 else None
+        if len(decoded) < DECODED_WORDS:
+            decoded[word] = vector
+        return vector
 
     def text_vectors(self, ids: np.ndarray, doc_of: np.ndarray, n_docs: int) -> np.ndarray:
         """One unit vector per text: the sum of its words' vectors (``ids``, one per word; ``doc_of``

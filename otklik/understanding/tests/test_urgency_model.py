@@ -264,3 +264,97 @@ def test_judge_asks_the_model_only_where_its_answer_can_change_the_verdict() -> 
     with mock.patch("otklik.understanding.urgency.load_model", return_value=guard_arm):
         assert urgency.judge(chore, month=1).probability is None  # no guard dropped a cue
         assert urgency.judge(guarded, month=1).source == Source.MODEL
+
+
+# --- the run-time path's cost (round 14): the same probability as the features' dot product, and the
+# same bits as round 13's numpy path --------------------------------------------------------------------
+
+
+def _round13_score(model: UrgencyModel, analyzed, hits) -> float:  # type: ignore[no-untyped-def]
+    """Round 13's run-time score as it was shipped (np.unique per block, the words' vectors decoded per
+    text): the reference the faster path must equal to the bit."""
+    import math
+
+    import numpy as np
+
+    from otklik.understanding.ml.embeddings import get_embeddings
+    from otklik.understanding.text import fold
+    from otklik.understanding.urgency import learned
+
+    dense = np.zeros(learned.WIDTH)
+    dense[np.fromiter(model.weights, dtype=np.int64)] = np.fromiter(model.weights.values(), dtype=float)
+    words = [fold(t.text) for t in analyzed.tokens]
+    names = feature_names(analyzed, hits)
+    z = model.intercept
+    for block in learned.ORDER:
+        weight = model.blocks.get(block, 0.0)
+        if not weight:
+            continue
+        if block == learned.DENSE:
+            embeddings = get_embeddings()
+            ids = [i for i in (embeddings.ids.get(w, -1) for w in words) if i >= 0]
+            if ids:
+                total = embeddings.vectors(np.array(ids, dtype=np.int64)).sum(axis=0, dtype=np.float64)
+                norm = float(np.sqrt(total @ total))
+                if norm:
+                    z += weight * float(dense[learned.DIMENSION :] @ (total / norm))
+            continue
+        columns = [learned._column(n) for n in names[block]]
+        if not columns:
+            continue
+        unique, counts = np.unique(np.array(columns, dtype=np.int64), return_counts=True)
+        values = 1.0 + np.log(counts) if block == "c" else np.ones(len(unique))
+        z += weight * float(dense[unique] @ values) / math.sqrt(float(values @ values))
+    return learned._sigmoid(z)
+
+
+def _assert_the_fast_path_is_exact(model: UrgencyModel, text: str, month: int | None = 1) -> None:
+    analyzed = analyze(text)
+    hits = read_rules(analyzed, month or 1).hits
+    fast = model.score(analyzed, hits)
+    assert fast == pytest.approx(model.probability(vectorize(analyzed, hits, model.blocks)), abs=1e-12, rel=0)
+    assert fast == _round13_score(model, analyzed, hits)  # to the bit: the verdicts cannot move
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",  # no word at all
+        "!!! ??? ...",  # punctuation only
+        "qqqzzz xxyyzzq wwqqz",  # no word navec or the model knows
+        "вода вода вода течет течет течет течет",  # repeated words (character counts, one column each)
+        "Не горит свет, не горит свет в подъезде",  # negations, repeated pairs
+        "Прорыв трубы отопления в подвале, водой залит подвал",  # cue hits
+        "Запах газа",  # two words
+    ],
+)
+def test_the_run_time_score_is_the_features_probability_to_the_bit_of_round_13(text: str) -> None:
+    model = load_model()
+    assert model is not None
+    _assert_the_fast_path_is_exact(model, text)
+
+
+def test_the_run_time_score_is_exact_with_a_block_off_and_for_every_weight() -> None:
+    from dataclasses import replace
+
+    from otklik.understanding.urgency.learned import DENSE, DIMENSION, ORDER
+
+    model = load_model()
+    assert model is not None
+    text = "Течет крыша, вода течет по стене, мокрая проводка искрит!"
+    for block in ORDER:
+        _assert_the_fast_path_is_exact(replace(model, blocks={**model.blocks, block: 0.0}), text)
+    weights = {c: 0.001 * (c % 13 - 6) for c in range(0, DIMENSION + 300, 7)}
+    _assert_the_fast_path_is_exact(
+        UrgencyModel(weights, -0.3, 0.5, 0.9, {DENSE: 0.5, "c": 1.0, "w": 0.7}), text
+    )
+
+
+@needs_data
+def test_the_run_time_score_is_exact_on_every_annotated_development_text() -> None:
+    model = load_model()
+    assert model is not None
+    rows = [r for r in ua.released(ua.annotated_appeals()) if not r.held_out]
+    assert len(rows) > 2_000
+    for row in rows:
+        _assert_the_fast_path_is_exact(model, row.text, row.month)
