@@ -10,6 +10,12 @@ and the flagged share; then, when the shipped model has the dense block (round 1
 vector), the model's score of the texts the rules flag (the only ones it is asked about) with its blocks
 and with the dense block off, µs a text (the word vectors loaded before timing: ≈ 1 s once a process).
 ``OTKLIK_SRC=/path/to/another/checkout`` times that checkout's rules on the same machine (run from it).
+
+Round 14 (cost): where the checkout has :func:`~otklik.understanding.urgency.learned.round13_score`, the
+passes time ``judge`` with round 13's run-time score too ("rules + model r13", the same process), print the
+model's share of a text (judge's µs less the rules' µs) of each and their ratios, and first check that
+the two scores give the same probability to the bit and ``judge`` the same verdict on every text of both
+data sets (the model asked about every text: not only where judge asks it).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, os.environ.get("OTKLIK_SRC", str(Path(__file__).resolve().parent.parent)))
@@ -36,18 +43,67 @@ def main() -> None:
     started = time.perf_counter()
     analyzed = [analyze(a.text) for a in appeals]
     print(f"analyzed {len(analyzed)} appeals in {time.perf_counter() - started:.1f} s")
-    ways = [("rules", urgency.assess)]
+    ways = [("rules", urgency.assess, nullcontext)]
     if hasattr(urgency, "judge"):  # an older checkout (OTKLIK_SRC) has the rules alone
-        ways.append(("rules + model", urgency.judge))
+        ways.append(("rules + model", urgency.judge, nullcontext))
+    round13 = _round13_score(analyzed)
+    if round13 is not None:  # judge with round 13's score in place of the model's (the whole pass)
+        ways.append(("rules + model r13", urgency.judge, round13))
     for run in range(3):
-        for name, assess in ways:
-            started = time.perf_counter()
-            flagged = sum(assess(text, month=1).is_urgent for text in analyzed)
-            elapsed = time.perf_counter() - started
+        cpu: dict[str, float] = {}
+        for name, assess, context in ways:
+            with context():
+                started, cpu_started = time.perf_counter(), time.process_time()
+                flagged = sum(assess(text, month=1).is_urgent for text in analyzed)
+                elapsed = time.perf_counter() - started
+            cpu[name] = (time.process_time() - cpu_started) / len(analyzed) * 1e6
             share = flagged / len(analyzed)
             speed = len(analyzed) / elapsed
-            print(f"pass {run + 1} {name}: {speed:,.0f} texts/s, {flagged} flagged ({share:.1%})")
+            print(
+                f"pass {run + 1} {name}: {speed:,.0f} texts/s, {cpu[name]:,.1f} µs CPU a text, "
+                f"{flagged} flagged ({share:.1%})"
+            )
+        if round13 is not None:
+            floor, judged, judged13 = cpu["rules"], cpu["rules + model"], cpu["rules + model r13"]
+            print(
+                f"pass {run + 1} the model's share of a text: {judged - floor:,.1f} µs now, "
+                f"{judged13 - floor:,.1f} µs round 13 (ratio {(judged - floor) / (judged13 - floor):.2f}); "
+                f"judge / rules alone {judged / floor:.2f} now, {judged13 / floor:.2f} round 13"
+            )
     _dense_cost(analyzed)
+
+
+def _round13_score(analyzed: list):  # type: ignore[no-untyped-def]
+    """A context putting round 13's run-time score in the model's place, after checking that both scores
+    agree to the bit and give the same verdict on every text (None for a checkout without it)."""
+    from functools import partial
+    from unittest import mock
+
+    from otklik.understanding.urgency import learned
+
+    if not hasattr(learned, "round13_score"):
+        return None
+    model = learned.load_model()
+    assert model is not None
+    started = time.perf_counter()
+    same = verdicts = 0
+    for text in analyzed:
+        reading = urgency.read_rules(text, 1)
+        p, p13 = model.score(text, reading.hits), learned.round13_score(model, text, reading.hits)
+        same += p == p13
+        verdict = partial(
+            learned.combine,
+            reading.urgency.is_urgent,
+            with_rules=model.with_rules,
+            alone=model.alone,
+            guarded=bool(reading.guards),
+            with_guard=model.with_guard,
+        )
+        verdicts += verdict(p) == verdict(p13)
+    elapsed = time.perf_counter() - started
+    print(f"both scores on all {len(analyzed)} texts ({elapsed:.0f} s): the same p to the bit on {same},")
+    print(f"  the same verdict on {verdicts}")
+    return partial(mock.patch.object, learned.UrgencyModel, "score", learned.round13_score)
 
 
 def _dense_cost(analyzed: list) -> None:

@@ -22,6 +22,7 @@ from otklik.understanding.urgency.learned import (
     combine,
     feature_names,
     load_model,
+    round13_score,
     vectorize,
 )
 
@@ -270,50 +271,12 @@ def test_judge_asks_the_model_only_where_its_answer_can_change_the_verdict() -> 
 # same bits as round 13's numpy path --------------------------------------------------------------------
 
 
-def _round13_score(model: UrgencyModel, analyzed, hits) -> float:  # type: ignore[no-untyped-def]
-    """Round 13's run-time score as it was shipped (np.unique per block, the words' vectors decoded per
-    text): the reference the faster path must equal to the bit."""
-    import math
-
-    import numpy as np
-
-    from otklik.understanding.ml.embeddings import get_embeddings
-    from otklik.understanding.text import fold
-    from otklik.understanding.urgency import learned
-
-    dense = np.zeros(learned.WIDTH)
-    dense[np.fromiter(model.weights, dtype=np.int64)] = np.fromiter(model.weights.values(), dtype=float)
-    words = [fold(t.text) for t in analyzed.tokens]
-    names = feature_names(analyzed, hits)
-    z = model.intercept
-    for block in learned.ORDER:
-        weight = model.blocks.get(block, 0.0)
-        if not weight:
-            continue
-        if block == learned.DENSE:
-            embeddings = get_embeddings()
-            ids = [i for i in (embeddings.ids.get(w, -1) for w in words) if i >= 0]
-            if ids:
-                total = embeddings.vectors(np.array(ids, dtype=np.int64)).sum(axis=0, dtype=np.float64)
-                norm = float(np.sqrt(total @ total))
-                if norm:
-                    z += weight * float(dense[learned.DIMENSION :] @ (total / norm))
-            continue
-        columns = [learned._column(n) for n in names[block]]
-        if not columns:
-            continue
-        unique, counts = np.unique(np.array(columns, dtype=np.int64), return_counts=True)
-        values = 1.0 + np.log(counts) if block == "c" else np.ones(len(unique))
-        z += weight * float(dense[unique] @ values) / math.sqrt(float(values @ values))
-    return learned._sigmoid(z)
-
-
 def _assert_the_fast_path_is_exact(model: UrgencyModel, text: str, month: int | None = 1) -> None:
     analyzed = analyze(text)
     hits = read_rules(analyzed, month or 1).hits
     fast = model.score(analyzed, hits)
     assert fast == pytest.approx(model.probability(vectorize(analyzed, hits, model.blocks)), abs=1e-12, rel=0)
-    assert fast == _round13_score(model, analyzed, hits)  # to the bit: the verdicts cannot move
+    assert fast == round13_score(model, analyzed, hits)  # to the bit: the verdicts cannot move
 
 
 @pytest.mark.parametrize(

@@ -356,3 +356,35 @@ def combine(
     if by_model or (guarded and not rules and with_guard < NO_ARM and probability >= with_guard):
         return Source.MODEL
     return None
+
+
+def round13_score(model: UrgencyModel, analyzed: AnalyzedText, hits: Iterable[str]) -> float:
+    """Round 13's run-time score as it was shipped (``np.unique`` per block, the words' vectors decoded
+    per text): the reference :meth:`UrgencyModel.score` equals to the bit (test_urgency_model) and the
+    baseline bench/urgency.py times it against."""
+    from ..ml.embeddings import get_embeddings
+
+    dense: np.ndarray = model._dense  # type: ignore[attr-defined]
+    words = [fold(t.text) for t in analyzed.tokens]
+    hits = list(hits)
+    z = model.intercept
+    for block in ORDER:
+        weight = model.blocks.get(block, 0.0)
+        if not weight:
+            continue
+        if block == DENSE:
+            embeddings = get_embeddings()
+            ids = [i for i in (embeddings.ids.get(w, -1) for w in words) if i >= 0]
+            if ids:
+                total = embeddings.vectors(np.array(ids, dtype=np.int64)).sum(axis=0, dtype=np.float64)
+                norm = float(np.sqrt(total @ total))
+                if norm:
+                    z += weight * float(dense[DIMENSION:] @ (total / norm))
+            continue
+        columns = _block_columns(block, analyzed, words, hits)
+        if not columns:
+            continue
+        unique, counts = np.unique(np.array(columns, dtype=np.int64), return_counts=True)
+        values = 1.0 + np.log(counts) if block == "c" else np.ones(len(unique))
+        z += weight * float(dense[unique] @ values) / math.sqrt(float(values @ values))
+    return _sigmoid(z)
