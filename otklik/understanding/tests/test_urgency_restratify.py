@@ -63,8 +63,8 @@ def test_each_frozen_score_names_its_own_strata_apart_from_the_cue_strata() -> N
     names = [s for f in ua.FROZEN_SCORES for s in f.strata]
     assert len(set(names)) == len(names) and not set(names) & set(ua.STRATA)
     assert [f.after_wave for f in ua.FROZEN_SCORES] == sorted({f.after_wave for f in ua.FROZEN_SCORES})
-    # wave 15 read blind, fresh after round 13's freeze; wave 16 defined, not yet read
-    assert ua.FRESH_WAVE == 15 and len(ua.WAVES) == 16
+    # wave 16 read blind, fresh after round 14's freeze
+    assert ua.FRESH_WAVE == 16 and len(ua.WAVES) == 16
 
 
 def test_a_wave_of_r8_strata_draws_the_unread_texts_under_the_new_names(
@@ -158,8 +158,8 @@ def test_the_frozen_strata_are_the_texts_no_earlier_wave_read_and_the_next_wave_
         else:
             assert held[(*key, True)] and held[(*key, False)], key
     assert sum(n for (_, _, h), n in held.items() if not h) == development  # development rows to read
-    # Wave 15 read whole and fresh (FRESH_WAVE raised after round 13 was frozen): the files are waves 1-15.
-    assert {row[3] for row in ua.draw_sample(strata)} == set(range(1, 16))
+    # Wave 16 read whole and fresh (FRESH_WAVE raised after round 14 was frozen): the files are waves 1-16.
+    assert {row[3] for row in ua.draw_sample(strata)} == set(range(1, 17))
 
 
 def test_a_wave_12_to_16_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
