@@ -102,14 +102,21 @@ R12 = FrozenScore(
 R13 = FrozenScore(
     13, 15, "5e1ee38bdbca8783cfbb6d4cd5d28f9f248b70a6b89a77f44549c420305d4e22", near_on_guard=True
 )
+# From wave 17 on: the texts no wave 1-16 drew by round 14's (frozen in c0ceebc; the fingerprint is the
+# shipped detector's, c0ceebc's with the model's run-time score made cheaper in 658c276/bf154df — the same
+# probability to the bit, the model file unchanged), a guard's drop is near.
+R14 = FrozenScore(
+    14, 16, "65160baa593000155f51f1530959d1d72e0f4dcfee89588091a2cea6fc8c0b81", near_on_guard=True
+)
 # In the order of their waves: each is computed on the strata before it.
-FROZEN_SCORES = (R8, R9, R10, R11, R12, R13)
+FROZEN_SCORES = (R8, R9, R10, R11, R12, R13, R14)
 R8_FLAGGED, R8_NEAR, R8_REST = R8_STRATA = R8.strata
 R9_FLAGGED, R9_NEAR, R9_REST = R9_STRATA = R9.strata
 R10_FLAGGED, R10_NEAR, R10_REST = R10_STRATA = R10.strata
 R11_FLAGGED, R11_NEAR, R11_REST = R11_STRATA = R11.strata
 R12_FLAGGED, R12_NEAR, R12_REST = R12_STRATA = R12.strata
 R13_FLAGGED, R13_NEAR, R13_REST = R13_STRATA = R13.strata
+R14_FLAGGED, R14_NEAR, R14_REST = R14_STRATA = R14.strata
 
 
 def frozen_sizes(
@@ -292,6 +299,19 @@ WAVES = (
         {key: n for key, n in frozen_sizes(R13, spb=(10, 90, 40), kursk=(0, 1, 20)).items() if n},
         False,
     ),
+    # Defined after round 14 was measured on wave 16 and before round 15 is built: the twelfth first-sight
+    # wave, from the texts no wave 1-16 drew restratified by round 14's frozen score (R14_STRATA,
+    # urgency_draw_r14.csv), no held-out preference, flagged and near sized as in waves 12-16 (40 / 90,
+    # 20 / 40) and the rest doubled on purpose (80, 40): recall at first sight is what fails (wave 16:
+    # 0.258, 21 of 23 misses with no cue the rules know), and the urgent texts with no cue sit in near and
+    # the rest. A stratum with fewer unread texts than its size takes all of them — St Petersburg
+    # ``r14_flagged`` 2 (of 40), ``r14_near`` 48 (of 90), Kursk ``r14_near`` 4 (of 40) — and Kursk
+    # ``r14_flagged`` none (round 14 flags no unread Kursk text; left out), so 174 rows.
+    (
+        20261222,
+        {key: n for key, n in frozen_sizes(R14, spb=(2, 48, 80), kursk=(0, 4, 40)).items() if n},
+        False,
+    ),
 )
 # The latest round's rows: read before the rules were run on them, and no rule was written or changed
 # after seeing them. A fresh wave is measured whole (both parts): it is a random sample of every stratum.
@@ -433,7 +453,8 @@ def stratify(
     """The distinct texts of each data set by stratum, sorted by id: the cue strata (every text), and
     for each frozen score the texts no wave through its ``after_wave`` drew once more by that round's
     score (:data:`R8_STRATA` from wave 11 on, :data:`R9_STRATA` from 12, :data:`R10_STRATA` from 13,
-    :data:`R11_STRATA` from 14, :data:`R12_STRATA` from 15, :data:`R13_STRATA` from 16).
+    :data:`R11_STRATA` from 14, :data:`R12_STRATA` from 15, :data:`R13_STRATA` from 16,
+    :data:`R14_STRATA` from 17).
     ``frozen``: the assignments to use (default: every committed file of :data:`FROZEN_SCORES`)."""
     old_rules = read_old_rules() if old_rules is None else old_rules
     out: dict[tuple[str, str], list[Unit]] = defaultdict(list)
@@ -501,7 +522,7 @@ def population_weights(
 
     By the cue stratification only (:data:`STRATA`, which covers every text): waves 1-10 drew from it
     at random, so their rows stand for whole cue strata, the unread texts included. The ``r8_*`` to
-    ``r13_*`` strata (:data:`FROZEN_SCORES`) are those unread texts again (a second
+    ``r14_*`` strata (:data:`FROZEN_SCORES`) are those unread texts again (a second
     stratification of the same texts): a row drawn from them gets weight 0 here — counting it too
     would count its unread texts twice — and stands for its stratum in its own wave's figure
     (``urgency_evaluation.wave_weights``)."""

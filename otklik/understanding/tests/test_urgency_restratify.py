@@ -1,7 +1,7 @@
-"""Waves 11-16's strata: the texts no earlier wave drew, by round 8's, 9's, 10's, 11's, 12's and 13's
-frozen score (urgency.md, ``FrozenScore``).
+"""Waves 11-17's strata: the texts no earlier wave drew, by round 8's, 9's, 10's, 11's, 12's, 13's and
+14's frozen score (urgency.md, ``FrozenScore``).
 
-Only counts are asserted: no test prints or reads a drawn row of waves 11-16 (they are read blind).
+Only counts are asserted: no test prints or reads a drawn row of waves 11-17 (they are read blind).
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ _COUNTS = {
     ua.R12: (((18, 6), (268, 52), (11_065, 3_064)), ((6, 1), (13, 2), (1_552, 340))),
     # Round 13 flags no unread Kursk text: Kursk r13_flagged is empty (wave 16 draws nothing there).
     ua.R13: (((10, 2), (96, 17), (11_097, 3_068)), ((0, 0), (1, 0), (1_531, 336))),
+    # Round 14 flags two unread St Petersburg texts and no Kursk one (wave 17 draws nothing there).
+    ua.R14: (((2, 1), (48, 10), (11_013, 3_051)), ((0, 0), (4, 2), (1_507, 328))),
 }
 DOCUMENTED = {
     frozen: {
@@ -63,8 +65,18 @@ def test_each_frozen_score_names_its_own_strata_apart_from_the_cue_strata() -> N
     names = [s for f in ua.FROZEN_SCORES for s in f.strata]
     assert len(set(names)) == len(names) and not set(names) & set(ua.STRATA)
     assert [f.after_wave for f in ua.FROZEN_SCORES] == sorted({f.after_wave for f in ua.FROZEN_SCORES})
-    # wave 16 read blind, fresh after round 14's freeze
-    assert ua.FRESH_WAVE == 16 and len(ua.WAVES) == 16
+    # wave 16 read blind, fresh after round 14's freeze; wave 17 defined by round 14's score, not yet read
+    assert ua.FRESH_WAVE == 16 and len(ua.WAVES) == 17
+
+
+def test_only_the_latest_frozen_score_may_be_the_shipped_detector() -> None:
+    # Its file is recomputed in process; every earlier one from the commit that wrote its file (round 14
+    # ships: r14 in process, r13 from f5c78c7). A detector change after a round's freeze moves the
+    # latest one to its commit too.
+    shipped = ur.detector_fingerprint()
+    assert len({f.fingerprint for f in ua.FROZEN_SCORES}) == len(ua.FROZEN_SCORES)
+    latest = ua.FROZEN_SCORES[-1].round
+    assert [f.round for f in ua.FROZEN_SCORES if f.fingerprint == shipped] in ([], [latest])
 
 
 def test_a_wave_of_r8_strata_draws_the_unread_texts_under_the_new_names(
@@ -112,18 +124,19 @@ def test_the_r8_strata_are_the_unread_texts_and_wave_11_draws_its_sizes_from_the
 
 @needs_data
 @pytest.mark.parametrize(
-    ("frozen", "seed", "total", "development"),
+    ("frozen", "seed", "total", "development", "rest"),
     [
-        (ua.R9, 20261217, 250, 196),
-        (ua.R10, 20261218, 250, 199),
-        (ua.R11, 20261219, 250, 205),
-        (ua.R12, 20261220, 187, 145),
-        (ua.R13, 20261221, 161, 130),
+        (ua.R9, 20261217, 250, 196, (40, 20)),
+        (ua.R10, 20261218, 250, 199, (40, 20)),
+        (ua.R11, 20261219, 250, 205, (40, 20)),
+        (ua.R12, 20261220, 187, 145, (40, 20)),
+        (ua.R13, 20261221, 161, 130, (40, 20)),
+        (ua.R14, 20261222, 174, 136, (80, 40)),  # the rest draws doubled (urgency.md "Wave 17 as defined")
     ],
-    ids=["r9_wave12", "r10_wave13", "r11_wave14", "r12_wave15", "r13_wave16"],
+    ids=["r9_wave12", "r10_wave13", "r11_wave14", "r12_wave15", "r13_wave16", "r14_wave17"],
 )
 def test_the_frozen_strata_are_the_texts_no_earlier_wave_read_and_the_next_wave_draws_its_sizes_from_them(
-    frozen: ua.FrozenScore, seed: int, total: int, development: int
+    frozen: ua.FrozenScore, seed: int, total: int, development: int, rest: tuple[int, int]
 ) -> None:
     strata = ua.stratify(ua.read_appeals())
     documented = DOCUMENTED[frozen]
@@ -144,9 +157,10 @@ def test_the_frozen_strata_are_the_texts_no_earlier_wave_read_and_the_next_wave_
     assert (ua.WAVES[wave - 1][0], ua.WAVES[wave - 1][2]) == (seed, False)
     sizes = ua.WAVES[wave - 1][1]
     assert {s for _, s in sizes} == set(frozen.strata)
-    # SPb 40 / 90 / 40, Kursk 20 / 40 / 20; a stratum with fewer unread texts takes all of them (wave 15),
-    # an empty one nothing (wave 16's Kursk r13_flagged: not in its sizes).
-    nominal = ua.frozen_sizes(frozen, spb=(40, 90, 40), kursk=(20, 40, 20))
+    # SPb 40 / 90 / rest, Kursk 20 / 40 / rest (40 / 20, wave 17 80 / 40); a stratum with fewer unread
+    # texts takes all of them (wave 15), an empty one nothing (Kursk r13_flagged, r14_flagged: not in
+    # its sizes).
+    nominal = ua.frozen_sizes(frozen, spb=(40, 90, rest[0]), kursk=(20, 40, rest[1]))
     assert sizes == {key: m for key, n in nominal.items() if (m := min(n, documented[key][0]))}
     drawn = [row for row in ua.draw_sample(strata, through_wave=wave) if row[3] == wave]
     assert Counter((d, s) for d, _, s, _ in drawn) == sizes and len(drawn) == total
@@ -158,20 +172,21 @@ def test_the_frozen_strata_are_the_texts_no_earlier_wave_read_and_the_next_wave_
         else:
             assert held[(*key, True)] and held[(*key, False)], key
     assert sum(n for (_, _, h), n in held.items() if not h) == development  # development rows to read
-    # Wave 16 read whole and fresh (FRESH_WAVE raised after round 14 was frozen): the files are waves 1-16.
+    # Wave 16 read whole and fresh (FRESH_WAVE raised after round 14 was frozen): the files are waves 1-16;
+    # wave 17 is drawn only for the annotator until its rows are in.
     assert {row[3] for row in ua.draw_sample(strata)} == set(range(1, 17))
 
 
-def test_a_wave_12_to_16_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
+def test_a_wave_12_to_17_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
     from otklik.understanding.urgency_evaluation import wave_weights
 
-    ids = [str(i) for i in range(1, 200) if not held_out(ua.SPB, str(i))][:8]
+    ids = [str(i) for i in range(1, 200) if not held_out(ua.SPB, str(i))][:9]
     units_ = [ua.Unit(ua.SPB, i, "", (i,)) for i in ids]
-    # Eight texts of one cue stratum: waves 1-10 read one, wave 11 one of the r8 strata (the seven
+    # Nine texts of one cue stratum: waves 1-10 read one, wave 11 one of the r8 strata (the seven
     # unread), wave 12 one of r9_near (three of the six texts left unread), wave 13 one of r10_near
     # (two of the five texts left unread), wave 14 one of r11_near (two of the four texts left unread),
-    # wave 15 one of r12_near (two of the three texts left unread), wave 16 one of r13_near (the two
-    # texts left unread).
+    # wave 15 one of r12_near (two of the three texts left unread), wave 16 one of r13_near (two of the
+    # three texts left unread), wave 17 one of r14_near (the two texts left unread).
     strata = {
         (ua.SPB, "cue_broad"): units_,
         (ua.SPB, ua.R8_REST): units_[1:],
@@ -184,6 +199,8 @@ def test_a_wave_12_to_16_row_weighs_nothing_in_the_population_and_its_stratum_in
         (ua.SPB, ua.R12_NEAR): units_[5:7],
         (ua.SPB, ua.R12_REST): units_[7:],
         (ua.SPB, ua.R13_NEAR): units_[6:8],
+        (ua.SPB, ua.R13_REST): units_[8:],
+        (ua.SPB, ua.R14_NEAR): units_[7:9],
     }
     rows = [
         ua.AnnotatedAppeal(ua.SPB, ids[0], "", None, "none", "cue_broad", "", 2),
@@ -193,14 +210,16 @@ def test_a_wave_12_to_16_row_weighs_nothing_in_the_population_and_its_stratum_in
         ua.AnnotatedAppeal(ua.SPB, ids[4], "", None, "none", ua.R11_NEAR, "", 14),
         ua.AnnotatedAppeal(ua.SPB, ids[5], "", None, "life_health", ua.R12_NEAR, "", 15),
         ua.AnnotatedAppeal(ua.SPB, ids[6], "", None, "none", ua.R13_NEAR, "", 16),
+        ua.AnnotatedAppeal(ua.SPB, ids[7], "", None, "life_health", ua.R14_NEAR, "", 17),
     ]
     weights = ua.population_weights(rows, strata)
-    assert weights == {(ua.SPB, ids[0]): 8.0, **{(ua.SPB, i): 0.0 for i in ids[1:7]}}
+    assert weights == {(ua.SPB, ids[0]): 9.0, **{(ua.SPB, i): 0.0 for i in ids[1:8]}}
     assert wave_weights(rows, strata, 12) == {(ua.SPB, ids[2]): 3.0}
     assert wave_weights(rows, strata, 13) == {(ua.SPB, ids[3]): 2.0}
     assert wave_weights(rows, strata, 14) == {(ua.SPB, ids[4]): 2.0}
     assert wave_weights(rows, strata, 15) == {(ua.SPB, ids[5]): 2.0}
     assert wave_weights(rows, strata, 16) == {(ua.SPB, ids[6]): 2.0}
+    assert wave_weights(rows, strata, 17) == {(ua.SPB, ids[7]): 2.0}
 
 
 class _StubModel:
@@ -259,8 +278,9 @@ def test_the_flagged_stratum_is_the_shipped_combined_verdict_with_the_own_and_gu
 
 # A frozen score is run in the tree of the commit that wrote its file, in its own process, once the
 # shipped detector has moved on (round 8's file: f9c1f1a, whose code predates FrozenScore). While round
-# 13 is shipped r13 is recomputed in process; once round 14 ships, r13 is recomputed from the commit that
-# wrote urgency_draw_r13.csv (urgency.md "Wave 16 as defined"), r12 now from 66f62d7.
+# 14 is shipped r14 is recomputed in process; r13 is recomputed from the commit that wrote
+# urgency_draw_r13.csv (f5c78c7, urgency.md "Wave 16 as defined") since round 14 ships, and once round 15
+# ships r14 is recomputed from the commit that wrote urgency_draw_r14.csv (urgency.md "Wave 17 as defined").
 _FROZEN_IN_ITS_OWN_TREE = """
 import json, os, sys
 sys.path.insert(0, os.getcwd())
