@@ -11,11 +11,12 @@ vector), the model's score of the texts the rules flag (the only ones it is aske
 and with the dense block off, µs a text (the word vectors loaded before timing: ≈ 1 s once a process).
 ``OTKLIK_SRC=/path/to/another/checkout`` times that checkout's rules on the same machine (run from it).
 
-Round 14 (cost): where the checkout has :func:`~otklik.understanding.urgency.learned.round13_score`, the
-passes time ``judge`` with round 13's run-time score too ("rules + model r13", the same process), print the
-model's share of a text (judge's µs less the rules' µs) of each and their ratios, and first check that
-the two scores give the same probability to the bit and ``judge`` the same verdict on every text of both
-data sets (the model asked about every text: not only where judge asks it).
+Before the passes, the model's run-time score (``UrgencyModel.score``) is checked on every text of both
+data sets (the model asked about every text, not only where judge asks it) against
+``probability(vectorize(...))``, the features' dot product: the largest difference, the texts where the
+two are the same to the bit, the texts where ``judge``'s verdict would be the same; and the SHA-256 of the
+22,429 scores (float64, in file order) is printed — the same digest from two checkouts (``OTKLIK_SRC``) is
+the same probability to the bit on every text (round 14's, 358883db…, docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, os.environ.get("OTKLIK_SRC", str(Path(__file__).resolve().parent.parent)))
@@ -43,19 +43,16 @@ def main() -> None:
     started = time.perf_counter()
     analyzed = [analyze(a.text) for a in appeals]
     print(f"analyzed {len(analyzed)} appeals in {time.perf_counter() - started:.1f} s")
-    ways = [("rules", urgency.assess, nullcontext)]
+    ways = [("rules", urgency.assess)]
     if hasattr(urgency, "judge"):  # an older checkout (OTKLIK_SRC) has the rules alone
-        ways.append(("rules + model", urgency.judge, nullcontext))
-    round13 = _round13_score(analyzed)
-    if round13 is not None:  # judge with round 13's score in place of the model's (the whole pass)
-        ways.append(("rules + model r13", urgency.judge, round13))
+        ways.append(("rules + model", urgency.judge))
+    _check_score(analyzed)
     for run in range(3):
         cpu: dict[str, float] = {}
-        for name, assess, context in ways:
-            with context():
-                started, cpu_started = time.perf_counter(), time.process_time()
-                flagged = sum(assess(text, month=1).is_urgent for text in analyzed)
-                elapsed = time.perf_counter() - started
+        for name, assess in ways:
+            started, cpu_started = time.perf_counter(), time.process_time()
+            flagged = sum(assess(text, month=1).is_urgent for text in analyzed)
+            elapsed = time.perf_counter() - started
             cpu[name] = (time.process_time() - cpu_started) / len(analyzed) * 1e6
             share = flagged / len(analyzed)
             speed = len(analyzed) / elapsed
@@ -63,34 +60,33 @@ def main() -> None:
                 f"pass {run + 1} {name}: {speed:,.0f} texts/s, {cpu[name]:,.1f} µs CPU a text, "
                 f"{flagged} flagged ({share:.1%})"
             )
-        if round13 is not None:
-            floor, judged, judged13 = cpu["rules"], cpu["rules + model"], cpu["rules + model r13"]
-            print(
-                f"pass {run + 1} the model's share of a text: {judged - floor:,.1f} µs now, "
-                f"{judged13 - floor:,.1f} µs round 13 (ratio {(judged - floor) / (judged13 - floor):.2f}); "
-                f"judge / rules alone {judged / floor:.2f} now, {judged13 / floor:.2f} round 13"
-            )
     _dense_cost(analyzed)
 
 
-def _round13_score(analyzed: list):  # type: ignore[no-untyped-def]
-    """A context putting round 13's run-time score in the model's place, after checking that both scores
-    agree to the bit and give the same verdict on every text (None for a checkout without it)."""
+def _check_score(analyzed: list) -> None:
+    """The run-time score against the features' dot product on every text, and the scores' digest
+    (skipped for a checkout without the learned model)."""
+    import hashlib
     from functools import partial
-    from unittest import mock
 
-    from otklik.understanding.urgency import learned
+    import numpy as np
 
-    if not hasattr(learned, "round13_score"):
-        return None
+    try:
+        from otklik.understanding.urgency import learned
+    except ImportError:  # an older checkout (OTKLIK_SRC): rules alone
+        return
     model = learned.load_model()
-    assert model is not None
+    if model is None or not hasattr(model, "score"):  # no model, or one older than its run-time score
+        return
     started = time.perf_counter()
-    same = verdicts = 0
+    scores, same, verdicts, largest = [], 0, 0, 0.0
     for text in analyzed:
         reading = urgency.read_rules(text, 1)
-        p, p13 = model.score(text, reading.hits), learned.round13_score(model, text, reading.hits)
-        same += p == p13
+        p = model.score(text, reading.hits)
+        reference = model.probability(learned.vectorize(text, reading.hits, model.blocks))
+        scores.append(p)
+        same += p == reference
+        largest = max(largest, abs(p - reference))
         verdict = partial(
             learned.combine,
             reading.urgency.is_urgent,
@@ -99,11 +95,14 @@ def _round13_score(analyzed: list):  # type: ignore[no-untyped-def]
             guarded=bool(reading.guards),
             with_guard=model.with_guard,
         )
-        verdicts += verdict(p) == verdict(p13)
-    elapsed = time.perf_counter() - started
-    print(f"both scores on all {len(analyzed)} texts ({elapsed:.0f} s): the same p to the bit on {same},")
-    print(f"  the same verdict on {verdicts}")
-    return partial(mock.patch.object, learned.UrgencyModel, "score", learned.round13_score)
+        verdicts += verdict(p) == verdict(reference)
+    digest = hashlib.sha256(np.array(scores, dtype=np.float64).tobytes()).hexdigest()
+    print(
+        f"score against probability(vectorize(...)) on all {len(analyzed)} texts "
+        f"({time.perf_counter() - started:.0f} s): largest difference {largest:.2g}, "
+        f"the same to the bit on {same}, the same verdict on {verdicts}"
+    )
+    print(f"  SHA-256 of the {len(scores)} scores: {digest}")
 
 
 def _dense_cost(analyzed: list) -> None:

@@ -222,10 +222,11 @@ class UrgencyModel:
     def score(self, analyzed: AnalyzedText, hits: Iterable[str]) -> float:
         """``probability(vectorize(...))`` computed in numpy at run time (the same value to rounding).
         Round 14 (cost): the same float operations on the same numbers as round 13's path, so the same
-        probability to the bit, at less than half its cost — the lemmas read once; the distinct columns
-        of the word and pair blocks a sorted set (their values are all 1); the character block's columns
-        kept per word as an array and counted in one sort (the columns and counts ``np.unique`` gave);
-        the words' vectors decoded once a process (:func:`mean_vector`)."""
+        probability to the bit (test_urgency_model keeps that path as its reference), at less than half
+        its cost — the lemmas read once; the distinct columns of the word and pair blocks a sorted set
+        (their values are all 1); the character block's columns kept per word as an array and counted
+        in one sort (the columns and counts ``np.unique`` gave); the words' vectors decoded once a
+        process (:func:`mean_vector`)."""
         dense: np.ndarray = self._dense  # type: ignore[attr-defined]
         words = [fold(t.text) for t in analyzed.tokens]
         z = self.intercept
@@ -256,7 +257,7 @@ class UrgencyModel:
                 )
             if columns:  # values all 1: their length the square root of their number, exactly
                 gathered = dense[np.array(sorted(columns), dtype=np.int64)]
-                z += weight * float(gathered @ _ones(len(columns))) / math.sqrt(len(columns))
+                z += weight * float(gathered @ np.ones(len(columns))) / math.sqrt(len(columns))
         return _sigmoid(z)
 
     def to_json(self) -> str:
@@ -312,15 +313,6 @@ def _counted(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[first[:size]], edges[1:] - edges[:-1]
 
 
-def _ones(size: int) -> np.ndarray:
-    """``np.ones(size)``: a view of a shared array up to its length (never written)."""
-    return _ONES[:size] if size <= len(_ONES) else np.ones(size)
-
-
-_ONES = np.ones(4096)
-_ONES.flags.writeable = False
-
-
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z > -50 else 0.0
 
@@ -356,35 +348,3 @@ def combine(
     if by_model or (guarded and not rules and with_guard < NO_ARM and probability >= with_guard):
         return Source.MODEL
     return None
-
-
-def round13_score(model: UrgencyModel, analyzed: AnalyzedText, hits: Iterable[str]) -> float:
-    """Round 13's run-time score as it was shipped (``np.unique`` per block, the words' vectors decoded
-    per text): the reference :meth:`UrgencyModel.score` equals to the bit (test_urgency_model) and the
-    baseline bench/urgency.py times it against."""
-    from ..ml.embeddings import get_embeddings
-
-    dense: np.ndarray = model._dense  # type: ignore[attr-defined]
-    words = [fold(t.text) for t in analyzed.tokens]
-    hits = list(hits)
-    z = model.intercept
-    for block in ORDER:
-        weight = model.blocks.get(block, 0.0)
-        if not weight:
-            continue
-        if block == DENSE:
-            embeddings = get_embeddings()
-            ids = [i for i in (embeddings.ids.get(w, -1) for w in words) if i >= 0]
-            if ids:
-                total = embeddings.vectors(np.array(ids, dtype=np.int64)).sum(axis=0, dtype=np.float64)
-                norm = float(np.sqrt(total @ total))
-                if norm:
-                    z += weight * float(dense[DIMENSION:] @ (total / norm))
-            continue
-        columns = _block_columns(block, analyzed, words, hits)
-        if not columns:
-            continue
-        unique, counts = np.unique(np.array(columns, dtype=np.int64), return_counts=True)
-        values = 1.0 + np.log(counts) if block == "c" else np.ones(len(unique))
-        z += weight * float(dense[unique] @ values) / math.sqrt(float(values @ values))
-    return _sigmoid(z)
