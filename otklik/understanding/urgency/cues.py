@@ -21,6 +21,7 @@ from .vocabulary import (
     COMMON,
     COMMON_LEAK,
     DEBT,
+    DIRT,
     DOOR_GLASS,
     DRAIN,
     FENCED,
@@ -131,11 +132,13 @@ _INDOORS = (
     "квартира|подвал|подъезд|парадная|паркинг|лифт|щитовая|этаж|сосед|подвальный|лифтовый|"
     "помещение|жилец|житель|комната|кухня|спальня|коридор|санузел"
 )
-# Round 11 (H1): states of failure by lemma — of a cover or a door (broken, shifted, pushed out, loose),
-# of being open, and of a structure crumbling or coming away.
+# Round 11 (H1): states of failure by lemma — of a cover or a door (broken, shifted, loose), of being
+# open, and of a structure crumbling or coming away. A cover pushed up ("люк выдавило", "выжало наружу")
+# is in place, heaved: road repair (round 14, clarification 1; round 15, R30) — no failure word; one that
+# moves now is not fixed ("Люк сдвигается даже ногой").
 _FAILED = (
-    "неисправный|неисправность|сдвинуть|сдвинутый|сдвинуться|сместить|сместиться|смещённый|смещенный|"
-    "выжать|выдавить|вывернуть|вывернутый|шататься|болтаться|расколоть|расколотый|сломанный|разбитый"
+    "неисправный|неисправность|сдвинуть|сдвинутый|сдвинуться|сдвигаться|сместить|сместиться|смещаться|"
+    "смещённый|смещенный|вывернуть|вывернутый|шататься|болтаться|расколоть|расколотый|сломанный|разбитый"
 )
 _OPEN = "открытый|открыть|открыт|распахнуть|распахнутый|незакрытый|нараспашку"
 # ... by its verb: a structure that crumbles or comes away now; a noun names a defect for repair, nothing
@@ -195,6 +198,17 @@ def cues() -> tuple[Cue, ...]:
         """,
         window=4,
         guards=(*EVENT, LONG, RAIN, DRAIN, CHRONIC, FIXED, HABIT),
+    )
+    # Round 15 (R35): a hole or a pinhole in a supply or a sewer pipe ("свищ в магистральной трубе холодной
+    # воды", "Дыра в трубе канализации") — the pipe is open now.
+    out += _cues(
+        K.FLOOD,
+        """
+        ^ свищ|дыра|дырка|пробоина + в|на + труба|трубопровод|стояк|батарея|радиатор|магистраль|канализация|
+        водопровод|лежак
+        """,
+        window=3,
+        guards=(*EVENT, LONG, RAIN, DRAIN, CHRONIC, FIXED),
     )
     # A leak on a ceiling or into a flat; in the common areas with no home named it is the day's work
     # (round 12, R3: "в колясочном помещении протечка на потолке").
@@ -306,12 +320,14 @@ def cues() -> tuple[Cue, ...]:
         отслоение|обваливание|выпадение|отвалиться|обвалиться + штукатурка|
         кирпич|кусок|облицовка|декор|камень|бетон|плитка|часть|отделка|фрагмент|плита|панель + фасад|
         фасадный|балкон|крыша|кровля|карниз|арка|арочный|козырек|козырёк|земля|тротуар
+        ^ падать|сыпаться|отваливаться|обваливаться|осыпаться|отвалиться|обвалиться + штукатурка|кирпич|кусок|
+        облицовка|плитка|бетон + с|со + здание|дом|строение
         =падают|=сыпятся|=отваливаются|=летят|=осыпаются + кусок|куски|кирпич|кирпичи|штукатурка|облицовка|
         бетон
         крошиться|разрушаться|рассыпаться|сгнить|прогнить + балкон|козырек|козырёк|карниз|навес|колонна
         """,
         window=7,
-        guards=(NEG, PAST, TREE_MODAL, FENCED, SUPPOSITION, PAINT, INDOOR, DOOR_GLASS),
+        guards=(NEG, PAST, TREE_MODAL, FENCED, SUPPOSITION, PAINT, INDOOR, DOOR_GLASS, DIRT),  # DIRT: R38
     )
     # Round 14 (R23): a panel or a sheet blown off ("отлетела панель", "сорвало лист кровли").
     out += _cues(
@@ -389,6 +405,7 @@ def cues() -> tuple[Cue, ...]:
         window=6,
         guards=(NEG, PAST, RAIN, CHRONIC, TREE_MODAL, SUPPOSITION),
     )
+
     out += _cues(
         K.MANHOLE,
         """
@@ -433,11 +450,22 @@ def cues() -> tuple[Cue, ...]:
         K.MANHOLE,
         """
         разбить|сломать|повредить|повреждённый|поврежденный|лопнуть|треснуть|украсть|обрушиться|обрушаться|
-        разрушить|разрушенный + люк|крышка
-        провалиться|провалившийся|перевернуть|перевернутый|перевёрнутый|провал + люк|крышка|колодец
+        разрушить|разрушенный|развалиться|развалить|расколоться|проломиться + люк|крышка
+        провалиться|провалившийся|проваливаться|перевернуть|перевернутый|перевёрнутый|провал + люк|крышка|
+        колодец
         """,
         window=1,
         guards=(NEG, PAST, FENCED, SUNK, LANDMARK, HATCH),
+    )
+    # Round 15 (R31): a cover cracked through ("Крышка люка вся в трещинах") — the cover's own cracks, the
+    # cover named first (not "трещины в асфальте вокруг люка").
+    out += _cues(
+        K.MANHOLE,
+        """
+        ^ крышка|люк + в + трещина
+        """,
+        window=3,
+        guards=(NEG, PAST, FENCED, LANDMARK, HATCH, CLAUSE),
     )
     out += _cues(
         K.MANHOLE,
@@ -470,6 +498,23 @@ def cues() -> tuple[Cue, ...]:
         window=2,
         guards=(NEG, PAST, FENCED, SUNK, HATCH, CLAUSE),
     )
+    # Round 15 (R32): the cover named first, then that it does not close or is not fixed, later in its
+    # sentence ("крышка люка не закрывается", "Люк сдвигается даже ногой, не закреплён"); a hole into the
+    # well itself ("дырки в колодце люка") — not a hole by it ("дыра возле люка", `landmark`).
+    out += _cues(
+        K.MANHOLE,
+        """
+        ^ крышка|люк + =не + закрываться|закрепить|закреплённый|закрепленный
+        """,
+        window=4,
+        guards=(NEG, PAST, FENCED, SUNK, HATCH),
+    )
+    out += _cues(
+        K.MANHOLE,
+        "^ дыра|дырка|отверстие|пролом + в + колодец|люк",
+        window=0,
+        guards=(NEG, PAST, FENCED, HATCH),
+    )
     out += _cues(
         K.WIRES,
         f"""
@@ -480,11 +525,16 @@ def cues() -> tuple[Cue, ...]:
         guards=(NEG, PAST, HYPO, REQUEST, TELECOM, CLAUSE),
     )
     # Round 14 (R21): an electrical duct or opening left open, the wiring in it ("открыт изоляционный
-    # электрический короб", "открыто техническое отверстие с проводкой").
+    # электрический короб", "открыто техническое отверстие с проводкой"); round 15 (R36): a junction box
+    # open or without its cover ("Открыта коробка с проводкой", "Отсутствует крышка распределительной
+    # коробки").
     out += _cues(
         K.WIRES,
         f"""
-        {_OPEN} + короб|электрокороб|отверстие|ниша + электрический|электрокабель|кабель|провод|проводка
+        {_OPEN} + короб|электрокороб|отверстие|ниша|коробка|распредкоробка + электрический|электрокабель|
+        кабель|провод|проводка
+        нет|отсутствовать|отсутствие|без + крышка + распределительный|распредкоробка|электрощиток|электрощит|
+        распаечный
         """,
         window=4,
         guards=(NEG, PAST, HYPO, REQUEST, TELECOM, CLAUSE),
@@ -496,6 +546,16 @@ def cues() -> tuple[Cue, ...]:
         """,
         window=4,
         guards=(NEG, PAST, HYPO, LONG, SUPPOSITION, FENCED, CLAUSE, PAINT, INDOOR),
+    )
+    # Round 15 (R34): a building or a structure crumbling now ("Разрушается кирпичное строение во дворе"),
+    # unless its sentence names a place indoors.
+    out += _cues(
+        K.FALLING,
+        f"""
+        {_CRUMBLING} + строение|сооружение|постройка|конструкция
+        """,
+        window=3,
+        guards=(NEG, PAST, HYPO, LONG, SUPPOSITION, FENCED, CLAUSE, PAINT, INDOOR, INDOOR_PLACE),
     )
     out += _cues(
         K.ICE,
@@ -528,10 +588,11 @@ def cues() -> tuple[Cue, ...]:
         window=2,
         guards=(PAST, BETWEEN),
     )
+    # ... an attack said by its noun too ("подвергаются нападению стаи бездомных собак"; round 15, R37)
     out += _cues(
         K.DOGS,
         """
-        собака|пес|пёс|стая|свора + укусить|покусать|напасть|нападать|кидаться|бросаться|кинуться
+        собака|пес|пёс|стая|свора + укусить|покусать|напасть|нападать|кидаться|бросаться|кинуться|нападение
         ^ укусить|покусать + за + нога|рука
         ^ напасть|нападать|наброситься + на + я|мы|человек|прохожий|ребенок|женщина|мужчина
         укусить|покусать + человек|женщина|мужчина|прохожий|ребенок

@@ -27,6 +27,8 @@ from .vocabulary import (
     COVER_OF,
     DEBT,
     DEBT_WORDS,
+    DIRT,
+    DIRT_WORDS,
     DOOR_GLASS,
     DOORS,
     DRAIN,
@@ -270,10 +272,13 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
         ):
             return PAST
         # a year in the cue's clause ("в 2019 году повредили крышку"), not in another clause of the
-        # sentence ("люка нет, в 2019 году дорожники …"; round 11, G1)
-        if any(YEAR.match(words[j]) and j > 0 and words[j - 1] in ("в", "во") for j in clause):
+        # sentence ("люка нет, в 2019 году дорожники …"; round 11, G1) — nor when the cue's own clause says
+        # it is now again ("в 2019 и 2020 году проходил ремонт кровли, сегодня опять протекает крыша";
+        # round 15, R39)
+        again = _says_now(r, r.clause_span(first))
+        if not again and any(YEAR.match(words[j]) and j > 0 and words[j - 1] in ("в", "во") for j in clause):
             return PAST
-        if any(
+        if not again and any(
             YEAR.match(words[j]) and j > 1 and words[j - 2] in ("в", "во") and j - 1 != first for j in clause
         ):
             return PAST
@@ -332,6 +337,9 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
         return WELL_WALLS
     if INSIDE in g and r.has(r.clause_span(last), frozenset({"внутри"})):
         return INSIDE
+    # Round 15 (R38): dirt that pours on heads — dust, cobwebs — no part of a building in the sentence
+    if DIRT in g and r.has(range(len(words)), DIRT_WORDS) and not r.has(span, FALLING_MATTER):
+        return DIRT
     if (
         NOT_ICE in g
         and r.has(r.clause_span(last), HUNG_THINGS)
@@ -361,8 +369,11 @@ def guarded(cue: Cue, combo: tuple[int, ...], r: Reading, month: int | None) -> 
         return LANDMARK  # "рядом с люком провалилось мощение", "близи люка колодца": where, not what
     if FIXED in g and not r.now and _said_done(r, FIXED_WORDS):
         return FIXED  # "протечку устранили", "после устранения аварии": it is over
-    if SUNK in g and r.has(sentence, SUNK_WORDS):
-        return SUNK  # a cover sunk below the asphalt
+    if SUNK in g and r.has(sentence, _FELL_IN_WORDS if r.has(combo, _FELL_IN) else SUNK_WORDS):
+        # a cover sunk below the asphalt; one that fell in ("Провалился люк, нормально не подъехать") is
+        # open, whatever it does to the traffic — unless the sentence says it sank to a level or into the
+        # asphalt (round 15, R31)
+        return SUNK
     if FENCED in g and _fenced(r):
         return FENCED  # "яму огородили": fenced off
     if FINISH in g and r.has(
@@ -496,6 +507,9 @@ _YEARS_OF_IT = re.compile(
 _CLAUSE_BREAK = re.compile(r"[,:;—–]|\s-\s")
 _SUPPLY_KINDS = frozenset({UrgencyKind.NO_WATER, UrgencyKind.NO_HEATING, UrgencyKind.NO_POWER})
 _MANHOLE_WORDS = frozenset({"люк", "колодец", "крышка"})
+# Round 15 (R31): the cover or the well fell in ("провал люка", "люк провалился"), not sank
+_FELL_IN = frozenset({"провалиться", "провалившийся", "проваливаться", "провал"})
+_FELL_IN_WORDS = frozenset({"просесть", "проседать", "просевший", "уровень", "ниже", "асфальт", "покрытие"})
 _STAYING_KINDS = frozenset({UrgencyKind.TREE, UrgencyKind.WIRES, UrgencyKind.POLE})
 
 

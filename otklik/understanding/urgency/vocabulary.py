@@ -517,3 +517,9 @@ WIRING = frozenset({"электропроводка", "проводка", "щи�
 # nothing outside ("в квартире отлетела панель у лифта").
 INDOOR_PLACE = "indoor_place"
 OUTSIDE = OUTDOORS | frozenset({"крыша", "кровля", "лоджия", "балкон", "окно", "ветер"})
+
+# --- round 15 -------------------------------------------------------------------------------------
+# R38: what pours on heads is dirt — dust, cobwebs, litter — when the text names it and no part of a
+# building ("много паутины … сыплется все на голову").
+DIRT = "dirt"
+DIRT_WORDS = frozenset({"пыль", "паутина", "грязь", "грязно", "мусор", "песок", "листва", "окурок"})
