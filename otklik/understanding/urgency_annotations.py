@@ -315,7 +315,7 @@ WAVES = (
 )
 # The latest round's rows: read before the rules were run on them, and no rule was written or changed
 # after seeing them. A fresh wave is measured whole (both parts): it is a random sample of every stratum.
-FRESH_WAVE = 16
+FRESH_WAVE = 17
 
 
 @dataclass(frozen=True)

@@ -65,8 +65,8 @@ def test_each_frozen_score_names_its_own_strata_apart_from_the_cue_strata() -> N
     names = [s for f in ua.FROZEN_SCORES for s in f.strata]
     assert len(set(names)) == len(names) and not set(names) & set(ua.STRATA)
     assert [f.after_wave for f in ua.FROZEN_SCORES] == sorted({f.after_wave for f in ua.FROZEN_SCORES})
-    # wave 16 read blind, fresh after round 14's freeze; wave 17 defined by round 14's score, not yet read
-    assert ua.FRESH_WAVE == 16 and len(ua.WAVES) == 17
+    # wave 17 read blind, fresh after round 15's freeze
+    assert ua.FRESH_WAVE == 17 and len(ua.WAVES) == 17
 
 
 def test_only_the_latest_frozen_score_may_be_the_shipped_detector() -> None:
@@ -172,9 +172,8 @@ def test_the_frozen_strata_are_the_texts_no_earlier_wave_read_and_the_next_wave_
         else:
             assert held[(*key, True)] and held[(*key, False)], key
     assert sum(n for (_, _, h), n in held.items() if not h) == development  # development rows to read
-    # Wave 16 read whole and fresh (FRESH_WAVE raised after round 14 was frozen): the files are waves 1-16;
-    # wave 17 is drawn only for the annotator until its rows are in.
-    assert {row[3] for row in ua.draw_sample(strata)} == set(range(1, 17))
+    # Wave 17 read whole and fresh (FRESH_WAVE raised after round 15 was frozen): the files are waves 1-17.
+    assert {row[3] for row in ua.draw_sample(strata)} == set(range(1, 18))
 
 
 def test_a_wave_12_to_17_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
