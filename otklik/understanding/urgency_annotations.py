@@ -108,8 +108,13 @@ R13 = FrozenScore(
 R14 = FrozenScore(
     14, 16, "65160baa593000155f51f1530959d1d72e0f4dcfee89588091a2cea6fc8c0b81", near_on_guard=True
 )
+# From wave 18 on: the texts no wave 1-17 drew by round 15's (frozen in 5e321ab: urgent = the rules and
+# p >= 0.40, the model's own and guard arms off), a guard's drop is near.
+R15 = FrozenScore(
+    15, 17, "a6c4bf6645425304c97547b0f03dc1dc82e9056c915f1680716fce59b7f9ef3f", near_on_guard=True
+)
 # In the order of their waves: each is computed on the strata before it.
-FROZEN_SCORES = (R8, R9, R10, R11, R12, R13, R14)
+FROZEN_SCORES = (R8, R9, R10, R11, R12, R13, R14, R15)
 R8_FLAGGED, R8_NEAR, R8_REST = R8_STRATA = R8.strata
 R9_FLAGGED, R9_NEAR, R9_REST = R9_STRATA = R9.strata
 R10_FLAGGED, R10_NEAR, R10_REST = R10_STRATA = R10.strata
@@ -117,6 +122,7 @@ R11_FLAGGED, R11_NEAR, R11_REST = R11_STRATA = R11.strata
 R12_FLAGGED, R12_NEAR, R12_REST = R12_STRATA = R12.strata
 R13_FLAGGED, R13_NEAR, R13_REST = R13_STRATA = R13.strata
 R14_FLAGGED, R14_NEAR, R14_REST = R14_STRATA = R14.strata
+R15_FLAGGED, R15_NEAR, R15_REST = R15_STRATA = R15.strata
 
 
 def frozen_sizes(
@@ -312,6 +318,16 @@ WAVES = (
         {key: n for key, n in frozen_sizes(R14, spb=(2, 48, 80), kursk=(0, 4, 40)).items() if n},
         False,
     ),
+    # Defined after round 15 was frozen (5e321ab) and before round 16 is built: the thirteenth first-sight
+    # wave, from the texts no wave 1-17 drew restratified by round 15's frozen score (R15_STRATA,
+    # urgency_draw_r15.csv), no held-out preference, sized as wave 17 (40 / 90 / 80, 20 / 40 / 40). A
+    # stratum with fewer unread texts than its size takes all of them — St Petersburg ``r15_flagged`` 1
+    # (of 40) — and Kursk ``r15_flagged`` none (round 15 flags no unread Kursk text; left out), so 251 rows.
+    (
+        20261223,
+        {key: n for key, n in frozen_sizes(R15, spb=(1, 90, 80), kursk=(0, 40, 40)).items() if n},
+        False,
+    ),
 )
 # The latest round's rows: read before the rules were run on them, and no rule was written or changed
 # after seeing them. A fresh wave is measured whole (both parts): it is a random sample of every stratum.
@@ -454,7 +470,7 @@ def stratify(
     for each frozen score the texts no wave through its ``after_wave`` drew once more by that round's
     score (:data:`R8_STRATA` from wave 11 on, :data:`R9_STRATA` from 12, :data:`R10_STRATA` from 13,
     :data:`R11_STRATA` from 14, :data:`R12_STRATA` from 15, :data:`R13_STRATA` from 16,
-    :data:`R14_STRATA` from 17).
+    :data:`R14_STRATA` from 17, :data:`R15_STRATA` from 18).
     ``frozen``: the assignments to use (default: every committed file of :data:`FROZEN_SCORES`)."""
     old_rules = read_old_rules() if old_rules is None else old_rules
     out: dict[tuple[str, str], list[Unit]] = defaultdict(list)
@@ -522,7 +538,7 @@ def population_weights(
 
     By the cue stratification only (:data:`STRATA`, which covers every text): waves 1-10 drew from it
     at random, so their rows stand for whole cue strata, the unread texts included. The ``r8_*`` to
-    ``r14_*`` strata (:data:`FROZEN_SCORES`) are those unread texts again (a second
+    ``r15_*`` strata (:data:`FROZEN_SCORES`) are those unread texts again (a second
     stratification of the same texts): a row drawn from them gets weight 0 here — counting it too
     would count its unread texts twice — and stands for its stratum in its own wave's figure
     (``urgency_evaluation.wave_weights``)."""

@@ -1,9 +1,9 @@
-"""Strata of the unread texts by a round's frozen score (``docs/annotation/urgency.md``, waves 11-17).
+"""Strata of the unread texts by a round's frozen score (``docs/annotation/urgency.md``, waves 11-18).
 
 When the cue strata had run out, the distinct texts no earlier wave drew were restratified by what the
 detector shipped at the time — the combined verdict and p of the rules and the learned model — made of
 them (:class:`~.urgency_annotations.FrozenScore`: round 8 after wave 10, 9 after 11, 10 after 12,
-11 after 13, 12 after 14, 13 after 15, 14 after 16):
+11 after 13, 12 after 14, 13 after 15, 14 after 16, 15 after 17):
 
 * ``r<N>_flagged`` — the combined verdict is urgent;
 * ``r<N>_near`` — not urgent, but the rules flag it (the model vetoed it), p ≥ :data:`NEAR_P`, or
@@ -16,7 +16,7 @@ strata stay where that round put them when a later round changes the detector. `
 names the detector that computed it (:func:`detector_fingerprint`); :func:`write_frozen_strata` writes
 the file only with that detector shipped, and the test recomputes it from the commit that wrote it.
 
-    .venv/bin/python -m otklik.understanding.urgency_restratify 14   # writes urgency_draw_r14.csv
+    .venv/bin/python -m otklik.understanding.urgency_restratify 15   # writes urgency_draw_r15.csv
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Waves 11-17's strata: the texts no earlier wave drew, by round 8's, 9's, 10's, 11's, 12's, 13's and
-14's frozen score (urgency.md, ``FrozenScore``).
+"""Waves 11-18's strata: the texts no earlier wave drew, by round 8's, 9's, 10's, 11's, 12's, 13's, 14's
+and 15's frozen score (urgency.md, ``FrozenScore``).
 
-Only counts are asserted: no test prints or reads a drawn row of waves 11-17 (they are read blind).
+Only counts are asserted: no test prints or reads a drawn row of waves 11-18 (they are read blind).
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ _COUNTS = {
     ua.R13: (((10, 2), (96, 17), (11_097, 3_068)), ((0, 0), (1, 0), (1_531, 336))),
     # Round 14 flags two unread St Petersburg texts and no Kursk one (wave 17 draws nothing there).
     ua.R14: (((2, 1), (48, 10), (11_013, 3_051)), ((0, 0), (4, 2), (1_507, 328))),
+    # Round 15 (own and guard arms off) flags one unread St Petersburg text and no Kursk one (wave 18 draws
+    # nothing there); its near holds the texts with p >= NEAR_P the rules do not flag.
+    ua.R15: (((1, 0), (344, 92), (10_588, 2_938)), ((0, 0), (101, 32), (1_366, 292))),
 }
 DOCUMENTED = {
     frozen: {
@@ -65,13 +68,13 @@ def test_each_frozen_score_names_its_own_strata_apart_from_the_cue_strata() -> N
     names = [s for f in ua.FROZEN_SCORES for s in f.strata]
     assert len(set(names)) == len(names) and not set(names) & set(ua.STRATA)
     assert [f.after_wave for f in ua.FROZEN_SCORES] == sorted({f.after_wave for f in ua.FROZEN_SCORES})
-    # wave 17 read blind, fresh after round 15's freeze
-    assert ua.FRESH_WAVE == 17 and len(ua.WAVES) == 17
+    # wave 17 read blind, fresh after round 15's freeze; wave 18 defined by round 15's score, not yet read
+    assert ua.FRESH_WAVE == 17 and len(ua.WAVES) == 18
 
 
 def test_only_the_latest_frozen_score_may_be_the_shipped_detector() -> None:
-    # Its file is recomputed in process; every earlier one from the commit that wrote its file (round 14
-    # ships: r14 in process, r13 from f5c78c7). A detector change after a round's freeze moves the
+    # Its file is recomputed in process; every earlier one from the commit that wrote its file (round 15
+    # ships: r15 in process, r14 from 7397d6b). A detector change after a round's freeze moves the
     # latest one to its commit too.
     shipped = ur.detector_fingerprint()
     assert len({f.fingerprint for f in ua.FROZEN_SCORES}) == len(ua.FROZEN_SCORES)
@@ -132,8 +135,9 @@ def test_the_r8_strata_are_the_unread_texts_and_wave_11_draws_its_sizes_from_the
         (ua.R12, 20261220, 187, 145, (40, 20)),
         (ua.R13, 20261221, 161, 130, (40, 20)),
         (ua.R14, 20261222, 174, 136, (80, 40)),  # the rest draws doubled (urgency.md "Wave 17 as defined")
+        (ua.R15, 20261223, 251, 188, (80, 40)),  # sized as wave 17 (urgency.md "Wave 18 as defined")
     ],
-    ids=["r9_wave12", "r10_wave13", "r11_wave14", "r12_wave15", "r13_wave16", "r14_wave17"],
+    ids=["r9_wave12", "r10_wave13", "r11_wave14", "r12_wave15", "r13_wave16", "r14_wave17", "r15_wave18"],
 )
 def test_the_frozen_strata_are_the_texts_no_earlier_wave_read_and_the_next_wave_draws_its_sizes_from_them(
     frozen: ua.FrozenScore, seed: int, total: int, development: int, rest: tuple[int, int]
@@ -157,9 +161,9 @@ def test_the_frozen_strata_are_the_texts_no_earlier_wave_read_and_the_next_wave_
     assert (ua.WAVES[wave - 1][0], ua.WAVES[wave - 1][2]) == (seed, False)
     sizes = ua.WAVES[wave - 1][1]
     assert {s for _, s in sizes} == set(frozen.strata)
-    # SPb 40 / 90 / rest, Kursk 20 / 40 / rest (40 / 20, wave 17 80 / 40); a stratum with fewer unread
-    # texts takes all of them (wave 15), an empty one nothing (Kursk r13_flagged, r14_flagged: not in
-    # its sizes).
+    # SPb 40 / 90 / rest, Kursk 20 / 40 / rest (40 / 20, waves 17-18 80 / 40); a stratum with fewer
+    # unread texts takes all of them (wave 15), an empty one nothing (Kursk r13_flagged, r14_flagged,
+    # r15_flagged: not in its sizes).
     nominal = ua.frozen_sizes(frozen, spb=(40, 90, rest[0]), kursk=(20, 40, rest[1]))
     assert sizes == {key: m for key, n in nominal.items() if (m := min(n, documented[key][0]))}
     drawn = [row for row in ua.draw_sample(strata, through_wave=wave) if row[3] == wave]
@@ -172,20 +176,22 @@ def test_the_frozen_strata_are_the_texts_no_earlier_wave_read_and_the_next_wave_
         else:
             assert held[(*key, True)] and held[(*key, False)], key
     assert sum(n for (_, _, h), n in held.items() if not h) == development  # development rows to read
-    # Wave 17 read whole and fresh (FRESH_WAVE raised after round 15 was frozen): the files are waves 1-17.
+    # Wave 17 read whole and fresh (FRESH_WAVE raised after round 15 was frozen): the files are waves 1-17;
+    # wave 18 is drawn only for the annotator until its rows are in.
     assert {row[3] for row in ua.draw_sample(strata)} == set(range(1, 18))
 
 
-def test_a_wave_12_to_17_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
+def test_a_wave_12_to_18_row_weighs_nothing_in_the_population_and_its_stratum_in_its_wave() -> None:
     from otklik.understanding.urgency_evaluation import wave_weights
 
-    ids = [str(i) for i in range(1, 200) if not held_out(ua.SPB, str(i))][:9]
+    ids = [str(i) for i in range(1, 200) if not held_out(ua.SPB, str(i))][:10]
     units_ = [ua.Unit(ua.SPB, i, "", (i,)) for i in ids]
-    # Nine texts of one cue stratum: waves 1-10 read one, wave 11 one of the r8 strata (the seven
+    # Ten texts of one cue stratum: waves 1-10 read one, wave 11 one of the r8 strata (the nine
     # unread), wave 12 one of r9_near (three of the six texts left unread), wave 13 one of r10_near
     # (two of the five texts left unread), wave 14 one of r11_near (two of the four texts left unread),
     # wave 15 one of r12_near (two of the three texts left unread), wave 16 one of r13_near (two of the
-    # three texts left unread), wave 17 one of r14_near (the two texts left unread).
+    # three texts left unread), wave 17 one of r14_near (two of the three texts left unread), wave 18 one
+    # of r15_near (the two texts left unread).
     strata = {
         (ua.SPB, "cue_broad"): units_,
         (ua.SPB, ua.R8_REST): units_[1:],
@@ -200,6 +206,8 @@ def test_a_wave_12_to_17_row_weighs_nothing_in_the_population_and_its_stratum_in
         (ua.SPB, ua.R13_NEAR): units_[6:8],
         (ua.SPB, ua.R13_REST): units_[8:],
         (ua.SPB, ua.R14_NEAR): units_[7:9],
+        (ua.SPB, ua.R14_REST): units_[9:],
+        (ua.SPB, ua.R15_NEAR): units_[8:10],
     }
     rows = [
         ua.AnnotatedAppeal(ua.SPB, ids[0], "", None, "none", "cue_broad", "", 2),
@@ -210,15 +218,17 @@ def test_a_wave_12_to_17_row_weighs_nothing_in_the_population_and_its_stratum_in
         ua.AnnotatedAppeal(ua.SPB, ids[5], "", None, "life_health", ua.R12_NEAR, "", 15),
         ua.AnnotatedAppeal(ua.SPB, ids[6], "", None, "none", ua.R13_NEAR, "", 16),
         ua.AnnotatedAppeal(ua.SPB, ids[7], "", None, "life_health", ua.R14_NEAR, "", 17),
+        ua.AnnotatedAppeal(ua.SPB, ids[8], "", None, "none", ua.R15_NEAR, "", 18),
     ]
     weights = ua.population_weights(rows, strata)
-    assert weights == {(ua.SPB, ids[0]): 9.0, **{(ua.SPB, i): 0.0 for i in ids[1:8]}}
+    assert weights == {(ua.SPB, ids[0]): 10.0, **{(ua.SPB, i): 0.0 for i in ids[1:9]}}
     assert wave_weights(rows, strata, 12) == {(ua.SPB, ids[2]): 3.0}
     assert wave_weights(rows, strata, 13) == {(ua.SPB, ids[3]): 2.0}
     assert wave_weights(rows, strata, 14) == {(ua.SPB, ids[4]): 2.0}
     assert wave_weights(rows, strata, 15) == {(ua.SPB, ids[5]): 2.0}
     assert wave_weights(rows, strata, 16) == {(ua.SPB, ids[6]): 2.0}
     assert wave_weights(rows, strata, 17) == {(ua.SPB, ids[7]): 2.0}
+    assert wave_weights(rows, strata, 18) == {(ua.SPB, ids[8]): 2.0}
 
 
 class _StubModel:
@@ -237,11 +247,48 @@ class _StubModel:
         return True
 
 
+class _StubModel15(_StubModel):
+    """Round 15's point (urgency_model.json): rules and p >= 0.40, the own and guard arms off (1.00), so
+    the model is not asked about a text the rules do not flag."""
+
+    with_rules, alone, with_guard = 0.40, 1.0, 1.0
+
+    def may_flag_without_rules(self, guarded: bool) -> bool:
+        return False
+
+
+def _assert_flagged_is_judges_urgent(
+    monkeypatch: pytest.MonkeyPatch,
+    cases: dict[str, tuple[bool, bool, float, str]],
+    model: _StubModel,
+    frozen: ua.FrozenScore,
+) -> None:
+    """``score_strata`` puts each text (rules flag it, a guard dropped a cue, p) in its stratum, and its
+    flagged stratum is exactly what ``judge`` (the pipeline's verdict) calls urgent."""
+    from otklik.understanding import urgency
+
+    def read_rules(text: str, month: int) -> urgency.RuleReading:
+        rules, guarded, _, _ = cases[text]
+        guards = frozenset({"past"}) if guarded else frozenset()
+        return urgency.RuleReading(urgency.Urgency(is_urgent=rules), frozenset(), guards)
+
+    for module in (ur, urgency):
+        monkeypatch.setattr(module, "analyze", lambda text: text)
+        monkeypatch.setattr(module, "read_rules", read_rules)
+        monkeypatch.setattr(module, "load_model", lambda: model)
+    ids = {t: str(n) for n, t in enumerate(cases, start=1)}
+    units_ = [ua.Unit(ua.SPB, ids[t], t, (ids[t],)) for t in cases]
+    appeals = {ua.SPB: [ua.Appeal(ua.SPB, ids[t], t, 6) for t in cases]}
+    computed = ur.score_strata(appeals, {(ua.SPB, "cue_broad"): units_}, frozen)
+    assert computed == {(ua.SPB, ids[t]): c[3] for t, c in cases.items()}
+    assert {t for t in cases if urgency.judge(t, month=6).is_urgent} == {
+        t for t in cases if computed[(ua.SPB, ids[t])] == frozen.flagged
+    }
+
+
 def test_the_flagged_stratum_is_the_shipped_combined_verdict_with_the_own_and_guard_arms(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from otklik.understanding import urgency
-
     # text -> (rules flag it, a guard dropped a cue, p, the stratum)
     cases = {
         "rules_kept": (True, False, 0.40, "r13_flagged"),
@@ -252,34 +299,34 @@ def test_the_flagged_stratum_is_the_shipped_combined_verdict_with_the_own_and_gu
         "p_near": (False, False, 0.25, "r13_near"),
         "nothing": (False, False, 0.05, "r13_rest"),
     }
-
-    def read_rules(text: str, month: int) -> urgency.RuleReading:
-        rules, guarded, _, _ = cases[text]
-        guards = frozenset({"past"}) if guarded else frozenset()
-        return urgency.RuleReading(urgency.Urgency(is_urgent=rules), frozenset(), guards)
-
     model = _StubModel({t: c[2] for t, c in cases.items()})
-    for module in (ur, urgency):
-        monkeypatch.setattr(module, "analyze", lambda text: text)
-        monkeypatch.setattr(module, "read_rules", read_rules)
-        monkeypatch.setattr(module, "load_model", lambda: model)
-    ids = {t: str(n) for n, t in enumerate(cases, start=1)}
-    units_ = [ua.Unit(ua.SPB, ids[t], t, (ids[t],)) for t in cases]
-    appeals = {ua.SPB: [ua.Appeal(ua.SPB, ids[t], t, 6) for t in cases]}
-    frozen = ua.FrozenScore(13, 0, "", near_on_guard=True)
-    computed = ur.score_strata(appeals, {(ua.SPB, "cue_broad"): units_}, frozen)
-    assert computed == {(ua.SPB, ids[t]): c[3] for t, c in cases.items()}
-    # r13_flagged is exactly what judge (the pipeline's verdict) calls urgent
-    assert {t for t in cases if urgency.judge(t, month=6).is_urgent} == {
-        t for t in cases if computed[(ua.SPB, ids[t])] == frozen.flagged
+    _assert_flagged_is_judges_urgent(monkeypatch, cases, model, ua.FrozenScore(13, 0, "", near_on_guard=True))
+
+
+def test_round_15s_flagged_stratum_is_the_shipped_verdict_with_the_own_and_guard_arms_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # near still takes p >= NEAR_P and a guard's drop, though the shipped verdict no longer asks the model
+    # about a text the rules do not flag
+    cases = {
+        "rules_kept": (True, False, 0.40, "r15_flagged"),
+        "rules_vetoed": (True, False, 0.39, "r15_near"),
+        "rules_guarded_kept": (True, True, 0.50, "r15_flagged"),
+        "no_own_arm": (False, False, 0.99, "r15_near"),
+        "no_guard_arm": (False, True, 0.99, "r15_near"),
+        "guard_only": (False, True, 0.05, "r15_near"),
+        "p_near": (False, False, 0.20, "r15_near"),
+        "nothing": (False, False, 0.19, "r15_rest"),
     }
+    model = _StubModel15({t: c[2] for t, c in cases.items()})
+    _assert_flagged_is_judges_urgent(monkeypatch, cases, model, ua.FrozenScore(15, 0, "", near_on_guard=True))
 
 
 # A frozen score is run in the tree of the commit that wrote its file, in its own process, once the
 # shipped detector has moved on (round 8's file: f9c1f1a, whose code predates FrozenScore). While round
-# 14 is shipped r14 is recomputed in process; r13 is recomputed from the commit that wrote
-# urgency_draw_r13.csv (f5c78c7, urgency.md "Wave 16 as defined") since round 14 ships, and once round 15
-# ships r14 is recomputed from the commit that wrote urgency_draw_r14.csv (urgency.md "Wave 17 as defined").
+# 15 is shipped r15 is recomputed in process; r14 is recomputed from the commit that wrote
+# urgency_draw_r14.csv (7397d6b, urgency.md "Wave 17 as defined") since round 15 ships, and once round 16
+# ships r15 is recomputed from the commit that wrote urgency_draw_r15.csv (urgency.md "Wave 18 as defined").
 _FROZEN_IN_ITS_OWN_TREE = """
 import json, os, sys
 sys.path.insert(0, os.getcwd())
