@@ -96,7 +96,7 @@ def test_agreement_of_one_wave_compares_only_its_rows() -> None:
 
 def test_second_reading_file_is_well_formed() -> None:
     second = ua.read_second_reading()
-    assert len(second) == 256 + 250 + 250 + 250  # waves 10, 11, 12 and 13
+    assert len(second) == 256 + 250 + 250 + 250 + 161 + 174  # waves 10, 11, 12, 13, 16 and 17
     assert {d for d, _ in second} == {"spb_our_city_dev", "kursk_pos_2022"}
 
 
@@ -104,7 +104,7 @@ def test_first_reading_gives_each_twice_read_row_its_wave() -> None:
     second = ua.read_second_reading()
     first = ua.read_first_reading(second)
     waves = Counter(r.wave for r in first.values())
-    assert waves == {10: 256, 11: 250, 12: 250, 13: 250}
+    assert waves == {10: 256, 11: 250, 12: 250, 13: 250, 16: 161, 17: 174}
 
 
 def test_command_compares_one_wave_or_every_row() -> None:
@@ -113,11 +113,11 @@ def test_command_compares_one_wave_or_every_row() -> None:
     assert out.getvalue().startswith("rows read by both: 250 (wave 11)\n")
     out = StringIO()
     call_command("urgency_agreement", "--no-notes", stdout=out)
-    assert out.getvalue().startswith("rows read by both: 1006 (wave 10, 11, 12, 13)\n")
-    for wave in (12, 13):
+    assert out.getvalue().startswith("rows read by both: 1341 (wave 10, 11, 12, 13, 16, 17)\n")
+    for wave, rows in ((12, 250), (13, 250), (16, 161), (17, 174)):
         out = StringIO()
         call_command("urgency_agreement", "--wave", str(wave), "--no-notes", stdout=out)
-        assert out.getvalue().startswith(f"rows read by both: 250 (wave {wave})\n")
+        assert out.getvalue().startswith(f"rows read by both: {rows} (wave {wave})\n")
 
 
 @pytest.mark.parametrize(
@@ -130,9 +130,12 @@ def test_command_compares_one_wave_or_every_row() -> None:
         # clarification 1"), the second reading stays as its reader left it.
         (12, (72, 5, 6, 167), 11, 4),
         (13, (54, 3, 1, 192), 6, 1),
+        # "Agreement between two readers (waves 16 and 17)": both read by round 14, clarification 1.
+        (16, (28, 3, 3, 127), 6, 0),
+        (17, (6, 0, 0, 168), 0, 0),
     ],
 )
-def test_waves_12_and_13_as_documented(
+def test_waves_read_twice_as_documented(
     wave: int, confusion: tuple[int, int, int, int], differ: int, held_out_differ: int
 ) -> None:
     second = ua.read_second_reading()
@@ -184,11 +187,15 @@ def test_report_lists_development_rows_and_only_counts_held_out_ones() -> None:
     assert "? leak" not in text
 
 
-def test_second_reading_covers_waves_10_to_13_exactly() -> None:
+def test_second_reading_covers_waves_10_to_13_16_and_17_exactly() -> None:
     if not (shared_data() / "spb_our_city_dev" / "appeals.csv.gz").exists():
         pytest.skip("../shared/data is absent: the draw needs the texts")
     from otklik.understanding import urgency_annotations as uan
 
     strata = uan.stratify(uan.read_appeals())
-    drawn = {(d, i) for d, i, _, wave in uan.draw_sample(strata, through_wave=13) if 10 <= wave <= 13}
+    drawn = {
+        (d, i)
+        for d, i, _, wave in uan.draw_sample(strata, through_wave=17)
+        if 10 <= wave <= 13 or wave in (16, 17)
+    }
     assert set(ua.read_second_reading()) == drawn
