@@ -1,8 +1,8 @@
 """How far two readers of the same appeals agree on urgency (``docs/annotation/urgency.md``).
 
 The second reading (``urgency_second_reading.csv``: ``dataset,id,label,note``) labels waves again
-(10, 11, 12, 13, 16 and 17 so far), blind to the first labels; :func:`agreement` compares the two on the rows both
-read — every wave together, or one wave (``wave=N``: the first reading's ``wave`` column): raw
+(10, 11, 12, 13, 16 and 17 so far), blind to the first labels; :func:`agreement` compares the two on
+the rows both read — every wave together, or one wave (``wave=N``: the first reading's ``wave`` column): raw
 agreement, Cohen's kappa and the confusion table, for urgent vs ``none`` and for the four labels, on the first
 reader's borderline rows (note starting with ``?``) and on the rest, and the precision and recall of
 each reader taken as a "detector" of the other's urgent rows — the human ceiling beside a target.
